@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root, for defaults that live in the checkout (local data). */
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+const csv = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** mysql://user:password@host:port/database; unset: a private MariaDB under LOCAL_DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^mysql$/ }).optional(),
+  /** redis://[user:password@]host:port[/db]; unset: a private Redis under LOCAL_DATA_DIR. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LOCAL_DATA_DIR: z.string().min(1).default(`${repoRoot}.data/dev`),
+  /** Browser origins allowed to call the API and open WebSockets. */
+  PUBLIC_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:5173', 'http://127.0.0.1:5173']),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  WS_PING_MS: z.coerce.number().int().min(1000).default(30_000),
+  WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Env = z.infer<typeof ZEnv>;
+
+/** Parses the environment once; on any problem prints every offending variable and exits. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const result = ZEnv.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  console.error(`Invalid environment:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  process.exit(1);
+}

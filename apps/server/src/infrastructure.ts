@@ -1,0 +1,80 @@
+import { closeDb, createDb, ensureDatabase, migrate, type Db } from '@chorus/db';
+import { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env } from './env';
+
+export interface Infrastructure {
+  db: Db;
+  redis: Redis;
+  /** Closes pools and stops the private MariaDB/Redis this process started, if any. */
+  close(): Promise<void>;
+}
+
+const LOCAL_DATABASE = 'chorus';
+
+/**
+ * Connects to MariaDB and Redis, starting private local instances under LOCAL_DATA_DIR when
+ * DATABASE_URL / REDIS_URL are unset, and brings the schema up to date.
+ */
+export async function connectInfrastructure(env: Env, logger: Logger): Promise<Infrastructure> {
+  const owned: LocalService[] = [];
+  const log = (msg: string) => logger.info({ component: 'local-services' }, msg);
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const mariadb = await startMariaDb({ dataDir: env.LOCAL_DATA_DIR, log });
+      owned.push(mariadb);
+      databaseUrl = `${mariadb.url}/${LOCAL_DATABASE}`;
+      await ensureDatabase(databaseUrl);
+      logger.info({ port: mariadb.port, dataDir: env.LOCAL_DATA_DIR }, 'local MariaDB started (DATABASE_URL unset)');
+    }
+    let redisUrl = env.REDIS_URL;
+    if (!redisUrl) {
+      const redisService = await startRedis({ dataDir: env.LOCAL_DATA_DIR, log });
+      owned.push(redisService);
+      redisUrl = redisService.url;
+      logger.info({ port: redisService.port }, 'local Redis started (REDIS_URL unset)');
+    }
+
+    const db = createDb(databaseUrl, { poolSize: env.DB_POOL_SIZE });
+    await migrate(db);
+    logger.info('database migrations applied');
+    const redis = createRedis(redisUrl, logger);
+
+    return {
+      db,
+      redis,
+      async close() {
+        await Promise.allSettled([closeDb(db), redis.quit()]);
+        redis.disconnect();
+        await stopAll(owned);
+      },
+    };
+  } catch (error) {
+    await stopAll(owned);
+    throw error;
+  }
+}
+
+export function createRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    // Reconnect forever with a capped, jittered delay; commands wait in the offline queue.
+    retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) + Math.floor(Math.random() * 100),
+    maxRetriesPerRequest: 3,
+    connectionName: 'chorus',
+  });
+  let lastWarning = 0;
+  redis.on('error', (error) => {
+    // Without a listener ioredis would crash the process; throttle the noise of an outage.
+    if (Date.now() - lastWarning > 5000) {
+      lastWarning = Date.now();
+      logger.warn({ err: error }, 'redis connection error');
+    }
+  });
+  return redis;
+}
+
+async function stopAll(services: LocalService[]): Promise<void> {
+  await Promise.allSettled(services.reverse().map((service) => service.stop()));
+}

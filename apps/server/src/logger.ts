@@ -1,0 +1,17 @@
+import pino, { type Logger } from 'pino';
+import type { Env } from './env';
+
+/** JSON lines in production; readable lines in development on a terminal. */
+export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT' | 'NODE_ENV'>): Logger {
+  const pretty = (env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  return pino({
+    level: env.LOG_LEVEL,
+    base: { service: 'chorus' },
+    // Defence in depth: these never belong in a log line even if someone logs a whole object.
+    redact: {
+      paths: ['password', '*.password', 'token', '*.token', 'secret', '*.secret', 'apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],
+      censor: '[redacted]',
+    },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  });
+}

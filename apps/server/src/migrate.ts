@@ -1,0 +1,9 @@
+// `pnpm db:migrate`: applies the committed migrations and exits (the server also does this on start).
+import { loadEnv } from './env';
+import { connectInfrastructure } from './infrastructure';
+import { createLogger } from './logger';
+
+const env = loadEnv();
+const logger = createLogger(env);
+const infra = await connectInfrastructure(env, logger);
+await infra.close();

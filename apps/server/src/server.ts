@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appRouter, createHttpContextFactory, type AppDeps } from '@chorus/api';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyCors, originAllowed } from './origins';
+import { checkReadiness } from './readiness';
+import { logProcedureError } from './procedure-errors';
+import { attachWebSockets } from './websockets';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  publicOrigins: string[];
+  trustProxy: boolean;
+  httpMaxBodyBytes: number;
+  wsMaxPayloadBytes: number;
+  wsPingMs: number;
+  wsPongWaitMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface RunningServer {
+  port: number;
+  /** http://host:port, for clients. */
+  url: string;
+  /** Stops accepting, asks WebSocket clients to reconnect elsewhere, drains. Idempotent. */
+  close(): Promise<void>;
+}
+
+const TRPC_PATH = '/trpc';
+
+/** One port: tRPC over HTTP at /trpc, tRPC over WebSocket at /trpc, and health checks. */
+export async function startServer(deps: AppDeps, config: ServerConfig): Promise<RunningServer> {
+  const allowedOrigins = new Set(config.publicOrigins);
+  const contextOptions = { trustProxy: config.trustProxy };
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_PATH}/`,
+    maxBodySize: config.httpMaxBodyBytes,
+    createContext: createHttpContextFactory(deps, contextOptions),
+    onError: (opts) => logProcedureError(deps.logger, opts),
+  });
+
+  const state = { shuttingDown: false };
+  const httpServer = createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error, url: req.url }, 'request handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      if (state.shuttingDown) return sendJson(res, 503, { status: 'shutting down' });
+      const report = await checkReadiness(deps.db, deps.redis);
+      return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', checks: report.checks });
+    }
+    if (path === TRPC_PATH || path?.startsWith(`${TRPC_PATH}/`)) {
+      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
+      if (applyCors(req, res)) return;
+      return trpcHandler(req, res);
+    }
+    sendJson(res, 404, { error: 'Not found' });
+  }
+
+  const sockets = attachWebSockets(httpServer, deps, {
+    path: TRPC_PATH,
+    allowedOrigins,
+    contextOptions,
+    maxPayloadBytes: config.wsMaxPayloadBytes,
+    pingMs: config.wsPingMs,
+    pongWaitMs: config.wsPongWaitMs,
+    isShuttingDown: () => state.shuttingDown,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const displayHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      state.shuttingDown = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await sockets.drain(Math.min(config.shutdownTimeoutMs, 3000));
+      const deadline = sleep(config.shutdownTimeoutMs).then(() => httpServer.closeAllConnections());
+      await Promise.race([closed, deadline]);
+    })();
+    return closing;
+  };
+
+  return { port, url: `http://${displayHost}:${port}`, close };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appRouter, createWsContextFactory, type AppDeps, type ContextOptions } from '@chorus/api';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { originAllowed } from './origins';
+import { logProcedureError } from './procedure-errors';
+
+export interface WebSocketOptions {
+  path: string;
+  allowedOrigins: ReadonlySet<string>;
+  contextOptions: ContextOptions;
+  maxPayloadBytes: number;
+  pingMs: number;
+  pongWaitMs: number;
+  isShuttingDown: () => boolean;
+}
+
+/** WebSocket close code 1012: the server is restarting, reconnect. */
+const SERVICE_RESTART = 1012;
+
+/** Serves tRPC over WebSocket on the HTTP server's upgrade requests for `path`. */
+export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
+  // A frame over maxPayload closes that one connection with 1009 (message too big).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const handler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: createWsContextFactory(deps, options.contextOptions),
+    keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
+    onError: (opts) => logProcedureError(deps.logger, opts),
+  });
+
+  httpServer.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (path !== options.path) return refuse('404 Not Found');
+    if (options.isShuttingDown()) return refuse('503 Service Unavailable');
+    if (!originAllowed(req, options.allowedOrigins)) {
+      deps.logger.warn({ origin: req.headers.origin }, 'websocket origin refused');
+      return refuse('403 Forbidden');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  return {
+    get clientCount() {
+      return wss.clients.size;
+    },
+    /**
+     * Tells every client to reconnect (tRPC's reconnect notification), gives them `graceMs`
+     * to leave on their own, then closes the rest with 1012.
+     */
+    async drain(graceMs: number): Promise<void> {
+      handler.broadcastReconnectNotification();
+      const until = Date.now() + graceMs;
+      while (wss.clients.size > 0 && Date.now() < until) await sleep(25);
+      for (const client of wss.clients) client.close(SERVICE_RESTART, 'server restarting');
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      // A peer that never answers the closing handshake is cut off.
+      const cutOff = sleep(1000).then(() => {
+        for (const client of wss.clients) client.terminate();
+      });
+      await Promise.race([closed, cutOff.then(() => closed)]);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { sessions, users, type TUserRole } from '@chorus/db';
+import { eq } from 'drizzle-orm';
+import type { AppDeps } from '../deps';
+import { generateSessionToken, parseSessionToken, secretMatches } from './session-token';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const sessionPolicy = {
+  /** A session lives this long after its last renewal. */
+  lifetimeMs: 30 * DAY_MS,
+  /** Renewed on use once fewer than this remain. */
+  renewWhenUnderMs: 15 * DAY_MS,
+  /** Unused this long, it ends even before `expiresAt`. */
+  inactivityTimeoutMs: 14 * DAY_MS,
+  /** `lastSeenAt` is written at most this often per session. */
+  touchEveryMs: 60 * 1000,
+};
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  displayName: string;
+  role: TUserRole;
+  isGuest: boolean;
+}
+
+export interface ValidSession {
+  id: string;
+  userId: number;
+  expiresAt: Date;
+  user: SessionUser;
+}
+
+export interface SessionClientInfo {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export async function createSession(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  userId: number,
+  client: SessionClientInfo = {},
+): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+  const { token, id, secretHash } = generateSessionToken();
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + sessionPolicy.lifetimeMs);
+  await deps.db.insert(sessions).values({
+    id,
+    secretHash,
+    userId,
+    expiresAt,
+    lastSeenAt: now,
+    createdAt: now,
+    ip: client.ip?.slice(0, 45) ?? null,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+  });
+  return { token, sessionId: id, expiresAt };
+}
+
+/**
+ * Resolves a token to its live session, sliding the expiry forward when due. Expired,
+ * inactive, malformed and banned-user tokens all resolve to null.
+ */
+export async function validateSessionToken(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  token: string,
+): Promise<ValidSession | null> {
+  const parsed = parseSessionToken(token);
+  if (!parsed) return null;
+  const [row] = await deps.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, parsed.id))
+    .limit(1);
+  if (!row || !secretMatches(parsed.secret, row.session.secretHash)) return null;
+
+  const now = deps.clock.now().getTime();
+  const { session, user } = row;
+  const inactive = now - session.lastSeenAt.getTime() > sessionPolicy.inactivityTimeoutMs;
+  if (session.expiresAt.getTime() <= now || inactive || user.bannedAt) {
+    await deps.db.delete(sessions).where(eq(sessions.id, session.id));
+    return null;
+  }
+
+  let expiresAt = session.expiresAt;
+  const renew = expiresAt.getTime() - now < sessionPolicy.renewWhenUnderMs;
+  const touch = now - session.lastSeenAt.getTime() > sessionPolicy.touchEveryMs;
+  if (renew || touch) {
+    if (renew) expiresAt = new Date(now + sessionPolicy.lifetimeMs);
+    await deps.db.update(sessions).set({ expiresAt, lastSeenAt: new Date(now) }).where(eq(sessions.id, session.id));
+  }
+  return {
+    id: session.id,
+    userId: user.id,
+    expiresAt,
+    user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role, isGuest: user.isGuest },
+  };
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import { validateSessionToken, type ValidSession } from './auth/session.service';
+import type { AppDeps } from './deps';
+
+export const SESSION_COOKIE = 'chorus_session';
+
+export interface RequestInfo {
+  transport: 'http' | 'ws' | 'internal';
+  /** Per HTTP request; per connection on WebSockets (each call gets its own in `ctx.requestId`). */
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface Context {
+  deps: AppDeps;
+  request: RequestInfo;
+  session: ValidSession | null;
+  /** Response headers of an HTTP call (to set cookies); null on WebSockets. */
+  res: ServerResponse | null;
+}
+
+export interface ContextOptions {
+  /** Trust `X-Forwarded-For` / `X-Request-Id` from a reverse proxy in front of us. */
+  trustProxy: boolean;
+}
+
+/** Builds a context from already-known parts: used by both transports, scripts and tests. */
+export async function createContextInner(opts: {
+  deps: AppDeps;
+  request: RequestInfo;
+  sessionToken?: string | null;
+  res?: ServerResponse | null;
+}): Promise<Context> {
+  const session = opts.sessionToken ? await validateSessionToken(opts.deps, opts.sessionToken) : null;
+  return { deps: opts.deps, request: opts.request, session, res: opts.res ?? null };
+}
+
+export function createHttpContextFactory(deps: AppDeps, options: ContextOptions) {
+  return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
+    const requestId = requestIdFrom(req, options);
+    res.setHeader('x-request-id', requestId);
+    const sessionToken = bearerToken(req) ?? cookieValue(req, SESSION_COOKIE);
+    return createContextInner({ deps, request: requestInfo(req, 'http', requestId, options), sessionToken, res });
+  };
+}
+
+/** Called once per WebSocket connection, after the client sent its `connectionParams`. */
+export function createWsContextFactory(deps: AppDeps, options: ContextOptions) {
+  return async ({ req, info }: CreateWSSContextFnOptions): Promise<Context> => {
+    const params = info.connectionParams ?? {};
+    const sessionToken = typeof params.token === 'string' ? params.token : cookieValue(req, SESSION_COOKIE);
+    return createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
+  };
+}
+
+function requestInfo(req: IncomingMessage, transport: 'http' | 'ws', requestId: string, options: ContextOptions): RequestInfo {
+  const forwarded = options.trustProxy ? headerValue(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return {
+    transport,
+    requestId,
+    ip: forwarded || req.socket.remoteAddress || null,
+    userAgent: headerValue(req, 'user-agent')?.slice(0, 512) ?? null,
+  };
+}
+
+function requestIdFrom(req: IncomingMessage, options: ContextOptions): string {
+  const incoming = options.trustProxy ? headerValue(req, 'x-request-id') : undefined;
+  return incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+}
+
+function bearerToken(req: IncomingMessage): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(headerValue(req, 'authorization') ?? '');
+  return match?.[1] ?? null;
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | null {
+  for (const part of (headerValue(req, 'cookie') ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

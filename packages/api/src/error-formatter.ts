@@ -1,0 +1,58 @@
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import type { TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODE_NUMBER } from '@trpc/server';
+import { z } from 'zod';
+import { AppError, appCodeForTrpcCode, trpcCodeOf, type AppErrorCode } from './errors';
+
+/** What `error.data` holds on every error a client receives. */
+export interface ChorusErrorData {
+  code: TRPC_ERROR_CODE_KEY;
+  httpStatus: number;
+  path?: string;
+  appCode: AppErrorCode;
+  /** Seconds to wait before retrying, when the server knows. */
+  retryAfter: number | null;
+  /** Field-by-field input problems, when the input failed validation. */
+  zodError: { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> } | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface ChorusErrorShape {
+  message: string;
+  code: TRPC_ERROR_CODE_NUMBER;
+  data: ChorusErrorData;
+}
+
+const INTERNAL_MESSAGE = 'Internal server error';
+
+/**
+ * Turns any error into the public shape. Services throw `AppError`, which tRPC wraps as an
+ * internal error: unwrap it to its own code. Anything else unexpected loses its message, so
+ * no internals reach a client (the server logs the cause).
+ */
+export function formatError(error: TRPCError, path: string | undefined): ChorusErrorShape {
+  const appError = findAppError(error);
+  const trpcCode = appError ? trpcCodeOf(appError.code) : error.code;
+  const zodError = error.cause instanceof z.ZodError ? z.flattenError(error.cause) : null;
+  const exposeMessage = appError !== null || trpcCode !== 'INTERNAL_SERVER_ERROR';
+  const data: ChorusErrorData = {
+    code: trpcCode,
+    httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code: trpcCode })),
+    appCode: appError?.code ?? appCodeForTrpcCode(trpcCode),
+    retryAfter: appError?.retryAfter ?? null,
+    zodError,
+    details: appError?.details ?? null,
+  };
+  if (path !== undefined) data.path = path;
+  return {
+    message: appError?.message ?? (exposeMessage ? error.message : INTERNAL_MESSAGE),
+    code: TRPC_ERROR_CODES_BY_KEY[trpcCode],
+    data,
+  };
+}
+
+export function findAppError(error: TRPCError): AppError | null {
+  if (error.cause instanceof AppError) return error.cause;
+  return null;
+}

@@ -1,0 +1,74 @@
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+
+/**
+ * Every failure a client may branch on, and the tRPC code it travels as. Clients read
+ * `error.data.appCode` (typed by `AppErrorCode`), never the message.
+ */
+export const appErrorCodes = {
+  BAD_INPUT: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
+
+export type AppErrorCode = keyof typeof appErrorCodes;
+
+export interface AppErrorOptions {
+  /** Seconds after which the same call may succeed (rate limits, cooldowns). */
+  retryAfter?: number;
+  /** Extra machine-readable facts safe to show the caller. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The one error type services throw. Its message is shown to the caller: keep it safe. */
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly retryAfter: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: AppErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryAfter = options.retryAfter;
+    this.details = options.details;
+  }
+}
+
+export function trpcCodeOf(code: AppErrorCode): TRPC_ERROR_CODE_KEY {
+  return appErrorCodes[code];
+}
+
+/** The app code for errors tRPC raises itself (bad JSON, unknown procedure, invalid input). */
+export function appCodeForTrpcCode(code: TRPC_ERROR_CODE_KEY): AppErrorCode {
+  switch (code) {
+    case 'PARSE_ERROR':
+    case 'BAD_REQUEST':
+    case 'UNPROCESSABLE_CONTENT':
+    case 'UNSUPPORTED_MEDIA_TYPE':
+    case 'METHOD_NOT_SUPPORTED':
+      return 'BAD_INPUT';
+    case 'UNAUTHORIZED':
+      return 'UNAUTHORIZED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
+    case 'NOT_FOUND':
+      return 'NOT_FOUND';
+    case 'CONFLICT':
+      return 'CONFLICT';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'TOO_MANY_REQUESTS':
+      return 'RATE_LIMITED';
+    case 'SERVICE_UNAVAILABLE':
+      return 'UNAVAILABLE';
+    default:
+      return 'INTERNAL';
+  }
+}

@@ -1,0 +1,3 @@
+export { createDb, closeDb, ensureDatabase, pingDb, type CreateDbOptions, type Db } from './client';
+export { migrate, migrationsFolder } from './migrate';
+export * from './schema/index';

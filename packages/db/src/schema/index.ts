@@ -1,0 +1,4 @@
+// One file per domain; every table the application uses is re-exported here so that
+// drizzle-kit and the relational query builder see the whole schema.
+export * from './users';
+export * from './sessions';

@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, datetime, mysqlEnum, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+
+export const userRoles = ['user', 'admin'] as const;
+
+export const users = mysqlTable(
+  'users',
+  {
+    id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
+    /** Lower-cased; null for guests. */
+    email: varchar({ length: 254 }),
+    username: varchar({ length: 32 }).notNull(),
+    displayName: varchar({ length: 64 }).notNull(),
+    /** argon2id PHC string; null for guests. Never leaves the service layer. */
+    passwordHash: varchar({ length: 255 }),
+    role: mysqlEnum(userRoles).notNull().default('user'),
+    isGuest: boolean().notNull().default(false),
+    locale: varchar({ length: 16 }).notNull().default('en'),
+    emailVerifiedAt: datetime({ mode: 'date', fsp: 3 }),
+    bannedAt: datetime({ mode: 'date', fsp: 3 }),
+    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [
+    // Login and registration look a user up by email; also enforces uniqueness.
+    uniqueIndex('users_email_uq').on(t.email),
+    // Login by username, profile lookups and the uniqueness rule.
+    uniqueIndex('users_username_uq').on(t.username),
+  ],
+);
+
+export type TUserRow = typeof users.$inferSelect;
+export type TNewUserRow = typeof users.$inferInsert;
+export type TUserRole = (typeof userRoles)[number];

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type ServiceKind = 'mariadb' | 'redis';
+export type Log = (msg: string) => void;
+
+/** Thrown when server binaries are missing and cannot be installed automatically. */
+export class MissingBinariesError extends Error {
+  /** Debian package names that would provide the missing binaries. */
+  readonly packages: string[];
+  constructor(packages: string[], missing: string[]) {
+    super(
+      `Missing server binaries (${missing.join(', ')}). Install them with ` +
+        `\`apt-get install ${packages.join(' ')}\` (Debian/Ubuntu, as root), ` +
+        `or set DATABASE_URL / REDIS_URL to use servers you already run.`,
+    );
+    this.name = 'MissingBinariesError';
+    this.packages = packages;
+  }
+}
+
+const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin', '/opt/homebrew/sbin'];
+
+/** Locate an executable by trying each name in $PATH and the usual sbin/bin directories. */
+export function findBinary(...names: string[]): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean), ...EXTRA_DIRS];
+  for (const name of names) {
+    for (const dir of dirs) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface MariaDbBinaries { mariadbd: string; installDb: string }
+
+export function findMariaDbBinaries(): MariaDbBinaries | undefined {
+  const mariadbd = findBinary('mariadbd', 'mysqld');
+  const installDb = findBinary('mariadb-install-db', 'mysql_install_db');
+  return mariadbd && installDb ? { mariadbd, installDb } : undefined;
+}
+
+export function findRedisServer(): string | undefined {
+  return findBinary('redis-server');
+}
+
+const PACKAGES: Record<ServiceKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server' };
+const present: Record<ServiceKind, () => boolean> = {
+  mariadb: () => findMariaDbBinaries() !== undefined,
+  redis: () => findRedisServer() !== undefined,
+};
+
+function defaultLog(msg: string): void {
+  process.stderr.write(`[local-services] ${msg}\n`);
+}
+
+function run(cmd: string, args: string[], log: Log): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    const forward = (stream: NodeJS.ReadableStream): void => {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        const lines = buf.split(/\r?\n/);
+        buf = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) log(line);
+      });
+      stream.on('end', () => { if (buf.trim()) log(buf); });
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit code ${String(code)}`})`));
+    });
+  });
+}
+
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
+/** apt-get install, with a temporary policy-rc.d (exit 101) so postinst scripts do not start system services. */
+async function aptInstall(packages: string[], log: Log): Promise<void> {
+  let addedPolicy = false;
+  if (!existsSync(POLICY_RC_D)) {
+    writeFileSync(POLICY_RC_D, '#!/bin/sh\n# temporary, written by @chorus/local-services\nexit 101\n', { mode: 0o755 });
+    addedPolicy = true;
+  }
+  try {
+    log('running apt-get update');
+    await run('apt-get', ['update'], log);
+    log(`running apt-get install ${packages.join(' ')}`);
+    await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], log);
+  } finally {
+    if (addedPolicy) {
+      try { unlinkSync(POLICY_RC_D); } catch { /* ignore */ }
+    }
+  }
+}
+
+let installing: Promise<void> | undefined;
+
+/**
+ * Make sure the server binaries for the given services exist. When missing and running as root
+ * with apt-get available, installs the Debian packages; otherwise throws MissingBinariesError.
+ */
+export async function ensureBinaries(which: ServiceKind[], log: Log = defaultLog): Promise<void> {
+  // Serialize with any install already in flight in this process, then re-check.
+  while (installing) await installing.catch(() => undefined);
+  const missing = [...new Set(which)].filter((kind) => !present[kind]());
+  if (missing.length === 0) return;
+  const packages = missing.map((kind) => PACKAGES[kind]);
+  const missingNames = missing.map((kind) => (kind === 'mariadb' ? 'mariadbd/mariadb-install-db' : 'redis-server'));
+  if (process.getuid?.() !== 0 || !findBinary('apt-get')) throw new MissingBinariesError(packages, missingNames);
+  const promise = aptInstall(packages, log);
+  installing = promise;
+  try {
+    await promise;
+  } finally {
+    if (installing === promise) installing = undefined;
+  }
+  const still = missing.filter((kind) => !present[kind]());
+  if (still.length > 0) {
+    throw new MissingBinariesError(still.map((kind) => PACKAGES[kind]), still);
+  }
+}
