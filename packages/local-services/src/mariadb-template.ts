@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Log } from './binaries.js';
@@ -92,6 +92,19 @@ async function ensureTemplate(bins: MariaDbBinaries, log: Log): Promise<string> 
   return promise;
 }
 
+/** Parallel copyFile: about twice as fast as fs.cp for the ~200 small files of a datadir. */
+async function copyDir(src: string, dst: string): Promise<void> {
+  await mkdir(dst, { recursive: true, mode: 0o700 });
+  const entries = await readdir(src, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) => {
+      const from = path.join(src, entry.name);
+      const to = path.join(dst, entry.name);
+      return entry.isDirectory() ? copyDir(from, to) : copyFile(from, to);
+    }),
+  );
+}
+
 /** Make sure `datadir` holds an initialised MariaDB data directory (copying the template if it does not). */
 export async function ensureDataDir(bins: MariaDbBinaries, datadir: string, log: Log): Promise<void> {
   if (existsSync(path.join(datadir, 'mysql'))) return;
@@ -100,6 +113,6 @@ export async function ensureDataDir(bins: MariaDbBinaries, datadir: string, log:
   await rm(tmp, { recursive: true, force: true });
   await rm(datadir, { recursive: true, force: true }); // a half-made directory without mysql/
   await mkdir(path.dirname(datadir), { recursive: true });
-  await cp(template, tmp, { recursive: true });
+  await copyDir(template, tmp);
   await rename(tmp, datadir);
 }

@@ -88,6 +88,8 @@ export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) 
       '--max-connections=500',
       '--max-allowed-packet=64M',
       '--performance-schema=OFF',
+      '--innodb-buffer-pool-load-at-startup=0',
+      '--innodb-buffer-pool-dump-at-shutdown=0',
       '--log-warnings=1', // probes close before authenticating; do not log each as "Aborted connection"
     ],
     probe: mariaDbProbe,

@@ -1,0 +1,77 @@
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
+import superjson from 'superjson';
+import { reconnectDelay } from './backoff';
+import type { AppRouter } from './types';
+
+type TokenSource = { token?: string | null; getToken?: () => string | null | undefined | Promise<string | null | undefined> };
+
+export type ChorusClientOptions = TokenSource & {
+  /** The server's base URL, e.g. `https://chat.example.com` (the API lives at `/trpc`). */
+  url: string;
+  /** A WebSocket implementation for runtimes without a global one (Node 20: pass `ws`). */
+  WebSocket?: typeof globalThis.WebSocket | (new (url: string, protocols?: string | string[]) => unknown);
+  /** Extra HTTP headers on every query and mutation. */
+  headers?: Record<string, string>;
+  /** Called when the WebSocket opens or closes (for connection indicators). */
+  onSocketOpen?: () => void;
+  onSocketClose?: (cause?: { code?: number }) => void;
+  /** Send WebSocket pings when quiet, and reconnect when no pong comes back. Default on. */
+  keepAliveMs?: number;
+  /** Browsers: send the session cookie on cross-origin calls. Default false. */
+  withCredentials?: boolean;
+};
+
+export type ChorusClient = TRPCClient<AppRouter>;
+
+const sockets = new WeakMap<object, { close(): void | Promise<void> }>();
+
+/**
+ * A typed client for every Chorus procedure: subscriptions over one WebSocket (token in
+ * `connectionParams`, keep-alive, jittered exponential reconnect), everything else over
+ * batched HTTP with `Authorization: Bearer`. The socket opens on the first subscription.
+ */
+export function createChorusClient(options: ChorusClientOptions): ChorusClient {
+  const base = options.url.replace(/\/+$/, '');
+  const httpUrl = `${base}/trpc`;
+  const wsUrl = httpUrl.replace(/^http/, 'ws');
+  const resolveToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
+
+  const wsClient = createWSClient({
+    url: wsUrl,
+    WebSocket: options.WebSocket as typeof globalThis.WebSocket | undefined,
+    connectionParams: async () => {
+      const token = await resolveToken();
+      return token ? { token } : {};
+    },
+    retryDelayMs: (attempt) => reconnectDelay(attempt),
+    keepAlive: { enabled: true, intervalMs: options.keepAliveMs ?? 20_000, pongTimeoutMs: 5_000 },
+    lazy: { enabled: true, closeMs: 0 },
+    onOpen: options.onSocketOpen,
+    onClose: options.onSocketClose,
+  });
+
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient, transformer: superjson }),
+        false: httpBatchLink({
+          url: httpUrl,
+          transformer: superjson,
+          headers: async () => {
+            const token = await resolveToken();
+            return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+          },
+          fetch: options.withCredentials ? (url, init) => fetch(url, { ...init, credentials: 'include' } as RequestInit) : undefined,
+        }),
+      }),
+    ],
+  });
+  sockets.set(client, wsClient);
+  return client;
+}
+
+/** Closes the client's WebSocket (ending its subscriptions); HTTP calls keep working. */
+export async function closeChorusClient(client: ChorusClient): Promise<void> {
+  await sockets.get(client)?.close();
+}

@@ -1,0 +1,40 @@
+// Vitest global setup: one MariaDB server for the whole run (each test file makes its own
+// database on it), started privately unless DATABASE_URL points at one.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
+import type { TestProject } from 'vitest/node';
+import { repoRoot } from './paths';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** mysql://user:pass@host:port with no database; may create databases. */
+    mariadbServerUrl: string;
+    /** Where test files put their private Redis servers and scratch files. */
+    testDataDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
+  const log = (msg: string) => process.env.TEST_VERBOSE && console.log(`[local-services] ${msg}`);
+  await ensureBinaries(process.env.REDIS_URL ? ['mariadb'] : ['mariadb', 'redis'], log);
+
+  let mariadb: LocalService | undefined;
+  let serverUrl: string;
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = '';
+    serverUrl = url.toString().replace(/\/$/, '');
+  } else {
+    mariadb = await startMariaDb({ dataDir: join(testDataDir, 'shared'), log });
+    serverUrl = mariadb.url;
+  }
+  project.provide('mariadbServerUrl', serverUrl);
+  project.provide('testDataDir', testDataDir);
+
+  return async () => {
+    await mariadb?.stop();
+    rmSync(testDataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,5 @@
+export { createTestDatabase, type TestDatabase } from './database';
+export { startTestRedis } from './redis';
+export { startTestServer, TEST_ALLOWED_ORIGIN, type TestServer, type TestServerOptions } from './server';
+export { createTestClient } from './client';
+export { repoRoot } from './paths';

@@ -1,0 +1,60 @@
+import { systemClock, type AppDeps, type Clock } from '@chorus/api';
+import { createRedis } from '@chorus/server/infrastructure';
+import { startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
+import type { LocalService } from '@chorus/local-services';
+import pino from 'pino';
+import { createTestDatabase, type TestDatabase } from './database';
+import { startTestRedis } from './redis';
+
+export const TEST_ALLOWED_ORIGIN = 'http://app.chorus.test';
+
+export interface TestServer extends RunningServer {
+  deps: AppDeps;
+  database: TestDatabase;
+  /** The private Redis behind this server, when the test harness started it. */
+  redisService: LocalService | null;
+  /** Stops the server, closes its pools and drops its database. */
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  config?: Partial<ServerConfig>;
+  /** Share a database between servers (multi-instance tests). */
+  database?: TestDatabase;
+  /** Share a Redis between servers; default: a private one. */
+  redisUrl?: string;
+  clock?: Clock;
+}
+
+/** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const redisService = options.redisUrl ? null : await startTestRedis();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
+  const deps: AppDeps = { db: database.db, redis, logger, clock: options.clock ?? systemClock };
+  const server = await startServer(deps, {
+    host: '127.0.0.1',
+    port: 0,
+    publicOrigins: [TEST_ALLOWED_ORIGIN],
+    trustProxy: false,
+    httpMaxBodyBytes: 1024 * 1024,
+    wsMaxPayloadBytes: 64 * 1024,
+    wsPingMs: 30_000,
+    wsPongWaitMs: 5_000,
+    shutdownTimeoutMs: 2_000,
+    ...options.config,
+  });
+  return {
+    ...server,
+    deps,
+    database,
+    redisService,
+    async stop() {
+      await server.close();
+      redis.disconnect();
+      await redisService?.stop();
+      if (!options.database) await database.drop();
+    },
+  };
+}
