@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  closeDb,
+  createDb,
+  createLogger,
+  createRedis,
+  ensureDatabase,
+  migrate,
+  repoRoot,
+  startMariaDb,
+  startRedis,
+  startServer,
+  systemClock,
+  type AppDeps,
+} from './workspace';
+
+export interface BenchStack {
+  /** http://127.0.0.1:PORT of the running server. */
+  url: string;
+  deps: AppDeps;
+  /** Stops the server, closes pools, stops private services and removes their data. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export type Cell = string | number;
+
+export interface BenchReport {
+  bench: string;
+  /** One table row per measured case; the union of keys becomes the columns. */
+  rows: Array<Record<string, Cell>>;
+  /** Single figures that do not fit the table (memory, counts). */
+  facts: Record<string, Cell>;
+  notes: string[];
+}
+
+export type Benchmark = (stack: BenchStack) => Promise<BenchReport>;
+
+const verbose = Boolean(process.env.BENCH_VERBOSE);
+export const log = (msg: string): void => console.error(`[bench] ${msg}`);
+const serviceLog = (msg: string): void => {
+  if (verbose) log(msg);
+};
+
+/**
+ * The real server on 127.0.0.1 with MariaDB and Redis behind it: private ones under
+ * .data/bench/run-<pid> unless DATABASE_URL / REDIS_URL point at running servers.
+ */
+export async function startBenchStack(): Promise<BenchStack> {
+  const dataDir = join(repoRoot, '.data', 'bench', `run-${process.pid}`);
+  // Run in reverse order, so whatever was set up last is torn down first.
+  const cleanups: Array<() => unknown> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        await Promise.resolve().then(cleanup).catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+      }
+    })());
+
+  try {
+    const external = { db: process.env.DATABASE_URL, redis: process.env.REDIS_URL };
+    if (!external.db || !external.redis) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    let serverUrl: string;
+    if (external.db) {
+      const parsed = new URL(external.db);
+      parsed.pathname = '';
+      serverUrl = parsed.toString().replace(/\/$/, '');
+    } else {
+      log(`starting a private MariaDB in ${dataDir}`);
+      const mariadb = await startMariaDb({ dataDir, log: serviceLog });
+      cleanups.push(() => mariadb.stop());
+      serverUrl = mariadb.url;
+    }
+    let redisUrl = external.redis;
+    if (!redisUrl) {
+      const redisService = await startRedis({ dataDir, log: serviceLog });
+      cleanups.push(() => redisService.stop());
+      redisUrl = redisService.url;
+    }
+
+    // A fresh database each run, so figures never depend on what an earlier run left behind.
+    const name = `chorus_bench_${randomBytes(6).toString('hex')}`;
+    const databaseUrl = `${serverUrl}/${name}`;
+    await ensureDatabase(databaseUrl);
+    const db = createDb(databaseUrl, { poolSize: 10 });
+    cleanups.push(() => closeDb(db));
+    // A private server disappears with its data dir; a shared one must not keep our database.
+    if (external.db) cleanups.push(() => db.$client.query(`DROP DATABASE IF EXISTS \`${name}\``));
+    await migrate(db);
+
+    const logger = createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json', NODE_ENV: 'production' });
+    const redis = createRedis(redisUrl, logger);
+    cleanups.push(() => redis.disconnect());
+    const deps: AppDeps = { db, redis, logger, clock: systemClock };
+    const server = await startServer(deps, {
+      host: '127.0.0.1',
+      port: 0,
+      publicOrigins: [],
+      trustProxy: false,
+      httpMaxBodyBytes: 1024 * 1024,
+      wsMaxPayloadBytes: 64 * 1024,
+      wsPingMs: 30_000,
+      wsPongWaitMs: 5_000,
+      shutdownTimeoutMs: 2_000,
+    });
+    cleanups.push(() => server.close());
+    log(`server listening on ${server.url}`);
+    return { url: server.url, deps, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cell } from './harness';
+import { megabytes, percentiles, perSecond, withTimeout } from './stats';
+import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
+
+const SUBSCRIBE = { count: 200, maxMs: 15_000, tickTimeoutMs: 5_000 };
+const HOLD = { clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 };
+
+interface WsResult {
+  row: Record<string, Cell>;
+  facts: Record<string, Cell>;
+  notes: string[];
+}
+
+interface Held {
+  /** ms from subscribe() to the first tick. */
+  first: Promise<number>;
+  unsubscribe(): void;
+}
+
+function holdClock(client: ChorusClient, intervalMs: number, onTick?: () => void): Held {
+  const started = performance.now();
+  let resolveFirst: (ms: number) => void = () => {};
+  let rejectFirst: (error: unknown) => void = () => {};
+  const first = new Promise<number>((resolve, reject) => {
+    resolveFirst = resolve;
+    rejectFirst = reject;
+  });
+  const subscription = client.system.clock.subscribe(
+    { intervalMs },
+    {
+      onData: () => {
+        resolveFirst(performance.now() - started);
+        onTick?.();
+      },
+      onError: (error) => rejectFirst(error),
+    },
+  );
+  return { first, unsubscribe: () => subscription.unsubscribe() };
+}
+
+/** Sequential subscribe → first tick → unsubscribe on one socket that stays open. */
+export async function wsSubscribeLatency(url: string): Promise<WsResult> {
+  let opens = 0;
+  const client = createBenchClient(url, { onSocketOpen: () => void opens++ });
+  // The client closes its socket as soon as the last subscription ends (lazy, closeMs 0). A
+  // long-interval subscription held throughout keeps one socket open, so the samples measure
+  // the subscription, not a new connection each time.
+  const keeper = holdClock(client, 60_000);
+  try {
+    await withTimeout(keeper.first, SUBSCRIBE.tickTimeoutMs, 'keeper subscription');
+    const samples: number[] = [];
+    const deadline = performance.now() + SUBSCRIBE.maxMs;
+    while (samples.length < SUBSCRIBE.count && performance.now() < deadline) {
+      const held = holdClock(client, HOLD.intervalMs);
+      try {
+        samples.push(await withTimeout(held.first, SUBSCRIBE.tickTimeoutMs, 'first clock tick'));
+      } finally {
+        held.unsubscribe();
+      }
+    }
+    return {
+      row: { case: 'ws subscribe→first tick', callers: 1, calls: samples.length, ...percentiles(samples) },
+      facts: { 'ws sockets opened for the sequential subscriptions': opens },
+      notes: [],
+    };
+  } finally {
+    keeper.unsubscribe();
+    await closeChorusClient(client);
+  }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function memory() {
+  gc?.();
+  return process.memoryUsage();
+}
+
+/** Many users, each with their own socket and one clock subscription, all at once. */
+export async function wsHeldSubscriptions(url: string): Promise<WsResult> {
+  const before = memory();
+  const clients = Array.from({ length: HOLD.clients }, () => createBenchClient(url));
+  let ticks = 0;
+  const started = performance.now();
+  const held = clients.map((client) => holdClock(client, HOLD.intervalMs, () => void ticks++));
+  try {
+    const firsts = await withTimeout(Promise.all(held.map((h) => h.first)), HOLD.allTimeoutMs, `${HOLD.clients} subscriptions`);
+    const allMs = performance.now() - started;
+    const after = memory();
+    // Ticks keep coming for everyone: about clients × (1000 / intervalMs) per second.
+    const ticksBefore = ticks;
+    const windowStart = performance.now();
+    await sleep(HOLD.observeMs);
+    const tickRate = perSecond(ticks - ticksBefore, performance.now() - windowStart);
+    return {
+      row: { case: 'ws first tick, all subscribing at once', callers: HOLD.clients, calls: firsts.length, ...percentiles(firsts) },
+      facts: {
+        'ws held subscriptions': HOLD.clients,
+        'ws ms until all had their first tick': Math.round(allMs),
+        [`ws ticks/s while held (expect ~${(HOLD.clients * 1000) / HOLD.intervalMs})`]: tickRate,
+        'process rss MB before → after': `${megabytes(before.rss)} → ${megabytes(after.rss)} (+${megabytes(after.rss - before.rss)})`,
+        'process heapUsed MB before → after': `${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} (+${megabytes(after.heapUsed - before.heapUsed)})`,
+      },
+      notes: [
+        `memory is process.memoryUsage() of this one process: server and all ${HOLD.clients} clients (sockets, tRPC clients) together`,
+        gc ? 'memory read after a forced GC' : 'memory read without a forced GC (NODE_OPTIONS=--expose-gc pnpm bench for steadier figures)',
+      ],
+    };
+  } finally {
+    for (const h of held) h.unsubscribe();
+    await Promise.all(clients.map((client) => closeChorusClient(client)));
+  }
+}

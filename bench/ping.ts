@@ -1,0 +1,83 @@
+import type { BenchReport, BenchStack, Cell } from './harness';
+import { log } from './harness';
+import { wsHeldSubscriptions, wsSubscribeLatency } from './ping-ws';
+import { percentiles, perSecond } from './stats';
+import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
+
+const SEQUENTIAL = { warmup: 200, calls: 2000, maxMs: 20_000 };
+const CONCURRENCY = [1, 50, 200];
+const WINDOW_MS = 3000;
+/** A ceiling on calls per caller, so a pathologically fast path still ends by count. */
+const MAX_CALLS_PER_CALLER = 200_000;
+
+/** `system.ping` over HTTP and `system.clock` over WebSocket, through the real typed client. */
+export async function ping(stack: BenchStack): Promise<BenchReport> {
+  const rows: Array<Record<string, Cell>> = [];
+  log('ping: http sequential');
+  rows.push(await httpSequential(stack.url));
+  for (const callers of CONCURRENCY) {
+    log(`ping: http ${callers} concurrent callers for ${WINDOW_MS} ms`);
+    rows.push(await httpConcurrent(stack.url, callers));
+  }
+  log('ping: ws subscribe latency');
+  const subscribe = await wsSubscribeLatency(stack.url);
+  rows.push(subscribe.row);
+  log('ping: ws held subscriptions');
+  const held = await wsHeldSubscriptions(stack.url);
+  rows.push(held.row);
+  return {
+    bench: 'ping',
+    rows,
+    facts: { ...subscribe.facts, ...held.facts },
+    notes: [
+      'latencies in ms, measured in the client from call to result (nearest-rank percentiles)',
+      'http: one typed client per concurrent caller, so httpBatchLink never merges their calls',
+      'the server runs in this same process: client and server share its 2 cores and its memory figures',
+      ...held.notes,
+    ],
+  };
+}
+
+async function httpSequential(url: string): Promise<Record<string, Cell>> {
+  const client = createBenchClient(url);
+  try {
+    for (let i = 0; i < SEQUENTIAL.warmup; i++) await client.system.ping.query();
+    const samples: number[] = [];
+    const started = performance.now();
+    const deadline = started + SEQUENTIAL.maxMs;
+    while (samples.length < SEQUENTIAL.calls && performance.now() < deadline) {
+      const t0 = performance.now();
+      await client.system.ping.query();
+      samples.push(performance.now() - t0);
+    }
+    const elapsed = performance.now() - started;
+    return { case: 'http sequential', callers: 1, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
+  } finally {
+    await closeChorusClient(client);
+  }
+}
+
+async function httpConcurrent(url: string, callers: number): Promise<Record<string, Cell>> {
+  const clients: ChorusClient[] = Array.from({ length: callers }, () => createBenchClient(url));
+  try {
+    // Connection setup is paid before the window opens: the window measures steady state.
+    await Promise.all(clients.map((client) => client.system.ping.query()));
+    const samples: number[] = [];
+    const started = performance.now();
+    const deadline = started + WINDOW_MS;
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let i = 0; i < MAX_CALLS_PER_CALLER && performance.now() < deadline; i++) {
+          const t0 = performance.now();
+          await client.system.ping.query();
+          samples.push(performance.now() - t0);
+        }
+      }),
+    );
+    // Callers finish their last call after the deadline; count the real elapsed time.
+    const elapsed = performance.now() - started;
+    return { case: 'http concurrent', callers, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
+  } finally {
+    await Promise.all(clients.map((client) => closeChorusClient(client)));
+  }
+}
