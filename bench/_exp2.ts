@@ -1,0 +1,18 @@
+import { startBenchStack } from './harness';
+import { request, Agent } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+const stack = await startBenchStack();
+const port = new URL(stack.url).port;
+const path = '/trpc/system.ping?batch=1&input=' + encodeURIComponent('{"0":{"json":null,"meta":{"values":["undefined"]}}}');
+const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+const raw = () => new Promise<void>((res, rej) => { const r = request({ host: '127.0.0.1', port, path, agent }, (resp) => { resp.resume(); resp.on('end', () => res()); }); r.on('error', rej); r.end(); });
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.start');
+let count = 0; const end = performance.now() + 4000;
+await Promise.all(Array.from({ length: 50 }, async () => { while (performance.now() < end) { await raw(); count++; } }));
+const { profile } = await session.post('Profiler.stop');
+writeFileSync('/tmp/ping.cpuprofile', JSON.stringify(profile));
+console.log('calls/s', count / 4);
+await stack.stop();
+process.exit(0);

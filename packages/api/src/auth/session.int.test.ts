@@ -1,0 +1,77 @@
+import { users, sessions } from '@chorus/db';
+import { createTestDatabase, type TestDatabase } from '@chorus/testing';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../deps';
+import { createSession, sessionPolicy, validateSessionToken } from './session.service';
+import { hashSecret } from './session-token';
+
+let database: TestDatabase;
+let userId: number;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => new Date(now), advance: (ms) => (now += ms) };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const [result] = await database.db.insert(users).values({ username: 'ada', displayName: 'Ada', email: 'ada@example.com' });
+  userId = result.insertId;
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe('sessions', () => {
+  it('stores only a hash of the secret and resolves the token to its user', async () => {
+    const clock = manualClock();
+    const { token, sessionId } = await createSession({ db: database.db, clock }, userId, { ip: '127.0.0.1', userAgent: 'vitest' });
+    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionId));
+    const secret = token.split('.')[1]!;
+    expect(row!.secretHash).toBe(hashSecret(secret));
+    expect(JSON.stringify(row)).not.toContain(secret);
+
+    const session = await validateSessionToken({ db: database.db, clock }, token);
+    expect(session).toMatchObject({ id: sessionId, userId, user: { username: 'ada', role: 'user' } });
+  });
+
+  it('rejects a wrong secret, a malformed token and an unknown id', async () => {
+    const clock = manualClock();
+    const { token } = await createSession({ db: database.db, clock }, userId);
+    const [id, secret] = token.split('.') as [string, string];
+    const flipped = `${id}.${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+    expect(await validateSessionToken({ db: database.db, clock }, flipped)).toBeNull();
+    expect(await validateSessionToken({ db: database.db, clock }, 'garbage')).toBeNull();
+    expect(await validateSessionToken({ db: database.db, clock }, `${'a'.repeat(24)}.${secret}`)).toBeNull();
+  });
+
+  it('slides the expiry forward when used in its second half, and expires when unused', async () => {
+    const clock = manualClock();
+    const deps = { db: database.db, clock };
+    const { token, expiresAt } = await createSession(deps, userId);
+
+    clock.advance(10 * DAY);
+    expect((await validateSessionToken(deps, token))?.expiresAt.getTime()).toBe(expiresAt.getTime());
+    clock.advance(10 * DAY);
+    const renewed = await validateSessionToken(deps, token);
+    expect(renewed?.expiresAt.getTime()).toBe(clock.now().getTime() + sessionPolicy.lifetimeMs);
+
+    clock.advance(sessionPolicy.inactivityTimeoutMs + 1000);
+    expect(await validateSessionToken(deps, token)).toBeNull();
+  });
+
+  it('ends the sessions of a banned user', async () => {
+    const clock = manualClock();
+    const deps = { db: database.db, clock };
+    const { token } = await createSession(deps, userId);
+    await database.db.update(users).set({ bannedAt: clock.now() }).where(eq(users.id, userId));
+    try {
+      expect(await validateSessionToken(deps, token)).toBeNull();
+    } finally {
+      await database.db.update(users).set({ bannedAt: null }).where(eq(users.id, userId));
+    }
+  });
+});
