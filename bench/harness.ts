@@ -43,6 +43,15 @@ const serviceLog = (msg: string): void => {
   if (verbose) log(msg);
 };
 
+type LogLevel = Parameters<typeof createLogger>[0]['LOG_LEVEL'];
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Silent by default: a log line per call would be part of what is measured. */
+function serverLogLevel(): LogLevel {
+  const wanted = process.env.BENCH_LOG_LEVEL;
+  return LOG_LEVELS.find((level) => level === wanted) ?? 'silent';
+}
+
 /**
  * The real server on 127.0.0.1 with MariaDB and Redis behind it: private ones under
  * .data/bench/run-<pid> unless DATABASE_URL / REDIS_URL point at running servers.
@@ -91,7 +100,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     if (external.db) cleanups.push(() => db.$client.query(`DROP DATABASE IF EXISTS \`${name}\``));
     await migrate(db);
 
-    const logger = createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json', NODE_ENV: 'production' });
+    const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
     const redis = createRedis(redisUrl, logger);
     cleanups.push(() => redis.disconnect());
     const deps: AppDeps = { db, redis, logger, clock: systemClock };

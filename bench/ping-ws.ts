@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Cell } from './harness';
 import { megabytes, percentiles, perSecond, withTimeout } from './stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
@@ -70,15 +72,28 @@ export async function wsSubscribeLatency(url: string): Promise<WsResult> {
   }
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function memory() {
-  gc?.();
-  return process.memoryUsage();
+/**
+ * Heap figures without a full GC first mostly measure garbage, so they even come out negative.
+ * Exposing gc at runtime spares every caller `NODE_OPTIONS=--expose-gc`.
+ */
+function exposeGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? () => void gc() : undefined;
+  } catch {
+    return undefined;
+  }
 }
+const signed = (mb: number): string => (mb >= 0 ? `+${mb}` : String(mb));
 
 /** Many users, each with their own socket and one clock subscription, all at once. */
 export async function wsHeldSubscriptions(url: string): Promise<WsResult> {
+  const gc = exposeGc();
+  const memory = () => {
+    gc?.();
+    return process.memoryUsage();
+  };
   const before = memory();
   const clients = Array.from({ length: HOLD.clients }, () => createBenchClient(url));
   let ticks = 0;
@@ -99,12 +114,12 @@ export async function wsHeldSubscriptions(url: string): Promise<WsResult> {
         'ws held subscriptions': HOLD.clients,
         'ws ms until all had their first tick': Math.round(allMs),
         [`ws ticks/s while held (expect ~${(HOLD.clients * 1000) / HOLD.intervalMs})`]: tickRate,
-        'process rss MB before → after': `${megabytes(before.rss)} → ${megabytes(after.rss)} (+${megabytes(after.rss - before.rss)})`,
-        'process heapUsed MB before → after': `${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} (+${megabytes(after.heapUsed - before.heapUsed)})`,
+        'process rss MB before → after': `${megabytes(before.rss)} → ${megabytes(after.rss)} (${signed(megabytes(after.rss - before.rss))})`,
+        'process heapUsed MB before → after': `${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} (${signed(megabytes(after.heapUsed - before.heapUsed))})`,
       },
       notes: [
         `memory is process.memoryUsage() of this one process: server and all ${HOLD.clients} clients (sockets, tRPC clients) together`,
-        gc ? 'memory read after a forced GC' : 'memory read without a forced GC (NODE_OPTIONS=--expose-gc pnpm bench for steadier figures)',
+        gc ? 'memory read after a forced full GC' : 'memory read WITHOUT a forced GC: heap figures are mostly garbage',
       ],
     };
   } finally {

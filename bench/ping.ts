@@ -32,7 +32,7 @@ export async function ping(stack: BenchStack): Promise<BenchReport> {
     notes: [
       'latencies in ms, measured in the client from call to result (nearest-rank percentiles)',
       'http: one typed client per concurrent caller, so httpBatchLink never merges their calls',
-      'the server runs in this same process: client and server share its 2 cores and its memory figures',
+      'the server runs in this process: clients and server share one event loop (one core), so calls/s is a floor for the server alone',
       ...held.notes,
     ],
   };

@@ -17,7 +17,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
-  const log = (msg: string) => process.env.TEST_VERBOSE && console.log(`[local-services] ${msg}`);
+  const log = (msg: string) => console.log(`[local-services] ${msg}`);
   await ensureBinaries(process.env.REDIS_URL ? ['mariadb'] : ['mariadb', 'redis'], log);
 
   let mariadb: LocalService | undefined;
