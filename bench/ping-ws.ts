@@ -5,7 +5,7 @@ import type { Cell } from './harness';
 import { megabytes, percentiles, perSecond, withTimeout } from './stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
 
-const SUBSCRIBE = { count: 200, maxMs: 15_000, tickTimeoutMs: 5_000 };
+const SUBSCRIBE = { count: 200, maxMs: 15_000, tickTimeoutMs: 5_000, idleGapMs: 10 };
 const HOLD = { clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 };
 
 interface WsResult {
@@ -41,33 +41,39 @@ function holdClock(client: ChorusClient, intervalMs: number, onTick?: () => void
   return { first, unsubscribe: () => subscription.unsubscribe() };
 }
 
-/** Sequential subscribe → first tick → unsubscribe on one socket that stays open. */
-export async function wsSubscribeLatency(url: string): Promise<WsResult> {
+/**
+ * Sequential subscribe → first tick → unsubscribe. The client closes its socket once the last
+ * subscription has ended for a macrotask (lazy, closeMs 0). With `reuseSocket` a long-interval
+ * subscription held throughout keeps one socket open, so samples measure the subscription
+ * alone; without it a short pause after each unsubscribe lets the socket close, so every sample
+ * also pays a new connection, as a user returning after a moment does.
+ */
+export async function wsSubscribeLatency(url: string, reuseSocket: boolean): Promise<WsResult> {
   let opens = 0;
   const client = createBenchClient(url, { onSocketOpen: () => void opens++ });
-  // The client closes its socket as soon as the last subscription ends (lazy, closeMs 0). A
-  // long-interval subscription held throughout keeps one socket open, so the samples measure
-  // the subscription, not a new connection each time.
-  const keeper = holdClock(client, 60_000);
+  const keeper = reuseSocket ? holdClock(client, 60_000) : undefined;
   try {
-    await withTimeout(keeper.first, SUBSCRIBE.tickTimeoutMs, 'keeper subscription');
+    if (keeper) await withTimeout(keeper.first, SUBSCRIBE.tickTimeoutMs, 'keeper subscription');
     const samples: number[] = [];
+    const count = reuseSocket ? SUBSCRIBE.count : SUBSCRIBE.count / 2;
     const deadline = performance.now() + SUBSCRIBE.maxMs;
-    while (samples.length < SUBSCRIBE.count && performance.now() < deadline) {
+    while (samples.length < count && performance.now() < deadline) {
       const held = holdClock(client, HOLD.intervalMs);
       try {
         samples.push(await withTimeout(held.first, SUBSCRIBE.tickTimeoutMs, 'first clock tick'));
       } finally {
         held.unsubscribe();
       }
+      if (!reuseSocket) await sleep(SUBSCRIBE.idleGapMs);
     }
+    const label = reuseSocket ? 'one open socket' : `idle ${SUBSCRIBE.idleGapMs} ms between`;
     return {
-      row: { case: 'ws subscribe→first tick', callers: 1, calls: samples.length, ...percentiles(samples) },
-      facts: { 'ws sockets opened for the sequential subscriptions': opens },
+      row: { case: `ws subscribe→first tick, ${label}`, callers: 1, calls: samples.length, ...percentiles(samples) },
+      facts: { [`ws sockets opened, ${label}`]: opens },
       notes: [],
     };
   } finally {
-    keeper.unsubscribe();
+    keeper?.unsubscribe();
     await closeChorusClient(client);
   }
 }
@@ -115,6 +121,7 @@ export async function wsHeldSubscriptions(url: string): Promise<WsResult> {
         'ws ms until all had their first tick': Math.round(allMs),
         [`ws ticks/s while held (expect ~${(HOLD.clients * 1000) / HOLD.intervalMs})`]: tickRate,
         'process rss MB before → after': `${megabytes(before.rss)} → ${megabytes(after.rss)} (${signed(megabytes(after.rss - before.rss))})`,
+        'heapUsed KB per held subscription (client + server side)': Math.round((after.heapUsed - before.heapUsed) / 1024 / HOLD.clients),
         'process heapUsed MB before → after': `${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} (${signed(megabytes(after.heapUsed - before.heapUsed))})`,
       },
       notes: [

@@ -20,15 +20,16 @@ export async function ping(stack: BenchStack): Promise<BenchReport> {
     rows.push(await httpConcurrent(stack.url, callers));
   }
   log('ping: ws subscribe latency');
-  const subscribe = await wsSubscribeLatency(stack.url);
-  rows.push(subscribe.row);
+  const subscribe = await wsSubscribeLatency(stack.url, true);
+  const resubscribe = await wsSubscribeLatency(stack.url, false);
+  rows.push(subscribe.row, resubscribe.row);
   log('ping: ws held subscriptions');
   const held = await wsHeldSubscriptions(stack.url);
   rows.push(held.row);
   return {
     bench: 'ping',
     rows,
-    facts: { ...subscribe.facts, ...held.facts },
+    facts: { ...subscribe.facts, ...resubscribe.facts, ...held.facts },
     notes: [
       'latencies in ms, measured in the client from call to result (nearest-rank percentiles)',
       'http: one typed client per concurrent caller, so httpBatchLink never merges their calls',

@@ -17,9 +17,11 @@ if (unknown.length > 0) {
 const selected = requested.length > 0 ? [...new Set(requested)] : [...benchmarks.keys()];
 
 let stack: BenchStack | undefined;
+let interrupted = false;
 // Ctrl-C must not leave MariaDB/Redis and their data dir behind.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping`);
     void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
@@ -38,7 +40,8 @@ try {
       log(`${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (error) {
       failed++;
-      console.error(`benchmark ${name} failed:`, error);
+      // Calls cut off by our own shutdown are not a finding.
+      if (!interrupted) console.error(`benchmark ${name} failed:`, error);
     }
   }
 } finally {

@@ -2,3 +2,6 @@
 // drizzle-kit and the relational query builder see the whole schema.
 export * from './users';
 export * from './sessions';
+export * from './verification-codes';
+export * from './login-attempts';
+export * from './mail-outbox';

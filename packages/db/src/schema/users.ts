@@ -10,7 +10,11 @@ export const users = mysqlTable(
     /** Lower-cased; null for guests. */
     email: varchar({ length: 254 }),
     username: varchar({ length: 32 }).notNull(),
+    /** E.164, optional. */
+    phone: varchar({ length: 16 }),
     displayName: varchar({ length: 64 }).notNull(),
+    bio: varchar({ length: 500 }).notNull().default(''),
+    avatarUrl: varchar({ length: 2048 }),
     /** argon2id PHC string; null for guests. Never leaves the service layer. */
     passwordHash: varchar({ length: 255 }),
     role: mysqlEnum(userRoles).notNull().default('user'),
@@ -18,6 +22,7 @@ export const users = mysqlTable(
     locale: varchar({ length: 16 }).notNull().default('en'),
     emailVerifiedAt: datetime({ mode: 'date', fsp: 3 }),
     bannedAt: datetime({ mode: 'date', fsp: 3 }),
+    banReason: varchar({ length: 500 }),
     createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     updatedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
@@ -26,6 +31,8 @@ export const users = mysqlTable(
     uniqueIndex('users_email_uq').on(t.email),
     // Login by username, profile lookups and the uniqueness rule.
     uniqueIndex('users_username_uq').on(t.username),
+    // Phone numbers are unique when given (NULLs do not collide).
+    uniqueIndex('users_phone_uq').on(t.phone),
   ],
 );
 
