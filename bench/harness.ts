@@ -13,6 +13,7 @@ import {
   startRedis,
   startServer,
   systemClock,
+  createAppDeps,
   type AppDeps,
 } from './workspace';
 
@@ -103,7 +104,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
     const redis = createRedis(redisUrl, logger);
     cleanups.push(() => redis.disconnect());
-    const deps: AppDeps = { db, redis, logger, clock: systemClock };
+    const deps = await createAppDeps({ db, redis, logger, clock: systemClock });
+    cleanups.push(() => deps.close());
     const server = await startServer(deps, {
       host: '127.0.0.1',
       port: 0,

@@ -121,12 +121,13 @@ export async function wsHeldSubscriptions(url: string): Promise<WsResult> {
         'ws ms until all had their first tick': Math.round(allMs),
         [`ws ticks/s while held (expect ~${(HOLD.clients * 1000) / HOLD.intervalMs})`]: tickRate,
         'process rss MB before → after': `${megabytes(before.rss)} → ${megabytes(after.rss)} (${signed(megabytes(after.rss - before.rss))})`,
-        'heapUsed KB per held subscription (client + server side)': Math.round((after.heapUsed - before.heapUsed) / 1024 / HOLD.clients),
         'process heapUsed MB before → after': `${megabytes(before.heapUsed)} → ${megabytes(after.heapUsed)} (${signed(megabytes(after.heapUsed - before.heapUsed))})`,
+        'heapUsed KB per held subscription (client + server side)': Math.round((after.heapUsed - before.heapUsed) / 1024 / HOLD.clients),
       },
       notes: [
         `memory is process.memoryUsage() of this one process: server and all ${HOLD.clients} clients (sockets, tRPC clients) together`,
         gc ? 'memory read after a forced full GC' : 'memory read WITHOUT a forced GC: heap figures are mostly garbage',
+        'read heapUsed: rss also holds what earlier phases left, and falls when the GC hands it back',
       ],
     };
   } finally {

@@ -1,14 +1,18 @@
-// bench/ is not a workspace package (pnpm-workspace.yaml lists apps/* and packages/* only) and the
-// root package.json does not depend on @chorus/*, ws or pino, so bare specifiers do not resolve
-// from here. Every workspace import goes through this one file; once bench/ becomes a package
-// with its own dependencies, only these paths change to '@chorus/…'.
-export { systemClock, type AppDeps } from '../packages/api/src/index';
-export { closeChorusClient, type ChorusClient } from '../packages/client/src/index';
-export { closeDb, createDb, ensureDatabase, migrate } from '../packages/db/src/index';
-export { startMariaDb, startRedis, type LocalService } from '../packages/local-services/src/index';
-export { createRedis } from '../apps/server/src/infrastructure';
-export { createLogger } from '../apps/server/src/logger';
-export { startServer, type RunningServer } from '../apps/server/src/server';
-// The project's own "real client with ws" helper (no vitest import in that file).
-export { createTestClient as createBenchClient } from '../packages/testing/src/client';
-export { repoRoot } from '../packages/testing/src/paths';
+// Every workspace import of the benchmarks goes through this one file.
+import { createChorusClient, type ChorusClient, type ChorusClientOptions } from '@chorus/client';
+import WebSocket from 'ws';
+
+export { createAppDeps, systemClock, type AppDeps } from '@chorus/api';
+export { closeChorusClient, type ChorusClient } from '@chorus/client';
+export { closeDb, createDb, ensureDatabase, migrate } from '@chorus/db';
+export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
+export { createRedis } from '@chorus/server/infrastructure';
+export { createLogger } from '@chorus/server/logger';
+export { startServer, type RunningServer } from '@chorus/server/server';
+
+export const repoRoot = new URL('..', import.meta.url).pathname;
+
+/** The real typed client, as a Node script uses it. */
+export function createBenchClient(url: string, options: Partial<ChorusClientOptions> = {}): ChorusClient {
+  return createChorusClient({ url, WebSocket, ...options });
+}

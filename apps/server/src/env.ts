@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { defaultRateLimits, type RateLimit, type RateLimitName } from '@chorus/api';
 import { z } from 'zod';
 
 /** The repository root, for defaults that live in the checkout (local data). */
@@ -8,6 +9,22 @@ const csv = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const rateLimitNames = Object.keys(defaultRateLimits) as RateLimitName[];
+/** `loginPerIp=60/900,registerPerIp=10/3600`: points per window in seconds, by limit name. */
+const rateLimits = z.string().transform((value, ctx) => {
+  const overrides: Partial<Record<RateLimitName, RateLimit>> = {};
+  for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^(\w+)=(\d+)\/(\d+)$/.exec(item);
+    const name = match?.[1] as RateLimitName | undefined;
+    if (!match || !name || !rateLimitNames.includes(name)) {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not name=points/seconds with a name among ${rateLimitNames.join(', ')}` });
+      return z.NEVER;
+    }
+    overrides[name] = { points: Number(match[2]), seconds: Number(match[3]) };
+  }
+  return overrides;
+});
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -29,6 +46,13 @@ const ZEnv = z.object({
   WS_PING_MS: z.coerce.number().int().min(1000).default(30_000),
   WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Default: on in production. Turn off only for plain-http localhost. */
+  SESSION_COOKIE_SECURE: bool.optional(),
+  RATE_LIMITS: rateLimits.default({}),
+  /** Unset: mail is written to the log instead of sent (development). */
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.url().optional(),
+  MAIL_FROM: z.string().min(3).default('Chorus <no-reply@chorus.local>'),
 });
 
 export type Env = z.infer<typeof ZEnv>;

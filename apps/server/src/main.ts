@@ -1,4 +1,5 @@
-import { systemClock } from '@chorus/api';
+import { createAppDeps } from '@chorus/api';
+import { createLogDriver, createResendDriver, startMailWorker } from '@chorus/api/mail';
 import { loadEnv } from './env';
 import { connectInfrastructure } from './infrastructure';
 import { createLogger } from './logger';
@@ -9,20 +10,28 @@ const logger = createLogger(env);
 
 async function main(): Promise<void> {
   const infra = await connectInfrastructure(env, logger);
-  const server = await startServer(
-    { db: infra.db, redis: infra.redis, logger, clock: systemClock },
-    {
-      host: env.HOST,
-      port: env.PORT,
-      publicOrigins: env.PUBLIC_ORIGINS,
-      trustProxy: env.TRUST_PROXY,
-      httpMaxBodyBytes: env.HTTP_MAX_BODY_BYTES,
-      wsMaxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
-      wsPingMs: env.WS_PING_MS,
-      wsPongWaitMs: env.WS_PONG_WAIT_MS,
-      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    },
-  );
+  const deps = await createAppDeps({
+    db: infra.db,
+    redis: infra.redis,
+    logger,
+    config: { cookieSecure: env.SESSION_COOKIE_SECURE ?? env.NODE_ENV === 'production', rateLimits: env.RATE_LIMITS },
+  });
+  const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
+  if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
+  const mailWorker = startMailWorker(deps, { driver, from: env.MAIL_FROM });
+  deps.mail.onWake(() => mailWorker.wake());
+
+  const server = await startServer(deps, {
+    host: env.HOST,
+    port: env.PORT,
+    publicOrigins: env.PUBLIC_ORIGINS,
+    trustProxy: env.TRUST_PROXY,
+    httpMaxBodyBytes: env.HTTP_MAX_BODY_BYTES,
+    wsMaxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
+    wsPingMs: env.WS_PING_MS,
+    wsPongWaitMs: env.WS_PONG_WAIT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
   logger.info({ url: server.url, port: server.port }, 'listening');
 
   let stopping = false;
@@ -39,6 +48,8 @@ async function main(): Promise<void> {
     }, env.SHUTDOWN_TIMEOUT_MS * 2 + 15_000);
     watchdog.unref();
     await server.close();
+    await mailWorker.stop();
+    await deps.close();
     await infra.close();
     logger.info('shutdown complete');
     logger.flush();

@@ -1,6 +1,8 @@
 import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
+import type { SessionRevocations } from './realtime/session-revocations';
 
 /** Wall-clock source; injected so tests can move time. */
 export interface Clock {
@@ -9,10 +11,41 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Everything a service may touch, built once per process by the server (or by a test). */
+/** A Drizzle database or an open transaction on it: services accept either. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface AppConfig {
+  /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
+  cookieSecure: boolean;
+  rateLimits: RateLimitConfig;
+}
+
+/** Everything a service may touch, built once per process by `createAppDeps`. */
 export interface AppDeps {
   db: Db;
   redis: Redis;
   logger: Logger;
   clock: Clock;
+  config: AppConfig;
+  limiters: RateLimiters;
+  /** Ends live WebSocket subscriptions of revoked sessions, on every instance. */
+  revocations: SessionRevocations;
+  /** Nudges the mail worker after a commit that enqueued mail. */
+  mail: MailSignal;
+}
+
+/**
+ * Services call `wake()` after committing queued mail; the mail worker, started after the
+ * deps it needs, subscribes with `onWake` so mail leaves without waiting for its next poll.
+ */
+export class MailSignal {
+  private listener: () => void = () => {};
+
+  wake(): void {
+    this.listener();
+  }
+
+  onWake(listener: () => void): void {
+    this.listener = listener;
+  }
 }

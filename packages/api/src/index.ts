@@ -2,5 +2,7 @@ export { appRouter, createCaller, type AppRouter } from './root';
 export { createContextInner, createHttpContextFactory, createWsContextFactory, SESSION_COOKIE, type Context, type ContextOptions, type RequestInfo } from './context';
 export { AppError, appErrorCodes, type AppErrorCode } from './errors';
 export type { ChorusErrorData, ChorusErrorShape } from './error-formatter';
-export { systemClock, type AppDeps, type Clock } from './deps';
+export { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
+export { createAppDeps, type CreateAppDepsOptions } from './app-deps';
+export { defaultRateLimits, type RateLimit, type RateLimitConfig, type RateLimitName } from './auth/rate-limits';
 export { createSession, validateSessionToken, sessionPolicy, type ValidSession, type SessionUser } from './auth/session.service';

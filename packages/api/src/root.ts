@@ -1,8 +1,10 @@
-import { createCallerFactory, router } from './trpc';
+import { authRouter } from './auth/auth.router';
 import { systemRouter } from './system/system.router';
+import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

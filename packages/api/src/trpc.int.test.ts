@@ -1,11 +1,12 @@
 import { users } from '@chorus/db';
-import { createTestDatabase, type TestDatabase } from '@chorus/testing';
+import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from './auth/session.service';
 import { createContextInner } from './context';
-import { systemClock, type AppDeps } from './deps';
+import { createAppDeps } from './app-deps';
+import type { AppDeps } from './deps';
 import { adminProcedure, authedProcedure, createCallerFactory, publicProcedure, router } from './trpc';
 
 // The procedure builders every domain router uses, exercised on a router made for this test.
@@ -17,19 +18,24 @@ const probeRouter = router({
 const createCaller = createCallerFactory(probeRouter);
 
 let database: TestDatabase;
-let deps: AppDeps;
+let deps: AppDeps & { close(): Promise<void> };
+let redis: Awaited<ReturnType<typeof startTestRedis>>;
 const tokens: Record<'user' | 'admin', string> = { user: '', admin: '' };
 
 beforeAll(async () => {
   database = await createTestDatabase();
   // Never connected: these procedures do not touch Redis.
-  deps = { db: database.db, redis: new Redis({ lazyConnect: true }), logger: pino({ level: 'silent' }), clock: systemClock };
+  redis = await startTestRedis();
+  deps = await createAppDeps({ db: database.db, redis: new Redis(redis.url), logger: pino({ level: 'silent' }) });
   for (const role of ['user', 'admin'] as const) {
     const [row] = await database.db.insert(users).values({ username: `${role}1`, displayName: role, role });
     tokens[role] = (await createSession(deps, row.insertId)).token;
   }
 });
 afterAll(async () => {
+  await deps?.close();
+  deps?.redis.disconnect();
+  await redis?.stop();
   await database?.drop();
 });
 

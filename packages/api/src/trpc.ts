@@ -3,7 +3,9 @@ import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
 import { formatError, findAppError } from './error-formatter';
+import { sessionExists } from './auth/session-management';
 import { AppError } from './errors';
+import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -54,9 +56,22 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
 
 export const publicProcedure = t.procedure.use(withRequestLog);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new AppError('UNAUTHORIZED', 'Sign in to do this');
-  return next({ ctx: { session: ctx.session, user: ctx.session.user } });
+/**
+ * Requires a live session. A WebSocket's session was resolved when it connected, so each call
+ * on it re-checks that the session still exists, and a subscription ends with UNAUTHORIZED
+ * the moment its session is revoked (on any instance).
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const session = ctx.session;
+  if (!session) throw new AppError('UNAUTHORIZED', 'Sign in to do this');
+  if (ctx.request.transport === 'ws' && !(await sessionExists(ctx.deps.db, session.id))) {
+    throw new AppError('UNAUTHORIZED', 'Your session has ended');
+  }
+  const result = await next({ ctx: { session, user: session.user } });
+  if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
+    return { ...result, data: endOnRevocation(result.data, ctx.deps.revocations.watch(session.id)) };
+  }
+  return result;
 });
 
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {

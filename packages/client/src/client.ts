@@ -45,7 +45,9 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
     },
     retryDelayMs: (attempt) => reconnectDelay(attempt),
     keepAlive: { enabled: true, intervalMs: options.keepAliveMs ?? 20_000, pongTimeoutMs: 5_000 },
-    lazy: { enabled: true, closeMs: 0 },
+    // Opens on the first subscription; stays open 30 s after the last one so that quick
+    // unsubscribe/subscribe cycles reuse the socket.
+    lazy: { enabled: true, closeMs: 30_000 },
     onOpen: options.onSocketOpen,
     onClose: options.onSocketClose,
   });

@@ -3,3 +3,4 @@ export { startTestRedis } from './redis';
 export { startTestServer, TEST_ALLOWED_ORIGIN, type TestServer, type TestServerOptions } from './server';
 export { createTestClient } from './client';
 export { repoRoot } from './paths';
+export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';

@@ -1,4 +1,4 @@
-import { systemClock, type AppDeps, type Clock } from '@chorus/api';
+import { createAppDeps, systemClock, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
 import { createRedis } from '@chorus/server/infrastructure';
 import { startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
 import type { LocalService } from '@chorus/local-services';
@@ -24,6 +24,7 @@ export interface TestServerOptions {
   /** Share a Redis between servers; default: a private one. */
   redisUrl?: string;
   clock?: Clock;
+  appConfig?: CreateAppDepsOptions['config'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -32,7 +33,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const redisService = options.redisUrl ? null : await startTestRedis();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
-  const deps: AppDeps = { db: database.db, redis, logger, clock: options.clock ?? systemClock };
+  const deps = await createAppDeps({
+    db: database.db,
+    redis,
+    logger,
+    clock: options.clock ?? systemClock,
+    config: { cookieSecure: false, ...options.appConfig },
+  });
   const server = await startServer(deps, {
     host: '127.0.0.1',
     port: 0,
@@ -52,6 +59,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisService,
     async stop() {
       await server.close();
+      await deps.close();
       redis.disconnect();
       await redisService?.stop();
       if (!options.database) await database.drop();

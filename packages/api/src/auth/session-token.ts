@@ -20,7 +20,7 @@ export function hashSecret(secret: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
 }
 
-export function secretMatches(secret: string, storedHash: string): boolean {
+export function secretMatchesHash(secret: string, storedHash: string): boolean {
   const encoder = new TextEncoder();
   return constantTimeEqual(encoder.encode(hashSecret(secret)), encoder.encode(storedHash));
 }

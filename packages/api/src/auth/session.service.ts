@@ -1,7 +1,7 @@
 import { sessions, users, type TUserRole } from '@chorus/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import { generateSessionToken, parseSessionToken, secretMatches } from './session-token';
+import { generateSessionToken, parseSessionToken, secretMatchesHash } from './session-token';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -73,7 +73,7 @@ export async function validateSessionToken(
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.id, parsed.id))
     .limit(1);
-  if (!row || !secretMatches(parsed.secret, row.session.secretHash)) return null;
+  if (!row || !secretMatchesHash(parsed.secret, row.session.secretHash)) return null;
 
   const now = deps.clock.now().getTime();
   const { session, user } = row;

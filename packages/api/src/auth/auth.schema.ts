@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+export const ZEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'Enter a valid email address' }));
+/** 3–32 letters (any script, CJK included), digits or underscores. */
+export const ZUsername = z.string().trim().regex(/^[\p{L}\p{N}_]{3,32}$/u, '3–32 letters, digits or _');
+export const ZPassword = z.string().min(8, 'At least 8 characters').max(128, 'At most 128 characters');
+export const ZPhone = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'Phone numbers use E.164, e.g. +8613800138000');
+export const ZCode = z.string().trim().regex(/^\d{6}$/, 'Codes have 6 digits');
+
+export const ZRegisterInput = z.object({
+  email: ZEmail,
+  username: ZUsername,
+  password: ZPassword,
+  phone: ZPhone.optional(),
+  locale: z.string().max(16).optional(),
+});
+export type TRegisterInput = z.infer<typeof ZRegisterInput>;
+
+export const ZResendCodeInput = z.object({ email: ZEmail, purpose: z.enum(['verify_email', 'reset_password']) });
+export type TResendCodeInput = z.infer<typeof ZResendCodeInput>;
+
+export const ZVerifyEmailInput = z.object({ email: ZEmail, code: ZCode });
+export type TVerifyEmailInput = z.infer<typeof ZVerifyEmailInput>;
+
+export const ZLoginInput = z.object({
+  /** Email or username. */
+  login: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(128),
+});
+export type TLoginInput = z.infer<typeof ZLoginInput>;
+
+export const ZRequestPasswordResetInput = z.object({ email: ZEmail });
+export const ZResetPasswordInput = z.object({ email: ZEmail, code: ZCode, newPassword: ZPassword });
+export type TResetPasswordInput = z.infer<typeof ZResetPasswordInput>;
+
+export const ZRevokeSessionInput = z.object({ sessionId: z.string().regex(/^[a-z2-7]{24}$/) });
+
+export const ZUpgradeGuestInput = z.object({ email: ZEmail, username: ZUsername, password: ZPassword });
+export type TUpgradeGuestInput = z.infer<typeof ZUpgradeGuestInput>;
+
+/** What the owner of an account sees about it. Never the password hash. */
+export const ZPrivateUser = z.object({
+  id: z.number(),
+  email: z.string().nullable(),
+  username: z.string(),
+  displayName: z.string(),
+  phone: z.string().nullable(),
+  bio: z.string(),
+  avatarUrl: z.string().nullable(),
+  role: z.enum(['user', 'admin']),
+  isGuest: z.boolean(),
+  locale: z.string(),
+  emailVerified: z.boolean(),
+  createdAt: z.date(),
+});
+export type TPrivateUser = z.infer<typeof ZPrivateUser>;
+
+export const ZAuthResult = z.object({ token: z.string(), expiresAt: z.date(), user: ZPrivateUser });
+export type TAuthResult = z.infer<typeof ZAuthResult>;
+
+export const ZSessionInfo = z.object({
+  id: z.string(),
+  createdAt: z.date(),
+  lastSeenAt: z.date(),
+  expiresAt: z.date(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+export type TSessionInfo = z.infer<typeof ZSessionInfo>;

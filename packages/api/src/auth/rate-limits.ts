@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError } from '../errors';
+
+/** points per window (seconds). */
+export interface RateLimit {
+  points: number;
+  seconds: number;
+}
+
+export const defaultRateLimits = {
+  registerPerIp: { points: 10, seconds: 3600 },
+  registerPerEmail: { points: 5, seconds: 3600 },
+  loginPerIp: { points: 60, seconds: 900 },
+  /** Wrong passwords per account before a lockout; each further lockout doubles it. */
+  loginFailuresPerAccount: { points: 5, seconds: 900 },
+  codeSendPerEmail: { points: 6, seconds: 3600 },
+  codeSendPerIp: { points: 30, seconds: 3600 },
+  codeCheckPerIp: { points: 30, seconds: 600 },
+  guestPerIp: { points: 20, seconds: 3600 },
+  passwordChangePerAccount: { points: 10, seconds: 3600 },
+} satisfies Record<string, RateLimit>;
+
+export type RateLimitName = keyof typeof defaultRateLimits;
+export type RateLimitConfig = Record<RateLimitName, RateLimit>;
+export type RateLimiters = Record<RateLimitName, RateLimiterRedis> & { lockouts: RateLimiterRedis };
+
+export function createRateLimiters(redis: Redis, config: RateLimitConfig): RateLimiters {
+  const limiters = {} as RateLimiters;
+  for (const [name, limit] of Object.entries(config) as Array<[RateLimitName, RateLimit]>) {
+    limiters[name] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points: limit.points, duration: limit.seconds });
+  }
+  // How many lockouts an account had in the last day: drives the progressive lockout.
+  limiters.lockouts = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:lockouts', points: 1000, duration: 86_400 });
+  return limiters;
+}
+
+/** Takes `points` from `key`'s allowance or throws RATE_LIMITED with `retryAfter`. */
+export async function consumeOrThrow(limiter: RateLimiterRedis, key: string, points = 1): Promise<void> {
+  try {
+    await limiter.consume(key, points);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) throw rateLimited(error.msBeforeNext);
+    throw error;
+  }
+}
+
+/** Throws RATE_LIMITED when `key` has no allowance left, without taking any. */
+export async function assertAllowance(limiter: RateLimiterRedis, key: string): Promise<void> {
+  const state = await limiter.get(key);
+  if (state && state.remainingPoints <= 0 && state.msBeforeNext > 0) throw rateLimited(state.msBeforeNext);
+}
+
+export function rateLimited(msBeforeNext: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError('RATE_LIMITED', `Too many attempts; try again in ${retryAfter} s`, { retryAfter });
+}

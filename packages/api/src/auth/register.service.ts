@@ -1,0 +1,74 @@
+import { users } from '@chorus/db';
+import { and, eq, isNull, ne, or } from 'drizzle-orm';
+import { duplicateKeyOf } from '../db-errors';
+import type { AppDeps, DbOrTx } from '../deps';
+import { AppError } from '../errors';
+import { enqueueMail } from '../mail';
+import type { TRegisterInput } from './auth.schema';
+import { CODE_TTL_MS, issueCode } from './codes';
+import { hashPassword } from './password';
+import { consumeOrThrow } from './rate-limits';
+import { ipKey, type RequestMeta } from './request-meta';
+
+/**
+ * Creates an unverified account and emails it a code. Registering again with the email of
+ * an account that was never verified replaces that attempt (an address cannot be squatted
+ * by someone who does not own it).
+ */
+export async function register(deps: AppDeps, input: TRegisterInput, meta: RequestMeta): Promise<{ status: 'verification_sent' }> {
+  await consumeOrThrow(deps.limiters.registerPerIp, ipKey(meta));
+  await consumeOrThrow(deps.limiters.registerPerEmail, input.email);
+  await assertAvailable(deps.db, input);
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.clock.now();
+  try {
+    await deps.db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(users).where(eq(users.email, input.email)).for('update');
+      const values = { username: input.username, displayName: input.username, phone: input.phone ?? null, passwordHash, locale: input.locale ?? 'en', updatedAt: now };
+      let userId: number;
+      if (existing) {
+        if (existing.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+        await tx.update(users).set(values).where(eq(users.id, existing.id));
+        userId = existing.id;
+      } else {
+        const [result] = await tx.insert(users).values({ ...values, email: input.email, createdAt: now });
+        userId = result.insertId;
+      }
+      await sendCode(tx, now, { userId, email: input.email, locale: values.locale, purpose: 'verify_email' });
+    });
+  } catch (error) {
+    throw conflictFrom(error) ?? error;
+  }
+  deps.mail.wake();
+  return { status: 'verification_sent' };
+}
+
+/** Issues a code and queues its mail in the caller's transaction. */
+export async function sendCode(
+  tx: DbOrTx,
+  now: Date,
+  args: { userId: number; email: string; locale: string; purpose: 'verify_email' | 'reset_password' | 'change_email'; payload?: Record<string, string> },
+): Promise<void> {
+  const code = await issueCode(tx, now, args);
+  const template = args.purpose === 'verify_email' ? 'verifyEmail' : args.purpose === 'reset_password' ? 'resetPassword' : 'changeEmail';
+  await enqueueMail({ db: tx }, { to: args.email, template, locale: args.locale, data: { code, minutes: CODE_TTL_MS / 60_000 } });
+}
+
+/** Friendly errors before the expensive hash; the unique indexes still decide races. */
+async function assertAvailable(db: DbOrTx, input: TRegisterInput): Promise<void> {
+  // Rows of this same email are the caller's own unverified attempt, which register replaces.
+  const someoneElse = or(isNull(users.email), ne(users.email, input.email));
+  const [byName] = await db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), someoneElse)).limit(1);
+  if (byName) throw new AppError('USERNAME_TAKEN', 'This username is taken');
+  if (!input.phone) return;
+  const [byPhone] = await db.select({ id: users.id }).from(users).where(and(eq(users.phone, input.phone), someoneElse)).limit(1);
+  if (byPhone) throw new AppError('PHONE_TAKEN', 'This phone number is already used');
+}
+
+export function conflictFrom(error: unknown): AppError | null {
+  const key = duplicateKeyOf(error);
+  if (key === 'users_email_uq') return new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+  if (key === 'users_username_uq') return new AppError('USERNAME_TAKEN', 'This username is taken');
+  if (key === 'users_phone_uq') return new AppError('PHONE_TAKEN', 'This phone number is already used');
+  return null;
+}

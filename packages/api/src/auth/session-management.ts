@@ -1,0 +1,49 @@
+import { sessions } from '@chorus/db';
+import { and, desc, eq, ne } from 'drizzle-orm';
+import type { AppDeps, DbOrTx } from '../deps';
+import { AppError } from '../errors';
+import type { TSessionInfo } from './auth.schema';
+
+export async function listSessions(deps: Pick<AppDeps, 'db'>, userId: number, currentSessionId: string): Promise<TSessionInfo[]> {
+  const rows = await deps.db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.lastSeenAt));
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.createdAt,
+    lastSeenAt: row.lastSeenAt,
+    expiresAt: row.expiresAt,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    current: row.id === currentSessionId,
+  }));
+}
+
+/** Ends one of the user's own sessions; someone else's id is simply not found. */
+export async function revokeSession(deps: Pick<AppDeps, 'db' | 'revocations'>, userId: number, sessionId: string): Promise<void> {
+  const [result] = await deps.db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  if (result.affectedRows === 0) throw new AppError('NOT_FOUND', 'No such session');
+  await deps.revocations.publish([sessionId]);
+}
+
+/**
+ * Ends every session of a user (optionally but one), on HTTP at once and on open
+ * WebSockets through the revocation channel. Pass `db` as a transaction to delete with
+ * other changes; then call `publish` after commit.
+ */
+export async function deleteAllSessions(db: DbOrTx, userId: number, exceptSessionId?: string): Promise<string[]> {
+  const where = exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId);
+  const ids = (await db.select({ id: sessions.id }).from(sessions).where(where)).map((row) => row.id);
+  if (ids.length > 0) await db.delete(sessions).where(where);
+  return ids;
+}
+
+export async function revokeAllSessions(deps: Pick<AppDeps, 'db' | 'revocations'>, userId: number, exceptSessionId?: string): Promise<number> {
+  const ids = await deleteAllSessions(deps.db, userId, exceptSessionId);
+  await deps.revocations.publish(ids);
+  return ids.length;
+}
+
+/** Whether the session row still exists (revocation check for long-lived connections). */
+export async function sessionExists(db: DbOrTx, sessionId: string): Promise<boolean> {
+  const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).limit(1);
+  return row !== undefined;
+}
