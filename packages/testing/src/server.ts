@@ -2,7 +2,9 @@ import { createAppDeps, systemClock, type AppDeps, type Clock, type CreateAppDep
 import { createRedis } from '@chorus/server/infrastructure';
 import { startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
 import type { LocalService } from '@chorus/local-services';
+import { createResendDriver, startMailWorker } from '@chorus/api/mail';
 import pino from 'pino';
+import type { FakeResend } from './fake-resend';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestRedis } from './redis';
 
@@ -25,6 +27,8 @@ export interface TestServerOptions {
   redisUrl?: string;
   clock?: Clock;
   appConfig?: CreateAppDepsOptions['config'];
+  /** Deliver mail to this fake Resend server through the real SDK (default: mail stays queued). */
+  fakeResend?: FakeResend;
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -40,6 +44,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock: options.clock ?? systemClock,
     config: { cookieSecure: false, ...options.appConfig },
   });
+  const mailWorker = options.fakeResend
+    ? startMailWorker(deps, {
+        driver: createResendDriver({ apiKey: options.fakeResend.apiKey, baseUrl: options.fakeResend.url }),
+        from: 'Chorus <no-reply@chorus.test>',
+        pollMs: 100,
+        backoff: { baseMs: 50, maxMs: 400 },
+      })
+    : null;
+  if (mailWorker) deps.mail.onWake(() => mailWorker.wake());
   const server = await startServer(deps, {
     host: '127.0.0.1',
     port: 0,
@@ -59,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisService,
     async stop() {
       await server.close();
+      await mailWorker?.stop();
       await deps.close();
       redis.disconnect();
       await redisService?.stop();

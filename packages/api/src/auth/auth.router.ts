@@ -8,7 +8,7 @@ import { clearSessionCookie, setSessionCookie } from './cookies';
 import { login } from './login.service';
 import { requestPasswordReset, resetPassword } from './password-reset.service';
 import { register } from './register.service';
-import { listSessions, revokeAllSessions, revokeSession } from './session-management';
+import { listSessions, revokeAllSessions, revokeSession, watchSession } from './session-management';
 import { getOwnUser } from './users.mapper';
 import { resendCode, verifyEmail } from './verify.service';
 
@@ -49,6 +49,8 @@ export const authRouter = router({
     clearSessionCookie(ctx.res, ctx.deps.config.cookieSecure);
     return { revoked: await revokeAllSessions(ctx.deps, ctx.user.id) };
   }),
+  /** The current session, then nothing until it ends: revocation ends it with UNAUTHORIZED. */
+  watchSession: authedProcedure.subscription(({ ctx, signal }) => watchSession(ctx.session, signal)),
   sessions: router({
     list: authedProcedure.output(z.array(ZSessionInfo)).query(({ ctx }) => listSessions(ctx.deps, ctx.user.id, ctx.session.id)),
     revoke: authedProcedure

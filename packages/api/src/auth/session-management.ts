@@ -47,3 +47,16 @@ export async function sessionExists(db: DbOrTx, sessionId: string): Promise<bool
   const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).limit(1);
   return row !== undefined;
 }
+
+/**
+ * Yields the session once, then stays open until the caller unsubscribes; authedProcedure
+ * ends it with UNAUTHORIZED when the session is revoked, so a client learns at once that it
+ * was signed out elsewhere.
+ */
+export async function* watchSession(session: { id: string; expiresAt: Date }, signal: AbortSignal | undefined) {
+  yield { sessionId: session.id, expiresAt: session.expiresAt };
+  await new Promise<void>((resolve) => {
+    if (!signal || signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
