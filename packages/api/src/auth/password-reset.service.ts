@@ -34,7 +34,7 @@ export async function resetPassword(deps: AppDeps, input: TResetPasswordInput, m
   const passwordHash = await hashPassword(input.newPassword);
   const revoked = await deps.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
-    await enqueueMail({ db: tx }, { to: input.email, template: 'passwordChanged', locale: user.locale, data: {} });
+    await enqueueMail({ db: tx, clock: deps.clock }, { to: input.email, template: 'passwordChanged', locale: user.locale, data: {} });
     return deleteAllSessions(tx, user.id);
   });
   await deps.revocations.publish(revoked);

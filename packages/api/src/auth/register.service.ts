@@ -51,7 +51,7 @@ export async function sendCode(
 ): Promise<void> {
   const code = await issueCode(tx, now, args);
   const template = args.purpose === 'verify_email' ? 'verifyEmail' : args.purpose === 'reset_password' ? 'resetPassword' : 'changeEmail';
-  await enqueueMail({ db: tx }, { to: args.email, template, locale: args.locale, data: { code, minutes: CODE_TTL_MS / 60_000 } });
+  await enqueueMail({ db: tx, clock: { now: () => now } }, { to: args.email, template, locale: args.locale, data: { code, minutes: CODE_TTL_MS / 60_000 } });
 }
 
 /** Friendly errors before the expensive hash; the unique indexes still decide races. */
