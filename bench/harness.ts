@@ -12,6 +12,7 @@ import {
   startMariaDb,
   startRedis,
   startServer,
+  loopbackServerConfig,
   systemClock,
   createAppDeps,
   type AppDeps,
@@ -106,17 +107,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => redis.disconnect());
     const deps = await createAppDeps({ db, redis, logger, clock: systemClock });
     cleanups.push(() => deps.close());
-    const server = await startServer(deps, {
-      host: '127.0.0.1',
-      port: 0,
-      publicOrigins: [],
-      trustProxy: false,
-      httpMaxBodyBytes: 1024 * 1024,
-      wsMaxPayloadBytes: 64 * 1024,
-      wsPingMs: 30_000,
-      wsPongWaitMs: 5_000,
-      shutdownTimeoutMs: 2_000,
-    });
+    const server = await startServer(deps, loopbackServerConfig());
     cleanups.push(() => server.close());
     log(`server listening on ${server.url}`);
     return { url: server.url, deps, stop };

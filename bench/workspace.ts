@@ -8,7 +8,7 @@ export { closeDb, createDb, ensureDatabase, migrate } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 export { createRedis } from '@chorus/server/infrastructure';
 export { createLogger } from '@chorus/server/logger';
-export { startServer, type RunningServer } from '@chorus/server/server';
+export { loopbackServerConfig, startServer, type RunningServer } from '@chorus/server/server';
 
 export const repoRoot = new URL('..', import.meta.url).pathname;
 

@@ -20,6 +20,22 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
 }
 
+/** A loopback server on a free port with modest limits: tests, benchmarks, scripts. */
+export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    publicOrigins: [],
+    trustProxy: false,
+    httpMaxBodyBytes: 1024 * 1024,
+    wsMaxPayloadBytes: 64 * 1024,
+    wsPingMs: 30_000,
+    wsPongWaitMs: 5_000,
+    shutdownTimeoutMs: 2_000,
+    ...overrides,
+  };
+}
+
 export interface RunningServer {
   port: number;
   /** http://host:port, for clients. */

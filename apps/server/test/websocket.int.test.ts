@@ -126,13 +126,12 @@ describe('WebSocket', () => {
 
   it('keeps a subscription alive across a server restart on the same port', async () => {
     const first = await startTestServer();
-    const client = createTestClient(first.url);
     const seen: Date[] = [];
+    const errors: unknown[] = [];
     let closes = 0;
     let second: TestServer | undefined;
     try {
       const reconnectingClient = createTestClient(first.url, { onSocketClose: () => closes++ });
-      await closeChorusClient(client);
       const gotTicks = (n: number) =>
         new Promise<void>((resolve) => {
           const check = setInterval(() => {
@@ -144,7 +143,7 @@ describe('WebSocket', () => {
         });
       const sub = reconnectingClient.system.clock.subscribe(
         { intervalMs: 100 },
-        { onData: (tick) => seen.push(tick.time), onError: (error) => seen.push(new Date(Number.NaN)) && console.error(error) },
+        { onData: (tick) => seen.push(tick.time), onError: (error) => errors.push(error) },
       );
       await gotTicks(2);
       await first.stop();
@@ -154,7 +153,7 @@ describe('WebSocket', () => {
       sub.unsubscribe();
       await closeChorusClient(reconnectingClient);
       expect(closes).toBeGreaterThanOrEqual(1);
-      expect(seen.every((time) => !Number.isNaN(time.getTime()))).toBe(true);
+      expect(errors).toEqual([]);
       expect(seen.at(-1)!.getTime()).toBeGreaterThan(seen[countAtRestart - 1]!.getTime());
     } finally {
       await second?.stop();

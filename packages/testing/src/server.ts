@@ -1,6 +1,6 @@
 import { createAppDeps, systemClock, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
 import { createRedis } from '@chorus/server/infrastructure';
-import { startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
+import { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
 import type { LocalService } from '@chorus/local-services';
 import { createResendDriver, startMailWorker } from '@chorus/api/mail';
 import pino from 'pino';
@@ -53,18 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       })
     : null;
   if (mailWorker) deps.mail.onWake(() => mailWorker.wake());
-  const server = await startServer(deps, {
-    host: '127.0.0.1',
-    port: 0,
-    publicOrigins: [TEST_ALLOWED_ORIGIN],
-    trustProxy: false,
-    httpMaxBodyBytes: 1024 * 1024,
-    wsMaxPayloadBytes: 64 * 1024,
-    wsPingMs: 30_000,
-    wsPongWaitMs: 5_000,
-    shutdownTimeoutMs: 2_000,
-    ...options.config,
-  });
+  const server = await startServer(deps, loopbackServerConfig({ publicOrigins: [TEST_ALLOWED_ORIGIN], ...options.config }));
   return {
     ...server,
     deps,
