@@ -36,8 +36,8 @@ export async function verifyEmail(deps: AppDeps, input: TVerifyEmailInput, meta:
   const [user] = await deps.db.select().from(users).where(eq(users.email, input.email)).limit(1);
   if (!user || user.emailVerifiedAt) throw new AppError('INVALID_CODE', 'This code is not valid; request a new one');
   await consumeCode(deps.db, now, { userId: user.id, purpose: 'verify_email', code: input.code });
-  await deps.db.update(users).set({ emailVerifiedAt: now, isGuest: false, updatedAt: now }).where(eq(users.id, user.id));
   if (user.bannedAt) throw new AppError('USER_BANNED', 'This account is banned');
+  await deps.db.update(users).set({ emailVerifiedAt: now, isGuest: false, updatedAt: now }).where(eq(users.id, user.id));
   const session = await createSession(deps, user.id, meta);
   await recordLoginAttempt(deps, { userId: user.id, login: input.email, outcome: 'ok', method: 'email_code', meta });
   return { token: session.token, expiresAt: session.expiresAt, user: toPrivateUser({ ...user, emailVerifiedAt: now, isGuest: false }) };
