@@ -3,6 +3,7 @@ import { startMariaDb, startRedis, type LocalService } from '@chorus/local-servi
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from './env';
+import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
 
 export interface Infrastructure {
   db: Db;
@@ -17,11 +18,14 @@ const LOCAL_DATABASE = 'chorus';
  * Connects to MariaDB and Redis, starting private local instances under LOCAL_DATA_DIR when
  * DATABASE_URL / REDIS_URL are unset, and brings the schema up to date.
  */
-export async function connectInfrastructure(env: Env, logger: Logger): Promise<Infrastructure> {
+export async function connectInfrastructure(env: Env, logger: Logger, options: { joinRunning?: boolean } = {}): Promise<Infrastructure> {
   const owned: LocalService[] = [];
   const log = (msg: string) => logger.info({ component: 'local-services' }, msg);
+  // A script beside a running server joins the private servers that server started.
+  const running = options.joinRunning ? readLocalEndpoints(env.LOCAL_DATA_DIR) : null;
+  let unpublish = () => {};
   try {
-    let databaseUrl = env.DATABASE_URL;
+    let databaseUrl = env.DATABASE_URL ?? running?.databaseUrl;
     if (!databaseUrl) {
       const mariadb = await startMariaDb({ dataDir: env.LOCAL_DATA_DIR, log });
       owned.push(mariadb);
@@ -29,7 +33,7 @@ export async function connectInfrastructure(env: Env, logger: Logger): Promise<I
       await ensureDatabase(databaseUrl);
       logger.info({ port: mariadb.port, dataDir: env.LOCAL_DATA_DIR }, 'local MariaDB started (DATABASE_URL unset)');
     }
-    let redisUrl = env.REDIS_URL;
+    let redisUrl = env.REDIS_URL ?? running?.redisUrl;
     if (!redisUrl) {
       const redisService = await startRedis({ dataDir: env.LOCAL_DATA_DIR, log });
       owned.push(redisService);
@@ -37,6 +41,12 @@ export async function connectInfrastructure(env: Env, logger: Logger): Promise<I
       logger.info({ port: redisService.port }, 'local Redis started (REDIS_URL unset)');
     }
 
+    if (owned.length > 0) {
+      unpublish = publishLocalEndpoints(env.LOCAL_DATA_DIR, {
+        ...(env.DATABASE_URL ? {} : { databaseUrl }),
+        ...(env.REDIS_URL ? {} : { redisUrl }),
+      });
+    }
     const db = createDb(databaseUrl, { poolSize: env.DB_POOL_SIZE });
     await migrate(db);
     logger.info('database migrations applied');
@@ -48,10 +58,12 @@ export async function connectInfrastructure(env: Env, logger: Logger): Promise<I
       async close() {
         await Promise.allSettled([closeDb(db), redis.quit()]);
         redis.disconnect();
+        unpublish();
         await stopAll(owned);
       },
     };
   } catch (error) {
+    unpublish();
     await stopAll(owned);
     throw error;
   }

@@ -5,5 +5,5 @@ import { createLogger } from './logger';
 
 const env = loadEnv();
 const logger = createLogger(env);
-const infra = await connectInfrastructure(env, logger);
+const infra = await connectInfrastructure(env, logger, { joinRunning: true });
 await infra.close();

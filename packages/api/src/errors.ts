@@ -23,6 +23,8 @@ export const appErrorCodes = {
   EMAIL_NOT_VERIFIED: 'FORBIDDEN',
   INVALID_CREDENTIALS: 'UNAUTHORIZED',
   USER_BANNED: 'FORBIDDEN',
+  /** Guests may chat, but this needs a full (verified) account. */
+  ACCOUNT_REQUIRED: 'FORBIDDEN',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
 export type AppErrorCode = keyof typeof appErrorCodes;

@@ -6,3 +6,5 @@ export { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } fro
 export { createAppDeps, type CreateAppDepsOptions } from './app-deps';
 export { defaultRateLimits, type RateLimit, type RateLimitConfig, type RateLimitName } from './auth/rate-limits';
 export { createSession, validateSessionToken, sessionPolicy, type ValidSession, type SessionUser } from './auth/session.service';
+export { createOrPromoteAdmin, type CreateAdminInput } from './admin/create-admin.service';
+export { hashPassword } from './auth/password';

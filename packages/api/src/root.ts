@@ -1,10 +1,16 @@
+import { accountRouter } from './account/account.router';
+import { adminRouter } from './admin/admin.router';
 import { authRouter } from './auth/auth.router';
 import { systemRouter } from './system/system.router';
 import { createCallerFactory, router } from './trpc';
+import { usersRouter } from './users/users.router';
 
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
+  account: accountRouter,
+  users: usersRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

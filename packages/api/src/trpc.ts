@@ -78,3 +78,9 @@ export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Administrators only');
   return next();
 });
+
+/** Requires a full account: guests may chat but not, e.g., create rooms or AI configs. */
+export const accountProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.isGuest) throw new AppError('ACCOUNT_REQUIRED', 'Create an account to do this');
+  return next();
+});

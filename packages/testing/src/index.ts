@@ -4,3 +4,5 @@ export { startTestServer, TEST_ALLOWED_ORIGIN, type TestServer, type TestServerO
 export { createTestClient } from './client';
 export { repoRoot } from './paths';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
+export { createShiftableClock, type ShiftableClock } from './clock';
+export { accountFactory, failure, TEST_PASSWORD, type TestAccount } from './accounts';

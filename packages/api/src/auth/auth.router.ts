@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 import {
   ZAuthResult, ZLoginInput, ZPrivateUser, ZRegisterInput, ZRequestPasswordResetInput, ZResendCodeInput,
-  ZResetPasswordInput, ZRevokeSessionInput, ZSessionInfo, ZVerifyEmailInput,
+  ZResetPasswordInput, ZRevokeSessionInput, ZSessionInfo, ZUpgradeGuestInput, ZVerifyEmailInput,
 } from './auth.schema';
 import { clearSessionCookie, setSessionCookie } from './cookies';
 import { login } from './login.service';
 import { requestPasswordReset, resetPassword } from './password-reset.service';
 import { register } from './register.service';
 import { listSessions, revokeAllSessions, revokeSession, watchSession } from './session-management';
+import { createGuest, upgradeGuest } from './guest.service';
 import { getOwnUser } from './users.mapper';
 import { resendCode, verifyEmail } from './verify.service';
 
@@ -34,6 +35,16 @@ export const authRouter = router({
     .input(ZLoginInput)
     .output(ZAuthResult)
     .mutation(async ({ ctx, input }) => withCookie(ctx, await login(ctx.deps, input, ctx.request))),
+  /** A guest account with a session, no email or password needed. */
+  guest: publicProcedure
+    .input(z.object({ locale: z.enum(['en', 'zh']).optional() }).optional())
+    .output(ZAuthResult)
+    .mutation(async ({ ctx, input }) => withCookie(ctx, await createGuest(ctx.deps, ctx.request, input?.locale))),
+  /** Emails a code; `verifyEmail` with it turns the guest into a full account, same id. */
+  upgradeGuest: authedProcedure
+    .input(ZUpgradeGuestInput)
+    .output(z.object({ status: z.literal('verification_sent') }))
+    .mutation(({ ctx, input }) => upgradeGuest(ctx.deps, ctx.user.id, input, ctx.request)),
   me: authedProcedure
     .output(z.object({ user: ZPrivateUser, session: z.object({ id: z.string(), expiresAt: z.date() }) }))
     .query(async ({ ctx }) => ({ user: await getOwnUser(ctx.deps, ctx.user.id), session: { id: ctx.session.id, expiresAt: ctx.session.expiresAt } })),

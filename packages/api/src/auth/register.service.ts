@@ -25,12 +25,14 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
     await deps.db.transaction(async (tx) => {
       const [existing] = await tx.select().from(users).where(eq(users.email, input.email)).for('update');
       const values = { username: input.username, displayName: input.username, phone: input.phone ?? null, passwordHash, locale: input.locale ?? 'en', updatedAt: now };
+      if (existing?.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
       let userId: number;
-      if (existing) {
-        if (existing.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+      if (existing && !existing.isGuest) {
         await tx.update(users).set(values).where(eq(users.id, existing.id));
         userId = existing.id;
       } else {
+        // A guest's unproven claim on the address never hands its account to a registrant.
+        if (existing) await tx.update(users).set({ email: null }).where(eq(users.id, existing.id));
         const [result] = await tx.insert(users).values({ ...values, email: input.email, createdAt: now });
         userId = result.insertId;
       }

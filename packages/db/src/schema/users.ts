@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, datetime, mysqlEnum, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, boolean, datetime, index, mysqlEnum, mysqlTable, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 
 export const userRoles = ['user', 'admin'] as const;
 
@@ -33,6 +33,8 @@ export const users = mysqlTable(
     uniqueIndex('users_username_uq').on(t.username),
     // Phone numbers are unique when given (NULLs do not collide).
     uniqueIndex('users_phone_uq').on(t.phone),
+    // users.search: prefix match on the display name (usernames use users_username_uq).
+    index('users_display_name_idx').on(t.displayName),
   ],
 );
 
