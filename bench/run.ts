@@ -1,11 +1,15 @@
 // Entry for `pnpm bench [name...]`: starts one stack, runs the named benchmarks (default: all)
 // one after another against it, prints each report, tears the stack down.
+import { auth } from './auth';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
 import { ping } from './ping';
 import { printReport } from './stats';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
-const benchmarks = new Map<string, Benchmark>([['ping', ping]]);
+const benchmarks = new Map<string, Benchmark>([
+  ['ping', ping],
+  ['auth', auth],
+]);
 
 // `pnpm bench -- ping` forwards the separator too.
 const requested = process.argv.slice(2).filter((arg) => arg !== '--');

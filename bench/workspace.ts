@@ -2,9 +2,9 @@
 import { createChorusClient, type ChorusClient, type ChorusClientOptions } from '@chorus/client';
 import WebSocket from 'ws';
 
-export { createAppDeps, systemClock, type AppDeps } from '@chorus/api';
-export { closeChorusClient, type ChorusClient } from '@chorus/client';
-export { closeDb, createDb, ensureDatabase, migrate } from '@chorus/db';
+export { createAppDeps, createSession, systemClock, type AppDeps } from '@chorus/api';
+export { appCodeOf, closeChorusClient, type ChorusClient } from '@chorus/client';
+export { closeDb, createDb, ensureDatabase, migrate, users } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 export { createRedis } from '@chorus/server/infrastructure';
 export { createLogger } from '@chorus/server/logger';
