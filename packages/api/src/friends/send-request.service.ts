@@ -1,0 +1,57 @@
+import { friendRequests } from '@chorus/db';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { consumeOrThrow } from '../auth/rate-limits';
+import { AppError } from '../errors';
+import { areFriends, hasBlocked } from './blocks';
+import { notify, toFriendRequest, type FriendsDeps } from './friends.events';
+import type { TFriendRequest, TSendFriendRequestInput } from './friends.schema';
+import { assertUserExists, isVisibleUser, lockPair, noSuchUser } from './pair';
+import { acceptRequest, pendingBetween } from './request-transitions';
+
+/** 30 requests an hour per sender, idempotent repeats included. One limiter per Redis client. */
+const limiters = new WeakMap<Redis, RateLimiterRedis>();
+function requestLimiter(redis: Redis): RateLimiterRedis {
+  let limiter = limiters.get(redis);
+  if (!limiter) {
+    limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:friendRequest', points: 30, duration: 3600 });
+    limiters.set(redis, limiter);
+  }
+  return limiter;
+}
+
+type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | null };
+
+/**
+ * Sends a friend request. Repeating it returns the pending one; if the other user already
+ * asked, this accepts theirs. A block by the target looks like an unknown user.
+ */
+export async function sendFriendRequest(deps: FriendsDeps, fromUserId: number, input: TSendFriendRequestInput): Promise<TFriendRequest> {
+  const toUserId = input.userId;
+  if (toUserId === fromUserId) throw new AppError('BAD_INPUT', 'You cannot send a friend request to yourself');
+  await consumeOrThrow(requestLimiter(deps.redis), String(fromUserId));
+  await assertUserExists(deps.db, toUserId);
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction(async (tx): Promise<Outcome> => {
+    const target = (await lockPair(tx, fromUserId, toUserId)).get(toUserId);
+    if (!target || !isVisibleUser(target)) throw noSuchUser();
+    if (await hasBlocked(tx, fromUserId, toUserId)) throw new AppError('FORBIDDEN', 'You blocked this user; unblock them to send a friend request');
+    if (await hasBlocked(tx, toUserId, fromUserId)) throw noSuchUser();
+    if (await areFriends(tx, fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
+    const pending = await pendingBetween(tx, fromUserId, toUserId);
+    if (pending && pending.fromUserId === fromUserId) return { request: toFriendRequest(pending), published: null };
+    if (pending) return { request: await acceptRequest(tx, pending, now), published: 'accepted' };
+    const message = input.message ? input.message : null;
+    const [result] = await tx.insert(friendRequests).values({ fromUserId, toUserId, message, status: 'pending', createdAt: now });
+    return {
+      request: { id: result.insertId, fromUserId, toUserId, message, status: 'pending', createdAt: now, respondedAt: null },
+      published: 'created',
+    };
+  });
+  const { request } = outcome;
+  const parties = [request.fromUserId, request.toUserId];
+  if (outcome.published === 'created') await notify(deps, parties, `friend:req:${request.id}:created`, { type: 'friend.request', request });
+  if (outcome.published === 'accepted') await notify(deps, parties, `friend:req:${request.id}:accepted`, { type: 'friend.responded', request });
+  return request;
+}
+
