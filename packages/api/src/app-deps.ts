@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
 import { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
+import { publishPresence } from './presence/presence.service';
+import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
 
 export interface CreateAppDepsOptions {
@@ -10,7 +12,9 @@ export interface CreateAppDepsOptions {
   redis: Redis;
   logger: Logger;
   clock?: Clock;
-  config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig> };
+  config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig>; eventRetentionMs?: number };
+  /** How often unpublished events are swept (tests shorten it). */
+  sweepEveryMs?: number;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -18,17 +22,28 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const config: AppConfig = {
     cookieSecure: options.config?.cookieSecure ?? true,
     rateLimits: { ...defaultRateLimits, ...options.config?.rateLimits },
+    eventRetentionMs: options.config?.eventRetentionMs ?? 48 * 3600 * 1000,
   };
+  const clock = options.clock ?? systemClock;
   const revocations = await SessionRevocations.start(options.redis, options.logger);
-  return {
+  const realtime = await Realtime.start({ ...options, clock }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  const deps: AppDeps = {
     db: options.db,
     redis: options.redis,
     logger: options.logger,
-    clock: options.clock ?? systemClock,
+    clock,
     config,
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
+    realtime,
     mail: new MailSignal(),
-    close: () => revocations.close(),
+  };
+  realtime.presence.onChange = (userId, status) => void publishPresence(deps, userId, status);
+  return {
+    ...deps,
+    close: async () => {
+      await realtime.close();
+      await revocations.close();
+    },
   };
 }

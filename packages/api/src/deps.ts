@@ -2,6 +2,7 @@ import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
+import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 
 /** Wall-clock source; injected so tests can move time. */
@@ -18,6 +19,8 @@ export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
   cookieSecure: boolean;
   rateLimits: RateLimitConfig;
+  /** How long events stay replayable for reconnecting clients. */
+  eventRetentionMs: number;
 }
 
 /** Everything a service may touch, built once per process by `createAppDeps`. */
@@ -30,6 +33,8 @@ export interface AppDeps {
   limiters: RateLimiters;
   /** Ends live WebSocket subscriptions of revoked sessions, on every instance. */
   revocations: SessionRevocations;
+  /** Per-user event streams, live delivery, presence. */
+  realtime: Realtime;
   /** Nudges the mail worker after a commit that enqueued mail. */
   mail: MailSignal;
 }

@@ -1,7 +1,11 @@
 import { accountRouter } from './account/account.router';
 import { adminRouter } from './admin/admin.router';
 import { authRouter } from './auth/auth.router';
+import { friendsRouter } from './friends/friends.router';
 import { systemRouter } from './system/system.router';
+import { chatRouter } from './chat/chat.router';
+import { eventsRouter } from './events/events.router';
+import { presenceRouter } from './presence/presence.router';
 import { createCallerFactory, router } from './trpc';
 import { usersRouter } from './users/users.router';
 
@@ -10,7 +14,11 @@ export const appRouter = router({
   auth: authRouter,
   account: accountRouter,
   users: usersRouter,
+  friends: friendsRouter,
   admin: adminRouter,
+  chat: chatRouter,
+  presence: presenceRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

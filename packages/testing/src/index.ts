@@ -6,3 +6,4 @@ export { repoRoot } from './paths';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, failure, TEST_PASSWORD, type TestAccount } from './accounts';
+export { collectEvents, type ChorusEventData, type EventCollector } from './events';

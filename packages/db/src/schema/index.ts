@@ -5,3 +5,5 @@ export * from './sessions';
 export * from './verification-codes';
 export * from './login-attempts';
 export * from './mail-outbox';
+export * from './friends';
+export * from './chat';

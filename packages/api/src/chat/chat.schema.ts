@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ZHttpUrl } from '../account/account.schema';
+import { ZPublicUser } from '../users/users.schema';
+
+export const ZId = z.number().int().positive();
+export const MAX_TEXT = 4000;
+export const MAX_GROUP_MEMBERS = 2000;
+
+export const ZOpenDirectInput = z.object({ userId: ZId });
+export const ZCreateGroupInput = z.object({
+  name: z.string().trim().min(1).max(100),
+  memberIds: z.array(ZId).max(500),
+  avatarUrl: ZHttpUrl.optional(),
+});
+export type TCreateGroupInput = z.infer<typeof ZCreateGroupInput>;
+
+export const ZListInput = z
+  .object({
+    /** `nextCursor` of the previous page. */
+    cursor: z.string().max(64).optional(),
+    limit: z.number().int().min(1).max(100).default(30),
+  })
+  .default({ limit: 30 });
+export type TListInput = z.infer<typeof ZListInput>;
+
+export const ZConversationRef = z.object({ conversationId: ZId });
+export const ZMemberRef = z.object({ conversationId: ZId, userId: ZId });
+export const ZAddMembersInput = z.object({ conversationId: ZId, userIds: z.array(ZId).min(1).max(500) });
+export const ZSetRoleInput = z.object({ conversationId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
+export const ZUpdateConversationInput = z
+  .object({ conversationId: ZId, name: z.string().trim().min(1).max(100).optional(), avatarUrl: ZHttpUrl.nullable().optional() })
+  .refine((input) => input.name !== undefined || input.avatarUrl !== undefined, 'Change at least one field');
+export type TUpdateConversationInput = z.infer<typeof ZUpdateConversationInput>;
+
+export const ZAttachment = z.object({
+  fileId: z.string().min(1).max(64),
+  name: z.string().min(1).max(255),
+  size: z.number().int().nonnegative(),
+  mimeType: z.string().min(1).max(127),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+});
+
+export const ZSendInput = z
+  .object({
+    conversationId: ZId,
+    /** The client's idempotency key: retries with the same key return the first message. */
+    clientId: z.string().trim().min(1).max(64),
+    kind: z.enum(['text', 'emoji', 'image', 'file']),
+    text: z.string().max(MAX_TEXT, `At most ${MAX_TEXT} characters`).optional(),
+    attachment: ZAttachment.optional(),
+    replyToId: ZId.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const hasText = (input.text ?? '').trim().length > 0;
+    if ((input.kind === 'text' || input.kind === 'emoji') && !hasText) ctx.addIssue({ code: 'custom', path: ['text'], message: 'Enter a message' });
+    if ((input.kind === 'image' || input.kind === 'file') && !input.attachment) ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Attach a file' });
+  });
+export type TSendInput = z.infer<typeof ZSendInput>;
+
+export const ZEditInput = z.object({ messageId: ZId, text: z.string().trim().min(1).max(MAX_TEXT) });
+export const ZMessageRef = z.object({ messageId: ZId });
+export const ZReactInput = z.object({ messageId: ZId, emoji: z.string().trim().min(1).max(32) });
+export const ZHistoryInput = z.object({
+  conversationId: ZId,
+  /** Messages older than this id (the oldest id of the previous page). */
+  beforeId: ZId.optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export type THistoryInput = z.infer<typeof ZHistoryInput>;
+export const ZMarkReadInput = z.object({ conversationId: ZId, upToMessageId: ZId });
+
+export const ZMessage = z.object({
+  id: z.number(),
+  conversationId: z.number(),
+  senderId: z.number(),
+  clientId: z.string(),
+  kind: z.enum(['text', 'emoji', 'image', 'file', 'system']),
+  text: z.string().nullable(),
+  attachment: ZAttachment.nullable(),
+  replyToId: z.number().nullable(),
+  mentions: z.array(z.number()),
+  reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(z.number()) })),
+  editedAt: z.date().nullable(),
+  deletedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+
+export const ZMember = z.object({ user: ZPublicUser, role: z.enum(['owner', 'admin', 'member']), joinedAt: z.date(), lastReadMessageId: z.number() });
+
+export const ZConversationSummary = z.object({
+  id: z.number(),
+  kind: z.enum(['direct', 'group']),
+  name: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  /** The other person, for direct conversations. */
+  peer: ZPublicUser.nullable(),
+  myRole: z.enum(['owner', 'admin', 'member']),
+  lastActivityAt: z.date(),
+  lastMessage: ZMessage.nullable(),
+  /** Messages from others after my read marker (capped at 1,000). */
+  unreadCount: z.number(),
+});
+export const ZConversationPage = z.object({ items: z.array(ZConversationSummary), nextCursor: z.string().nullable() });
+
+export const ZConversationDetail = ZConversationSummary.extend({
+  members: z.array(ZMember),
+  /** Users typing now. */
+  typingUserIds: z.array(z.number()),
+});

@@ -1,0 +1,47 @@
+import { conversationEvents, conversations } from '@chorus/db';
+import { eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../deps';
+import type { StoredConversationEvent } from '../realtime/conversation-publisher';
+import type { ConversationEvent } from '../realtime/events';
+
+/**
+ * Appends an event to a conversation's log inside the caller's transaction. The seq comes
+ * from `last_seq + 1` on the conversation row, whose lock is held to commit: a later writer
+ * waits, so seq order is commit order and a reader never sees seq 11 before seq 10.
+ * Publish the returned event after commit.
+ */
+export async function appendConversationEvent(
+  tx: DbOrTx,
+  now: Date,
+  conversationId: number,
+  event: ConversationEvent,
+  audience?: { add?: number[]; remove?: number[] },
+  touch = false,
+): Promise<StoredConversationEvent> {
+  const seq = await takeSeq(tx, conversationId, touch ? now : null);
+  return insertConversationEvent(tx, now, conversationId, seq, event, audience);
+}
+
+/** Stores an event under a seq the caller already took with `takeSeq` in this transaction. */
+export async function insertConversationEvent(
+  tx: DbOrTx,
+  now: Date,
+  conversationId: number,
+  seq: number,
+  event: ConversationEvent,
+  audience?: { add?: number[]; remove?: number[] },
+): Promise<StoredConversationEvent> {
+  const payload = { ...event, at: now } as unknown as Record<string, unknown>;
+  const [result] = await tx.insert(conversationEvents).values({ conversationId, seq, payload, audience: audience ?? null, createdAt: now });
+  return { id: result.insertId, conversationId, seq, payload, audience: audience ?? null };
+}
+
+/** Locks the conversation row and takes its next seq (LAST_INSERT_ID(expr) returns it). */
+export async function takeSeq(tx: DbOrTx, conversationId: number, activityAt: Date | null): Promise<number> {
+  const [result] = await tx
+    .update(conversations)
+    .set({ lastSeq: sql`LAST_INSERT_ID(${conversations.lastSeq} + 1)`, ...(activityAt ? { lastActivityAt: activityAt } : {}) })
+    .where(eq(conversations.id, conversationId));
+  if (result.affectedRows !== 1) throw new Error(`conversation ${conversationId} vanished`);
+  return result.insertId;
+}

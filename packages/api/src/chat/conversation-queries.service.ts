@@ -1,0 +1,97 @@
+import { conversationMembers, conversations, messages, users } from '@chorus/db';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { AppDeps } from '../deps';
+import { toPublicUser } from '../users/users.service';
+import type { TListInput } from './chat.schema';
+import { withReactions } from './message.mapper';
+import { peerOf, requireMember } from './membership';
+import { typingUserIds } from './typing.service';
+
+const UNREAD_CAP = 1000;
+
+/** The caller's conversations, most recently active first, with preview and unread count. */
+export async function listConversations(deps: AppDeps, userId: number, input: TListInput) {
+  const cursor = decodeCursor(input.cursor);
+  const rows = await deps.db
+    .select({ conversation: conversations, role: conversationMembers.role, lastRead: conversationMembers.lastReadMessageId })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(
+      and(
+        eq(conversationMembers.userId, userId),
+        isNull(conversations.dissolvedAt),
+        cursor
+          ? or(lt(conversations.lastActivityAt, cursor.at), and(eq(conversations.lastActivityAt, cursor.at), lt(conversations.id, cursor.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const items = await summarize(deps, userId, page);
+  const tail = page.at(-1);
+  return { items, nextCursor: rows.length > input.limit && tail ? encodeCursor(tail.conversation.lastActivityAt, tail.conversation.id) : null };
+}
+
+export async function getConversation(deps: AppDeps, userId: number, conversationId: number) {
+  const membership = await requireMember(deps.db, conversationId, userId);
+  const [summary] = await summarize(deps, userId, [{ conversation: membership.conversation, role: membership.role, lastRead: membership.lastReadMessageId }]);
+  const memberRows = await deps.db
+    .select({ user: users, role: conversationMembers.role, joinedAt: conversationMembers.joinedAt, lastReadMessageId: conversationMembers.lastReadMessageId })
+    .from(conversationMembers)
+    .innerJoin(users, eq(users.id, conversationMembers.userId))
+    .where(eq(conversationMembers.conversationId, conversationId))
+    .orderBy(conversationMembers.joinedAt);
+  return {
+    ...summary!,
+    members: memberRows.map((row) => ({ user: toPublicUser(row.user), role: row.role, joinedAt: row.joinedAt, lastReadMessageId: row.lastReadMessageId })),
+    typingUserIds: await typingUserIds(deps, conversationId),
+  };
+}
+
+type Row = { conversation: typeof conversations.$inferSelect; role: 'owner' | 'admin' | 'member'; lastRead: number };
+
+async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
+  const lastIds = rows.map((row) => row.conversation.lastMessageId).filter((id): id is number => id !== null);
+  const lastMessages = lastIds.length > 0 ? await withReactions(deps.db, await deps.db.select().from(messages).where(inArray(messages.id, lastIds))) : [];
+  const peerIds = rows.map((row) => peerOf(row.conversation, userId)).filter((id): id is number => id !== null);
+  const peers = peerIds.length > 0 ? await deps.db.select().from(users).where(inArray(users.id, peerIds)) : [];
+  return Promise.all(
+    rows.map(async (row) => {
+      const peerId = peerOf(row.conversation, userId);
+      const peer = peers.find((candidate) => candidate.id === peerId);
+      return {
+        id: row.conversation.id,
+        kind: row.conversation.kind,
+        name: row.conversation.name,
+        avatarUrl: row.conversation.avatarUrl,
+        peer: peer ? toPublicUser(peer) : null,
+        myRole: row.role,
+        lastActivityAt: row.conversation.lastActivityAt,
+        lastMessage: lastMessages.find((message) => message.id === row.conversation.lastMessageId) ?? null,
+        unreadCount: await unreadCount(deps, row.conversation.id, userId, row.lastRead),
+      };
+    }),
+  );
+}
+
+/** Counted on the (conversation_id, id) index, at most UNREAD_CAP rows. */
+async function unreadCount(deps: AppDeps, conversationId: number, userId: number, lastRead: number): Promise<number> {
+  const unread = deps.db
+    .select({ one: sql`1` })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), gt(messages.id, lastRead), ne(messages.senderId, userId), isNull(messages.deletedAt)))
+    .limit(UNREAD_CAP)
+    .as('unread');
+  const [row] = await deps.db.select({ count: sql<number>`count(*)` }).from(unread);
+  return Number(row?.count ?? 0);
+}
+
+function encodeCursor(at: Date, id: number): string {
+  return `${at.getTime()}_${id}`;
+}
+
+function decodeCursor(cursor: string | undefined): { at: Date; id: number } | null {
+  const match = cursor ? /^(\d+)_(\d+)$/.exec(cursor) : null;
+  return match ? { at: new Date(Number(match[1])), id: Number(match[2]) } : null;
+}

@@ -1,0 +1,125 @@
+import { conversationMembers, conversations } from '@chorus/db';
+import { and, eq } from 'drizzle-orm';
+import type { AppDeps } from '../deps';
+import { AppError } from '../errors';
+import type { StoredConversationEvent } from '../realtime/conversation-publisher';
+import type { TUpdateConversationInput } from './chat.schema';
+import { MAX_GROUP_MEMBERS } from './chat.schema';
+import { appendConversationEvent } from './conversation-log';
+import { assertCanAdd } from './conversations.service';
+import { memberIdsOf, requireGroupManager, requireGroupOwner, requireMember } from './membership';
+
+// Lock order in every transaction here: member rows first, the conversation row (its seq) last.
+
+export async function addMembers(deps: AppDeps, actorId: number, conversationId: number, userIds: number[]) {
+  await requireGroupManager(deps.db, conversationId, actorId);
+  const current = new Set(await memberIdsOf(deps.db, conversationId));
+  const added = [...new Set(userIds)].filter((id) => !current.has(id));
+  if (added.length === 0) return { added: [] as number[] };
+  if (current.size + added.length > MAX_GROUP_MEMBERS) throw new AppError('BAD_INPUT', `Groups have at most ${MAX_GROUP_MEMBERS} members`);
+  await assertCanAdd(deps.db, actorId, added);
+  const now = deps.clock.now();
+  const event = await deps.db.transaction(async (tx) => {
+    await tx.insert(conversationMembers).ignore().values(added.map((userId) => ({ conversationId, userId, role: 'member' as const, joinedAt: now })));
+    return appendConversationEvent(tx, now, conversationId, { type: 'member.added', userIds: added, by: actorId }, { add: added });
+  });
+  await deps.realtime.publishConversationEvent(event);
+  return { added };
+}
+
+/** Owners remove anyone but themselves; admins remove plain members. */
+export async function removeMember(deps: AppDeps, actorId: number, conversationId: number, userId: number) {
+  if (userId === actorId) throw new AppError('BAD_INPUT', 'Use chat.leave to leave');
+  const actor = await requireGroupManager(deps.db, conversationId, actorId);
+  const target = await requireMember(deps.db, conversationId, userId).catch(() => {
+    throw new AppError('NOT_FOUND', 'This user is not a member');
+  });
+  if (target.role === 'owner' || (actor.role === 'admin' && target.role === 'admin')) throw new AppError('FORBIDDEN', 'You cannot remove this member');
+  await dropMember(deps, conversationId, userId, actorId, 'removed');
+  return { ok: true as const };
+}
+
+/** Leaving; an owner must transfer ownership or dissolve first. */
+export async function leave(deps: AppDeps, userId: number, conversationId: number) {
+  const membership = await requireMember(deps.db, conversationId, userId);
+  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'You cannot leave a direct conversation');
+  if (membership.role === 'owner') throw new AppError('FORBIDDEN', 'Transfer ownership or dissolve the group first');
+  await dropMember(deps, conversationId, userId, userId, 'left');
+  return { ok: true as const };
+}
+
+export async function setRole(deps: AppDeps, actorId: number, conversationId: number, userId: number, role: 'admin' | 'member') {
+  await requireGroupOwner(deps.db, conversationId, actorId);
+  if (userId === actorId) throw new AppError('BAD_INPUT', 'Transfer ownership to change your own role');
+  await requireMember(deps.db, conversationId, userId).catch(() => {
+    throw new AppError('NOT_FOUND', 'This user is not a member');
+  });
+  await changeRoles(deps, conversationId, [[userId, role]]);
+  return { ok: true as const };
+}
+
+/** The new owner must be a member; the old owner becomes an admin. */
+export async function transferOwnership(deps: AppDeps, actorId: number, conversationId: number, userId: number) {
+  await requireGroupOwner(deps.db, conversationId, actorId);
+  if (userId === actorId) throw new AppError('BAD_INPUT', 'You already own this group');
+  await requireMember(deps.db, conversationId, userId).catch(() => {
+    throw new AppError('NOT_FOUND', 'This user is not a member');
+  });
+  await changeRoles(deps, conversationId, [
+    [userId, 'owner'],
+    [actorId, 'admin'],
+  ]);
+  return { ok: true as const };
+}
+
+export async function updateConversation(deps: AppDeps, actorId: number, input: TUpdateConversationInput) {
+  const membership = await requireGroupManager(deps.db, input.conversationId, actorId);
+  const now = deps.clock.now();
+  const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}) };
+  const summary = { id: input.conversationId, kind: 'group' as const, name: membership.conversation.name, avatarUrl: membership.conversation.avatarUrl, ...changes };
+  const event = await deps.db.transaction(async (tx) => {
+    const stored = await appendConversationEvent(tx, now, input.conversationId, { type: 'conversation.updated', conversation: summary });
+    await tx.update(conversations).set(changes).where(eq(conversations.id, input.conversationId));
+    return stored;
+  });
+  await deps.realtime.publishConversationEvent(event);
+  return summary;
+}
+
+/** Ends the group for everyone: members are told and lose access. */
+export async function dissolve(deps: AppDeps, actorId: number, conversationId: number) {
+  await requireGroupOwner(deps.db, conversationId, actorId);
+  const now = deps.clock.now();
+  const members = await memberIdsOf(deps.db, conversationId);
+  const event = await deps.db.transaction(async (tx) => {
+    await tx.delete(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
+    const stored = await appendConversationEvent(tx, now, conversationId, { type: 'conversation.dissolved' }, { remove: members });
+    await tx.update(conversations).set({ dissolvedAt: now }).where(eq(conversations.id, conversationId));
+    return stored;
+  });
+  await deps.realtime.publishConversationEvent(event);
+  return { ok: true as const };
+}
+
+async function dropMember(deps: AppDeps, conversationId: number, userId: number, by: number, reason: 'removed' | 'left') {
+  const now = deps.clock.now();
+  const event: StoredConversationEvent = await deps.db.transaction(async (tx) => {
+    await tx.delete(conversationMembers).where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
+    return appendConversationEvent(tx, now, conversationId, { type: 'member.removed', userId, by, reason }, { remove: [userId] });
+  });
+  await deps.realtime.publishConversationEvent(event);
+}
+
+async function changeRoles(deps: AppDeps, conversationId: number, changes: Array<[number, 'owner' | 'admin' | 'member']>) {
+  const now = deps.clock.now();
+  const events = await deps.db.transaction(async (tx) => {
+    for (const [userId, role] of changes) {
+      await tx.update(conversationMembers).set({ role }).where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
+    }
+    const stored: StoredConversationEvent[] = [];
+    for (const [userId, role] of changes) stored.push(await appendConversationEvent(tx, now, conversationId, { type: 'member.role', userId, role }));
+    return stored;
+  });
+  for (const event of events) await deps.realtime.publishConversationEvent(event);
+}
+

@@ -1,0 +1,60 @@
+import { conversationMembers, conversations, type TConversationRow, type TMemberRole } from '@chorus/db';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../deps';
+import { AppError } from '../errors';
+import { isBlockedBetween } from '../friends/blocks';
+
+export interface Membership {
+  conversation: TConversationRow;
+  role: TMemberRole;
+  lastReadMessageId: number;
+}
+
+const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
+
+/**
+ * The caller's membership of a live conversation. Anyone else learns only "not found", so
+ * guessing ids reveals nothing. `forUpdate` locks the member row inside a transaction.
+ */
+export async function requireMember(db: DbOrTx, conversationId: number, userId: number): Promise<Membership> {
+  const [row] = await db
+    .select({ conversation: conversations, role: conversationMembers.role, lastReadMessageId: conversationMembers.lastReadMessageId })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)))
+    .limit(1);
+  if (!row) throw notFound();
+  return row;
+}
+
+/** Owner or admin of a group. */
+export async function requireGroupManager(db: DbOrTx, conversationId: number, userId: number): Promise<Membership> {
+  const membership = await requireMember(db, conversationId, userId);
+  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'Direct conversations have no members to manage');
+  if (membership.role === 'member') throw new AppError('FORBIDDEN', 'Only the owner and admins can do this');
+  return membership;
+}
+
+export async function requireGroupOwner(db: DbOrTx, conversationId: number, userId: number): Promise<Membership> {
+  const membership = await requireGroupManager(db, conversationId, userId);
+  if (membership.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the owner can do this');
+  return membership;
+}
+
+/** In a direct conversation, a block either way stops new messages. */
+export async function assertCanWrite(db: DbOrTx, membership: Membership, userId: number): Promise<void> {
+  if (membership.conversation.kind !== 'direct') return;
+  const peerId = peerOf(membership.conversation, userId);
+  if (peerId && (await isBlockedBetween(db, userId, peerId))) throw new AppError('FORBIDDEN', 'You cannot message this user');
+}
+
+export function peerOf(conversation: TConversationRow, userId: number): number | null {
+  if (!conversation.directKey) return null;
+  const [a, b] = conversation.directKey.split(':').map(Number);
+  return a === userId ? (b ?? null) : (a ?? null);
+}
+
+export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<number[]> {
+  const rows = await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
+  return rows.map((row) => row.userId);
+}

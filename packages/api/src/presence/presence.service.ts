@@ -1,0 +1,54 @@
+import { blocks, conversationMembers, friendships } from '@chorus/db';
+import { and, eq, inArray, ne, or } from 'drizzle-orm';
+import type { AppDeps } from '../deps';
+import type { ChorusEvent, PresenceStatus, PresenceView } from '../realtime/events';
+
+/** Cap on the users whose presence one change is sent to, and a snapshot holds. */
+const AUDIENCE_CAP = 5000;
+
+/** Who sees a user's presence: friends and members of shared conversations, minus blocks. */
+export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number[]> {
+  const friends = await deps.db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)).limit(AUDIENCE_CAP);
+  const mine = deps.db.select({ id: conversationMembers.conversationId }).from(conversationMembers).where(eq(conversationMembers.userId, userId));
+  const coMembers = await deps.db
+    .selectDistinct({ id: conversationMembers.userId })
+    .from(conversationMembers)
+    .where(and(inArray(conversationMembers.conversationId, mine), ne(conversationMembers.userId, userId)))
+    .limit(AUDIENCE_CAP);
+  const audience = new Set([...friends, ...coMembers].map((row) => row.id));
+  if (audience.size === 0) return [];
+  const blocked = await deps.db
+    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
+    .from(blocks)
+    .where(or(eq(blocks.blockerId, userId), eq(blocks.blockedId, userId)));
+  for (const row of blocked) audience.delete(row.blockerId === userId ? row.blockedId : row.blockerId);
+  return [...audience];
+}
+
+export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'logger'>, userId: number, status: PresenceStatus): Promise<void> {
+  try {
+    const audience = await presenceAudience(deps, userId);
+    const [view] = await deps.realtime.presence.statusOf([userId]);
+    await deps.realtime.publishEphemeral(audience, { type: 'presence', presence: view ?? { userId, status, lastSeenAt: null } });
+  } catch (error) {
+    deps.logger.warn({ err: error, userId }, 'could not publish presence');
+  }
+}
+
+/** Presence of users, except that those who blocked the caller (or whom they blocked) look offline. */
+export async function getPresence(deps: Pick<AppDeps, 'db' | 'realtime'>, callerId: number, userIds: number[]): Promise<PresenceView[]> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return [];
+  const blocked = await deps.db
+    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
+    .from(blocks)
+    .where(or(and(eq(blocks.blockerId, callerId), inArray(blocks.blockedId, unique)), and(inArray(blocks.blockerId, unique), eq(blocks.blockedId, callerId))));
+  const hidden = new Set(blocked.map((row) => (row.blockerId === callerId ? row.blockedId : row.blockerId)));
+  const views = await deps.realtime.presence.statusOf(unique);
+  return views.map((view) => (hidden.has(view.userId) ? { userId: view.userId, status: 'offline', lastSeenAt: null } : view));
+}
+
+export async function presenceSnapshot(deps: Pick<AppDeps, 'db' | 'realtime'>, userId: number): Promise<ChorusEvent> {
+  const audience = await presenceAudience(deps, userId);
+  return { type: 'presence.snapshot', users: await deps.realtime.presence.statusOf(audience) };
+}

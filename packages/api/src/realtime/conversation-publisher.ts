@@ -1,0 +1,140 @@
+import { conversationEvents, conversationMembers, type Db } from '@chorus/db';
+import { and, asc, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Clock } from '../deps';
+import type { ChorusEvent } from './events';
+import type { UserStreams } from './user-streams';
+
+export interface StoredConversationEvent {
+  id: number;
+  conversationId: number;
+  seq: number;
+  payload: Record<string, unknown>;
+  audience: { add?: number[]; remove?: number[] } | null;
+}
+
+const DRAIN_BATCH = 200;
+
+/**
+ * Copies committed conversation events to their audience's streams, in seq order, exactly
+ * once: Redis refuses a seq it has already published and reports a gap when an earlier one
+ * is missing, which is then read from the database and published first. Rows are marked
+ * published in batches; a sweeper republishes rows a crashed process left unmarked.
+ */
+export class ConversationPublisher {
+  private readonly chains = new Map<number, Promise<void>>();
+  private published: number[] = [];
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly streams: UserStreams,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    options: { sweepEveryMs?: number } = {},
+  ) {
+    this.flushTimer = setInterval(() => void this.flushMarks(), 200).unref();
+    this.sweepTimer = setInterval(() => void this.sweep(), options.sweepEveryMs ?? 2000).unref();
+  }
+
+  /** Call after the transaction that stored `event` committed. Never throws: the sweeper retries. */
+  publish(event: StoredConversationEvent): Promise<void> {
+    const previous = this.chains.get(event.conversationId) ?? Promise.resolve();
+    const next = previous.then(() => this.publishInOrder(event)).catch((error: unknown) => {
+      this.logger.warn({ err: error, conversationId: event.conversationId, seq: event.seq }, 'event publish failed; the sweeper will retry');
+    });
+    this.chains.set(event.conversationId, next);
+    void next.finally(() => {
+      if (this.chains.get(event.conversationId) === next) this.chains.delete(event.conversationId);
+    });
+    return next;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.chains.values()]);
+    await this.flushMarks();
+  }
+
+  private async publishInOrder(event: StoredConversationEvent, force = false): Promise<void> {
+    let seed: number[] | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const { result, lastPublished } = await this.streams.publishConversationEvent({
+        conversationId: event.conversationId,
+        seq: event.seq,
+        event: { ...event.payload, conversationId: event.conversationId, seq: event.seq } as unknown as ChorusEvent,
+        add: event.audience?.add,
+        remove: event.audience?.remove,
+        seed,
+        force,
+      });
+      if (result === 'published' || result === 'duplicate') {
+        this.published.push(event.id);
+        return;
+      }
+      if (result === 'needs_seed') {
+        seed = await this.audienceOf(event.conversationId);
+        continue;
+      }
+      // An earlier event is committed but not yet published: publish the missing ones first.
+      const drained = await this.drain(event.conversationId, lastPublished, event.seq);
+      if (!drained) force = true;
+    }
+    throw new Error(`could not publish seq ${event.seq} of conversation ${event.conversationId}`);
+  }
+
+  /** Publishes stored events between `after` and `before`; false if the first ones were pruned. */
+  private async drain(conversationId: number, after: number, before: number): Promise<boolean> {
+    const rows = await this.db
+      .select()
+      .from(conversationEvents)
+      .where(and(eq(conversationEvents.conversationId, conversationId), gt(conversationEvents.seq, after), lt(conversationEvents.seq, before)))
+      .orderBy(asc(conversationEvents.seq))
+      .limit(DRAIN_BATCH);
+    if (rows.length === 0) return false;
+    const pruned = rows[0]!.seq !== after + 1;
+    for (const [index, row] of rows.entries()) await this.publishInOrder(row, pruned && index === 0);
+    return true;
+  }
+
+  private async audienceOf(conversationId: number): Promise<number[]> {
+    const rows = await this.db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
+    return rows.map((row) => row.userId);
+  }
+
+  private async flushMarks(): Promise<void> {
+    if (this.published.length === 0) return;
+    const ids = this.published;
+    this.published = [];
+    try {
+      await this.db.update(conversationEvents).set({ publishedAt: this.clock.now() }).where(inArray(conversationEvents.id, ids));
+    } catch (error) {
+      // Unmarked rows are republished by the sweeper, and Redis drops the duplicates.
+      this.logger.warn({ err: error }, 'could not mark events published');
+    }
+  }
+
+  /** Publishes events left unpublished for a while (their process died after commit). */
+  async sweep(olderThanMs = 3000): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const cutoff = new Date(this.clock.now().getTime() - olderThanMs);
+      const rows = await this.db
+        .select()
+        .from(conversationEvents)
+        .where(and(isNull(conversationEvents.publishedAt), lt(conversationEvents.createdAt, cutoff)))
+        .orderBy(asc(conversationEvents.id))
+        .limit(500);
+      for (const row of rows) await this.publish(row);
+      await this.flushMarks();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'event sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}

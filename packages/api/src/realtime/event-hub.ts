@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import superjson from 'superjson';
+import type { ChorusEvent } from './events';
+
+export const EVENTS_CHANNEL = 'chorus:ev';
+export const EPHEMERAL_CHANNEL = 'chorus:eph';
+
+/** A persisted event as it reaches one user: its id in that user's stream and the one before. */
+export interface Delivery {
+  id: string;
+  prev: string;
+  event: ChorusEvent;
+}
+
+export interface HubListener {
+  /** A persisted event for this user, in stream order (or a gap, which `prev` reveals). */
+  onDelivery(delivery: Delivery): void;
+  onEphemeral(event: ChorusEvent): void;
+  /** Live messages may have been missed (Redis reconnected): compare with the stream. */
+  onMaybeMissed(): void;
+}
+
+/**
+ * The instance's one Redis subscription for user events. Every instance receives every
+ * delivery and hands it to its local listeners; a body is parsed once however many local
+ * receivers share it.
+ */
+export class EventHub {
+  private readonly listeners = new Map<number, Set<HubListener>>();
+  private readonly subscriber: Redis;
+  private readonly catchUpTimer: NodeJS.Timeout;
+
+  private constructor(redis: Redis, private readonly logger: Logger, catchUpMs: number) {
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
+    // After a reconnect, whatever was published meanwhile never arrives: look in the streams.
+    this.subscriber.on('ready', () => this.pokeAll());
+    // A last resort against a lost final message that no later message would reveal.
+    this.catchUpTimer = setInterval(() => this.pokeAll(), catchUpMs).unref();
+  }
+
+  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number } = {}): Promise<EventHub> {
+    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000);
+    await hub.subscriber.subscribe(EVENTS_CHANNEL, EPHEMERAL_CHANNEL);
+    return hub;
+  }
+
+  listen(userId: number, listener: HubListener): () => void {
+    let set = this.listeners.get(userId);
+    if (!set) this.listeners.set(userId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(userId);
+    };
+  }
+
+  /** Users with a live subscriber on this instance. */
+  localUserIds(): number[] {
+    return [...this.listeners.keys()];
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.catchUpTimer);
+    this.subscriber.disconnect();
+  }
+
+  private pokeAll(): void {
+    for (const set of this.listeners.values()) for (const listener of set) listener.onMaybeMissed();
+  }
+
+  private dispatch(channel: string, message: string): void {
+    try {
+      if (channel === EVENTS_CHANNEL) this.dispatchDelivery(message);
+      else if (channel === EPHEMERAL_CHANNEL) this.dispatchEphemeral(message);
+    } catch (error) {
+      this.logger.error({ err: error, channel }, 'undeliverable event message');
+    }
+  }
+
+  private dispatchDelivery(message: string): void {
+    const first = message.indexOf('\n');
+    const second = message.indexOf('\n', first + 1);
+    let event: ChorusEvent | undefined;
+    for (const recipient of message.slice(first + 1, second).split(',')) {
+      const [user, id, prev] = recipient.split('|');
+      const listeners = this.listeners.get(Number(user));
+      if (!listeners || !id || !prev) continue;
+      event ??= superjson.parse<ChorusEvent>(message.slice(second + 1));
+      for (const listener of listeners) listener.onDelivery({ id, prev, event });
+    }
+  }
+
+  /** `recipients csv \n body`. */
+  private dispatchEphemeral(message: string): void {
+    const newline = message.indexOf('\n');
+    let event: ChorusEvent | undefined;
+    for (const user of message.slice(0, newline).split(',')) {
+      const listeners = this.listeners.get(Number(user));
+      if (!listeners) continue;
+      event ??= superjson.parse<ChorusEvent>(message.slice(newline + 1));
+      for (const listener of listeners) listener.onEphemeral(event);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { tracked } from '@trpc/server';
+import type { Delivery, EventHub } from './event-hub';
+import type { ChorusEvent } from './events';
+import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
+
+/** Live events buffered per subscriber; past this the subscriber reads from its stream instead. */
+const MAX_BUFFERED = 1000;
+const START = '0-0';
+
+/**
+ * One user's event stream: subscribe to live deliveries first, then replay what the stream
+ * holds after `lastEventId`, then go live, dropping anything already yielded. A delivery whose
+ * `prev` is not the last yielded id reveals a gap (a lost pub/sub message, an overflow), which
+ * is filled from the stream. Positions past retention yield `resync`.
+ *
+ * Every event is `tracked`: persisted ones with their own id, ephemeral ones with the current
+ * position, so a reconnect always resumes after the last persisted event seen.
+ */
+export async function* userEventStream(
+  deps: { hub: EventHub; streams: UserStreams },
+  userId: number,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+  snapshot: () => Promise<ChorusEvent>,
+) {
+  const live: Delivery[] = [];
+  const ephemeral: ChorusEvent[] = [];
+  let mustRead = false;
+  let wake: () => void = () => {};
+  const unlisten = deps.hub.listen(userId, {
+    onDelivery(delivery) {
+      if (live.length >= MAX_BUFFERED) {
+        live.length = 0;
+        mustRead = true;
+      } else {
+        live.push(delivery);
+      }
+      wake();
+    },
+    onEphemeral(event) {
+      if (ephemeral.length < MAX_BUFFERED) ephemeral.push(event);
+      wake();
+    },
+    onMaybeMissed() {
+      mustRead = true;
+      wake();
+    },
+  });
+  const onAbort = () => wake();
+  signal?.addEventListener('abort', onAbort);
+
+  let last = (await deps.streams.head(userId)) ?? START;
+  /** Reads the stream after `last`, yielding what follows it; yields resync if it cannot. */
+  async function* catchUp() {
+    for (;;) {
+      const head = (await deps.streams.head(userId)) ?? START;
+      const { deliveries, continuous } = await deps.streams.readAfter(userId, last);
+      if (!continuous || (deliveries.length === 0 && head !== last)) {
+        const reason = compareStreamIds(last, head) > 0 || head === START ? 'unknown_position' : 'expired';
+        last = (await deps.streams.head(userId)) ?? START;
+        yield tracked(last, { type: 'resync', reason } as ChorusEvent);
+        return;
+      }
+      for (const delivery of deliveries) {
+        last = delivery.id;
+        yield tracked(delivery.id, delivery.event);
+      }
+      if (deliveries.length < 500) return;
+    }
+  }
+
+  try {
+    yield tracked(last, await snapshot());
+    if (lastEventId) {
+      if (!isStreamId(lastEventId)) {
+        yield tracked(last, { type: 'resync', reason: 'unknown_position' } as ChorusEvent);
+      } else {
+        last = lastEventId;
+        yield* catchUp();
+      }
+    }
+    while (!signal?.aborted) {
+      if (mustRead) {
+        mustRead = false;
+        yield* catchUp();
+      }
+      while (live.length > 0 && !mustRead) {
+        const delivery = live.shift()!;
+        if (compareStreamIds(delivery.id, last) <= 0) continue;
+        if (delivery.prev !== last) {
+          mustRead = true;
+          break;
+        }
+        last = delivery.id;
+        yield tracked(delivery.id, delivery.event);
+      }
+      while (ephemeral.length > 0) yield tracked(last, ephemeral.shift()!);
+      if (mustRead || live.length > 0) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (signal?.aborted) resolve();
+      });
+      wake = () => {};
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    unlisten();
+  }
+}

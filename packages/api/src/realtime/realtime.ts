@@ -1,0 +1,60 @@
+import type { Db } from '@chorus/db';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Clock } from '../deps';
+import { ConversationPublisher, type StoredConversationEvent } from './conversation-publisher';
+import { EventHub } from './event-hub';
+import { userEventStream } from './event-stream';
+import type { ChorusEvent, EphemeralEvent, UserEvent } from './events';
+import { PresenceTracker } from './presence';
+import { UserStreams } from './user-streams';
+
+export interface RealtimeOptions {
+  /** How long events stay replayable (default 48 h). */
+  retentionMs?: number;
+  /** How often the sweeper looks for events a crashed process left unpublished. */
+  sweepEveryMs?: number;
+}
+
+/** The realtime side of the app: per-user event streams in Redis, and who is listening here. */
+export class Realtime {
+  private constructor(
+    readonly hub: EventHub,
+    readonly streams: UserStreams,
+    readonly conversations: ConversationPublisher,
+    readonly presence: PresenceTracker,
+    private readonly clock: Clock,
+  ) {}
+
+  static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock }, options: RealtimeOptions = {}): Promise<Realtime> {
+    const streams = new UserStreams(deps.redis, options.retentionMs ?? 48 * 3600 * 1000);
+    const hub = await EventHub.start(deps.redis, deps.logger);
+    const publisher = new ConversationPublisher(deps.db, streams, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs });
+    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), deps.clock);
+  }
+
+  /** A replayable event for these users; call after commit. Retries with the same key publish once. */
+  publishToUsers(userIds: number[], dedupeKey: string, event: UserEvent): Promise<void> {
+    return this.streams.publishUserEvent(userIds, dedupeKey, { ...event, at: this.clock.now() });
+  }
+
+  /** A live-only event for those of `userIds` connected now. */
+  publishEphemeral(userIds: number[], event: EphemeralEvent): Promise<void> {
+    return this.streams.publishEphemeral(userIds, event);
+  }
+
+  /** Publishes a stored conversation event (after its transaction committed). */
+  publishConversationEvent(event: StoredConversationEvent): Promise<void> {
+    return this.conversations.publish(event);
+  }
+
+  subscribe(userId: number, lastEventId: string | null | undefined, signal: AbortSignal | undefined, snapshot: () => Promise<ChorusEvent>) {
+    return userEventStream(this, userId, lastEventId, signal, snapshot);
+  }
+
+  async close(): Promise<void> {
+    await this.presence.close();
+    await this.conversations.close();
+    await this.hub.close();
+  }
+}
