@@ -162,6 +162,19 @@ describe('groups', () => {
 });
 
 describe('event stream', () => {
+  it('carries friend requests and their answers to both people', async () => {
+    const danEvents = collectEvents(dan.client);
+    const benEvents = collectEvents(ben.client);
+    await danEvents.waitFor((event) => event.type === 'presence.snapshot');
+    await benEvents.waitFor((event) => event.type === 'presence.snapshot');
+    const request = await ben.client.friends.request.mutate({ userId: dan.id, message: 'hey' });
+    await danEvents.waitFor((event) => event.type === 'friend.request' && event.request.id === request.id && event.request.message === 'hey');
+    await dan.client.friends.respond.mutate({ requestId: request.id, accept: true });
+    await benEvents.waitFor((event) => event.type === 'friend.responded' && event.request.id === request.id && event.request.status === 'accepted');
+    danEvents.stop();
+    benEvents.stop();
+  });
+
   it('resumes after the last event id with exactly the missed events, and asks for a resync on an unknown id', async () => {
     const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'resume', memberIds: [ben.id] });
     const first = collectEvents(ben.client);

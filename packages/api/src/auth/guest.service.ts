@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { users } from '@chorus/db';
 import { and, eq, ne } from 'drizzle-orm';
+import { retryOnDeadlock } from '../db-errors';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import type { TAuthResult, TUpgradeGuestInput } from './auth.schema';
@@ -41,13 +42,13 @@ export async function upgradeGuest(deps: AppDeps, userId: number, input: TUpgrad
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   try {
-    await deps.db.transaction(async (tx) => {
+    await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
       const [holder] = await tx.select({ id: users.id, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.email, input.email)).for('update');
       if (holder?.verifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
       await releaseUnverifiedEmail(tx, input.email, userId);
       await tx.update(users).set({ email: input.email, username: input.username, passwordHash, updatedAt: now }).where(eq(users.id, userId));
       await sendCode(tx, now, { userId, email: input.email, locale: guest.locale, purpose: 'verify_email' });
-    });
+    }));
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

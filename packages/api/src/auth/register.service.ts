@@ -1,6 +1,6 @@
 import { users } from '@chorus/db';
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
-import { duplicateKeyOf } from '../db-errors';
+import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
@@ -22,7 +22,7 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   try {
-    await deps.db.transaction(async (tx) => {
+    await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
       const [existing] = await tx.select().from(users).where(eq(users.email, input.email)).for('update');
       const values = { username: input.username, displayName: input.username, phone: input.phone ?? null, passwordHash, locale: input.locale ?? 'en', updatedAt: now };
       if (existing?.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
@@ -37,7 +37,7 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
         userId = result.insertId;
       }
       await sendCode(tx, now, { userId, email: input.email, locale: values.locale, purpose: 'verify_email' });
-    });
+    }));
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

@@ -1,6 +1,6 @@
 import { conversationMembers, conversations, messageMentions, messages, users, type TMessageRow } from '@chorus/db';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
-import { duplicateKeyOf } from '../db-errors';
+import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import type { PublicMessage } from '../realtime/events';
@@ -24,7 +24,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   const now = deps.clock.now();
   let stored: { row: TMessageRow; event: Awaited<ReturnType<typeof appendConversationEvent>> };
   try {
-    stored = await deps.db.transaction(async (tx) => {
+    stored = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
       // Locks the conversation first, so message ids follow the conversation's event order.
       const values = {
         conversationId: input.conversationId,
@@ -52,7 +52,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
       }
       const event = await insertConversationEvent(tx, now, input.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
       return { row, event };
-    });
+    }));
   } catch (error) {
     // The same clientId raced itself: the first one won.
     if (duplicateKeyOf(error) !== 'messages_sender_client_uq') throw error;

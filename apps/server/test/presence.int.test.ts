@@ -1,0 +1,91 @@
+import { accountFactory, collectEvents, createShiftableClock, createTestClient, startFakeResend, startTestServer, type FakeResend, type TestAccount, type TestServer } from '@chorus/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const clock = createShiftableClock();
+let server: TestServer;
+let mail: FakeResend;
+let eve: TestAccount;
+let fay: TestAccount;
+let gus: TestAccount;
+
+beforeAll(async () => {
+  mail = await startFakeResend();
+  server = await startTestServer({ fakeResend: mail, clock });
+  const accounts = accountFactory(server.url, mail);
+  eve = await accounts.register('eve');
+  fay = await accounts.register('fay');
+  gus = await accounts.register('gus');
+  // eve and fay are friends; gus shares a group with eve.
+  await eve.client.friends.request.mutate({ userId: fay.id });
+  const [request] = await fay.client.friends.requests.query({ direction: 'incoming' });
+  await fay.client.friends.respond.mutate({ requestId: request!.id, accept: true });
+  await eve.client.chat.createGroup.mutate({ name: 'g', memberIds: [gus.id] });
+});
+afterAll(async () => {
+  await server?.stop();
+  await mail?.stop();
+});
+
+const statusOf = async (viewer: TestAccount, userId: number) => (await viewer.client.presence.get.query({ userIds: [userId] }))[0]!;
+
+describe('presence', () => {
+  it('is online while any connection lives, counts tabs once, and reaches friends and co-members', async () => {
+    const fayEvents = collectEvents(fay.client);
+    const gusEvents = collectEvents(gus.client);
+    const snapshot = await fayEvents.waitFor((event) => event.type === 'presence.snapshot');
+    expect(snapshot).toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ userId: eve.id, status: 'offline' })]) });
+    await gusEvents.waitFor((event) => event.type === 'presence.snapshot');
+
+    const tab1 = collectEvents(createTestClient(server.url, { token: eve.token }));
+    await fayEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'online');
+    await gusEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'online');
+    const tab2 = collectEvents(createTestClient(server.url, { token: eve.token }));
+    await tab2.waitFor((event) => event.type === 'presence.snapshot');
+    expect(await statusOf(fay, eve.id)).toMatchObject({ status: 'online' });
+
+    await eve.client.presence.set.mutate({ status: 'away' });
+    await fayEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'away');
+
+    tab1.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One tab left: still there.
+    expect((await statusOf(fay, eve.id)).status).toBe('away');
+    tab2.stop();
+    await fayEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'offline');
+    const offline = await statusOf(fay, eve.id);
+    expect(offline.status).toBe('offline');
+    expect(offline.lastSeenAt).toBeInstanceOf(Date);
+    const onlineEvents = fayEvents.received.filter((entry) => entry.data.type === 'presence' && entry.data.presence.userId === eve.id && entry.data.presence.status === 'online');
+    expect(onlineEvents).toHaveLength(1);
+    fayEvents.stop();
+    gusEvents.stop();
+  });
+
+  it('a connection nobody refreshes (its instance died) goes offline after the TTL', async () => {
+    const fayEvents = collectEvents(fay.client);
+    await fayEvents.waitFor((event) => event.type === 'presence.snapshot');
+    const eveEvents = collectEvents(eve.client);
+    await fayEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'online');
+    clock.advance(46_000);
+    await server.deps.realtime.presence.sweep();
+    await fayEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === eve.id && event.presence.status === 'offline');
+    eveEvents.stop();
+    fayEvents.stop();
+  });
+
+  it('a blocked user sees the blocker as offline and gets no presence events', async () => {
+    const fayEvents = collectEvents(fay.client);
+    await fayEvents.waitFor((event) => event.type === 'presence.snapshot');
+    await fay.client.friends.block.mutate({ userId: eve.id });
+    const eveEvents = collectEvents(eve.client);
+    await eveEvents.waitFor((event) => event.type === 'presence.snapshot');
+    expect(await statusOf(eve, fay.id)).toMatchObject({ status: 'offline', lastSeenAt: null });
+    const gusEvents = collectEvents(gus.client);
+    await eveEvents.waitFor((event) => event.type === 'presence' && event.presence.userId === gus.id && event.presence.status === 'online');
+    expect(fayEvents.received.some((entry) => entry.data.type === 'presence' && entry.data.presence.userId === eve.id)).toBe(false);
+    expect(eveEvents.received.some((entry) => entry.data.type === 'presence' && entry.data.presence.userId === fay.id)).toBe(false);
+    fayEvents.stop();
+    eveEvents.stop();
+    gusEvents.stop();
+  });
+});
