@@ -45,6 +45,10 @@ const ZEnv = z.object({
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   WS_PING_MS: z.coerce.number().int().min(1000).default(30_000),
   WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
+  /** A socket with more than this queued for sending is a slow consumer: closed, it resumes. */
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+  /** How long events stay replayable for reconnecting clients (at least 24 h recommended). */
+  EVENT_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 30).default(48),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Default: on in production. Turn off only for plain-http localhost. */
   SESSION_COOKIE_SECURE: bool.optional(),

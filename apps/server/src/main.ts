@@ -14,7 +14,11 @@ async function main(): Promise<void> {
     db: infra.db,
     redis: infra.redis,
     logger,
-    config: { cookieSecure: env.SESSION_COOKIE_SECURE ?? env.NODE_ENV === 'production', rateLimits: env.RATE_LIMITS },
+    config: {
+      cookieSecure: env.SESSION_COOKIE_SECURE ?? env.NODE_ENV === 'production',
+      rateLimits: env.RATE_LIMITS,
+      eventRetentionMs: env.EVENT_RETENTION_HOURS * 3600 * 1000,
+    },
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
@@ -30,6 +34,7 @@ async function main(): Promise<void> {
     wsMaxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
     wsPingMs: env.WS_PING_MS,
     wsPongWaitMs: env.WS_PONG_WAIT_MS,
+    wsMaxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');

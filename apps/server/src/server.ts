@@ -17,6 +17,7 @@ export interface ServerConfig {
   wsMaxPayloadBytes: number;
   wsPingMs: number;
   wsPongWaitMs: number;
+  wsMaxBufferedBytes: number;
   shutdownTimeoutMs: number;
 }
 
@@ -31,6 +32,7 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     wsMaxPayloadBytes: 64 * 1024,
     wsPingMs: 30_000,
     wsPongWaitMs: 5_000,
+    wsMaxBufferedBytes: 8 * 1024 * 1024,
     shutdownTimeoutMs: 2_000,
     ...overrides,
   };
@@ -89,6 +91,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     maxPayloadBytes: config.wsMaxPayloadBytes,
     pingMs: config.wsPingMs,
     pongWaitMs: config.wsPongWaitMs,
+    maxBufferedBytes: config.wsMaxBufferedBytes,
     isShuttingDown: () => state.shuttingDown,
   });
 

@@ -13,11 +13,15 @@ export interface WebSocketOptions {
   maxPayloadBytes: number;
   pingMs: number;
   pongWaitMs: number;
+  /** Close sockets with more than this queued for sending (slow consumers). */
+  maxBufferedBytes: number;
   isShuttingDown: () => boolean;
 }
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
 const SERVICE_RESTART = 1012;
+/** 1013 "try again later": this socket fell too far behind; it reconnects and resumes. */
+const TRY_AGAIN_LATER = 1013;
 
 /** Serves tRPC over WebSocket on the HTTP server's upgrade requests for `path`. */
 export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
@@ -30,6 +34,19 @@ export function attachWebSockets(httpServer: Server, deps: AppDeps, options: Web
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
     onError: (opts) => logProcedureError(deps.logger, opts),
   });
+
+  // A client that reads slower than we send would grow our heap without bound. Close it;
+  // its client reconnects and resumes from its last event id, so it loses nothing.
+  const slowConsumerCheck = setInterval(() => {
+    for (const client of wss.clients) {
+      if (client.bufferedAmount > options.maxBufferedBytes) {
+        deps.logger.warn({ bufferedBytes: client.bufferedAmount }, 'closing slow websocket consumer');
+        client.close(TRY_AGAIN_LATER, 'slow consumer');
+        setTimeout(() => client.terminate(), 2000).unref();
+      }
+    }
+  }, 1000).unref();
+  wss.on('close', () => clearInterval(slowConsumerCheck));
 
   httpServer.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];

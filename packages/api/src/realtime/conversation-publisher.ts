@@ -27,13 +27,14 @@ export class ConversationPublisher {
   private readonly flushTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
   private sweeping = false;
+  private lastPrune = 0;
 
   constructor(
     private readonly db: Db,
     private readonly streams: UserStreams,
     private readonly logger: Logger,
     private readonly clock: Clock,
-    options: { sweepEveryMs?: number } = {},
+    private readonly options: { sweepEveryMs?: number; retentionMs?: number } = {},
   ) {
     this.flushTimer = setInterval(() => void this.flushMarks(), 200).unref();
     this.sweepTimer = setInterval(() => void this.sweep(), options.sweepEveryMs ?? 2000).unref();
@@ -117,6 +118,15 @@ export class ConversationPublisher {
     }
   }
 
+  /** Deletes published events past retention (a minute apart, a batch at a time). */
+  private async prune(): Promise<void> {
+    const now = this.clock.now().getTime();
+    if (!this.options.retentionMs || now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    const cutoff = new Date(now - this.options.retentionMs);
+    await this.db.delete(conversationEvents).where(lt(conversationEvents.publishedAt, cutoff)).limit(5000);
+  }
+
   /** Publishes events left unpublished for a while (their process died after commit). */
   async sweep(olderThanMs = 3000): Promise<void> {
     if (this.sweeping) return;
@@ -131,6 +141,7 @@ export class ConversationPublisher {
         .limit(500);
       for (const row of rows) await this.publish(row);
       await this.flushMarks();
+      await this.prune();
     } catch (error) {
       this.logger.warn({ err: error }, 'event sweep failed');
     } finally {

@@ -27,9 +27,10 @@ export class Realtime {
   ) {}
 
   static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock }, options: RealtimeOptions = {}): Promise<Realtime> {
-    const streams = new UserStreams(deps.redis, options.retentionMs ?? 48 * 3600 * 1000);
+    const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
+    const streams = new UserStreams(deps.redis, retentionMs);
     const hub = await EventHub.start(deps.redis, deps.logger);
-    const publisher = new ConversationPublisher(deps.db, streams, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs });
+    const publisher = new ConversationPublisher(deps.db, streams, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
     return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), deps.clock);
   }
 

@@ -1,0 +1,99 @@
+import { conversationEvents, conversationMembers, conversations, users } from '@chorus/db';
+import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppDeps } from '../app-deps';
+import { appendConversationEvent } from '../chat/conversation-log';
+import type { AppDeps } from '../deps';
+import type { ChorusEvent } from './events';
+
+// The publishing rules behind gapless delivery, driven directly: out-of-order publishes,
+// events whose process died before publishing, and duplicates.
+let database: TestDatabase;
+let redisService: Awaited<ReturnType<typeof startTestRedis>>;
+let redis: Redis;
+let deps: AppDeps & { close(): Promise<void> };
+let reader: number;
+let conversationId: number;
+
+beforeAll(async () => {
+  [database, redisService] = await Promise.all([createTestDatabase(), startTestRedis()]);
+  redis = new Redis(redisService.url);
+  deps = await createAppDeps({ db: database.db, redis, logger: pino({ level: 'silent' }), sweepEveryMs: 3_600_000 });
+  const now = new Date();
+  const [user] = await database.db.insert(users).values({ username: 'reader', displayName: 'reader', emailVerifiedAt: now });
+  reader = user.insertId;
+  const [conversation] = await database.db.insert(conversations).values({ kind: 'group', name: 'log' });
+  conversationId = conversation.insertId;
+  await database.db.insert(conversationMembers).values({ conversationId, userId: reader, role: 'owner' });
+});
+afterAll(async () => {
+  await deps?.close();
+  redis?.disconnect();
+  await Promise.all([database?.drop(), redisService?.stop()]);
+});
+
+const read = (n: number) => ({ type: 'read' as const, userId: reader, upToMessageId: n });
+const append = (n: number) => deps.db.transaction((tx) => appendConversationEvent(tx, new Date(), conversationId, read(n)));
+
+async function collect(count: number, lastEventId?: string) {
+  const controller = new AbortController();
+  const seen: Array<{ id: string; event: ChorusEvent }> = [];
+  const stream = deps.realtime.subscribe(reader, lastEventId, controller.signal, async () => ({ type: 'presence.snapshot', users: [] }));
+  const done = (async () => {
+    for await (const [id, event] of stream as AsyncIterable<[string, ChorusEvent]>) {
+      if (event.type === 'presence.snapshot') continue;
+      seen.push({ id, event });
+      if (seen.length >= count) break;
+    }
+  })();
+  return { seen, done, stop: () => controller.abort() };
+}
+
+describe('conversation publisher', () => {
+  it('publishes in seq order even when a later event is published first', async () => {
+    const live = await collect(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const first = await append(1);
+    const second = await append(2);
+    await deps.realtime.publishConversationEvent(second);
+    await deps.realtime.publishConversationEvent(first);
+    await live.done;
+    expect(live.seen.map((entry) => (entry.event.type === 'read' ? entry.event.upToMessageId : -1))).toEqual([1, 2]);
+    expect(live.seen.map((entry) => (entry.event as { seq: number }).seq)).toEqual([first.seq, second.seq]);
+  });
+
+  it('the sweeper publishes an event whose process died after commit, once', async () => {
+    const live = await collect(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const orphan = await append(3);
+    await deps.realtime.conversations.sweep(0);
+    await live.done;
+    expect(live.seen[0]?.event).toMatchObject({ type: 'read', upToMessageId: 3, seq: orphan.seq });
+    // Publishing again (a retry, a second sweeper) changes nothing.
+    await deps.realtime.publishConversationEvent(orphan);
+    await deps.realtime.conversations.sweep(0);
+    const head = await deps.realtime.streams.head(reader);
+    expect(head).toBe(live.seen[0]?.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [row] = await deps.db.select().from(conversationEvents).where(eq(conversationEvents.id, orphan.id));
+    expect(row?.publishedAt).toBeInstanceOf(Date);
+  });
+
+  it('replays from a position, and answers resync when the position is past retention', async () => {
+    const head = (await deps.realtime.streams.head(reader))!;
+    await deps.realtime.publishConversationEvent(await append(4));
+    await deps.realtime.publishConversationEvent(await append(5));
+    const replay = await collect(2, head);
+    await replay.done;
+    expect(replay.seen.map((entry) => (entry.event.type === 'read' ? entry.event.upToMessageId : -1))).toEqual([4, 5]);
+
+    // Trim the stream as retention would: the old position no longer connects.
+    await redis.xtrim(`chorus:us:${reader}`, 'MAXLEN', 1);
+    const late = await collect(1, head);
+    await late.done;
+    expect(late.seen[0]?.event).toEqual({ type: 'resync', reason: 'expired' });
+  });
+});
