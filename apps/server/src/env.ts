@@ -49,6 +49,9 @@ const ZEnv = z.object({
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** How long events stay replayable for reconnecting clients (at least 24 h recommended). */
   EVENT_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 30).default(48),
+  /** Read notifications are deleted after this many days, all notifications after the second. */
+  NOTIFICATION_READ_MAX_AGE_DAYS: z.coerce.number().min(1).default(30),
+  NOTIFICATION_MAX_AGE_DAYS: z.coerce.number().min(1).default(180),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Default: on in production. Turn off only for plain-http localhost. */
   SESSION_COOKIE_SECURE: bool.optional(),

@@ -1,4 +1,4 @@
-import { createAppDeps } from '@chorus/api';
+import { createAppDeps, defaultNotificationCleanup, startNotificationCleanup } from '@chorus/api';
 import { createLogDriver, createResendDriver, startMailWorker } from '@chorus/api/mail';
 import { loadEnv } from './env';
 import { connectInfrastructure } from './infrastructure';
@@ -24,6 +24,12 @@ async function main(): Promise<void> {
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
   const mailWorker = startMailWorker(deps, { driver, from: env.MAIL_FROM });
   deps.mail.onWake(() => mailWorker.wake());
+  const DAY_MS = 24 * 3600 * 1000;
+  const cleanup = startNotificationCleanup(deps, {
+    ...defaultNotificationCleanup,
+    readMaxAgeMs: env.NOTIFICATION_READ_MAX_AGE_DAYS * DAY_MS,
+    maxAgeMs: env.NOTIFICATION_MAX_AGE_DAYS * DAY_MS,
+  });
 
   const server = await startServer(deps, {
     host: env.HOST,
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
     }, env.SHUTDOWN_TIMEOUT_MS * 2 + 15_000);
     watchdog.unref();
     await server.close();
+    cleanup.stop();
     await mailWorker.stop();
     await deps.close();
     await infra.close();

@@ -5,6 +5,7 @@ import { friendsRouter } from './friends/friends.router';
 import { systemRouter } from './system/system.router';
 import { chatRouter } from './chat/chat.router';
 import { eventsRouter } from './events/events.router';
+import { notificationsRouter } from './notifications/notifications.router';
 import { presenceRouter } from './presence/presence.router';
 import { createCallerFactory, router } from './trpc';
 import { usersRouter } from './users/users.router';
@@ -18,6 +19,7 @@ export const appRouter = router({
   admin: adminRouter,
   chat: chatRouter,
   presence: presenceRouter,
+  notifications: notificationsRouter,
   events: eventsRouter,
 });
 

@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
+import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
 import type { PublicMessage } from '../realtime/events';
 import type { THistoryInput, TSendInput } from './chat.schema';
 import { appendConversationEvent, insertConversationEvent, takeSeq } from './conversation-log';
@@ -22,7 +23,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
   const now = deps.clock.now();
-  let stored: { row: TMessageRow; event: Awaited<ReturnType<typeof appendConversationEvent>> };
+  let stored: { row: TMessageRow; event: Awaited<ReturnType<typeof appendConversationEvent>>; notes: StoredNotification[] };
   try {
     stored = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
       // Locks the conversation first, so message ids follow the conversation's event order.
@@ -47,11 +48,15 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
       const [result] = await tx.insert(messages).values(values);
       const row: TMessageRow = { id: result.insertId, editedAt: null, deletedAt: null, ...values };
       await tx.update(conversations).set({ lastMessageId: row.id }).where(eq(conversations.id, input.conversationId));
+      let notes: StoredNotification[] = [];
       if (mentions.length > 0) {
         await tx.insert(messageMentions).values(mentions.map((mentioned) => ({ messageId: row.id, userId: mentioned, conversationId: input.conversationId, createdAt: now })));
+        const excerpt = (input.text ?? '').slice(0, 140);
+        const payload = { conversationId: input.conversationId, messageId: row.id, senderId: userId, excerpt };
+        notes = await createNotifications(tx, now, mentions.filter((id) => id !== userId).map((mentioned) => ({ userId: mentioned, type: 'mention' as const, payload })));
       }
       const event = await insertConversationEvent(tx, now, input.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
-      return { row, event };
+      return { row, event, notes };
     }));
   } catch (error) {
     // The same clientId raced itself: the first one won.
@@ -61,6 +66,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     return sameConversation(first, input.conversationId);
   }
   await deps.realtime.publishConversationEvent(stored.event);
+  await deliverNotifications(deps, stored.notes);
   await stopTyping(deps, userId, input.conversationId);
   return toPublicMessage(stored.row);
 }

@@ -34,3 +34,8 @@ export async function closeRequest(tx: DbOrTx, request: TFriendRequestRow, statu
   await tx.update(friendRequests).set({ status, respondedAt: now }).where(eq(friendRequests.id, request.id));
   return toFriendRequest({ ...request, status, respondedAt: now });
 }
+
+/** The notification telling a requester that their request was accepted. */
+export function acceptedNote(request: TFriendRequest) {
+  return { userId: request.fromUserId, type: 'friend_accepted' as const, payload: { requestId: request.id, userId: request.toUserId } };
+}

@@ -5,13 +5,19 @@ import { AppError } from '../errors';
 import { notify, type FriendsDeps } from './friends.events';
 import type { TFriendRequest } from './friends.schema';
 import { lockPair } from './pair';
-import { acceptRequest, closeRequest } from './request-transitions';
+import { acceptRequest, acceptedNote, closeRequest } from './request-transitions';
+import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
 
 /** The recipient accepts (the two become friends) or declines a pending request. */
 export async function respondToRequest(deps: FriendsDeps, userId: number, input: { requestId: number; accept: boolean }): Promise<TFriendRequest> {
-  const request = await transition(deps, userId, input.requestId, 'toUserId', (tx, row, now) =>
-    input.accept ? acceptRequest(tx, row, now) : closeRequest(tx, row, 'declined', now),
-  );
+  let notes: StoredNotification[] = [];
+  const request = await transition(deps, userId, input.requestId, 'toUserId', async (tx, row, now) => {
+    if (!input.accept) return closeRequest(tx, row, 'declined', now);
+    const accepted = await acceptRequest(tx, row, now);
+    notes = await createNotifications(tx, now, [acceptedNote(accepted)]);
+    return accepted;
+  });
+  await deliverNotifications(deps, notes);
   await notify(deps, [request.fromUserId, request.toUserId], `friend:req:${request.id}:${request.status}`, { type: 'friend.responded', request });
   return request;
 }

@@ -7,7 +7,8 @@ import { areFriends, hasBlocked } from './blocks';
 import { notify, toFriendRequest, type FriendsDeps } from './friends.events';
 import type { TFriendRequest, TSendFriendRequestInput } from './friends.schema';
 import { assertUserExists, isVisibleUser, lockPair, noSuchUser } from './pair';
-import { acceptRequest, pendingBetween } from './request-transitions';
+import { acceptRequest, acceptedNote, pendingBetween } from './request-transitions';
+import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
 
 /** 30 requests an hour per sender, idempotent repeats included. One limiter per Redis client. */
 const limiters = new WeakMap<Redis, RateLimiterRedis>();
@@ -20,7 +21,7 @@ function requestLimiter(redis: Redis): RateLimiterRedis {
   return limiter;
 }
 
-type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | null };
+type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | null; notes: StoredNotification[] };
 
 /**
  * Sends a friend request. Repeating it returns the pending one; if the other user already
@@ -39,19 +40,22 @@ export async function sendFriendRequest(deps: FriendsDeps, fromUserId: number, i
     if (await hasBlocked(tx, toUserId, fromUserId)) throw noSuchUser();
     if (await areFriends(tx, fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
     const pending = await pendingBetween(tx, fromUserId, toUserId);
-    if (pending && pending.fromUserId === fromUserId) return { request: toFriendRequest(pending), published: null };
-    if (pending) return { request: await acceptRequest(tx, pending, now), published: 'accepted' };
+    if (pending && pending.fromUserId === fromUserId) return { request: toFriendRequest(pending), published: null, notes: [] };
+    if (pending) {
+      const accepted = await acceptRequest(tx, pending, now);
+      return { request: accepted, published: 'accepted', notes: await createNotifications(tx, now, [acceptedNote(accepted)]) };
+    }
     const message = input.message ? input.message : null;
     const [result] = await tx.insert(friendRequests).values({ fromUserId, toUserId, message, status: 'pending', createdAt: now });
-    return {
-      request: { id: result.insertId, fromUserId, toUserId, message, status: 'pending', createdAt: now, respondedAt: null },
-      published: 'created',
-    };
+    const request: TFriendRequest = { id: result.insertId, fromUserId, toUserId, message, status: 'pending', createdAt: now, respondedAt: null };
+    const note = { userId: toUserId, type: 'friend_request' as const, payload: { requestId: request.id, fromUserId, message } };
+    return { request, published: 'created', notes: await createNotifications(tx, now, [note]) };
   });
   const { request } = outcome;
   const parties = [request.fromUserId, request.toUserId];
   if (outcome.published === 'created') await notify(deps, parties, `friend:req:${request.id}:created`, { type: 'friend.request', request });
   if (outcome.published === 'accepted') await notify(deps, parties, `friend:req:${request.id}:accepted`, { type: 'friend.responded', request });
+  await deliverNotifications(deps, outcome.notes);
   return request;
 }
 

@@ -60,8 +60,17 @@ export type ConversationEvent =
 
 export type ConversationEventEnvelope = ConversationEvent & { conversationId: number; seq: number; at: Date };
 
+export interface NotificationView {
+  id: number;
+  type: 'room_invite' | 'room_application' | 'application_result' | 'friend_request' | 'friend_accepted' | 'mention' | 'system';
+  payload: Record<string, unknown>;
+  readAt: Date | null;
+  createdAt: Date;
+}
+
 /** Events addressed to users directly (not part of a conversation). */
 export type UserEvent =
+  | { type: 'notification'; notification: NotificationView }
   | { type: 'friend.request'; request: FriendRequestView }
   | { type: 'friend.responded'; request: FriendRequestView }
   | { type: 'friend.cancelled'; request: FriendRequestView }

@@ -7,3 +7,4 @@ export * from './login-attempts';
 export * from './mail-outbox';
 export * from './friends';
 export * from './chat';
+export * from './notifications';
