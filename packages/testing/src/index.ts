@@ -7,3 +7,6 @@ export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, 
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, failure, TEST_PASSWORD, type TestAccount } from './accounts';
 export { collectEvents, type ChorusEventData, type EventCollector } from './events';
+export { spawnServerProcess, type ServerProcess } from './server-process';
+export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
+export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';

@@ -4,8 +4,9 @@ import { authedProcedure, router } from '../trpc';
 
 export const eventsRouter = router({
   /**
-   * Everything the user must see live, as one typed stream. The first event is a presence
-   * snapshot; resume with the last event id after a reconnect (the client does it itself).
+   * Everything the user must see live, as one typed stream. A new subscription starts with a
+   * presence snapshot; a resumed one (the client resumes by itself with its last event id)
+   * first gets what it missed, then the snapshot.
    * The connection counts towards the user's presence while it lasts.
    */
   subscribe: authedProcedure

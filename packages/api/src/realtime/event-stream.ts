@@ -14,7 +14,12 @@ const START = '0-0';
  * is filled from the stream. Positions past retention yield `resync`.
  *
  * Every event is `tracked`: persisted ones with their own id, ephemeral ones with the current
- * position, so a reconnect always resumes after the last persisted event seen.
+ * position, so a reconnect always resumes after the last persisted event seen. The presence
+ * snapshot comes first on a new subscription; a resumed one gets the missed events first and
+ * then the snapshot, at the position they reached: the client takes every id it receives as
+ * its resume position, so an id ahead of the replay would skip what the replay had yet to
+ * deliver if the connection dropped, and an id behind what the client already has (a socket
+ * handed over while the old one still delivered) would replay that again.
  */
 export async function* userEventStream(
   deps: { hub: EventHub; streams: UserStreams },
@@ -70,7 +75,6 @@ export async function* userEventStream(
   }
 
   try {
-    yield tracked(last, await snapshot());
     if (lastEventId) {
       if (!isStreamId(lastEventId)) {
         yield tracked(last, { type: 'resync', reason: 'unknown_position' } as ChorusEvent);
@@ -79,6 +83,7 @@ export async function* userEventStream(
         yield* catchUp();
       }
     }
+    yield tracked(last, await snapshot());
     while (!signal?.aborted) {
       if (mustRead) {
         mustRead = false;
