@@ -1,19 +1,29 @@
 import { blocks, conversationMembers, friendships } from '@chorus/db';
-import { and, eq, inArray, ne, or } from 'drizzle-orm';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import type { ChorusEvent, PresenceStatus, PresenceView } from '../realtime/events';
 
 /** Cap on the users whose presence one change is sent to, and a snapshot holds. */
 const AUDIENCE_CAP = 5000;
+/** Conversations larger than this do not push presence changes to their members. */
+export const PRESENCE_GROUP_LIMIT = 100;
 
-/** Who sees a user's presence: friends and members of shared conversations, minus blocks. */
+/** Who sees a user's presence: friends and members of shared small conversations, minus blocks. */
 export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number[]> {
   const friends = await deps.db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)).limit(AUDIENCE_CAP);
   const mine = deps.db.select({ id: conversationMembers.conversationId }).from(conversationMembers).where(eq(conversationMembers.userId, userId));
+  // Presence in big groups would cost members² messages on every mass reconnect; there,
+  // clients ask presence.get for the members they show.
+  const small = deps.db
+    .select({ id: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .where(inArray(conversationMembers.conversationId, mine))
+    .groupBy(conversationMembers.conversationId)
+    .having(sql`count(*) <= ${PRESENCE_GROUP_LIMIT}`);
   const coMembers = await deps.db
     .selectDistinct({ id: conversationMembers.userId })
     .from(conversationMembers)
-    .where(and(inArray(conversationMembers.conversationId, mine), ne(conversationMembers.userId, userId)))
+    .where(and(inArray(conversationMembers.conversationId, small), ne(conversationMembers.userId, userId)))
     .limit(AUDIENCE_CAP);
   const audience = new Set([...friends, ...coMembers].map((row) => row.id));
   if (audience.size === 0) return [];
