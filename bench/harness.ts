@@ -22,6 +22,9 @@ export interface BenchStack {
   /** http://127.0.0.1:PORT of the running server. */
   url: string;
   deps: AppDeps;
+  /** mysql://… of the bench database and redis://… of the Redis the server uses (for extra instances and baselines). */
+  databaseUrl: string;
+  redisUrl: string;
   /** Stops the server, closes pools, stops private services and removes their data. Idempotent. */
   stop(): Promise<void>;
 }
@@ -49,7 +52,7 @@ type LogLevel = Parameters<typeof createLogger>[0]['LOG_LEVEL'];
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Silent by default: a log line per call would be part of what is measured. */
-function serverLogLevel(): LogLevel {
+export function serverLogLevel(): LogLevel {
   const wanted = process.env.BENCH_LOG_LEVEL;
   return LOG_LEVELS.find((level) => level === wanted) ?? 'silent';
 }
@@ -110,7 +113,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const server = await startServer(deps, loopbackServerConfig());
     cleanups.push(() => server.close());
     log(`server listening on ${server.url}`);
-    return { url: server.url, deps, stop };
+    return { url: server.url, deps, databaseUrl, redisUrl, stop };
   } catch (error) {
     await stop();
     throw error;

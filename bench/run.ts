@@ -1,6 +1,7 @@
 // Entry for `pnpm bench [name...]`: starts one stack, runs the named benchmarks (default: all)
 // one after another against it, prints each report, tears the stack down.
 import { auth } from './auth';
+import { fanout } from './fanout';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
 import { ping } from './ping';
 import { printReport } from './stats';
@@ -9,6 +10,7 @@ import { printReport } from './stats';
 const benchmarks = new Map<string, Benchmark>([
   ['ping', ping],
   ['auth', auth],
+  ['fanout', fanout],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too.

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 
 export { createAppDeps, createSession, systemClock, type AppDeps } from '@chorus/api';
 export { appCodeOf, closeChorusClient, type ChorusClient } from '@chorus/client';
-export { closeDb, createDb, ensureDatabase, migrate, users } from '@chorus/db';
+export { closeDb, createDb, ensureDatabase, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 export { createRedis } from '@chorus/server/infrastructure';
 export { createLogger } from '@chorus/server/logger';
