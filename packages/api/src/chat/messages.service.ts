@@ -108,9 +108,11 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
 export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
   await requireMember(deps.db, input.conversationId, userId);
   const inConversation = eq(messages.conversationId, input.conversationId);
+  // Without the hint MariaDB walks the index from the newest message back, reading every row
+  // newer than `beforeId`; with it, a page is one short range scan.
   const rows = await deps.db
     .select()
-    .from(messages)
+    .from(messages, { forceIndex: 'messages_conversation_idx' })
     .where(input.beforeId ? and(inConversation, lt(messages.id, input.beforeId)) : inConversation)
     .orderBy(desc(messages.id))
     .limit(input.limit);

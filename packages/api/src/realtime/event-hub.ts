@@ -19,6 +19,8 @@ export interface HubListener {
   onEphemeral(event: ChorusEvent): void;
   /** Live messages may have been missed (Redis reconnected): compare with the stream. */
   onMaybeMissed(): void;
+  /** Id of the last persisted event this listener has passed on. */
+  position(): string;
 }
 
 /**
@@ -38,7 +40,7 @@ export class EventHub {
     // After a reconnect, whatever was published meanwhile never arrives: look in the streams.
     this.subscriber.on('ready', () => this.pokeAll());
     // A last resort against a lost final message that no later message would reveal.
-    this.catchUpTimer = setInterval(() => this.pokeAll(), catchUpMs).unref();
+    this.catchUpTimer = setInterval(() => void this.pokeBehind(redis), catchUpMs).unref();
   }
 
   static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number } = {}): Promise<EventHub> {
@@ -65,6 +67,27 @@ export class EventHub {
   async close(): Promise<void> {
     clearInterval(this.catchUpTimer);
     this.subscriber.disconnect();
+  }
+
+  /**
+   * Pokes only listeners whose stream head moved past their position: one pipelined HMGET per
+   * 500 users instead of every subscriber reading its stream at the same moment.
+   */
+  private async pokeBehind(redis: Redis): Promise<void> {
+    const users = this.localUserIds();
+    for (let start = 0; start < users.length; start += 500) {
+      const chunk = users.slice(start, start + 500);
+      try {
+        const heads = await redis.hmget('chorus:ulast', ...chunk.map(String));
+        chunk.forEach((userId, index) => {
+          const head = heads[index];
+          if (!head) return;
+          for (const listener of this.listeners.get(userId) ?? []) if (listener.position() !== head) listener.onMaybeMissed();
+        });
+      } catch (error) {
+        this.logger.debug({ err: error }, 'catch-up check failed');
+      }
+    }
   }
 
   private pokeAll(): void {

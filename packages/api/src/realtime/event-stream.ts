@@ -31,6 +31,7 @@ export async function* userEventStream(
   const live: Delivery[] = [];
   const ephemeral: ChorusEvent[] = [];
   let mustRead = false;
+  let last = START;
   let wake: () => void = () => {};
   const unlisten = deps.hub.listen(userId, {
     onDelivery(delivery) {
@@ -50,11 +51,12 @@ export async function* userEventStream(
       mustRead = true;
       wake();
     },
+    position: () => last,
   });
   const onAbort = () => wake();
   signal?.addEventListener('abort', onAbort);
 
-  let last = (await deps.streams.head(userId)) ?? START;
+  last = (await deps.streams.head(userId)) ?? START;
   /** Reads the stream after `last`, yielding what follows it; yields resync if it cannot. */
   async function* catchUp() {
     for (;;) {
