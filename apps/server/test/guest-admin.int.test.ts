@@ -60,6 +60,12 @@ describe('guests', () => {
     expect(await failure(client.auth.upgradeGuest.mutate({ email: 'again@example.com', username: 'again', password: TEST_PASSWORD }))).toBe('CONFLICT');
   });
 
+  it('a plain HTTP client can become a guest with a null input', async () => {
+    const response = await fetch(`${server.url}/trpc/auth.guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ json: null }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toMatch(/^chorus_session=/);
+  });
+
   it("a guest's unproven address never hands its account to someone who registers that address", async () => {
     const guest = await accounts.anon().auth.guest.mutate();
     const client = createTestClient(server.url, { token: guest.token });

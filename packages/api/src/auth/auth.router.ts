@@ -37,7 +37,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => withCookie(ctx, await login(ctx.deps, input, ctx.request))),
   /** A guest account with a session, no email or password needed. */
   guest: publicProcedure
-    .input(z.object({ locale: z.enum(['en', 'zh']).optional() }).optional())
+    .input(z.object({ locale: z.enum(['en', 'zh']).optional() }).nullish())
     .output(ZAuthResult)
     .mutation(async ({ ctx, input }) => withCookie(ctx, await createGuest(ctx.deps, ctx.request, input?.locale))),
   /** Emails a code; `verifyEmail` with it turns the guest into a full account, same id. */
