@@ -38,7 +38,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     realtime,
     mail: new MailSignal(),
   };
-  realtime.presence.onChange = (userId, status) => void publishPresence(deps, userId, status);
+  realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
     ...deps,
     close: async () => {

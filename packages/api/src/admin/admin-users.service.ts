@@ -4,6 +4,7 @@ import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
 import { deleteAllSessions } from '../auth/session-management';
+import { escapeLike } from '../users/users.service';
 import type { TAdminListUsersInput, TAdminUser, TAdminUserPage } from './admin.schema';
 
 export async function listUsers(deps: Pick<AppDeps, 'db'>, input: TAdminListUsersInput): Promise<TAdminUserPage> {
@@ -11,7 +12,7 @@ export async function listUsers(deps: Pick<AppDeps, 'db'>, input: TAdminListUser
   if (input.status === 'banned') conditions.push(isNotNull(users.bannedAt));
   if (input.cursor) conditions.push(lt(users.id, input.cursor));
   if (input.query) {
-    const prefix = `${input.query.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    const prefix = `${escapeLike(input.query)}%`;
     conditions.push(or(like(users.email, prefix.toLowerCase()), like(users.username, prefix), like(users.displayName, prefix))!);
   }
   const rows = await deps.db.select().from(users).where(and(...conditions)).orderBy(desc(users.id)).limit(input.limit + 1);

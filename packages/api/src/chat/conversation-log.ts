@@ -16,9 +16,8 @@ export async function appendConversationEvent(
   conversationId: number,
   event: ConversationEvent,
   audience?: { add?: number[]; remove?: number[] },
-  touch = false,
 ): Promise<StoredConversationEvent> {
-  const seq = await takeSeq(tx, conversationId, touch ? now : null);
+  const seq = await takeSeq(tx, conversationId, null);
   return insertConversationEvent(tx, now, conversationId, seq, event, audience);
 }
 

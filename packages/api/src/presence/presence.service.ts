@@ -1,7 +1,7 @@
 import { blocks, conversationMembers, friendships } from '@chorus/db';
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import type { ChorusEvent, PresenceStatus, PresenceView } from '../realtime/events';
+import type { ChorusEvent, PresenceView } from '../realtime/events';
 
 /** Cap on the users whose presence one change is sent to, and a snapshot holds. */
 const AUDIENCE_CAP = 5000;
@@ -35,11 +35,11 @@ export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number
   return [...audience];
 }
 
-export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'logger'>, userId: number, status: PresenceStatus): Promise<void> {
+/** Sends a user's current presence to their audience. */
+export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'logger'>, userId: number): Promise<void> {
   try {
-    const audience = await presenceAudience(deps, userId);
-    const [view] = await deps.realtime.presence.statusOf([userId]);
-    await deps.realtime.publishEphemeral(audience, { type: 'presence', presence: view ?? { userId, status, lastSeenAt: null } });
+    const [audience, [view]] = await Promise.all([presenceAudience(deps, userId), deps.realtime.presence.statusOf([userId])]);
+    if (view) await deps.realtime.publishEphemeral(audience, { type: 'presence', presence: view });
   } catch (error) {
     deps.logger.warn({ err: error, userId }, 'could not publish presence');
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../deps';
-import type { PresenceStatus, PresenceView } from './events';
+import type { PresenceView } from './events';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */
 export const PRESENCE_TTL_MS = 45_000;
@@ -46,7 +46,8 @@ export class PresenceTracker {
   private readonly redis: PresenceRedis;
   private readonly local = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[];
-  onChange: (userId: number, status: PresenceStatus) => void = () => {};
+  /** Told when a user's presence changed; it reads the new state itself. */
+  onChange: (userId: number) => void = () => {};
 
   constructor(redis: Redis, private readonly clock: Clock, private readonly logger: Logger) {
     redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 0, lua: CONNECT });
@@ -61,19 +62,18 @@ export class PresenceTracker {
     this.local.set(connId, userId);
     const now = this.clock.now().getTime();
     const cameOnline = await this.redis.chorusPresenceConnect(String(userId), connId, String(now + PRESENCE_TTL_MS), String(now));
-    if (cameOnline === 1) this.onChange(userId, (await this.statusOf([userId]))[0]?.status ?? 'online');
+    if (cameOnline === 1) this.onChange(userId);
     return async () => {
       this.local.delete(connId);
       const wentOffline = await this.redis.chorusPresenceDisconnect(String(userId), connId, String(this.clock.now().getTime()));
-      if (wentOffline === 1) this.onChange(userId, 'offline');
+      if (wentOffline === 1) this.onChange(userId);
     };
   }
 
   async setAway(userId: number, away: boolean): Promise<void> {
     if (away) await this.redis.hset('chorus:pst', String(userId), 'away');
     else await this.redis.hdel('chorus:pst', String(userId));
-    const [view] = await this.statusOf([userId]);
-    if (view && view.status !== 'offline') this.onChange(userId, view.status);
+    this.onChange(userId);
   }
 
   async statusOf(userIds: number[]): Promise<PresenceView[]> {
@@ -124,7 +124,7 @@ export class PresenceTracker {
       const expired = await this.redis.zrangebyscore('chorus:pall', '-inf', now, 'LIMIT', 0, 200);
       for (const user of expired) {
         const wentOffline = await this.redis.chorusPresenceDisconnect(user, '', String(now));
-        if (wentOffline === 1) this.onChange(Number(user), 'offline');
+        if (wentOffline === 1) this.onChange(Number(user));
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'presence sweep failed');

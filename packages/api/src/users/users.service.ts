@@ -40,6 +40,7 @@ export function toPublicUser(row: TUserRow): TPublicUser {
   };
 }
 
-function escapeLike(text: string): string {
+/** `text` with LIKE's wildcards escaped, for prefix searches. */
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
