@@ -1,16 +1,14 @@
 import { loginAttempts, sessions, users } from '@chorus/db';
-import { accountFactory, createTestClient, failure, startFakeResend, startTestServer, TEST_PASSWORD, type FakeResend, type TestServer } from '@chorus/testing';
+import { createTestClient, failure, startMailedTestServer, TEST_PASSWORD, type FakeResend, type MailedTestServer, type TestServer } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
 let mail: FakeResend;
-let accounts: ReturnType<typeof accountFactory>;
+let accounts: MailedTestServer['accounts'];
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({ fakeResend: mail, appConfig: { rateLimits: { registerPerIp: { points: 100, seconds: 3600 } } } });
-  accounts = accountFactory(server.url, mail);
+  ({ server, mail, accounts } = await startMailedTestServer({ appConfig: { rateLimits: { registerPerIp: { points: 100, seconds: 3600 } } } }));
 });
 afterAll(async () => {
   await server?.stop();

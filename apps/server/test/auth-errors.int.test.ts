@@ -1,22 +1,19 @@
 import { SESSION_COOKIE } from '@chorus/api';
 import { appCodeOf } from '@chorus/client';
-import { accountFactory, createShiftableClock, failure, startFakeResend, startTestServer, TEST_PASSWORD, type FakeResend, type TestServer } from '@chorus/testing';
+import { createShiftableClock, failure, startMailedTestServer, TEST_PASSWORD, type FakeResend, type MailedTestServer, type TestServer } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const password = TEST_PASSWORD;
 const clock = createShiftableClock();
 let server: TestServer;
 let mail: FakeResend;
-let accounts: ReturnType<typeof accountFactory>;
+let accounts: MailedTestServer['accounts'];
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({
-    fakeResend: mail,
+  ({ server, mail, accounts } = await startMailedTestServer({
     clock,
-    appConfig: { cookieSecure: true, rateLimits: { registerPerIp: { points: 100, seconds: 3600 }, registerPerEmail: { points: 2, seconds: 3600 }, codeSendPerEmail: { points: 2, seconds: 3600 } } },
-  });
-  accounts = accountFactory(server.url, mail);
+    appConfig: { cookieSecure: true, rateLimits: { registerPerEmail: { points: 2, seconds: 3600 }, codeSendPerEmail: { points: 2, seconds: 3600 } } },
+  }));
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,4 +1,4 @@
-import { accountFactory, collectEvents, createShiftableClock, failure, startFakeResend, startTestServer, type FakeResend, type TestAccount, type TestServer } from '@chorus/testing';
+import { collectEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -10,9 +10,8 @@ let cat: TestAccount;
 let dan: TestAccount;
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({ fakeResend: mail, clock, appConfig: { rateLimits: { registerPerIp: { points: 100, seconds: 3600 } } } });
-  const accounts = accountFactory(server.url, mail);
+  let accounts: MailedTestServer['accounts'];
+  ({ server, mail, accounts } = await startMailedTestServer({ clock }));
   ann = await accounts.register('ann');
   ben = await accounts.register('ben');
   cat = await accounts.register('cat');

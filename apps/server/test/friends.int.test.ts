@@ -1,16 +1,14 @@
 import { friendRequests, users } from '@chorus/db';
-import { accountFactory, failure, startFakeResend, startTestServer, TEST_PASSWORD, type FakeResend, type TestAccount, type TestServer } from '@chorus/testing';
+import { failure, startMailedTestServer, TEST_PASSWORD, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { and, eq, or } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
 let mail: FakeResend;
-let accounts: ReturnType<typeof accountFactory>;
+let accounts: MailedTestServer['accounts'];
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({ fakeResend: mail, appConfig: { rateLimits: { registerPerIp: { points: 100, seconds: 3600 } } } });
-  accounts = accountFactory(server.url, mail);
+  ({ server, mail, accounts } = await startMailedTestServer({ appConfig: { rateLimits: { registerPerIp: { points: 100, seconds: 3600 } } } }));
 });
 afterAll(async () => {
   await server?.stop();

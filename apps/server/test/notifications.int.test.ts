@@ -1,6 +1,6 @@
 import { createAppDeps, runNotificationCleanupIfDue, type NotificationCleanupConfig } from '@chorus/api';
 import { notifications } from '@chorus/db';
-import { accountFactory, collectEvents, createShiftableClock, failure, startFakeResend, startTestServer, type FakeResend, type TestAccount, type TestServer } from '@chorus/testing';
+import { collectEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,8 @@ let ida: TestAccount;
 let jon: TestAccount;
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({ fakeResend: mail, clock });
-  const accounts = accountFactory(server.url, mail);
+  let accounts: MailedTestServer['accounts'];
+  ({ server, mail, accounts } = await startMailedTestServer({ clock }));
   hal = await accounts.register('hal');
   ida = await accounts.register('ida');
   jon = await accounts.register('jon');

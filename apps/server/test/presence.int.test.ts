@@ -1,4 +1,4 @@
-import { accountFactory, collectEvents, createShiftableClock, createTestClient, startFakeResend, startTestServer, type FakeResend, type TestAccount, type TestServer } from '@chorus/testing';
+import { collectEvents, createShiftableClock, createTestClient, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -9,9 +9,8 @@ let fay: TestAccount;
 let gus: TestAccount;
 
 beforeAll(async () => {
-  mail = await startFakeResend();
-  server = await startTestServer({ fakeResend: mail, clock });
-  const accounts = accountFactory(server.url, mail);
+  let accounts: MailedTestServer['accounts'];
+  ({ server, mail, accounts } = await startMailedTestServer({ clock }));
   eve = await accounts.register('eve');
   fay = await accounts.register('fay');
   gus = await accounts.register('gus');

@@ -10,3 +10,4 @@ export { collectEvents, type ChorusEventData, type EventCollector } from './even
 export { spawnServerProcess, type ServerProcess } from './server-process';
 export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
 export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';
+export { startMailedTestServer, type MailedTestServer } from './mailed-server';
