@@ -7,21 +7,25 @@ import { repoRoot } from './paths';
 const LOOPBACK = '127.0.0.1';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface ServerProcess {
+/** A started server process and what it has said so far. */
+export interface ServerChild {
   child: ChildProcess;
   /** Parsed JSON log lines, in order. */
   lines: Array<Record<string, unknown>>;
-  url: string;
-  port: number;
   stderr(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+}
+
+export interface ServerProcess extends ServerChild {
+  url: string;
+  port: number;
   /** SIGTERM (clean shutdown) and wait for the exit. */
   stop(): Promise<void>;
 }
 
-/** `node --import tsx src/main.ts` in apps/server, resolved once its "listening" line is logged. */
-export async function spawnServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/** `node --import tsx src/main.ts` in apps/server, as `pnpm start` runs it; does not wait. */
+export function spawnServerChild(env: Record<string, string>): ServerChild {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: join(repoRoot, 'apps', 'server'),
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', HOST: LOOPBACK, PORT: '0', ...env },
@@ -45,29 +49,35 @@ export async function spawnServerProcess(env: Record<string, string>, timeoutMs 
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, lines, stderr: () => stderr, exited };
+}
 
+/** The first log line with this `msg`, waiting for it; fails if the process exits first. */
+export async function waitForLogLine(server: ServerChild, msg: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
-  let listening: Record<string, unknown> | undefined;
-  while (!listening) {
-    listening = lines.find((line) => line.msg === 'listening');
-    if (listening) break;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early: ${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not listen within ${timeoutMs} ms; stderr: ${stderr}`);
-    }
+  for (;;) {
+    const line = server.lines.find((entry) => entry.msg === msg);
+    if (line) return line;
+    if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`server exited early: ${server.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no "${msg}" log line within ${timeoutMs} ms; stderr: ${server.stderr()}`);
     await sleep(25);
   }
+}
+
+/** A server process, resolved once its "listening" line is logged. */
+export async function spawnServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const started = spawnServerChild(env);
+  const listening = await waitForLogLine(started, 'listening', timeoutMs).catch((error: unknown) => {
+    started.child.kill('SIGKILL');
+    throw error;
+  });
   return {
-    child,
-    lines,
+    ...started,
     url: String(listening.url),
     port: Number(listening.port),
-    stderr: () => stderr,
-    exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGTERM');
+      await started.exited;
     },
   };
 }
