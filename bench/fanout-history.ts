@@ -79,7 +79,7 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
   const planOf = async (): Promise<string> => {
     // The query chat.history runs (drizzle), at the middle of the conversation; MariaDB's ANALYZE runs it and counts.
     try {
-      const [[row]] = (await pool.query('ANALYZE FORMAT=JSON SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT 50', [
+      const [[row]] = (await pool.query('ANALYZE FORMAT=JSON SELECT * FROM messages FORCE INDEX (messages_conversation_idx) WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT 50', [
         conversationId,
         Math.floor((minId + maxId) / 2),
       ])) as unknown as [Array<Record<string, string>>];

@@ -8,14 +8,7 @@
 // measured; a forked load process holds every receiver and sender; a forked second process is
 // Chorus instance B in the two-instance cases. MariaDB and Redis are processes of their own.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { availableParallelism, loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BENCH_MESSAGES_DDL, type Directory, type RunningBaseline } from './baselines/store';
 import { checkWithOfficialClient } from './baselines/socketio-check';
 import { startSocketIoBaseline } from './baselines/socketio-server';
@@ -23,6 +16,7 @@ import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
 import type { ClosedLoopSpec, LoadMessage, LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
 import { createPopulation, type Member, type Population } from './fanout-setup';
+import { CpuSampler, exposeGc, findPid, otherBusy, withProfile, type CpuUse } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
 import { closeDb, createDb } from './workspace';
@@ -157,160 +151,11 @@ async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pi
   return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')) };
 }
 
-// ---------------------------------------------------------------- CPU per process
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function cpuTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy ticks of all CPUs together (/proc/stat: everything but idle and iowait). */
-function machineBusyTicks(): number | undefined {
-  try {
-    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
-    const ticks = fields.map(Number);
-    const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
-    return total - (ticks[3] ?? 0) - (ticks[4] ?? 0);
-  } catch {
-    return undefined;
-  }
-}
-
-function findPid(match: (argv: string[]) => boolean): number | undefined {
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (match(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'))) return Number(entry);
-      } catch {
-        // Gone meanwhile, or not ours to read.
-      }
-    }
-  } catch {
-    // No /proc.
-  }
-  return undefined;
-}
-
-interface CpuUse {
-  text: string;
-  /** label → % of one core */
-  percent: Map<string, number>;
-  /** Event-loop delay of this process (instance A or the baseline) in the window: p99 / max ms. */
-  loopDelay: string;
-}
-
 /** Server CPU (this process, plus instance B) per message, in ms: what one message costs the server. */
 function serverMsPerMessage(cpu: CpuUse, messagesPerSec: number): Cell {
   const server = (cpu.percent.get('srv') ?? Number.NaN) + (cpu.percent.get('B') ?? 0);
   if (!Number.isFinite(server) || messagesPerSec <= 0) return '-';
   return Number(((server / 100) * (1000 / messagesPerSec)).toFixed(2));
-}
-
-/** CPU time of the processes involved between two marks, as % of one core. */
-class CpuSampler {
-  readonly pids = new Map<string, number>();
-  private start: { at: number; ticks: Map<string, number | undefined> } | undefined;
-  private last: CpuUse = { text: '', percent: new Map(), loopDelay: '-' };
-  /** "other" of every window, to tell how busy the rest of the machine was. */
-  readonly others: number[] = [];
-
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 5 });
-
-  begin(): void {
-    this.start = { at: performance.now(), ticks: this.read() };
-    this.loopDelay.reset();
-    this.loopDelay.enable();
-  }
-
-  end(): void {
-    if (!this.start) return;
-    const seconds = (performance.now() - this.start.at) / 1000;
-    const now = this.read();
-    const percent = new Map<string, number>();
-    for (const [label, ticks] of now) {
-      const before = this.start.ticks.get(label);
-      if (ticks === undefined || before === undefined) continue;
-      // Reads are not atomic: "other" can come out a little below zero.
-      percent.set(label, Math.max(0, Math.round(((ticks - before) / CLOCK_TICKS_PER_SECOND / seconds) * 100)));
-    }
-    const other = percent.get('other');
-    if (other !== undefined) this.others.push(other);
-    this.loopDelay.disable();
-    const delayMs = (ns: number) => Math.round(ns / 1e6);
-    const loopDelay = this.loopDelay.count > 0 ? `${delayMs(this.loopDelay.percentile(99))} / ${delayMs(this.loopDelay.max)}` : '-';
-    this.last = { text: [...percent].map(([label, value]) => `${label} ${value}`).join(' · '), percent, loopDelay };
-    this.start = undefined;
-  }
-
-  /** What the last begin→end saw; empty when the marks did not come. */
-  take(): CpuUse {
-    const value = this.last;
-    this.last = { text: '', percent: new Map(), loopDelay: '-' };
-    return value;
-  }
-
-  /** Ours per pid, then "other": every busy tick of the machine not spent by them (another test run, say). */
-  private read(): Map<string, number | undefined> {
-    const ours = new Map([...this.pids].map(([label, pid]) => [label, cpuTicks(pid)]));
-    const machine = machineBusyTicks();
-    if (machine !== undefined) ours.set('other', machine - [...ours.values()].reduce<number>((sum, ticks) => sum + (ticks ?? 0), 0));
-    return ours;
-  }
-}
-
-/** A full GC before reading the heap, without --expose-gc on the command line. */
-function exposeGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? () => void gc() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `work` under the V8 profiler of this process when BENCH_FANOUT_PROFILE names a directory. */
-async function withProfile<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = CONFIG.profileDir;
-  if (!dir) return work();
-  const session = new Session();
-  session.connect();
-  const post = <R>(method: string) =>
-    new Promise<R>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result as R))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await post<{ profile: object }>('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `fanout-${name.replace(/[^\w.-]+/g, '_')}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-    log(`fanout: CPU profile of this process written to ${file}`);
-  }
-}
-
-/** Busy % of one core of every process but ours over `ms`. */
-async function otherBusy(ours: number[], ms: number): Promise<number | undefined> {
-  const read = () => {
-    const machine = machineBusyTicks();
-    if (machine === undefined) return undefined;
-    return machine - ours.reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0);
-  };
-  const before = read();
-  await sleep(ms);
-  const after = read();
-  if (before === undefined || after === undefined) return undefined;
-  return ((after - before) / CLOCK_TICKS_PER_SECOND / (ms / 1000)) * 100;
 }
 
 // ---------------------------------------------------------------- what is measured
@@ -623,7 +468,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     };
 
     const search = () => searchRate(step, scenario);
-    const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(`${scenario.key}-steps-${deployment.label}`, search) : await search();
+    const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
 
     if (scenario.key === 'direct') await persistedSends(scenario, deployment, senders);
     gc?.();
@@ -673,7 +518,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     await quietMachine(name);
     log(`fanout: ${name}: ${spec.senders.length} closed-loop senders for ${spec.durationMs} ms`);
     const run = () => load.request<LoadResult>({ op: 'closed', spec }, 120_000);
-    const result = deployment.system === 'chorus' ? await withProfile(`persisted-${deployment.label}`, run) : await run();
+    const result = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `persisted-${deployment.label}`, run) : await run();
     const cpuUse = cpu.take();
     const [[counted]] = (await pool.query(`SELECT COUNT(*) AS n FROM ${table} WHERE id > ?`, [before])) as unknown as [Array<{ n: number }>];
     const stored = Number(counted?.n ?? 0);
