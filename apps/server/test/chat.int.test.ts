@@ -146,6 +146,22 @@ describe('groups', () => {
     annEvents.stop();
   });
 
+  it('chat.list pages by last activity without repeating or skipping a conversation', async () => {
+    const all: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ann.client.chat.list.query({ limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      all.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const whole = await ann.client.chat.list.query({ limit: 100 });
+    expect(all).toEqual(whole.items.map((item) => item.id));
+    expect(all.length).toBeGreaterThan(2);
+    const times = whole.items.map((item) => item.lastActivityAt.getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
   it('typing reaches the others and expires after a few seconds', async () => {
     const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'typing', memberIds: [ben.id] });
     const benEvents = collectEvents(ben.client);
