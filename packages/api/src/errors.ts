@@ -25,6 +25,18 @@ export const appErrorCodes = {
   USER_BANNED: 'FORBIDDEN',
   /** Guests may chat, but this needs a full (verified) account. */
   ACCOUNT_REQUIRED: 'FORBIDDEN',
+  // Rooms
+  ROOM_FULL: 'CONFLICT',
+  ROOM_BANNED: 'FORBIDDEN',
+  ALREADY_MEMBER: 'CONFLICT',
+  /** The room takes members through applications (rooms.apply). */
+  APPROVAL_REQUIRED: 'FORBIDDEN',
+  /** The room takes members through invitations only. */
+  INVITE_REQUIRED: 'FORBIDDEN',
+  /** The owner must transfer ownership or dissolve the room before leaving. */
+  OWNER_MUST_TRANSFER: 'CONFLICT',
+  SYNC_DISABLED: 'PRECONDITION_FAILED',
+  NO_MEDIA: 'PRECONDITION_FAILED',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
 export type AppErrorCode = keyof typeof appErrorCodes;

@@ -8,5 +8,8 @@ export { defaultRateLimits, type RateLimit, type RateLimitConfig, type RateLimit
 export { createSession, validateSessionToken, sessionPolicy, type ValidSession, type SessionUser } from './auth/session.service';
 export { createOrPromoteAdmin, type CreateAdminInput } from './admin/create-admin.service';
 export { hashPassword } from './auth/password';
-export type { ChorusEvent, ConversationEvent, EphemeralEvent, UserEvent, PublicMessage, PresenceView, FriendRequestView, NotificationView } from './realtime/events';
+export type {
+  ChorusEvent, ConversationEvent, EphemeralEvent, UserEvent, PublicMessage, PresenceView, FriendRequestView, NotificationView,
+  RoomEvent, RoomLogEvent, PlaybackState, DriftView, RoomSettingsView, RoomMemberView,
+} from './realtime/events';
 export { defaultNotificationCleanup, runNotificationCleanupIfDue, startNotificationCleanup, type NotificationCleanupConfig } from './notifications/cleanup.job';

@@ -7,6 +7,7 @@ import { chatRouter } from './chat/chat.router';
 import { eventsRouter } from './events/events.router';
 import { notificationsRouter } from './notifications/notifications.router';
 import { presenceRouter } from './presence/presence.router';
+import { roomsRouter } from './rooms/rooms.router';
 import { createCallerFactory, router } from './trpc';
 import { usersRouter } from './users/users.router';
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   admin: adminRouter,
   chat: chatRouter,
   presence: presenceRouter,
+  rooms: roomsRouter,
   notifications: notificationsRouter,
   events: eventsRouter,
 });

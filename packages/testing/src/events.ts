@@ -1,35 +1,57 @@
-import type { ChorusClient, ChorusEvent } from '@chorus/client';
+import type { ChorusClient, ChorusEvent, RoomEvent } from '@chorus/client';
 
 export type ChorusEventData = ChorusEvent;
 
-export interface EventCollector {
+export interface EventCollector<E extends { type: string } = ChorusEventData> {
   /** Every event received, in order, with its id. */
-  received: Array<{ id: string; data: ChorusEventData }>;
+  received: Array<{ id: string; data: E }>;
   /** Id of the last event received. */
   lastId(): string | undefined;
   /** Resolves with the first received event matching, waiting up to `timeoutMs`. */
-  waitFor<T extends ChorusEventData>(predicate: (event: ChorusEventData) => event is T, timeoutMs?: number): Promise<T>;
-  waitFor(predicate: (event: ChorusEventData) => boolean, timeoutMs?: number): Promise<ChorusEventData>;
+  waitFor<T extends E>(predicate: (event: E) => event is T, timeoutMs?: number): Promise<T>;
+  waitFor(predicate: (event: E) => boolean, timeoutMs?: number): Promise<E>;
   errors: unknown[];
+  /** Resolves when the subscription ends (completes or fails). */
+  ended: Promise<void>;
   stop(): void;
+}
+
+interface Subscribable<E> {
+  subscribe(handlers: { onData(envelope: { id: string; data: E }): void; onError(error: unknown): void; onComplete(): void }): { unsubscribe(): void };
 }
 
 /** Subscribes to `events.subscribe` through the real client and records what arrives. */
 export function collectEvents(client: ChorusClient, lastEventId?: string): EventCollector {
-  const received: EventCollector['received'] = [];
+  return collect<ChorusEventData>({ subscribe: (handlers) => client.events.subscribe.subscribe(lastEventId ? { lastEventId } : undefined, handlers) });
+}
+
+/** Subscribes to `rooms.events` of a room and records what arrives. */
+export function collectRoomEvents(client: ChorusClient, roomId: number, lastEventId?: string): EventCollector<RoomEvent> {
+  return collect<RoomEvent>({ subscribe: (handlers) => client.rooms.events.subscribe({ roomId, lastEventId }, handlers) });
+}
+
+function collect<E extends { type: string }>(source: Subscribable<E>): EventCollector<E> {
+  const received: EventCollector<E>['received'] = [];
   const errors: unknown[] = [];
   const waiters = new Set<() => void>();
-  const subscription = client.events.subscribe.subscribe(lastEventId ? { lastEventId } : undefined, {
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (end = resolve));
+  const subscription = source.subscribe({
+    onComplete() {
+      end();
+      for (const waiter of waiters) waiter();
+    },
     onData(envelope) {
       received.push({ id: envelope.id, data: envelope.data });
       for (const waiter of waiters) waiter();
     },
     onError(error) {
       errors.push(error);
+      end();
       for (const waiter of waiters) waiter();
     },
   });
-  function waitFor(predicate: (event: ChorusEventData) => boolean, timeoutMs = 5000): Promise<ChorusEventData> {
+  function waitFor(predicate: (event: E) => boolean, timeoutMs = 5000): Promise<E> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = received.find((entry) => predicate(entry.data));
@@ -50,7 +72,8 @@ export function collectEvents(client: ChorusClient, lastEventId?: string): Event
     received,
     errors,
     lastId: () => received.at(-1)?.id,
-    waitFor: waitFor as EventCollector['waitFor'],
+    waitFor: waitFor as EventCollector<E>['waitFor'],
+    ended,
     stop: () => subscription.unsubscribe(),
   };
 }

@@ -1,8 +1,11 @@
 import { conversationEvents, conversations } from '@chorus/db';
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
-import type { StoredConversationEvent } from '../realtime/conversation-publisher';
-import type { ConversationEvent } from '../realtime/events';
+import { encodePayload, type StoredConversationEvent } from '../realtime/stored-event';
+import type { ConversationEvent, RoomLogEvent } from '../realtime/events';
+
+/** What a conversation's log holds: chat events, and for rooms also the room's own. */
+export type LoggedEvent = ConversationEvent | RoomLogEvent;
 
 /**
  * Appends an event to a conversation's log inside the caller's transaction. The seq comes
@@ -14,7 +17,7 @@ export async function appendConversationEvent(
   tx: DbOrTx,
   now: Date,
   conversationId: number,
-  event: ConversationEvent,
+  event: LoggedEvent,
   audience?: { add?: number[]; remove?: number[] },
 ): Promise<StoredConversationEvent> {
   const seq = await takeSeq(tx, conversationId, null);
@@ -27,12 +30,12 @@ export async function insertConversationEvent(
   now: Date,
   conversationId: number,
   seq: number,
-  event: ConversationEvent,
+  event: LoggedEvent,
   audience?: { add?: number[]; remove?: number[] },
 ): Promise<StoredConversationEvent> {
   const payload = { ...event, at: now } as unknown as Record<string, unknown>;
-  const [result] = await tx.insert(conversationEvents).values({ conversationId, seq, payload, audience: audience ?? null, createdAt: now });
-  return { id: result.insertId, conversationId, seq, payload, audience: audience ?? null };
+  const [result] = await tx.insert(conversationEvents).values({ conversationId, seq, payload: encodePayload(payload), audience: audience ?? null, createdAt: now });
+  return { id: result.insertId, conversationId, seq, payload, audience: audience ?? null, createdAt: now };
 }
 
 /** Locks the conversation row and takes its next seq (LAST_INSERT_ID(expr) returns it). */

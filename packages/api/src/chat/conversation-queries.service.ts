@@ -1,6 +1,7 @@
 import { conversationMembers, conversations, messages, users } from '@chorus/db';
 import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
+import { AppError } from '../errors';
 import { toPublicUser } from '../users/users.service';
 import type { TListInput } from './chat.schema';
 import { withReactions } from './message.mapper';
@@ -20,6 +21,8 @@ export async function listConversations(deps: AppDeps, userId: number, input: TL
       and(
         eq(conversationMembers.userId, userId),
         isNull(conversations.dissolvedAt),
+        // Rooms have their own listing (rooms.list).
+        ne(conversations.kind, 'room'),
         cursor
           ? or(lt(conversations.lastActivityAt, cursor.at), and(eq(conversations.lastActivityAt, cursor.at), lt(conversations.id, cursor.id)))
           : undefined,
@@ -35,6 +38,8 @@ export async function listConversations(deps: AppDeps, userId: number, input: TL
 
 export async function getConversation(deps: AppDeps, userId: number, conversationId: number) {
   const membership = await requireMember(deps.db, conversationId, userId);
+  // A room is shown by rooms.get.
+  if (membership.conversation.kind === 'room') throw new AppError('NOT_FOUND', 'No such conversation');
   const [summary] = await summarize(deps, userId, [{ conversation: membership.conversation, role: membership.role, lastRead: membership.lastReadMessageId }]);
   const memberRows = await deps.db
     .select({ user: users, role: conversationMembers.role, joinedAt: conversationMembers.joinedAt, lastReadMessageId: conversationMembers.lastReadMessageId })
@@ -62,7 +67,7 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
       const peer = peers.find((candidate) => candidate.id === peerId);
       return {
         id: row.conversation.id,
-        kind: row.conversation.kind,
+        kind: row.conversation.kind as 'direct' | 'group',
         name: row.conversation.name,
         avatarUrl: row.conversation.avatarUrl,
         peer: peer ? toPublicUser(peer) : null,

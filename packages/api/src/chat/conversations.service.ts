@@ -4,7 +4,7 @@ import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import { hasBlocked } from '../friends/blocks';
-import type { StoredConversationEvent } from '../realtime/conversation-publisher';
+import type { StoredConversationEvent } from '../realtime/stored-event';
 import type { TCreateGroupInput } from './chat.schema';
 import { appendConversationEvent } from './conversation-log';
 import { MAX_GROUP_MEMBERS } from './chat.schema';

@@ -2,7 +2,7 @@ import { conversationMembers, conversations } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
-import type { StoredConversationEvent } from '../realtime/conversation-publisher';
+import type { StoredConversationEvent } from '../realtime/stored-event';
 import type { TUpdateConversationInput } from './chat.schema';
 import { MAX_GROUP_MEMBERS } from './chat.schema';
 import { appendConversationEvent } from './conversation-log';
@@ -42,7 +42,7 @@ export async function removeMember(deps: AppDeps, actorId: number, conversationI
 /** Leaving; an owner must transfer ownership or dissolve first. */
 export async function leave(deps: AppDeps, userId: number, conversationId: number) {
   const membership = await requireMember(deps.db, conversationId, userId);
-  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'You cannot leave a direct conversation');
+  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'Only groups are left with chat.leave (rooms: rooms.leave)');
   if (membership.role === 'owner') throw new AppError('FORBIDDEN', 'Transfer ownership or dissolve the group first');
   await dropMember(deps, conversationId, userId, userId, 'left');
   return { ok: true as const };

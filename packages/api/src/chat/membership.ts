@@ -1,4 +1,4 @@
-import { conversationMembers, conversations, type TConversationRow, type TMemberRole } from '@chorus/db';
+import { conversationMembers, conversations, rooms, type TConversationRow, type TMemberRole } from '@chorus/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
@@ -8,6 +8,7 @@ export interface Membership {
   conversation: TConversationRow;
   role: TMemberRole;
   lastReadMessageId: number;
+  joinedAfterMessageId: number;
 }
 
 const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
@@ -18,7 +19,12 @@ const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
  */
 export async function requireMember(db: DbOrTx, conversationId: number, userId: number): Promise<Membership> {
   const [row] = await db
-    .select({ conversation: conversations, role: conversationMembers.role, lastReadMessageId: conversationMembers.lastReadMessageId })
+    .select({
+      conversation: conversations,
+      role: conversationMembers.role,
+      lastReadMessageId: conversationMembers.lastReadMessageId,
+      joinedAfterMessageId: conversationMembers.joinedAfterMessageId,
+    })
     .from(conversationMembers)
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
     .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)))
@@ -30,7 +36,7 @@ export async function requireMember(db: DbOrTx, conversationId: number, userId: 
 /** Owner or admin of a group. */
 export async function requireGroupManager(db: DbOrTx, conversationId: number, userId: number): Promise<Membership> {
   const membership = await requireMember(db, conversationId, userId);
-  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'Direct conversations have no members to manage');
+  if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'Only groups are managed with chat.* (rooms: rooms.*)');
   if (membership.role === 'member') throw new AppError('FORBIDDEN', 'Only the owner and admins can do this');
   return membership;
 }
@@ -57,4 +63,14 @@ export function peerOf(conversation: TConversationRow, userId: number): number |
 export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<number[]> {
   const rows = await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
   return rows.map((row) => row.userId);
+}
+
+/**
+ * Messages with ids above this are visible to the member: all of them, except in a room that
+ * hides its history from newcomers, where only those sent after the member joined.
+ */
+export async function visibleAfter(db: DbOrTx, membership: Membership): Promise<number> {
+  if (membership.conversation.kind !== 'room') return 0;
+  const [room] = await db.select({ historyVisible: rooms.historyVisible }).from(rooms).where(eq(rooms.id, membership.conversation.id));
+  return room?.historyVisible === false ? membership.joinedAfterMessageId : 0;
 }

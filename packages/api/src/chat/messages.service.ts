@@ -1,5 +1,5 @@
 import { conversationMembers, conversations, messageMentions, messages, users, type TMessageRow } from '@chorus/db';
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
@@ -8,7 +8,7 @@ import type { PublicMessage } from '../realtime/events';
 import type { THistoryInput, TSendInput } from './chat.schema';
 import { appendConversationEvent, insertConversationEvent, takeSeq } from './conversation-log';
 import { toPublicMessage, withReactions } from './message.mapper';
-import { assertCanWrite, requireMember } from './membership';
+import { assertCanWrite, requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 
 /**
@@ -87,12 +87,12 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   return row;
 }
 
-/** Soft delete by the sender, or by a group's owner or admin. */
+/** Soft delete by the sender, or by an owner or admin of a group or room. */
 export async function deleteMessage(deps: AppDeps, userId: number, messageId: number): Promise<{ ok: true }> {
   const message = await requireVisibleMessage(deps.db, messageId, userId);
   if (message.senderId !== userId) {
     const membership = await requireMember(deps.db, message.conversationId, userId);
-    if (membership.conversation.kind !== 'group' || membership.role === 'member') throw new AppError('FORBIDDEN', 'You can only delete your own messages');
+    if (membership.conversation.kind === 'direct' || membership.role === 'member') throw new AppError('FORBIDDEN', 'You can only delete your own messages');
   }
   if (message.deletedAt) return { ok: true };
   const now = deps.clock.now();
@@ -104,10 +104,11 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   return { ok: true };
 }
 
-/** Newest first; `beforeId` pages back. */
+/** Newest first; `beforeId` pages back. A room hiding its history shows only messages since joining. */
 export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
-  await requireMember(deps.db, input.conversationId, userId);
-  const inConversation = eq(messages.conversationId, input.conversationId);
+  const membership = await requireMember(deps.db, input.conversationId, userId);
+  const floor = await visibleAfter(deps.db, membership);
+  const inConversation = floor > 0 ? and(eq(messages.conversationId, input.conversationId), gt(messages.id, floor)) : eq(messages.conversationId, input.conversationId);
   // Without the hint MariaDB walks the index from the newest message back, reading every row
   // newer than `beforeId`; with it, a page is one short range scan.
   const rows = await deps.db
@@ -123,9 +124,10 @@ export async function history(deps: AppDeps, userId: number, input: THistoryInpu
 export async function requireVisibleMessage(db: DbOrTx, messageId: number, userId: number): Promise<TMessageRow> {
   const [message] = await db.select().from(messages).where(eq(messages.id, messageId)).limit(1);
   if (!message) throw new AppError('NOT_FOUND', 'No such message');
-  await requireMember(db, message.conversationId, userId).catch(() => {
+  const membership = await requireMember(db, message.conversationId, userId).catch(() => {
     throw new AppError('NOT_FOUND', 'No such message');
   });
+  if (message.id <= (await visibleAfter(db, membership))) throw new AppError('NOT_FOUND', 'No such message');
   return message;
 }
 

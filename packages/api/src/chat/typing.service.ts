@@ -6,9 +6,14 @@ const key = (conversationId: number) => `chorus:typing:${conversationId}`;
 
 /** "I am typing": shown to the other members until it expires a few seconds later. */
 export async function startTyping(deps: AppDeps, userId: number, conversationId: number): Promise<{ expiresAt: Date }> {
-  await requireMember(deps.db, conversationId, userId);
+  const membership = await requireMember(deps.db, conversationId, userId);
   const expiresAt = new Date(deps.clock.now().getTime() + TYPING_TTL_MS);
   await deps.redis.multi().zadd(key(conversationId), expiresAt.getTime(), String(userId)).pexpire(key(conversationId), TYPING_TTL_MS * 2).exec();
+  if (membership.conversation.kind === 'room') {
+    // A room's members watch its own stream, not their personal ones.
+    await deps.realtime.rooms.publishEphemeral(conversationId, { type: 'typing', conversationId, userId, expiresAt });
+    return { expiresAt };
+  }
   const others = (await memberIdsOf(deps.db, conversationId)).filter((id) => id !== userId);
   await deps.realtime.publishEphemeral(others, { type: 'typing', conversationId, userId, expiresAt });
   return { expiresAt };

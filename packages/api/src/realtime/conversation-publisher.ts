@@ -1,28 +1,26 @@
-import { conversationEvents, conversationMembers, type Db } from '@chorus/db';
+import { conversationEvents, conversationMembers, conversations, type Db } from '@chorus/db';
 import { and, asc, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Clock } from '../deps';
-import type { ChorusEvent } from './events';
+import type { ChorusEvent, RoomEventEnvelope } from './events';
+import type { RoomHub } from './room-hub';
+import { fromRow, type StoredConversationEvent } from './stored-event';
 import type { UserStreams } from './user-streams';
 
-export interface StoredConversationEvent {
-  id: number;
-  conversationId: number;
-  seq: number;
-  payload: Record<string, unknown>;
-  audience: { add?: number[]; remove?: number[] } | null;
-}
-
 const DRAIN_BATCH = 200;
+/** Conversation kinds are immutable; this many are remembered. */
+const KIND_CACHE = 10_000;
 
 /**
  * Copies committed conversation events to their audience's streams, in seq order, exactly
- * once: Redis refuses a seq it has already published and reports a gap when an earlier one
+ * once. A room's events go to the room hub instead: a room's audience reads its log, not
+ * 2,000 personal streams. For the others: Redis refuses a seq it has already published and reports a gap when an earlier one
  * is missing, which is then read from the database and published first. Rows are marked
  * published in batches; a sweeper republishes rows a crashed process left unmarked.
  */
 export class ConversationPublisher {
   private readonly chains = new Map<number, Promise<void>>();
+  private readonly roomKinds = new Map<number, boolean>();
   private published: number[] = [];
   private readonly flushTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -32,6 +30,7 @@ export class ConversationPublisher {
   constructor(
     private readonly db: Db,
     private readonly streams: UserStreams,
+    private readonly rooms: RoomHub,
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly options: { sweepEveryMs?: number; retentionMs?: number } = {},
@@ -61,6 +60,12 @@ export class ConversationPublisher {
   }
 
   private async publishInOrder(event: StoredConversationEvent, force = false): Promise<void> {
+    if (await this.isRoom(event.conversationId)) {
+      const envelope = { ...event.payload, roomId: event.conversationId, seq: event.seq } as unknown as RoomEventEnvelope;
+      await this.rooms.publish(event.conversationId, event.seq, envelope);
+      this.published.push(event.id);
+      return;
+    }
     let seed: number[] | undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
       const { result, lastPublished } = await this.streams.publishConversationEvent({
@@ -97,8 +102,18 @@ export class ConversationPublisher {
       .limit(DRAIN_BATCH);
     if (rows.length === 0) return false;
     const pruned = rows[0]!.seq !== after + 1;
-    for (const [index, row] of rows.entries()) await this.publishInOrder(row, pruned && index === 0);
+    for (const [index, row] of rows.entries()) await this.publishInOrder(fromRow(row), pruned && index === 0);
     return true;
+  }
+
+  private async isRoom(conversationId: number): Promise<boolean> {
+    const known = this.roomKinds.get(conversationId);
+    if (known !== undefined) return known;
+    const [row] = await this.db.select({ kind: conversations.kind }).from(conversations).where(eq(conversations.id, conversationId)).limit(1);
+    const isRoom = row?.kind === 'room';
+    if (this.roomKinds.size >= KIND_CACHE) this.roomKinds.clear();
+    if (row) this.roomKinds.set(conversationId, isRoom);
+    return isRoom;
   }
 
   private async audienceOf(conversationId: number): Promise<number[]> {
@@ -139,7 +154,7 @@ export class ConversationPublisher {
         .where(and(isNull(conversationEvents.publishedAt), lt(conversationEvents.createdAt, cutoff)))
         .orderBy(asc(conversationEvents.id))
         .limit(500);
-      for (const row of rows) await this.publish(row);
+      for (const row of rows) await this.publish(fromRow(row));
       await this.flushMarks();
       await this.prune();
     } catch (error) {

@@ -38,7 +38,7 @@ export interface PresenceView {
 
 export interface ConversationSummaryEvent {
   id: number;
-  kind: 'direct' | 'group';
+  kind: 'direct' | 'group' | 'room';
   name: string | null;
   avatarUrl: string | null;
 }
@@ -87,4 +87,84 @@ export type ChorusEvent =
   | EphemeralEvent
   | { type: 'presence.snapshot'; users: PresenceView[] }
   /** The requested position is older than the retention window (or unknown): reload by queries. */
+  | { type: 'resync'; reason: 'expired' | 'unknown_position' };
+
+/** The authoritative playback of a room: where it was at `updatedAt` (server time). */
+export interface PlaybackState {
+  mediaUrl: string | null;
+  paused: boolean;
+  positionSec: number;
+  rate: number;
+  updatedAt: Date;
+  updatedBy: number | null;
+}
+
+/** Where a member's player was when it last reported, against the authoritative position. */
+export interface DriftView {
+  userId: number;
+  positionSec: number;
+  paused: boolean;
+  /** Reported minus authoritative position at the report's server time; positive is ahead. */
+  driftSec: number;
+  /** Within tolerance and paused the same way as the room. */
+  inSync: boolean;
+  reportedAt: Date;
+}
+
+export interface RoomSettingsView {
+  id: number;
+  name: string;
+  description: string | null;
+  avatarUrl: string | null;
+  visibility: 'public' | 'private';
+  joinPolicy: 'open' | 'approval' | 'invite_only';
+  historyVisible: boolean;
+  syncEnabled: boolean;
+  controlPolicy: 'everyone' | 'admins' | 'owner';
+  maxMembers: number;
+  memberCount: number;
+  ownerId: number;
+  createdAt: Date;
+}
+
+export interface RoomMemberView {
+  userId: number;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+  role: 'owner' | 'admin' | 'member';
+  joinedAt: Date;
+}
+
+/** Events of a room's ordered log, besides its chat (which uses the conversation events). */
+export type RoomLogEvent =
+  | { type: 'room.member_joined'; member: RoomMemberView }
+  | { type: 'room.member_left'; userId: number }
+  | { type: 'room.member_kicked'; userId: number; by: number; banned: boolean }
+  | { type: 'room.member_role'; userId: number; role: 'owner' | 'admin' | 'member'; by: number }
+  | { type: 'room.settings'; room: RoomSettingsView; by: number }
+  | { type: 'room.playback'; action: 'set_media' | 'play' | 'pause' | 'seek' | 'set_rate'; playback: PlaybackState }
+  | { type: 'room.dissolved'; by: number };
+
+type RoomChatEvent = Extract<ConversationEvent, { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' }>;
+
+export type RoomEventEnvelope = (RoomLogEvent | RoomChatEvent) & { roomId: number; seq: number; at: Date };
+
+/** Everything `rooms.events` can yield. */
+export type RoomEvent =
+  | RoomEventEnvelope
+  | {
+      type: 'room.snapshot';
+      /** The room log position this state is as of; events replayed after it may be older chat. */
+      seq: number;
+      room: RoomSettingsView;
+      members: Array<RoomMemberView & { presence: PresenceStatus }>;
+      playback: PlaybackState;
+      drift: DriftView[];
+      /** The server's time when the snapshot was taken. */
+      serverTime: Date;
+    }
+  /** At most about once a second while members report: who is out of sync (up to 200), and how many are in sync. */
+  | { type: 'playback.drift'; outOfSync: DriftView[]; inSyncCount: number; at: Date }
+  | { type: 'typing'; conversationId: number; userId: number; expiresAt: Date }
   | { type: 'resync'; reason: 'expired' | 'unknown_position' };

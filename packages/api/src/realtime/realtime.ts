@@ -2,11 +2,13 @@ import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../deps';
-import { ConversationPublisher, type StoredConversationEvent } from './conversation-publisher';
+import { ConversationPublisher } from './conversation-publisher';
 import { EventHub } from './event-hub';
 import { userEventStream } from './event-stream';
 import type { ChorusEvent, EphemeralEvent, UserEvent } from './events';
 import { PresenceTracker } from './presence';
+import { RoomHub } from './room-hub';
+import type { StoredConversationEvent } from './stored-event';
 import { UserStreams } from './user-streams';
 
 export interface RealtimeOptions {
@@ -23,6 +25,7 @@ export class Realtime {
     readonly streams: UserStreams,
     readonly conversations: ConversationPublisher,
     readonly presence: PresenceTracker,
+    readonly rooms: RoomHub,
     private readonly clock: Clock,
   ) {}
 
@@ -30,8 +33,9 @@ export class Realtime {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
     const streams = new UserStreams(deps.redis, retentionMs);
     const hub = await EventHub.start(deps.redis, deps.logger);
-    const publisher = new ConversationPublisher(deps.db, streams, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
-    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), deps.clock);
+    const rooms = await RoomHub.start(deps.redis, deps.logger);
+    const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
+    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock);
   }
 
   /** A replayable event for these users; call after commit. Retries with the same key publish once. */
@@ -57,5 +61,6 @@ export class Realtime {
     await this.presence.close();
     await this.conversations.close();
     await this.hub.close();
+    await this.rooms.close();
   }
 }

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { bigint, datetime, index, int, json, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { users } from './users';
 
-export const conversationKinds = ['direct', 'group'] as const;
+/** A room (see rooms.ts) is a conversation too: its chat and its event log are the conversation's. */
+export const conversationKinds = ['direct', 'group', 'room'] as const;
 export const memberRoles = ['owner', 'admin', 'member'] as const;
 export const messageKinds = ['text', 'emoji', 'image', 'file', 'system'] as const;
 export type TConversationKind = (typeof conversationKinds)[number];
@@ -52,6 +53,11 @@ export const conversationMembers = mysqlTable(
     role: mysqlEnum(memberRoles).notNull().default('member'),
     /** "Read up to here": the last message id this member has read. */
     lastReadMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
+    /**
+     * The conversation's last message when this member joined. Rooms that hide history from
+     * newcomers show a member only the messages after it.
+     */
+    joinedAfterMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
     joinedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [

@@ -8,3 +8,4 @@ export * from './mail-outbox';
 export * from './friends';
 export * from './chat';
 export * from './notifications';
+export * from './rooms';

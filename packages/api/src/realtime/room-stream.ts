@@ -1,0 +1,165 @@
+import { conversationEvents, type Db } from '@chorus/db';
+import { tracked } from '@trpc/server';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { RoomEvent, RoomEventEnvelope } from './events';
+import type { RoomDelivery, RoomHub } from './room-hub';
+import { fromRow } from './stored-event';
+
+const MAX_BUFFERED = 1000;
+const READ_BATCH = 500;
+
+export interface RoomSnapshot {
+  /** The log position the snapshot's state is as of. */
+  seq: number;
+  event: Extract<RoomEvent, { type: 'room.snapshot' }>;
+}
+
+export interface RoomStreamArgs {
+  roomId: number;
+  userId: number;
+  lastEventId: string | null | undefined;
+  /** Events logged before this (the caller's joining) are never replayed to them. */
+  visibleFrom: Date;
+  signal: AbortSignal | undefined;
+  /** The room's state as of some seq (at least `atLeastSeq`, if the log has reached it). */
+  snapshot: (atLeastSeq?: number) => Promise<RoomSnapshot>;
+}
+
+interface LoggedRoomEvent {
+  seq: number;
+  createdAt: Date;
+  event: RoomEventEnvelope;
+}
+
+/** A room's logged events after `afterSeq`, in order. */
+export async function readRoomLog(db: Db, roomId: number, afterSeq: number, limit = READ_BATCH): Promise<LoggedRoomEvent[]> {
+  const rows = await db
+    .select()
+    .from(conversationEvents)
+    .where(and(eq(conversationEvents.conversationId, roomId), gt(conversationEvents.seq, afterSeq)))
+    .orderBy(asc(conversationEvents.seq))
+    .limit(limit);
+  return rows.map((row) => {
+    const stored = fromRow(row);
+    return { seq: row.seq, createdAt: row.createdAt, event: { ...stored.payload, roomId, seq: row.seq } as unknown as RoomEventEnvelope };
+  });
+}
+
+/** The events after which a member's room stream ends: the room is gone, or they are out. */
+function endsStreamFor(event: RoomEventEnvelope, userId: number): boolean {
+  return event.type === 'room.dissolved' || ((event.type === 'room.member_left' || event.type === 'room.member_kicked') && event.userId === userId);
+}
+
+/**
+ * One member's view of a room as a stream: a snapshot of the room's state first, then the
+ * room's logged events in seq order, each `tracked` by its seq. A resumed stream gets the
+ * snapshot (as of its latest seq) and then every logged event after `lastEventId`, so chat
+ * is gapless and state events replayed in order end at the snapshot's state. A live event
+ * whose seq skips ahead reveals a gap, filled from the log; positions the log no longer holds
+ * yield `resync` and a fresh snapshot. Ephemeral events (typing, drift) travel at the current
+ * position. The stream ends after an event that removes the caller or dissolves the room.
+ */
+export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: RoomStreamArgs) {
+  const live: RoomDelivery[] = [];
+  const ephemeral: RoomEvent[] = [];
+  let mustRead = false;
+  let last = 0;
+  let wake: () => void = () => {};
+  const unlisten = deps.hub.listen(args.roomId, {
+    onDelivery(delivery) {
+      if (live.length >= MAX_BUFFERED) {
+        live.length = 0;
+        mustRead = true;
+      } else {
+        live.push(delivery);
+      }
+      wake();
+    },
+    onEphemeral(event) {
+      if (ephemeral.length < MAX_BUFFERED) ephemeral.push(event);
+      wake();
+    },
+    onMaybeMissed() {
+      mustRead = true;
+      wake();
+    },
+    position: () => last,
+  });
+  const onAbort = () => wake();
+  args.signal?.addEventListener('abort', onAbort);
+
+  /** Reads the log after `last`: its events, or null if the log no longer reaches back there. */
+  async function readAfterLast(): Promise<LoggedRoomEvent[] | null> {
+    const rows = await readRoomLog(deps.db, args.roomId, last);
+    return rows.length > 0 && rows[0]!.seq !== last + 1 ? null : rows;
+  }
+
+  try {
+    const resumeFrom = args.lastEventId == null ? null : /^\d{1,15}$/.test(args.lastEventId) ? Number(args.lastEventId) : -1;
+    const start = await args.snapshot(resumeFrom ?? 0);
+    let pending: LoggedRoomEvent[] = [];
+    if (resumeFrom === null) {
+      last = start.seq;
+    } else if (resumeFrom < 0 || resumeFrom > start.seq) {
+      last = start.seq;
+      yield tracked(String(last), { type: 'resync', reason: 'unknown_position' } as RoomEvent);
+    } else {
+      last = resumeFrom;
+      const rows = await readAfterLast();
+      if (rows === null) {
+        last = start.seq;
+        yield tracked(String(last), { type: 'resync', reason: 'expired' } as RoomEvent);
+      } else {
+        pending = rows;
+      }
+    }
+    yield tracked(String(last), start.event as RoomEvent);
+
+    while (!args.signal?.aborted) {
+      if (mustRead && pending.length === 0) {
+        mustRead = false;
+        const rows = await readAfterLast();
+        if (rows === null) {
+          const fresh = await args.snapshot(last);
+          last = fresh.seq;
+          yield tracked(String(last), { type: 'resync', reason: 'expired' } as RoomEvent);
+          yield tracked(String(last), fresh.event as RoomEvent);
+          continue;
+        }
+        pending = rows;
+        if (rows.length === READ_BATCH) mustRead = true;
+      }
+      // Logged events read from the database, then live ones that continue them.
+      while (pending.length > 0) {
+        const row = pending.shift()!;
+        if (row.seq <= last) continue;
+        last = row.seq;
+        if (row.createdAt < args.visibleFrom) continue;
+        yield tracked(String(row.seq), row.event as RoomEvent);
+        if (endsStreamFor(row.event, args.userId)) return;
+      }
+      if (mustRead) continue;
+      while (live.length > 0 && !mustRead) {
+        const delivery = live.shift()!;
+        if (delivery.seq <= last) continue;
+        if (delivery.seq !== last + 1) {
+          mustRead = true;
+          break;
+        }
+        last = delivery.seq;
+        yield tracked(String(delivery.seq), delivery.event as RoomEvent);
+        if (endsStreamFor(delivery.event, args.userId)) return;
+      }
+      while (ephemeral.length > 0) yield tracked(String(last), ephemeral.shift()!);
+      if (mustRead || live.length > 0) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (args.signal?.aborted) resolve();
+      });
+      wake = () => {};
+    }
+  } finally {
+    args.signal?.removeEventListener('abort', onAbort);
+    unlisten();
+  }
+}

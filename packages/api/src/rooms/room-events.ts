@@ -1,0 +1,21 @@
+import type { AppDeps } from '../deps';
+import { roomEventStream } from '../realtime/room-stream';
+import { queueRoomSnapshot } from './snapshot-queue';
+import { loadRoom, requireRoomMember } from './room-access';
+
+/** A member's `rooms.events` stream; see roomEventStream for its guarantees. */
+export async function* roomEvents(deps: AppDeps, userId: number, input: { roomId: number; lastEventId?: string | null }, signal: AbortSignal | undefined) {
+  const access = await loadRoom(deps.db, input.roomId, userId);
+  requireRoomMember(access);
+  yield* roomEventStream(
+    { hub: deps.realtime.rooms, db: deps.db },
+    {
+      roomId: input.roomId,
+      userId,
+      lastEventId: input.lastEventId,
+      visibleFrom: access.joinedAt!,
+      signal,
+      snapshot: (atLeastSeq) => queueRoomSnapshot(deps, input.roomId, atLeastSeq),
+    },
+  );
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { ZHttpUrl } from '../account/account.schema';
+import { ZId } from '../chat/chat.schema';
+
+export const MAX_ROOM_MEMBERS = 10_000;
+
+const ZName = z.string().trim().min(1).max(100);
+const ZDescription = z.string().trim().max(1000);
+const ZVisibility = z.enum(['public', 'private']);
+const ZJoinPolicy = z.enum(['open', 'approval', 'invite_only']);
+const ZControlPolicy = z.enum(['everyone', 'admins', 'owner']);
+const ZRole = z.enum(['owner', 'admin', 'member']);
+
+export const ZCreateRoomInput = z.object({
+  name: ZName,
+  description: ZDescription.optional(),
+  avatarUrl: ZHttpUrl.optional(),
+  visibility: ZVisibility,
+  joinPolicy: ZJoinPolicy,
+  historyVisible: z.boolean().default(true),
+  syncEnabled: z.boolean().default(true),
+  /** Who may control playback besides the owner (default: the owner only). */
+  controlPolicy: ZControlPolicy.default('owner'),
+  maxMembers: z.number().int().min(2).max(MAX_ROOM_MEMBERS).default(200),
+});
+export type TCreateRoomInput = z.infer<typeof ZCreateRoomInput>;
+
+export const ZUpdateRoomSettingsInput = z
+  .object({
+    roomId: ZId,
+    name: ZName.optional(),
+    description: ZDescription.nullable().optional(),
+    avatarUrl: ZHttpUrl.nullable().optional(),
+    visibility: ZVisibility.optional(),
+    joinPolicy: ZJoinPolicy.optional(),
+    historyVisible: z.boolean().optional(),
+    syncEnabled: z.boolean().optional(),
+    controlPolicy: ZControlPolicy.optional(),
+    maxMembers: z.number().int().min(2).max(MAX_ROOM_MEMBERS).optional(),
+  })
+  .refine((input) => Object.keys(input).some((key) => key !== 'roomId' && input[key as keyof typeof input] !== undefined), 'Change at least one setting');
+export type TUpdateRoomSettingsInput = z.infer<typeof ZUpdateRoomSettingsInput>;
+
+export const ZRoomRef = z.object({ roomId: ZId });
+export const ZRoomMemberRef = z.object({ roomId: ZId, userId: ZId });
+export const ZKickInput = z.object({ roomId: ZId, userId: ZId, /** Also keep them from coming back. */ ban: z.boolean().default(false) });
+export const ZSetRoomRoleInput = z.object({ roomId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
+export const ZRespondInviteInput = z.object({ inviteId: ZId, accept: z.boolean() });
+export const ZApplyInput = z.object({ roomId: ZId, message: z.string().trim().max(500).optional() });
+export const ZReviewApplicationInput = z.object({ applicationId: ZId, approve: z.boolean() });
+
+export const ZListRoomsInput = z.object({
+  scope: z.enum(['public', 'mine']),
+  /** Prefix of the room's name. */
+  query: z.string().trim().min(1).max(100).optional(),
+  /** `nextCursor` of the previous page. */
+  cursor: ZId.optional(),
+  limit: z.number().int().min(1).max(100).default(30),
+});
+export type TListRoomsInput = z.infer<typeof ZListRoomsInput>;
+
+export const ZPlaybackControlInput = z
+  .object({
+    roomId: ZId,
+    action: z.enum(['set_media', 'play', 'pause', 'seek', 'set_rate']),
+    positionSec: z.number().min(0).max(1e7).optional(),
+    mediaUrl: ZHttpUrl.optional(),
+    rate: z.number().min(0.25).max(4).optional(),
+  })
+  .superRefine((input, ctx) => {
+    const need = { set_media: 'mediaUrl', seek: 'positionSec', set_rate: 'rate' } as const;
+    const field = need[input.action as keyof typeof need];
+    if (field && input[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${input.action} needs ${field}` });
+  });
+export type TPlaybackControlInput = z.infer<typeof ZPlaybackControlInput>;
+
+export const ZPlaybackReportInput = z.object({ roomId: ZId, positionSec: z.number().min(0).max(1e7), paused: z.boolean() });
+export type TPlaybackReportInput = z.infer<typeof ZPlaybackReportInput>;
+
+export const ZRoomClockInput = z.object({ /** The client's clock when it sent this, in ms. */ clientTime: z.number() });
+
+export const ZRoomEventsInput = z.object({ roomId: ZId, lastEventId: z.string().max(20).nullish() });
+
+export const ZRoomSettings = z.object({
+  id: z.number(),
+  name: z.string(),
+  description: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  visibility: ZVisibility,
+  joinPolicy: ZJoinPolicy,
+  historyVisible: z.boolean(),
+  syncEnabled: z.boolean(),
+  controlPolicy: ZControlPolicy,
+  maxMembers: z.number(),
+  memberCount: z.number(),
+  ownerId: z.number(),
+  createdAt: z.date(),
+});
+
+export const ZPlaybackState = z.object({
+  mediaUrl: z.string().nullable(),
+  paused: z.boolean(),
+  positionSec: z.number(),
+  rate: z.number(),
+  updatedAt: z.date(),
+  updatedBy: z.number().nullable(),
+});
+
+export const ZDrift = z.object({
+  userId: z.number(),
+  positionSec: z.number(),
+  paused: z.boolean(),
+  driftSec: z.number(),
+  inSync: z.boolean(),
+  reportedAt: z.date(),
+});
+
+export const ZRoomMember = z.object({
+  userId: z.number(),
+  username: z.string(),
+  displayName: z.string(),
+  avatarUrl: z.string().nullable(),
+  role: ZRole,
+  joinedAt: z.date(),
+  presence: z.enum(['online', 'away', 'offline']),
+});
+
+export const ZRoomInvite = z.object({ id: z.number(), roomId: z.number(), inviteeId: z.number(), inviterId: z.number(), status: z.enum(['pending', 'accepted', 'declined', 'cancelled']), createdAt: z.date() });
+export const ZRoomApplication = z.object({
+  id: z.number(),
+  roomId: z.number(),
+  userId: z.number(),
+  message: z.string().nullable(),
+  status: z.enum(['pending', 'approved', 'rejected', 'cancelled']),
+  createdAt: z.date(),
+});
+
+/** What `rooms.get` shows depends on who asks: the optional parts are there for members (and managers) only. */
+export const ZRoomView = z.object({
+  room: ZRoomSettings,
+  myRole: ZRole.nullable(),
+  /** For a non-member: whether they are invited, have applied, or are banned. */
+  myStatus: z.enum(['member', 'invited', 'applied', 'banned', 'none']),
+  members: z.array(ZRoomMember).optional(),
+  playback: ZPlaybackState.optional(),
+  drift: z.array(ZDrift).optional(),
+  pendingApplications: z.array(ZRoomApplication).optional(),
+  pendingInvites: z.array(ZRoomInvite).optional(),
+});
+
+export const ZRoomListItem = ZRoomSettings.extend({ myRole: ZRole.nullable() });
+export const ZRoomPage = z.object({ items: z.array(ZRoomListItem), nextCursor: z.number().nullable() });

@@ -1,0 +1,35 @@
+import type { AppDeps } from '../deps';
+import type { RoomSnapshot } from '../realtime/room-stream';
+import { roomSnapshot } from './queries.service';
+
+/** A snapshot this fresh serves further subscribers of the room. */
+const REUSE_MS = 500;
+
+type Entry = { startedAt: number; snapshot: Promise<RoomSnapshot> };
+const perApp = new WeakMap<AppDeps, Map<number, Entry>>();
+
+/**
+ * Subscribers arriving together (a whole room reconnecting after a restart) share one
+ * snapshot instead of each reading every member. Any snapshot is a valid start: a subscriber
+ * then reads the log after the snapshot's seq, so sharing an older one only means reading
+ * a little more of the log.
+ */
+export async function queueRoomSnapshot(deps: AppDeps, roomId: number, atLeastSeq = 0): Promise<RoomSnapshot> {
+  const shared = await sharedSnapshot(deps, roomId);
+  // A client resuming from a position newer than the shared snapshot needs a newer one.
+  return shared.seq >= atLeastSeq ? shared : roomSnapshot(deps, roomId);
+}
+
+function sharedSnapshot(deps: AppDeps, roomId: number): Promise<RoomSnapshot> {
+  let inFlight = perApp.get(deps);
+  if (!inFlight) perApp.set(deps, (inFlight = new Map()));
+  const now = Date.now();
+  const current = inFlight.get(roomId);
+  if (current && now - current.startedAt < REUSE_MS) return current.snapshot;
+  const snapshot = roomSnapshot(deps, roomId);
+  const entry = { startedAt: now, snapshot };
+  inFlight.set(roomId, entry);
+  const forget = () => inFlight.get(roomId) === entry && inFlight.delete(roomId);
+  snapshot.then(() => setTimeout(forget, REUSE_MS).unref(), forget);
+  return snapshot;
+}
