@@ -21,7 +21,7 @@ export interface Population {
 const CREATE_GROUP_MAX = 500;
 const INSERT_CHUNK = 1000;
 
-async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -33,7 +33,8 @@ async function inParallel<T>(items: readonly T[], concurrency: number, work: (it
   );
 }
 
-async function createMembers(stack: BenchStack, count: number): Promise<Member[]> {
+/** `count` users (email verified, no password) inserted straight into the database, each with a session. */
+export async function createMembers(stack: BenchStack, count: number): Promise<Member[]> {
   const { db } = stack.deps;
   const prefix = `f${randomBytes(4).toString('hex')}`;
   const now = new Date();

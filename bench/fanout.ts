@@ -16,7 +16,7 @@ import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
 import type { ClosedLoopSpec, LoadMessage, LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
 import { createPopulation, type Member, type Population } from './fanout-setup';
-import { CpuSampler, exposeGc, findPid, otherBusy, withProfile, type CpuUse } from './process-cpu';
+import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
 import { closeDb, createDb } from './workspace';
@@ -68,14 +68,15 @@ const CONFIG = {
 
 // ---------------------------------------------------------------- child processes
 
-class LoadProcess {
+/** A forked load generator answering requests over IPC (fanout-load.ts unless another module is given; bench/rooms uses it too). */
+export class LoadProcess<Req extends { op: string } = LoadRequest> {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private nextId = 1;
   onMark: (mark: 'window-start' | 'window-end') => void = () => {};
 
-  constructor() {
-    this.child = fork(new URL('./fanout-load.ts', import.meta.url), [], { serialization: 'advanced' });
+  constructor(module: URL = new URL('./fanout-load.ts', import.meta.url)) {
+    this.child = fork(module, [], { serialization: 'advanced' });
     this.child.on('message', (message: LoadMessage) => {
       if ('mark' in message) return this.onMark(message.mark);
       const waiter = this.pending.get(message.id);
@@ -94,7 +95,7 @@ class LoadProcess {
     return this.child.pid;
   }
 
-  request<T>(req: LoadRequest, timeoutMs: number): Promise<T> {
+  request<T>(req: Req, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -197,7 +198,7 @@ interface Measured {
   steps: Step[];
 }
 
-const chorusWs = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`;
+export const chorusWs = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`;
 const round2 = (value: number) => Number(value.toPrecision(2));
 const ms = (value: number): Cell => (Number.isFinite(value) ? value : 'lost');
 
@@ -305,12 +306,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   const cpu = new CpuSampler();
   cpu.pids.set('srv', process.pid);
   if (load.pid) cpu.pids.set('load', load.pid);
-  const dbPort = new URL(stack.databaseUrl).port;
-  const redisPort = new URL(stack.redisUrl).port;
-  const mariadbPid = findPid((argv) => /mariadbd|mysqld/.test(argv[0] ?? '') && argv.includes(`--port=${dbPort}`));
-  const redisPid = findPid((argv) => /redis-server/.test(argv[0] ?? '') && (argv.includes(redisPort) || argv.some((arg) => arg.endsWith(`:${redisPort}`))));
-  if (mariadbPid) cpu.pids.set('db', mariadbPid);
-  if (redisPid) cpu.pids.set('redis', redisPid);
+  for (const [label, pid] of servicePids(stack)) cpu.pids.set(label, pid);
   load.onMark = (mark) => (mark === 'window-start' ? cpu.begin() : cpu.end());
 
   const measured: Measured[] = [];

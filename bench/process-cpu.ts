@@ -49,6 +49,18 @@ export function findPid(match: (argv: string[]) => boolean): number | undefined 
   return undefined;
 }
 
+/** The stack's MariaDB ("db") and Redis ("redis") processes, found by the ports of their URLs (when they run on this machine). */
+export function servicePids(urls: { databaseUrl: string; redisUrl: string }): Map<string, number> {
+  const dbPort = new URL(urls.databaseUrl).port;
+  const redisPort = new URL(urls.redisUrl).port;
+  const mariadbPid = findPid((argv) => /mariadbd|mysqld/.test(argv[0] ?? '') && argv.includes(`--port=${dbPort}`));
+  const redisPid = findPid((argv) => /redis-server/.test(argv[0] ?? '') && (argv.includes(redisPort) || argv.some((arg) => arg.endsWith(`:${redisPort}`))));
+  const pids = new Map<string, number>();
+  if (mariadbPid) pids.set('db', mariadbPid);
+  if (redisPid) pids.set('redis', redisPid);
+  return pids;
+}
+
 export interface CpuUse {
   text: string;
   /** label → % of one core */

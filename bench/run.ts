@@ -4,6 +4,7 @@ import { auth } from './auth';
 import { fanout } from './fanout';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
 import { ping } from './ping';
+import { rooms } from './rooms';
 import { printReport } from './stats';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
@@ -11,6 +12,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['ping', ping],
   ['auth', auth],
   ['fanout', fanout],
+  ['rooms', rooms],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too.

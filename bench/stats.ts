@@ -10,11 +10,16 @@ export interface Percentiles {
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
+/** Nearest-rank quantiles (q in 0..1, 1 = max) of durations in ms; Infinity (a result that never came) sorts last. */
+export function quantiles(durationsMs: ArrayLike<number>, qs: readonly number[]): number[] {
+  const sorted = Float64Array.from(durationsMs).sort();
+  return qs.map((q) => round(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN));
+}
+
 /** Nearest-rank percentiles of durations in ms (no interpolation: every figure was observed). */
 export function percentiles(durationsMs: readonly number[]): Percentiles {
-  const sorted = [...durationsMs].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(at(1)) };
+  const [p50 = Number.NaN, p90 = Number.NaN, p99 = Number.NaN, max = Number.NaN] = quantiles(durationsMs, [0.5, 0.9, 0.99, 1]);
+  return { n: durationsMs.length, p50, p90, p99, max };
 }
 
 export const perSecond = (count: number, elapsedMs: number): number => round((count * 1000) / elapsedMs, 0);

@@ -21,8 +21,11 @@ export interface RoomStreamArgs {
   /** Events logged before this (the caller's joining) are never replayed to them. */
   visibleFrom: Date;
   signal: AbortSignal | undefined;
-  /** The room's state as of some seq (at least `atLeastSeq`, if the log has reached it). */
-  snapshot: (atLeastSeq?: number) => Promise<RoomSnapshot>;
+  /**
+   * The room's state as of some seq: read after `listeningSince` (performance.now()), when the
+   * stream began listening, and at least `atLeastSeq` if the log has reached it.
+   */
+  snapshot: (options: { listeningSince: number; atLeastSeq: number }) => Promise<RoomSnapshot>;
 }
 
 interface LoggedRoomEvent {
@@ -85,6 +88,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
     },
     position: () => last,
   });
+  const listeningSince = performance.now();
   const onAbort = () => wake();
   args.signal?.addEventListener('abort', onAbort);
 
@@ -96,7 +100,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
 
   try {
     const resumeFrom = args.lastEventId == null ? null : /^\d{1,15}$/.test(args.lastEventId) ? Number(args.lastEventId) : -1;
-    const start = await args.snapshot(resumeFrom ?? 0);
+    const start = await args.snapshot({ listeningSince, atLeastSeq: Math.max(0, resumeFrom ?? 0) });
     let pending: LoggedRoomEvent[] = [];
     if (resumeFrom === null) {
       last = start.seq;
@@ -120,7 +124,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         mustRead = false;
         const rows = await readAfterLast();
         if (rows === null) {
-          const fresh = await args.snapshot(last);
+          const fresh = await args.snapshot({ listeningSince: performance.now(), atLeastSeq: last });
           last = fresh.seq;
           yield tracked(String(last), { type: 'resync', reason: 'expired' } as RoomEvent);
           yield tracked(String(last), fresh.event as RoomEvent);

@@ -15,7 +15,7 @@ export async function* roomEvents(deps: AppDeps, userId: number, input: { roomId
       lastEventId: input.lastEventId,
       visibleFrom: access.joinedAt!,
       signal,
-      snapshot: (atLeastSeq) => queueRoomSnapshot(deps, input.roomId, atLeastSeq),
+      snapshot: (options) => queueRoomSnapshot(deps, input.roomId, options),
     },
   );
 }

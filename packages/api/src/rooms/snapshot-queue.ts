@@ -10,22 +10,23 @@ const perApp = new WeakMap<AppDeps, Map<number, Entry>>();
 
 /**
  * Subscribers arriving together (a whole room reconnecting after a restart) share one
- * snapshot instead of each reading every member. Any snapshot is a valid start: a subscriber
- * then reads the log after the snapshot's seq, so sharing an older one only means reading
- * a little more of the log.
+ * snapshot instead of each reading every member. A subscriber may only take a snapshot begun
+ * after it started listening: whatever commits after the snapshot's read is then published
+ * after the subscriber listens, so it arrives live. An older snapshot could miss events that
+ * were published before the subscriber listened.
  */
-export async function queueRoomSnapshot(deps: AppDeps, roomId: number, atLeastSeq = 0): Promise<RoomSnapshot> {
-  const shared = await sharedSnapshot(deps, roomId);
+export async function queueRoomSnapshot(deps: AppDeps, roomId: number, options: { listeningSince: number; atLeastSeq: number }): Promise<RoomSnapshot> {
+  const shared = await sharedSnapshot(deps, roomId, options.listeningSince);
   // A client resuming from a position newer than the shared snapshot needs a newer one.
-  return shared.seq >= atLeastSeq ? shared : roomSnapshot(deps, roomId);
+  return shared.seq >= options.atLeastSeq ? shared : roomSnapshot(deps, roomId);
 }
 
-function sharedSnapshot(deps: AppDeps, roomId: number): Promise<RoomSnapshot> {
+function sharedSnapshot(deps: AppDeps, roomId: number, listeningSince: number): Promise<RoomSnapshot> {
   let inFlight = perApp.get(deps);
   if (!inFlight) perApp.set(deps, (inFlight = new Map()));
-  const now = Date.now();
+  const now = performance.now();
   const current = inFlight.get(roomId);
-  if (current && now - current.startedAt < REUSE_MS) return current.snapshot;
+  if (current && current.startedAt >= listeningSince && now - current.startedAt < REUSE_MS) return current.snapshot;
   const snapshot = roomSnapshot(deps, roomId);
   const entry = { startedAt: now, snapshot };
   inFlight.set(roomId, entry);
