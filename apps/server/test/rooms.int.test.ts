@@ -63,4 +63,19 @@ describe('rooms', () => {
     await benEvents.ended;
     expect(await failure(ben.client.rooms.get.query({ roomId: room.id }))).toBe('NOT_FOUND');
   });
+
+  it('typing in a room reaches its stream, and an unknown position resyncs with a fresh snapshot', async () => {
+    const room = await ann.client.rooms.create.mutate({ name: 'Typing room', ...openRoom });
+    await ben.client.rooms.join.mutate({ roomId: room.id });
+    const annEvents = collectRoomEvents(ann.client, room.id);
+    await annEvents.waitFor((event) => event.type === 'room.snapshot');
+    await ben.client.chat.typing.mutate({ conversationId: room.id });
+    await annEvents.waitFor((event) => event.type === 'typing' && event.userId === ben.id);
+    annEvents.stop();
+
+    const lost = collectRoomEvents(ben.client, room.id, '999999');
+    await lost.waitFor((event) => event.type === 'room.snapshot');
+    expect(lost.received.map((entry) => entry.data)).toMatchObject([{ type: 'resync', reason: 'unknown_position' }, { type: 'room.snapshot', members: [{ userId: ann.id }, { userId: ben.id }] }]);
+    lost.stop();
+  });
 });

@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { appendConversationEvent } from '../chat/conversation-log';
 import type { RoomSettingsView } from '../realtime/events';
-import { addRoomMember, hasPendingInvite, inRoomTransaction, removeRoomMember, requireRoomManager, requireRoomOwner, roomNotFound } from './room-access';
+import { addRoomMember, hasPendingInvite, inRoomTransaction, isBanned, removeRoomMember, requireRoomManager, requireRoomOwner, roomNotFound } from './room-access';
 import { clearDrift } from './drift';
 import { toMemberView, toSettingsView } from './room-views';
 import type { TCreateRoomInput, TUpdateRoomSettingsInput } from './rooms.schema';
@@ -50,6 +50,7 @@ export async function joinRoom(deps: AppDeps, userId: number, roomId: number): P
     const invited = await hasPendingInvite(ctx.tx, roomId, userId);
     if (!invited) {
       if (ctx.room.visibility === 'private') throw roomNotFound();
+      if (await isBanned(ctx.tx, roomId, userId)) throw new AppError('ROOM_BANNED', 'You are banned from this room');
       if (ctx.room.joinPolicy === 'approval') throw new AppError('APPROVAL_REQUIRED', 'This room takes members by application: use rooms.applyToJoin');
       if (ctx.room.joinPolicy === 'invite_only') throw new AppError('INVITE_REQUIRED', 'This room takes members by invitation only');
     }
