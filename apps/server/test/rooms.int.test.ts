@@ -78,4 +78,15 @@ describe('rooms', () => {
     expect(lost.received.map((entry) => entry.data)).toMatchObject([{ type: 'resync', reason: 'unknown_position' }, { type: 'room.snapshot', members: [{ userId: ann.id }, { userId: ben.id }] }]);
     lost.stop();
   });
+
+  it('a mention in room chat notifies the mentioned member', async () => {
+    const room = await ann.client.rooms.create.mutate({ name: 'Mentions', ...openRoom });
+    await ben.client.rooms.join.mutate({ roomId: room.id });
+    const annInbox = collectEvents(ann.client);
+    await annInbox.waitFor((event) => event.type === 'presence.snapshot');
+    const sent = await ben.client.chat.send.mutate(text(room.id, 'look @ann'));
+    const live = await annInbox.waitFor((event) => event.type === 'notification' && event.notification.type === 'mention');
+    expect(live).toMatchObject({ notification: { payload: { conversationId: room.id, messageId: sent.id, senderId: ben.id } } });
+    annInbox.stop();
+  });
 });
