@@ -53,6 +53,8 @@ let frameCount = 0;
 /** Room events by type since the last settle or run start. */
 const kinds = new Map<string, number>();
 let current: Run | null = null;
+/** Control calls not yet answered, of any run: a settle waits for them, so a step starts on an idle server. */
+let inFlight = 0;
 
 function onRoomEvent(conn: Conn, event: RoomEventFrame): void {
   const kind = event.type ?? '?';
@@ -160,7 +162,7 @@ async function settle(quietMs: number, maxMs: number) {
   const started = performance.now();
   const framesBefore = frameCount;
   kinds.clear();
-  while (performance.now() - started < maxMs && performance.now() - Math.max(lastFrameAt, started) < quietMs) await sleep(50);
+  while (performance.now() - started < maxMs && (inFlight > 0 || performance.now() - Math.max(lastFrameAt, started) < quietMs)) await sleep(50);
   return {
     ms: Math.round(performance.now() - started),
     frames: frameCount - framesBefore,
@@ -247,9 +249,9 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   dropped = 0;
   current = r;
   const target = new URL(spec.httpUrl);
-  const ok = new Uint8Array(total);
+  /** Change k: 1 sent, 2 answered, 3 failed. */
+  const state = new Uint8Array(total);
   const ackMs: number[] = [];
-  let inFlight = 0;
   let skipped = 0;
   let controlErrors = 0;
   let firstError: string | undefined;
@@ -275,15 +277,17 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
       return;
     }
     inFlight++;
+    state[k] = 1;
     r.sentAt[k] = nowMs();
     control(spec, target, k, (error) => {
       inFlight--;
       if (error) {
+        state[k] = 3;
         controlErrors++;
         firstError ??= error;
         return;
       }
-      ok[k] = 1;
+      state[k] = 2;
       if (measured(k)) ackMs.push(nowMs() - r.sentAt[k]!);
     });
   };
@@ -304,19 +308,20 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
     }, 1);
   });
 
-  // The window's changes that were applied must reach every member.
+  // The window's changes that were sent and not refused must reach every member.
+  const expectedOf = (i: number) => state[i] === 1 || state[i] === 2;
   const complete = () => {
-    for (let i = kStart; i < kEnd; i++) if (ok[i] && r.got[i]! < receivers) return false;
+    for (let i = kStart; i < kEnd; i++) if (expectedOf(i) && r.got[i]! < receivers) return false;
     return true;
   };
   const deadline = performance.now() + spec.drainMs;
-  while (performance.now() < deadline && (inFlight > 0 || !complete())) await sleep(5);
+  while (performance.now() < deadline && !complete()) await sleep(5);
   current = null;
 
   const allInformedMs: number[] = [];
   let expected = 0;
   for (let i = kStart; i < kEnd; i++) {
-    if (!ok[i]) continue;
+    if (!expectedOf(i)) continue;
     expected += receivers;
     allInformedMs.push(r.got[i]! >= receivers ? r.lastAt[i]! - r.sentAt[i]! : Number.POSITIVE_INFINITY);
   }

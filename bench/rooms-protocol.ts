@@ -63,7 +63,7 @@ export interface RoomRunResult {
   /** room.playback events of measured changes that members received, and that they should have. */
   delivered: number;
   expected: number;
-  /** Per measured, acknowledged change: ms from sending the call until the last member had the event (Infinity: someone never got it). */
+  /** Per measured change sent and not refused: ms from sending the call until the last member had the event (Infinity: someone never got it). */
   allInformedMs: number[];
   /** Per delivery of a measured change: ms from sending the call to that member parsing the event. */
   deliveryMs: Float64Array;

@@ -98,7 +98,12 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
     return rows.length > 0 && rows[0]!.seq !== last + 1 ? null : rows;
   }
 
-  try {
+  /**
+   * Yields the snapshot (after `resync` if the position is unknown or expired) and returns the
+   * logged events to replay. Its own frame holds the snapshot, so it is dropped once sent: a big
+   * room's snapshot kept by every subscriber would add up.
+   */
+  async function* open() {
     const resumeFrom = args.lastEventId == null ? null : /^\d{1,15}$/.test(args.lastEventId) ? Number(args.lastEventId) : -1;
     const start = await args.snapshot({ listeningSince, atLeastSeq: Math.max(0, resumeFrom ?? 0) });
     let pending: LoggedRoomEvent[] = [];
@@ -118,6 +123,11 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
       }
     }
     yield tracked(String(last), start.event as RoomEvent);
+    return pending;
+  }
+
+  try {
+    let pending = yield* open();
 
     while (!args.signal?.aborted) {
       if (mustRead && pending.length === 0) {
