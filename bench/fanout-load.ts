@@ -7,6 +7,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { closeSockets } from './ws-close';
 import {
   messageText,
   nowMs,
@@ -289,23 +290,7 @@ async function disconnect() {
   const all = conns;
   conns = [];
   byUser.clear();
-  await Promise.all(
-    all.map(
-      (conn) =>
-        new Promise<void>((resolve) => {
-          if (conn.ws.readyState === WebSocket.CLOSED) return resolve();
-          const timer = setTimeout(() => {
-            conn.ws.terminate();
-            resolve();
-          }, 5000);
-          conn.ws.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          conn.ws.close();
-        }),
-    ),
-  );
+  await closeSockets(all.map((conn) => conn.ws));
   for (const pending of pendingAcks.values()) pending.done('disconnected');
   pendingAcks.clear();
   system = null;

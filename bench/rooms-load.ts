@@ -8,6 +8,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { closeSockets } from './ws-close';
 import { nowMs, type LoadMessage } from './fanout-protocol';
 import type { RoomConnectResult, RoomConnectSpec, RoomReceiverSpec, RoomRunResult, RoomRunSpec, RoomsLoadRequest } from './rooms-protocol';
 
@@ -176,23 +177,7 @@ async function disconnect() {
   closing = true;
   const all = conns;
   conns = [];
-  await Promise.all(
-    all.map(
-      (conn) =>
-        new Promise<void>((resolve) => {
-          if (conn.ws.readyState === WebSocket.CLOSED) return resolve();
-          const timer = setTimeout(() => {
-            conn.ws.terminate();
-            resolve();
-          }, 5000);
-          conn.ws.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          conn.ws.close();
-        }),
-    ),
-  );
+  await closeSockets(all.map((conn) => conn.ws));
   return { closed: all.length };
 }
 
