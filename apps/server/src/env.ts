@@ -26,6 +26,32 @@ const rateLimits = z.string().transform((value, ctx) => {
   return overrides;
 });
 
+const ZSystemProvider = z.object({
+  id: z.string().regex(/^[\w.-]{1,56}$/),
+  label: z.string().min(1).max(100),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1).max(200),
+  apiKey: z.string().min(1),
+  params: z
+    .object({ temperature: z.number().optional(), maxTokens: z.number().int().optional(), systemPrompt: z.string().optional(), imageModel: z.string().optional(), contextTokens: z.number().int().optional() })
+    .default({}),
+});
+
+/** Never echoes the value: it holds API keys. */
+function parseSystemProviders(value: string, ctx: z.RefinementCtx) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+    return z.NEVER;
+  }
+  const result = z.array(ZSystemProvider).safeParse(parsed);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `[${issue.path.join('.')}] ${issue.message}` });
+  return z.NEVER;
+}
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -60,6 +86,17 @@ const ZEnv = z.object({
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.url().optional(),
   MAIL_FROM: z.string().min(3).default('Chorus <no-reply@chorus.local>'),
+  /** `<version>:<base64 32 bytes>,...`, current key first. Required in production; see README "AI". */
+  AI_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** JSON array of providers offered to every user: [{ id, label, baseUrl, model, apiKey, params? }]. */
+  AI_SYSTEM_PROVIDERS: z.string().transform(parseSystemProviders).optional(),
+  /** Let users' provider URLs reach loopback and private networks. Default: on outside production. */
+  AI_ALLOW_PRIVATE_NETWORKS: bool.optional(),
+  AI_MAX_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
+  AI_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Provider silence (before the first token or between tokens) that fails a generation. */
+  AI_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  AI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export type Env = z.infer<typeof ZEnv>;

@@ -1,5 +1,6 @@
-import { createAppDeps, defaultNotificationCleanup, startNotificationCleanup } from '@chorus/api';
+import { createAppDeps, defaultNotificationCleanup, startInterruptedSweeper, startNotificationCleanup } from '@chorus/api';
 import { createLogDriver, createResendDriver, startMailWorker } from '@chorus/api/mail';
+import { loadAiOptions } from './ai-options';
 import { loadEnv } from './env';
 import { connectInfrastructure } from './infrastructure';
 import { createLogger } from './logger';
@@ -9,6 +10,7 @@ const env = loadEnv();
 const logger = createLogger(env);
 
 async function main(): Promise<void> {
+  const ai = await loadAiOptions(env, logger);
   const infra = await connectInfrastructure(env, logger);
   const deps = await createAppDeps({
     db: infra.db,
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
       rateLimits: env.RATE_LIMITS,
       eventRetentionMs: env.EVENT_RETENTION_HOURS * 3600 * 1000,
     },
+    ai,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
@@ -30,6 +33,8 @@ async function main(): Promise<void> {
     readMaxAgeMs: env.NOTIFICATION_READ_MAX_AGE_DAYS * DAY_MS,
     maxAgeMs: env.NOTIFICATION_MAX_AGE_DAYS * DAY_MS,
   });
+
+  const aiSweeper = startInterruptedSweeper(deps);
 
   const server = await startServer(deps, {
     host: env.HOST,
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
     watchdog.unref();
     await server.close();
     cleanup.stop();
+    aiSweeper.stop();
     await mailWorker.stop();
     await deps.close();
     await infra.close();

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appRouter, createHttpContextFactory, type AppDeps } from '@chorus/api';
+import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
 import { checkReadiness } from './readiness';
@@ -81,6 +81,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
       if (applyCors(req, res)) return;
       return trpcHandler(req, res);
     }
+    if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
     sendJson(res, 404, { error: 'Not found' });
   }
 

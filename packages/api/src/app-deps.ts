@@ -1,6 +1,7 @@
 import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
 import { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
 import { publishPresence } from './presence/presence.service';
@@ -15,6 +16,8 @@ export interface CreateAppDepsOptions {
   config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig>; eventRetentionMs?: number };
   /** How often unpublished events are swept (tests shorten it). */
   sweepEveryMs?: number;
+  /** The AI domain's settings and the key ring that seals provider keys. */
+  ai?: AiOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -26,6 +29,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   };
   const clock = options.clock ?? systemClock;
   const revocations = await SessionRevocations.start(options.redis, options.logger);
+  const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const realtime = await Realtime.start({ ...options, clock }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
@@ -37,11 +41,13 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     revocations,
     realtime,
     mail: new MailSignal(),
+    ai,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
     ...deps,
     close: async () => {
+      await ai.close();
       await realtime.close();
       await revocations.close();
     },

@@ -43,8 +43,7 @@ export function createHttpContextFactory(deps: AppDeps, options: ContextOptions)
   return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
     const requestId = requestIdFrom(req, options);
     res.setHeader('x-request-id', requestId);
-    const sessionToken = bearerToken(req) ?? cookieValue(req, SESSION_COOKIE);
-    return createContextInner({ deps, request: requestInfo(req, 'http', requestId, options), sessionToken, res });
+    return createContextInner({ deps, request: requestInfo(req, 'http', requestId, options), sessionToken: sessionTokenOf(req), res });
   };
 }
 
@@ -70,6 +69,11 @@ function requestInfo(req: IncomingMessage, transport: 'http' | 'ws', requestId: 
 function requestIdFrom(req: IncomingMessage, options: ContextOptions): string {
   const incoming = options.trustProxy ? headerValue(req, 'x-request-id') : undefined;
   return incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+}
+
+/** The session token a plain HTTP request carries (Bearer header, else the cookie). */
+export function sessionTokenOf(req: IncomingMessage): string | null {
+  return bearerToken(req) ?? cookieValue(req, SESSION_COOKIE);
 }
 
 function bearerToken(req: IncomingMessage): string | null {

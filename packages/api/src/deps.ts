@@ -1,6 +1,7 @@
 import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { AiRuntime } from './ai/ai-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
@@ -37,6 +38,8 @@ export interface AppDeps {
   realtime: Realtime;
   /** Nudges the mail worker after a commit that enqueued mail. */
   mail: MailSignal;
+  /** AI providers, generations and their logs. */
+  ai: AiRuntime;
 }
 
 /**

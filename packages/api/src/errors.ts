@@ -37,6 +37,13 @@ export const appErrorCodes = {
   OWNER_MUST_TRANSFER: 'CONFLICT',
   SYNC_DISABLED: 'PRECONDITION_FAILED',
   NO_MEDIA: 'PRECONDITION_FAILED',
+  // AI
+  /** No provider is configured for the user (neither theirs nor a system provider). */
+  AI_NOT_CONFIGURED: 'PRECONDITION_FAILED',
+  /** The provider refused or failed; `details.reason` says how (never its body). */
+  AI_PROVIDER_ERROR: 'BAD_GATEWAY',
+  /** The message is still being generated: stop it first. */
+  GENERATION_RUNNING: 'CONFLICT',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
 export type AppErrorCode = keyof typeof appErrorCodes;

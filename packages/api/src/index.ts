@@ -13,3 +13,12 @@ export type {
   RoomEvent, RoomLogEvent, PlaybackState, DriftView, RoomSettingsView, RoomMemberView,
 } from './realtime/events';
 export { defaultNotificationCleanup, runNotificationCleanupIfDue, startNotificationCleanup, type NotificationCleanupConfig } from './notifications/cleanup.job';
+export { defaultAiSettings, type AiOptions, type AiSettings, type SystemProvider } from './ai/ai-runtime';
+export { KeyVault, parseKeyRing, formatKeyRing, loadOrCreateDevKeyRing, type KeyRing } from './ai/security/key-vault';
+export { rotateProviderKeys } from './ai/configs/rotate-keys';
+export { startInterruptedSweeper, sweepInterruptedGenerations } from './ai/generation/interrupted';
+export { serveAiImage } from './ai/image-route';
+export { AI_IMAGE_PATH } from './ai/images.service';
+export type { AiStreamEvent } from './ai/generation/generation-stream';
+export type { AiConfigView } from './ai/configs/configs.service';
+export type { AiConversationView, AiMessageView } from './ai/conversations/views';

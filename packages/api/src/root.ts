@@ -1,3 +1,4 @@
+import { aiRouter } from './ai/ai.router';
 import { accountRouter } from './account/account.router';
 import { adminRouter } from './admin/admin.router';
 import { authRouter } from './auth/auth.router';
@@ -23,6 +24,7 @@ export const appRouter = router({
   rooms: roomsRouter,
   notifications: notificationsRouter,
   events: eventsRouter,
+  ai: aiRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,3 +11,4 @@ export { spawnServerChild, spawnServerProcess, waitForLogLine, type ServerChild,
 export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
 export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';
 export { startMailedTestServer, type MailedTestServer } from './mailed-server';
+export { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiReply, type FakeOpenAiRequest } from './fake-openai';

@@ -1,4 +1,4 @@
-import { createAppDeps, systemClock, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
+import { createAppDeps, systemClock, type AiOptions, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
 import { createRedis } from '@chorus/server/infrastructure';
 import { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
 import type { LocalService } from '@chorus/local-services';
@@ -27,6 +27,8 @@ export interface TestServerOptions {
   redisUrl?: string;
   clock?: Clock;
   appConfig?: CreateAppDepsOptions['config'];
+  /** AI settings (short timeouts, a shared key ring for several instances, system providers). */
+  ai?: AiOptions;
   /** Deliver mail to this fake Resend server through the real SDK (default: mail stays queued). */
   fakeResend?: FakeResend;
 }
@@ -43,6 +45,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     clock: options.clock ?? systemClock,
     config: { cookieSecure: false, ...options.appConfig },
+    // The fake AI providers of tests listen on loopback.
+    ai: { egress: { allowPrivateNetworks: true }, ...options.ai },
   });
   const mailWorker = options.fakeResend
     ? startMailWorker(deps, {

@@ -75,7 +75,9 @@ export type UserEvent =
   | { type: 'friend.responded'; request: FriendRequestView }
   | { type: 'friend.cancelled'; request: FriendRequestView }
   | { type: 'friend.removed'; userId: number }
-  | { type: 'friend.blocked'; userId: number };
+  | { type: 'friend.blocked'; userId: number }
+  /** An AI conversation got its generated title. */
+  | { type: 'ai.title'; conversationId: number; title: string };
 
 export type EphemeralEvent =
   | { type: 'typing'; conversationId: number; userId: number; expiresAt: Date }

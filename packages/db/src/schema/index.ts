@@ -9,3 +9,4 @@ export * from './friends';
 export * from './chat';
 export * from './notifications';
 export * from './rooms';
+export * from './ai';

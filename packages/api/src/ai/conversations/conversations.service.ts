@@ -1,0 +1,84 @@
+import { aiConversations, aiMessages } from '@chorus/db';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import type { AppDeps } from '../../deps';
+import type { TProviderRef } from '../ai.schema';
+import { stopGeneration } from '../chat/stop.service';
+import { isSystemRef, resolveProvider } from '../providers/providers';
+import { requireOwnConversation } from './ownership';
+import { toConversationView, toMessageView, type AiConversationView, type AiMessageView } from './views';
+
+export async function createConversation(deps: AppDeps, userId: number, input: { title?: string; configId?: TProviderRef }): Promise<AiConversationView> {
+  // Only the caller's own configs (or a system provider) can be attached.
+  if (input.configId !== undefined) await resolveProvider(deps, userId, input.configId);
+  const now = deps.clock.now();
+  const ref = input.configId;
+  const [result] = await deps.db.insert(aiConversations).values({
+    userId,
+    title: input.title ?? null,
+    titleByUser: input.title !== undefined,
+    configId: ref !== undefined && !isSystemRef(ref) ? ref : null,
+    systemProviderId: ref !== undefined && isSystemRef(ref) ? ref.slice('system:'.length) : null,
+    createdAt: now,
+    lastActivityAt: now,
+  });
+  return toConversationView(await requireOwnConversation(deps.db, userId, result.insertId));
+}
+
+export async function listConversations(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number | null }> {
+  const rows = await deps.db
+    .select()
+    .from(aiConversations)
+    .where(eq(aiConversations.userId, userId))
+    .orderBy(desc(aiConversations.lastActivityAt), desc(aiConversations.id))
+    .limit(input.limit)
+    .offset(input.offset);
+  return { items: rows.map(toConversationView), total: null };
+}
+
+export async function renameConversation(deps: AppDeps, userId: number, conversationId: number, title: string): Promise<AiConversationView> {
+  await requireOwnConversation(deps.db, userId, conversationId);
+  await deps.db.update(aiConversations).set({ title, titleByUser: true }).where(eq(aiConversations.id, conversationId));
+  return toConversationView(await requireOwnConversation(deps.db, userId, conversationId));
+}
+
+/** Running answers are stopped first, so nothing keeps writing into a conversation that is gone. */
+async function stopRunning(deps: AppDeps, userId: number, conversationId: number): Promise<void> {
+  const running = await deps.db
+    .select({ id: aiMessages.id })
+    .from(aiMessages)
+    .where(and(eq(aiMessages.conversationId, conversationId), eq(aiMessages.status, 'streaming')));
+  for (const { id } of running) await stopGeneration(deps, userId, id);
+}
+
+export async function deleteConversation(deps: AppDeps, userId: number, conversationId: number): Promise<void> {
+  await requireOwnConversation(deps.db, userId, conversationId);
+  await stopRunning(deps, userId, conversationId);
+  await deps.db.delete(aiConversations).where(and(eq(aiConversations.id, conversationId), eq(aiConversations.userId, userId)));
+}
+
+/** Clears the history and keeps the conversation (its title and provider too). */
+export async function resetConversation(deps: AppDeps, userId: number, conversationId: number): Promise<AiConversationView> {
+  await requireOwnConversation(deps.db, userId, conversationId);
+  await stopRunning(deps, userId, conversationId);
+  await deps.db.delete(aiMessages).where(eq(aiMessages.conversationId, conversationId));
+  return toConversationView(await requireOwnConversation(deps.db, userId, conversationId));
+}
+
+/** Newest first, paged with `beforeId`. */
+export async function listMessages(deps: AppDeps, userId: number, input: { conversationId: number; beforeId?: number; limit: number }): Promise<{ items: AiMessageView[]; nextBeforeId: number | null }> {
+  await requireOwnConversation(deps.db, userId, input.conversationId);
+  const rows = await deps.db
+    .select()
+    .from(aiMessages)
+    .where(and(eq(aiMessages.conversationId, input.conversationId), input.beforeId === undefined ? undefined : lt(aiMessages.id, input.beforeId)))
+    .orderBy(desc(aiMessages.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const items = await Promise.all(page.map(async (row) => (row.status === 'streaming' ? toMessageView(row, await textSoFar(deps, row.id)) : toMessageView(row))));
+  return { items, nextBeforeId: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+async function textSoFar(deps: AppDeps, messageId: number): Promise<string> {
+  const entries = (await deps.ai.log.read(messageId, 0)) ?? [];
+  return entries.map(({ entry }) => (entry.t === 'delta' ? entry.text : '')).join('');
+}
