@@ -1,4 +1,4 @@
-import type { ChorusClient, ChorusEvent, RoomEvent } from '@chorus/client';
+import type { AiStreamEvent, ChorusClient, ChorusEvent, RoomEvent } from '@chorus/client';
 
 export type ChorusEventData = ChorusEvent;
 
@@ -76,4 +76,9 @@ function collect<E extends { type: string }>(source: Subscribable<E>): EventColl
     ended,
     stop: () => subscription.unsubscribe(),
   };
+}
+
+/** Subscribes to `ai.chat.stream` of an answer and records what arrives. */
+export function collectAiStream(client: ChorusClient, assistantMessageId: number, lastEventId?: string): EventCollector<AiStreamEvent> {
+  return collect<AiStreamEvent>({ subscribe: (handlers) => client.ai.chat.stream.subscribe({ assistantMessageId, lastEventId }, handlers) });
 }

@@ -6,7 +6,7 @@ export { repoRoot } from './paths';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, failure, TEST_PASSWORD, type TestAccount } from './accounts';
-export { collectEvents, collectRoomEvents, type ChorusEventData, type EventCollector } from './events';
+export { collectAiStream, collectEvents, collectRoomEvents, type ChorusEventData, type EventCollector } from './events';
 export { spawnServerChild, spawnServerProcess, waitForLogLine, type ServerChild, type ServerProcess } from './server-process';
 export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
 export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';

@@ -27,6 +27,8 @@ export interface TestServerOptions {
   redisUrl?: string;
   clock?: Clock;
   appConfig?: CreateAppDepsOptions['config'];
+  /** Every log line (all levels) is appended here: tests that prove secrets are never logged. */
+  captureLogs?: string[];
   /** AI settings (short timeouts, a shared key ring for several instances, system providers). */
   ai?: AiOptions;
   /** Deliver mail to this fake Resend server through the real SDK (default: mail stays queued). */
@@ -37,7 +39,10 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const redisService = options.redisUrl ? null : await startTestRedis();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const captured = options.captureLogs;
+  const logger = captured
+    ? pino({ level: 'trace' }, { write: (line: string) => void captured.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
   const deps = await createAppDeps({
     db: database.db,
