@@ -11,6 +11,8 @@ import {
   startTestRedis,
   startTestServer,
   type FakeOpenAi,
+  type FakeOpenAiReply,
+  type FakeOpenAiRequest,
   type MailedTestServer,
   type TestAccount,
   type TestDatabase,
@@ -29,6 +31,9 @@ let configId: number;
 
 const ai = { heartbeatMs: 300, idleTimeoutMs: 2_000 };
 const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index} `);
+const isTitleRequest = (request: FakeOpenAiRequest) => JSON.stringify(request.body?.messages ?? '').includes('title of at most six words');
+/** Title requests get their own answer, so they never take a reply queued for a chat answer. */
+const titlesAnswer = (reply: FakeOpenAiReply) => (request: FakeOpenAiRequest) => (isTitleRequest(request) ? reply : undefined);
 const textOf = (events: Array<{ data: AiStreamEvent }>) => events.map(({ data }) => (data.type === 'delta' ? data.text : '')).join('');
 
 beforeAll(async () => {
@@ -39,6 +44,7 @@ beforeAll(async () => {
   annOnB = createTestClient(b.url, { token: ann.token });
   const config = await ann.client.ai.configs.create.mutate({ label: 'fake', baseUrl: fake.url, model: 'fake-model', apiKey: fake.apiKey });
   configId = config.id as number;
+  fake.respondWith(titlesAnswer({ tokens: ['A title'] }));
 });
 afterAll(async () => {
   await closeChorusClient(annOnB);
@@ -65,5 +71,128 @@ describe('ai chat streaming', () => {
       ['assistant', 'complete', words(20).join('')],
       ['user', 'complete', 'hello'],
     ]);
+  });
+
+  it('gives a reconnecting subscriber the rest of the text exactly once', async () => {
+    fake.enqueue({ tokens: words(40), tokensPerSecond: 100 });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'count', clientId: 'c2' });
+    const first = collectAiStream(ann.client, sent.assistantMessageId);
+    await first.waitFor((event) => event.type === 'delta' && event.text.includes('w5 '), 10_000);
+    first.stop();
+    const lastId = first.lastId()!;
+    const resumed = collectAiStream(annOnB, sent.assistantMessageId, lastId);
+    const done = await resumed.waitFor((event) => event.type === 'done', 10_000);
+    expect(textOf(first.received) + textOf(resumed.received)).toBe(words(40).join(''));
+    expect(done).toMatchObject({ text: words(40).join('') });
+    expect(resumed.received.every((entry) => Number(entry.id) > Number(lastId))).toBe(true);
+  });
+
+  it('gives a late subscriber the text so far in one piece, then live text', async () => {
+    fake.enqueue({ tokens: words(30), tokensPerSecond: 60 });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'late', clientId: 'c3' });
+    const early = collectAiStream(ann.client, sent.assistantMessageId);
+    await early.waitFor((event) => event.type === 'delta' && event.text.includes('w10 '), 10_000);
+    const late = collectAiStream(annOnB, sent.assistantMessageId);
+    await late.waitFor((event) => event.type === 'done', 10_000);
+    const [opening] = late.received;
+    expect(opening?.data.type).toBe('delta');
+    expect(opening?.data.type === 'delta' && opening.data.text.startsWith('w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 ')).toBe(true);
+    expect(late.received.length).toBeGreaterThan(2);
+    expect(textOf(late.received)).toBe(words(30).join(''));
+    await early.ended;
+    expect(textOf(early.received)).toBe(words(30).join(''));
+  });
+
+  it('answers a subscriber that arrives after the end with the whole text', async () => {
+    fake.enqueue({ tokens: words(5) });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'after', clientId: 'c4' });
+    await collectAiStream(ann.client, sent.assistantMessageId).ended;
+    const after = collectAiStream(annOnB, sent.assistantMessageId);
+    await after.ended;
+    expect(after.received.map((entry) => entry.data.type)).toEqual(['delta', 'done']);
+    expect(textOf(after.received)).toBe(words(5).join(''));
+  });
+
+  it('stops an answer from another instance and keeps the partial text', async () => {
+    fake.enqueue({ tokens: words(200), tokensPerSecond: 50 });
+    const abortedBefore = fake.aborted;
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'long', clientId: 'c5' });
+    const stream = collectAiStream(ann.client, sent.assistantMessageId);
+    await stream.waitFor((event) => event.type === 'delta' && event.text.includes('w3 '), 10_000);
+    const stopped = await annOnB.ai.chat.stop.mutate({ assistantMessageId: sent.assistantMessageId });
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.content.length).toBeGreaterThan(0);
+    expect(words(200).join('').startsWith(stopped.content)).toBe(true);
+    expect(stopped.content.length).toBeLessThan(words(200).join('').length);
+    const done = await stream.waitFor((event) => event.type === 'done', 10_000);
+    expect(done).toMatchObject({ finishReason: 'stopped', text: stopped.content });
+    expect(textOf(stream.received)).toBe(stopped.content);
+    await expect.poll(() => fake.aborted, { timeout: 5_000 }).toBeGreaterThan(abortedBefore);
+    // Stopping again is harmless and tells the same story.
+    expect((await ann.client.ai.chat.stop.mutate({ assistantMessageId: sent.assistantMessageId })).content).toBe(stopped.content);
+  });
+
+  it('regenerates the latest answer in place of the old one', async () => {
+    fake.enqueue({ tokens: ['first'] }, { tokens: ['second'] });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'again', clientId: 'c6' });
+    await collectAiStream(ann.client, sent.assistantMessageId).ended;
+    const { assistantMessageId } = await ann.client.ai.chat.regenerate.mutate({ assistantMessageId: sent.assistantMessageId });
+    expect(assistantMessageId).not.toBe(sent.assistantMessageId);
+    const stream = collectAiStream(annOnB, assistantMessageId);
+    await stream.ended;
+    expect(textOf(stream.received)).toBe('second');
+    const page = await ann.client.ai.conversations.messages.query({ conversationId: conversation.id });
+    expect(page.items.map((message) => [message.id, message.content, message.replyToId])).toEqual([
+      [assistantMessageId, 'second', sent.userMessageId],
+      [sent.userMessageId, 'again', null],
+    ]);
+    const lastRequest = fake.requests.filter((request) => request.path.endsWith('/chat/completions') && request.body.stream).at(-1);
+    expect(lastRequest?.body.messages).toEqual([{ role: 'user', content: 'again' }]);
+  });
+
+  it('titles a conversation after its first exchange and tells the user', async () => {
+    const events = collectEvents(ann.client);
+    fake.respondWith(titlesAnswer({ tokens: ['"Greeting', ' the world."'] }));
+    try {
+      fake.enqueue({ tokens: ['Hi', ' there'] });
+      const conversation = await newConversation();
+      const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'say hi', clientId: 'c7' });
+      await collectAiStream(ann.client, sent.assistantMessageId).ended;
+      const titled = await events.waitFor((event) => event.type === 'ai.title' && event.conversationId === conversation.id, 10_000);
+      expect(titled).toMatchObject({ title: 'Greeting the world' });
+      const list = await ann.client.ai.conversations.list.query({});
+      expect(list.items.find((item) => item.id === conversation.id)?.title).toBe('Greeting the world');
+    } finally {
+      fake.respondWith(titlesAnswer({ tokens: ['A title'] }));
+      events.stop();
+    }
+  });
+
+  it('keeps a chat working when the title cannot be generated, and never retitles a named conversation', async () => {
+    fake.respondWith(titlesAnswer({ failStatus: 500 }));
+    try {
+      fake.enqueue({ tokens: ['ok'] });
+      const untitled = await newConversation();
+      const sent = await ann.client.ai.chat.send.mutate({ conversationId: untitled.id, content: 'x', clientId: 'c8' });
+      const stream = collectAiStream(ann.client, sent.assistantMessageId);
+      await stream.ended;
+      expect(stream.received.at(-1)?.data).toMatchObject({ type: 'done', text: 'ok' });
+      const named = await ann.client.ai.conversations.create.mutate({ configId, title: 'Mine' });
+      fake.enqueue({ tokens: ['fine'] });
+      const second = await ann.client.ai.chat.send.mutate({ conversationId: named.id, content: 'y', clientId: 'c9' });
+      await collectAiStream(ann.client, second.assistantMessageId).ended;
+      const titleRequests = fake.requests.filter((request) => JSON.stringify(request.body?.messages ?? '').includes(`User: y`));
+      expect(titleRequests).toHaveLength(0);
+      const list = await ann.client.ai.conversations.list.query({});
+      expect(list.items.find((item) => item.id === named.id)?.title).toBe('Mine');
+      expect(list.items.find((item) => item.id === untitled.id)?.title).toBeNull();
+    } finally {
+      fake.respondWith(titlesAnswer({ tokens: ['A title'] }));
+    }
   });
 });

@@ -84,7 +84,8 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
     }
-    outcome = { status: 'complete', finishReason };
+    // The SDK ends the iteration quietly when the request is aborted.
+    outcome = outcomeOfAbort(signal) ?? { status: 'complete', finishReason };
   } catch (error) {
     outcome = outcomeOfAbort(signal) ?? { status: 'failed', code: classifyProviderError(error) };
     if (outcome.status === 'failed') deps.logger.warn({ messageId, code: outcome.code, ...providerErrorLogFields(error) }, 'ai generation failed');
