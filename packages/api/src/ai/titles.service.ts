@@ -16,8 +16,8 @@ export function cleanTitle(raw: string): string {
   const line = raw.trim().split('\n')[0] ?? '';
   return line
     .replace(/^(title|标题)\s*[:：]\s*/i, '')
-    .replace(/^["'“”‘’«»「」『』*]+|["'“”‘’«»「」『』*]+$/g, '')
-    .replace(/[.。!！?？]+$/, '')
+    .replace(/^["'“”‘’«»「」『』*\s]+/, '')
+    .replace(/["'“”‘’«»「」『』*.。!！?？\s]+$/, '')
     .trim()
     .slice(0, MAX_TITLE_CHARS);
 }
