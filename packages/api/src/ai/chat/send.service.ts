@@ -1,6 +1,6 @@
 import { aiConversations, aiMessages } from '@chorus/db';
 import { and, desc, eq, gt } from 'drizzle-orm';
-import { duplicateKeyOf } from '../../db-errors';
+import { duplicateKeyOf, retryOnDeadlock } from '../../db-errors';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import type { TProviderRef, TSendInput } from '../ai.schema';
@@ -44,7 +44,9 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   const slot = await admitGeneration(deps, userId);
   let ids: SendResult;
   try {
-    ids = await deps.db.transaction(async (tx) => {
+    ids = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
+      // One send at a time per conversation: a concurrent retry then meets the unique clientId cleanly.
+      await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');
       const now = deps.clock.now();
       const [user] = await tx.insert(aiMessages).values({ conversationId: conversation.id, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
       const [answer] = await tx
@@ -52,7 +54,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
         .values({ conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model: provider.model, createdAt: now });
       await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversation.id));
       return { userMessageId: user.insertId, assistantMessageId: answer.insertId };
-    });
+    }));
   } catch (error) {
     await slot.release();
     if (duplicateKeyOf(error)) {
@@ -79,7 +81,8 @@ export async function regenerate(deps: AppDeps, userId: number, assistantMessage
   const slot = await admitGeneration(deps, userId);
   let newId: number;
   try {
-    newId = await deps.db.transaction(async (tx) => {
+    newId = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
+      await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');
       const [removed] = await tx.delete(aiMessages).where(and(eq(aiMessages.id, message.id), eq(aiMessages.status, message.status)));
       if (removed.affectedRows === 0) throw new AppError('CONFLICT', 'This answer changed meanwhile; try again');
       const now = deps.clock.now();
@@ -88,7 +91,7 @@ export async function regenerate(deps: AppDeps, userId: number, assistantMessage
         .values({ conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', replyToId: message.replyToId, model: provider.model, createdAt: now });
       await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversation.id));
       return answer.insertId;
-    });
+    }));
   } catch (error) {
     await slot.release();
     throw error;

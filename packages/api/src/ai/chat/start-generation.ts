@@ -14,22 +14,25 @@ export async function admitGeneration(deps: AppDeps, userId: number): Promise<Ge
 
 /**
  * Marks the answer as running before the caller hears its id (so stop and subscribers find
- * it), then generates in the background; the slot is released and a title considered at the end.
+ * it), then generates in the background; a title is considered once the answer is stored.
  */
 export async function startGeneration(
   deps: AppDeps,
   args: { userId: number; conversationId: number; userMessageId: number; assistantMessageId: number; provider: ResolvedProvider; slot: GenerationSlot },
 ): Promise<void> {
   const controller = new AbortController();
-  await deps.ai.log.markRunning(args.assistantMessageId, controller, deps.ai.settings.heartbeatMs * 3);
+  try {
+    await deps.ai.log.markRunning(args.assistantMessageId, controller, deps.ai.settings.heartbeatMs * 3);
+  } catch (error) {
+    // Nothing will run: the sweeper stores the empty answer as interrupted.
+    await args.slot.release().catch(() => undefined);
+    throw error;
+  }
   runInBackground(deps.ai, () =>
     runGeneration(deps, {
       ...args,
       controller,
-      onEnd: async () => {
-        await args.slot.release().catch(() => undefined);
-        runInBackground(deps.ai, () => maybeGenerateTitle(deps, args.userId, args.conversationId, args.provider));
-      },
+      onEnd: () => runInBackground(deps.ai, () => maybeGenerateTitle(deps, args.userId, args.conversationId, args.provider)),
     }),
   );
 }

@@ -8,6 +8,7 @@ import { fitToBudget, type ContextMessage } from './context-budget';
 import { DeltaBatcher } from './delta-batcher';
 import { finalizeGeneration, type GenerationOutcome } from './finalize';
 import type { TokenUsage } from './generation-log';
+import type { GenerationSlot } from './slots';
 
 export interface GenerationJob {
   userId: number;
@@ -16,7 +17,9 @@ export interface GenerationJob {
   assistantMessageId: number;
   provider: ResolvedProvider;
   controller: AbortController;
-  /** Called once the generation has ended, however it ended. */
+  /** Released as soon as the provider call is over, before the answer is stored. */
+  slot: GenerationSlot;
+  /** Called once the answer is stored, however it ended. */
   onEnd?: () => void | Promise<void>;
 }
 
@@ -94,7 +97,9 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
     clearInterval(heartbeat);
   }
   const text = await batcher.close();
-  usage ??= text || promptTokens ? estimateUsage(promptTokens, text) : null;
+  await job.slot.release().catch(() => undefined);
+  // A refused request used nothing; a partial or unreported answer is counted by our tokenizer.
+  usage ??= text ? estimateUsage(promptTokens, text) : null;
   try {
     await finalizeGeneration(deps, { messageId, conversationId: job.conversationId, userId: job.userId, text, outcome, usage });
   } finally {

@@ -33,7 +33,14 @@ export async function resolveProvider(deps: AppDeps, userId: number, ref: TProvi
     return { ref, baseUrl: provider.baseUrl, model: provider.model, apiKey: provider.apiKey, params: provider.params };
   }
   const row = await loadOwnConfig(deps.db, userId, ref);
-  const apiKey = deps.ai.vault.open({ ciphertext: row.apiKeySealed, keyVersion: row.apiKeyVersion }, keyContext(userId));
+  let apiKey: string;
+  try {
+    apiKey = deps.ai.vault.open({ ciphertext: row.apiKeySealed, keyVersion: row.apiKeyVersion }, keyContext(userId));
+  } catch (error) {
+    // The server keys no longer include the one that sealed it (dropped before keys:rotate ran).
+    deps.logger.error({ configId: row.id, keyVersion: row.apiKeyVersion, err: error }, 'ai provider key cannot be opened');
+    throw new AppError('AI_NOT_CONFIGURED', "This provider's key can no longer be read; save the key again");
+  }
   return { ref, baseUrl: row.baseUrl, model: row.model, apiKey, params: row.params };
 }
 
