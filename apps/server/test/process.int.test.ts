@@ -1,5 +1,8 @@
 import { closeChorusClient } from '@chorus/client';
 import type { LocalService } from '@chorus/local-services';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestClient, createTestDatabase, spawnServerChild, startTestRedis, waitForLogLine, type TestDatabase } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -39,6 +42,37 @@ describe('server process', () => {
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toContain('PORT');
     expect(server.stderr()).toContain('.env.example');
+  });
+
+  it('refuses to start in production without the keys that seal AI provider keys', async () => {
+    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, AI_ENCRYPTION_KEYS: '' });
+    expect(await server.exited).toBe(1);
+    const fatal = server.lines.find((line) => line.msg === 'server failed to start');
+    expect(JSON.stringify(fatal)).toContain('AI_ENCRYPTION_KEYS is required in production');
+  });
+
+  it('outside production generates an AI key once under the data directory, with a warning', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chorus-ai-key-'));
+    try {
+      const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', AI_ENCRYPTION_KEYS: '', LOCAL_DATA_DIR: dataDir };
+      const keyFiles: string[] = [];
+      for (const expectCreated of [true, false]) {
+        const server = spawnServerChild(env);
+        try {
+          const warning = await waitForLogLine(server, 'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory');
+          expect(warning).toMatchObject({ level: 40, created: expectCreated });
+          await waitForLogLine(server, 'listening');
+          keyFiles.push(await readFile(String(warning.path), 'utf8'));
+        } finally {
+          server.child.kill('SIGTERM');
+          await server.exited;
+        }
+      }
+      expect(keyFiles[0]).toBe(keyFiles[1]);
+      expect(keyFiles[0]).toMatch(/^1:[A-Za-z0-9+/]{43}=\n$/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('logs one line per call with request id, procedure and outcome', async () => {

@@ -1,5 +1,6 @@
 // A server process spawned as `pnpm start` runs it, for failure tests across real processes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { repoRoot } from './paths';
@@ -28,7 +29,16 @@ export interface ServerProcess extends ServerChild {
 export function spawnServerChild(env: Record<string, string>): ServerChild {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: join(repoRoot, 'apps', 'server'),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', HOST: LOOPBACK, PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_FORMAT: 'json',
+      HOST: LOOPBACK,
+      PORT: '0',
+      // Production requires the server keys that seal AI provider keys.
+      AI_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
