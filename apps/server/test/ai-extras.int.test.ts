@@ -184,6 +184,7 @@ describe('ai.conversations', () => {
     expect(await ids()).toEqual([one.id, three.id, two.id]);
     expect(await ids({ limit: 1, offset: 1 })).toEqual([three.id]);
     expect(await ids({ limit: 2, offset: 2 })).toEqual([two.id]);
+    expect((await api.list.query({ limit: 1 })).total).toBe(3);
 
     expect(await api.rename.mutate({ conversationId: two.id, title: '  Renamed  ' })).toMatchObject({ id: two.id, title: 'Renamed' });
     const reset = await api.reset.mutate({ conversationId: one.id });
@@ -193,6 +194,7 @@ describe('ai.conversations', () => {
 
     await api.delete.mutate({ conversationId: two.id });
     expect(await ids()).toEqual([one.id, three.id]);
+    expect((await api.list.query({})).total).toBe(2);
     expect(await failure(api.messages.query({ conversationId: two.id }))).toBe('NOT_FOUND');
     expect(await failure(api.rename.mutate({ conversationId: two.id, title: 'gone' }))).toBe('NOT_FOUND');
 
@@ -202,6 +204,7 @@ describe('ai.conversations', () => {
     expect(await failure(stranger.client.ai.conversations.delete.mutate({ conversationId: one.id }))).toBe('NOT_FOUND');
     expect(await failure(stranger.client.ai.conversations.reset.mutate({ conversationId: one.id }))).toBe('NOT_FOUND');
     expect(await ids()).toEqual([one.id, three.id]);
+    expect((await api.list.query({})).total).toBe(2);
   });
 
   it('a title chosen while the first answer streams is never replaced by a generated one', async () => {

@@ -32,7 +32,7 @@ const conversationsRouter = router({
   create: authedProcedure.input(ZCreateConversationInput).output(ZAiConversationView).mutation(({ ctx, input }) => createConversation(ctx.deps, ctx.user.id, input)),
   list: authedProcedure
     .input(ZListConversationsInput)
-    .output(z.object({ items: z.array(ZAiConversationView), total: z.number().nullable() }))
+    .output(z.object({ items: z.array(ZAiConversationView), total: z.number() }))
     .query(({ ctx, input }) => listConversations(ctx.deps, ctx.user.id, input)),
   rename: authedProcedure.input(ZRenameConversationInput).output(ZAiConversationView).mutation(({ ctx, input }) => renameConversation(ctx.deps, ctx.user.id, input.conversationId, input.title)),
   delete: authedProcedure.input(ZConversationRef).output(ZOk).mutation(async ({ ctx, input }) => (await deleteConversation(ctx.deps, ctx.user.id, input.conversationId), ok)),

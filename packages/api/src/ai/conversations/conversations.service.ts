@@ -1,5 +1,5 @@
 import { aiConversations, aiMessages } from '@chorus/db';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, count, desc, eq, lt } from 'drizzle-orm';
 import type { AppDeps } from '../../deps';
 import type { TProviderRef } from '../ai.schema';
 import { stopGeneration } from '../chat/stop.service';
@@ -24,7 +24,9 @@ export async function createConversation(deps: AppDeps, userId: number, input: {
   return toConversationView(await requireOwnConversation(deps.db, userId, result.insertId));
 }
 
-export async function listConversations(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number | null }> {
+/** A page by last activity, and how many there are in all (for offset paging). */
+export async function listConversations(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number }> {
+  const [counted] = await deps.db.select({ total: count() }).from(aiConversations).where(eq(aiConversations.userId, userId));
   const rows = await deps.db
     .select()
     .from(aiConversations)
@@ -32,7 +34,7 @@ export async function listConversations(deps: AppDeps, userId: number, input: { 
     .orderBy(desc(aiConversations.lastActivityAt), desc(aiConversations.id))
     .limit(input.limit)
     .offset(input.offset);
-  return { items: rows.map(toConversationView), total: null };
+  return { items: rows.map(toConversationView), total: counted?.total ?? 0 };
 }
 
 export async function renameConversation(deps: AppDeps, userId: number, conversationId: number, title: string): Promise<AiConversationView> {
