@@ -1,6 +1,6 @@
 // AI conversations end to end: the real openai SDK inside Chorus talks to a local fake
 // provider that streams at a controlled pace; clients subscribe through the real client.
-import { closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
+import { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 import {
   collectAiStream,
   collectEvents,
@@ -114,6 +114,17 @@ describe('ai chat streaming', () => {
     await after.ended;
     expect(after.received.map((entry) => entry.data.type)).toEqual(['delta', 'done']);
     expect(textOf(after.received)).toBe(words(5).join(''));
+  });
+
+  it('refuses a lastEventId beyond the answer', async () => {
+    fake.enqueue({ tokens: words(3) });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'short', clientId: 'c10' });
+    await collectAiStream(ann.client, sent.assistantMessageId).ended;
+    const bogus = collectAiStream(ann.client, sent.assistantMessageId, '999');
+    await bogus.ended;
+    expect(bogus.received).toEqual([]);
+    expect(appCodeOf(bogus.errors[0])).toBe('BAD_INPUT');
   });
 
   it('stops an answer from another instance and keeps the partial text', async () => {

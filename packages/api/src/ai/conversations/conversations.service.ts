@@ -81,6 +81,6 @@ export async function listMessages(deps: AppDeps, userId: number, input: { conve
 }
 
 async function textSoFar(deps: AppDeps, messageId: number): Promise<string> {
-  const entries = (await deps.ai.log.read(messageId, 0)) ?? [];
+  const entries = (await deps.ai.log.read(messageId, 0))?.entries ?? [];
   return entries.map(({ entry }) => (entry.t === 'delta' ? entry.text : '')).join('');
 }

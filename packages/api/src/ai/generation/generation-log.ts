@@ -74,11 +74,14 @@ export class GenerationLog {
     return this.redis.chorusAiAppend(logKey(messageId), JSON.stringify(entry), String(this.retentionMs), String(messageId));
   }
 
-  /** Entries after `afterSeq`, in order; null when the log has expired or never existed. */
-  async read(messageId: number, afterSeq: number): Promise<LoggedEntry[] | null> {
+  /**
+   * Entries after `afterSeq`, in order, and the log's length; null when the log has expired or
+   * was never written.
+   */
+  async read(messageId: number, afterSeq: number): Promise<{ length: number; entries: LoggedEntry[] } | null> {
     const [[, length], [, raw]] = (await this.redis.multi().llen(logKey(messageId)).lrange(logKey(messageId), afterSeq, -1).exec()) as [[null, number], [null, string[]]];
     if (length === 0) return null;
-    return raw.map((text, index) => ({ seq: afterSeq + index + 1, entry: JSON.parse(text) as GenerationEntry }));
+    return { length, entries: raw.map((text, index) => ({ seq: afterSeq + index + 1, entry: JSON.parse(text) as GenerationEntry })) };
   }
 
   listen(messageId: number, listener: GenerationListener): () => void {

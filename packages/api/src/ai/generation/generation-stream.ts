@@ -82,12 +82,13 @@ export async function* generationStream(deps: AppDeps, messageId: number, lastEv
       if (reread) {
         reread = false;
         live.length = 0;
-        const entries = await log.read(messageId, position);
-        if (entries === null) {
+        const read = await log.read(messageId, position);
+        if (read === null) {
           const final = await finalFromDatabase(deps, messageId, position);
           if (final) return yield final;
         } else {
-          const { out, ended } = emit(entries);
+          if (position > read.length) throw new AppError('BAD_INPUT', 'lastEventId is not a position of this answer');
+          const { out, ended } = emit(read.entries);
           yield* out;
           if (ended) return;
         }
