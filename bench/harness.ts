@@ -108,7 +108,10 @@ export async function startBenchStack(): Promise<BenchStack> {
     const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
     const redis = createRedis(redisUrl, logger);
     cleanups.push(() => redis.disconnect());
-    const deps = await createAppDeps({ db, redis, logger, clock: systemClock });
+    // The ai bench's fake provider listens on loopback, which the SSRF guard refuses by default;
+    // its samples would also trip the per-user rate and concurrency limits meant for people.
+    const ai = { egress: { allowPrivateNetworks: true }, requestsPerMinute: 1_000_000, maxConcurrentPerUser: 1000 };
+    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai });
     cleanups.push(() => deps.close());
     const server = await startServer(deps, loopbackServerConfig());
     cleanups.push(() => server.close());

@@ -1,5 +1,6 @@
 // Entry for `pnpm bench [name...]`: starts one stack, runs the named benchmarks (default: all)
 // one after another against it, prints each report, tears the stack down.
+import { ai } from './ai';
 import { auth } from './auth';
 import { fanout } from './fanout';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
@@ -13,6 +14,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['auth', auth],
   ['fanout', fanout],
   ['rooms', rooms],
+  ['ai', ai],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too.

@@ -3,14 +3,25 @@ import { createChorusClient, type ChorusClient, type ChorusClientOptions } from 
 import WebSocket from 'ws';
 
 export { createAppDeps, createSession, systemClock, type AppDeps } from '@chorus/api';
-export { appCodeOf, closeChorusClient, type ChorusClient } from '@chorus/client';
+export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 export { closeDb, createDb, ensureDatabase, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 export { createRedis } from '@chorus/server/infrastructure';
 export { createLogger } from '@chorus/server/logger';
 export { loopbackServerConfig, startServer, type RunningServer } from '@chorus/server/server';
 
+// The openai SDK through the very copy the server uses (bench/ may not depend on it itself): the ai
+// bench's direct calls, the baseline Chorus is compared with, run the same SDK code.
+export { default as OpenAI } from '../packages/api/node_modules/openai/index.mjs';
+export type { FakeOpenAi } from '@chorus/testing';
+
 export const repoRoot = new URL('..', import.meta.url).pathname;
+
+/** Loaded on demand: @chorus/testing also pulls in vitest, which no other benchmark needs. */
+export async function startFakeOpenAi(...args: Parameters<typeof import('@chorus/testing').startFakeOpenAi>) {
+  const { startFakeOpenAi: start } = await import('@chorus/testing');
+  return start(...args);
+}
 
 /** The real typed client, as a Node script uses it. */
 export function createBenchClient(url: string, options: Partial<ChorusClientOptions> = {}): ChorusClient {
