@@ -73,6 +73,8 @@ const ZEnv = z.object({
   WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   /** A socket with more than this queued for sending is a slow consumer: closed, it resumes. */
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+  /** permessage-deflate for clients that offer it (browsers do): streamed tokens cost far fewer bytes. */
+  WS_COMPRESSION: bool.default(true),
   /** How long events stay replayable for reconnecting clients (at least 24 h recommended). */
   EVENT_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 30).default(48),
   /** Read notifications are deleted after this many days, all notifications after the second. */

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     wsPingMs: env.WS_PING_MS,
     wsPongWaitMs: env.WS_PONG_WAIT_MS,
     wsMaxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+    wsCompression: env.WS_COMPRESSION,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');

@@ -18,6 +18,7 @@ export interface ServerConfig {
   wsPingMs: number;
   wsPongWaitMs: number;
   wsMaxBufferedBytes: number;
+  wsCompression: boolean;
   shutdownTimeoutMs: number;
 }
 
@@ -33,6 +34,7 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     wsPingMs: 30_000,
     wsPongWaitMs: 5_000,
     wsMaxBufferedBytes: 8 * 1024 * 1024,
+    wsCompression: true,
     shutdownTimeoutMs: 2_000,
     ...overrides,
   };
@@ -93,6 +95,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     pingMs: config.wsPingMs,
     pongWaitMs: config.wsPongWaitMs,
     maxBufferedBytes: config.wsMaxBufferedBytes,
+    compression: config.wsCompression,
     isShuttingDown: () => state.shuttingDown,
   });
 

@@ -15,8 +15,21 @@ export interface WebSocketOptions {
   pongWaitMs: number;
   /** Close sockets with more than this queued for sending (slow consumers). */
   maxBufferedBytes: number;
+  /** Offer permessage-deflate: small frames (streamed tokens) shrink to a fraction. */
+  compression: boolean;
   isShuttingDown: () => boolean;
 }
+
+/**
+ * Compress every frame (the default threshold of 1 KiB would skip all streamed deltas) with
+ * context takeover, so each frame's repeated envelope costs a few bytes. The window and memory
+ * level are kept small: the state lives as long as the connection (about 20 KiB each).
+ */
+const deflate = {
+  threshold: 0,
+  serverMaxWindowBits: 11,
+  zlibDeflateOptions: { level: 6, memLevel: 5 },
+} as const;
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
 const SERVICE_RESTART = 1012;
@@ -26,7 +39,7 @@ const TRY_AGAIN_LATER = 1013;
 /** Serves tRPC over WebSocket on the HTTP server's upgrade requests for `path`. */
 export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
   // A frame over maxPayload closes that one connection with 1009 (message too big).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
   const handler = applyWSSHandler({
     wss,
     router: appRouter,

@@ -6,6 +6,8 @@ import { AppError } from '../../errors';
 import type { TProviderRef, TSendInput } from '../ai.schema';
 import { providerRefOf, requireOwnAssistantMessage, requireOwnConversation } from '../conversations/ownership';
 import { defaultProviderRef, resolveProvider } from '../providers/providers';
+import { loadHistory } from '../generation/history';
+import type { GenerationSlot } from '../generation/slots';
 import { admitGeneration, startGeneration } from './start-generation';
 
 export interface SendResult {
@@ -37,11 +39,11 @@ async function providerFor(deps: AppDeps, userId: number, ref: TProviderRef | nu
 
 /** Stores the user's message and an empty answer, and starts generating it. Returns at once. */
 export async function sendMessage(deps: AppDeps, userId: number, input: TSendInput): Promise<SendResult> {
-  const conversation = await requireOwnConversation(deps.db, userId, input.conversationId);
-  const earlier = await findSent(deps, conversation.id, input.clientId);
+  // Independent steps run side by side: the time to the first token is the user's wait.
+  const [conversation, earlier] = await Promise.all([requireOwnConversation(deps.db, userId, input.conversationId), findSent(deps, input.conversationId, input.clientId)]);
   if (earlier) return earlier;
-  const provider = await providerFor(deps, userId, input.configId ?? providerRefOf(conversation));
-  const slot = await admitGeneration(deps, userId);
+  const [provider, slot] = await bothOrRelease(providerFor(deps, userId, input.configId ?? providerRefOf(conversation)), admitGeneration(deps, userId));
+  const history = loadHistory(deps.db, conversation.id);
   let ids: SendResult;
   try {
     ids = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
@@ -57,14 +59,24 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     }));
   } catch (error) {
     await slot.release();
+    await history.catch(() => undefined);
     if (duplicateKeyOf(error)) {
       const raced = await findSent(deps, conversation.id, input.clientId);
       if (raced) return raced;
     }
     throw error;
   }
-  await startGeneration(deps, { userId, conversationId: conversation.id, ...ids, provider, slot });
+  const context = [...(await history), { role: 'user' as const, content: input.content }];
+  await startGeneration(deps, { userId, conversationId: conversation.id, ...ids, provider, slot, history: context });
   return ids;
+}
+
+/** Both results, or the first failure with the slot (if it was taken) given back. */
+async function bothOrRelease<P>(provider: Promise<P>, slot: Promise<GenerationSlot>): Promise<[P, GenerationSlot]> {
+  const [resolved, admitted] = await Promise.allSettled([provider, slot]);
+  if (resolved.status === 'fulfilled' && admitted.status === 'fulfilled') return [resolved.value, admitted.value];
+  if (admitted.status === 'fulfilled') await admitted.value.release();
+  throw resolved.status === 'rejected' ? resolved.reason : (admitted as PromiseRejectedResult).reason;
 }
 
 /** Answers the same user message again; only the conversation's latest answer, once it has ended. */

@@ -1,9 +1,8 @@
 import type { AppDeps } from '../../deps';
 import { consumeOrThrow } from '../../auth/rate-limits';
 import { runInBackground } from '../ai-runtime';
-import { runGeneration } from '../generation/generation-runner';
+import { runGeneration, type GenerationJob } from '../generation/generation-runner';
 import { acquireSlot, type GenerationSlot } from '../generation/slots';
-import type { ResolvedProvider } from '../providers/providers';
 import { maybeGenerateTitle } from '../titles.service';
 
 /** Checks the user's request rate and takes a concurrency slot; the slot must be released. */
@@ -18,16 +17,10 @@ export async function admitGeneration(deps: AppDeps, userId: number): Promise<Ge
  */
 export async function startGeneration(
   deps: AppDeps,
-  args: { userId: number; conversationId: number; userMessageId: number; assistantMessageId: number; provider: ResolvedProvider; slot: GenerationSlot },
+  args: Omit<GenerationJob, 'controller' | 'onEnd'>,
 ): Promise<void> {
   const controller = new AbortController();
-  try {
-    await deps.ai.log.markRunning(args.assistantMessageId, controller, deps.ai.settings.heartbeatMs * 3);
-  } catch (error) {
-    // Nothing will run: the sweeper stores the empty answer as interrupted.
-    await args.slot.release().catch(() => undefined);
-    throw error;
-  }
+  const marked = deps.ai.log.markRunning(args.assistantMessageId, controller, deps.ai.settings.heartbeatMs * 3);
   runInBackground(deps.ai, () =>
     runGeneration(deps, {
       ...args,
@@ -35,4 +28,11 @@ export async function startGeneration(
       onEnd: () => runInBackground(deps.ai, () => maybeGenerateTitle(deps, args.userId, args.conversationId, args.provider)),
     }),
   );
+  try {
+    await marked;
+  } catch (error) {
+    // Without the heartbeat nobody could tell it runs: end it now (stored as interrupted).
+    controller.abort('shutdown');
+    throw error;
+  }
 }

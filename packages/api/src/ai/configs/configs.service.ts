@@ -1,4 +1,4 @@
-import { aiConfigs, type TAiConfigRow, type TAiParams } from '@chorus/db';
+import { aiConfigs, users, type TAiConfigRow, type TAiParams } from '@chorus/db';
 import { and, count, eq, ne } from 'drizzle-orm';
 import type { AppDeps, DbOrTx } from '../../deps';
 import { AppError } from '../../errors';
@@ -62,7 +62,10 @@ async function clearOtherDefaults(tx: DbOrTx, userId: number, keepId: number): P
 export async function createConfig(deps: AppDeps, userId: number, input: TCreateConfigInput): Promise<AiConfigView> {
   const baseUrl = await validateProviderUrl(input.baseUrl, deps.ai.settings.egress);
   const id = await deps.db.transaction(async (tx) => {
-    const [existing] = await tx.select({ n: count() }).from(aiConfigs).where(eq(aiConfigs.userId, userId)).for('update');
+    // Serialize one user's creates on their user row; locking the configs index range instead
+    // would take gap locks that deadlock other users' inserts.
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+    const [existing] = await tx.select({ n: count() }).from(aiConfigs).where(eq(aiConfigs.userId, userId));
     if ((existing?.n ?? 0) >= MAX_CONFIGS_PER_USER) throw new AppError('BAD_INPUT', `At most ${MAX_CONFIGS_PER_USER} providers per user`);
     const now = deps.clock.now();
     const [result] = await tx.insert(aiConfigs).values({

@@ -1,10 +1,9 @@
-import { aiMessages } from '@chorus/db';
-import { and, desc, eq, inArray, lte } from 'drizzle-orm';
 import type { AppDeps } from '../../deps';
 import { classifyProviderError, ProviderTimeoutError, providerErrorLogFields } from '../providers/provider-errors';
 import { openClient, type ResolvedProvider } from '../providers/providers';
 import { countTokens } from 'gpt-tokenizer';
 import { fitToBudget, type ContextMessage } from './context-budget';
+import { loadHistory } from './history';
 import { DeltaBatcher } from './delta-batcher';
 import { finalizeGeneration, type GenerationOutcome } from './finalize';
 import type { TokenUsage } from './generation-log';
@@ -16,24 +15,13 @@ export interface GenerationJob {
   userMessageId: number;
   assistantMessageId: number;
   provider: ResolvedProvider;
+  /** The conversation up to the user message, when the caller already has it. */
+  history?: ContextMessage[];
   controller: AbortController;
   /** Released as soon as the provider call is over, before the answer is stored. */
   slot: GenerationSlot;
   /** Called once the answer is stored, however it ended. */
   onEnd?: () => void | Promise<void>;
-}
-
-const HISTORY_LIMIT = 200;
-
-/** The conversation up to the user message being answered, oldest first. */
-async function loadHistory(deps: AppDeps, job: GenerationJob): Promise<ContextMessage[]> {
-  const rows = await deps.db
-    .select({ role: aiMessages.role, content: aiMessages.content })
-    .from(aiMessages)
-    .where(and(eq(aiMessages.conversationId, job.conversationId), lte(aiMessages.id, job.userMessageId), inArray(aiMessages.status, ['complete', 'stopped'])))
-    .orderBy(desc(aiMessages.id))
-    .limit(HISTORY_LIMIT);
-  return rows.filter((row) => row.content.length > 0).reverse();
 }
 
 /**
@@ -62,7 +50,7 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   let promptTokens = 0;
   let outcome: GenerationOutcome;
   try {
-    const history = await loadHistory(deps, job);
+    const history = job.history ?? (await loadHistory(deps.db, job.conversationId, job.userMessageId));
     const { params, model } = job.provider;
     const context = fitToBudget(params.systemPrompt, history, { model, contextTokens: params.contextTokens, maxReplyTokens: params.maxTokens });
     promptTokens = context.promptTokens;
