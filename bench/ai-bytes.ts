@@ -2,7 +2,6 @@
 // answer, against the UTF-8 bytes of the answer's text.
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { constants as zlib, createDeflateRaw } from 'node:zlib';
 import WebSocket from 'ws';
 import { answerTokens, promptFor } from './ai-protocol';
 import { backgroundIdle, type AiUser } from './ai-common';
@@ -59,27 +58,6 @@ function kindOf(payload: Buffer): Received['kind'] {
   } catch {
     return 'other';
   }
-}
-
-/**
- * What the same messages would take with permessage-deflate (RFC 7692) and context takeover:
- * one raw deflate stream, flushed after each message, minus the 4-byte tail the extension drops.
- * ws compresses nothing below its `threshold` (1024 bytes by default), so this is for threshold 0.
- */
-async function deflatedWireBytes(payloads: Buffer[]): Promise<number> {
-  const deflate = createDeflateRaw({ windowBits: 15 });
-  let out = 0;
-  deflate.on('data', (chunk: Buffer) => (out += chunk.length));
-  let total = 0;
-  for (const payload of payloads) {
-    deflate.write(payload);
-    await new Promise<void>((resolve) => deflate.flush(zlib.Z_SYNC_FLUSH, () => resolve()));
-    const compressed = out - 4;
-    total += compressed + frameHeaderBytes(compressed);
-    out = 0;
-  }
-  deflate.close();
-  return total;
 }
 
 /** Asks for a `tokens` answer and follows it to its end: the concatenated deltas, the `done` event's text, send call → end. */
@@ -139,11 +117,10 @@ export async function measureBytes(stack: BenchStack, user: AiUser, deps: AppDep
     if (deltas !== expected || done !== expected) throw new Error('ai: the streamed text is not the answer the fake sent');
     const text = Buffer.byteLength(expected);
     const of = (kind: Received['kind'] | null) => socket.received.filter((m) => kind === null || m.kind === kind);
-    // What each kind of message took on the wire (no compression: a frame is its payload plus a header).
+    // What each kind of message would take uncompressed (a frame is its payload plus a header).
     const framed = (kind: Received['kind'] | null) => of(kind).reduce((sum, m) => sum + m.payload.length + frameHeaderBytes(m.payload.length), 0);
     const deltaFrames = of('delta').length;
     const ratio = wire / text;
-    const deflated = await deflatedWireBytes(socket.received.map((m) => m.payload));
     const r = (value: number) => Number(value.toFixed(2));
     return {
       msPerToken: ms / BYTES.tokens,
@@ -153,12 +130,11 @@ export async function measureBytes(stack: BenchStack, user: AiUser, deps: AppDep
         [`bytes: wire ÷ text (goal ≤ ${BYTES_GOAL_RATIO})`]: `${r(ratio)} — ${ratio <= BYTES_GOAL_RATIO ? 'met' : 'MISSED'}`,
         'bytes: messages received (delta / done / other)': `${socket.received.length} (${deltaFrames} / ${of('done').length} / ${of('other').length + of('error').length})`,
         'bytes: per message, mean': r(wire / socket.received.length),
-        'bytes: delta frames ÷ text': `${r(framed('delta') / text)} (${r(BYTES.tokens / deltaFrames)} tokens and ${r((framed('delta') - text) / deltaFrames)} bytes of envelope a frame)`,
-        'bytes: done frame (repeats the whole text)': framed('done'),
-        'bytes: other frames (subscription started/stopped)': framed('other') + framed('error'),
-        'bytes: frames counted from messages = bytes read': `${framed(null) === wire ? 'yes' : `no: ${framed(null)} vs ${wire}`}${socket.controlFrames ? ` (${socket.controlFrames} ping/pong frames)` : ''}`,
+        'bytes: delta frames uncompressed ÷ text': `${r(framed('delta') / text)} (${r(BYTES.tokens / deltaFrames)} tokens and ${r((framed('delta') - text) / deltaFrames)} bytes of envelope a frame)`,
+        'bytes: done frame uncompressed (repeats the whole text)': framed('done'),
+        'bytes: other frames uncompressed (subscription started/stopped)': framed('other') + framed('error'),
+        'bytes: all frames uncompressed, and the saving on the wire': `${framed(null)}, ${r(framed(null) / wire)}×${socket.controlFrames ? ` (${socket.controlFrames} ping/pong frames)` : ''}`,
         'bytes: permessage-deflate negotiated': socket.extensions ? `yes (${socket.extensions})` : 'no',
-        'bytes: the same messages deflated (estimate: context takeover, threshold 0), ÷ text': r(deflated / text),
       },
     };
   } finally {
