@@ -73,6 +73,15 @@ describe('ai chat streaming', () => {
     ]);
   });
 
+  it('finishes and stores an answer nobody watches', async () => {
+    fake.enqueue({ tokens: words(10), tokensPerSecond: 200 });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'unwatched', clientId: 'c11' });
+    const stored = async () => (await ann.client.ai.conversations.messages.query({ conversationId: conversation.id })).items.find((item) => item.id === sent.assistantMessageId);
+    await expect.poll(async () => (await stored())?.status, { timeout: 10_000 }).toBe('complete');
+    expect((await stored())?.content).toBe(words(10).join(''));
+  });
+
   it('gives a reconnecting subscriber the rest of the text exactly once', async () => {
     fake.enqueue({ tokens: words(40), tokensPerSecond: 100 });
     const conversation = await newConversation();
