@@ -1,13 +1,15 @@
-import { aiConversations, aiMessages } from '@chorus/db';
+import { aiConversations, aiMessages, type TAiConversationRow } from '@chorus/db';
 import { and, desc, eq, gt } from 'drizzle-orm';
-import { duplicateKeyOf, retryOnDeadlock } from '../../db-errors';
+import { retryOnDeadlock } from '../../db-errors';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import type { TProviderRef, TSendInput } from '../ai.schema';
 import { providerRefOf, requireOwnAssistantMessage, requireOwnConversation } from '../conversations/ownership';
 import { defaultProviderRef, resolveProvider } from '../providers/providers';
 import { loadHistory } from '../generation/history';
+import type { StoredMessages } from '../generation/generation-runner';
 import type { GenerationSlot } from '../generation/slots';
+import { awaitOtherSend, claimSend, releaseSend } from './send-claim';
 import { admitGeneration, startGeneration } from './start-generation';
 
 export interface SendResult {
@@ -16,7 +18,7 @@ export interface SendResult {
 }
 
 /** A retried send (same clientId) returns the first one's messages. */
-async function findSent(deps: AppDeps, conversationId: number, clientId: string): Promise<SendResult | null> {
+export async function findSent(deps: AppDeps, conversationId: number, clientId: string): Promise<SendResult | null> {
   const [sent] = await deps.db
     .select({ id: aiMessages.id })
     .from(aiMessages)
@@ -37,46 +39,71 @@ async function providerFor(deps: AppDeps, userId: number, ref: TProviderRef | nu
   return resolveProvider(deps, userId, ref ?? (await defaultProviderRef(deps, userId)));
 }
 
-/** Stores the user's message and an empty answer, and starts generating it. Returns at once. */
-export async function sendMessage(deps: AppDeps, userId: number, input: TSendInput): Promise<SendResult> {
-  // Independent steps run side by side: the time to the first token is the user's wait.
-  const [conversation, earlier] = await Promise.all([requireOwnConversation(deps.db, userId, input.conversationId), findSent(deps, input.conversationId, input.clientId)]);
-  if (earlier) return earlier;
-  const [provider, slot] = await bothOrRelease(providerFor(deps, userId, input.configId ?? providerRefOf(conversation)), admitGeneration(deps, userId));
-  const history = loadHistory(deps.db, conversation.id);
-  let ids: SendResult;
-  try {
-    ids = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
-      // One send at a time per conversation: a concurrent retry then meets the unique clientId cleanly.
-      await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');
+/** Writes the question and its empty answer; one send at a time per conversation. */
+function storeExchange(deps: AppDeps, conversationId: number, input: TSendInput, model: string): Promise<StoredMessages> {
+  return retryOnDeadlock(() =>
+    deps.db.transaction(async (tx) => {
+      // A concurrent retry of the same send then meets the unique clientId cleanly.
+      await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversationId)).for('update');
       const now = deps.clock.now();
-      const [user] = await tx.insert(aiMessages).values({ conversationId: conversation.id, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
-      const [answer] = await tx
-        .insert(aiMessages)
-        .values({ conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model: provider.model, createdAt: now });
-      await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversation.id));
+      const [user] = await tx.insert(aiMessages).values({ conversationId, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
+      const [answer] = await tx.insert(aiMessages).values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model, createdAt: now });
+      await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversationId));
       return { userMessageId: user.insertId, assistantMessageId: answer.insertId };
-    }));
+    }),
+  );
+}
+
+/**
+ * Stores the user's message and an empty answer, and starts generating it; returns the ids at
+ * once. What a user waits for is the first token, so independent steps run side by side and
+ * the provider call starts while the messages are being written.
+ */
+export async function sendMessage(deps: AppDeps, userId: number, input: TSendInput): Promise<SendResult> {
+  const [conversation, earlier, claimed] = await Promise.all([
+    requireOwnConversation(deps.db, userId, input.conversationId),
+    findSent(deps, input.conversationId, input.clientId),
+    claimSend(deps, input.conversationId, input.clientId),
+  ]);
+  if (earlier) return earlier;
+  // The same send is in flight elsewhere: its result is ours (one provider request per send).
+  if (!claimed) return awaitOtherSend(deps, input.conversationId, input.clientId);
+  try {
+    return await sendClaimed(deps, userId, conversation, input);
   } catch (error) {
-    await slot.release();
-    await history.catch(() => undefined);
-    if (duplicateKeyOf(error)) {
-      const raced = await findSent(deps, conversation.id, input.clientId);
-      if (raced) return raced;
-    }
+    await releaseSend(deps, input.conversationId, input.clientId);
     throw error;
   }
-  const context = [...(await history), { role: 'user' as const, content: input.content }];
-  await startGeneration(deps, { userId, conversationId: conversation.id, ...ids, provider, slot, history: context });
+}
+
+async function sendClaimed(deps: AppDeps, userId: number, conversation: TAiConversationRow, input: TSendInput): Promise<SendResult> {
+  const [slot, provider, history] = await withSlot(
+    admitGeneration(deps, userId),
+    providerFor(deps, userId, input.configId ?? providerRefOf(conversation)),
+    loadHistory(deps.db, conversation.id),
+  );
+  const stored = storeExchange(deps, conversation.id, input, provider.model);
+  const marked = startGeneration(deps, {
+    userId,
+    conversationId: conversation.id,
+    stored,
+    provider,
+    slot,
+    history: [...history, { role: 'user', content: input.content }],
+    controller: new AbortController(),
+  });
+  // If the messages were not stored, the generation drops itself and gives back its slot.
+  const ids = await stored;
+  await marked;
   return ids;
 }
 
-/** Both results, or the first failure with the slot (if it was taken) given back. */
-async function bothOrRelease<P>(provider: Promise<P>, slot: Promise<GenerationSlot>): Promise<[P, GenerationSlot]> {
-  const [resolved, admitted] = await Promise.allSettled([provider, slot]);
-  if (resolved.status === 'fulfilled' && admitted.status === 'fulfilled') return [resolved.value, admitted.value];
-  if (admitted.status === 'fulfilled') await admitted.value.release();
-  throw resolved.status === 'rejected' ? resolved.reason : (admitted as PromiseRejectedResult).reason;
+/** All results with the slot, or the first failure with the slot (if it was taken) given back. */
+async function withSlot<A, B>(slot: Promise<GenerationSlot>, a: Promise<A>, b: Promise<B>): Promise<[GenerationSlot, A, B]> {
+  const [taken, first, second] = await Promise.allSettled([slot, a, b]);
+  if (taken.status === 'fulfilled' && first.status === 'fulfilled' && second.status === 'fulfilled') return [taken.value, first.value, second.value];
+  if (taken.status === 'fulfilled') await taken.value.release();
+  throw [taken, first, second].find((result): result is PromiseRejectedResult => result.status === 'rejected')!.reason;
 }
 
 /** Answers the same user message again; only the conversation's latest answer, once it has ended. */
@@ -89,25 +116,23 @@ export async function regenerate(deps: AppDeps, userId: number, assistantMessage
     .where(and(eq(aiMessages.conversationId, conversation.id), gt(aiMessages.id, message.id)))
     .limit(1);
   if (later || message.replyToId === null) throw new AppError('CONFLICT', 'Only the latest answer can be regenerated');
-  const provider = await providerFor(deps, userId, providerRefOf(conversation));
-  const slot = await admitGeneration(deps, userId);
-  let newId: number;
-  try {
-    newId = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
+  const replyToId = message.replyToId;
+  const [slot, provider, history] = await withSlot(admitGeneration(deps, userId), providerFor(deps, userId, providerRefOf(conversation)), loadHistory(deps.db, conversation.id, replyToId));
+  const stored = retryOnDeadlock(() =>
+    deps.db.transaction(async (tx) => {
       await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');
       const [removed] = await tx.delete(aiMessages).where(and(eq(aiMessages.id, message.id), eq(aiMessages.status, message.status)));
       if (removed.affectedRows === 0) throw new AppError('CONFLICT', 'This answer changed meanwhile; try again');
       const now = deps.clock.now();
       const [answer] = await tx
         .insert(aiMessages)
-        .values({ conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', replyToId: message.replyToId, model: provider.model, createdAt: now });
+        .values({ conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', replyToId, model: provider.model, createdAt: now });
       await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversation.id));
-      return answer.insertId;
-    }));
-  } catch (error) {
-    await slot.release();
-    throw error;
-  }
-  await startGeneration(deps, { userId, conversationId: conversation.id, userMessageId: message.replyToId, assistantMessageId: newId, provider, slot });
+      return { userMessageId: replyToId, assistantMessageId: answer.insertId };
+    }),
+  );
+  const marked = startGeneration(deps, { userId, conversationId: conversation.id, stored, provider, slot, history, controller: new AbortController() });
+  const { assistantMessageId: newId } = await stored;
+  await marked;
   return { assistantMessageId: newId };
 }

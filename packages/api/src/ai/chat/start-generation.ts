@@ -12,27 +12,27 @@ export async function admitGeneration(deps: AppDeps, userId: number): Promise<Ge
 }
 
 /**
- * Marks the answer as running before the caller hears its id (so stop and subscribers find
- * it), then generates in the background; a title is considered once the answer is stored.
+ * Generates in the background; a title is considered once the answer is stored. Resolves
+ * once the answer is marked as running (after its rows are stored), so stop requests and
+ * subscribers on any instance find it before the caller hears its id. If the mark cannot be
+ * set, nobody could tell the answer runs: it is ended at once (stored as interrupted).
  */
-export async function startGeneration(
-  deps: AppDeps,
-  args: Omit<GenerationJob, 'controller' | 'onEnd'>,
-): Promise<void> {
-  const controller = new AbortController();
-  const marked = deps.ai.log.markRunning(args.assistantMessageId, controller, deps.ai.settings.heartbeatMs * 3);
-  runInBackground(deps.ai, () =>
-    runGeneration(deps, {
-      ...args,
-      controller,
-      onEnd: () => runInBackground(deps.ai, () => maybeGenerateTitle(deps, args.userId, args.conversationId, args.provider)),
+export function startGeneration(deps: AppDeps, job: Omit<GenerationJob, 'onEnd' | 'marked'>): Promise<void> {
+  const ttlMs = deps.ai.settings.heartbeatMs * 3;
+  const marked = job.stored.then((stored) =>
+    deps.ai.log.markRunning(stored.assistantMessageId, job.controller, ttlMs).catch((error: unknown) => {
+      job.controller.abort('shutdown');
+      throw error;
     }),
   );
-  try {
-    await marked;
-  } catch (error) {
-    // Without the heartbeat nobody could tell it runs: end it now (stored as interrupted).
-    controller.abort('shutdown');
-    throw error;
-  }
+  // Callers that give up on a failed store never await this: it must not count as unhandled.
+  marked.catch(() => undefined);
+  runInBackground(deps.ai, () =>
+    runGeneration(deps, {
+      ...job,
+      marked,
+      onEnd: () => runInBackground(deps.ai, () => maybeGenerateTitle(deps, job.userId, job.conversationId, job.provider)),
+    }),
+  );
+  return marked;
 }

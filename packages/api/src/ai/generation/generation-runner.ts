@@ -3,21 +3,31 @@ import { classifyProviderError, ProviderTimeoutError, providerErrorLogFields } f
 import { openClient, type ResolvedProvider } from '../providers/providers';
 import { countTokens } from 'gpt-tokenizer';
 import { fitToBudget, type ContextMessage } from './context-budget';
-import { loadHistory } from './history';
 import { DeltaBatcher } from './delta-batcher';
 import { finalizeGeneration, type GenerationOutcome } from './finalize';
 import type { TokenUsage } from './generation-log';
 import type { GenerationSlot } from './slots';
 
+export interface StoredMessages {
+  userMessageId: number;
+  assistantMessageId: number;
+}
+
 export interface GenerationJob {
   userId: number;
   conversationId: number;
-  userMessageId: number;
-  assistantMessageId: number;
+  /**
+   * The stored question and empty answer. The provider call may start while they are still
+   * being written (its first token takes longer than our insert); if writing them fails, the
+   * answer is dropped unseen.
+   */
+  stored: Promise<StoredMessages>;
   provider: ResolvedProvider;
-  /** The conversation up to the user message, when the caller already has it. */
-  history?: ContextMessage[];
+  /** The conversation up to and including the question, oldest first. */
+  history: ContextMessage[];
   controller: AbortController;
+  /** Settles once the answer is marked as running; it is finished only after that. */
+  marked: Promise<void>;
   /** Released as soon as the provider call is over, before the answer is stored. */
   slot: GenerationSlot;
   /** Called once the answer is stored, however it ended. */
@@ -31,28 +41,30 @@ export interface GenerationJob {
  */
 export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<void> {
   const { settings, log } = deps.ai;
-  const messageId = job.assistantMessageId;
   const { signal } = job.controller;
-  const batcher = new DeltaBatcher(settings.deltaFlushMs, (text) => log.append(messageId, { t: 'delta', text }), (error) =>
-    deps.logger.warn({ err: error, messageId }, 'ai delta not logged'),
-  );
+  const messageId = () => job.stored.then((stored) => stored.assistantMessageId);
+  job.stored.catch(() => job.controller.abort('dropped'));
+  const batcher = new DeltaBatcher(settings.deltaFlushMs, async (text) => log.append(await messageId(), { t: 'delta', text }), (error) => {
+    if (signal.reason !== 'dropped') deps.logger.warn({ err: error }, 'ai delta not logged');
+  });
   let watchdog: NodeJS.Timeout | undefined;
   const armWatchdog = () => {
     clearTimeout(watchdog);
     watchdog = setTimeout(() => job.controller.abort(new ProviderTimeoutError()), settings.idleTimeoutMs);
   };
   const heartbeat = setInterval(() => {
-    void log.heartbeat(messageId, settings.heartbeatMs * 3).catch(() => undefined);
-    void log.stopRequested(messageId).then((stop) => stop && job.controller.abort('stopped'), () => undefined);
+    void messageId().then(async (id) => {
+      await log.heartbeat(id, settings.heartbeatMs * 3);
+      if (await log.stopRequested(id)) job.controller.abort('stopped');
+    }, () => undefined);
   }, settings.heartbeatMs);
 
   let usage: TokenUsage | null = null;
   let promptTokens = 0;
   let outcome: GenerationOutcome;
   try {
-    const history = job.history ?? (await loadHistory(deps.db, job.conversationId, job.userMessageId));
     const { params, model } = job.provider;
-    const context = fitToBudget(params.systemPrompt, history, { model, contextTokens: params.contextTokens, maxReplyTokens: params.maxTokens });
+    const context = fitToBudget(params.systemPrompt, job.history, { model, contextTokens: params.contextTokens, maxReplyTokens: params.maxTokens });
     promptTokens = context.promptTokens;
     armWatchdog();
     const client = openClient(deps, job.provider, settings.idleTimeoutMs);
@@ -79,19 +91,23 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
     outcome = outcomeOfAbort(signal) ?? { status: 'complete', finishReason };
   } catch (error) {
     outcome = outcomeOfAbort(signal) ?? { status: 'failed', code: classifyProviderError(error) };
-    if (outcome.status === 'failed') deps.logger.warn({ messageId, code: outcome.code, ...providerErrorLogFields(error) }, 'ai generation failed');
+    if (outcome.status === 'failed' && signal.reason !== 'dropped') deps.logger.warn({ code: outcome.code, ...providerErrorLogFields(error) }, 'ai generation failed');
   } finally {
     clearTimeout(watchdog);
     clearInterval(heartbeat);
   }
   const text = await batcher.close();
   await job.slot.release().catch(() => undefined);
+  const stored = await job.stored.catch(() => null);
+  if (!stored) return;
+  await job.marked.catch(() => undefined);
+  const storedId = stored.assistantMessageId;
   // A refused request used nothing; a partial or unreported answer is counted by our tokenizer.
   usage ??= text ? estimateUsage(promptTokens, text) : null;
   try {
-    await finalizeGeneration(deps, { messageId, conversationId: job.conversationId, userId: job.userId, text, outcome, usage });
+    await finalizeGeneration(deps, { messageId: storedId, conversationId: job.conversationId, userId: job.userId, text, outcome, usage });
   } finally {
-    await log.markFinished(messageId).catch(() => undefined);
+    await log.markFinished(storedId).catch(() => undefined);
     await job.onEnd?.();
   }
 }
