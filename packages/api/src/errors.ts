@@ -44,6 +44,22 @@ export const appErrorCodes = {
   AI_PROVIDER_ERROR: 'BAD_GATEWAY',
   /** The message is still being generated: stop it first. */
   GENERATION_RUNNING: 'CONFLICT',
+  // Files
+  /** The file is larger than the per-file limit. */
+  FILE_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The upload would take the user past their storage quota. */
+  QUOTA_EXCEEDED: 'PAYLOAD_TOO_LARGE',
+  /** The upload has not finished yet. */
+  FILE_NOT_READY: 'PRECONDITION_FAILED',
+  /** The file is not of a kind this use accepts (e.g. an avatar that is not an image). */
+  UNSUPPORTED_FILE: 'UNSUPPORTED_MEDIA_TYPE',
+  // Calls
+  /** Only friends (or members of a shared conversation, if allowed) may call; never when blocked. */
+  CALL_NOT_ALLOWED: 'FORBIDDEN',
+  /** The callee is already in a call. */
+  CALLEE_BUSY: 'CONFLICT',
+  /** The call is not in a state that allows this (e.g. accepting a call that has ended). */
+  CALL_STATE: 'CONFLICT',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
 export type AppErrorCode = keyof typeof appErrorCodes;

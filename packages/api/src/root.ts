@@ -1,4 +1,6 @@
 import { aiRouter } from './ai/ai.router';
+import { callsRouter } from './calls/calls.router';
+import { filesRouter } from './files/files.router';
 import { accountRouter } from './account/account.router';
 import { adminRouter } from './admin/admin.router';
 import { authRouter } from './auth/auth.router';
@@ -25,6 +27,8 @@ export const appRouter = router({
   notifications: notificationsRouter,
   events: eventsRouter,
   ai: aiRouter,
+  files: filesRouter,
+  calls: callsRouter,
 });
 
 export type AppRouter = typeof appRouter;

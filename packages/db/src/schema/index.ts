@@ -10,3 +10,5 @@ export * from './chat';
 export * from './notifications';
 export * from './rooms';
 export * from './ai';
+export * from './files';
+export * from './calls';
