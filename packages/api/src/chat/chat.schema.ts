@@ -48,13 +48,15 @@ export const ZSendInput = z
     clientId: z.string().trim().min(1).max(64),
     kind: z.enum(['text', 'emoji', 'image', 'file']),
     text: z.string().max(MAX_TEXT, `At most ${MAX_TEXT} characters`).optional(),
-    attachment: ZAttachment.optional(),
+    /** For `image` and `file`: a file the sender uploaded (via tus at /files/); the message carries its stored metadata. */
+    attachment: z.object({ fileId: z.string().min(1).max(32) }).optional(),
     replyToId: ZId.optional(),
   })
   .superRefine((input, ctx) => {
     const hasText = (input.text ?? '').trim().length > 0;
     if ((input.kind === 'text' || input.kind === 'emoji') && !hasText) ctx.addIssue({ code: 'custom', path: ['text'], message: 'Enter a message' });
     if ((input.kind === 'image' || input.kind === 'file') && !input.attachment) ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Attach a file' });
+    if ((input.kind === 'text' || input.kind === 'emoji') && input.attachment) ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Send files as kind image or file' });
   });
 export type TSendInput = z.infer<typeof ZSendInput>;
 

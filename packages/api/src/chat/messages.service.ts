@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
 import type { PublicMessage } from '../realtime/events';
 import type { THistoryInput, TSendInput } from './chat.schema';
+import { resolveAttachment, shareFile } from './attachments';
 import { appendConversationEvent, insertConversationEvent, takeSeq } from './conversation-log';
 import { toPublicMessage, withReactions } from './message.mapper';
 import { assertCanWrite, requireMember, visibleAfter } from './membership';
@@ -22,6 +23,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   await assertCanWrite(deps.db, membership, userId);
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
+  const attachment = input.attachment && (input.kind === 'image' || input.kind === 'file') ? await resolveAttachment(deps.db, userId, input.kind, input.attachment.fileId) : null;
   const now = deps.clock.now();
   let stored: { row: TMessageRow; event: Awaited<ReturnType<typeof appendConversationEvent>>; notes: StoredNotification[] };
   try {
@@ -33,7 +35,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
         clientId: input.clientId,
         kind: input.kind,
         text: input.text ?? null,
-        attachment: input.attachment ?? null,
+        attachment,
         replyToId: input.replyToId ?? null,
         mentions,
         createdAt: now,
@@ -46,6 +48,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
         .where(and(eq(conversationMembers.conversationId, input.conversationId), eq(conversationMembers.userId, userId)));
       if (!stillMember) throw new AppError('NOT_FOUND', 'No such conversation');
       const [result] = await tx.insert(messages).values(values);
+      if (attachment) await shareFile(tx, attachment.fileId, input.conversationId, now);
       const row: TMessageRow = { id: result.insertId, editedAt: null, deletedAt: null, ...values };
       await tx.update(conversations).set({ lastMessageId: row.id }).where(eq(conversations.id, input.conversationId));
       let notes: StoredNotification[] = [];
