@@ -99,6 +99,30 @@ const ZEnv = z.object({
   /** Provider silence (before the first token or between tokens) that fails a generation. */
   AI_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   AI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Uploaded files (tus uploads, thumbnails). Every instance must see the same directory. */
+  FILES_DIR: z.string().min(1).default(`${repoRoot}.data/files`),
+  /** Largest single file, refused when its upload is created. */
+  FILES_MAX_SIZE_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** A user's files and uploads in progress may not add up to more. */
+  FILES_QUOTA_BYTES: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
+  /** Signs `files.link` URLs (at least 32 characters). Required in production; elsewhere kept in LOCAL_DATA_DIR. */
+  FILES_LINK_SECRET: z.string().min(32).optional(),
+  FILES_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
+  /** Uploads unfinished this long are deleted by the hourly cleanup. */
+  FILES_ABANDONED_HOURS: z.coerce.number().min(1).default(24),
+  /** A call nobody answers within this ends as missed. */
+  CALL_RING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** A party whose connections are all gone this long ends the call as dropped. */
+  CALL_DROP_GRACE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** Members of a shared direct or group chat may call each other, not only friends. */
+  CALLS_ALLOW_SHARED_CONVERSATION: bool.default(false),
+  /** STUN servers for clients, e.g. stun:stun.example.com:3478. */
+  STUN_URLS: csv.pipe(z.array(z.string().regex(/^stuns?:/, 'each URL must start with stun: or stuns:'))).default([]),
+  /** TURN servers, e.g. turn:turn.example.com:3478?transport=udp; needs TURN_SECRET. */
+  TURN_URLS: csv.pipe(z.array(z.string().regex(/^turns?:/, 'each URL must start with turn: or turns:'))).default([]),
+  /** The TURN server's static-auth-secret (coturn use-auth-secret). */
+  TURN_SECRET: z.string().min(16).optional(),
+  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
 });
 
 export type Env = z.infer<typeof ZEnv>;

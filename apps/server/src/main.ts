@@ -1,6 +1,9 @@
-import { createAppDeps, defaultNotificationCleanup, startInterruptedSweeper, startNotificationCleanup } from '@chorus/api';
+import { createAppDeps, defaultNotificationCleanup, startCallSweeper, startInterruptedSweeper, startNotificationCleanup } from '@chorus/api';
 import { createLogDriver, createResendDriver, startMailWorker } from '@chorus/api/mail';
+import { startFileCleanup } from '@chorus/api';
+import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
+import { loadCallsOptions } from './calls-options';
 import { loadEnv } from './env';
 import { connectInfrastructure } from './infrastructure';
 import { createLogger } from './logger';
@@ -11,6 +14,8 @@ const logger = createLogger(env);
 
 async function main(): Promise<void> {
   const ai = await loadAiOptions(env, logger);
+  const files = await loadFilesOptions(env, logger);
+  const calls = loadCallsOptions(env);
   const infra = await connectInfrastructure(env, logger);
   const deps = await createAppDeps({
     db: infra.db,
@@ -22,6 +27,8 @@ async function main(): Promise<void> {
       eventRetentionMs: env.EVENT_RETENTION_HOURS * 3600 * 1000,
     },
     ai,
+    calls,
+    files,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
@@ -35,6 +42,8 @@ async function main(): Promise<void> {
   });
 
   const aiSweeper = startInterruptedSweeper(deps);
+  const fileCleanup = startFileCleanup(deps);
+  const callSweeper = startCallSweeper(deps);
 
   const server = await startServer(deps, {
     host: env.HOST,
@@ -67,6 +76,8 @@ async function main(): Promise<void> {
     await server.close();
     cleanup.stop();
     aiSweeper.stop();
+    fileCleanup.stop();
+    await callSweeper.stop();
     await mailWorker.stop();
     await deps.close();
     await infra.close();

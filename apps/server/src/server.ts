@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
+import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
 import { checkReadiness } from './readiness';
@@ -61,6 +62,8 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     createContext: createHttpContextFactory(deps, contextOptions),
     onError: (opts) => logProcedureError(deps.logger, opts),
   });
+  // tus uploads and downloads under /files/ (see packages/api/src/files).
+  const filesHandler = createFilesHttpHandler(deps, { allowedOrigins });
 
   const state = { shuttingDown: false };
   const httpServer = createServer((req, res) => {
@@ -84,6 +87,10 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
       return trpcHandler(req, res);
     }
     if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
+    if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) {
+      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
+      return filesHandler(req, res);
+    }
     sendJson(res, 404, { error: 'Not found' });
   }
 

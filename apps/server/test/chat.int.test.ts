@@ -193,6 +193,8 @@ describe('event stream', () => {
   it('resumes after the last event id with exactly the missed events, and asks for a resync on an unknown id', async () => {
     const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'resume', memberIds: [ben.id] });
     const first = collectEvents(ben.client);
+    // A fresh subscription starts live: m1 must go out after it is attached.
+    await first.waitFor((event) => event.type === 'presence.snapshot');
     await ann.client.chat.send.mutate(text(conversationId, 'm1'));
     await first.waitFor((event) => event.type === 'message.created' && event.message.text === 'm1');
     const resumeFrom = first.lastId()!;

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
+import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
+import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
 import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
@@ -18,6 +20,10 @@ export interface CreateAppDepsOptions {
   sweepEveryMs?: number;
   /** The AI domain's settings and the key ring that seals provider keys. */
   ai?: AiOptions;
+  /** Files: storage directory, limits, link secret (default: a temporary directory and a random secret). */
+  files?: FilesOptions;
+  /** Calls: ring timeout, drop grace, who may call, STUN/TURN (default: friends only, no ICE servers). */
+  calls?: CallsOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -30,6 +36,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const clock = options.clock ?? systemClock;
   const revocations = await SessionRevocations.start(options.redis, options.logger);
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
+  const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const realtime = await Realtime.start({ ...options, clock }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
@@ -42,12 +49,15 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     realtime,
     mail: new MailSignal(),
     ai,
+    files,
+    calls: createCallsRuntime(options.redis, options.calls),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
     ...deps,
     close: async () => {
       await ai.close();
+      await files.close();
       await realtime.close();
       await revocations.close();
     },

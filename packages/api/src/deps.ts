@@ -2,6 +2,8 @@ import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AiRuntime } from './ai/ai-runtime';
+import type { CallsRuntime } from './calls/calls-runtime';
+import type { FilesRuntime } from './files/files-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
@@ -40,6 +42,10 @@ export interface AppDeps {
   mail: MailSignal;
   /** AI providers, generations and their logs. */
   ai: AiRuntime;
+  /** File storage, upload limits and the signing key of download links. */
+  files: FilesRuntime;
+  /** Call timeouts, who may call, STUN/TURN servers. */
+  calls: CallsRuntime;
 }
 
 /**

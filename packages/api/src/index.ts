@@ -12,6 +12,10 @@ export type {
   ChorusEvent, ConversationEvent, EphemeralEvent, UserEvent, PublicMessage, PresenceView, FriendRequestView, NotificationView,
   RoomEvent, RoomLogEvent, PlaybackState, DriftView, RoomSettingsView, RoomMemberView,
 } from './realtime/events';
+export type { CallView, CallPartyView, CallSignal } from './realtime/events';
+export { defaultCallsSettings, type CallsOptions, type CallsSettings } from './calls/calls-runtime';
+export { startCallSweeper, sweepCalls, sweepCallsIfDue } from './calls/sweeper';
+export { turnCredential } from './calls/ice-servers.service';
 export { defaultNotificationCleanup, runNotificationCleanupIfDue, startNotificationCleanup, type NotificationCleanupConfig } from './notifications/cleanup.job';
 export { defaultAiSettings, type AiOptions, type AiSettings, type SystemProvider } from './ai/ai-runtime';
 export { KeyVault, parseKeyRing, formatKeyRing, loadOrCreateDevKeyRing, type KeyRing } from './ai/security/key-vault';
@@ -22,3 +26,10 @@ export { AI_IMAGE_PATH } from './ai/images.service';
 export type { AiStreamEvent } from './ai/generation/generation-stream';
 export type { AiConfigView } from './ai/configs/configs.service';
 export type { AiConversationView, AiMessageView } from './ai/conversations/views';
+export { createFilesHttpHandler, type FilesHttpOptions } from './files/files-http';
+export { FILES_PATH } from './files/signed-link';
+export { defaultFilesSettings, type FilesOptions, type FilesSettings } from './files/files-runtime';
+export { createLocalDiskStorage, type FileStorage } from './files/storage';
+export { loadOrCreateDevLinkSecret } from './files/link-secret';
+export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
+export type { FileView } from './files/files.schema';

@@ -2,3 +2,4 @@ export { createChorusClient, closeChorusClient, type ChorusClient, type ChorusCl
 export { appCodeOf, isChorusError, type ChorusClientError } from './errors';
 export { reconnectDelay } from './backoff';
 export type { AiStreamEvent, AppErrorCode, AppRouter, ChorusErrorData, ChorusEvent, DriftView, PlaybackState, PresenceView, PublicMessage, RoomEvent, RouterInputs, RouterOutputs } from './types';
+export type { CallPartyView, CallSignal, CallView } from './types';

@@ -5,3 +5,4 @@ export type AppRouter = ServerRouter;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { AiStreamEvent, AppErrorCode, ChorusErrorData, ChorusEvent, DriftView, PlaybackState, PresenceView, PublicMessage, RoomEvent };
+export type { CallPartyView, CallSignal, CallView } from '@chorus/api';

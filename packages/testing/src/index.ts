@@ -12,3 +12,5 @@ export { startRestartableRedis, type RestartableRedis } from './restartable-redi
 export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';
 export { startMailedTestServer, type MailedTestServer } from './mailed-server';
 export { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiReply, type FakeOpenAiRequest } from './fake-openai';
+export { createTusUpload, imageInfo, noisePng, patchTusUpload, sha256, tus, uploadWithTus, type TusUploadOptions } from './files';
+export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from './webrtc';

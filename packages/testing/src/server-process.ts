@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths';
 
@@ -27,6 +29,8 @@ export interface ServerProcess extends ServerChild {
 
 /** `node --import tsx src/main.ts` in apps/server, as `pnpm start` runs it; does not wait. */
 export function spawnServerChild(env: Record<string, string>): ServerChild {
+  // Each process gets its own files directory (removed when it exits), never the repository's.
+  const filesDir = env.FILES_DIR ? null : join(tmpdir(), `chorus-files-${randomBytes(6).toString('hex')}`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: join(repoRoot, 'apps', 'server'),
     env: {
@@ -37,6 +41,9 @@ export function spawnServerChild(env: Record<string, string>): ServerChild {
       PORT: '0',
       // Production requires the server keys that seal AI provider keys.
       AI_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      // And the secret that signs file links.
+      FILES_LINK_SECRET: randomBytes(32).toString('base64'),
+      ...(filesDir ? { FILES_DIR: filesDir } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,7 +65,10 @@ export function spawnServerChild(env: Record<string, string>): ServerChild {
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = once(child, 'exit').then(async ([code]) => {
+    if (filesDir) await rm(filesDir, { recursive: true, force: true });
+    return code as number | null;
+  });
   return { child, lines, stderr: () => stderr, exited };
 }
 

@@ -1,4 +1,6 @@
 import { createAppDeps, systemClock, type AiOptions, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
+import { startCallSweeper, type CallsOptions } from '@chorus/api';
+import type { FilesOptions } from '@chorus/api';
 import { createRedis } from '@chorus/server/infrastructure';
 import { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
 import type { LocalService } from '@chorus/local-services';
@@ -33,6 +35,10 @@ export interface TestServerOptions {
   ai?: AiOptions;
   /** Deliver mail to this fake Resend server through the real SDK (default: mail stays queued). */
   fakeResend?: FakeResend;
+  /** Call settings (short ring timeout and drop grace, TURN). The call sweeper runs as in main.ts. */
+  calls?: CallsOptions;
+  /** Files settings (small limits, a short link lifetime, a shared dir and secret); default: a temporary dir per server. */
+  files?: FilesOptions;
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -52,6 +58,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config: { cookieSecure: false, ...options.appConfig },
     // The fake AI providers of tests listen on loopback.
     ai: { egress: { allowPrivateNetworks: true }, ...options.ai },
+    calls: options.calls,
+    files: options.files,
   });
   const mailWorker = options.fakeResend
     ? startMailWorker(deps, {
@@ -63,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     : null;
   if (mailWorker) deps.mail.onWake(() => mailWorker.wake());
   const server = await startServer(deps, loopbackServerConfig({ publicOrigins: [TEST_ALLOWED_ORIGIN], ...options.config }));
+  const callSweeper = startCallSweeper(deps);
   return {
     ...server,
     deps,
@@ -71,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async stop() {
       await server.close();
       await mailWorker?.stop();
+      await callSweeper.stop();
       await deps.close();
       redis.disconnect();
       await redisService?.stop();

@@ -5,13 +5,18 @@ import { ZChangeEmailInput, ZChangePasswordInput, ZConfirmEmailChangeInput, ZLog
 import { confirmEmailChange, requestEmailChange } from './email-change.service';
 import { loginHistory } from './login-history.service';
 import { changePassword } from './password-change.service';
-import { updateProfile } from './profile.service';
+import { setAvatar, updateProfile } from './profile.service';
 
 export const accountRouter = router({
   update: authedProcedure
     .input(ZUpdateProfileInput)
     .output(ZPrivateUser)
     .mutation(({ ctx, input }) => updateProfile(ctx.deps, ctx.user.id, input)),
+  /** An uploaded image (via tus at /files/) becomes the avatar, at /files/:id/avatar-64|128|256. */
+  setAvatar: authedProcedure
+    .input(z.object({ fileId: z.string().regex(/^[\w-]{1,32}$/) }))
+    .output(ZPrivateUser)
+    .mutation(({ ctx, input }) => setAvatar(ctx.deps, ctx.user.id, input.fileId)),
   changeEmail: authedProcedure
     .input(ZChangeEmailInput)
     .output(z.object({ status: z.literal('code_sent') }))

@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import type { TPrivateUser } from '../auth/auth.schema';
 import { conflictFrom } from '../auth/register.service';
 import { getOwnUser } from '../auth/users.mapper';
+import { prepareAvatar } from '../files/avatars';
 import type { TUpdateProfileInput } from './account.schema';
 
 /** Changes the caller's own profile fields; only the fields given change. */
@@ -19,5 +20,12 @@ export async function updateProfile(deps: Pick<AppDeps, 'db' | 'clock'>, userId:
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }
+  return getOwnUser(deps, userId);
+}
+
+/** Makes an uploaded image the caller's avatar (its standard sizes become public). */
+export async function setAvatar(deps: Pick<AppDeps, 'db' | 'clock' | 'files'>, userId: number, fileId: string): Promise<TPrivateUser> {
+  const avatarUrl = await prepareAvatar(deps, userId, fileId);
+  await deps.db.update(users).set({ avatarUrl, updatedAt: deps.clock.now() }).where(eq(users.id, userId));
   return getOwnUser(deps, userId);
 }

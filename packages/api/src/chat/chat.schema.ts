@@ -28,8 +28,15 @@ export const ZMemberRef = z.object({ conversationId: ZId, userId: ZId });
 export const ZAddMembersInput = z.object({ conversationId: ZId, userIds: z.array(ZId).min(1).max(500) });
 export const ZSetRoleInput = z.object({ conversationId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
 export const ZUpdateConversationInput = z
-  .object({ conversationId: ZId, name: z.string().trim().min(1).max(100).optional(), avatarUrl: ZHttpUrl.nullable().optional() })
-  .refine((input) => input.name !== undefined || input.avatarUrl !== undefined, 'Change at least one field');
+  .object({
+    conversationId: ZId,
+    name: z.string().trim().min(1).max(100).optional(),
+    avatarUrl: ZHttpUrl.nullable().optional(),
+    /** An uploaded image of the caller's, made the group's avatar (standard sizes, public). */
+    avatarFileId: z.string().regex(/^[\w-]{1,32}$/).optional(),
+  })
+  .refine((input) => input.name !== undefined || input.avatarUrl !== undefined || input.avatarFileId !== undefined, 'Change at least one field')
+  .refine((input) => input.avatarUrl === undefined || input.avatarFileId === undefined, 'Give avatarUrl or avatarFileId, not both');
 export type TUpdateConversationInput = z.infer<typeof ZUpdateConversationInput>;
 
 export const ZAttachment = z.object({

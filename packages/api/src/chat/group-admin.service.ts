@@ -1,3 +1,4 @@
+import { prepareAvatar } from '../files/avatars';
 import { conversationMembers, conversations } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
@@ -74,8 +75,9 @@ export async function transferOwnership(deps: AppDeps, actorId: number, conversa
 
 export async function updateConversation(deps: AppDeps, actorId: number, input: TUpdateConversationInput) {
   const membership = await requireGroupManager(deps.db, input.conversationId, actorId);
+  const avatarUrl = input.avatarFileId !== undefined ? await prepareAvatar(deps, actorId, input.avatarFileId) : input.avatarUrl;
   const now = deps.clock.now();
-  const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}) };
+  const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(avatarUrl !== undefined ? { avatarUrl } : {}) };
   const summary = { id: input.conversationId, kind: 'group' as const, name: membership.conversation.name, avatarUrl: membership.conversation.avatarUrl, ...changes };
   const event = await deps.db.transaction(async (tx) => {
     const stored = await appendConversationEvent(tx, now, input.conversationId, { type: 'conversation.updated', conversation: summary });

@@ -68,6 +68,37 @@ export interface NotificationView {
   createdAt: Date;
 }
 
+/** A one-to-one call as both parties see it (calls.* return it, call events carry it). */
+export interface CallView {
+  id: number;
+  callerId: number;
+  calleeId: number;
+  media: 'audio' | 'video';
+  status: 'ringing' | 'active' | 'ended';
+  /** How it ended; null until it has. */
+  outcome: 'completed' | 'missed' | 'rejected' | 'cancelled' | 'busy' | 'dropped' | null;
+  /** The party whose action (or lost connection) ended it; null for missed and busy. */
+  endedBy: number | null;
+  createdAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  /** Seconds from answer to end (millisecond precision); null unless the call was answered and has ended. */
+  durationSec: number | null;
+}
+
+/** Who is calling, for the callee's ringing screen. */
+export interface CallPartyView {
+  id: number;
+  username: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+/** WebRTC signaling relayed between the two parties: SDP for offer/answer, one ICE candidate for ice. */
+export type CallSignal =
+  | { kind: 'offer' | 'answer'; payload: { sdp: string } }
+  | { kind: 'ice'; payload: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; usernameFragment: string | null } };
+
 /** Events addressed to users directly (not part of a conversation). */
 export type UserEvent =
   | { type: 'notification'; notification: NotificationView }
@@ -77,11 +108,17 @@ export type UserEvent =
   | { type: 'friend.removed'; userId: number }
   | { type: 'friend.blocked'; userId: number }
   /** An AI conversation got its generated title. */
-  | { type: 'ai.title'; conversationId: number; title: string };
+  | { type: 'ai.title'; conversationId: number; title: string }
+  /** To every device of the callee: someone is calling (ring until a `call.updated` says otherwise). */
+  | { type: 'call.incoming'; call: CallView; caller: CallPartyView }
+  /** To both parties on every status change: answered (other devices of the callee stop ringing), ended with its outcome. */
+  | { type: 'call.updated'; call: CallView };
 
 export type EphemeralEvent =
   | { type: 'typing'; conversationId: number; userId: number; expiresAt: Date }
-  | { type: 'presence'; presence: PresenceView };
+  | { type: 'presence'; presence: PresenceView }
+  /** Live only, to the other party of a ringing or active call (see calls/signal.service.ts for why). */
+  | ({ type: 'call.signal'; callId: number; from: number } & CallSignal);
 
 export type ChorusEvent =
   | ConversationEventEnvelope

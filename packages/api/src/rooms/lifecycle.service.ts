@@ -1,3 +1,4 @@
+import { prepareAvatar } from '../files/avatars';
 import { conversationMembers, conversations, roomApplications, roomInvites, rooms, users } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
@@ -90,7 +91,9 @@ export async function dissolveRoom(deps: AppDeps, userId: number, roomId: number
 
 /** Owner and admins change settings; who controls playback is the owner's decision alone. */
 export async function updateRoomSettings(deps: AppDeps, userId: number, input: TUpdateRoomSettingsInput): Promise<RoomSettingsView> {
-  const { roomId, ...changes } = input;
+  const { roomId, avatarFileId, ...given } = input;
+  // Images are resized before the room is locked; the file must be the caller's own.
+  const changes = avatarFileId === undefined ? given : { ...given, avatarUrl: await prepareAvatar(deps, userId, avatarFileId) };
   return inRoomTransaction(deps, roomId, userId, async (ctx) => {
     const role = requireRoomManager(ctx);
     if (changes.controlPolicy !== undefined && changes.controlPolicy !== ctx.room.controlPolicy && role !== 'owner') {

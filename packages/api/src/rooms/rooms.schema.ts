@@ -31,6 +31,8 @@ export const ZUpdateRoomSettingsInput = z
     name: ZName.optional(),
     description: ZDescription.nullable().optional(),
     avatarUrl: ZHttpUrl.nullable().optional(),
+    /** An uploaded image of the caller's, made the room's avatar (standard sizes, public). */
+    avatarFileId: z.string().regex(/^[\w-]{1,32}$/).optional(),
     visibility: ZVisibility.optional(),
     joinPolicy: ZJoinPolicy.optional(),
     historyVisible: z.boolean().optional(),
@@ -38,7 +40,8 @@ export const ZUpdateRoomSettingsInput = z
     controlPolicy: ZControlPolicy.optional(),
     maxMembers: z.number().int().min(2).max(MAX_ROOM_MEMBERS).optional(),
   })
-  .refine((input) => Object.keys(input).some((key) => key !== 'roomId' && input[key as keyof typeof input] !== undefined), 'Change at least one setting');
+  .refine((input) => Object.keys(input).some((key) => key !== 'roomId' && input[key as keyof typeof input] !== undefined), 'Change at least one setting')
+  .refine((input) => input.avatarUrl === undefined || input.avatarFileId === undefined, 'Give avatarUrl or avatarFileId, not both');
 export type TUpdateRoomSettingsInput = z.infer<typeof ZUpdateRoomSettingsInput>;
 
 export const ZRoomRef = z.object({ roomId: ZId });

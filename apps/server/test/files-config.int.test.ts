@@ -1,0 +1,52 @@
+// The files settings of the real server process: the link secret is required in production and
+// kept on disk in development; FILES_DIR is where uploads go.
+import type { LocalService } from '@chorus/local-services';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, spawnServerChild, startTestRedis, waitForLogLine, type TestDatabase } from '@chorus/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let database: TestDatabase;
+let redis: LocalService;
+
+beforeAll(async () => {
+  [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
+});
+afterAll(async () => {
+  await Promise.all([database?.drop(), redis?.stop()]);
+});
+
+describe('files configuration', () => {
+  it('refuses to start in production without FILES_LINK_SECRET', async () => {
+    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, FILES_LINK_SECRET: '' });
+    expect(await server.exited).toBe(1);
+    const fatal = server.lines.find((line) => line.msg === 'server failed to start');
+    expect(JSON.stringify(fatal)).toContain('FILES_LINK_SECRET is required in production');
+  });
+
+  it('outside production keeps one generated link secret under the data directory, and stores uploads in FILES_DIR', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chorus-files-config-'));
+    try {
+      const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', FILES_LINK_SECRET: '', LOCAL_DATA_DIR: dataDir, FILES_DIR: join(dataDir, 'files') };
+      const secrets: string[] = [];
+      for (const expectCreated of [true, false]) {
+        const server = spawnServerChild(env);
+        try {
+          const warning = await waitForLogLine(server, 'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory');
+          expect(warning).toMatchObject({ level: 40, created: expectCreated });
+          await waitForLogLine(server, 'listening');
+          secrets.push(await readFile(String(warning.path), 'utf8'));
+        } finally {
+          server.child.kill('SIGTERM');
+          await server.exited;
+        }
+      }
+      expect(secrets[0]).toBe(secrets[1]);
+      expect(secrets[0]).toMatch(/^[\w-]{43}\n$/);
+      expect((await stat(join(dataDir, 'files', 'uploads'))).isDirectory()).toBe(true);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { conversationMembers, conversations, files, fileShares, type TFileRow } from '@chorus/db';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../deps';
+import { AppError } from '../errors';
+
+/** Syntactically possible file ids (ours are 24 url-safe characters); anything else is unknown. */
+export const FILE_ID = /^[\w-]{1,32}$/;
+
+export async function findFile(db: DbOrTx, fileId: string): Promise<TFileRow | null> {
+  if (!FILE_ID.test(fileId)) return null;
+  const [row] = await db.select().from(files).where(eq(files.id, fileId)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * Who may read a file: its owner and members of a live conversation or room it was sent to.
+ * (An avatar's sizes are public, and anyone may see its metadata; its original is not.)
+ */
+export async function canReadFile(db: DbOrTx, userId: number, file: Pick<TFileRow, 'id' | 'ownerId' | 'isPublic'>): Promise<boolean> {
+  if (file.ownerId === userId) return true;
+  const [share] = await db
+    .select({ conversationId: fileShares.conversationId })
+    .from(fileShares)
+    .innerJoin(conversationMembers, and(eq(conversationMembers.conversationId, fileShares.conversationId), eq(conversationMembers.userId, userId)))
+    .innerJoin(conversations, eq(conversations.id, fileShares.conversationId))
+    .where(and(eq(fileShares.fileId, file.id), isNull(conversations.dissolvedAt)))
+    .limit(1);
+  return share !== undefined;
+}
+
+/** The file if the user may read it; unknown and forbidden look the same (NOT_FOUND), so ids reveal nothing. */
+export async function requireReadableFile(db: DbOrTx, userId: number, fileId: string): Promise<TFileRow> {
+  const file = await findFile(db, fileId);
+  if (!file || !(file.isPublic || (await canReadFile(db, userId, file)))) throw new AppError('NOT_FOUND', 'No such file');
+  return file;
+}

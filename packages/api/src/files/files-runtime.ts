@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { createLocalDiskStorage, type FileStorage } from './storage';
+import { UploadLocker } from './upload-locker';
+
+export interface FilesSettings {
+  /** Largest single file, refused when its upload is created (declared length). */
+  maxFileBytes: number;
+  /** A user's files and uploads in progress (declared sizes) may not add up to more. */
+  quotaBytes: number;
+  /** Lifetime of a `files.link` URL. */
+  linkTtlSeconds: number;
+  /** Uploads unfinished for this long are deleted by the cleanup job. */
+  abandonedMs: number;
+  /** Uploads a user may start per minute (each is a row, however small). */
+  uploadsPerMinute: number;
+}
+
+export const GiB = 1024 ** 3;
+
+export const defaultFilesSettings: FilesSettings = {
+  maxFileBytes: 2 * GiB,
+  quotaBytes: 10 * GiB,
+  linkTtlSeconds: 600,
+  abandonedMs: 24 * 3600 * 1000,
+  uploadsPerMinute: 60,
+};
+
+/**
+ * Without `dir` (and `storage`), files go to a fresh temporary directory removed on close
+ * (tests, benches). Without `linkSecret`, links are signed with a per-process random key, so
+ * several instances must be given the same secret.
+ */
+export type FilesOptions = Partial<FilesSettings> & { dir?: string; storage?: FileStorage; linkSecret?: string | Buffer };
+
+/** The files domain's process-wide parts, built once with the other deps. */
+export interface FilesRuntime {
+  settings: FilesSettings;
+  storage: FileStorage;
+  /** HMAC key of signed download links. */
+  linkKey: Buffer;
+  /** tus's per-upload locks, shared by every instance through Redis. */
+  locker: UploadLocker;
+  uploadLimiter: RateLimiterRedis;
+  /** Bookkeeping running after a response was sent (progress updates), awaited on close. */
+  tasks: Set<Promise<unknown>>;
+  close(): Promise<void>;
+}
+
+export async function createFilesRuntime(redis: Redis, logger: Logger, options: FilesOptions = {}): Promise<FilesRuntime> {
+  const { dir, storage: givenStorage, linkSecret, ...overrides } = options;
+  const settings: FilesSettings = { ...defaultFilesSettings, ...overrides };
+  const temporaryDir = givenStorage || dir ? null : await mkdtemp(join(tmpdir(), 'chorus-files-'));
+  const storage = givenStorage ?? (await createLocalDiskStorage(dir ?? temporaryDir!));
+  const tasks = new Set<Promise<unknown>>();
+  const locker = await UploadLocker.start(redis, logger);
+  return {
+    settings,
+    storage,
+    linkKey: linkSecret === undefined ? randomBytes(32) : Buffer.from(linkSecret),
+    locker,
+    uploadLimiter: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:fileUploadsPerUser', points: settings.uploadsPerMinute, duration: 60 }),
+    tasks,
+    async close() {
+      await Promise.allSettled([...tasks]);
+      locker.close();
+      if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error }, 'temporary files dir not removed'));
+    },
+  };
+}
+
+/** Runs `work` after the response, tracked so shutdown can wait for it; failures are logged. */
+export function runFilesTask(runtime: FilesRuntime, logger: Logger, work: () => Promise<unknown>): void {
+  const task = work()
+    .catch((error: unknown) => logger.warn({ err: error }, 'files background task failed'))
+    .finally(() => runtime.tasks.delete(task));
+  runtime.tasks.add(task);
+}

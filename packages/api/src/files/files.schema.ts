@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { FILE_VARIANTS } from './signed-link';
+
+const ZFileId = z.string().regex(/^[\w-]{1,32}$/, 'Not a file id');
+
+export const ZFileRef = z.object({ fileId: ZFileId });
+
+export const ZLinkInput = z.object({
+  fileId: ZFileId,
+  /** A derived image instead of the file itself. */
+  variant: z.enum(FILE_VARIANTS).optional(),
+});
+export type TLinkInput = z.infer<typeof ZLinkInput>;
+
+/** A file as its readers see it; `size` is the declared size until the upload completes. */
+export const ZFileView = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number(),
+  receivedBytes: z.number(),
+  status: z.enum(['uploading', 'ready']),
+  /** Sniffed from the content once complete (null before). */
+  mimeType: z.string().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  ownerId: z.number(),
+  createdAt: z.date(),
+  completedAt: z.date().nullable(),
+  hasThumbnail: z.boolean(),
+});
+export type FileView = z.infer<typeof ZFileView>;
+
+export const ZFileLink = z.object({
+  /** Relative to the server (`/files/:id?exp=…&sig=…`); works without headers until `expiresAt`. */
+  url: z.string(),
+  expiresAt: z.date(),
+});

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+const CHANNEL = 'chorus:files:lock-release';
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+
+export interface UploadLockerOptions {
+  /** A holder that died frees its lock after this; live holders renew it. */
+  ttlMs: number;
+  /** Waiting longer for a lock fails the request (500, the client retries). */
+  acquireTimeoutMs: number;
+  pollMs: number;
+}
+
+/**
+ * tus's lock per upload, across instances: a Redis key (SET NX, renewed while held). A request
+ * that wants a held lock asks its holder, on whatever instance, to let go (pub/sub), as tus's
+ * MemoryLocker does in one process: the old request of a client that reconnected elsewhere is
+ * cancelled after tus's drain delay, instead of writing alongside the new one.
+ */
+export class UploadLocker implements Locker {
+  readonly held = new Map<string, RequestRelease>();
+
+  private constructor(
+    readonly redis: Redis,
+    private readonly subscriber: Redis,
+    readonly options: UploadLockerOptions,
+  ) {}
+
+  static async start(redis: Redis, logger: Logger, options: Partial<UploadLockerOptions> = {}): Promise<UploadLocker> {
+    const subscriber = redis.duplicate();
+    subscriber.on('error', (error) => logger.debug({ err: error }, 'upload lock subscriber error'));
+    const locker = new UploadLocker(redis, subscriber, { ttlMs: 30_000, acquireTimeoutMs: 30_000, pollMs: 50, ...options });
+    subscriber.on('message', (_channel, id: string) => void locker.held.get(id)?.());
+    await subscriber.subscribe(CHANNEL);
+    return locker;
+  }
+
+  newLock(id: string): Lock {
+    return new UploadLock(this, id);
+  }
+
+  requestRelease(id: string): Promise<number> {
+    return this.redis.publish(CHANNEL, id);
+  }
+
+  close(): void {
+    this.subscriber.disconnect();
+  }
+}
+
+class UploadLock implements Lock {
+  private readonly token = randomUUID();
+  private readonly key: string;
+  private renewal: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly locker: UploadLocker,
+    private readonly id: string,
+  ) {
+    this.key = `chorus:files:lock:${id}`;
+  }
+
+  async lock(signal: AbortSignal, cancelReq: RequestRelease): Promise<void> {
+    const { redis, options } = this.locker;
+    const deadline = Date.now() + options.acquireTimeoutMs;
+    let asked = false;
+    for (;;) {
+      if ((await redis.set(this.key, this.token, 'PX', options.ttlMs, 'NX')) === 'OK') break;
+      if (!asked || Math.random() < 0.1) await this.locker.requestRelease(this.id);
+      asked = true;
+      if (signal.aborted || Date.now() > deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+      await sleep(options.pollMs);
+    }
+    this.locker.held.set(this.id, cancelReq);
+    this.renewal = setInterval(() => void redis.eval(RENEW, 1, this.key, this.token, options.ttlMs).catch(() => {}), options.ttlMs / 3);
+    this.renewal.unref();
+  }
+
+  async unlock(): Promise<void> {
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = null;
+    this.locker.held.delete(this.id);
+    await this.locker.redis.eval(RELEASE, 1, this.key, this.token);
+  }
+}
