@@ -25,6 +25,8 @@ export interface BenchStack {
   /** mysql://… of the bench database and redis://… of the Redis the server uses (for extra instances and baselines). */
   databaseUrl: string;
   redisUrl: string;
+  /** This run's directory, .data/bench/run-<pid>, removed by `stop`: the server's FILES_DIR is `<dataDir>/files`. */
+  dataDir: string;
   /** Stops the server, closes pools, stops private services and removes their data. Idempotent. */
   stop(): Promise<void>;
 }
@@ -75,7 +77,8 @@ export async function startBenchStack(): Promise<BenchStack> {
 
   try {
     const external = { db: process.env.DATABASE_URL, redis: process.env.REDIS_URL };
-    if (!external.db || !external.redis) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // Private MariaDB/Redis data and the uploaded files (FILES_DIR) both live here.
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
 
     let serverUrl: string;
     if (external.db) {
@@ -111,12 +114,15 @@ export async function startBenchStack(): Promise<BenchStack> {
     // The ai bench's fake provider listens on loopback, which the SSRF guard refuses by default;
     // its samples would also trip the per-user rate and concurrency limits meant for people.
     const ai = { egress: { allowPrivateNetworks: true }, requestsPerMinute: 1_000_000, maxConcurrentPerUser: 1000 };
-    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai });
+    // Uploads land on the disk the files bench compares with `cp` (not in the OS's temporary dir);
+    // the limits leave room for its sizes, and it gives each upload its own user (60 uploads/min each).
+    const files = { dir: join(dataDir, 'files'), maxFileBytes: 16 * 1024 ** 3, quotaBytes: 64 * 1024 ** 3 };
+    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files });
     cleanups.push(() => deps.close());
     const server = await startServer(deps, loopbackServerConfig());
     cleanups.push(() => server.close());
     log(`server listening on ${server.url}`);
-    return { url: server.url, deps, databaseUrl, redisUrl, stop };
+    return { url: server.url, deps, databaseUrl, redisUrl, dataDir, stop };
   } catch (error) {
     await stop();
     throw error;

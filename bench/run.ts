@@ -3,6 +3,7 @@
 import { ai } from './ai';
 import { auth } from './auth';
 import { fanout } from './fanout';
+import { files } from './files';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
 import { ping } from './ping';
 import { rooms } from './rooms';
@@ -15,6 +16,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['fanout', fanout],
   ['rooms', rooms],
   ['ai', ai],
+  ['files', files],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too.

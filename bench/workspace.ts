@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 
 export { createAppDeps, createSession, systemClock, type AppDeps } from '@chorus/api';
 export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
-export { closeDb, createDb, ensureDatabase, migrate, users, type Db } from '@chorus/db';
+export { closeDb, createDb, ensureDatabase, files as filesTable, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 export { createRedis } from '@chorus/server/infrastructure';
 export { createLogger } from '@chorus/server/logger';
@@ -21,6 +21,12 @@ export const repoRoot = new URL('..', import.meta.url).pathname;
 export async function startFakeOpenAi(...args: Parameters<typeof import('@chorus/testing').startFakeOpenAi>) {
   const { startFakeOpenAi: start } = await import('@chorus/testing');
   return start(...args);
+}
+
+/** tus-js-client (the copy @chorus/testing re-exports), loaded on demand for the same reason. */
+export async function loadTusClient(): Promise<typeof import('@chorus/testing').tus> {
+  const { tus } = await import('@chorus/testing');
+  return tus;
 }
 
 /** The real typed client, as a Node script uses it. */
