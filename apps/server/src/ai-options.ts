@@ -1,10 +1,11 @@
 import { loadOrCreateDevKeyRing, parseKeyRing, type AiOptions, type KeyRing } from '@chorus/api';
 import type { Logger } from 'pino';
 import type { Env } from './env';
+import { secretsMayLiveWithLocalData } from './local-secrets';
 
 /**
- * The key ring that seals users' provider keys. Production must configure it; elsewhere a
- * key is generated once under the local data directory, with a warning, so development works.
+ * The key ring that seals users' provider keys. Production must configure it; elsewhere (see
+ * local-secrets.ts) a key is generated once under the local data directory, with a warning.
  */
 export async function loadKeyRing(env: Env, logger: Logger): Promise<KeyRing> {
   if (env.AI_ENCRYPTION_KEYS) {
@@ -14,7 +15,7 @@ export async function loadKeyRing(env: Env, logger: Logger): Promise<KeyRing> {
       throw new Error(`AI_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'invalid'}`);
     }
   }
-  if (env.NODE_ENV === 'production') {
+  if (!secretsMayLiveWithLocalData(env)) {
     throw new Error('AI_ENCRYPTION_KEYS is required in production: set it to "1:<base64 of 32 random bytes>" (e.g. 1:$(openssl rand -base64 32))');
   }
   const { ring, created, path } = await loadOrCreateDevKeyRing(env.LOCAL_DATA_DIR);

@@ -1,15 +1,17 @@
 import { loadOrCreateDevLinkSecret, type FilesOptions } from '@chorus/api';
 import type { Logger } from 'pino';
 import type { Env } from './env';
+import { secretsMayLiveWithLocalData } from './local-secrets';
 
 /**
  * Files settings from the environment. The link secret must be configured in production (every
- * instance needs the same one); elsewhere it is generated once under the local data directory.
+ * instance needs the same one); elsewhere (see local-secrets.ts) it is generated once under the
+ * local data directory.
  */
 export async function loadFilesOptions(env: Env, logger: Logger): Promise<FilesOptions> {
   let linkSecret = env.FILES_LINK_SECRET;
   if (!linkSecret) {
-    if (env.NODE_ENV === 'production') {
+    if (!secretsMayLiveWithLocalData(env)) {
       throw new Error('FILES_LINK_SECRET is required in production: set it to at least 32 random characters (e.g. $(openssl rand -base64 32))');
     }
     const dev = await loadOrCreateDevLinkSecret(env.LOCAL_DATA_DIR);
