@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
-import { findSent, type SendResult } from './send.service';
+import { findSent, type SendResult } from './sent-lookup';
 
 const sendKey = (conversationId: number, clientId: string) => `chorus:ai:send:${conversationId}:${clientId}`;
 const SEND_CLAIM_MS = 30_000;

@@ -1,5 +1,5 @@
 import { aiConversations, aiMessages, type TAiConversationRow } from '@chorus/db';
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import { retryOnDeadlock } from '../../db-errors';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
@@ -10,30 +10,8 @@ import { loadHistory } from '../generation/history';
 import type { StoredMessages } from '../generation/generation-runner';
 import type { GenerationSlot } from '../generation/slots';
 import { awaitOtherSend, claimSend, releaseSend } from './send-claim';
+import { findSent, type SendResult } from './sent-lookup';
 import { admitGeneration, startGeneration } from './start-generation';
-
-export interface SendResult {
-  userMessageId: number;
-  assistantMessageId: number;
-}
-
-/** A retried send (same clientId) returns the first one's messages. */
-export async function findSent(deps: AppDeps, conversationId: number, clientId: string): Promise<SendResult | null> {
-  const [sent] = await deps.db
-    .select({ id: aiMessages.id })
-    .from(aiMessages)
-    .where(and(eq(aiMessages.conversationId, conversationId), eq(aiMessages.clientId, clientId)))
-    .limit(1);
-  if (!sent) return null;
-  const [answer] = await deps.db
-    .select({ id: aiMessages.id })
-    .from(aiMessages)
-    .where(and(eq(aiMessages.conversationId, conversationId), eq(aiMessages.replyToId, sent.id)))
-    .orderBy(desc(aiMessages.id))
-    .limit(1);
-  if (!answer) throw new AppError('CONFLICT', 'This message was sent, but its answer is gone');
-  return { userMessageId: sent.id, assistantMessageId: answer.id };
-}
 
 async function providerFor(deps: AppDeps, userId: number, ref: TProviderRef | null | undefined) {
   return resolveProvider(deps, userId, ref ?? (await defaultProviderRef(deps, userId)));
