@@ -76,11 +76,6 @@ export async function listMessages(deps: AppDeps, userId: number, input: { conve
     .orderBy(desc(aiMessages.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  const items = await Promise.all(page.map(async (row) => (row.status === 'streaming' ? toMessageView(row, await textSoFar(deps, row.id)) : toMessageView(row))));
+  const items = await Promise.all(page.map(async (row) => (row.status === 'streaming' ? toMessageView(row, await deps.ai.log.textSoFar(row.id)) : toMessageView(row))));
   return { items, nextBeforeId: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
-}
-
-async function textSoFar(deps: AppDeps, messageId: number): Promise<string> {
-  const entries = (await deps.ai.log.read(messageId, 0))?.entries ?? [];
-  return entries.map(({ entry }) => (entry.t === 'delta' ? entry.text : '')).join('');
 }

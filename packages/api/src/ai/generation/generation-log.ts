@@ -84,6 +84,12 @@ export class GenerationLog {
     return { length, entries: raw.map((text, index) => ({ seq: afterSeq + index + 1, entry: JSON.parse(text) as GenerationEntry })) };
   }
 
+  /** The text logged so far (the deltas joined): an answer still streaming, or one whose process died. */
+  async textSoFar(messageId: number): Promise<string> {
+    const entries = (await this.read(messageId, 0))?.entries ?? [];
+    return entries.map(({ entry }) => (entry.t === 'delta' ? entry.text : '')).join('');
+  }
+
   listen(messageId: number, listener: GenerationListener): () => void {
     let set = this.listeners.get(messageId);
     if (!set) this.listeners.set(messageId, (set = new Set()));

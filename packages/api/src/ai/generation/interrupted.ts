@@ -15,8 +15,7 @@ export async function finalizeInterrupted(deps: AppDeps, messageId: number, outc
     .where(eq(aiMessages.id, messageId))
     .limit(1);
   if (!row || row.status !== 'streaming') return false;
-  const entries = (await deps.ai.log.read(messageId, 0))?.entries ?? [];
-  const text = entries.map(({ entry }) => (entry.t === 'delta' ? entry.text : '')).join('');
+  const text = await deps.ai.log.textSoFar(messageId);
   const done = await finalizeGeneration(deps, { messageId, conversationId: row.conversationId, userId: row.userId, text, outcome, usage: null });
   await deps.ai.log.markFinished(messageId);
   return done;
