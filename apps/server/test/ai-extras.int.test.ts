@@ -11,6 +11,7 @@ import {
   type FakeOpenAiRequest,
   type MailedTestServer,
   type TestAccount,
+  isTitleRequest,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,7 +22,7 @@ let clientIds = 0;
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const systemOf = (request: FakeOpenAiRequest): string => request.body?.messages?.[0]?.content ?? '';
 const isSuggestion = (request: FakeOpenAiRequest) => request.path.endsWith('/chat/completions') && systemOf(request).startsWith('Suggest three short replies');
-const isTitle = (request: FakeOpenAiRequest) => request.path.endsWith('/chat/completions') && systemOf(request).startsWith('Write a title');
+const isTitle = isTitleRequest;
 let suggestionReply: FakeOpenAiReply = { tokens: ['["Sure!", "Sounds good", "See you at 8"]'] };
 
 beforeAll(async () => {

@@ -18,6 +18,7 @@ import {
   type TestAccount,
   type TestDatabase,
   type TestServer,
+  fakeWords,
 } from '@chorus/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ let fake: FakeOpenAi;
 let clientIds = 0;
 
 const ai = { heartbeatMs: 300, idleTimeoutMs: 1500, maxConcurrentPerUser: 2, requestsPerMinute: 1000 };
-const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index} `);
+const words = fakeWords;
 /** Replies chosen by the content of the last message sent upstream: tests never eat each other's queue. */
 const replies = new Map<string, FakeOpenAiReply>();
 const lastContentOf = (body: any): string => body?.messages?.at(-1)?.content ?? '';

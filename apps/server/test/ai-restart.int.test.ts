@@ -15,6 +15,8 @@ import {
   type ServerProcess,
   type TestAccount,
   type TestDatabase,
+  fakeWords,
+  streamedText,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -26,8 +28,8 @@ let ann: TestAccount;
 const spawned: ServerProcess[] = [];
 const clients: ChorusClient[] = [];
 
-const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index} `);
-const textOf = (events: Array<{ data: AiStreamEvent }>) => events.map(({ data }) => (data.type === 'delta' ? data.text : '')).join('');
+const words = fakeWords;
+const textOf = streamedText;
 
 beforeAll(async () => {
   [database, redis, fake] = await Promise.all([createTestDatabase(), startTestRedis(), startFakeOpenAi()]);

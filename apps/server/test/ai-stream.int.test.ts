@@ -17,6 +17,9 @@ import {
   type TestAccount,
   type TestDatabase,
   type TestServer,
+  fakeWords,
+  streamedText,
+  isTitleRequest,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,11 +33,10 @@ let annOnB: ChorusClient;
 let configId: number;
 
 const ai = { heartbeatMs: 300, idleTimeoutMs: 2_000 };
-const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index} `);
-const isTitleRequest = (request: FakeOpenAiRequest) => JSON.stringify(request.body?.messages ?? '').includes('title of at most six words');
+const words = fakeWords;
 /** Title requests get their own answer, so they never take a reply queued for a chat answer. */
 const titlesAnswer = (reply: FakeOpenAiReply) => (request: FakeOpenAiRequest) => (isTitleRequest(request) ? reply : undefined);
-const textOf = (events: Array<{ data: AiStreamEvent }>) => events.map(({ data }) => (data.type === 'delta' ? data.text : '')).join('');
+const textOf = streamedText;
 
 beforeAll(async () => {
   [database, redis, fake] = await Promise.all([createTestDatabase(), startTestRedis(), startFakeOpenAi()]);

@@ -14,3 +14,4 @@ export { startMailedTestServer, type MailedTestServer } from './mailed-server';
 export { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiReply, type FakeOpenAiRequest } from './fake-openai';
 export { createTusUpload, imageInfo, noisePng, patchTusUpload, sha256, tus, uploadWithTus, type TusUploadOptions } from './files';
 export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from './webrtc';
+export { fakeWords, isTitleRequest, streamedText } from './ai';
