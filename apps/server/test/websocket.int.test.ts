@@ -97,6 +97,25 @@ describe('WebSocket', () => {
     }
   });
 
+  it('compresses frames for a client that offers permessage-deflate, and speaks plainly to one that does not', async () => {
+    const query = JSON.stringify({ id: 1, method: 'query', params: { path: 'system.ping', input: { json: undefined } } });
+    for (const offer of [true, false]) {
+      const socket = await new Promise<WebSocket>((resolve, reject) => {
+        const opened = new WebSocket(wsUrl(), { perMessageDeflate: offer });
+        opened.once('open', () => resolve(opened));
+        opened.once('error', reject);
+      });
+      try {
+        expect(socket.extensions).toBe(offer ? 'permessage-deflate' : '');
+        const reply = nextMessage(socket);
+        socket.send(query);
+        expect((await reply).result.data.json).toHaveProperty('requestId');
+      } finally {
+        socket.close();
+      }
+    }
+  });
+
   it('answers an unknown procedure with NOT_FOUND', async () => {
     const socket = await rawSocket();
     try {
