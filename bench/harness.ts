@@ -113,11 +113,11 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => redis.disconnect());
     // The ai bench's fake provider listens on loopback, which the SSRF guard refuses by default;
     // its samples would also trip the per-user rate and concurrency limits meant for people.
-    const ai = { egress: { allowPrivateNetworks: true }, requestsPerMinute: 1_000_000, maxConcurrentPerUser: 1000 };
+    const ai = { egress: { allowPrivateNetworks: true }, maxConcurrentPerUser: 1000 };
     // Uploads land on the disk the files bench compares with `cp` (not in the OS's temporary dir);
     // the limits leave room for its sizes, and it gives each upload its own user (60 uploads/min each).
     const files = { dir: join(dataDir, 'files'), maxFileBytes: 16 * 1024 ** 3, quotaBytes: 64 * 1024 ** 3 };
-    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files });
+    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files, config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } } });
     cleanups.push(() => deps.close());
     const server = await startServer(deps, loopbackServerConfig());
     cleanups.push(() => server.close());

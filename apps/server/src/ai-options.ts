@@ -29,7 +29,6 @@ export async function loadAiOptions(env: Env, logger: Logger): Promise<AiOptions
     systemProviders: env.AI_SYSTEM_PROVIDERS ?? [],
     egress: { allowPrivateNetworks: env.AI_ALLOW_PRIVATE_NETWORKS ?? env.NODE_ENV !== 'production' },
     maxConcurrentPerUser: env.AI_MAX_CONCURRENT_PER_USER,
-    requestsPerMinute: env.AI_REQUESTS_PER_MINUTE,
     idleTimeoutMs: env.AI_IDLE_TIMEOUT_MS,
     requestTimeoutMs: env.AI_REQUEST_TIMEOUT_MS,
   };

@@ -95,7 +95,6 @@ const ZEnv = z.object({
   /** Let users' provider URLs reach loopback and private networks. Default: on outside production. */
   AI_ALLOW_PRIVATE_NETWORKS: bool.optional(),
   AI_MAX_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
-  AI_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Provider silence (before the first token or between tokens) that fails a generation. */
   AI_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   AI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),

@@ -28,7 +28,7 @@ let suggestionReply: FakeOpenAiReply = { tokens: ['["Sure!", "Sounds good", "See
 beforeAll(async () => {
   fake = await startFakeOpenAi();
   fake.respondWith((request) => (isSuggestion(request) ? suggestionReply : isTitle(request) ? { tokens: ['Generated title'] } : undefined));
-  a = await startMailedTestServer({ ai: { heartbeatMs: 300, requestsPerMinute: 1000 } });
+  a = await startMailedTestServer({ ai: { heartbeatMs: 300 }, appConfig: { rateLimits: { aiRequestsPerUser: { points: 1000, seconds: 60 } } } });
 });
 afterAll(async () => {
   await a?.stop();

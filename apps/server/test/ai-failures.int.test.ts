@@ -29,7 +29,8 @@ let a: MailedTestServer;
 let fake: FakeOpenAi;
 let clientIds = 0;
 
-const ai = { heartbeatMs: 300, idleTimeoutMs: 1500, maxConcurrentPerUser: 2, requestsPerMinute: 1000 };
+const ai = { heartbeatMs: 300, idleTimeoutMs: 1500, maxConcurrentPerUser: 2 };
+const perMinute = (points: number) => ({ rateLimits: { aiRequestsPerUser: { points, seconds: 60 } } });
 const words = fakeWords;
 /** Replies chosen by the content of the last message sent upstream: tests never eat each other's queue. */
 const replies = new Map<string, FakeOpenAiReply>();
@@ -39,7 +40,7 @@ const chatRequests = (content: string) => fake.requests.filter((request) => requ
 beforeAll(async () => {
   [database, redis, fake] = await Promise.all([createTestDatabase(), startTestRedis(), startFakeOpenAi()]);
   fake.respondWith((request) => replies.get(lastContentOf(request.body)));
-  a = await startMailedTestServer({ database, redisUrl: redis.url, ai });
+  a = await startMailedTestServer({ database, redisUrl: redis.url, ai, appConfig: perMinute(1000) });
 });
 afterAll(async () => {
   await a?.stop();
@@ -161,11 +162,11 @@ describe('per-user limits', () => {
     await eve.account.client.ai.chat.stop.mutate({ assistantMessageId: second.assistantMessageId });
   });
 
-  it('refuses requests beyond requestsPerMinute with RATE_LIMITED and retryAfter', async () => {
+  it('refuses requests beyond aiRequestsPerUser with RATE_LIMITED and retryAfter', async () => {
     let limited: TestServer | undefined;
     let client: ChorusClient | undefined;
     try {
-      limited = await startTestServer({ database, redisUrl: redis.url, ai: { ...ai, requestsPerMinute: 2 } });
+      limited = await startTestServer({ database, redisUrl: redis.url, ai, appConfig: perMinute(2) });
       // Without a shared key ring each instance seals keys its own way: the config is made on this one.
       const account = await a.accounts.register('fay');
       client = createTestClient(limited.url, { token: account.token });

@@ -15,7 +15,7 @@ let cat: TestAccount;
 let dan: TestAccount;
 
 beforeAll(async () => {
-  env = await startMailedTestServer({ calls: { ringTimeoutMs: RING_TIMEOUT_MS, sweepEveryMs: 200, startsPerMinute: 1000 } });
+  env = await startMailedTestServer({ calls: { ringTimeoutMs: RING_TIMEOUT_MS, sweepEveryMs: 200 }, appConfig: { rateLimits: { callStartsPerUser: { points: 1000, seconds: 60 } } } });
   ann = await env.accounts.register('ann');
   ben = await env.accounts.register('ben');
   cat = await env.accounts.register('cat');

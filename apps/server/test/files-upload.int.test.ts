@@ -15,7 +15,7 @@ let ann: TestAccount;
 let ben: TestAccount;
 
 beforeAll(async () => {
-  a = await startMailedTestServer({ files: { maxFileBytes: 8 * MiB, quotaBytes: 12 * MiB, uploadsPerMinute: 10 } });
+  a = await startMailedTestServer({ files: { maxFileBytes: 8 * MiB, quotaBytes: 12 * MiB }, appConfig: { rateLimits: { fileUploadsPerUser: { points: 10, seconds: 60 } } } });
   ann = await a.accounts.register('ann');
   ben = await a.accounts.register('ben');
 });

@@ -50,7 +50,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     mail: new MailSignal(),
     ai,
     files,
-    calls: createCallsRuntime(options.redis, options.calls),
+    calls: createCallsRuntime(options.calls),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { TAiParams } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { GenerationLog } from './generation/generation-log';
 import { KeyVault, type KeyRing } from './security/key-vault';
 import { createGuardedFetch, type EgressPolicy } from './security/ssrf-guard';
@@ -21,7 +20,6 @@ export interface AiSettings {
   egress: EgressPolicy;
   systemProviders: SystemProvider[];
   maxConcurrentPerUser: number;
-  requestsPerMinute: number;
   /** Provider silence that fails a generation, before the first token and between tokens. */
   idleTimeoutMs: number;
   /** One-shot calls: titles, suggestions, config tests, images. */
@@ -36,7 +34,6 @@ export interface AiSettings {
 
 export const defaultAiSettings: Omit<AiSettings, 'egress' | 'systemProviders'> = {
   maxConcurrentPerUser: 3,
-  requestsPerMinute: 20,
   idleTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   deltaFlushMs: 30,
@@ -54,7 +51,6 @@ export interface AiRuntime {
   log: GenerationLog;
   /** fetch for provider calls: every connection re-checks the address (SSRF). */
   fetch: typeof fetch;
-  requestLimiter: RateLimiterRedis;
   /** Generations and titles running in the background here, awaited on shutdown. */
   tasks: Set<Promise<unknown>>;
   logger: Logger;
@@ -71,7 +67,6 @@ export async function createAiRuntime(redis: Redis, logger: Logger, options: AiO
     vault: new KeyVault(keyRing ?? { current: 1, keys: new Map([[1, randomBytes(32)]]) }),
     log,
     fetch: createGuardedFetch(settings.egress, { connectTimeoutMs: Math.min(settings.requestTimeoutMs, 10_000) }),
-    requestLimiter: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:aiRequestsPerUser', points: settings.requestsPerMinute, duration: 60 }),
     tasks,
     logger,
     async close() {

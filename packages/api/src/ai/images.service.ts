@@ -44,7 +44,7 @@ async function download(deps: AppDeps, url: string): Promise<Buffer> {
 
 export async function generateImage(deps: AppDeps, userId: number, input: { prompt: string; size: string; configId?: TProviderRef }): Promise<AiImageView> {
   const provider = await resolveProvider(deps, userId, input.configId ?? (await defaultProviderRef(deps, userId)));
-  await consumeOrThrow(deps.ai.requestLimiter, String(userId));
+  await consumeOrThrow(deps.limiters.aiRequestsPerUser, String(userId));
   const model = provider.params.imageModel ?? provider.model;
   let bytes: Buffer;
   try {

@@ -36,7 +36,7 @@ export async function suggestReplies(deps: AppDeps, userId: number, conversation
   const membership = await requireMember(deps.db, conversationId, userId);
   const after = await visibleAfter(deps.db, membership);
   const provider = await resolveProvider(deps, userId, await defaultProviderRef(deps, userId));
-  await consumeOrThrow(deps.ai.requestLimiter, String(userId));
+  await consumeOrThrow(deps.limiters.aiRequestsPerUser, String(userId));
   const recent = await deps.db
     .select({ senderId: messages.senderId, text: messages.text, username: users.username })
     .from(messages)

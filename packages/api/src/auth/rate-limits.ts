@@ -19,6 +19,16 @@ export const defaultRateLimits = {
   codeCheckPerIp: { points: 30, seconds: 600 },
   guestPerIp: { points: 20, seconds: 3600 },
   passwordChangePerAccount: { points: 10, seconds: 3600 },
+  /** Friend requests a user sends, idempotent repeats included. */
+  friendRequestsPerUser: { points: 30, seconds: 3600 },
+  /** Provider requests (answers, suggestions, images) a user starts. */
+  aiRequestsPerUser: { points: 20, seconds: 60 },
+  /** New uploads a user creates (each is a row, however small). */
+  fileUploadsPerUser: { points: 60, seconds: 60 },
+  /** Calls a user starts (each rings someone and may leave a notification). */
+  callStartsPerUser: { points: 20, seconds: 60 },
+  /** Signals a user relays (a negotiation takes a few dozen). */
+  callSignalsPerUser: { points: 600, seconds: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

@@ -1,5 +1,3 @@
-import type { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 
 export interface CallsSettings {
   /** A call nobody answers within this ends as `missed`. */
@@ -18,10 +16,6 @@ export interface CallsSettings {
   turnSecret: string | null;
   /** Lifetime of the TURN credentials `calls.iceServers` hands out. */
   turnTtlSeconds: number;
-  /** `calls.start` per user per minute (each one rings someone, and may leave a notification). */
-  startsPerMinute: number;
-  /** `calls.signal` per user per minute (a negotiation takes a few dozen). */
-  signalsPerMinute: number;
 }
 
 export const defaultCallsSettings: CallsSettings = {
@@ -33,8 +27,6 @@ export const defaultCallsSettings: CallsSettings = {
   turnUrls: [],
   turnSecret: null,
   turnTtlSeconds: 3600,
-  startsPerMinute: 20,
-  signalsPerMinute: 600,
 };
 
 export type CallsOptions = Partial<CallsSettings>;
@@ -42,15 +34,11 @@ export type CallsOptions = Partial<CallsSettings>;
 /** The calls domain's process-wide parts, built once with the other deps. */
 export interface CallsRuntime {
   settings: CallsSettings;
-  startLimiter: RateLimiterRedis;
-  signalLimiter: RateLimiterRedis;
 }
 
-export function createCallsRuntime(redis: Redis, options: CallsOptions = {}): CallsRuntime {
+export function createCallsRuntime(options: CallsOptions = {}): CallsRuntime {
   const settings: CallsSettings = { ...defaultCallsSettings, ...options };
   return {
     settings,
-    startLimiter: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:callStartsPerUser', points: settings.startsPerMinute, duration: 60 }),
-    signalLimiter: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:callSignalsPerUser', points: settings.signalsPerMinute, duration: 60 }),
   };
 }

@@ -20,8 +20,8 @@ import type { TSignalInput } from './calls.schema';
  * Delivery order is publish order, so a client that sends its signals one after another
  * (offer before its candidates) has them arrive in that order.
  */
-export async function relaySignal(deps: Pick<AppDeps, 'db' | 'realtime' | 'calls'>, userId: number, input: TSignalInput): Promise<{ ok: true }> {
-  await consumeOrThrow(deps.calls.signalLimiter, String(userId));
+export async function relaySignal(deps: Pick<AppDeps, 'db' | 'realtime' | 'limiters'>, userId: number, input: TSignalInput): Promise<{ ok: true }> {
+  await consumeOrThrow(deps.limiters.callSignalsPerUser, String(userId));
   const row = await requireOwnCall(deps.db, input.callId, userId);
   if (row.status === 'ended') throw wrongState(row);
   const signal = { kind: input.kind, payload: input.payload } as CallSignal;

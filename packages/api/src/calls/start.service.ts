@@ -12,7 +12,7 @@ import { publishIncoming } from './calls.events';
 import type { TStartCallInput } from './calls.schema';
 import { assertMayCall } from './permissions';
 
-type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls'>;
+type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' | 'limiters'>;
 
 /**
  * Rings the callee on every device. A user is in at most one live (ringing or active) call:
@@ -25,7 +25,7 @@ type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls'>
  *   CALLEE_BUSY with `details.callId`.
  */
 export async function startCall(deps: StartDeps, callerId: number, input: TStartCallInput): Promise<{ callId: number; call: CallView }> {
-  await consumeOrThrow(deps.calls.startLimiter, String(callerId));
+  await consumeOrThrow(deps.limiters.callStartsPerUser, String(callerId));
   // Outside the transaction: it also proves the callee exists, so the pair lock takes records only.
   await assertMayCall(deps, callerId, input.calleeId);
   const now = deps.clock.now();

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createLocalDiskStorage, type FileStorage } from './storage';
 import { UploadLocker } from './upload-locker';
 
@@ -17,8 +16,6 @@ export interface FilesSettings {
   linkTtlSeconds: number;
   /** Uploads unfinished for this long are deleted by the cleanup job. */
   abandonedMs: number;
-  /** Uploads a user may start per minute (each is a row, however small). */
-  uploadsPerMinute: number;
 }
 
 export const GiB = 1024 ** 3;
@@ -28,7 +25,6 @@ export const defaultFilesSettings: FilesSettings = {
   quotaBytes: 10 * GiB,
   linkTtlSeconds: 600,
   abandonedMs: 24 * 3600 * 1000,
-  uploadsPerMinute: 60,
 };
 
 /**
@@ -46,7 +42,6 @@ export interface FilesRuntime {
   linkKey: Buffer;
   /** tus's per-upload locks, shared by every instance through Redis. */
   locker: UploadLocker;
-  uploadLimiter: RateLimiterRedis;
   /** Bookkeeping running after a response was sent (progress updates), awaited on close. */
   tasks: Set<Promise<unknown>>;
   close(): Promise<void>;
@@ -64,7 +59,6 @@ export async function createFilesRuntime(redis: Redis, logger: Logger, options: 
     storage,
     linkKey: linkSecret === undefined ? randomBytes(32) : Buffer.from(linkSecret),
     locker,
-    uploadLimiter: new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:fileUploadsPerUser', points: settings.uploadsPerMinute, duration: 60 }),
     tasks,
     async close() {
       await Promise.allSettled([...tasks]);

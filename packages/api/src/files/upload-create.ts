@@ -40,13 +40,13 @@ export interface NewUpload {
  * their declared size, plus this one). The quota check and the insert hold a lock on the
  * owner's row, so parallel uploads cannot slip past it together.
  */
-export async function admitUpload(deps: Pick<AppDeps, 'db' | 'files'>, ownerId: number, upload: NewUpload): Promise<void> {
+export async function admitUpload(deps: Pick<AppDeps, 'db' | 'files' | 'limiters'>, ownerId: number, upload: NewUpload): Promise<void> {
   const { maxFileBytes, quotaBytes } = deps.files.settings;
   if (upload.size === undefined) throw tusRefusal(400, 'BAD_INPUT', 'Declare the file size with Upload-Length (deferred lengths are not accepted)');
   if (upload.size > maxFileBytes) {
     throw tusRefusal(413, 'FILE_TOO_LARGE', `The file is larger than the limit of ${formatBytes(maxFileBytes)}`, { maxFileBytes });
   }
-  await consumeOrThrow(deps.files.uploadLimiter, String(ownerId)).catch((error: unknown) => {
+  await consumeOrThrow(deps.limiters.fileUploadsPerUser, String(ownerId)).catch((error: unknown) => {
     if (error instanceof AppError && error.code === 'RATE_LIMITED') throw tusRefusal(429, 'RATE_LIMITED', error.message, { retryAfter: error.retryAfter });
     throw error;
   });

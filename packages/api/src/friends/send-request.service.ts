@@ -1,6 +1,5 @@
+import type { AppDeps } from '../deps';
 import { friendRequests } from '@chorus/db';
-import type { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { consumeOrThrow } from '../auth/rate-limits';
 import { AppError } from '../errors';
 import { areFriends, hasBlocked } from './blocks';
@@ -10,27 +9,16 @@ import { assertUserExists, isVisibleUser, lockPair, noSuchUser } from './pair';
 import { acceptRequest, acceptedNote, pendingBetween } from './request-transitions';
 import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
 
-/** 30 requests an hour per sender, idempotent repeats included. One limiter per Redis client. */
-const limiters = new WeakMap<Redis, RateLimiterRedis>();
-function requestLimiter(redis: Redis): RateLimiterRedis {
-  let limiter = limiters.get(redis);
-  if (!limiter) {
-    limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:friendRequest', points: 30, duration: 3600 });
-    limiters.set(redis, limiter);
-  }
-  return limiter;
-}
-
 type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | null; notes: StoredNotification[] };
 
 /**
  * Sends a friend request. Repeating it returns the pending one; if the other user already
  * asked, this accepts theirs. A block by the target looks like an unknown user.
  */
-export async function sendFriendRequest(deps: FriendsDeps, fromUserId: number, input: TSendFriendRequestInput): Promise<TFriendRequest> {
+export async function sendFriendRequest(deps: FriendsDeps & Pick<AppDeps, 'limiters'>, fromUserId: number, input: TSendFriendRequestInput): Promise<TFriendRequest> {
   const toUserId = input.userId;
   if (toUserId === fromUserId) throw new AppError('BAD_INPUT', 'You cannot send a friend request to yourself');
-  await consumeOrThrow(requestLimiter(deps.redis), String(fromUserId));
+  await consumeOrThrow(deps.limiters.friendRequestsPerUser, String(fromUserId));
   await assertUserExists(deps.db, toUserId);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction(async (tx): Promise<Outcome> => {

@@ -7,7 +7,7 @@ import { maybeGenerateTitle } from '../titles.service';
 
 /** Checks the user's request rate and takes a concurrency slot; the slot must be released. */
 export async function admitGeneration(deps: AppDeps, userId: number): Promise<GenerationSlot> {
-  await consumeOrThrow(deps.ai.requestLimiter, String(userId));
+  await consumeOrThrow(deps.limiters.aiRequestsPerUser, String(userId));
   return acquireSlot(deps.redis, userId, deps.ai.settings.maxConcurrentPerUser, deps.clock.now().getTime());
 }
 
