@@ -1,15 +1,18 @@
 // AI provider configs end to end: keys sealed at rest and shown only as their last four
 // characters, updates that keep or replace the key, the typed config test against a local fake
 // provider, system providers, key rotation across servers, and deleting a config in use.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { formatKeyRing, KeyVault, parseKeyRing, rotateProviderKeys, type KeyRing } from '@chorus/api';
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
 import {
   collectAiStream,
   createTestClient,
   createTestDatabase,
+  repoRoot,
   failure,
   startFakeOpenAi,
   startMailedTestServer,
@@ -75,6 +78,22 @@ function dump(table: Array<Record<string, unknown>>): string {
 }
 
 /** A port on 127.0.0.1 where nothing listens any more. */
+/** Runs a script of apps/server (as its package.json does) and collects what it printed. */
+function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `src/scripts/${script}`], {
+      cwd: join(repoRoot, 'apps', 'server'),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -225,5 +244,20 @@ describe('key rotation', () => {
     const requestsBefore = fake.requests.length;
     await expect(ray.client.ai.configs.test.mutate({ id: id as number })).rejects.toThrow();
     expect(fake.requests.length).toBe(requestsBefore);
+  });
+
+  it('is what `pnpm --filter @chorus/server keys:rotate` does, with the keys from AI_ENCRYPTION_KEYS', async () => {
+    const own = await createTestDatabase();
+    cleanups.push(() => own.drop());
+    const ring1 = parseKeyRing(`1:${randomBytes(32).toString('base64')}`);
+    const r1 = await startMailedTestServer({ database: own, redisUrl: redis.url, ai: { keyRing: ring1 } });
+    cleanups.push(() => r1.stop());
+    const sam = await r1.accounts.register('sam');
+    const { id } = await sam.client.ai.configs.create.mutate({ label: 'script', baseUrl: fake.url, model: 'fake-model', apiKey: fake.apiKey });
+    const ring2 = `2:${randomBytes(32).toString('base64')},${formatKeyRing(ring1)}`;
+    const run = () => runScript('keys-rotate.ts', { DATABASE_URL: own.url, REDIS_URL: redis.url, AI_ENCRYPTION_KEYS: ring2 });
+    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 1 provider key(s) under key version 2') });
+    expect((await rows(own.db, sql`SELECT api_key_version FROM ai_configs WHERE id = ${id}`))[0]).toEqual({ api_key_version: 2 });
+    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 0 provider key(s)') });
   });
 });
