@@ -2,7 +2,7 @@
 // cheap call at once? The generations' provider and subscribers live in the load process.
 import { epochMs, type AiLoadRequest, type StreamsFinished, type StreamsStarted } from './ai-protocol';
 import { PROFILE_DIR, spread, type AiUser, type LatencyRow } from './ai-common';
-import type { LoadProcess } from './fanout';
+import type { LoadProcess } from './load-process';
 import type { BenchStack } from './harness';
 import { log } from './harness';
 import { CpuSampler, servicePids, withProfile } from './process-cpu';

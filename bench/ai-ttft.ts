@@ -3,7 +3,7 @@
 import { epochMs, promptFor, type AiLoadRequest, type FakeInfo } from './ai-protocol';
 import { backgroundIdle, PROFILE_DIR, spread, type AiUser, type LatencyRow } from './ai-common';
 import { withProfile } from './process-cpu';
-import type { LoadProcess } from './fanout';
+import type { LoadProcess } from './load-process';
 import type { BenchStack } from './harness';
 import { withTimeout } from './stats';
 import { closeChorusClient, createBenchClient, OpenAI, type AppDeps, type ChorusClient } from './workspace';

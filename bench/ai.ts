@@ -7,7 +7,7 @@ import { createAiUsers } from './ai-common';
 import { LOAD, measurePingUnderStreams } from './ai-ping';
 import type { AiLoadRequest, FakeInfo } from './ai-protocol';
 import { measureTtft } from './ai-ttft';
-import { LoadProcess } from './fanout';
+import { LoadProcess } from './load-process';
 import type { BenchReport, BenchStack } from './harness';
 import { log } from './harness';
 

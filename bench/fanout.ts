@@ -7,18 +7,19 @@
 // Processes: this one runs Chorus instance A (the harness's server) or the baseline being
 // measured; a forked load process holds every receiver and sender; a forked second process is
 // Chorus instance B in the two-instance cases. MariaDB and Redis are processes of their own.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_MESSAGES_DDL, type Directory, type RunningBaseline } from './baselines/store';
 import { checkWithOfficialClient } from './baselines/socketio-check';
 import { startSocketIoBaseline } from './baselines/socketio-server';
 import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
-import type { ClosedLoopSpec, LoadMessage, LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
+import type { ClosedLoopSpec, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
 import { createPopulation, type Member, type Population } from './fanout-setup';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
+import { chorusWs, LoadProcess, stopChild } from './load-process';
 import { closeDb, createDb } from './workspace';
 
 const envNumber = (name: string, fallback: number): number => {
@@ -65,74 +66,6 @@ const CONFIG = {
   systems: envList('BENCH_FANOUT_SYSTEMS'),
   history: process.env.BENCH_FANOUT_HISTORY !== '0',
 };
-
-// ---------------------------------------------------------------- child processes
-
-/** A forked load generator answering requests over IPC (fanout-load.ts unless another module is given; bench/rooms uses it too). */
-export class LoadProcess<Req extends { op: string } = LoadRequest> {
-  private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  private nextId = 1;
-  onMark: (mark: 'window-start' | 'window-end') => void = () => {};
-
-  constructor(module: URL = new URL('./fanout-load.ts', import.meta.url)) {
-    this.child = fork(module, [], { serialization: 'advanced' });
-    this.child.on('message', (message: LoadMessage) => {
-      if ('mark' in message) return this.onMark(message.mark);
-      const waiter = this.pending.get(message.id);
-      if (!waiter) return;
-      this.pending.delete(message.id);
-      if (message.ok) waiter.resolve(message.result);
-      else waiter.reject(new Error(`load process: ${message.error}`));
-    });
-    this.child.on('exit', (code, signal) => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`load process exited (${signal ?? code})`));
-      this.pending.clear();
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  request<T>(req: Req, timeoutMs: number): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`load process: no answer to ${req.op} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ id, req });
-    });
-  }
-
-  async stop(): Promise<void> {
-    await stopChild(this.child, () => this.child.disconnect());
-  }
-}
-
-async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    ask();
-  } catch {
-    // Already disconnected.
-  }
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Chorus instance B: a forked process on the same database and Redis. */
 async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
@@ -198,7 +131,6 @@ interface Measured {
   steps: Step[];
 }
 
-export const chorusWs = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`;
 const round2 = (value: number) => Number(value.toPrecision(2));
 const ms = (value: number): Cell => (Number.isFinite(value) ? value : 'lost');
 

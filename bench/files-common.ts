@@ -1,6 +1,6 @@
 // What the files benchmark's cases share: settings, the per-run context, and one batch of uploads
 // from the load process, checked against its source.
-import type { LoadProcess } from './fanout';
+import type { LoadProcess } from './load-process';
 import type { Member } from './fanout-setup';
 import { MiB, watchRss, type RssPeak, type Source } from './files-disk';
 import type { FilesLoadRequest, UploadBatch, UploadTiming } from './files-load';

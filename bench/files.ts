@@ -9,7 +9,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { LoadProcess } from './fanout';
+import { LoadProcess } from './load-process';
 import { createMembers } from './fanout-setup';
 import { CONFIG, mib, removeStored, uploadAll, type Context } from './files-common';
 import { freeBytes, MiB, writeRandomFile } from './files-disk';

@@ -7,7 +7,7 @@
 // Processes: this one runs the server (the harness's); a forked load process (rooms-load.ts)
 // holds the members' sockets and sends the owner's calls; MariaDB and Redis are their own.
 import { availableParallelism, loadavg } from 'node:os';
-import { chorusWs, LoadProcess } from './fanout';
+import { chorusWs, LoadProcess } from './load-process';
 import { createMembers, inParallel, type Member } from './fanout-setup';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
