@@ -119,7 +119,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     const files = { dir: join(dataDir, 'files'), maxFileBytes: 16 * 1024 ** 3, quotaBytes: 64 * 1024 ** 3 };
     const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files, config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } } });
     cleanups.push(() => deps.close());
-    const server = await startServer(deps, loopbackServerConfig());
+    // BENCH_WS_COMPRESSION=false measures the server as WS_COMPRESSION=false runs it.
+    const server = await startServer(deps, loopbackServerConfig({ wsCompression: process.env.BENCH_WS_COMPRESSION !== 'false' }));
     cleanups.push(() => server.close());
     log(`server listening on ${server.url}`);
     return { url: server.url, deps, databaseUrl, redisUrl, dataDir, stop };

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appRouter, createWsContextFactory, type AppDeps, type ContextOptions } from '@chorus/api';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { acceptSharedFrames, appRouter, createWsContextFactory, sharedFrameEncoder, type AppDeps, type ContextOptions } from '@chorus/api';
+import { applyWSSHandler, type Encoder } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { originAllowed } from './origins';
 import { logProcedureError } from './procedure-errors';
@@ -21,7 +21,8 @@ export interface WebSocketOptions {
 }
 
 /**
- * Compress every frame (the default threshold of 1 KiB would skip all streamed deltas) with
+ * Compress every frame (the default threshold of 1 KiB would skip all streamed deltas; frames of
+ * events shared by many subscribers skip it, see shared-frames) with
  * context takeover, so each frame's repeated envelope costs a few bytes. The window and memory
  * level are moderate: the state lives as long as the connection (about 64 KiB each), and an 8 KiB
  * window lets a `done` event refer back to the deltas it repeats.
@@ -41,9 +42,13 @@ const TRY_AGAIN_LATER = 1013;
 export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
   // A frame over maxPayload closes that one connection with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
+  // Before tRPC's own listener: every socket takes the encoder's uncompressed shared frames.
+  wss.on('connection', (ws) => acceptSharedFrames(ws));
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    // Frames of events many subscribers share reuse one serialization and skip compression.
+    experimental_encoder: sharedFrameEncoder as unknown as Encoder,
     createContext: createWsContextFactory(deps, options.contextOptions),
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
     onError: (opts) => logProcedureError(deps.logger, opts),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { initTRPC } from '@trpc/server';
-import superjson from 'superjson';
 import type { Context } from './context';
 import { formatError, findAppError } from './error-formatter';
 import { sessionExists } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
+import { sharedTransformer } from './realtime/shared-frames';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -16,7 +16,8 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    // superjson; an event delivered to many subscribers is serialized once (see shared-frames).
+    transformer: sharedTransformer,
     // Stacks stay in the server log; clients never see them.
     isDev: false,
     errorFormatter: ({ error, path }) => formatError(error, path),

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import superjson from 'superjson';
 import type { ChorusEvent } from './events';
+import { shareEvent } from './shared-frames';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
@@ -111,7 +112,7 @@ export class EventHub {
       const [user, id, prev] = recipient.split('|');
       const listeners = this.listeners.get(Number(user));
       if (!listeners || !id || !prev) continue;
-      event ??= superjson.parse<ChorusEvent>(message.slice(second + 1));
+      event ??= shareEvent(superjson.parse<ChorusEvent>(message.slice(second + 1)));
       for (const listener of listeners) listener.onDelivery({ id, prev, event });
     }
   }
@@ -123,7 +124,7 @@ export class EventHub {
     for (const user of message.slice(0, newline).split(',')) {
       const listeners = this.listeners.get(Number(user));
       if (!listeners) continue;
-      event ??= superjson.parse<ChorusEvent>(message.slice(newline + 1));
+      event ??= shareEvent(superjson.parse<ChorusEvent>(message.slice(newline + 1)));
       for (const listener of listeners) listener.onEphemeral(event);
     }
   }
