@@ -9,10 +9,10 @@ import superjson from 'superjson';
  * subscription yields it, tRPC wraps it as `{ id, data }` and asks the transformer to serialize
  * that: `sharedTransformer` serializes the event once (superjson, then JSON text) and answers
  * each subscriber with the same parts under its own id, exactly what `superjson.serialize` would
- * give. The WebSocket encoder (`sharedFrameEncoder`) then writes the frame around the cached
- * JSON text, and hands the socket an `UncompressedFrame`: per-message deflate of one frame per
- * recipient costs a thread-pool round trip each, which for a room of 2,000 is most of the time to
- * inform them all, while a shared event is mostly payload that deflate would shrink little.
+ * give. The WebSocket encoder (frame-encoder.ts) then writes the frame around the cached JSON
+ * text and sends it uncompressed: per-message deflate of one frame per recipient costs a
+ * thread-pool round trip each, which for a room of 2,000 is most of the time to inform them all,
+ * while a shared event is mostly payload that deflate would shrink little.
  */
 
 type Serialized = ReturnType<typeof superjson.serialize>;
@@ -89,50 +89,9 @@ export const sharedTransformer: CombinedDataTransformer = {
   },
 };
 
-/** A text frame to send without per-message compression. */
-export class UncompressedFrame {
-  constructor(readonly text: string) {}
-}
-
-const PLACEHOLDER = '\u0000shared-frame\u0000';
-const QUOTED_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
-
-/**
- * tRPC's JSON encoding for WebSocket frames, writing a shared event's cached JSON text into its
- * frame instead of stringifying it again. Pass what it returns to a socket through `sendFrame`.
- */
-export const sharedFrameEncoder = {
-  encode(message: unknown): string | UncompressedFrame {
-    const result = (message as { result?: { data?: unknown } } | null)?.result;
-    const data = result?.data;
-    const wrapped = data !== null && typeof data === 'object' ? wrappedFrames.get(data) : undefined;
-    if (!wrapped) return JSON.stringify(message);
-    const { id, encoding } = wrapped;
-    const envelope = JSON.stringify({ ...(message as object), result: { ...result, data: PLACEHOLDER } });
-    const at = envelope.indexOf(QUOTED_PLACEHOLDER);
-    const body = `{"json":{"id":${JSON.stringify(id)},"data":${encoding.jsonText}}${encoding.metaText ? `,"meta":${encoding.metaText}` : ''}}`;
-    return new UncompressedFrame(envelope.slice(0, at) + body + envelope.slice(at + QUOTED_PLACEHOLDER.length));
-  },
-  decode(data: string | ArrayBuffer | Uint8Array): unknown {
-    if (typeof data !== 'string') throw new Error('Frames are JSON text');
-    return JSON.parse(data);
-  },
-};
-
-interface FrameSocket {
-  send(data: unknown, options: { compress?: boolean; binary?: boolean }, callback?: (error?: Error) => void): void;
-}
-
-/**
- * Lets a `ws` socket take what `sharedFrameEncoder` returns: an `UncompressedFrame` goes out as a
- * text frame without compression, anything else as before.
- */
-export function acceptSharedFrames(socket: FrameSocket): void {
-  const send = socket.send.bind(socket);
-  socket.send = (data: unknown, options?: unknown, callback?: unknown) => {
-    if (typeof options === 'function') [options, callback] = [{}, options];
-    const cb = callback as ((error?: Error) => void) | undefined;
-    if (data instanceof UncompressedFrame) return send(data.text, { ...(options as object), compress: false, binary: false }, cb);
-    return send(data, (options as object | undefined) ?? {}, cb);
-  };
+/** What a shared event's serialized item is made of, if `serialized` is one (see sharedTransformer). */
+export function sharedParts(serialized: unknown): { id: string; jsonText: string; metaText: string | undefined } | null {
+  if (serialized === null || typeof serialized !== 'object') return null;
+  const wrapped = wrappedFrames.get(serialized);
+  return wrapped ? { id: wrapped.id, jsonText: wrapped.encoding.jsonText, metaText: wrapped.encoding.metaText } : null;
 }

@@ -1,0 +1,84 @@
+import { sharedParts } from './shared-frames';
+
+/**
+ * How tRPC responses become WebSocket text frames: the same JSON as tRPC's own encoder, with
+ * two differences a client cannot see.
+ *
+ * - **Constant parts first.** A data frame's keys are ordered so everything that repeats from
+ *   frame to frame comes before what changes: `{"id":1,"result":{"type":"data","data":{"json":
+ *   {"data":{"type":"delta","text":"…"},"id":"7"}},"id":"7"}}` rather than the event ids first.
+ *   Per-message deflate with context takeover then finds the whole envelope up to the text as
+ *   one repeat, which is most of what a streamed delta costs on the wire.
+ * - **Shared events are written once.** A frame carrying an event many subscribers share (see
+ *   shared-frames.ts) reuses the event's cached JSON text and goes out uncompressed.
+ */
+
+/** A text frame to send without per-message compression. */
+export class UncompressedFrame {
+  constructor(readonly text: string) {}
+}
+
+const PLACEHOLDER = '\u0000frame-data\u0000';
+const QUOTED_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
+
+interface Result {
+  id?: unknown;
+  data?: unknown;
+  [key: string]: unknown;
+}
+
+/** `{ json: { id, data } }` as superjson serializes a tracked item. */
+function trackedJson(serialized: unknown): { id: unknown; data: unknown; meta: unknown } | null {
+  if (serialized === null || typeof serialized !== 'object') return null;
+  const { json, meta } = serialized as { json?: unknown; meta?: unknown };
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return null;
+  const keys = Object.keys(json);
+  if (keys.length !== 2 || !('id' in json) || !('data' in json)) return null;
+  return { id: (json as { id: unknown }).id, data: (json as { data: unknown }).data, meta };
+}
+
+/** The message with its result's data (a placeholder or the value) before the ids. */
+function constantFirst(message: Record<string, unknown>, result: Result, data: unknown): Record<string, unknown> {
+  const { id, data: _data, ...rest } = result;
+  return { ...message, result: id === undefined ? { ...rest, data } : { ...rest, data, id } };
+}
+
+export const frameEncoder = {
+  encode(message: unknown): string | UncompressedFrame {
+    const result = (message as { result?: Result } | null)?.result;
+    if (!result || typeof result !== 'object' || !('data' in result)) return JSON.stringify(message);
+    const envelope = message as Record<string, unknown>;
+    const shared = sharedParts(result.data);
+    if (shared) {
+      const text = JSON.stringify(constantFirst(envelope, result, PLACEHOLDER));
+      const at = text.indexOf(QUOTED_PLACEHOLDER);
+      const body = `{"json":{"data":${shared.jsonText},"id":${JSON.stringify(shared.id)}}${shared.metaText ? `,"meta":${shared.metaText}` : ''}}`;
+      return new UncompressedFrame(text.slice(0, at) + body + text.slice(at + QUOTED_PLACEHOLDER.length));
+    }
+    const tracked = trackedJson(result.data);
+    const data = tracked ? { json: { data: tracked.data, id: tracked.id }, ...(tracked.meta !== undefined && { meta: tracked.meta }) } : result.data;
+    return JSON.stringify(constantFirst(envelope, result, data));
+  },
+  decode(data: string | ArrayBuffer | Uint8Array): unknown {
+    if (typeof data !== 'string') throw new Error('Frames are JSON text');
+    return JSON.parse(data);
+  },
+};
+
+interface FrameSocket {
+  send(data: unknown, options: { compress?: boolean; binary?: boolean }, callback?: (error?: Error) => void): void;
+}
+
+/**
+ * Lets a `ws` socket take what `frameEncoder` returns: an `UncompressedFrame` goes out as a text
+ * frame without compression, anything else as before.
+ */
+export function acceptUncompressedFrames(socket: FrameSocket): void {
+  const send = socket.send.bind(socket);
+  socket.send = (data: unknown, options?: unknown, callback?: unknown) => {
+    if (typeof options === 'function') [options, callback] = [{}, options];
+    const cb = callback as ((error?: Error) => void) | undefined;
+    if (data instanceof UncompressedFrame) return send(data.text, { ...(options as object), compress: false, binary: false }, cb);
+    return send(data, (options as object | undefined) ?? {}, cb);
+  };
+}
