@@ -4,6 +4,7 @@ import { acceptUncompressedFrames, appRouter, createWsContextFactory, frameEncod
 import { applyWSSHandler, type Encoder } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { originAllowed } from './origins';
+import { coalesceWrites } from './write-coalescing';
 import { logProcedureError } from './procedure-errors';
 
 export interface WebSocketOptions {
@@ -45,8 +46,12 @@ const TRY_AGAIN_LATER = 1013;
 export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
   // A frame over maxPayload closes that one connection with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
-  // Before tRPC's own listener: every socket takes the encoder's uncompressed frames.
-  wss.on('connection', (ws) => acceptUncompressedFrames(ws));
+  // Before tRPC's own listener: every socket takes the encoder's uncompressed frames, and its
+  // writes of one event-loop turn go out together at the turn's end.
+  wss.on('connection', (ws, req) => {
+    acceptUncompressedFrames(ws);
+    coalesceWrites(ws, req.socket);
+  });
   const handler = applyWSSHandler({
     wss,
     router: appRouter,

@@ -1,0 +1,51 @@
+/**
+ * Socket writes made while one event-loop turn runs go out together at its end.
+ *
+ * One event (a room's playback change, a group message) is written to hundreds of sockets with
+ * JavaScript work between the writes. Written one by one, each write finds its reader asleep and
+ * pays to wake it, which on a loopback or a VM costs several times the write itself. Corking a
+ * socket at its first frame of the turn and uncorking every corked socket in one loop after the
+ * turn (setImmediate) makes the writes back to back, and several frames for one socket a single
+ * syscall. The first recipient waits for the turn's other work; the last one, which is what
+ * "everyone has it" means, gets it sooner.
+ */
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+  destroyed: boolean;
+}
+
+interface Sending {
+  send(...args: never[]): void;
+}
+
+const corked = new Set<Corkable>();
+let flushScheduled = false;
+
+function flush(): void {
+  flushScheduled = false;
+  const sockets = [...corked];
+  corked.clear();
+  for (const socket of sockets) if (!socket.destroyed) socket.uncork();
+}
+
+/** Corks `socket` until the end of the current turn, if it is not already. */
+export function holdUntilTurnEnds(socket: Corkable): void {
+  if (corked.has(socket) || socket.destroyed) return;
+  socket.cork();
+  corked.add(socket);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+/** Makes every frame `ws` sends during a turn wait, corked, for the turn's end. */
+export function coalesceWrites(ws: Sending, socket: Corkable): void {
+  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+  (ws as { send: (...args: unknown[]) => void }).send = (...args: unknown[]) => {
+    holdUntilTurnEnds(socket);
+    send(...args);
+  };
+}
