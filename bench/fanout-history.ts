@@ -3,6 +3,7 @@
 // through the real typed client at random positions.
 import type { Member } from './fanout-setup';
 import { log, type BenchStack, type Cell } from './harness';
+import { withProfile } from './process-cpu';
 import { percentiles, perSecond } from './stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
 
@@ -52,7 +53,7 @@ async function seedChunk(pool: Pool, sequence: boolean, conversationId: number, 
   );
 }
 
-export async function historyBench(stack: BenchStack, pair: [Member, Member], wanted: number, maxSeedMs: number, maxCallsMs: number): Promise<HistoryResult> {
+export async function historyBench(stack: BenchStack, pair: [Member, Member], wanted: number, maxSeedMs: number, maxCallsMs: number, profileDir: string | null = null): Promise<HistoryResult> {
   const pool = stack.deps.db.$client;
   const owner = createBenchClient(stack.url, { token: pair[0].token });
   const { conversationId } = await owner.chat.createGroup.mutate({ name: 'history bench', memberIds: [pair[1].id] });
@@ -109,12 +110,14 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
     const samples: number[] = [];
     const started = performance.now();
     const deadline = started + maxCallsMs;
-    for (let i = 0; i < SEQUENTIAL_CALLS && performance.now() < deadline; i++) {
-      const beforeId = randomBefore();
-      const t0 = performance.now();
-      await call(owner, beforeId);
-      samples.push(performance.now() - t0);
-    }
+    await withProfile(profileDir, 'history-sequential', async () => {
+      for (let i = 0; i < SEQUENTIAL_CALLS && performance.now() < deadline; i++) {
+        const beforeId = randomBefore();
+        const t0 = performance.now();
+        await call(owner, beforeId);
+        samples.push(performance.now() - t0);
+      }
+    });
     const sequential = { ...percentiles(samples), 'calls/s': perSecond(samples.length, performance.now() - started) };
     samplesTaken = samples.length;
     rows.push({ case: `chat.history ${PAGE} of ${seeded.toLocaleString('en')}, random beforeId`, system: 'Chorus, sequential', ...sequential });

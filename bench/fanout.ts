@@ -268,7 +268,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   rows.push(...closedRows);
 
   const history = CONFIG.history
-    ? await historyBench(stack, population.spare, CONFIG.historyRows, CONFIG.historySeedMaxMs, CONFIG.historyMaxMs)
+    ? await historyBench(stack, population.spare, CONFIG.historyRows, CONFIG.historySeedMaxMs, CONFIG.historyMaxMs, CONFIG.profileDir)
     : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: Number.NaN, seeded: 0 };
   rows.push(...history.rows);
   Object.assign(facts, connectFacts, history.facts);

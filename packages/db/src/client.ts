@@ -19,6 +19,10 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
     supportBigNumbers: true,
     enableKeepAlive: true,
     charset: 'utf8mb4_unicode_ci',
+    // mysql2 otherwise captures a stack trace for every query to decorate a possible error:
+    // about 4% of the CPU of a chat.send. Errors still carry the SQL message; the request log
+    // line (requestId, procedure) says where it came from.
+    trace: false,
   });
   return drizzle({ client: pool, schema, mode: 'default', casing: 'snake_case' }) as Db;
 }
