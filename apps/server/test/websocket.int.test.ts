@@ -78,6 +78,25 @@ describe('WebSocket', () => {
     }
   });
 
+  it('refuses calls on a socket whose session ended elsewhere, at once, and keeps the socket open', async () => {
+    const { token } = await createTestClient(server.url).auth.guest.mutate();
+    const socket = await rawSocket({ cookie: `chorus_session=${token}` });
+    try {
+      const me = (id: number) => {
+        const reply = nextMessage(socket);
+        socket.send(JSON.stringify({ id, method: 'query', params: { path: 'auth.me', input: { json: undefined } } }));
+        return reply;
+      };
+      expect((await me(1)).result.data.json.session).toHaveProperty('expiresAt');
+      await createTestClient(server.url, { token }).auth.logout.mutate();
+      const refused = await me(2);
+      expect(refused.error.json.data).toMatchObject({ appCode: 'UNAUTHORIZED' });
+      expect(socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      socket.close();
+    }
+  });
+
   it('answers a frame that is not JSON with PARSE_ERROR and keeps the connection', async () => {
     const socket = await rawSocket();
     try {

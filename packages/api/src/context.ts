@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { validateSessionToken, type ValidSession } from './auth/session.service';
+import { parseSessionToken } from './auth/session-token';
 import type { AppDeps } from './deps';
 
 export const SESSION_COOKIE = 'chorus_session';
@@ -21,6 +22,8 @@ export interface Context {
   session: ValidSession | null;
   /** Response headers of an HTTP call (to set cookies); null on WebSockets. */
   res: ServerResponse | null;
+  /** On a WebSocket with a session: aborts when that session is revoked, on any instance. */
+  sessionRevoked?: AbortSignal;
 }
 
 export interface ContextOptions {
@@ -47,12 +50,30 @@ export function createHttpContextFactory(deps: AppDeps, options: ContextOptions)
   };
 }
 
-/** Called once per WebSocket connection, after the client sent its `connectionParams`. */
+/**
+ * Called once per WebSocket connection, after the client sent its `connectionParams`. The
+ * session is watched for revocation before it is read, so a revocation published meanwhile is
+ * caught either way; the watch lasts as long as the socket.
+ */
 export function createWsContextFactory(deps: AppDeps, options: ContextOptions) {
   return async ({ req, info }: CreateWSSContextFnOptions): Promise<Context> => {
     const params = info.connectionParams ?? {};
     const sessionToken = typeof params.token === 'string' ? params.token : cookieValue(req, SESSION_COOKIE);
-    return createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
+    const sessionId = sessionToken ? parseSessionToken(sessionToken)?.id : undefined;
+    const watch = sessionId ? deps.revocations.watch(sessionId) : null;
+    try {
+      const ctx = await createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
+      if (!ctx.session || !watch) {
+        watch?.release();
+        return ctx;
+      }
+      if (req.socket.destroyed) watch.release();
+      else req.socket.once('close', () => watch.release());
+      return { ...ctx, sessionRevoked: watch.signal };
+    } catch (error) {
+      watch?.release();
+      throw error;
+    }
   };
 }
 

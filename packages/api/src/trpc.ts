@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC } from '@trpc/server';
 import type { Context } from './context';
 import { formatError, findAppError } from './error-formatter';
-import { sessionExists } from './auth/session-management';
+import { webSocketSessionLive } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
 import { sharedTransformer } from './realtime/shared-frames';
@@ -58,14 +58,15 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
 export const publicProcedure = t.procedure.use(withRequestLog);
 
 /**
- * Requires a live session. A WebSocket's session was resolved when it connected, so each call
- * on it re-checks that the session still exists, and a subscription ends with UNAUTHORIZED
- * the moment its session is revoked (on any instance).
+ * Requires a live session. A WebSocket's session was resolved when it connected and is watched
+ * for revocation since, so each call on it checks that watch (and, near the session's expiry,
+ * the database); a subscription ends with UNAUTHORIZED the moment its session is revoked (on
+ * any instance).
  */
 export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
   const session = ctx.session;
   if (!session) throw new AppError('UNAUTHORIZED', 'Sign in to do this');
-  if (ctx.request.transport === 'ws' && !(await sessionExists(ctx.deps.db, session.id))) {
+  if (ctx.request.transport === 'ws' && !(await webSocketSessionLive(ctx.deps, session, ctx.sessionRevoked))) {
     throw new AppError('UNAUTHORIZED', 'Your session has ended');
   }
   const result = await next({ ctx: { session, user: session.user } });

@@ -48,6 +48,20 @@ export async function sessionExists(db: DbOrTx, sessionId: string): Promise<bool
   return row !== undefined;
 }
 
+/** This close to the expiry a WebSocket saw at connect, its session is looked up again (HTTP use may have renewed it). */
+const RECHECK_BEFORE_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a WebSocket's session, valid when the socket connected, still is. Every path that
+ * ends sessions publishes a revocation, which aborts `revoked` on every instance; so until the
+ * session nears its expiry no query is needed. Without a watch, the database decides.
+ */
+export async function webSocketSessionLive(deps: Pick<AppDeps, 'db' | 'clock'>, session: { id: string; expiresAt: Date }, revoked: AbortSignal | undefined): Promise<boolean> {
+  if (revoked?.aborted) return false;
+  if (revoked && session.expiresAt.getTime() - deps.clock.now().getTime() > RECHECK_BEFORE_EXPIRY_MS) return true;
+  return sessionExists(deps.db, session.id);
+}
+
 /**
  * Yields the session once, then stays open until the caller unsubscribes; authedProcedure
  * ends it with UNAUTHORIZED when the session is revoked, so a client learns at once that it

@@ -3,6 +3,8 @@ import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../deps';
+import type { SessionRevocations } from '../realtime/session-revocations';
+import { webSocketSessionLive } from './session-management';
 import { createSession, sessionPolicy, validateSessionToken } from './session.service';
 import { hashSecret } from './session-token';
 
@@ -73,5 +75,48 @@ describe('sessions', () => {
     } finally {
       await database.db.update(users).set({ bannedAt: null }).where(eq(users.id, userId));
     }
+  });
+
+  it('announces a session it ends for inactivity, so sockets still open with it stop being served', async () => {
+    const clock = manualClock();
+    const published: string[] = [];
+    const revocations = { publish: async (ids: string[]) => void published.push(...ids) } as unknown as SessionRevocations;
+    const deps = { db: database.db, clock, revocations };
+    const { token, sessionId } = await createSession(deps, userId);
+    expect(await validateSessionToken(deps, token)).not.toBeNull();
+    expect(published).toEqual([]);
+    clock.advance(sessionPolicy.inactivityTimeoutMs + 1000);
+    expect(await validateSessionToken(deps, token)).toBeNull();
+    expect(published).toEqual([sessionId]);
+  });
+});
+
+describe('webSocketSessionLive', () => {
+  it('trusts the revocation watch until the session nears its expiry, then asks the database', async () => {
+    const clock = manualClock();
+    const deps = { db: database.db, clock };
+    const { sessionId, expiresAt } = await createSession(deps, userId);
+    const session = { id: sessionId, expiresAt };
+    const watch = new AbortController();
+    expect(await webSocketSessionLive(deps, session, watch.signal)).toBe(true);
+
+    // Rows are only ever deleted together with a revocation; far from expiry the watch decides alone.
+    await database.db.delete(sessions).where(eq(sessions.id, sessionId));
+    expect(await webSocketSessionLive(deps, session, watch.signal)).toBe(true);
+    // Near the expiry the socket saw, the database decides (HTTP use may have renewed the session, or it is gone).
+    clock.advance(sessionPolicy.lifetimeMs - DAY / 2);
+    expect(await webSocketSessionLive(deps, session, watch.signal)).toBe(false);
+    // Without a watch, always the database.
+    expect(await webSocketSessionLive(deps, session, undefined)).toBe(false);
+  });
+
+  it('refuses at once once the watch fired, whatever the database says', async () => {
+    const clock = manualClock();
+    const deps = { db: database.db, clock };
+    const { sessionId, expiresAt } = await createSession(deps, userId);
+    const watch = new AbortController();
+    watch.abort();
+    expect(await webSocketSessionLive(deps, { id: sessionId, expiresAt }, watch.signal)).toBe(false);
+    expect(await webSocketSessionLive(deps, { id: sessionId, expiresAt }, undefined)).toBe(true);
   });
 });

@@ -62,7 +62,7 @@ export async function createSession(
  * inactive, malformed and banned-user tokens all resolve to null.
  */
 export async function validateSessionToken(
-  deps: Pick<AppDeps, 'db' | 'clock'>,
+  deps: Pick<AppDeps, 'db' | 'clock'> & Partial<Pick<AppDeps, 'revocations'>>,
   token: string,
 ): Promise<ValidSession | null> {
   const parsed = parseSessionToken(token);
@@ -80,6 +80,8 @@ export async function validateSessionToken(
   const inactive = now - session.lastSeenAt.getTime() > sessionPolicy.inactivityTimeoutMs;
   if (session.expiresAt.getTime() <= now || inactive || user.bannedAt) {
     await deps.db.delete(sessions).where(eq(sessions.id, session.id));
+    // Like every other end of a session: sockets still open with it stop being served.
+    await deps.revocations?.publish([session.id]);
     return null;
   }
 
