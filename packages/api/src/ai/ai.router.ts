@@ -50,10 +50,11 @@ const chatRouter = router({
     .output(z.object({ userMessageId: z.number(), assistantMessageId: z.number() }))
     .mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.user.id, input)),
   /** The answer's text so far (once), then live deltas, then `done` or `error`. Resumes after `lastEventId`. */
-  stream: authedProcedure.input(ZStreamInput).subscription(async function* ({ ctx, input, signal }) {
-    await requireOwnAssistantMessage(ctx.deps.db, ctx.user.id, input.assistantMessageId);
-    yield* generationStream(ctx.deps, input.assistantMessageId, input.lastEventId, signal);
-  }),
+  stream: authedProcedure
+    .input(ZStreamInput)
+    .subscription(({ ctx, input, signal }) =>
+      generationStream(ctx.deps, input.assistantMessageId, input.lastEventId, signal, () => requireOwnAssistantMessage(ctx.deps.db, ctx.user.id, input.assistantMessageId)),
+    ),
   stop: authedProcedure.input(ZAssistantRef).output(ZAiMessageView).mutation(({ ctx, input }) => stopGeneration(ctx.deps, ctx.user.id, input.assistantMessageId)),
   regenerate: authedProcedure
     .input(ZAssistantRef)

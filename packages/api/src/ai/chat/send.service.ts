@@ -21,12 +21,12 @@ async function providerFor(deps: AppDeps, userId: number, ref: TProviderRef | nu
 function storeExchange(deps: AppDeps, conversationId: number, input: TSendInput, model: string): Promise<StoredMessages> {
   return retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
-      // A concurrent retry of the same send then meets the unique clientId cleanly.
-      await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversationId)).for('update');
       const now = deps.clock.now();
+      // Locks the conversation first (a concurrent retry of the same send then meets the unique
+      // clientId cleanly), in the same statement that records the activity.
+      await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversationId));
       const [user] = await tx.insert(aiMessages).values({ conversationId, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
       const [answer] = await tx.insert(aiMessages).values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model, createdAt: now });
-      await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversationId));
       return { userMessageId: user.insertId, assistantMessageId: answer.insertId };
     }),
   );

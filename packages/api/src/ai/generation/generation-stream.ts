@@ -21,8 +21,18 @@ type Out = TrackedEnvelope<AiStreamEvent>;
  * `lastEventId` (the text so far arrives as one delta), then live entries, filling gaps from
  * the log. Ends after the final entry. If the generating process died, whoever notices
  * first stores the partial answer as interrupted.
+ *
+ * `authorize` is the caller's access check: the first read of the log runs beside it (a
+ * subscriber's first delta waits for one round trip, not two), and nothing is yielded before it
+ * has passed; if it fails, the stream fails with its error.
  */
-export async function* generationStream(deps: AppDeps, messageId: number, lastEventId: string | null | undefined, signal: AbortSignal | undefined): AsyncGenerator<Out> {
+export async function* generationStream(
+  deps: AppDeps,
+  messageId: number,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+  authorize: () => Promise<unknown> = async () => {},
+): AsyncGenerator<Out> {
   const { log, settings } = deps.ai;
   let position = lastEventId ? Number(lastEventId) : 0;
   const live: LoggedEntry[] = [];
@@ -44,6 +54,12 @@ export async function* generationStream(deps: AppDeps, messageId: number, lastEv
   });
   const onAbort = () => poke();
   signal?.addEventListener('abort', onAbort);
+  const authorized = authorize();
+  // Settled either way, so a failed access check leaves no unhandled rejection behind.
+  const firstRead = log.read(messageId, position).then(
+    (read) => ({ read }),
+    (error: unknown) => ({ error }),
+  );
 
   /** Consecutive deltas become one; returns the events to yield and whether the stream ended. */
   function emit(entries: LoggedEntry[]): { out: Out[]; ended: boolean } {
@@ -78,11 +94,17 @@ export async function* generationStream(deps: AppDeps, messageId: number, lastEv
   }
 
   try {
+    await authorized;
+    let prefetched: Awaited<typeof firstRead> | null = await firstRead;
     while (!signal?.aborted) {
       if (reread) {
         reread = false;
-        live.length = 0;
-        const read = await log.read(messageId, position);
+        // Live entries that came after the first read was sent are kept; seq order drops repeats.
+        if (!prefetched) live.length = 0;
+        const first = prefetched;
+        prefetched = null;
+        if (first && 'error' in first) throw first.error;
+        const read = first ? first.read : await log.read(messageId, position);
         if (read === null) {
           const final = await finalFromDatabase(deps, messageId, position);
           if (final) return yield final;
