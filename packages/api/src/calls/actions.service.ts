@@ -51,13 +51,23 @@ export function cancelCall(deps: TransitionDeps, userId: number, callId: number)
  */
 export function hangupCall(deps: TransitionDeps, userId: number, callId: number): Promise<CallView> {
   return act(deps, userId, callId, async (row) => {
-    if (row.status === 'ringing') {
-      const outcome = row.callerId === userId ? 'cancelled' : 'rejected';
-      const ended = await transition(deps, callId, 'ringing', { status: 'ended', outcome, endedBy: userId, endedAt: deps.clock.now() });
-      if (ended) return ended;
-    } else if (row.status === 'ended') {
-      throw wrongState(row);
-    }
-    return transition(deps, callId, 'active', { status: 'ended', outcome: 'completed', endedBy: userId, endedAt: deps.clock.now() });
+    if (row.status === 'ended') throw wrongState(row);
+    return endAsParty(deps, row, userId);
   });
+}
+
+/**
+ * Ends a live call as its party `userId` hanging up would (see hangupCall), through the same
+ * conditional updates. Null when the call had already ended (another device, the other party
+ * or the sweeper won).
+ */
+export async function endAsParty(deps: TransitionDeps, row: TCallRow, userId: number): Promise<CallView | null> {
+  if (row.status === 'ended') return null;
+  if (row.status === 'ringing') {
+    const outcome = row.callerId === userId ? 'cancelled' : 'rejected';
+    const ended = await transition(deps, row.id, 'ringing', { status: 'ended', outcome, endedBy: userId, endedAt: deps.clock.now() });
+    if (ended) return ended;
+  }
+  // Active, or answered since it was read as ringing.
+  return transition(deps, row.id, 'active', { status: 'ended', outcome: 'completed', endedBy: userId, endedAt: deps.clock.now() });
 }

@@ -3,6 +3,7 @@ import { and, eq, inArray, or } from 'drizzle-orm';
 import { consumeOrThrow } from '../auth/rate-limits';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
+import { isBlockedBetween } from '../friends/blocks';
 import { lockPair } from '../friends/pair';
 import { createNotifications, deliverNotifications } from '../notifications/notifications.service';
 import type { CallView } from '../realtime/events';
@@ -17,7 +18,8 @@ type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' 
 /**
  * Rings the callee on every device. A user is in at most one live (ringing or active) call:
  * every call start locks both users' rows (lower id first, as friends writes do), so two
- * starts touching the same user run one after the other and the second sees the first's call.
+ * starts touching the same user run one after the other and the second sees the first's call,
+ * and a start and a block of the same pair do too (the block then ends the call).
  *
  * - The caller already in a call gets CALL_STATE (with that call's id) and nothing is stored.
  * - A callee already in a call makes this call `busy`: it is stored as ended (so it shows in
@@ -34,6 +36,9 @@ export async function startCall(deps: StartDeps, callerId: number, input: TStart
     const caller = users.get(callerId);
     const callee = users.get(input.calleeId);
     if (!caller || !callee || callee.bannedAt) throw new AppError('CALL_NOT_ALLOWED', 'You cannot call this user');
+    // Again under the lock friends.block takes too: a block committed since assertMayCall wins,
+    // and a block still to come waits for this call, then ends it (endCallsBetween).
+    if (await isBlockedBetween(tx, callerId, input.calleeId)) throw new AppError('CALL_NOT_ALLOWED', 'You cannot call this user');
     const pair = [callerId, input.calleeId];
     const live = await tx
       .select()

@@ -1,5 +1,6 @@
 import { blocks, friendRequests, users } from '@chorus/db';
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
+import { endCallsBetween } from '../calls/end-between.service';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { toPublicUser } from '../users/users.service';
@@ -10,8 +11,9 @@ import { deleteFriendship } from './friendships.service';
 import { assertUserExists, isVisibleUser, lockPair, noSuchUser, visibleUser } from './pair';
 
 /**
- * Blocks a user: ends any friendship and cancels pending requests between the two. Only the
- * blocker is told; the blocked user never learns of it from an event. Repeating it is a no-op.
+ * Blocks a user: ends any friendship, cancels pending requests and ends any call between the
+ * two. Only the blocker is told; the blocked user never learns of it from an event (an ended
+ * call looks hung up). Repeating it is a no-op.
  */
 export async function blockUser(deps: FriendsDeps, userId: number, targetId: number): Promise<{ status: 'blocked' }> {
   if (targetId === userId) throw new AppError('BAD_INPUT', 'You cannot block yourself');
@@ -43,6 +45,8 @@ export async function blockUser(deps: FriendsDeps, userId: number, targetId: num
     return true;
   });
   if (changed) await notify(deps, [userId], `friend:blocked:${userId}:${targetId}:${Date.now()}`, { type: 'friend.blocked', userId: targetId });
+  // After commit, and on a repeat too (a no-op unless an earlier try failed here).
+  await endCallsBetween(deps, userId, targetId, 'blocked');
   return { status: 'blocked' };
 }
 
