@@ -53,6 +53,8 @@ export const appErrorCodes = {
   FILE_NOT_READY: 'PRECONDITION_FAILED',
   /** The file is not of a kind this use accepts (e.g. an avatar that is not an image). */
   UNSUPPORTED_FILE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** The file is still in use (a current avatar) and cannot be deleted; `details.usedBy` says where. */
+  FILE_IN_USE: 'CONFLICT',
   // Calls
   /** Only friends (or members of a shared conversation, if allowed) may call; never when blocked. */
   CALL_NOT_ALLOWED: 'FORBIDDEN',

@@ -1,5 +1,5 @@
 import { fileShares, files, type TAttachment } from '@chorus/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
 
@@ -28,7 +28,13 @@ export async function resolveAttachment(db: DbOrTx, userId: number, kind: 'image
   };
 }
 
-/** Members of the conversation may download the file from now on. */
-export async function shareFile(tx: DbOrTx, fileId: string, conversationId: number, at: Date): Promise<void> {
-  await tx.insert(fileShares).values({ fileId, conversationId, createdAt: at }).onDuplicateKeyUpdate({ set: { fileId } });
+/**
+ * Members of the conversation may download the file from now on (in a room hiding its history,
+ * those who can see this message or a later one sending the file).
+ */
+export async function shareFile(tx: DbOrTx, fileId: string, conversationId: number, messageId: number, at: Date): Promise<void> {
+  await tx
+    .insert(fileShares)
+    .values({ fileId, conversationId, lastMessageId: messageId, createdAt: at })
+    .onDuplicateKeyUpdate({ set: { lastMessageId: sql`greatest(${fileShares.lastMessageId}, ${messageId})` } });
 }

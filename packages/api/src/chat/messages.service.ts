@@ -48,7 +48,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
         .where(and(eq(conversationMembers.conversationId, input.conversationId), eq(conversationMembers.userId, userId)));
       if (!stillMember) throw new AppError('NOT_FOUND', 'No such conversation');
       const [result] = await tx.insert(messages).values(values);
-      if (attachment) await shareFile(tx, attachment.fileId, input.conversationId, now);
+      if (attachment) await shareFile(tx, attachment.fileId, input.conversationId, result.insertId, now);
       const row: TMessageRow = { id: result.insertId, editedAt: null, deletedAt: null, ...values };
       await tx.update(conversations).set({ lastMessageId: row.id }).where(eq(conversations.id, input.conversationId));
       let notes: StoredNotification[] = [];

@@ -1,5 +1,5 @@
-import { conversationMembers, conversations, files, fileShares, type TFileRow } from '@chorus/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { conversationMembers, conversations, files, fileShares, rooms, type TFileRow } from '@chorus/db';
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
 
@@ -14,6 +14,8 @@ export async function findFile(db: DbOrTx, fileId: string): Promise<TFileRow | n
 
 /**
  * Who may read a file: its owner and members of a live conversation or room it was sent to.
+ * In a room that hides its history from newcomers, a member needs the file to have been sent
+ * in a message they can see (after the one they joined after; see `visibleAfter` in chat).
  * (An avatar's sizes are public, and anyone may see its metadata; its original is not.)
  */
 export async function canReadFile(db: DbOrTx, userId: number, file: Pick<TFileRow, 'id' | 'ownerId' | 'isPublic'>): Promise<boolean> {
@@ -23,7 +25,20 @@ export async function canReadFile(db: DbOrTx, userId: number, file: Pick<TFileRo
     .from(fileShares)
     .innerJoin(conversationMembers, and(eq(conversationMembers.conversationId, fileShares.conversationId), eq(conversationMembers.userId, userId)))
     .innerJoin(conversations, eq(conversations.id, fileShares.conversationId))
-    .where(and(eq(fileShares.fileId, file.id), isNull(conversations.dissolvedAt)))
+    // Only rooms have a row here, so a direct chat or a group shows its whole history.
+    .leftJoin(rooms, eq(rooms.id, fileShares.conversationId))
+    .where(
+      and(
+        eq(fileShares.fileId, file.id),
+        isNull(conversations.dissolvedAt),
+        or(
+          isNull(rooms.id),
+          eq(rooms.historyVisible, true),
+          eq(conversationMembers.joinedAfterMessageId, 0),
+          gt(fileShares.lastMessageId, conversationMembers.joinedAfterMessageId),
+        ),
+      ),
+    )
     .limit(1);
   return share !== undefined;
 }

@@ -1,8 +1,8 @@
-import { files } from '@chorus/db';
-import { eq } from 'drizzle-orm';
+import { conversations, files, users } from '@chorus/db';
+import { and, eq, isNull } from 'drizzle-orm';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import type { AppDeps } from '../deps';
+import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import { findFile } from './access';
 import { downloadPath, type FileVariant } from './signed-link';
@@ -33,7 +33,33 @@ export async function prepareAvatar(deps: Pick<AppDeps, 'db' | 'files'>, userId:
     }
   }
   await deps.db.update(files).set({ variants, isPublic: true }).where(eq(files.id, file.id));
+  // Deleted meanwhile (files.delete): the sizes just written would be left behind with no row.
+  if (!(await findFile(deps.db, file.id))) {
+    await deps.files.storage.delete(derivedFolderOf(file.id));
+    throw new AppError('NOT_FOUND', 'No such file');
+  }
   return downloadPath(file.id, 'avatar-256');
+}
+
+/** Where an avatar made by `prepareAvatar` is still in use. */
+export type AvatarUse = { usedBy: 'account' } | { usedBy: 'group' | 'room'; conversationId: number };
+
+/**
+ * Where the owner's file is the current avatar, if anywhere: their own account, or a live group
+ * or room (only its owner can have made it one, and room settings mirror their conversation's).
+ */
+export async function avatarUseOf(db: DbOrTx, ownerId: number, fileId: string): Promise<AvatarUse | null> {
+  const url = downloadPath(fileId, 'avatar-256');
+  const [account] = await db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), eq(users.avatarUrl, url))).limit(1);
+  if (account) return { usedBy: 'account' };
+  // No index on avatar_url: only files once made avatars (public ones) are looked up here.
+  const [conversation] = await db
+    .select({ id: conversations.id, kind: conversations.kind })
+    .from(conversations)
+    .where(and(eq(conversations.avatarUrl, url), isNull(conversations.dissolvedAt)))
+    .limit(1);
+  if (conversation) return { usedBy: conversation.kind === 'room' ? 'room' : 'group', conversationId: conversation.id };
+  return null;
 }
 
 async function squareOf(deps: Pick<AppDeps, 'files'>, storageKey: string, size: number): Promise<Buffer> {

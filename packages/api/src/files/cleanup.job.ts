@@ -15,11 +15,14 @@ export interface FileCleanupConfig {
 
 export const defaultFileCleanup: FileCleanupConfig = { everyMs: 3600 * 1000, batchSize: 200 };
 
-/** An upload's bytes, tus's sidecar `<id>.json` and derived images; missing ones are fine. */
+/**
+ * An upload's bytes, tus's sidecar `<id>.json` and derived images; missing ones are fine. The
+ * upload goes last: if a step fails, the orphan sweep still finds it and finishes the job.
+ */
 export async function removeStoredFile(storage: FileStorage, fileId: string): Promise<void> {
-  await storage.delete(uploadKeyOf(fileId));
-  await storage.delete(`${uploadKeyOf(fileId)}.json`);
   await storage.delete(derivedFolderOf(fileId));
+  await storage.delete(`${uploadKeyOf(fileId)}.json`);
+  await storage.delete(uploadKeyOf(fileId));
 }
 
 /**

@@ -4,6 +4,16 @@ import { FILE_VARIANTS } from './signed-link';
 const ZFileId = z.string().regex(/^[\w-]{1,32}$/, 'Not a file id');
 
 export const ZFileRef = z.object({ fileId: ZFileId });
+export type TFileRef = z.infer<typeof ZFileRef>;
+
+export const ZListFilesInput = z
+  .object({
+    /** `nextCursor` of the previous page. */
+    cursor: z.string().regex(/^\d{1,15}_[\w-]{1,32}$/, 'Not a cursor of files.list').optional(),
+    limit: z.number().int().min(1).max(100).default(30),
+  })
+  .default({ limit: 30 });
+export type TListFilesInput = z.infer<typeof ZListFilesInput>;
 
 export const ZLinkInput = z.object({
   fileId: ZFileId,
@@ -29,6 +39,12 @@ export const ZFileView = z.object({
   hasThumbnail: z.boolean(),
 });
 export type FileView = z.infer<typeof ZFileView>;
+
+/** The caller's finished uploads, newest first. */
+export const ZFilePage = z.object({ items: z.array(ZFileView), nextCursor: z.string().nullable() });
+export type FilePage = z.infer<typeof ZFilePage>;
+
+export const ZOk = z.object({ ok: z.literal(true) });
 
 export const ZFileLink = z.object({
   /** Relative to the server (`/files/:id?exp=…&sig=…`); works without headers until `expiresAt`. */

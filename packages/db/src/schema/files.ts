@@ -41,12 +41,20 @@ export const files = mysqlTable(
   ],
 );
 
-/** Conversations (and rooms) a file was sent to: their members may download it. */
+/**
+ * Conversations (and rooms) a file was sent to: their members may download it, except that a
+ * newcomer to a room hiding its history needs a share from a message they can see.
+ */
 export const fileShares = mysqlTable(
   'file_shares',
   {
     fileId: varchar({ length: 32 }).notNull().references(() => files.id, { onDelete: 'cascade' }),
     conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+    /**
+     * The newest message that sent the file to the conversation (0: unknown). Compared with a
+     * member's `joinedAfterMessageId` where the room hides its history.
+     */
+    lastMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
     createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'file_shares_pk', columns: [t.fileId, t.conversationId] })],
