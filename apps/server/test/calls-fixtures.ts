@@ -1,5 +1,5 @@
 // Shared steps of the call tests (not a test file itself).
-import { isChorusError, type CallView, type ChorusEvent } from '@chorus/client';
+import type { CallView, ChorusEvent } from '@chorus/client';
 import type { EventCollector, TestAccount } from '@chorus/testing';
 
 type CallEvent = Extract<ChorusEvent, { type: 'call.incoming' | 'call.updated' | 'call.signal' }>;
@@ -30,15 +30,6 @@ export function callEvents(events: EventCollector, callId?: number): CallEvent[]
     .filter((event): event is CallEvent => event.type.startsWith('call.') && (callId === undefined || ('call' in event ? event.call.id : (event as { callId: number }).callId) === callId));
 }
 
-/** The app code and details of a failed call. */
-export async function failureWithDetails(promise: Promise<unknown>): Promise<{ code: string | null; details: Record<string, unknown> | null }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isChorusError(error)) return { code: error.data?.appCode ?? null, details: error.data?.details ?? null };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+export { failureWithDetails } from '@chorus/testing';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,8 @@
 // Managing one's uploads: files.list pages through the caller's finished files, newest first;
 // files.delete removes one (row, bytes, derived images), freeing its share of the quota.
 import { randomBytes } from 'node:crypto';
-import { isChorusError } from '@chorus/client';
 import { files } from '@chorus/db';
-import { createTusUpload, failure, noisePng, startMailedTestServer, uploadWithTus, type MailedTestServer, type TestAccount } from '@chorus/testing';
+import { createTusUpload, failure, failureWithDetails, noisePng, startMailedTestServer, uploadWithTus, type MailedTestServer, type TestAccount } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KiB = 1024;
@@ -25,16 +24,6 @@ const get = (path: string, account?: TestAccount) => fetch(`${a.server.url}${pat
 const upload = (account: TestAccount, data: Buffer, filename: string, filetype = 'application/octet-stream') =>
   uploadWithTus(a.server.url, data, { token: account.token, filename, filetype }).then((result) => result.fileId);
 const stored = (key: string) => a.server.deps.files.storage.stat(key);
-
-async function failureWithDetails(promise: Promise<unknown>): Promise<{ code: string | null; details: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isChorusError(error)) return { code: error.data?.appCode ?? null, details: error.data?.details ?? null };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function listAll(account: TestAccount, limit: number): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];

@@ -1,4 +1,4 @@
-import { appCodeOf, type AppErrorCode, type ChorusClient } from '@chorus/client';
+import { appCodeOf, isChorusError, type AppErrorCode, type ChorusClient } from '@chorus/client';
 import { createTestClient } from './client';
 import type { FakeResend } from './fake-resend';
 
@@ -10,6 +10,17 @@ export async function failure(promise: Promise<unknown>): Promise<AppErrorCode |
     await promise;
   } catch (error) {
     return appCodeOf(error);
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The app code and details of a failed call; throws if the call succeeds. */
+export async function failureWithDetails(promise: Promise<unknown>): Promise<{ code: string | null; details: Record<string, unknown> | null }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isChorusError(error)) return { code: error.data?.appCode ?? null, details: (error.data?.details as Record<string, unknown> | undefined) ?? null };
+    throw error;
   }
   throw new Error('expected the call to fail');
 }

@@ -5,7 +5,7 @@ export { createTestClient } from './client';
 export { repoRoot } from './paths';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
 export { createShiftableClock, type ShiftableClock } from './clock';
-export { accountFactory, failure, TEST_PASSWORD, type TestAccount } from './accounts';
+export { accountFactory, failure, failureWithDetails, TEST_PASSWORD, type TestAccount } from './accounts';
 export { collectAiStream, collectEvents, collectRoomEvents, type ChorusEventData, type EventCollector } from './events';
 export { spawnServerChild, spawnServerProcess, waitForLogLine, type ServerChild, type ServerProcess } from './server-process';
 export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
