@@ -1,10 +1,9 @@
 import { tracked } from '@trpc/server';
 import type { Delivery, EventHub } from './event-hub';
 import type { ChorusEvent } from './events';
+import { LiveBuffer } from './live-buffer';
 import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
 
-/** Live events buffered per subscriber; past this the subscriber reads from its stream instead. */
-const MAX_BUFFERED = 1000;
 const START = '0-0';
 
 /**
@@ -28,32 +27,11 @@ export async function* userEventStream(
   signal: AbortSignal | undefined,
   snapshot: () => Promise<ChorusEvent>,
 ) {
-  const live: Delivery[] = [];
-  const ephemeral: ChorusEvent[] = [];
-  let mustRead = false;
   let last = START;
-  let wake: () => void = () => {};
-  const unlisten = deps.hub.listen(userId, {
-    onDelivery(delivery) {
-      if (live.length >= MAX_BUFFERED) {
-        live.length = 0;
-        mustRead = true;
-      } else {
-        live.push(delivery);
-      }
-      wake();
-    },
-    onEphemeral(event) {
-      if (ephemeral.length < MAX_BUFFERED) ephemeral.push(event);
-      wake();
-    },
-    onMaybeMissed() {
-      mustRead = true;
-      wake();
-    },
-    position: () => last,
-  });
-  const onAbort = () => wake();
+  const buffer = new LiveBuffer<Delivery, ChorusEvent, string>(() => last);
+  const { live, ephemeral } = buffer;
+  const unlisten = deps.hub.listen(userId, buffer);
+  const onAbort = () => buffer.interrupt();
   signal?.addEventListener('abort', onAbort);
 
   last = (await deps.streams.head(userId)) ?? START;
@@ -87,27 +65,23 @@ export async function* userEventStream(
     }
     yield tracked(last, await snapshot());
     while (!signal?.aborted) {
-      if (mustRead) {
-        mustRead = false;
+      if (buffer.mustRead) {
+        buffer.mustRead = false;
         yield* catchUp();
       }
-      while (live.length > 0 && !mustRead) {
+      while (live.length > 0 && !buffer.mustRead) {
         const delivery = live.shift()!;
         if (compareStreamIds(delivery.id, last) <= 0) continue;
         if (delivery.prev !== last) {
-          mustRead = true;
+          buffer.mustRead = true;
           break;
         }
         last = delivery.id;
         yield tracked(delivery.id, delivery.event);
       }
       while (ephemeral.length > 0) yield tracked(last, ephemeral.shift()!);
-      if (mustRead || live.length > 0) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (signal?.aborted) resolve();
-      });
-      wake = () => {};
+      if (buffer.mustRead || live.length > 0) continue;
+      await buffer.arrival(signal);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);

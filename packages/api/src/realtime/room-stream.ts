@@ -2,10 +2,10 @@ import { conversationEvents, type Db } from '@chorus/db';
 import { tracked } from '@trpc/server';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { RoomEvent, RoomEventEnvelope } from './events';
+import { LiveBuffer } from './live-buffer';
 import type { RoomDelivery, RoomHub } from './room-hub';
 import { fromRow } from './stored-event';
 
-const MAX_BUFFERED = 1000;
 const READ_BATCH = 500;
 
 export interface RoomSnapshot {
@@ -63,33 +63,12 @@ function endsStreamFor(event: RoomEventEnvelope, userId: number): boolean {
  * position. The stream ends after an event that removes the caller or dissolves the room.
  */
 export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: RoomStreamArgs) {
-  const live: RoomDelivery[] = [];
-  const ephemeral: RoomEvent[] = [];
-  let mustRead = false;
   let last = 0;
-  let wake: () => void = () => {};
-  const unlisten = deps.hub.listen(args.roomId, {
-    onDelivery(delivery) {
-      if (live.length >= MAX_BUFFERED) {
-        live.length = 0;
-        mustRead = true;
-      } else {
-        live.push(delivery);
-      }
-      wake();
-    },
-    onEphemeral(event) {
-      if (ephemeral.length < MAX_BUFFERED) ephemeral.push(event);
-      wake();
-    },
-    onMaybeMissed() {
-      mustRead = true;
-      wake();
-    },
-    position: () => last,
-  });
+  const buffer = new LiveBuffer<RoomDelivery, RoomEvent, number>(() => last);
+  const { live, ephemeral } = buffer;
+  const unlisten = deps.hub.listen(args.roomId, buffer);
   const listeningSince = performance.now();
-  const onAbort = () => wake();
+  const onAbort = () => buffer.interrupt();
   args.signal?.addEventListener('abort', onAbort);
 
   /** Reads the log after `last`: its events, or null if the log no longer reaches back there. */
@@ -130,8 +109,8 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
     let pending = yield* open();
 
     while (!args.signal?.aborted) {
-      if (mustRead && pending.length === 0) {
-        mustRead = false;
+      if (buffer.mustRead && pending.length === 0) {
+        buffer.mustRead = false;
         const rows = await readAfterLast();
         if (rows === null) {
           const fresh = await args.snapshot({ listeningSince: performance.now(), atLeastSeq: last });
@@ -141,7 +120,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
           continue;
         }
         pending = rows;
-        if (rows.length === READ_BATCH) mustRead = true;
+        if (rows.length === READ_BATCH) buffer.mustRead = true;
       }
       // Logged events read from the database, then live ones that continue them.
       while (pending.length > 0) {
@@ -152,12 +131,12 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         yield tracked(String(row.seq), row.event as RoomEvent);
         if (endsStreamFor(row.event, args.userId)) return;
       }
-      if (mustRead) continue;
-      while (live.length > 0 && !mustRead) {
+      if (buffer.mustRead) continue;
+      while (live.length > 0 && !buffer.mustRead) {
         const delivery = live.shift()!;
         if (delivery.seq <= last) continue;
         if (delivery.seq !== last + 1) {
-          mustRead = true;
+          buffer.mustRead = true;
           break;
         }
         last = delivery.seq;
@@ -165,12 +144,8 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         if (endsStreamFor(delivery.event, args.userId)) return;
       }
       while (ephemeral.length > 0) yield tracked(String(last), ephemeral.shift()!);
-      if (mustRead || live.length > 0) continue;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (args.signal?.aborted) resolve();
-      });
-      wake = () => {};
+      if (buffer.mustRead || live.length > 0) continue;
+      await buffer.arrival(args.signal);
     }
   } finally {
     args.signal?.removeEventListener('abort', onAbort);

@@ -1,0 +1,52 @@
+/** Live events buffered per subscriber; past this it reads its log instead. */
+const MAX_BUFFERED = 1000;
+
+/**
+ * What a hub hands one subscriber, held until the subscriber's stream takes it: logged
+ * deliveries in arrival order, ephemeral events, and whether something may have been missed
+ * (a lost pub/sub message, a reconnect, an overflow), in which case the stream reads its log.
+ * It is the listener the event and room hubs call; `position` reports where the stream is.
+ */
+export class LiveBuffer<Delivery, Ephemeral, Position> {
+  readonly live: Delivery[] = [];
+  readonly ephemeral: Ephemeral[] = [];
+  /** Set when the log must be read before trusting live deliveries again. */
+  mustRead = false;
+  private wake: () => void = () => {};
+
+  constructor(readonly position: () => Position) {}
+
+  onDelivery(delivery: Delivery): void {
+    if (this.live.length >= MAX_BUFFERED) {
+      this.live.length = 0;
+      this.mustRead = true;
+    } else {
+      this.live.push(delivery);
+    }
+    this.wake();
+  }
+
+  onEphemeral(event: Ephemeral): void {
+    if (this.ephemeral.length < MAX_BUFFERED) this.ephemeral.push(event);
+    this.wake();
+  }
+
+  onMaybeMissed(): void {
+    this.mustRead = true;
+    this.wake();
+  }
+
+  /** Wakes a stream waiting in `arrival` (its subscription was aborted). */
+  interrupt(): void {
+    this.wake();
+  }
+
+  /** Resolves when something arrives or `interrupt` is called; at once if `signal` has aborted. */
+  async arrival(signal: AbortSignal | undefined): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      if (signal?.aborted) resolve();
+    });
+    this.wake = () => {};
+  }
+}
