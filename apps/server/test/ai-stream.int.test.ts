@@ -75,6 +75,25 @@ describe('ai chat streaming', () => {
     ]);
   });
 
+  it('batches a fast provider\'s tokens into deltas about every 30 ms, never repeating text', async () => {
+    // 90 tokens 4 ms apart: about 360 ms of streaming, so about a dozen 30 ms batches.
+    fake.enqueue({ tokens: words(90), tokensPerSecond: 250 });
+    const conversation = await newConversation();
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'quickly', clientId: 'c-batch' });
+    const stream = collectAiStream(ann.client, sent.assistantMessageId);
+    await stream.waitFor((event) => event.type === 'done', 10_000);
+    await stream.ended;
+    const deltas = stream.received.filter(({ data }) => data.type === 'delta');
+    expect(textOf(stream.received)).toBe(words(90).join(''));
+    // One delta per token would be 90; one for the whole answer would mean no streaming at all.
+    expect(deltas.length).toBeGreaterThanOrEqual(4);
+    expect(deltas.length).toBeLessThanOrEqual(30);
+    // Ids grow with every event, so a reconnect resumes exactly after the last one seen.
+    const ids = stream.received.map(({ id }) => Number(id));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('finishes and stores an answer nobody watches', async () => {
     fake.enqueue({ tokens: words(10), tokensPerSecond: 200 });
     const conversation = await newConversation();
@@ -179,16 +198,22 @@ describe('ai chat streaming', () => {
 
   it('titles a conversation after its first exchange and tells the user', async () => {
     const events = collectEvents(ann.client);
-    fake.respondWith(titlesAnswer({ tokens: ['"Greeting', ' the world."'] }));
+    fake.respondWith(titlesAnswer({ tokens: ['"Saluer', ' le monde."'] }));
     try {
-      fake.enqueue({ tokens: ['Hi', ' there'] });
+      fake.enqueue({ tokens: ['Bonjour', ' à vous'] });
       const conversation = await newConversation();
-      const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'say hi', clientId: 'c7' });
+      const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'dis bonjour au monde', clientId: 'c7' });
       await collectAiStream(ann.client, sent.assistantMessageId).ended;
       const titled = await events.waitFor((event) => event.type === 'ai.title' && event.conversationId === conversation.id, 10_000);
-      expect(titled).toMatchObject({ title: 'Greeting the world' });
+      expect(titled).toMatchObject({ title: 'Saluer le monde' });
       const list = await ann.client.ai.conversations.list.query({});
-      expect(list.items.find((item) => item.id === conversation.id)?.title).toBe('Greeting the world');
+      expect(list.items.find((item) => item.id === conversation.id)?.title).toBe('Saluer le monde');
+      // The title is asked of the same provider, in the user's language, from the exchange itself.
+      const request = fake.requests.filter(isTitleRequest).at(-1)!;
+      expect(request.body.model).toBe('fake-model');
+      expect(request.body.messages[0].content).toContain('in the language the user writes in');
+      expect(request.body.messages[1].content).toContain('User: dis bonjour au monde');
+      expect(request.body.messages[1].content).toContain('Assistant: Bonjour à vous');
     } finally {
       fake.respondWith(titlesAnswer({ tokens: ['A title'] }));
       events.stop();
