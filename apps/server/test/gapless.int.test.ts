@@ -5,7 +5,7 @@
 // After every phase each receiver must hold every message of its conversations exactly once,
 // in the conversation's order, and no receiver may have been told to resync.
 import { createSession, systemClock } from '@chorus/api';
-import { closeChorusClient, type ChorusClient, type ChorusEvent } from '@chorus/client';
+import { closeChorusClient } from '@chorus/client';
 import { conversations, users } from '@chorus/db';
 import {
   createTestClient,
@@ -20,43 +20,14 @@ import {
 } from '@chorus/testing';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pick, random, sleep, startReceiver, type Conversation, type Person, type Receiver } from './gapless-receiver';
+import { problems, type Expected } from './gapless-verify';
 
 const USERS = 6;
 /** Users 0 and 1 also listen on a second device. */
 const SECOND_DEVICES = [0, 1];
 const SENDS_PER_SENDER = 45;
 const SETTLE_MS = 25_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
-const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-
-interface Person {
-  index: number;
-  id: number;
-  token: string;
-  /** Queries and mutations over HTTP through the proxy. */
-  http: ChorusClient;
-}
-
-interface Conversation {
-  id: number;
-  name: string;
-  members: number[];
-}
-
-interface Receiver {
-  name: string;
-  person: Person;
-  client: ChorusClient;
-  received: Array<{ id: string; data: ChorusEvent }>;
-  /** Subscriptions, socket opens/closes and errors, with the number of events received by then. */
-  timeline: Array<{ at: number; what: string }>;
-  lastId: string | undefined;
-  errors: string[];
-  opens: number;
-  stop(): void;
-}
 
 let database: TestDatabase;
 let redis: RestartableRedis;
@@ -68,61 +39,6 @@ let chats: Conversation[] = [];
 let receivers: Receiver[] = [];
 const sent = new Map<string, number>();
 const sendStats = { retries: 0, errors: new Map<string, number>() };
-
-function startReceiver(person: Person, name: string): Receiver {
-  const receiver: Receiver = {
-    name,
-    person,
-    client: undefined as unknown as ChorusClient,
-    received: [],
-    timeline: [],
-    lastId: undefined,
-    errors: [],
-    opens: 0,
-    stop: () => {},
-  };
-  const note = (what: string) => receiver.timeline.push({ at: receiver.received.length, what });
-  receiver.client = createTestClient(wsProxy.url, {
-    token: person.token,
-    onSocketOpen: () => {
-      receiver.opens++;
-      note('socket open');
-    },
-    onSocketClose: (cause) => note(`socket closed ${cause?.code ?? ''}`),
-  });
-  let stopped = false;
-  let current: { unsubscribe(): void } | null = null;
-  // What an app does: the client resumes by itself after a reconnect; after a subscription
-  // error (a server that could not reach Redis, say) subscribe again from the last event id.
-  const subscribe = () => {
-    if (stopped) return;
-    let ended = false;
-    const again = (why: string) => {
-      if (ended) return;
-      ended = true;
-      note(why);
-      if (!stopped) setTimeout(subscribe, random(100, 300));
-    };
-    note(`subscribe after ${receiver.lastId ?? 'nothing'}`);
-    current = receiver.client.events.subscribe.subscribe(receiver.lastId ? { lastEventId: receiver.lastId } : undefined, {
-      onData(envelope) {
-        receiver.received.push({ id: envelope.id, data: envelope.data });
-        receiver.lastId = envelope.id;
-      },
-      onError(error) {
-        receiver.errors.push(String(error));
-        again(`error: ${String(error)}`);
-      },
-      onComplete: () => again('completed'),
-    });
-  };
-  subscribe();
-  receiver.stop = () => {
-    stopped = true;
-    current?.unsubscribe();
-  };
-  return receiver;
-}
 
 /** Sends with one clientId until a server accepts it, as a client does after a failed call. */
 async function sendUntilAccepted(person: Person, conversationId: number, clientId: string): Promise<number> {
@@ -216,11 +132,6 @@ async function historyIds(conversation: Conversation): Promise<number[]> {
   return ids.reverse();
 }
 
-interface Expected {
-  ids: Map<number, number[]>;
-  lastSeq: Map<number, number>;
-}
-
 async function expectedState(): Promise<Expected> {
   const ids = new Map<number, number[]>();
   for (const chat of chats) ids.set(chat.id, await historyIds(chat));
@@ -229,102 +140,6 @@ async function expectedState(): Promise<Expected> {
     .from(conversations)
     .where(inArray(conversations.id, chats.map((chat) => chat.id)));
   return { ids, lastSeq: new Map(rows.map((row) => [row.id, row.lastSeq])) };
-}
-
-/** What a receiver got per conversation: message.created ids and every conversation event's seq, in arrival order. */
-function receivedBy(receiver: Receiver) {
-  const ids = new Map<number, number[]>();
-  const seqs = new Map<number, number[]>();
-  for (const { data } of receiver.received) {
-    if (!('seq' in data) || !('conversationId' in data)) continue;
-    const list = seqs.get(data.conversationId) ?? [];
-    list.push(data.seq);
-    seqs.set(data.conversationId, list);
-    if (data.type === 'message.created') {
-      const messageIds = ids.get(data.conversationId) ?? [];
-      messageIds.push(data.message.id);
-      ids.set(data.conversationId, messageIds);
-    }
-  }
-  return { ids, seqs };
-}
-
-/** The phases whose sends these message ids came from. */
-function phasesOf(ids: number[]): string {
-  const phaseById = new Map([...sent].map(([clientId, id]) => [id, clientId.split('-s')[0]!]));
-  return [...new Set(ids.map((id) => phaseById.get(id) ?? 'setup'))].join(', ');
-}
-
-function describeDifference(expected: number[], got: number[]): string {
-  const counts = new Map<number, number>();
-  for (const id of got) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const wanted = new Set(expected);
-  const missing = expected.filter((id) => !counts.has(id));
-  const duplicated = [...counts].filter(([, count]) => count > 1).map(([id]) => id);
-  const unexpected = got.filter((id) => !wanted.has(id));
-  const disorder = got.findIndex((id, index) => index > 0 && id < got[index - 1]!);
-  const parts = [`expected ${expected.length}, got ${got.length}`];
-  if (missing.length) parts.push(`missing ${missing.length}: ${missing.slice(0, 12).join(',')} (sent in ${phasesOf(missing)})`);
-  if (duplicated.length) parts.push(`duplicated ${duplicated.length}: ${duplicated.slice(0, 12).join(',')}`);
-  if (unexpected.length) parts.push(`unexpected ${unexpected.length}: ${unexpected.slice(0, 12).join(',')}`);
-  if (disorder > 0) parts.push(`out of order at #${disorder}: ${got[disorder - 1]} then ${got[disorder]}`);
-  return parts.join('; ');
-}
-
-/** Everything wrong with what receivers hold compared with the conversations; empty when all is well. */
-function problems(expected: Expected, withContext = false): string[] {
-  const found: string[] = [];
-  for (const receiver of receivers) {
-    const got = receivedBy(receiver);
-    for (const chat of chats) {
-      const member = chat.members.includes(receiver.person.index);
-      const wantIds = member ? expected.ids.get(chat.id)! : [];
-      const gotIds = got.ids.get(chat.id) ?? [];
-      if (wantIds.join() !== gotIds.join()) {
-        found.push(`${receiver.name} in ${chat.name} (#${chat.id}) messages: ${describeDifference(wantIds, gotIds)}`);
-        if (withContext) found.push(...gapContext(receiver, chat, wantIds, gotIds));
-      }
-      const lastSeq = member ? expected.lastSeq.get(chat.id)! : 0;
-      const wantSeqs = Array.from({ length: lastSeq }, (_, index) => index + 1);
-      const gotSeqs = got.seqs.get(chat.id) ?? [];
-      if (wantSeqs.join() !== gotSeqs.join()) found.push(`${receiver.name} in ${chat.name} (#${chat.id}) seqs: ${describeDifference(wantSeqs, gotSeqs)}`);
-    }
-    const resyncs = receiver.received.filter((entry) => entry.data.type === 'resync');
-    if (resyncs.length > 0) found.push(`${receiver.name} got ${resyncs.length} resync event(s): ${JSON.stringify(resyncs.slice(0, 3))}`);
-  }
-  return found;
-}
-
-/**
- * For the first missing message: the stream ids and connection events around where it should
- * have arrived; for the first duplicated one: around each copy.
- */
-function gapContext(receiver: Receiver, chat: Conversation, wantIds: number[], gotIds: number[]): string[] {
-  const indexOf = (messageId: number | undefined, from = 0) =>
-    receiver.received.findIndex((entry, at) => at >= from && entry.data.type === 'message.created' && entry.data.message.id === messageId);
-  const around = (index: number) => {
-    const lines: string[] = [];
-    for (let at = Math.max(0, index - 3); at <= index + 6 && at < receiver.received.length; at++) {
-      for (const mark of receiver.timeline.filter((entry) => entry.at === at)) lines.push(`    -- ${mark.what}`);
-      const { id, data } = receiver.received[at]!;
-      const detail = data.type === 'message.created' ? ` conv ${data.conversationId} seq ${data.seq} msg ${data.message.id}` : 'seq' in data ? ` conv ${data.conversationId} seq ${data.seq}` : '';
-      lines.push(`    #${at} id ${id} ${data.type}${detail}`);
-    }
-    return lines;
-  };
-  const lines: string[] = [];
-  const missing = wantIds.find((id) => !gotIds.includes(id));
-  if (missing !== undefined) {
-    const before = wantIds[wantIds.indexOf(missing) - 1];
-    lines.push(`  context for missing message ${missing} (after ${before ?? 'nothing'}) at ${receiver.name}:`, ...around(indexOf(before)));
-  }
-  const duplicate = gotIds.find((id, index) => gotIds.indexOf(id) !== index);
-  if (duplicate !== undefined) {
-    const first = indexOf(duplicate);
-    lines.push(`  context for duplicated message ${duplicate} at ${receiver.name}, first copy:`, ...around(first));
-    lines.push('  second copy:', ...around(indexOf(duplicate, first + 1)));
-  }
-  return lines;
 }
 
 /** Waits until every receiver matches the conversations (or the deadline), then asserts exactly. */
@@ -337,10 +152,11 @@ async function expectEveryReceiverComplete(phase: string): Promise<void> {
   expect(inHistory.size).toBe(sent.size);
 
   const deadline = Date.now() + SETTLE_MS;
-  while (problems(expected).length > 0 && Date.now() < deadline) await sleep(200);
+  const run = { receivers, chats, sent };
+  while (problems(run, expected).length > 0 && Date.now() < deadline) await sleep(200);
   // Anything arriving late would be a duplicate: give it a moment to show up.
   await sleep(500);
-  const found = problems(expected, true);
+  const found = problems(run, expected, true);
   if (found.length > 0) console.error(`[gapless] ${phase}:\n${found.join('\n')}`);
   expect(found, `after ${phase}`).toEqual([]);
 }
@@ -397,7 +213,10 @@ beforeAll(async () => {
   );
 
   // Everyone listens before the conversations exist, so each receiver must see all of them.
-  receivers = [...people.map((person) => startReceiver(person, `user${person.index}`)), ...SECOND_DEVICES.map((index) => startReceiver(people[index]!, `user${index}-device2`))];
+  receivers = [
+    ...people.map((person) => startReceiver(wsProxy.url, person, `user${person.index}`)),
+    ...SECOND_DEVICES.map((index) => startReceiver(wsProxy.url, people[index]!, `user${index}-device2`)),
+  ];
   const deadline = Date.now() + 20_000;
   while (!receivers.every((receiver) => receiver.received.some((entry) => entry.data.type === 'presence.snapshot'))) {
     if (Date.now() > deadline) throw new Error('receivers did not get their presence snapshot');
