@@ -3,7 +3,7 @@
 // event loop rather than on the server's, and the 64 subscribers of the ping-under-load phase.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { answerTokens, epochMs, parsePrompt, promptFor, type AiLoadRequest, type FakeInfo, type StreamResult, type StreamsFinished, type StreamsStarted } from './ai-protocol';
-import type { LoadMessage } from './fanout-protocol';
+import { serveLoadRequests } from './load-process';
 import { withTimeout } from './stats';
 import { closeChorusClient, createBenchClient, startFakeOpenAi, type ChorusClient, type FakeOpenAi } from './workspace';
 
@@ -132,11 +132,4 @@ async function handle(req: AiLoadRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; req: AiLoadRequest }) => {
-  handle(message.req).then(
-    (value) => process.send?.({ id: message.id, ok: true, result: value } satisfies LoadMessage),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
-  );
-});
-// The benchmark went away: so do we.
-process.on('disconnect', () => process.exit(0));
+serveLoadRequests(handle);

@@ -3,7 +3,7 @@
 // server's, whose memory the benchmark watches.
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { LoadMessage } from './fanout-protocol';
+import { serveLoadRequests } from './load-process';
 import { loadTusClient } from './workspace';
 
 export interface UploadSpec {
@@ -119,11 +119,4 @@ async function handle(req: FilesLoadRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; req: FilesLoadRequest }) => {
-  handle(message.req).then(
-    (value) => process.send?.({ id: message.id, ok: true, result: value } satisfies LoadMessage),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
-  );
-});
-// The benchmark went away: so do we.
-process.on('disconnect', () => process.exit(0));
+serveLoadRequests(handle);

@@ -73,3 +73,17 @@ export async function stopChild(child: ChildProcess, ask: () => void): Promise<v
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The child's side of a LoadProcess: answers each request with `handle`'s result (or its error),
+ * and exits when the benchmark goes away.
+ */
+export function serveLoadRequests<Req>(handle: (req: Req) => Promise<unknown>): void {
+  process.on('message', (message: { id: number; req: Req }) => {
+    handle(message.req).then(
+      (value) => process.send?.({ id: message.id, ok: true, result: value } satisfies LoadMessage),
+      (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+}

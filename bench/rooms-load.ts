@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { closeSockets } from './ws-close';
 import { nowMs, type LoadMessage } from './fanout-protocol';
+import { serveLoadRequests } from './load-process';
 import type { RoomConnectResult, RoomConnectSpec, RoomReceiverSpec, RoomRunResult, RoomRunSpec, RoomsLoadRequest } from './rooms-protocol';
 
 interface Conn {
@@ -353,11 +354,4 @@ async function handle(req: RoomsLoadRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; req: RoomsLoadRequest }) => {
-  handle(message.req).then(
-    (value) => process.send?.({ id: message.id, ok: true, result: value } satisfies LoadMessage),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
-  );
-});
-// The benchmark went away: so do we.
-process.on('disconnect', () => process.exit(0));
+serveLoadRequests(handle);
