@@ -15,57 +15,14 @@ import { startSocketIoBaseline } from './baselines/socketio-server';
 import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
 import type { ClosedLoopSpec, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
+import { CONFIG } from './fanout-config';
+import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './fanout-report';
 import { createPopulation, type Member, type Population } from './fanout-setup';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
 import { chorusWs, LoadProcess, stopChild } from './load-process';
 import { closeDb, createDb } from './workspace';
-
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
-
-/** A comma list from the environment, or null (= everything). */
-const envList = (name: string): Set<string> | null => {
-  const raw = process.env[name]?.trim();
-  return raw ? new Set(raw.split(',').map((item) => item.trim())) : null;
-};
-
-const CONFIG = {
-  groupMembers: 1000,
-  groupSenders: 10,
-  directs: 2000,
-  p99LimitMs: 100,
-  warmupMs: 1000,
-  windowMs: envNumber('BENCH_FANOUT_WINDOW_MS', 3000),
-  tailMs: 300,
-  drainMs: 3000,
-  maxInFlight: 2000,
-  maxSteps: 12,
-  bisections: 2,
-  group: { startRate: 20, minRate: 0.5 },
-  direct: { startRate: 500, minRate: 10 },
-  closed: { senders: 256, durationMs: 4000 },
-  historyRows: Math.floor(envNumber('BENCH_HISTORY_ROWS', 1_000_000)),
-  historySeedMaxMs: envNumber('BENCH_HISTORY_SEED_MAX_S', 240) * 1000,
-  /** Time allowed for the sequential chat.history calls (each call may be slow). */
-  historyMaxMs: envNumber('BENCH_HISTORY_MAX_S', 60) * 1000,
-  connect: { concurrency: 100, timeoutMs: 60_000 },
-  /** After connecting: until no frame for quietMs (Chorus sends presence to every co-member). */
-  settle: { quietMs: 1000, maxMs: 120_000 },
-  /** Between steps: leftovers of an overloaded step must not load the next one. */
-  betweenSteps: { quietMs: 300, maxMs: 30_000 },
-  /** Before a step, wait (up to perStepMs, totalMs in all) until the rest of the machine uses less than maxPercent of a core. */
-  quietMachine: { maxPercent: 25, perStepMs: 20_000, totalMs: 300_000 },
-  /** BENCH_FANOUT_PROFILE=dir: CPU profiles of this process over each Chorus case's steps and closed loop. */
-  profileDir: process.env.BENCH_FANOUT_PROFILE || null,
-  /** BENCH_FANOUT_CASES=group,direct  BENCH_FANOUT_SYSTEMS=chorus1,chorus2,ws,socketio  BENCH_FANOUT_HISTORY=0 */
-  cases: envList('BENCH_FANOUT_CASES'),
-  systems: envList('BENCH_FANOUT_SYSTEMS'),
-  history: process.env.BENCH_FANOUT_HISTORY !== '0',
-};
 
 /** Chorus instance B: a forked process on the same database and Redis. */
 async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
@@ -90,45 +47,6 @@ function serverMsPerMessage(cpu: CpuUse, messagesPerSec: number): Cell {
   const server = (cpu.percent.get('srv') ?? Number.NaN) + (cpu.percent.get('B') ?? 0);
   if (!Number.isFinite(server) || messagesPerSec <= 0) return '-';
   return Number(((server / 100) * (1000 / messagesPerSec)).toFixed(2));
-}
-
-// ---------------------------------------------------------------- what is measured
-
-interface Deployment {
-  label: string;
-  system: System;
-  instances: number;
-  receiverUrl(index: number, userId: number): string;
-  /** Chorus: base URL taking chat.send for the index-th sender. */
-  senderUrl(index: number): string | undefined;
-  stop(): Promise<void>;
-}
-
-interface Scenario {
-  key: 'group' | 'direct';
-  label: string;
-  receivers: Member[];
-  senders: Array<{ member: Member; conversationId: number }>;
-  fanout: number;
-  startRate: number;
-  minRate: number;
-}
-
-interface Step {
-  rate: number;
-  offeredDeliveries: number;
-  result: LoadResult;
-  pass: boolean;
-  why: string;
-  cpu: CpuUse;
-}
-
-interface Measured {
-  scenario: Scenario['key'];
-  deployment: Deployment;
-  best?: Step;
-  above?: Step;
-  steps: Step[];
 }
 
 const round2 = (value: number) => Number(value.toPrecision(2));
@@ -278,71 +196,10 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   facts['other processes: CPU % of one core during the measured windows, avg / max'] =
     others.length > 0 ? `${Math.round(others.reduce((sum, n) => sum + n, 0) / others.length)} / ${Math.max(...others)}` : '-';
 
-  // ---- ratios and goals
-  const find = (scenario: Scenario['key'], label: string) => measured.find((m) => m.scenario === scenario && m.deployment.label === label);
-  /** Deliveries/s at p99 under the limit: 0 when no step passed, undefined when not measured. */
-  const best = (scenario: Scenario['key'], label: string) => {
-    const found = find(scenario, label);
-    return found ? (found.best?.result.deliveriesPerSec ?? 0) : undefined;
-  };
-  /** Highest deliveries/s with every delivery arriving, whatever the latency. */
-  const peak = (scenario: Scenario['key'], label: string) => {
-    const found = find(scenario, label);
-    if (!found) return undefined;
-    const complete = found.steps.filter((step) => step.result.missing === 0 && step.result.sendErrors === 0 && step.result.skipped === 0);
-    return Math.max(0, ...complete.map((step) => step.result.deliveriesPerSec));
-  };
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined || b <= 0 ? undefined : Number((a / b).toFixed(2)));
-  const times = (value: number | undefined) => (value === undefined ? 'not measured' : `${value}×`);
-  const goals: string[] = [];
-  for (const scenario of scenarios) {
-    const socketIo = best(scenario.key, 'Socket.IO 4.8');
-    const ws = best(scenario.key, 'plain ws');
-    for (const label of ['Chorus, 1 instance', 'Chorus, 2 instances']) {
-      const chorus = best(scenario.key, label);
-      facts[`${scenario.key}: ${label} ÷ Socket.IO / ÷ plain ws, deliveries/s at p99 < ${CONFIG.p99LimitMs} ms`] = `${times(ratio(chorus, socketIo))} / ${times(ratio(chorus, ws))}`;
-      facts[`${scenario.key}: ${label} ÷ Socket.IO / ÷ plain ws, peak deliveries/s (any p99)`] =
-        `${times(ratio(peak(scenario.key, label), peak(scenario.key, 'Socket.IO 4.8')))} / ${times(ratio(peak(scenario.key, label), peak(scenario.key, 'plain ws')))}`;
-    }
-    const chorus1 = best(scenario.key, 'Chorus, 1 instance');
-    const verdictOf = (value: number | undefined, goal: number) => (value === undefined ? 'not measured' : value >= goal ? 'met' : 'MISSED');
-    const vsSocketIo = ratio(chorus1, socketIo);
-    const vsWs = ratio(chorus1, ws);
-    goals.push(
-      `goal (${scenario.label}): Chorus ≥ 1.2× Socket.IO in deliveries/s at p99 < ${CONFIG.p99LimitMs} ms: 1 instance ${times(vsSocketIo)} → ${verdictOf(vsSocketIo, 1.2)}`,
-      `goal (${scenario.label}): Chorus ≥ 0.6× plain ws: 1 instance ${times(vsWs)} → ${verdictOf(vsWs, 0.6)}`,
-    );
-  }
-  const persisted = closedRows.find((row) => row.system === 'Chorus, 1 instance');
-  const persisted2 = closedRows.find((row) => row.system === 'Chorus, 2 instances');
-  const stored = Number(persisted?.['stored/s'] ?? 0);
-  goals.push(
-    persisted
-      ? `goal: persisted sends ≥ 2,000 messages/s: Chorus 1 instance ${stored}/s, 2 instances ${persisted2?.['stored/s'] ?? '-'}/s → ${stored >= 2000 ? 'met' : 'MISSED'} (1 instance)`
-      : 'goal: persisted sends ≥ 2,000 messages/s: not measured',
-    CONFIG.history
-      ? `goal: chat.history of 50 from ${history.seeded.toLocaleString('en')} messages p99 < 5 ms: ${history.p99} ms → ${history.p99 < 5 ? 'met' : 'MISSED'}${history.seeded < 1_000_000 ? ` (only ${history.seeded} messages seeded)` : ''}`
-      : 'goal: chat.history p99 < 5 ms: not measured',
-  );
-
-  notes.push(
-    ...goals,
-    `deliveries/s at p99 < ${CONFIG.p99LimitMs} ms: open-loop senders at a fixed message rate, doubled from ${CONFIG.group.startRate} msgs/s (group) / ${CONFIG.direct.startRate} msgs/s (direct) until a step fails, halved if the first fails, then ${CONFIG.bisections} bisections; the row shows the best passing step and "over the limit" the lowest failing one`,
-    `a step: ${CONFIG.warmupMs} ms warm-up, ${CONFIG.windowMs} ms measured window (BENCH_FANOUT_WINDOW_MS), ${CONFIG.tailMs} ms more load after it, up to ${CONFIG.drainMs} ms for the deliveries; it passes when p99 < ${CONFIG.p99LimitMs} ms, every delivery arrived, no send failed or was skipped (> ${CONFIG.maxInFlight} unacknowledged)`,
-    'latency: from the scheduled send time (so a late sender counts against the server) to the receiver parsing the frame, both in the load process; a delivery that never came counts as slowest ("lost")',
-    'deliveries count every member including the sender (group: 1,000 per message, direct: 2); msgs/s = acknowledged sends per second',
-    'Chorus sends are chat.send over HTTP with a Bearer token (as @chorus/client sends mutations), receivers hold events.subscribe over WebSocket; baseline senders send on their own socket and get an acknowledgement after the INSERT and the broadcast',
-    'receivers are minimal `ws` clients speaking each server\'s protocol (tRPC messages, Socket.IO\'s engine.io framing, plain JSON) and doing one JSON.parse per frame, in a separate load process: client cost is the same for every system',
-    'baselines: checked first with the official socket.io-client (ready, send with acknowledgement, message back); no authentication, membership from an in-memory map, one INSERT (mysql2 execute on a 10-connection pool) into bench_messages (same indexes as messages), then one serialization per message written to each member socket (Socket.IO: io.to(room).emit); one instance each (no adapter)',
-    'Chorus per send: session lookup, membership and idempotency reads, a transaction (seq lock, message row, conversation_events row), then a Redis Lua script appending to every member\'s stream and publishing; every instance\'s EventHub receives every publish and writes one tRPC frame per local subscriber',
-    `processes: "srv" = this process (Chorus instance A, or the baseline being measured), "B" = Chorus instance B (forked), "load" = receivers and senders (forked), "db" = MariaDB, "redis" = Redis, "other" = every other process on the machine; cpu = % of one core during the measured window, of ${availableParallelism()} cores in all — everything shares this machine`,
-    'after connecting, each case waits until no frame arrives for 1 s: Chorus sends each connecting user\'s presence to every co-member, about a million frames for the group of 1,000 (see the connect facts); receivers the server closed meanwhile (keep-alive timeout under overload) are reconnected before the next step',
-    'server CPU ms/msg: CPU time of the server process(es) (srv, plus B) in the measured window ÷ acknowledged messages, at the best passing step (or, when none passed, the lowest step tried); a group message includes its 1,000 deliveries',
-    'SQL statements/msg, Redis commands/msg: MariaDB "Questions" and Redis total_commands_processed over the closed-loop run ÷ messages stored, background work (publish marks, sweeps, presence heartbeats) included',
-    'srv heapUsed: this process after the case\'s last step, its receivers still connected; it always holds Chorus instance A, so baseline figures include an idle A',
-    `before each step the benchmark waits (≤ ${CONFIG.quietMachine.perStepMs / 1000} s, ≤ ${CONFIG.quietMachine.totalMs / 1000} s in all) until other processes use < ${CONFIG.quietMachine.maxPercent}% of a core; "other" in the cpu column shows what they took during the window anyway`,
-    ...history.notes,
-  );
+  const comparison = compareSystems(scenarios, measured);
+  Object.assign(facts, comparison.facts);
+  const goals = [...comparison.goals, ...persistedAndHistoryGoals(closedRows, history)];
+  notes.push(...goals, ...fanoutNotes(), ...history.notes);
   return { bench: 'fanout', rows, facts, notes };
 
   // ---- helpers that close over the run
