@@ -1,11 +1,12 @@
 // The files settings of the real server process: the link secret is required in production and
 // kept on disk in development; FILES_DIR is where uploads go.
 import type { LocalService } from '@chorus/local-services';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, spawnServerChild, startTestRedis, waitForLogLine, type TestDatabase } from '@chorus/testing';
+import { createTestDatabase, spawnServerChild, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devSecretOverTwoStarts } from './dev-secret-fixture';
 
 let database: TestDatabase;
 let redis: LocalService;
@@ -29,19 +30,12 @@ describe('files configuration', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-files-config-'));
     try {
       const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', FILES_LINK_SECRET: '', LOCAL_DATA_DIR: dataDir, FILES_DIR: join(dataDir, 'files') };
-      const secrets: string[] = [];
-      for (const expectCreated of [true, false]) {
-        const server = spawnServerChild(env);
-        try {
-          const warning = await waitForLogLine(server, 'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory');
-          expect(warning).toMatchObject({ level: 40, created: expectCreated });
-          await waitForLogLine(server, 'listening');
-          secrets.push(await readFile(String(warning.path), 'utf8'));
-        } finally {
-          server.child.kill('SIGTERM');
-          await server.exited;
-        }
-      }
+      const starts = await devSecretOverTwoStarts(env, 'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory');
+      expect(starts.map(({ warning }) => warning)).toMatchObject([
+        { level: 40, created: true },
+        { level: 40, created: false },
+      ]);
+      const secrets = starts.map(({ contents }) => contents);
       expect(secrets[0]).toBe(secrets[1]);
       expect(secrets[0]).toMatch(/^[\w-]{43}\n$/);
       expect((await stat(join(dataDir, 'files', 'uploads'))).isDirectory()).toBe(true);

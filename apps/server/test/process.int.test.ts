@@ -1,10 +1,11 @@
 import { closeChorusClient } from '@chorus/client';
 import type { LocalService } from '@chorus/local-services';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestClient, createTestDatabase, spawnServerChild, startTestRedis, waitForLogLine, type TestDatabase } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devSecretOverTwoStarts } from './dev-secret-fixture';
 
 let database: TestDatabase;
 let redis: LocalService;
@@ -55,19 +56,12 @@ describe('server process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-ai-key-'));
     try {
       const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', AI_ENCRYPTION_KEYS: '', LOCAL_DATA_DIR: dataDir };
-      const keyFiles: string[] = [];
-      for (const expectCreated of [true, false]) {
-        const server = spawnServerChild(env);
-        try {
-          const warning = await waitForLogLine(server, 'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory');
-          expect(warning).toMatchObject({ level: 40, created: expectCreated });
-          await waitForLogLine(server, 'listening');
-          keyFiles.push(await readFile(String(warning.path), 'utf8'));
-        } finally {
-          server.child.kill('SIGTERM');
-          await server.exited;
-        }
-      }
+      const starts = await devSecretOverTwoStarts(env, 'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory');
+      expect(starts.map(({ warning }) => warning)).toMatchObject([
+        { level: 40, created: true },
+        { level: 40, created: false },
+      ]);
+      const keyFiles = starts.map(({ contents }) => contents);
       expect(keyFiles[0]).toBe(keyFiles[1]);
       expect(keyFiles[0]).toMatch(/^1:[A-Za-z0-9+/]{43}=\n$/);
     } finally {
