@@ -7,6 +7,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { framesOf, type FrameSink } from './fanout-frames';
 import { Histogram } from './histogram';
 import { serveLoadRequests } from './load-process';
 import { closeSockets } from './ws-close';
@@ -98,6 +99,13 @@ function settleAck(id: number, error?: string): void {
   pending.done(error);
 }
 
+const sink: FrameSink = {
+  frame: countFrame,
+  kind: (type) => kinds.set(type, (kinds.get(type) ?? 0) + 1),
+  text: onText,
+  ack: settleAck,
+};
+
 /** A socket that closed will never acknowledge what was sent on it. */
 function failAcksOf(conn: Conn): void {
   for (const [id, pending] of pendingAcks) if (pending.conn === conn) settleAck(id, 'socket closed before the acknowledgement');
@@ -105,80 +113,6 @@ function failAcksOf(conn: Conn): void {
 
 // ---- receivers: one socket per user, speaking the server's protocol ----
 
-interface Frames {
-  onOpen(conn: Conn, spec: ReceiverSpec): void;
-  /** Returns true once the connection is ready to receive (subscription live, rooms joined). */
-  onFrame(conn: Conn, frame: string): boolean;
-}
-
-const chorusFrames: Frames = {
-  onOpen(conn, spec) {
-    conn.ws.send(JSON.stringify({ method: 'connectionParams', data: { token: spec.token } }));
-    conn.ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'events.subscribe', input: { json: {} } } }));
-  },
-  onFrame(conn, frame) {
-    if (frame === 'PING') {
-      conn.ws.send('PONG');
-      return false;
-    }
-    countFrame();
-    const msg = JSON.parse(frame) as { result?: { type?: string; data?: { json?: { data?: { type?: string; message?: { text?: string } } } } }; error?: { message?: string } };
-    if (msg.error) throw new Error(`tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}`);
-    if (msg.result?.type !== 'data') return false;
-    const event = msg.result.data?.json?.data;
-    const kind = event?.type ?? '?';
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    if (event?.type === 'message.created') onText(event.message?.text);
-    // The first data is the presence snapshot: the user's listener is registered by then.
-    return true;
-  },
-};
-
-const wsFrames: Frames = {
-  onOpen() {},
-  onFrame(_conn, frame) {
-    countFrame();
-    const msg = JSON.parse(frame) as { type?: string; message?: { text?: string }; ready?: number; ack?: number; error?: string };
-    if (msg.type === 'message.created') onText(msg.message?.text);
-    else if (msg.ack !== undefined) settleAck(msg.ack, msg.error);
-    return msg.ready === 1;
-  },
-};
-
-const socketIoFrames: Frames = {
-  onOpen() {},
-  onFrame(conn, frame) {
-    // engine.io: 0 open, 2 ping, 3 pong, 4 message; socket.io inside 4: 0 connect, 2 event, 3 ack, 4 connect error.
-    const engine = frame[0];
-    if (engine === '0') {
-      conn.ws.send('40');
-      return false;
-    }
-    if (engine === '2') {
-      conn.ws.send('3');
-      return false;
-    }
-    if (engine !== '4') return false;
-    countFrame();
-    const packet = frame[1];
-    if (packet === '2') {
-      const [name, payload] = JSON.parse(frame.slice(2)) as [string, { message?: { text?: string } } | undefined];
-      if (name === 'message') onText(payload?.message?.text);
-      return name === 'ready';
-    }
-    if (packet === '3') {
-      let end = 2;
-      while (end < frame.length && frame.charCodeAt(end) >= 48 && frame.charCodeAt(end) <= 57) end++;
-      const [reply] = JSON.parse(frame.slice(end)) as [{ error?: string } | undefined];
-      settleAck(Number(frame.slice(2, end)), reply?.error);
-      return false;
-    }
-    if (packet === '4') throw new Error(`socket.io connect error: ${frame.slice(2)}`);
-    return false;
-  },
-};
-
-const framesOf: Record<System, Frames> = { chorus: chorusFrames, ws: wsFrames, socketio: socketIoFrames };
 
 function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promise<void> {
   const protocol = framesOf[target];
@@ -192,11 +126,11 @@ function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promis
       clearTimeout(timer);
       reject(error);
     };
-    ws.on('open', () => protocol.onOpen(conn, spec));
+    ws.on('open', () => protocol.onOpen(ws, spec));
     ws.on('message', (data: Buffer) => {
       let ready = false;
       try {
-        ready = protocol.onFrame(conn, data.toString());
+        ready = protocol.onFrame(ws, data.toString(), sink);
       } catch (error) {
         if (!conn.ready) fail(error instanceof Error ? error : new Error(String(error)));
         return;
