@@ -61,6 +61,11 @@ describe('direct conversations', () => {
     expect(await ann.client.chat.send.mutate(input)).toMatchObject({ id: results[0]!.id });
     const history = await cat.client.chat.history.query({ conversationId });
     expect(history.filter((message) => message.text === 'once')).toHaveLength(1);
+    // Keys match exactly: another case (or another emoji) is another message.
+    const lower = await ann.client.chat.send.mutate({ ...text(conversationId, 'lower'), clientId: 'key-abc-🎉' });
+    const upper = await ann.client.chat.send.mutate({ ...text(conversationId, 'upper'), clientId: 'KEY-ABC-🎉' });
+    const emoji = await ann.client.chat.send.mutate({ ...text(conversationId, 'emoji'), clientId: 'key-abc-👍' });
+    expect(new Set([lower.id, upper.id, emoji.id]).size).toBe(3);
     expect(await failure(ann.client.chat.send.mutate({ ...text(conversationId, 'x'.repeat(4001)) }))).toBe('BAD_INPUT');
   });
 
@@ -121,6 +126,19 @@ describe('groups', () => {
     expect(await failure(ben.client.chat.edit.mutate({ messageId: one.id, text: 'not mine' }))).toBe('FORBIDDEN');
     await ben.client.chat.react.mutate({ messageId: two.id, emoji: '🎉' });
     await ben.client.chat.react.mutate({ messageId: two.id, emoji: '🎉' });
+    // Emojis in the order first used, each with its users in the order they reacted.
+    for (const [who, emoji] of [[ann, '👍'], [ben, '👍'], [ann, '🎉']] as const) {
+      clock.advance(5);
+      await who.client.chat.react.mutate({ messageId: two.id, emoji });
+    }
+    expect((await ann.client.chat.history.query({ conversationId }))[0]!.reactions).toEqual([
+      { emoji: '🎉', userIds: [ben.id, ann.id] },
+      { emoji: '👍', userIds: [ann.id, ben.id] },
+    ]);
+    await ann.client.chat.unreact.mutate({ messageId: two.id, emoji: '🎉' });
+    await ann.client.chat.unreact.mutate({ messageId: two.id, emoji: '👍' });
+    await ben.client.chat.unreact.mutate({ messageId: two.id, emoji: '👍' });
+    expect((await ann.client.chat.history.query({ conversationId }))[0]!.reactions).toEqual([{ emoji: '🎉', userIds: [ben.id] }]);
     const annEvents = collectEvents(ann.client);
     await annEvents.waitFor((event) => event.type === 'presence.snapshot');
     await ann.client.chat.delete.mutate({ messageId: one.id });

@@ -34,7 +34,7 @@ export function parseSuggestions(raw: string): string[] {
 /** Three short replies the caller could send next, from the conversation's recent messages. */
 export async function suggestReplies(deps: AppDeps, userId: number, conversationId: number): Promise<{ suggestions: string[] }> {
   const membership = await requireMember(deps.db, conversationId, userId);
-  const after = await visibleAfter(deps.db, membership);
+  const after = visibleAfter(membership);
   const provider = await resolveProvider(deps, userId, await defaultProviderRef(deps, userId));
   await consumeOrThrow(deps.limiters.aiRequestsPerUser, String(userId));
   const recent = await deps.db

@@ -9,6 +9,8 @@ export interface Membership {
   role: TMemberRole;
   lastReadMessageId: number;
   joinedAfterMessageId: number;
+  /** Null unless the conversation is a room. */
+  roomHistoryVisible: boolean | null;
 }
 
 const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
@@ -24,9 +26,11 @@ export async function requireMember(db: DbOrTx, conversationId: number, userId: 
       role: conversationMembers.role,
       lastReadMessageId: conversationMembers.lastReadMessageId,
       joinedAfterMessageId: conversationMembers.joinedAfterMessageId,
+      roomHistoryVisible: rooms.historyVisible,
     })
     .from(conversationMembers)
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .leftJoin(rooms, eq(rooms.id, conversationMembers.conversationId))
     .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)))
     .limit(1);
   if (!row) throw notFound();
@@ -69,8 +73,6 @@ export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<n
  * Messages with ids above this are visible to the member: all of them, except in a room that
  * hides its history from newcomers, where only those sent after the member joined.
  */
-export async function visibleAfter(db: DbOrTx, membership: Membership): Promise<number> {
-  if (membership.conversation.kind !== 'room') return 0;
-  const [room] = await db.select({ historyVisible: rooms.historyVisible }).from(rooms).where(eq(rooms.id, membership.conversation.id));
-  return room?.historyVisible === false ? membership.joinedAfterMessageId : 0;
+export function visibleAfter(membership: Membership): number {
+  return membership.conversation.kind === 'room' && membership.roomHistoryVisible === false ? membership.joinedAfterMessageId : 0;
 }

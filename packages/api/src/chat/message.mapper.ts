@@ -1,5 +1,5 @@
 import { messageReactions, type TMessageRow } from '@chorus/db';
-import { asc, inArray } from 'drizzle-orm';
+import { asc, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import type { PublicMessage } from '../realtime/events';
 
@@ -31,11 +31,37 @@ export async function withReactions(db: DbOrTx, rows: TMessageRow[]): Promise<Pu
     .from(messageReactions)
     .where(inArray(messageReactions.messageId, rows.map((row) => row.id)))
     .orderBy(asc(messageReactions.createdAt));
-  const byMessage = new Map<number, Map<string, number[]>>();
+  const byMessage = new Map<number, Array<[string, number]>>();
   for (const reaction of reactionRows) {
-    let emojis = byMessage.get(reaction.messageId);
-    if (!emojis) byMessage.set(reaction.messageId, (emojis = new Map()));
-    emojis.set(reaction.emoji, [...(emojis.get(reaction.emoji) ?? []), reaction.userId]);
+    let pairs = byMessage.get(reaction.messageId);
+    if (!pairs) byMessage.set(reaction.messageId, (pairs = []));
+    pairs.push([reaction.emoji, reaction.userId]);
   }
-  return rows.map((row) => toPublicMessage(row, [...(byMessage.get(row.id) ?? new Map<string, number[]>())].map(([emoji, userIds]) => ({ emoji, userIds }))));
+  return rows.map((row) => toPublicMessage(row, groupByEmoji(byMessage.get(row.id) ?? [])));
+}
+
+/**
+ * A column for a select from `messages`: the message's reactions as a JSON array of
+ * `[emoji, userId]` in the order they were made (null when none), so a page of messages and
+ * their reactions come back in one query. Read it with `reactionsFromPairs`.
+ */
+export const reactionPairsColumn = sql<ReactionPairs | null>`(SELECT JSON_ARRAYAGG(JSON_ARRAY(r.emoji, r.user_id) ORDER BY r.created_at) FROM message_reactions r WHERE r.message_id = messages.id)`;
+
+/** mysql2 parses a JSON value (MariaDB's JSON is text, so a string would be parsed here). */
+type ReactionPairs = Array<[string, number]> | string;
+
+export function reactionsFromPairs(pairs: ReactionPairs | null): PublicMessage['reactions'] {
+  if (!pairs) return [];
+  return groupByEmoji(typeof pairs === 'string' ? (JSON.parse(pairs) as Array<[string, number]>) : pairs);
+}
+
+/** Emojis in the order first used, each with its users in the order they reacted. */
+function groupByEmoji(pairs: ReadonlyArray<readonly [string, number]>): PublicMessage['reactions'] {
+  const byEmoji = new Map<string, number[]>();
+  for (const [emoji, userId] of pairs) {
+    const userIds = byEmoji.get(emoji);
+    if (userIds) userIds.push(userId);
+    else byEmoji.set(emoji, [userId]);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds }));
 }

@@ -1,5 +1,5 @@
 import { conversationMembers, conversations, messageMentions, messages, users, type TMessageRow } from '@chorus/db';
-import { and, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, lt } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
@@ -8,7 +8,7 @@ import type { PublicMessage } from '../realtime/events';
 import type { THistoryInput, TSendInput } from './chat.schema';
 import { resolveAttachment, shareFile } from './attachments';
 import { appendConversationEvent, insertConversationEvent, takeSeq } from './conversation-log';
-import { toPublicMessage, withReactions } from './message.mapper';
+import { reactionPairsColumn, reactionsFromPairs, toPublicMessage, withReactions } from './message.mapper';
 import { assertCanWrite, requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 
@@ -107,20 +107,27 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   return { ok: true };
 }
 
-/** Newest first; `beforeId` pages back. A room hiding its history shows only messages since joining. */
+/**
+ * Newest first; `beforeId` pages back. A room hiding its history shows only messages since
+ * joining. The page is read alongside the membership check and dropped unseen if that fails;
+ * messages at or below the member's floor are the oldest of any page, so filtering them out
+ * afterwards leaves exactly the visible page.
+ */
 export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
-  const membership = await requireMember(deps.db, input.conversationId, userId);
-  const floor = await visibleAfter(deps.db, membership);
-  const inConversation = floor > 0 ? and(eq(messages.conversationId, input.conversationId), gt(messages.id, floor)) : eq(messages.conversationId, input.conversationId);
+  const inConversation = eq(messages.conversationId, input.conversationId);
   // Without the hint MariaDB walks the index from the newest message back, reading every row
   // newer than `beforeId`; with it, a page is one short range scan.
-  const rows = await deps.db
-    .select()
+  const page = deps.db
+    .select({ row: getTableColumns(messages), reactionPairs: reactionPairsColumn })
     .from(messages, { forceIndex: 'messages_conversation_idx' })
     .where(input.beforeId ? and(inConversation, lt(messages.id, input.beforeId)) : inConversation)
     .orderBy(desc(messages.id))
     .limit(input.limit);
-  return withReactions(deps.db, rows);
+  const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), page]);
+  if (membership.status === 'rejected') throw membership.reason;
+  if (rows.status === 'rejected') throw rows.reason;
+  const floor = visibleAfter(membership.value);
+  return rows.value.filter(({ row }) => row.id > floor).map(({ row, reactionPairs }) => toPublicMessage(row, reactionsFromPairs(reactionPairs)));
 }
 
 /** A message in a conversation the caller belongs to; otherwise "not found". */
@@ -130,7 +137,7 @@ export async function requireVisibleMessage(db: DbOrTx, messageId: number, userI
   const membership = await requireMember(db, message.conversationId, userId).catch(() => {
     throw new AppError('NOT_FOUND', 'No such message');
   });
-  if (message.id <= (await visibleAfter(db, membership))) throw new AppError('NOT_FOUND', 'No such message');
+  if (message.id <= visibleAfter(membership)) throw new AppError('NOT_FOUND', 'No such message');
   return message;
 }
 

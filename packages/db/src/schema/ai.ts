@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, date, datetime, index, int, json, mediumtext, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { exactVarchar } from './exact-varchar';
 import { users } from './users';
 
 export interface TAiParams {
@@ -75,7 +76,7 @@ export const aiMessages = mysqlTable(
     /** Typed failure of an assistant message (provider_auth, rate_limited, timeout, upstream, interrupted). */
     errorCode: varchar({ length: 32 }),
     /** The user's idempotency key on user messages. */
-    clientId: varchar({ length: 64 }),
+    clientId: exactVarchar({ length: 64 }),
     /** On an assistant message: the user message it answers. */
     replyToId: bigint({ mode: 'number', unsigned: true }),
     model: varchar({ length: 200 }),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, datetime, index, int, json, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { exactVarchar } from './exact-varchar';
 import { users } from './users';
 
 /** A room (see rooms.ts) is a conversation too: its chat and its event log are the conversation's. */
@@ -74,7 +75,7 @@ export const messages = mysqlTable(
     conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => conversations.id, { onDelete: 'cascade' }),
     senderId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
     /** The sender's idempotency key: a retry returns the first message. */
-    clientId: varchar({ length: 64 }).notNull(),
+    clientId: exactVarchar({ length: 64 }).notNull(),
     kind: mysqlEnum(messageKinds).notNull(),
     text: text(),
     attachment: json().$type<TAttachment>(),
@@ -98,7 +99,7 @@ export const messageReactions = mysqlTable(
   {
     messageId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => messages.id, { onDelete: 'cascade' }),
     userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    emoji: varchar({ length: 32 }).notNull(),
+    emoji: exactVarchar({ length: 32 }).notNull(),
     createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'message_reactions_pk', columns: [t.messageId, t.userId, t.emoji] })],
