@@ -7,6 +7,7 @@ export { createAppDeps, type CreateAppDepsOptions } from './app-deps';
 export { defaultRateLimits, type RateLimit, type RateLimitConfig, type RateLimitName } from './auth/rate-limits';
 export { createSession, validateSessionToken, sessionPolicy, type ValidSession, type SessionUser } from './auth/session.service';
 export { createOrPromoteAdmin, type CreateAdminInput } from './admin/create-admin.service';
+export { publishUserChanged } from './realtime/session-revocations';
 export { hashPassword } from './auth/password';
 export type {
   ChorusEvent, ConversationEvent, EphemeralEvent, UserEvent, PublicMessage, PresenceView, FriendRequestView, NotificationView,

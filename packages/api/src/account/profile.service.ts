@@ -9,7 +9,7 @@ import { prepareAvatar } from '../files/avatars';
 import type { TUpdateProfileInput } from './account.schema';
 
 /** Changes the caller's own profile fields; only the fields given change. */
-export async function updateProfile(deps: Pick<AppDeps, 'db' | 'clock'>, userId: number, input: TUpdateProfileInput): Promise<TPrivateUser> {
+export async function updateProfile(deps: Pick<AppDeps, 'db' | 'clock' | 'revocations'>, userId: number, input: TUpdateProfileInput): Promise<TPrivateUser> {
   if (input.username !== undefined) {
     const [holder] = await deps.db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), ne(users.id, userId))).limit(1);
     if (holder) throw new AppError('USERNAME_TAKEN', 'This username is taken');
@@ -20,6 +20,8 @@ export async function updateProfile(deps: Pick<AppDeps, 'db' | 'clock'>, userId:
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }
+  // Sessions carry the user's name.
+  if (input.username !== undefined || input.displayName !== undefined) await deps.revocations.publishUserChanged(userId);
   return getOwnUser(deps, userId);
 }
 

@@ -52,6 +52,8 @@ export async function upgradeGuest(deps: AppDeps, userId: number, input: TUpgrad
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }
+  // The guest's session carries its username.
+  await deps.revocations.publishUserChanged(userId);
   deps.mail.wake();
   return { status: 'verification_sent' };
 }

@@ -59,7 +59,9 @@ export async function createSession(
 
 /**
  * Resolves a token to its live session, sliding the expiry forward when due. Expired,
- * inactive, malformed and banned-user tokens all resolve to null.
+ * inactive, malformed and banned-user tokens all resolve to null. A session validated in the
+ * last few seconds is taken from the instance's cache (see SessionCache) when the caller
+ * passes `revocations`; the secret is checked either way.
  */
 export async function validateSessionToken(
   deps: Pick<AppDeps, 'db' | 'clock'> & Partial<Pick<AppDeps, 'revocations'>>,
@@ -67,6 +69,14 @@ export async function validateSessionToken(
 ): Promise<ValidSession | null> {
   const parsed = parseSessionToken(token);
   if (!parsed) return null;
+  const cache = deps.revocations?.sessions;
+  const now = deps.clock.now().getTime();
+  const cached = cache?.get(parsed.id, now);
+  if (cached) {
+    if (!secretMatchesHash(parsed.secret, cached.secretHash)) return null;
+    if (cached.session.expiresAt.getTime() > now) return cached.session;
+  }
+  const readStarted = cache?.readStarted() ?? 0;
   const [row] = await deps.db
     .select({ session: sessions, user: users })
     .from(sessions)
@@ -75,7 +85,6 @@ export async function validateSessionToken(
     .limit(1);
   if (!row || !secretMatchesHash(parsed.secret, row.session.secretHash)) return null;
 
-  const now = deps.clock.now().getTime();
   const { session, user } = row;
   const inactive = now - session.lastSeenAt.getTime() > sessionPolicy.inactivityTimeoutMs;
   if (session.expiresAt.getTime() <= now || inactive || user.bannedAt) {
@@ -92,10 +101,12 @@ export async function validateSessionToken(
     if (renew) expiresAt = new Date(now + sessionPolicy.lifetimeMs);
     await deps.db.update(sessions).set({ expiresAt, lastSeenAt: new Date(now) }).where(eq(sessions.id, session.id));
   }
-  return {
+  const valid: ValidSession = {
     id: session.id,
     userId: user.id,
     expiresAt,
     user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role, isGuest: user.isGuest },
   };
+  cache?.set(session.id, { secretHash: session.secretHash, session: valid, userId: user.id, readAt: now }, readStarted);
+  return valid;
 }

@@ -38,6 +38,8 @@ export async function verifyEmail(deps: AppDeps, input: TVerifyEmailInput, meta:
   await consumeCode(deps.db, now, { userId: user.id, purpose: 'verify_email', code: input.code });
   if (user.bannedAt) throw new AppError('USER_BANNED', 'This account is banned');
   await deps.db.update(users).set({ emailVerifiedAt: now, isGuest: false, updatedAt: now }).where(eq(users.id, user.id));
+  // An upgrading guest's own session is no longer a guest's.
+  await deps.revocations.publishUserChanged(user.id);
   const session = await createSession(deps, user.id, meta);
   await recordLoginAttempt(deps, { userId: user.id, login: input.email, outcome: 'ok', method: 'email_code', meta });
   return { token: session.token, expiresAt: session.expiresAt, user: toPrivateUser({ ...user, emailVerifiedAt: now, isGuest: false }) };
