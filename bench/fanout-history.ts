@@ -1,11 +1,13 @@
 // chat.history from a conversation of BENCH_HISTORY_ROWS (default 1,000,000) messages: the
 // messages are inserted with INSERT … SELECT straight into `messages`, then pages of 50 are read
-// through the real typed client at random positions.
+// through the real typed client at random positions, from a forked process (history-load.ts).
 import type { Member } from './fanout-setup';
 import { log, type BenchStack, type Cell } from './harness';
 import { withProfile } from './process-cpu';
-import { percentiles, perSecond } from './stats';
-import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
+import type { HistoryCalls, HistoryCallsResult } from './history-load';
+import { LoadProcess } from './load-process';
+import { perSecond } from './stats';
+import { closeChorusClient, createBenchClient } from './workspace';
 
 const CHUNK = 100_000;
 const WARMUP_CALLS = 100;
@@ -95,62 +97,27 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
   };
   const plan = await planOf();
 
-  const randomBefore = () => minId + 1 + Math.floor(Math.random() * (maxId - minId + 1));
-  const call = async (client: ChorusClient, beforeId: number) => {
-    const page = await client.chat.history.query({ conversationId, beforeId, limit: PAGE });
-    if (page.length !== Math.min(PAGE, beforeId - minId)) throw new Error(`history: ${page.length} messages before ${beforeId}, expected ${Math.min(PAGE, beforeId - minId)}`);
-  };
-
   const rows: Array<Record<string, Cell>> = [];
-  let samplesTaken = 0;
+  const caseName = `chat.history ${PAGE} of ${seeded.toLocaleString('en')}, random beforeId`;
+  const load = new LoadProcess<HistoryCalls>(new URL('./history-load.ts', import.meta.url));
+  const spec = { url: stack.url, tokens: pair.map((member) => member.token), conversationId, minId, maxId, page: PAGE };
   try {
     log(`fanout: chat.history, ${SEQUENTIAL_CALLS} sequential calls`);
-    const warmupDeadline = performance.now() + maxCallsMs / 6;
-    for (let i = 0; i < WARMUP_CALLS && performance.now() < warmupDeadline; i++) await call(owner, randomBefore());
-    const samples: number[] = [];
-    const started = performance.now();
-    const deadline = started + maxCallsMs;
-    await withProfile(profileDir, 'history-sequential', async () => {
-      for (let i = 0; i < SEQUENTIAL_CALLS && performance.now() < deadline; i++) {
-        const beforeId = randomBefore();
-        const t0 = performance.now();
-        await call(owner, beforeId);
-        samples.push(performance.now() - t0);
-      }
-    });
-    const sequential = { ...percentiles(samples), 'calls/s': perSecond(samples.length, performance.now() - started) };
-    samplesTaken = samples.length;
-    rows.push({ case: `chat.history ${PAGE} of ${seeded.toLocaleString('en')}, random beforeId`, system: 'Chorus, sequential', ...sequential });
+    const sequential = await withProfile(profileDir, 'history-sequential', () =>
+      load.request<HistoryCallsResult>({ op: 'sequential', ...spec, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs }, maxCallsMs * 2 + 60_000),
+    );
+    rows.push({ case: caseName, system: 'Chorus, sequential', ...sequential.percentiles, 'calls/s': sequential.callsPerSecond });
 
     log(`fanout: chat.history, ${CONCURRENT.callers} concurrent callers for ${CONCURRENT.windowMs} ms`);
-    const clients = Array.from({ length: CONCURRENT.callers }, (_, i) => createBenchClient(stack.url, { token: pair[i % 2]!.token }));
-    try {
-      await Promise.all(clients.map((client) => call(client, randomBefore())));
-      const concurrentSamples: number[] = [];
-      const windowStart = performance.now();
-      const deadline = windowStart + CONCURRENT.windowMs;
-      await Promise.all(
-        clients.map(async (client) => {
-          for (let i = 0; i < 100_000 && performance.now() < deadline; i++) {
-            const beforeId = randomBefore();
-            const t0 = performance.now();
-            await call(client, beforeId);
-            concurrentSamples.push(performance.now() - t0);
-          }
-        }),
-      );
-      rows.push({
-        case: `chat.history ${PAGE} of ${seeded.toLocaleString('en')}, random beforeId`,
-        system: `Chorus, ${CONCURRENT.callers} concurrent callers`,
-        ...percentiles(concurrentSamples),
-        'calls/s': perSecond(concurrentSamples.length, performance.now() - windowStart),
-      });
-    } finally {
-      await Promise.all(clients.map((client) => closeChorusClient(client)));
-    }
+    const concurrent = await load.request<HistoryCallsResult>(
+      { op: 'concurrent', ...spec, callers: CONCURRENT.callers, warmupCalls: 1, calls: 100_000, windowMs: CONCURRENT.windowMs },
+      CONCURRENT.windowMs + 60_000,
+    );
+    rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond });
+    const samplesTaken = sequential.samples;
     return {
       rows,
-      p99: sequential.p99,
+      p99: sequential.percentiles.p99,
       seeded,
       facts: {
         'history: messages seeded / seconds': `${seeded.toLocaleString('en')} / ${(seedMs / 1000).toFixed(1)} s (${perSecond(seeded, seedMs)} rows/s)`,
@@ -160,10 +127,11 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
         seeded < wanted
           ? `history: seeded only ${seeded} of ${wanted} messages: seeding stopped after ${Math.round(maxSeedMs / 1000)} s (BENCH_HISTORY_SEED_MAX_S)`
           : `history: ${seeded.toLocaleString('en')} messages in one conversation (BENCH_HISTORY_ROWS), inserted by INSERT … SELECT in chunks of ${CHUNK.toLocaleString('en')}`,
-        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) through the typed client over HTTP, beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
+        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) through the typed client over HTTP from a forked load process (history-load.ts), beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
       ],
     };
   } finally {
+    await load.stop();
     await closeChorusClient(owner);
   }
 }
