@@ -32,7 +32,7 @@ let ann: TestAccount;
 let annOnB: ChorusClient;
 let configId: number;
 
-const ai = { heartbeatMs: 300, idleTimeoutMs: 2_000 };
+const ai = { heartbeatMs: 300, idleTimeoutMs: 2_000, sendWaitMs: 1_500 };
 const words = fakeWords;
 /** Title requests get their own answer, so they never take a reply queued for a chat answer. */
 const titlesAnswer = (reply: FakeOpenAiReply) => (request: FakeOpenAiRequest) => (isTitleRequest(request) ? reply : undefined);
@@ -144,6 +144,42 @@ describe('ai chat streaming', () => {
     await after.ended;
     expect(after.received.map((entry) => entry.data.type)).toEqual(['delta', 'done']);
     expect(textOf(after.received)).toBe(words(5).join(''));
+  });
+
+  it('streams by clientId to a subscriber that opened before the send, on another instance, exactly once', async () => {
+    fake.enqueue({ tokens: words(30), tokensPerSecond: 300 });
+    const conversation = await newConversation();
+    const early = collectAiStream(annOnB, { conversationId: conversation.id, clientId: 'early' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'early bird', clientId: 'early' });
+    const done = await early.waitFor((event) => event.type === 'done', 10_000);
+    await early.ended;
+    expect(textOf(early.received)).toBe(words(30).join(''));
+    expect(done).toMatchObject({ messageId: sent.assistantMessageId });
+    // Afterwards the same input finds the stored answer (the send's claim may be gone by then).
+    const late = collectAiStream(ann.client, { conversationId: conversation.id, clientId: 'early' });
+    await late.ended;
+    expect(late.received.map((entry) => entry.data.type)).toEqual(['delta', 'done']);
+    expect(textOf(late.received)).toBe(words(30).join(''));
+    // Once the send's claim has expired, the stored messages say which answer it was.
+    await a.server.deps.redis.del(`chorus:ai:send:${conversation.id}:early`);
+    const older = collectAiStream(annOnB, { conversationId: conversation.id, clientId: 'early' });
+    await older.ended;
+    expect(textOf(older.received)).toBe(words(30).join(''));
+  });
+
+  it('by clientId: another user learns nothing, and a send that never comes ends with NOT_FOUND', async () => {
+    const conversation = await newConversation();
+    const bea = await a.accounts.register('bea_ai');
+    const stranger = collectAiStream(bea.client, { conversationId: conversation.id, clientId: 'x' });
+    await stranger.ended;
+    expect(appCodeOf(stranger.errors[0])).toBe('NOT_FOUND');
+    const started = performance.now();
+    const never = collectAiStream(ann.client, { conversationId: conversation.id, clientId: 'never-sent' });
+    await never.ended;
+    expect(never.received).toEqual([]);
+    expect(appCodeOf(never.errors[0])).toBe('NOT_FOUND');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
   });
 
   it('refuses a lastEventId beyond the answer', async () => {

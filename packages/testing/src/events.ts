@@ -79,6 +79,8 @@ function collect<E extends { type: string }>(source: Subscribable<E>): EventColl
 }
 
 /** Subscribes to `ai.chat.stream` of an answer and records what arrives. */
-export function collectAiStream(client: ChorusClient, assistantMessageId: number, lastEventId?: string): EventCollector<AiStreamEvent> {
-  return collect<AiStreamEvent>({ subscribe: (handlers) => client.ai.chat.stream.subscribe({ assistantMessageId, lastEventId }, handlers) });
+/** An answer's stream, by the answer's id or by the send (conversation and clientId) that starts it. */
+export function collectAiStream(client: ChorusClient, answer: number | { conversationId: number; clientId: string }, lastEventId?: string): EventCollector<AiStreamEvent> {
+  const input = typeof answer === 'number' ? { assistantMessageId: answer, lastEventId } : { ...answer, lastEventId };
+  return collect<AiStreamEvent>({ subscribe: (handlers) => client.ai.chat.stream.subscribe(input, handlers) });
 }

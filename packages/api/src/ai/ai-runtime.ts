@@ -30,6 +30,8 @@ export interface AiSettings {
   logRetentionMs: number;
   /** A running generation refreshes its heartbeat this often; twice this without one means its process died. */
   heartbeatMs: number;
+  /** How long `ai.chat.stream` by clientId waits for its send to start the answer. */
+  sendWaitMs: number;
 }
 
 export const defaultAiSettings: Omit<AiSettings, 'egress' | 'systemProviders'> = {
@@ -37,6 +39,7 @@ export const defaultAiSettings: Omit<AiSettings, 'egress' | 'systemProviders'> =
   idleTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   deltaFlushMs: 30,
+  sendWaitMs: 15_000,
   logRetentionMs: 3600 * 1000,
   heartbeatMs: 5_000,
 };

@@ -7,11 +7,10 @@ import {
 } from './ai.schema';
 import { regenerate, sendMessage } from './chat/send.service';
 import { stopGeneration } from './chat/stop.service';
+import { streamAnswer } from './chat/stream.service';
 import { testConfig } from './configs/config-test.service';
 import { createConfig, deleteConfig, listConfigs, updateConfig } from './configs/configs.service';
 import { createConversation, deleteConversation, listConversations, listMessages, renameConversation, resetConversation } from './conversations/conversations.service';
-import { requireOwnAssistantMessage } from './conversations/ownership';
-import { generationStream } from './generation/generation-stream';
 import { generateImage } from './images.service';
 import { suggestReplies } from './suggest.service';
 import { usageBetween } from './usage.service';
@@ -49,12 +48,11 @@ const chatRouter = router({
     .input(ZSendInput)
     .output(z.object({ userMessageId: z.number(), assistantMessageId: z.number() }))
     .mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.user.id, input)),
-  /** The answer's text so far (once), then live deltas, then `done` or `error`. Resumes after `lastEventId`. */
-  stream: authedProcedure
-    .input(ZStreamInput)
-    .subscription(({ ctx, input, signal }) =>
-      generationStream(ctx.deps, input.assistantMessageId, input.lastEventId, signal, () => requireOwnAssistantMessage(ctx.deps.db, ctx.user.id, input.assistantMessageId)),
-    ),
+  /**
+   * The answer's text so far (once), then live deltas, then `done` or `error`. Resumes after
+   * `lastEventId`. By `{ conversationId, clientId }` it can be opened together with the send.
+   */
+  stream: authedProcedure.input(ZStreamInput).subscription(({ ctx, input, signal }) => streamAnswer(ctx.deps, ctx.user.id, input, signal)),
   stop: authedProcedure.input(ZAssistantRef).output(ZAiMessageView).mutation(({ ctx, input }) => stopGeneration(ctx.deps, ctx.user.id, input.assistantMessageId)),
   regenerate: authedProcedure
     .input(ZAssistantRef)

@@ -59,7 +59,16 @@ export const ZSendInput = z.object({
 });
 export type TSendInput = z.infer<typeof ZSendInput>;
 export const ZAssistantRef = z.object({ assistantMessageId: ZId });
-export const ZStreamInput = z.object({ assistantMessageId: ZId, lastEventId: z.string().regex(/^\d{1,9}$/).nullish() });
+const ZLastEventId = z.string().regex(/^\d{1,9}$/).nullish();
+/**
+ * An answer by its id (from `ai.chat.send`), or by the send that starts it: the conversation and
+ * the send's clientId, so a client can subscribe while the send is still on its way.
+ */
+export const ZStreamInput = z.union([
+  z.object({ assistantMessageId: ZId, lastEventId: ZLastEventId }),
+  z.object({ conversationId: ZId, clientId: ZSendInput.shape.clientId, lastEventId: ZLastEventId }),
+]);
+export type TStreamInput = z.infer<typeof ZStreamInput>;
 
 export const ZSuggestRepliesInput = z.object({ conversationId: ZId });
 

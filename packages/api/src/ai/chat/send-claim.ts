@@ -4,6 +4,10 @@ import { AppError } from '../../errors';
 import { findSent, type SendResult } from './sent-lookup';
 
 const sendKey = (conversationId: number, clientId: string) => `chorus:ai:send:${conversationId}:${clientId}`;
+/** How a send's start is announced to streams waiting for it (see GenerationLog.onStart). */
+export const startKey = (conversationId: number, clientId: string) => `${conversationId}:${clientId}`;
+/** The claim's value while the send has not yet started its answer. */
+const IN_FLIGHT = '1';
 const SEND_CLAIM_MS = 30_000;
 const WAIT_MS = 10_000;
 
@@ -12,7 +16,25 @@ const WAIT_MS = 10_000;
  * a retry that races the first attempt never makes a second (billed) request.
  */
 export async function claimSend(deps: AppDeps, conversationId: number, clientId: string): Promise<boolean> {
-  return (await deps.redis.set(sendKey(conversationId, clientId), '1', 'PX', SEND_CLAIM_MS, 'NX')) === 'OK';
+  return (await deps.redis.set(sendKey(conversationId, clientId), IN_FLIGHT, 'PX', SEND_CLAIM_MS, 'NX')) === 'OK';
+}
+
+/** Once the answer runs: its id becomes the claim's value, and streams waiting for it hear it. */
+export async function announceStart(deps: AppDeps, conversationId: number, clientId: string, assistantMessageId: number): Promise<void> {
+  await deps.ai.log.announceStart(sendKey(conversationId, clientId), startKey(conversationId, clientId), assistantMessageId);
+}
+
+/**
+ * The answer of a send, if it has started: from the claim while it lasts (a claim still in
+ * flight means not yet), else, when `stored` is asked for, from the stored messages (a send
+ * older than its claim).
+ */
+export async function sendState(deps: AppDeps, conversationId: number, clientId: string, options: { stored: boolean }): Promise<{ answerId: number | null }> {
+  const claim = await deps.redis.get(sendKey(conversationId, clientId));
+  if (claim === IN_FLIGHT) return { answerId: null };
+  if (claim !== null) return { answerId: Number(claim) };
+  if (!options.stored) return { answerId: null };
+  return { answerId: (await findSent(deps, conversationId, clientId))?.assistantMessageId ?? null };
 }
 
 /** A failed send lets a retry try again at once. */

@@ -9,7 +9,7 @@ import { defaultProviderRef, resolveProvider } from '../providers/providers';
 import { loadHistory } from '../generation/history';
 import type { StoredMessages } from '../generation/generation-runner';
 import type { GenerationSlot } from '../generation/slots';
-import { awaitOtherSend, claimSend, releaseSend } from './send-claim';
+import { announceStart, awaitOtherSend, claimSend, releaseSend } from './send-claim';
 import { findSent, type SendResult } from './sent-lookup';
 import { admitGeneration, startGeneration } from './start-generation';
 
@@ -73,6 +73,10 @@ async function sendClaimed(deps: AppDeps, userId: number, conversation: TAiConve
   // If the messages were not stored, the generation drops itself and gives back its slot.
   const ids = await stored;
   await marked;
+  // A stream opened by clientId (before this returns) waits for this.
+  await announceStart(deps, conversation.id, input.clientId, ids.assistantMessageId).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'ai send start not announced');
+  });
   return ids;
 }
 

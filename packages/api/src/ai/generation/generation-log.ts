@@ -27,6 +27,7 @@ export interface GenerationListener {
 
 const LIVE_CHANNEL = 'chorus:ai';
 const STOP_CHANNEL = 'chorus:ai:stop';
+const START_CHANNEL = 'chorus:ai:start';
 const logKey = (messageId: number) => `chorus:ai:log:${messageId}`;
 const runKey = (messageId: number) => `chorus:ai:run:${messageId}`;
 const stopKey = (messageId: number) => `chorus:ai:stop:${messageId}`;
@@ -39,7 +40,23 @@ redis.call('PUBLISH', '${LIVE_CHANNEL}', ARGV[3] .. '\\n' .. seq .. '\\n' .. ARG
 return seq
 `;
 
-type LogRedis = Redis & { chorusAiAppend(key: string, entry: string, ttlMs: string, messageId: string): Promise<number> };
+/** KEYS: the send's claim. ARGV: answer id, start key. The claim (if still held) names the answer; then publishes. */
+const ANNOUNCE_START = `
+redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
+redis.call('PUBLISH', '${START_CHANNEL}', ARGV[2] .. '\\n' .. ARGV[1])
+return 1
+`;
+
+export interface StartListener {
+  onStart(messageId: number): void;
+  /** Announcements may have been missed (the subscriber reconnected): check again. */
+  onMaybeMissed(): void;
+}
+
+type LogRedis = Redis & {
+  chorusAiAppend(key: string, entry: string, ttlMs: string, messageId: string): Promise<number>;
+  chorusAiAnnounceStart(claimKey: string, messageId: string, startKey: string): Promise<number>;
+};
 
 /**
  * A generation's output as an ordered log in Redis (a list: its seq is the position), with
@@ -49,24 +66,27 @@ type LogRedis = Redis & { chorusAiAppend(key: string, entry: string, ttlMs: stri
  */
 export class GenerationLog {
   private readonly listeners = new Map<number, Set<GenerationListener>>();
+  private readonly startListeners = new Map<string, Set<StartListener>>();
   private readonly running = new Map<number, AbortController>();
   private readonly subscriber: Redis;
   private readonly redis: LogRedis;
 
   private constructor(redis: Redis, private readonly logger: Logger, private readonly retentionMs: number) {
     redis.defineCommand('chorusAiAppend', { numberOfKeys: 1, lua: APPEND });
+    redis.defineCommand('chorusAiAnnounceStart', { numberOfKeys: 1, lua: ANNOUNCE_START });
     this.redis = redis as LogRedis;
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'ai subscriber error'));
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     this.subscriber.on('ready', () => {
       for (const set of this.listeners.values()) for (const listener of set) listener.onMaybeMissed();
+      for (const set of this.startListeners.values()) for (const listener of set) listener.onMaybeMissed();
     });
   }
 
   static async start(redis: Redis, logger: Logger, retentionMs: number): Promise<GenerationLog> {
     const log = new GenerationLog(redis, logger, retentionMs);
-    await log.subscriber.subscribe(LIVE_CHANNEL, STOP_CHANNEL);
+    await log.subscriber.subscribe(LIVE_CHANNEL, STOP_CHANNEL, START_CHANNEL);
     return log;
   }
 
@@ -97,6 +117,21 @@ export class GenerationLog {
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(messageId);
+    };
+  }
+
+  /** Tells every instance that the send known by `startKey` started answer `messageId` (see answerOfSend). */
+  async announceStart(claimKey: string, startKey: string, messageId: number): Promise<void> {
+    await this.redis.chorusAiAnnounceStart(claimKey, String(messageId), startKey);
+  }
+
+  onStart(startKey: string, listener: StartListener): () => void {
+    let set = this.startListeners.get(startKey);
+    if (!set) this.startListeners.set(startKey, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.startListeners.delete(startKey);
     };
   }
 
@@ -149,6 +184,12 @@ export class GenerationLog {
   private dispatch(channel: string, message: string): void {
     try {
       if (channel === STOP_CHANNEL) return this.stopLocal(Number(message));
+      if (channel === START_CHANNEL) {
+        const at = message.lastIndexOf('\n');
+        const messageId = Number(message.slice(at + 1));
+        for (const listener of this.startListeners.get(message.slice(0, at)) ?? []) listener.onStart(messageId);
+        return;
+      }
       const first = message.indexOf('\n');
       const listeners = this.listeners.get(Number(message.slice(0, first)));
       if (!listeners) return;
