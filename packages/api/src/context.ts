@@ -5,6 +5,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { validateSessionToken, type ValidSession } from './auth/session.service';
 import { parseSessionToken } from './auth/session-token';
 import type { AppDeps } from './deps';
+import type { DirectSocket } from './realtime/direct-frames';
 
 export const SESSION_COOKIE = 'chorus_session';
 
@@ -24,6 +25,8 @@ export interface Context {
   res: ServerResponse | null;
   /** On a WebSocket with a session: aborts when that session is revoked, on any instance. */
   sessionRevoked?: AbortSignal;
+  /** On a WebSocket: the socket, for streams that write their frames directly (DirectFrames). */
+  socket?: DirectSocket;
 }
 
 export interface ContextOptions {
@@ -56,13 +59,14 @@ export function createHttpContextFactory(deps: AppDeps, options: ContextOptions)
  * caught either way; the watch lasts as long as the socket.
  */
 export function createWsContextFactory(deps: AppDeps, options: ContextOptions) {
-  return async ({ req, info }: CreateWSSContextFnOptions): Promise<Context> => {
+  return async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => {
     const params = info.connectionParams ?? {};
     const sessionToken = typeof params.token === 'string' ? params.token : cookieValue(req, SESSION_COOKIE);
     const sessionId = sessionToken ? parseSessionToken(sessionToken)?.id : undefined;
     const watch = sessionId ? deps.revocations.watch(sessionId) : null;
     try {
-      const ctx = await createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
+      const inner = await createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
+      const ctx: Context = { ...inner, socket: res as unknown as DirectSocket };
       if (!ctx.session || !watch) {
         watch?.release();
         return ctx;

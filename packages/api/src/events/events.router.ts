@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { presenceSnapshot } from '../presence/presence.service';
+import { directFramesFor } from '../realtime/direct-frames';
 import { authedProcedure, router } from '../trpc';
 
 export const eventsRouter = router({
@@ -14,7 +15,7 @@ export const eventsRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const release = await ctx.deps.realtime.presence.connect(ctx.user.id);
       try {
-        yield* ctx.deps.realtime.subscribe(ctx.user.id, input?.lastEventId, signal, () => presenceSnapshot(ctx.deps, ctx.user.id));
+        yield* ctx.deps.realtime.subscribe(ctx.user.id, input?.lastEventId, signal, () => presenceSnapshot(ctx.deps, ctx.user.id), directFramesFor(ctx, signal));
       } finally {
         await release();
       }

@@ -1,5 +1,6 @@
 import { tracked } from '@trpc/server';
 import type { Delivery, EventHub } from './event-hub';
+import type { DirectFrames } from './direct-frames';
 import type { ChorusEvent } from './events';
 import { LiveBuffer } from './live-buffer';
 import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
@@ -26,6 +27,8 @@ export async function* userEventStream(
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   snapshot: () => Promise<ChorusEvent>,
+  /** On a WebSocket: live events are written straight to it while the stream is caught up. */
+  direct?: DirectFrames,
 ) {
   let last = START;
   const buffer = new LiveBuffer<Delivery, ChorusEvent, string>(() => last);
@@ -33,6 +36,18 @@ export async function* userEventStream(
   const unlisten = deps.hub.listen(userId, buffer);
   const onAbort = () => buffer.interrupt();
   signal?.addEventListener('abort', onAbort);
+  if (direct) {
+    buffer.direct = {
+      live: (delivery) => {
+        // Already delivered (a repeat after a catch-up): nothing to do, as in the loop below.
+        if (compareStreamIds(delivery.id, last) <= 0) return true;
+        if (delivery.prev !== last || !direct.write(delivery.id, delivery.event)) return false;
+        last = delivery.id;
+        return true;
+      },
+      ephemeral: (event) => direct.write(last, event),
+    };
+  }
 
   last = (await deps.streams.head(userId)) ?? START;
   /** Reads the stream after `last`, yielding what follows it; yields resync if it cannot. */
@@ -63,7 +78,9 @@ export async function* userEventStream(
         yield* catchUp();
       }
     }
-    yield tracked(last, await snapshot());
+    // Sending the snapshot tells the direct writer this subscription's id.
+    const first = await snapshot();
+    yield tracked(last, direct ? direct.bindFirst({ ...first }) : first);
     while (!signal?.aborted) {
       if (buffer.mustRead) {
         buffer.mustRead = false;

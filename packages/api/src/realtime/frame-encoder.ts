@@ -1,4 +1,4 @@
-import { sharedParts } from './shared-frames';
+import { binderOf, sharedParts } from './shared-frames';
 
 /**
  * How tRPC responses become WebSocket text frames: the same JSON as tRPC's own encoder, with
@@ -48,6 +48,7 @@ export const frameEncoder = {
     const result = (message as { result?: Result } | null)?.result;
     if (!result || typeof result !== 'object' || !('data' in result)) return JSON.stringify(message);
     const envelope = message as Record<string, unknown>;
+    binderOf(result.data)?.(envelope.id as string | number, envelope.jsonrpc);
     const shared = sharedParts(result.data);
     if (shared) {
       const text = JSON.stringify(constantFirst(envelope, result, PLACEHOLDER));

@@ -49,4 +49,41 @@ describe('LiveBuffer', () => {
     controller.abort();
     expect(await settled(buffer.arrival(controller.signal))).toBe(true);
   });
+
+  it('hands items to its direct taker only while the stream waits with nothing held, so none overtakes another', async () => {
+    const buffer = new LiveBuffer<number, string, number>(() => 0);
+    const taken: Array<number | string> = [];
+    let accept = true;
+    buffer.direct = { live: (seq) => accept && taken.push(seq) > 0, ephemeral: (event) => accept && taken.push(event) > 0 };
+    // Not waiting yet: the stream takes it.
+    buffer.onDelivery(1);
+    expect(buffer.live).toEqual([1]);
+    buffer.live.length = 0;
+
+    const waiting = buffer.arrival(undefined);
+    buffer.onDelivery(2);
+    buffer.onEphemeral('typing');
+    expect(taken).toEqual([2, 'typing']);
+    expect(await settled(waiting)).toBe(false);
+
+    // Declined (a gap, say): the stream wakes, and everything after it queues behind it.
+    accept = false;
+    buffer.onDelivery(4);
+    accept = true;
+    buffer.onDelivery(5);
+    buffer.onEphemeral('later');
+    expect(buffer.live).toEqual([4, 5]);
+    expect(buffer.ephemeral).toEqual(['later']);
+    expect(await settled(waiting)).toBe(true);
+    expect(taken).toEqual([2, 'typing']);
+
+    // After a possible miss, the stream reads its log first.
+    buffer.live.length = 0;
+    buffer.ephemeral.length = 0;
+    const again = buffer.arrival(undefined);
+    buffer.onMaybeMissed();
+    buffer.onDelivery(6);
+    expect(buffer.live).toEqual([6]);
+    expect(await settled(again)).toBe(true);
+  });
 });

@@ -1,6 +1,12 @@
 /** Live events buffered per subscriber; past this it reads its log instead. */
 const MAX_BUFFERED = 1000;
 
+/** Takes what arrives while the stream sleeps with nothing held; false hands it to the stream. */
+export interface DirectDelivery<Delivery, Ephemeral> {
+  live(delivery: Delivery): boolean;
+  ephemeral(event: Ephemeral): boolean;
+}
+
 /**
  * What a hub hands one subscriber, held until the subscriber's stream takes it: logged
  * deliveries in arrival order, ephemeral events, and whether something may have been missed
@@ -12,11 +18,15 @@ export class LiveBuffer<Delivery, Ephemeral, Position> {
   readonly ephemeral: Ephemeral[] = [];
   /** Set when the log must be read before trusting live deliveries again. */
   mustRead = false;
+  /** See DirectFrames: used only while the stream waits in `arrival` with nothing held. */
+  direct: DirectDelivery<Delivery, Ephemeral> | null = null;
+  private waiting = false;
   private wake: () => void = () => {};
 
   constructor(readonly position: () => Position) {}
 
   onDelivery(delivery: Delivery): void {
+    if (this.idle() && this.direct!.live(delivery)) return;
     if (this.live.length >= MAX_BUFFERED) {
       this.live.length = 0;
       this.mustRead = true;
@@ -27,6 +37,7 @@ export class LiveBuffer<Delivery, Ephemeral, Position> {
   }
 
   onEphemeral(event: Ephemeral): void {
+    if (this.idle() && this.direct!.ephemeral(event)) return;
     if (this.ephemeral.length < MAX_BUFFERED) this.ephemeral.push(event);
     this.wake();
   }
@@ -44,9 +55,19 @@ export class LiveBuffer<Delivery, Ephemeral, Position> {
   /** Resolves when something arrives or `interrupt` is called; at once if `signal` has aborted. */
   async arrival(signal: AbortSignal | undefined): Promise<void> {
     await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      if (signal?.aborted) resolve();
+      this.waiting = true;
+      this.wake = () => {
+        // From here the stream has items to take in order: nothing may pass it directly.
+        this.waiting = false;
+        resolve();
+      };
+      if (signal?.aborted) this.wake();
     });
     this.wake = () => {};
+  }
+
+  /** The stream sleeps with nothing held, so an item written directly cannot overtake one. */
+  private idle(): boolean {
+    return this.direct !== null && this.waiting && !this.mustRead && this.live.length === 0 && this.ephemeral.length === 0;
   }
 }

@@ -10,6 +10,7 @@ import { PresenceTracker } from './presence';
 import { RoomHub } from './room-hub';
 import type { StoredConversationEvent } from './stored-event';
 import { UserStreams } from './user-streams';
+import type { DirectFrames } from './direct-frames';
 
 export interface RealtimeOptions {
   /** How long events stay replayable (default 48 h). */
@@ -53,8 +54,8 @@ export class Realtime {
     return this.conversations.publish(event);
   }
 
-  subscribe(userId: number, lastEventId: string | null | undefined, signal: AbortSignal | undefined, snapshot: () => Promise<ChorusEvent>) {
-    return userEventStream(this, userId, lastEventId, signal, snapshot);
+  subscribe(userId: number, lastEventId: string | null | undefined, signal: AbortSignal | undefined, snapshot: () => Promise<ChorusEvent>, direct?: DirectFrames) {
+    return userEventStream(this, userId, lastEventId, signal, snapshot, direct);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { conversationEvents, type Db } from '@chorus/db';
 import { tracked } from '@trpc/server';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { RoomEvent, RoomEventEnvelope } from './events';
+import type { DirectFrames } from './direct-frames';
 import { LiveBuffer } from './live-buffer';
 import type { RoomDelivery, RoomHub } from './room-hub';
 import { fromRow } from './stored-event';
@@ -26,6 +27,8 @@ export interface RoomStreamArgs {
    * stream began listening, and at least `atLeastSeq` if the log has reached it.
    */
   snapshot: (options: { listeningSince: number; atLeastSeq: number }) => Promise<RoomSnapshot>;
+  /** On a WebSocket: live events are written straight to it while the stream is caught up. */
+  direct?: DirectFrames;
 }
 
 interface LoggedRoomEvent {
@@ -70,6 +73,19 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
   const listeningSince = performance.now();
   const onAbort = () => buffer.interrupt();
   args.signal?.addEventListener('abort', onAbort);
+  const direct = args.direct;
+  if (direct) {
+    // Only the event that continues the stream, and never one that ends it (the stream must).
+    buffer.direct = {
+      live: (delivery) => {
+        if (delivery.seq !== last + 1 || endsStreamFor(delivery.event, args.userId)) return false;
+        if (!direct.write(String(delivery.seq), delivery.event)) return false;
+        last = delivery.seq;
+        return true;
+      },
+      ephemeral: (event) => direct.write(String(last), event),
+    };
+  }
 
   /** Reads the log after `last`: its events, or null if the log no longer reaches back there. */
   async function readAfterLast(): Promise<LoggedRoomEvent[] | null> {
@@ -101,7 +117,9 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         pending = rows;
       }
     }
-    yield tracked(String(last), start.event as RoomEvent);
+    // Its own copy (snapshots are shared by subscribers arriving together): sending it tells the
+    // direct writer this subscription's id.
+    yield tracked(String(last), (direct ? direct.bindFirst({ ...start.event }) : start.event) as RoomEvent);
     return pending;
   }
 

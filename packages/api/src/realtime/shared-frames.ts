@@ -32,6 +32,25 @@ const sharedEvents = new WeakMap<object, SharedEncoding | null | undefined>();
 /** The `{ json, meta }` objects the transformer made from a shared event, with what the encoder needs. */
 const wrappedFrames = new WeakMap<object, { id: string; encoding: SharedEncoding }>();
 
+/** Called with a subscription's id (and JSON-RPC marker) when an item marked by `bindOnSend` is sent on it. */
+export type FrameBinder = (subscriptionId: string | number, jsonrpc: unknown) => void;
+const bindersByItem = new WeakMap<object, FrameBinder>();
+const bindersBySerialized = new WeakMap<object, FrameBinder>();
+
+/**
+ * Marks an item a subscription is about to yield: when tRPC sends it, `binder` learns the
+ * subscription's id (see DirectFrames). Only the transformer and the encoder see that id.
+ */
+export function bindOnSend<T extends object>(item: T, binder: FrameBinder): T {
+  bindersByItem.set(item, binder);
+  return item;
+}
+
+/** The binder of an item `sharedTransformer` serialized, if it was marked. */
+export function binderOf(serialized: unknown): FrameBinder | undefined {
+  return serialized !== null && typeof serialized === 'object' ? bindersBySerialized.get(serialized) : undefined;
+}
+
 /** Marks an event that many subscribers will receive as shared. It must not change afterwards. */
 export function shareEvent<T extends object>(event: T): T {
   if (!sharedEvents.has(event)) sharedEvents.set(event, undefined);
@@ -79,7 +98,12 @@ export const sharedTransformer: CombinedDataTransformer = {
   output: {
     serialize(value: unknown) {
       const shared = sharedTracked(value);
-      if (!shared) return superjson.serialize(value);
+      if (!shared) {
+        const out = superjson.serialize(value);
+        const binder = bindersByItem.get((value as { data?: object } | null)?.data ?? {});
+        if (binder) bindersBySerialized.set(out, binder);
+        return out;
+      }
       const { id, encoding } = shared;
       const out: Serialized = encoding.meta ? { json: { id, data: encoding.json }, meta: encoding.meta } : { json: { id, data: encoding.json } };
       wrappedFrames.set(out, shared);

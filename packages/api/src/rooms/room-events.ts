@@ -1,10 +1,17 @@
 import type { AppDeps } from '../deps';
+import type { DirectFrames } from '../realtime/direct-frames';
 import { roomEventStream } from '../realtime/room-stream';
 import { queueRoomSnapshot } from './snapshot-queue';
 import { loadRoom, requireRoomMember } from './room-access';
 
 /** A member's `rooms.events` stream; see roomEventStream for its guarantees. */
-export async function* roomEvents(deps: AppDeps, userId: number, input: { roomId: number; lastEventId?: string | null }, signal: AbortSignal | undefined) {
+export async function* roomEvents(
+  deps: AppDeps,
+  userId: number,
+  input: { roomId: number; lastEventId?: string | null },
+  signal: AbortSignal | undefined,
+  direct?: DirectFrames,
+) {
   const access = await loadRoom(deps.db, input.roomId, userId);
   requireRoomMember(access);
   yield* roomEventStream(
@@ -16,6 +23,7 @@ export async function* roomEvents(deps: AppDeps, userId: number, input: { roomId
       visibleFrom: access.joinedAt!,
       signal,
       snapshot: (options) => queueRoomSnapshot(deps, input.roomId, options),
+      direct,
     },
   );
 }

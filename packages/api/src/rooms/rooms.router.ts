@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { directFramesFor } from '../realtime/direct-frames';
 import { accountProcedure, authedProcedure, router } from '../trpc';
 import { applyToRoom, inviteToRoom, respondToInvite, reviewApplication } from './invites.service';
 import { createRoom, dissolveRoom, joinRoom, leaveRoom, updateRoomSettings } from './lifecycle.service';
@@ -42,5 +43,5 @@ export const roomsRouter = router({
     .output(z.object({ clientTime: z.number(), serverTime: z.number() }))
     .query(({ ctx, input }) => roomClock(ctx.deps, input.clientTime)),
   /** A snapshot of the room, then its events in order; resumes after `lastEventId` without gaps. Members only. */
-  events: authedProcedure.input(ZRoomEventsInput).subscription(({ ctx, input, signal }) => roomEvents(ctx.deps, ctx.user.id, input, signal)),
+  events: authedProcedure.input(ZRoomEventsInput).subscription(({ ctx, input, signal }) => roomEvents(ctx.deps, ctx.user.id, input, signal, directFramesFor(ctx, signal))),
 });

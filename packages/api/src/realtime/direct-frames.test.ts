@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DirectFrames, type DirectSocket } from './direct-frames';
+import { frameEncoder, UncompressedFrame } from './frame-encoder';
+import { sampleEvents } from './sample-events.fixture';
+import { shareEvent, sharedTransformer } from './shared-frames';
+
+/** The frame tRPC's adapter sends for a tracked item (respond → transformTRPCResponse → encoder). */
+function trpcFrame(subscriptionId: number | string, jsonrpc: '2.0' | undefined, eventId: string, data: object) {
+  const result = { type: 'data', data: sharedTransformer.output.serialize({ id: eventId, data }), id: eventId };
+  return textOf(frameEncoder.encode({ id: subscriptionId, jsonrpc, result }));
+}
+
+const textOf = (frame: string | UncompressedFrame): string => (frame instanceof UncompressedFrame ? frame.text : frame);
+
+function fakeSocket() {
+  const sent: string[] = [];
+  const socket: DirectSocket & { readyState: number } = { readyState: 1, send: (data) => void sent.push(textOf(data)) };
+  return { socket, sent };
+}
+
+/** Sends `first` the way tRPC would on subscription `id`: that binds the writer. */
+function sendThroughTrpc(direct: DirectFrames, id: number | string, jsonrpc: '2.0' | undefined, first: object) {
+  return trpcFrame(id, jsonrpc, '0', direct.bindFirst(first));
+}
+
+describe('DirectFrames', () => {
+  for (const jsonrpc of [undefined, '2.0'] as const) {
+    it(`writes exactly the frames tRPC would${jsonrpc ? ' (JSON-RPC)' : ''}, shared events included`, () => {
+      const { socket, sent } = fakeSocket();
+      const direct = new DirectFrames(socket, () => true);
+      sendThroughTrpc(direct, 17, jsonrpc, { type: 'room.snapshot' });
+      for (const [name, make] of Object.entries(sampleEvents)) {
+        for (const event of [make(), shareEvent(make())]) {
+          expect(direct.write('42', event), name).toBe(true);
+          expect(sent.pop(), name).toBe(trpcFrame(17, jsonrpc, '42', event));
+        }
+      }
+    });
+  }
+
+  it('writes nothing before its subscription id is known, nor once the subscription or socket is closed', () => {
+    const { socket, sent } = fakeSocket();
+    let open = true;
+    const direct = new DirectFrames(socket, () => open);
+    expect(direct.write('1', { type: 'x' })).toBe(false);
+    // Another subscription's item does not bind it.
+    trpcFrame(5, undefined, '0', { type: 'other' });
+    expect(direct.write('1', { type: 'x' })).toBe(false);
+    sendThroughTrpc(direct, 6, undefined, { type: 'mine' });
+    expect(direct.write('1', { type: 'x' })).toBe(true);
+    open = false;
+    expect(direct.write('2', { type: 'x' })).toBe(false);
+    open = true;
+    socket.readyState = 2;
+    expect(direct.write('3', { type: 'x' })).toBe(false);
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!)).toMatchObject({ id: 6, result: { id: '1' } });
+  });
+});

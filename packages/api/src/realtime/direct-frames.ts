@@ -1,0 +1,55 @@
+import type { Context } from '../context';
+import { frameEncoder, UncompressedFrame } from './frame-encoder';
+import { bindOnSend, sharedTransformer } from './shared-frames';
+
+/** The part of a `ws` socket that DirectFrames writes to. */
+export interface DirectSocket {
+  readonly readyState: number;
+  send(data: string | UncompressedFrame): void;
+}
+
+const OPEN = 1;
+
+/** A direct writer for a subscription on a WebSocket (none over other transports). */
+export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>, signal: AbortSignal | undefined): DirectFrames | undefined {
+  if (!ctx.socket) return undefined;
+  return new DirectFrames(ctx.socket, () => !signal?.aborted && !ctx.sessionRevoked?.aborted);
+}
+
+/**
+ * Writes a subscription's items straight to its socket, as the exact frames tRPC would send.
+ *
+ * A big room's change reaches thousands of subscribers at once. Taking each through its own
+ * stream (a generator resumed per item, tRPC's iteration, the revocation wrapper) costs more
+ * than writing the frame. So a stream that is waiting with nothing held hands live items to
+ * this writer instead, and stays asleep; anything unusual (a gap, an item that ends the
+ * stream, a closed subscription) still goes through the stream.
+ *
+ * The subscription's id is learnt from the first item the stream yields through tRPC
+ * (`bindFirst`); nothing is written directly before that.
+ */
+export class DirectFrames {
+  private subscription: { id: string | number; jsonrpc: unknown } | null = null;
+
+  constructor(
+    private readonly socket: DirectSocket,
+    /** False once the subscription or the session has ended: nothing more may be written. */
+    private readonly open: () => boolean,
+  ) {}
+
+  /** Marks the stream's first item, whose sending tells this writer the subscription's id. */
+  bindFirst<T extends object>(item: T): T {
+    return bindOnSend(item, (id, jsonrpc) => {
+      this.subscription ??= { id, jsonrpc };
+    });
+  }
+
+  /** Sends `data` as the tracked item `eventId`; false when it cannot (then the stream must). */
+  write(eventId: string, data: object): boolean {
+    if (!this.subscription || this.socket.readyState !== OPEN || !this.open()) return false;
+    const { id, jsonrpc } = this.subscription;
+    const result = { type: 'data', id: eventId, data: sharedTransformer.output.serialize({ id: eventId, data }) };
+    this.socket.send(frameEncoder.encode({ id, jsonrpc, result }));
+    return true;
+  }
+}
