@@ -27,7 +27,7 @@ describe('DirectFrames', () => {
   for (const jsonrpc of [undefined, '2.0'] as const) {
     it(`writes exactly the frames tRPC would${jsonrpc ? ' (JSON-RPC)' : ''}, shared events included`, () => {
       const { socket, sent } = fakeSocket();
-      const direct = new DirectFrames(socket, () => true);
+      const direct = new DirectFrames(socket, []);
       sendThroughTrpc(direct, 17, jsonrpc, { type: 'room.snapshot' });
       for (const [name, make] of Object.entries(sampleEvents)) {
         for (const event of [make(), shareEvent(make())]) {
@@ -40,18 +40,18 @@ describe('DirectFrames', () => {
 
   it('writes nothing before its subscription id is known, nor once the subscription or socket is closed', () => {
     const { socket, sent } = fakeSocket();
-    let open = true;
-    const direct = new DirectFrames(socket, () => open);
+    const subscription = new AbortController();
+    const direct = new DirectFrames(socket, [subscription.signal, undefined]);
     expect(direct.write('1', { type: 'x' })).toBe(false);
     // Another subscription's item does not bind it.
     trpcFrame(5, undefined, '0', { type: 'other' });
     expect(direct.write('1', { type: 'x' })).toBe(false);
     sendThroughTrpc(direct, 6, undefined, { type: 'mine' });
     expect(direct.write('1', { type: 'x' })).toBe(true);
-    open = false;
-    expect(direct.write('2', { type: 'x' })).toBe(false);
-    open = true;
     socket.readyState = 2;
+    expect(direct.write('2', { type: 'x' })).toBe(false);
+    socket.readyState = 1;
+    subscription.abort();
     expect(direct.write('3', { type: 'x' })).toBe(false);
     expect(sent).toHaveLength(1);
     expect(JSON.parse(sent[0]!)).toMatchObject({ id: 6, result: { id: '1' } });

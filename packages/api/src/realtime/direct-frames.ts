@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import { frameEncoder, UncompressedFrame } from './frame-encoder';
+import { trackedFrames, type UncompressedFrame } from './frame-encoder';
 import { bindOnSend, sharedTransformer } from './shared-frames';
 
 /** The part of a `ws` socket that DirectFrames writes to. */
@@ -13,7 +13,7 @@ const OPEN = 1;
 /** A direct writer for a subscription on a WebSocket (none over other transports). */
 export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>, signal: AbortSignal | undefined): DirectFrames | undefined {
   if (!ctx.socket) return undefined;
-  return new DirectFrames(ctx.socket, () => !signal?.aborted && !ctx.sessionRevoked?.aborted);
+  return new DirectFrames(ctx.socket, [signal, ctx.sessionRevoked]);
 }
 
 /**
@@ -29,27 +29,34 @@ export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>,
  * (`bindFirst`); nothing is written directly before that.
  */
 export class DirectFrames {
-  private subscription: { id: string | number; jsonrpc: unknown } | null = null;
+  private frameOf: ((eventId: string, serialized: unknown) => string | UncompressedFrame) | null = null;
+  private ended = false;
 
   constructor(
     private readonly socket: DirectSocket,
-    /** False once the subscription or the session has ended: nothing more may be written. */
-    private readonly open: () => boolean,
-  ) {}
+    /** The subscription's and the session's: once either aborts, nothing more may be written. */
+    endsWith: ReadonlyArray<AbortSignal | undefined>,
+  ) {
+    const end = () => {
+      this.ended = true;
+    };
+    for (const signal of endsWith) {
+      if (signal?.aborted) end();
+      else signal?.addEventListener('abort', end, { once: true });
+    }
+  }
 
   /** Marks the stream's first item, whose sending tells this writer the subscription's id. */
   bindFirst<T extends object>(item: T): T {
     return bindOnSend(item, (id, jsonrpc) => {
-      this.subscription ??= { id, jsonrpc };
+      this.frameOf ??= trackedFrames(id, jsonrpc);
     });
   }
 
   /** Sends `data` as the tracked item `eventId`; false when it cannot (then the stream must). */
   write(eventId: string, data: object): boolean {
-    if (!this.subscription || this.socket.readyState !== OPEN || !this.open()) return false;
-    const { id, jsonrpc } = this.subscription;
-    const result = { type: 'data', id: eventId, data: sharedTransformer.output.serialize({ id: eventId, data }) };
-    this.socket.send(frameEncoder.encode({ id, jsonrpc, result }));
+    if (this.ended || !this.frameOf || this.socket.readyState !== OPEN) return false;
+    this.socket.send(this.frameOf(eventId, sharedTransformer.output.serialize({ id: eventId, data })));
     return true;
   }
 }

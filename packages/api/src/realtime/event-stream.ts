@@ -39,11 +39,13 @@ export async function* userEventStream(
   if (direct) {
     buffer.direct = {
       live: (delivery) => {
+        if (delivery.prev === last) {
+          if (!direct.write(delivery.id, delivery.event)) return false;
+          last = delivery.id;
+          return true;
+        }
         // Already delivered (a repeat after a catch-up): nothing to do, as in the loop below.
-        if (compareStreamIds(delivery.id, last) <= 0) return true;
-        if (delivery.prev !== last || !direct.write(delivery.id, delivery.event)) return false;
-        last = delivery.id;
-        return true;
+        return compareStreamIds(delivery.id, last) <= 0;
       },
       ephemeral: (event) => direct.write(last, event),
     };
