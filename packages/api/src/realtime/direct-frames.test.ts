@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DirectFrames, type DirectSocket } from './direct-frames';
 import { frameEncoder, UncompressedFrame } from './frame-encoder';
@@ -55,5 +56,17 @@ describe('DirectFrames', () => {
     expect(direct.write('3', { type: 'x' })).toBe(false);
     expect(sent).toHaveLength(1);
     expect(JSON.parse(sent[0]!)).toMatchObject({ id: 6, result: { id: '1' } });
+  });
+
+  it("lets go of the session's signal when closed, and writes nothing after", () => {
+    const { socket, sent } = fakeSocket();
+    const session = new AbortController();
+    const direct = new DirectFrames(socket, [undefined, session.signal]);
+    sendThroughTrpc(direct, 1, undefined, { type: 'first' });
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(1);
+    direct.close();
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+    expect(direct.write('1', { type: 'x' })).toBe(false);
+    expect(sent).toEqual([]);
   });
 });

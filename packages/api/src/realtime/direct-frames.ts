@@ -31,19 +31,25 @@ export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>,
 export class DirectFrames {
   private frameOf: ((eventId: string, serialized: unknown) => string | UncompressedFrame) | null = null;
   private ended = false;
+  private readonly end = () => {
+    this.ended = true;
+  };
 
   constructor(
     private readonly socket: DirectSocket,
     /** The subscription's and the session's: once either aborts, nothing more may be written. */
-    endsWith: ReadonlyArray<AbortSignal | undefined>,
+    private readonly endsWith: ReadonlyArray<AbortSignal | undefined>,
   ) {
-    const end = () => {
-      this.ended = true;
-    };
     for (const signal of endsWith) {
-      if (signal?.aborted) end();
-      else signal?.addEventListener('abort', end, { once: true });
+      if (signal?.aborted) this.end();
+      else signal?.addEventListener('abort', this.end, { once: true });
     }
+  }
+
+  /** The stream has ended: nothing more is written, and the session's signal is let go. */
+  close(): void {
+    this.end();
+    for (const signal of this.endsWith) signal?.removeEventListener('abort', this.end);
   }
 
   /** Marks the stream's first item, whose sending tells this writer the subscription's id. */

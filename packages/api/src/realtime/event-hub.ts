@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import superjson from 'superjson';
 import type { ChorusEvent } from './events';
 import { shareEvent } from './shared-frames';
+import { ListenerSets } from './listener-sets';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
@@ -30,7 +31,7 @@ export interface HubListener {
  * receivers share it.
  */
 export class EventHub {
-  private readonly listeners = new Map<number, Set<HubListener>>();
+  private readonly listeners = new ListenerSets<number, HubListener>();
   private readonly subscriber: Redis;
   private readonly catchUpTimer: NodeJS.Timeout;
 
@@ -51,13 +52,7 @@ export class EventHub {
   }
 
   listen(userId: number, listener: HubListener): () => void {
-    let set = this.listeners.get(userId);
-    if (!set) this.listeners.set(userId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(userId);
-    };
+    return this.listeners.listen(userId, listener);
   }
 
   /** Users with a live subscriber on this instance. */
@@ -92,7 +87,7 @@ export class EventHub {
   }
 
   private pokeAll(): void {
-    for (const set of this.listeners.values()) for (const listener of set) listener.onMaybeMissed();
+    for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
   }
 
   private dispatch(channel: string, message: string): void {

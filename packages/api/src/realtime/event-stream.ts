@@ -104,6 +104,7 @@ export async function* userEventStream(
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    direct?.close();
     unlisten();
   }
 }

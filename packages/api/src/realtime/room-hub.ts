@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import superjson from 'superjson';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { shareEvent } from './shared-frames';
+import { ListenerSets } from './listener-sets';
 
 export const ROOM_CHANNEL = 'chorus:room';
 export const ROOM_EPHEMERAL_CHANNEL = 'chorus:room-eph';
@@ -39,7 +40,7 @@ type HubRedis = Redis & { chorusRoomPublish(room: string, seq: string, message: 
  * the log. One Redis subscription per instance; a body is parsed once per instance.
  */
 export class RoomHub {
-  private readonly listeners = new Map<number, Set<RoomListener>>();
+  private readonly listeners = new ListenerSets<number, RoomListener>();
   private readonly subscriber: Redis;
   private readonly redis: HubRedis;
   private readonly catchUpTimer: NodeJS.Timeout;
@@ -71,13 +72,7 @@ export class RoomHub {
   }
 
   listen(roomId: number, listener: RoomListener): () => void {
-    let set = this.listeners.get(roomId);
-    if (!set) this.listeners.set(roomId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(roomId);
-    };
+    return this.listeners.listen(roomId, listener);
   }
 
   async close(): Promise<void> {
@@ -102,7 +97,7 @@ export class RoomHub {
   }
 
   private pokeAll(): void {
-    for (const set of this.listeners.values()) for (const listener of set) listener.onMaybeMissed();
+    for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
   }
 
   private dispatch(channel: string, message: string): void {

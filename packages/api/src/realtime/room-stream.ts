@@ -167,6 +167,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
     }
   } finally {
     args.signal?.removeEventListener('abort', onAbort);
+    direct?.close();
     unlisten();
   }
 }

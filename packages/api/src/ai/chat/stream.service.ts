@@ -1,14 +1,14 @@
 import type { AppDeps } from '../../deps';
 import type { TStreamInput } from '../ai.schema';
 import { requireOwnAssistantMessage } from '../conversations/ownership';
-import { generationStream } from '../generation/generation-stream';
+import { generationStream, type AiStreamItem } from '../generation/generation-stream';
 import { answerOfSend } from './answer-of-send';
 
 /**
  * `ai.chat.stream`: an answer by its id, or by the send (conversation and clientId) that
  * starts it, which may still be on its way. Either way only the owner's answers.
  */
-export async function* streamAnswer(deps: AppDeps, userId: number, input: TStreamInput, signal: AbortSignal | undefined) {
+export async function* streamAnswer(deps: AppDeps, userId: number, input: TStreamInput, signal: AbortSignal | undefined): AsyncGenerator<AiStreamItem, void> {
   if ('assistantMessageId' in input) {
     return yield* generationStream(deps, input.assistantMessageId, input.lastEventId, signal, () => requireOwnAssistantMessage(deps.db, userId, input.assistantMessageId));
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AiFailureCode } from '../providers/provider-errors';
+import { ListenerSets } from '../../realtime/listener-sets';
 
 /** What a generation writes to its log, in order; the list index + 1 is the entry's seq. */
 export type GenerationEntry =
@@ -65,8 +66,8 @@ type LogRedis = Redis & {
  * requests travel the same way to whichever instance runs the generation.
  */
 export class GenerationLog {
-  private readonly listeners = new Map<number, Set<GenerationListener>>();
-  private readonly startListeners = new Map<string, Set<StartListener>>();
+  private readonly listeners = new ListenerSets<number, GenerationListener>();
+  private readonly startListeners = new ListenerSets<string, StartListener>();
   private readonly running = new Map<number, AbortController>();
   private readonly subscriber: Redis;
   private readonly redis: LogRedis;
@@ -79,8 +80,8 @@ export class GenerationLog {
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'ai subscriber error'));
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     this.subscriber.on('ready', () => {
-      for (const set of this.listeners.values()) for (const listener of set) listener.onMaybeMissed();
-      for (const set of this.startListeners.values()) for (const listener of set) listener.onMaybeMissed();
+      for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
+      for (const listener of this.startListeners.everyListener()) listener.onMaybeMissed();
     });
   }
 
@@ -111,13 +112,7 @@ export class GenerationLog {
   }
 
   listen(messageId: number, listener: GenerationListener): () => void {
-    let set = this.listeners.get(messageId);
-    if (!set) this.listeners.set(messageId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(messageId);
-    };
+    return this.listeners.listen(messageId, listener);
   }
 
   /** Tells every instance that the send known by `startKey` started answer `messageId` (see answerOfSend). */
@@ -126,13 +121,7 @@ export class GenerationLog {
   }
 
   onStart(startKey: string, listener: StartListener): () => void {
-    let set = this.startListeners.get(startKey);
-    if (!set) this.startListeners.set(startKey, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.startListeners.delete(startKey);
-    };
+    return this.startListeners.listen(startKey, listener);
   }
 
   /** Marks a generation as running here: its heartbeat says a process is still working on it. */

@@ -14,7 +14,7 @@ export type AiStreamEvent =
   /** `text` is the partial answer that was stored. */
   | { type: 'error'; messageId: number; code: AiFailureCode; message: string; text: string };
 
-type Out = TrackedEnvelope<AiStreamEvent>;
+export type AiStreamItem = TrackedEnvelope<AiStreamEvent>;
 
 /**
  * A generation's output for one subscriber: listen first, then read the log after
@@ -32,7 +32,7 @@ export async function* generationStream(
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   authorize: () => Promise<unknown> = async () => {},
-): AsyncGenerator<Out> {
+): AsyncGenerator<AiStreamItem> {
   const { log, settings } = deps.ai;
   let position = lastEventId ? Number(lastEventId) : 0;
   const live: LoggedEntry[] = [];
@@ -62,8 +62,8 @@ export async function* generationStream(
   );
 
   /** Consecutive deltas become one; returns the events to yield and whether the stream ended. */
-  function emit(entries: LoggedEntry[]): { out: Out[]; ended: boolean } {
-    const out: Out[] = [];
+  function emit(entries: LoggedEntry[]): { out: AiStreamItem[]; ended: boolean } {
+    const out: AiStreamItem[] = [];
     let text = '';
     let textSeq = 0;
     const flushText = () => {
@@ -149,7 +149,7 @@ export async function* generationStream(
 }
 
 /** The log is gone (expired, or never written): the stored message says how it ended. */
-async function finalFromDatabase(deps: AppDeps, messageId: number, position: number): Promise<Out | null> {
+async function finalFromDatabase(deps: AppDeps, messageId: number, position: number): Promise<AiStreamItem | null> {
   const [row] = await deps.db.select().from(aiMessages).where(eq(aiMessages.id, messageId)).limit(1);
   if (!row) throw new AppError('NOT_FOUND', 'The message was deleted');
   if (row.status === 'streaming') {
