@@ -48,6 +48,11 @@ function sharedData(shared: NonNullable<ReturnType<typeof sharedParts>>): string
   return `{"json":{"data":${shared.jsonText},"id":${JSON.stringify(shared.id)}}${shared.metaText ? `,"meta":${shared.metaText}` : ''}}`;
 }
 
+/** A shared event's frame goes out uncompressed, unless the event asked to be compressed. */
+function sharedFrame(shared: { compress: boolean }, text: string): string | UncompressedFrame {
+  return shared.compress ? text : new UncompressedFrame(text);
+}
+
 /** A serialized item with its event before its id (see constantFirst). */
 function trackedData(serialized: unknown): unknown {
   const tracked = trackedJson(serialized);
@@ -70,7 +75,7 @@ export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown)
   const tail = template.slice(idAt + JSON.stringify(ID_PLACEHOLDER).length);
   return (eventId, serialized) => {
     const shared = sharedParts(serialized);
-    if (shared) return new UncompressedFrame(head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
+    if (shared) return sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
     return head + JSON.stringify(trackedData(serialized)) + middle + JSON.stringify(eventId) + tail;
   };
 }
@@ -85,7 +90,7 @@ export const frameEncoder = {
     if (shared) {
       const text = JSON.stringify(constantFirst(envelope, result, PLACEHOLDER));
       const at = text.indexOf(QUOTED_PLACEHOLDER);
-      return new UncompressedFrame(text.slice(0, at) + sharedData(shared) + text.slice(at + QUOTED_PLACEHOLDER.length));
+      return sharedFrame(shared, text.slice(0, at) + sharedData(shared) + text.slice(at + QUOTED_PLACEHOLDER.length));
     }
     return JSON.stringify(constantFirst(envelope, result, trackedData(result.data)));
   },

@@ -1,7 +1,8 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import { sampleEvents } from './sample-events.fixture';
-import { shareEvent, sharedParts, sharedTransformer } from './shared-frames';
+import { shareCopy, shareEvent, sharedParts, sharedTransformer } from './shared-frames';
+import { frameEncoder, UncompressedFrame } from './frame-encoder';
 
 const serialize = (value: unknown) => sharedTransformer.output.serialize(value) as ReturnType<typeof superjson.serialize>;
 
@@ -30,6 +31,29 @@ describe('sharedTransformer', () => {
     const parts = Array.from({ length: 50 }, (_, subscriber) => sharedParts(serialize({ id: String(subscriber), data: event })));
     expect(reads).toBe(1);
     expect(new Set(parts.map((part) => part?.jsonText))).toEqual(new Set(['{"type":"room.playback","positionSec":3}']));
+  });
+
+  it('serializes copies once with their event, and compresses their frames only when asked', () => {
+    let reads = 0;
+    const playback = {
+      get positionSec() {
+        reads++;
+        return 3;
+      },
+    };
+    const snapshot = { type: 'room.snapshot', at: new Date(4), playback };
+    const copies = Array.from({ length: 20 }, () => shareCopy(snapshot, { compress: true }));
+    expect(new Set(copies).size).toBe(20);
+    const frames = copies.map((copy, subscriber) => {
+      const serialized = serialize({ id: String(subscriber), data: copy });
+      expect(serialized).toEqual(superjson.serialize({ id: String(subscriber), data: { type: 'room.snapshot', at: new Date(4), playback: { positionSec: 3 } } }));
+      return frameEncoder.encode({ id: subscriber, result: { type: 'data', id: String(subscriber), data: serialized } });
+    });
+    expect(reads).toBe(1);
+    // Compressible: plain text frames, which the socket compresses when the client asked for it.
+    expect(frames.every((frame) => typeof frame === 'string')).toBe(true);
+    const event = shareCopy({ type: 'room.playback' }, { compress: false });
+    expect(frameEncoder.encode({ id: 1, result: { type: 'data', id: '1', data: serialize({ id: '1', data: event }) } })).toBeInstanceOf(UncompressedFrame);
   });
 
   it('serializes an event that refers to itself per subscriber, correctly', () => {

@@ -25,6 +25,8 @@ interface SharedEncoding {
   /** The event's meta, its paths under `data.` as inside `{ id, data }`; undefined when none. */
   meta: Meta | undefined;
   metaText: string | undefined;
+  /** Frames carrying it may be compressed (see shareCopy); otherwise they go out plain. */
+  compress: boolean;
 }
 
 /** Marked events; the encoding is computed by the first subscriber that sends one (null: not shareable). */
@@ -57,6 +59,26 @@ export function shareEvent<T extends object>(event: T): T {
   return event;
 }
 
+/** Shared events whose frames still go through per-message deflate (see shareCopy). */
+const compressible = new WeakSet<object>();
+/** Copies made by shareCopy, to the event they copy. */
+const originals = new WeakMap<object, object>();
+
+/**
+ * A shallow copy of `event` that is serialized as the event is, once for the event and all its
+ * copies: for a subscriber that needs an object of its own (see DirectFrames.bindFirst). With
+ * `compress`, frames carrying it are compressed like any other, for big events that only a few
+ * subscribers receive at a time (a room's snapshot), where the bytes matter more than deflate's
+ * cost. The event must not change afterwards.
+ */
+export function shareCopy<T extends object>(event: T, options: { compress: boolean }): T {
+  shareEvent(event);
+  if (options.compress) compressible.add(event);
+  const copy = { ...event };
+  originals.set(copy, event);
+  return shareEvent(copy);
+}
+
 function underData<T, U>(byPath: Record<string, T>, move: (value: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(byPath).map(([path, value]) => [`data.${path}`, move(value)]));
 }
@@ -64,6 +86,12 @@ function underData<T, U>(byPath: Record<string, T>, move: (value: T) => U): Reco
 function encodingOf(event: object): SharedEncoding | null {
   const cached = sharedEvents.get(event);
   if (cached !== undefined) return cached;
+  const original = originals.get(event);
+  if (original) {
+    const encoding = encodingOf(original);
+    sharedEvents.set(event, encoding);
+    return encoding;
+  }
   const { json, meta } = superjson.serialize(event);
   let encoding: SharedEncoding | null = null;
   // A plain object's meta maps paths (relative to it) to annotations and to equal paths, so it
@@ -76,7 +104,7 @@ function encodingOf(event: object): SharedEncoding | null {
       ...(values && { values: underData(values, (annotation) => annotation) }),
       ...(referentialEqualities && { referentialEqualities: underData(referentialEqualities, (paths) => paths.map((path) => `data.${path}`)) }),
     };
-    encoding = { json, jsonText: JSON.stringify(json), meta: moved, metaText: moved ? JSON.stringify(moved) : undefined };
+    encoding = { json, jsonText: JSON.stringify(json), meta: moved, metaText: moved ? JSON.stringify(moved) : undefined, compress: compressible.has(event) };
   }
   sharedEvents.set(event, encoding);
   return encoding;
@@ -114,8 +142,8 @@ export const sharedTransformer: CombinedDataTransformer = {
 };
 
 /** What a shared event's serialized item is made of, if `serialized` is one (see sharedTransformer). */
-export function sharedParts(serialized: unknown): { id: string; jsonText: string; metaText: string | undefined } | null {
+export function sharedParts(serialized: unknown): { id: string; jsonText: string; metaText: string | undefined; compress: boolean } | null {
   if (serialized === null || typeof serialized !== 'object') return null;
   const wrapped = wrappedFrames.get(serialized);
-  return wrapped ? { id: wrapped.id, jsonText: wrapped.encoding.jsonText, metaText: wrapped.encoding.metaText } : null;
+  return wrapped ? { id: wrapped.id, jsonText: wrapped.encoding.jsonText, metaText: wrapped.encoding.metaText, compress: wrapped.encoding.compress } : null;
 }
