@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DirectFrames, type DirectSocket } from './direct-frames';
 import { frameEncoder, UncompressedFrame } from './frame-encoder';
 import { sampleEvents } from './sample-events.fixture';
-import { shareEvent, sharedTransformer } from './shared-frames';
+import { shareCopy, shareEvent, sharedTransformer } from './shared-frames';
 
 /** The frame tRPC's adapter sends for a tracked item (respond → transformTRPCResponse → encoder). */
 function trpcFrame(subscriptionId: number | string, jsonrpc: '2.0' | undefined, eventId: string, data: object) {
@@ -38,6 +38,15 @@ describe('DirectFrames', () => {
       }
     });
   }
+
+  it('is bound by a first item that is itself shared, like a room snapshot', () => {
+    const { socket, sent } = fakeSocket();
+    const direct = new DirectFrames(socket, []);
+    const snapshot = { type: 'room.snapshot', members: [{ userId: 1 }] };
+    sendThroughTrpc(direct, 9, undefined, shareCopy(snapshot, { compress: true }));
+    expect(direct.write('5', { type: 'x' })).toBe(true);
+    expect(JSON.parse(sent[0]!)).toMatchObject({ id: 9, result: { id: '5' } });
+  });
 
   it('writes nothing before its subscription id is known, nor once the subscription or socket is closed', () => {
     const { socket, sent } = fakeSocket();

@@ -126,15 +126,17 @@ export const sharedTransformer: CombinedDataTransformer = {
   output: {
     serialize(value: unknown) {
       const shared = sharedTracked(value);
-      if (!shared) {
-        const out = superjson.serialize(value);
-        const binder = bindersByItem.get((value as { data?: object } | null)?.data ?? {});
-        if (binder) bindersBySerialized.set(out, binder);
-        return out;
+      let out: Serialized;
+      if (shared) {
+        const { id, encoding } = shared;
+        out = encoding.meta ? { json: { id, data: encoding.json }, meta: encoding.meta } : { json: { id, data: encoding.json } };
+        wrappedFrames.set(out, shared);
+      } else {
+        out = superjson.serialize(value);
       }
-      const { id, encoding } = shared;
-      const out: Serialized = encoding.meta ? { json: { id, data: encoding.json }, meta: encoding.meta } : { json: { id, data: encoding.json } };
-      wrappedFrames.set(out, shared);
+      const item = (value as { data?: unknown } | null)?.data;
+      const binder = item !== null && typeof item === 'object' ? bindersByItem.get(item) : undefined;
+      if (binder) bindersBySerialized.set(out, binder);
       return out;
     },
     deserialize: (value: unknown) => superjson.deserialize(value as Serialized),
