@@ -1,14 +1,5 @@
 // The fanout benchmark's settings; variables are listed in bench/README.md.
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
-
-/** A comma list from the environment, or null (= everything). */
-const envList = (name: string): Set<string> | null => {
-  const raw = process.env[name]?.trim();
-  return raw ? new Set(raw.split(',').map((item) => item.trim())) : null;
-};
+import { envList, envNumber } from './env';
 
 export const CONFIG = {
   groupMembers: 1000,

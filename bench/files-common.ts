@@ -6,13 +6,9 @@ import { MiB, watchRss, type RssPeak, type Source } from './files-disk';
 import type { FilesLoadRequest, UploadBatch, UploadTiming } from './files-load';
 import type { BenchStack, Cell } from './harness';
 import type { CpuSampler, CpuUse } from './process-cpu';
+import { envNumber } from './env';
 import { quantiles } from './stats';
 import { filesTable } from './workspace';
-
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
 
 export const CONFIG = {
   /** The single upload compared with cp, MiB. */

@@ -13,13 +13,9 @@ import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { RoomConnectResult, RoomRunResult, RoomsLoadRequest } from './rooms-protocol';
+import { envNumber } from './env';
 import { quantiles } from './stats';
 import { closeChorusClient, createBenchClient } from './workspace';
-
-const envNumber = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
 
 const CONFIG = {
   members: Math.floor(envNumber('BENCH_ROOMS_MEMBERS', 2000)),
