@@ -1,6 +1,6 @@
 import type { Context } from '../context';
 import { trackedFrames, type UncompressedFrame } from './frame-encoder';
-import { bindOnSend, sharedTransformer } from './shared-frames';
+import { bindOnSend } from './shared-frames';
 
 /** The part of a `ws` socket that DirectFrames writes to. */
 export interface DirectSocket {
@@ -29,7 +29,7 @@ export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>,
  * (`bindFirst`); nothing is written directly before that.
  */
 export class DirectFrames {
-  private frameOf: ((eventId: string, serialized: unknown) => string | UncompressedFrame) | null = null;
+  private frameOf: ((eventId: string, data: object) => string | UncompressedFrame) | null = null;
   private ended = false;
   private readonly end = () => {
     this.ended = true;
@@ -62,7 +62,7 @@ export class DirectFrames {
   /** Sends `data` as the tracked item `eventId`; false when it cannot (then the stream must). */
   write(eventId: string, data: object): boolean {
     if (this.ended || !this.frameOf || this.socket.readyState !== OPEN) return false;
-    this.socket.send(this.frameOf(eventId, sharedTransformer.output.serialize({ id: eventId, data })));
+    this.socket.send(this.frameOf(eventId, data));
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import { binderOf, sharedParts } from './shared-frames';
+import { binderOf, sharedItemParts, sharedParts, sharedTransformer, type SharedParts } from './shared-frames';
 
 /**
  * How tRPC responses become WebSocket text frames: the same JSON as tRPC's own encoder, with
@@ -44,7 +44,7 @@ function constantFirst(message: Record<string, unknown>, result: Result, data: u
 }
 
 /** A shared event's serialized item, around its cached JSON text. */
-function sharedData(shared: NonNullable<ReturnType<typeof sharedParts>>): string {
+function sharedData(shared: SharedParts): string {
   return `{"json":{"data":${shared.jsonText},"id":${JSON.stringify(shared.id)}}${shared.metaText ? `,"meta":${shared.metaText}` : ''}}`;
 }
 
@@ -65,7 +65,7 @@ const ID_PLACEHOLDER = '\u0000frame-id\u0000';
  * The data frames of one subscription, as `encode` writes them, from a template made once: for
  * writing a subscription's items without tRPC (see DirectFrames).
  */
-export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown): (eventId: string, serialized: unknown) => string | UncompressedFrame {
+export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown): (eventId: string, data: object) => string | UncompressedFrame {
   const result = { type: 'data', id: ID_PLACEHOLDER };
   const template = JSON.stringify(constantFirst({ id: subscriptionId, jsonrpc, result }, result, PLACEHOLDER));
   const dataAt = template.indexOf(QUOTED_PLACEHOLDER);
@@ -73,9 +73,11 @@ export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown)
   const head = template.slice(0, dataAt);
   const middle = template.slice(dataAt + QUOTED_PLACEHOLDER.length, idAt);
   const tail = template.slice(idAt + JSON.stringify(ID_PLACEHOLDER).length);
-  return (eventId, serialized) => {
-    const shared = sharedParts(serialized);
+  return (eventId, data) => {
+    // A shared event's cached text, without the per-item bookkeeping tRPC's path needs.
+    const shared = sharedItemParts(eventId, data);
     if (shared) return sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
+    const serialized = sharedTransformer.output.serialize({ id: eventId, data });
     return head + JSON.stringify(trackedData(serialized)) + middle + JSON.stringify(eventId) + tail;
   };
 }

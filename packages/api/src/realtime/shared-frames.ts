@@ -144,8 +144,29 @@ export const sharedTransformer: CombinedDataTransformer = {
 };
 
 /** What a shared event's serialized item is made of, if `serialized` is one (see sharedTransformer). */
-export function sharedParts(serialized: unknown): { id: string; jsonText: string; metaText: string | undefined; compress: boolean } | null {
+export function sharedParts(serialized: unknown): SharedParts | null {
   if (serialized === null || typeof serialized !== 'object') return null;
   const wrapped = wrappedFrames.get(serialized);
-  return wrapped ? { id: wrapped.id, jsonText: wrapped.encoding.jsonText, metaText: wrapped.encoding.metaText, compress: wrapped.encoding.compress } : null;
+  return wrapped ? partsOf(wrapped.id, wrapped.encoding) : null;
+}
+
+/**
+ * What `sharedParts` would give for the item `{ id, data }` once serialized, without
+ * serializing it: for writers that skip tRPC (DirectFrames). Null unless `data` is shared.
+ */
+export function sharedItemParts(id: string, data: object): SharedParts | null {
+  if (!sharedEvents.has(data)) return null;
+  const encoding = encodingOf(data);
+  return encoding ? partsOf(id, encoding) : null;
+}
+
+export interface SharedParts {
+  id: string;
+  jsonText: string;
+  metaText: string | undefined;
+  compress: boolean;
+}
+
+function partsOf(id: string, encoding: SharedEncoding): SharedParts {
+  return { id, jsonText: encoding.jsonText, metaText: encoding.metaText, compress: encoding.compress };
 }
