@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
 import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
+import { SendQueue, type SendQueueOptions } from './chat/send-queue';
 import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
 import { publishPresence } from './presence/presence.service';
@@ -24,6 +25,8 @@ export interface CreateAppDepsOptions {
   files?: FilesOptions;
   /** Calls: ring timeout, drop grace, who may call, STUN/TURN (default: friends only, no ICE servers). */
   calls?: CallsOptions;
+  /** Group commit of chat messages: lanes and batch size. */
+  sends?: SendQueueOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -47,6 +50,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
+    sendQueue: new SendQueue(options.db, options.sends),
     mail: new MailSignal(),
     ai,
     files,

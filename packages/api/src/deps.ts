@@ -5,6 +5,7 @@ import type { AiRuntime } from './ai/ai-runtime';
 import type { CallsRuntime } from './calls/calls-runtime';
 import type { FilesRuntime } from './files/files-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
+import type { SendQueue } from './chat/send-queue';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   revocations: SessionRevocations;
   /** Per-user event streams, live delivery, presence. */
   realtime: Realtime;
+  /** Group commit of chat messages. */
+  sendQueue: SendQueue;
   /** Nudges the mail worker after a commit that enqueued mail. */
   mail: MailSignal;
   /** AI providers, generations and their logs. */

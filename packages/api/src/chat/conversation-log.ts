@@ -33,9 +33,24 @@ export async function insertConversationEvent(
   event: LoggedEvent,
   audience?: { add?: number[]; remove?: number[] },
 ): Promise<StoredConversationEvent> {
+  const { values, event: stored } = conversationEventValues(now, conversationId, seq, event, audience);
+  const [result] = await tx.insert(conversationEvents).values(values);
+  return { ...stored, id: result.insertId };
+}
+
+/** The row to insert for an event, and the event as the publisher takes it (once the row has its id). */
+export function conversationEventValues(
+  now: Date,
+  conversationId: number,
+  seq: number,
+  event: LoggedEvent,
+  audience?: { add?: number[]; remove?: number[] },
+): { values: typeof conversationEvents.$inferInsert & { conversationId: number; seq: number }; event: Omit<StoredConversationEvent, 'id'> } {
   const payload = { ...event, at: now } as unknown as Record<string, unknown>;
-  const [result] = await tx.insert(conversationEvents).values({ conversationId, seq, payload: encodePayload(payload), audience: audience ?? null, createdAt: now });
-  return { id: result.insertId, conversationId, seq, payload, audience: audience ?? null, createdAt: now };
+  return {
+    values: { conversationId, seq, payload: encodePayload(payload), audience: audience ?? null, createdAt: now },
+    event: { conversationId, seq, payload, audience: audience ?? null, createdAt: now },
+  };
 }
 
 /** Locks the conversation row and takes its next seq (LAST_INSERT_ID(expr) returns it). */

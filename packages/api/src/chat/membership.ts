@@ -2,7 +2,6 @@ import { conversationMembers, conversations, rooms, type TConversationRow, type 
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
-import { isBlockedBetween } from '../friends/blocks';
 
 export interface Membership {
   conversation: TConversationRow;
@@ -49,13 +48,6 @@ export async function requireGroupOwner(db: DbOrTx, conversationId: number, user
   const membership = await requireGroupManager(db, conversationId, userId);
   if (membership.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the owner can do this');
   return membership;
-}
-
-/** In a direct conversation, a block either way stops new messages. */
-export async function assertCanWrite(db: DbOrTx, membership: Membership, userId: number): Promise<void> {
-  if (membership.conversation.kind !== 'direct') return;
-  const peerId = peerOf(membership.conversation, userId);
-  if (peerId && (await isBlockedBetween(db, userId, peerId))) throw new AppError('FORBIDDEN', 'You cannot message this user');
 }
 
 export function peerOf(conversation: TConversationRow, userId: number): number | null {

@@ -1,77 +1,63 @@
 import { conversationMembers, conversations, messageMentions, messages, users, type TMessageRow } from '@chorus/db';
 import { and, desc, eq, getTableColumns, inArray, lt } from 'drizzle-orm';
-import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
+import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
-import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
+import { deliverNotifications } from '../notifications/notifications.service';
 import type { PublicMessage } from '../realtime/events';
 import type { THistoryInput, TSendInput } from './chat.schema';
-import { resolveAttachment, shareFile } from './attachments';
-import { appendConversationEvent, insertConversationEvent, takeSeq } from './conversation-log';
+import { resolveAttachment } from './attachments';
+import { appendConversationEvent } from './conversation-log';
+import type { CommittedMessage } from './message-batch';
 import { reactionPairsColumn, reactionsFromPairs, toPublicMessage, withReactions } from './message.mapper';
-import { assertCanWrite, requireMember, visibleAfter } from './membership';
+import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 
 /**
- * Stores a message and appends `message.created` to the conversation's log in one
- * transaction. The `clientId` makes it idempotent: a retry returns the first message.
+ * Stores a message and appends `message.created` to the conversation's log, through the send
+ * queue (group commit; membership and blocks are checked there, under the conversation's
+ * lock). The `clientId` makes it idempotent: a retry returns the first message.
  */
 export async function sendMessage(deps: AppDeps, userId: number, input: TSendInput): Promise<PublicMessage> {
-  const membership = await requireMember(deps.db, input.conversationId, userId);
-  const existing = await findByClientId(deps.db, userId, input.clientId);
-  if (existing) return sameConversation(existing, input.conversationId);
-  await assertCanWrite(deps.db, membership, userId);
+  // Replies, mentions and attachments read the conversation first: only for its members.
+  if (input.replyToId || input.attachment || (input.text ?? '').includes('@')) await requireMember(deps.db, input.conversationId, userId);
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
   const attachment = input.attachment && (input.kind === 'image' || input.kind === 'file') ? await resolveAttachment(deps.db, userId, input.kind, input.attachment.fileId) : null;
-  const now = deps.clock.now();
-  let stored: { row: TMessageRow; event: Awaited<ReturnType<typeof appendConversationEvent>>; notes: StoredNotification[] };
+  let committed: CommittedMessage;
   try {
-    stored = await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
-      // Locks the conversation first, so message ids follow the conversation's event order.
-      const values = {
-        conversationId: input.conversationId,
-        senderId: userId,
-        clientId: input.clientId,
-        kind: input.kind,
-        text: input.text ?? null,
-        attachment,
-        replyToId: input.replyToId ?? null,
-        mentions,
-        createdAt: now,
-      };
-      const seq = await takeSeq(tx, input.conversationId, now);
-      // Re-checked under the conversation lock: a member removed meanwhile cannot slip in.
-      const [stillMember] = await tx
-        .select({ userId: conversationMembers.userId })
-        .from(conversationMembers)
-        .where(and(eq(conversationMembers.conversationId, input.conversationId), eq(conversationMembers.userId, userId)));
-      if (!stillMember) throw new AppError('NOT_FOUND', 'No such conversation');
-      const [result] = await tx.insert(messages).values(values);
-      if (attachment) await shareFile(tx, attachment.fileId, input.conversationId, result.insertId, now);
-      const row: TMessageRow = { id: result.insertId, editedAt: null, deletedAt: null, ...values };
-      await tx.update(conversations).set({ lastMessageId: row.id }).where(eq(conversations.id, input.conversationId));
-      let notes: StoredNotification[] = [];
-      if (mentions.length > 0) {
-        await tx.insert(messageMentions).values(mentions.map((mentioned) => ({ messageId: row.id, userId: mentioned, conversationId: input.conversationId, createdAt: now })));
-        const excerpt = (input.text ?? '').slice(0, 140);
-        const payload = { conversationId: input.conversationId, messageId: row.id, senderId: userId, excerpt };
-        notes = await createNotifications(tx, now, mentions.filter((id) => id !== userId).map((mentioned) => ({ userId: mentioned, type: 'mention' as const, payload })));
-      }
-      const event = await insertConversationEvent(tx, now, input.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
-      return { row, event, notes };
-    }));
+    committed = await deps.sendQueue.commit({
+      conversationId: input.conversationId,
+      senderId: userId,
+      clientId: input.clientId,
+      kind: input.kind,
+      text: input.text ?? null,
+      attachment,
+      replyToId: input.replyToId ?? null,
+      mentions,
+      createdAt: deps.clock.now(),
+    });
   } catch (error) {
-    // The same clientId raced itself: the first one won.
-    if (duplicateKeyOf(error) !== 'messages_sender_client_uq') throw error;
-    const first = await findByClientId(deps.db, userId, input.clientId);
+    const first = await sentBefore(deps, userId, input, error);
     if (!first) throw error;
-    return sameConversation(first, input.conversationId);
+    return first;
   }
-  await deps.realtime.publishConversationEvent(stored.event);
-  await deliverNotifications(deps, stored.notes);
+  await deps.realtime.publishConversationEvent(committed.event);
+  await deliverNotifications(deps, committed.notes);
   await stopTyping(deps, userId, input.conversationId);
-  return toPublicMessage(stored.row);
+  return toPublicMessage(committed.row);
+}
+
+/**
+ * The first message of a retried send: its clientId is taken (or the same send raced
+ * itself), or a block now stands where the first one went through.
+ */
+async function sentBefore(deps: AppDeps, userId: number, input: TSendInput, error: unknown): Promise<PublicMessage | null> {
+  const taken = duplicateKeyOf(error) === 'messages_sender_client_uq';
+  const blocked = error instanceof AppError && error.code === 'FORBIDDEN';
+  if (!taken && !blocked) return null;
+  const first = await findByClientId(deps.db, userId, input.clientId);
+  return first && sameConversation(first, input.conversationId);
 }
 
 export async function editMessage(deps: AppDeps, userId: number, messageId: number, text: string): Promise<PublicMessage> {

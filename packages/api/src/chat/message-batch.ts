@@ -1,0 +1,165 @@
+import { blocks, conversationEvents, conversationMembers, conversations, messageMentions, messages, type Db, type TMessageRow } from '@chorus/db';
+import { and, eq, exists, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
+import type { DbOrTx } from '../deps';
+import { AppError } from '../errors';
+import { createNotifications, type StoredNotification } from '../notifications/notifications.service';
+import type { StoredConversationEvent } from '../realtime/stored-event';
+import { shareFile } from './attachments';
+import { conversationEventValues } from './conversation-log';
+import { toPublicMessage } from './message.mapper';
+
+/** A message ready to store: everything but the ids the database gives it. */
+export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt'>;
+
+export interface CommittedMessage {
+  row: TMessageRow;
+  event: StoredConversationEvent;
+  /** Mention notifications, to deliver after commit. */
+  notes: StoredNotification[];
+}
+
+/** Each draft's fate, in the order given: stored, or refused with a typed error. */
+export type DraftOutcome = { ok: true; committed: CommittedMessage } | { ok: false; error: AppError };
+
+const notMember = () => new AppError('NOT_FOUND', 'No such conversation');
+const blockedPeer = () => new AppError('FORBIDDEN', 'You cannot message this user');
+
+/**
+ * Stores several messages in one transaction, in a fixed number of statements however many
+ * there are: the conversations are locked first (in id order, so batches never deadlock
+ * each other), membership and blocks are checked under those locks, then all messages, their
+ * `message.created` events and the conversations' new seq and last message are written at
+ * once. Drafts of one conversation get consecutive seqs and ascending ids in the order given.
+ * A refused draft does not stop the others; any database error (a reused clientId included)
+ * fails the whole batch, and the caller decides what to retry.
+ */
+export async function commitMessageBatch(db: Db, drafts: MessageDraft[]): Promise<DraftOutcome[]> {
+  return db.transaction(async (tx) => {
+    const conversationIds = [...new Set(drafts.map((draft) => draft.conversationId))];
+    const lastSeqs = await lockConversations(tx, conversationIds);
+    const allowed = await writersOf(tx, conversationIds, [...new Set(drafts.map((draft) => draft.senderId))]);
+    const outcomes: Array<DraftOutcome | null> = drafts.map((draft) => {
+      const writer = lastSeqs.has(draft.conversationId) ? allowed.get(writerKey(draft.conversationId, draft.senderId)) : undefined;
+      if (writer === undefined) return { ok: false, error: notMember() };
+      return writer.blocked ? { ok: false, error: blockedPeer() } : null;
+    });
+    const accepted = drafts.filter((_, index) => outcomes[index] === null);
+    if (accepted.length === 0) return outcomes as DraftOutcome[];
+
+    await tx.insert(messages).values(accepted);
+    const rows = await storedRows(tx, accepted);
+    const events = rows.map((row) => {
+      const seq = lastSeqs.get(row.conversationId)! + 1;
+      lastSeqs.set(row.conversationId, seq);
+      return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
+    });
+    await tx.insert(conversationEvents).values(events.map(({ values }) => values));
+    const eventIds = await storedEventIds(tx, events.map(({ values }) => values));
+    await advanceConversations(tx, rows);
+
+    const committed: CommittedMessage[] = [];
+    for (const [index, row] of rows.entries()) {
+      const { event } = events[index]!;
+      committed.push({ row, event: { ...event, id: eventIds.get(writerKey(row.conversationId, event.seq))! }, notes: await storeExtras(tx, row) });
+    }
+    let next = 0;
+    return outcomes.map((outcome) => outcome ?? { ok: true, committed: committed[next++]! });
+  });
+}
+
+const writerKey = (conversationId: number, userId: number) => `${conversationId}:${userId}`;
+
+/** Locks the live conversations among `ids` and returns their last seq. */
+async function lockConversations(tx: DbOrTx, ids: number[]): Promise<Map<number, number>> {
+  const rows = await tx
+    .select({ id: conversations.id, lastSeq: conversations.lastSeq })
+    .from(conversations)
+    .where(and(inArray(conversations.id, ids), isNull(conversations.dissolvedAt)))
+    .orderBy(conversations.id)
+    .for('update');
+  return new Map(rows.map((row) => [row.id, row.lastSeq]));
+}
+
+/**
+ * Which senders are members of which of the conversations, and whether a block stands
+ * between a sender and the other member of a direct conversation.
+ */
+async function writersOf(tx: DbOrTx, conversationIds: number[], senderIds: number[]): Promise<Map<string, { blocked: boolean }>> {
+  const peer = alias(conversationMembers, 'peer');
+  const sender = conversationMembers.userId;
+  const blockWithPeer = tx
+    .select({ one: sql`1` })
+    .from(peer)
+    .innerJoin(blocks, or(and(eq(blocks.blockerId, sender), eq(blocks.blockedId, peer.userId)), and(eq(blocks.blockerId, peer.userId), eq(blocks.blockedId, sender))))
+    .where(and(eq(peer.conversationId, conversationMembers.conversationId), ne(peer.userId, sender)));
+  // Only direct conversations look for a peer (`and` stops before a group's members are read).
+  const blockedEitherWay = sql<number>`(${conversations.kind} = 'direct' and ${exists(blockWithPeer)})`;
+  const rows = await tx
+    .select({ conversationId: conversationMembers.conversationId, userId: conversationMembers.userId, blocked: blockedEitherWay })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(and(inArray(conversationMembers.conversationId, conversationIds), inArray(conversationMembers.userId, senderIds)));
+  return new Map(rows.map((row) => [writerKey(row.conversationId, row.userId), { blocked: Number(row.blocked) === 1 }]));
+}
+
+/** The inserted rows with their ids, read back by the sender's idempotency key. */
+async function storedRows(tx: DbOrTx, drafts: MessageDraft[]): Promise<TMessageRow[]> {
+  const keys = sql.join(
+    drafts.map((draft) => sql`(${draft.senderId}, ${draft.clientId})`),
+    sql`, `,
+  );
+  const found = await tx
+    .select({ id: messages.id, senderId: messages.senderId, clientId: messages.clientId })
+    .from(messages)
+    .where(sql`(${messages.senderId}, ${messages.clientId}) in (${keys})`);
+  const ids = new Map(found.map((row) => [`${row.senderId}:${row.clientId}`, row.id]));
+  return drafts.map((draft) => {
+    const id = ids.get(`${draft.senderId}:${draft.clientId}`);
+    if (id === undefined) throw new Error(`message ${draft.senderId}:${draft.clientId} vanished inside its transaction`);
+    return { id, editedAt: null, deletedAt: null, ...draft };
+  });
+}
+
+async function storedEventIds(tx: DbOrTx, events: Array<{ conversationId: number; seq: number }>): Promise<Map<string, number>> {
+  const keys = sql.join(
+    events.map((event) => sql`(${event.conversationId}, ${event.seq})`),
+    sql`, `,
+  );
+  const rows = await tx
+    .select({ id: conversationEvents.id, conversationId: conversationEvents.conversationId, seq: conversationEvents.seq })
+    .from(conversationEvents)
+    .where(sql`(${conversationEvents.conversationId}, ${conversationEvents.seq}) in (${keys})`);
+  return new Map(rows.map((row) => [writerKey(row.conversationId, row.seq), row.id]));
+}
+
+/** Each conversation's new last seq, last message and activity time, in one statement. */
+async function advanceConversations(tx: DbOrTx, rows: TMessageRow[]): Promise<void> {
+  const last = new Map<number, TMessageRow>();
+  for (const row of rows) last.set(row.conversationId, row);
+  const seqs = new Map<number, number>();
+  for (const row of rows) seqs.set(row.conversationId, (seqs.get(row.conversationId) ?? 0) + 1);
+  const byId = (value: (row: TMessageRow) => SQL) => sql.join([sql`case ${conversations.id}`, ...[...last.values()].map((row) => sql`when ${row.conversationId} then ${value(row)}`), sql`end`], sql` `);
+  await tx
+    .update(conversations)
+    .set({
+      lastSeq: sql`${conversations.lastSeq} + ${byId((row) => sql`${seqs.get(row.conversationId)!}`)}`,
+      lastMessageId: byId((row) => sql`${row.id}`),
+      lastActivityAt: byId((row) => sql`${sql.param(row.createdAt, conversations.lastActivityAt)}`),
+    })
+    .where(inArray(conversations.id, [...last.keys()]));
+}
+
+/** What only some messages need: a shared attachment, recorded mentions and their notifications. */
+async function storeExtras(tx: DbOrTx, row: TMessageRow): Promise<StoredNotification[]> {
+  if (row.attachment) await shareFile(tx, row.attachment.fileId, row.conversationId, row.id, row.createdAt);
+  const mentions = row.mentions ?? [];
+  if (mentions.length === 0) return [];
+  await tx.insert(messageMentions).values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
+  const payload = { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, excerpt: (row.text ?? '').slice(0, 140) };
+  return createNotifications(
+    tx,
+    row.createdAt,
+    mentions.filter((userId) => userId !== row.senderId).map((userId) => ({ userId, type: 'mention' as const, payload })),
+  );
+}

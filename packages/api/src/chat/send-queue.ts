@@ -1,0 +1,75 @@
+import type { Db } from '@chorus/db';
+import { retryOnDeadlock } from '../db-errors';
+import { commitMessageBatch, type CommittedMessage, type MessageDraft } from './message-batch';
+
+interface Waiting {
+  draft: MessageDraft;
+  resolve(committed: CommittedMessage): void;
+  reject(error: unknown): void;
+}
+
+export interface SendQueueOptions {
+  /** Transactions committing messages at once (each on its own connection). */
+  lanes?: number;
+  /** Most messages in one transaction. */
+  maxBatch?: number;
+}
+
+/**
+ * Group commit for `chat.send`. A message goes to the database at once when a lane is free;
+ * otherwise it waits for the next transaction, which takes everything that arrived meanwhile.
+ * So a quiet server commits each message alone, and a busy one stores many messages with the
+ * statements of one. A transaction that fails (a reused clientId, a lost connection) is tried
+ * again message by message, so one bad message never fails the others.
+ */
+export class SendQueue {
+  /** Committed transactions and the messages they stored (messages per transaction shows the batching). */
+  readonly stats = { transactions: 0, messages: 0 };
+  private waiting: Waiting[] = [];
+  private running = 0;
+  private readonly lanes: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly db: Db,
+    options: SendQueueOptions = {},
+  ) {
+    this.lanes = options.lanes ?? 2;
+    this.maxBatch = options.maxBatch ?? 200;
+  }
+
+  /** Stores the message; rejects with the typed error of a refused one. */
+  commit(draft: MessageDraft): Promise<CommittedMessage> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ draft, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.lanes && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await retryOnDeadlock(() => commitMessageBatch(this.db, batch.map((waiting) => waiting.draft)));
+      this.stats.transactions++;
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.ok) {
+          this.stats.messages++;
+          batch[index]!.resolve(outcome.committed);
+        } else batch[index]!.reject(outcome.error);
+      }
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      for (const waiting of batch) await this.run([waiting]);
+    }
+  }
+}
