@@ -47,15 +47,16 @@ export async function commitMessageBatch(db: Db, drafts: MessageDraft[]): Promis
     const accepted = drafts.filter((_, index) => outcomes[index] === null);
     if (accepted.length === 0) return outcomes as DraftOutcome[];
 
-    await tx.insert(messages).values(accepted);
-    const rows = await storedRows(tx, accepted);
+    // One row's id is the insert's; several are read back (consecutive ids are not promised).
+    const [inserted] = await tx.insert(messages).values(accepted);
+    const rows = accepted.length === 1 ? [{ id: inserted.insertId, editedAt: null, deletedAt: null, ...accepted[0]! }] : await storedRows(tx, accepted);
     const events = rows.map((row) => {
       const seq = lastSeqs.get(row.conversationId)! + 1;
       lastSeqs.set(row.conversationId, seq);
       return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
     });
-    await tx.insert(conversationEvents).values(events.map(({ values }) => values));
-    const eventIds = await storedEventIds(tx, events.map(({ values }) => values));
+    const [insertedEvents] = await tx.insert(conversationEvents).values(events.map(({ values }) => values));
+    const eventIds = events.length === 1 ? new Map([[writerKey(rows[0]!.conversationId, events[0]!.event.seq), insertedEvents.insertId]]) : await storedEventIds(tx, events.map(({ values }) => values));
     await advanceConversations(tx, rows);
 
     const committed: CommittedMessage[] = [];
