@@ -12,12 +12,14 @@ export const eventsRouter = router({
    */
   subscribe: authedProcedure
     .input(z.object({ lastEventId: z.string().max(40).nullish() }).optional())
-    .subscription(async function* ({ ctx, input, signal }) {
-      const release = await ctx.deps.realtime.presence.connect(ctx.user.id);
-      try {
-        yield* ctx.deps.realtime.subscribe(ctx.user.id, input?.lastEventId, signal, () => presenceSnapshot(ctx.deps, ctx.user.id), directFramesFor(ctx, signal));
-      } finally {
-        await release();
-      }
-    }),
+    .subscription(({ ctx, input, signal }) =>
+      // The stream itself, not a generator wrapping it (which would hold its last item while it waits).
+      ctx.deps.realtime.subscribe(ctx.user.id, {
+        lastEventId: input?.lastEventId,
+        signal,
+        snapshot: () => presenceSnapshot(ctx.deps, ctx.user.id),
+        direct: directFramesFor(ctx, signal),
+        hold: () => ctx.deps.realtime.presence.connect(ctx.user.id),
+      }),
+    ),
 });

@@ -41,7 +41,7 @@ const append = (n: number) => deps.db.transaction((tx) => appendConversationEven
 async function collect(count: number, lastEventId?: string) {
   const controller = new AbortController();
   const seen: Array<{ id: string; event: ChorusEvent }> = [];
-  const stream = deps.realtime.subscribe(reader, lastEventId, controller.signal, async () => ({ type: 'presence.snapshot', users: [] }));
+  const stream = deps.realtime.subscribe(reader, { lastEventId, signal: controller.signal, snapshot: async () => ({ type: 'presence.snapshot', users: [] }) });
   const done = (async () => {
     for await (const [id, event] of stream as AsyncIterable<[string, ChorusEvent]>) {
       if (event.type === 'presence.snapshot') continue;

@@ -11,29 +11,51 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
  * One abort listener serves the whole subscription: it settles whichever item is being awaited
  * at the time. (A listener per item costs an add and a remove per delivered event; racing every
  * item against one long-lived promise would pile a reaction per item onto it instead.)
+ *
+ * An iterator object rather than a generator: a generator passing items on keeps the last one
+ * in its frame while it waits for the next, and a room's snapshot per subscriber adds up.
  */
-export async function* endOnRevocation<T>(source: AsyncIterable<T>, watch: { signal: AbortSignal; release(): void }): AsyncGenerator<T> {
+export function endOnRevocation<T>(source: AsyncIterable<T>, watch: { signal: AbortSignal; release(): void }): AsyncIterableIterator<T> & Required<Pick<AsyncIterator<T>, 'return' | 'throw'>> {
   const iterator = source[Symbol.asyncIterator]();
   let revoke: (() => void) | null = null;
+  let finished = false;
   const onAbort = () => revoke?.();
   watch.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    while (true) {
-      if (watch.signal.aborted) throw revoked();
-      const next = await new Promise<IteratorResult<T> | 'revoked'>((resolve, reject) => {
-        revoke = () => resolve('revoked');
-        iterator.next().then(resolve, reject);
-      });
-      revoke = null;
-      if (next === 'revoked') throw revoked();
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
+  const finish = () => {
+    if (finished) return;
+    finished = true;
     watch.signal.removeEventListener('abort', onAbort);
     watch.release();
     void iterator.return?.();
-  }
+  };
+  const settled = (error: unknown): never => {
+    finish();
+    throw error;
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<T>> {
+      if (finished) return { done: true, value: undefined };
+      if (watch.signal.aborted) return settled(revoked());
+      const next = await new Promise<IteratorResult<T> | 'revoked'>((resolve, reject) => {
+        revoke = () => resolve('revoked');
+        iterator.next().then(resolve, reject);
+      }).catch(settled);
+      revoke = null;
+      if (next === 'revoked') return settled(revoked());
+      if (next.done) finish();
+      return next;
+    },
+    async return(value?: unknown): Promise<IteratorResult<T>> {
+      finish();
+      return { done: true, value: value as T };
+    },
+    async throw(error?: unknown): Promise<IteratorResult<T>> {
+      return settled(error);
+    },
+  };
 }
 
 const revoked = () => new AppError('UNAUTHORIZED', 'Your session has ended');

@@ -3,6 +3,7 @@ import type { Delivery, EventHub } from './event-hub';
 import type { DirectFrames } from './direct-frames';
 import type { ChorusEvent } from './events';
 import { LiveBuffer } from './live-buffer';
+import { dropOnSend } from './shared-frames';
 import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
 
 const START = '0-0';
@@ -21,15 +22,20 @@ const START = '0-0';
  * deliver if the connection dropped, and an id behind what the client already has (a socket
  * handed over while the old one still delivered) would replay that again.
  */
-export async function* userEventStream(
-  deps: { hub: EventHub; streams: UserStreams },
-  userId: number,
-  lastEventId: string | null | undefined,
-  signal: AbortSignal | undefined,
-  snapshot: () => Promise<ChorusEvent>,
+export interface UserStreamArgs {
+  lastEventId: string | null | undefined;
+  signal: AbortSignal | undefined;
+  /** The first event of the stream (the presence snapshot). */
+  snapshot: () => Promise<ChorusEvent>;
   /** On a WebSocket: live events are written straight to it while the stream is caught up. */
-  direct?: DirectFrames,
-) {
+  direct?: DirectFrames;
+  /** Called as the stream starts; what it returns is called once the stream has ended (presence). */
+  hold?: () => Promise<() => Promise<void>>;
+}
+
+export async function* userEventStream(deps: { hub: EventHub; streams: UserStreams }, userId: number, args: UserStreamArgs) {
+  const { lastEventId, signal, snapshot, direct } = args;
+  const release = await args.hold?.();
   let last = START;
   const buffer = new LiveBuffer<Delivery, ChorusEvent, string>(() => last);
   const { live, ephemeral } = buffer;
@@ -51,7 +57,6 @@ export async function* userEventStream(
     };
   }
 
-  last = (await deps.streams.head(userId)) ?? START;
   /** Reads the stream after `last`, yielding what follows it; yields resync if it cannot. */
   async function* catchUp() {
     for (;;) {
@@ -71,7 +76,18 @@ export async function* userEventStream(
     }
   }
 
+  /**
+   * Yields the snapshot from a frame of its own, dropped once it is sent: a local of the stream
+   * would keep every subscriber's snapshot for as long as it waits.
+   */
+  async function* opening() {
+    // Sending the snapshot tells the direct writer this subscription's id.
+    const first = await snapshot();
+    yield tracked(last, direct ? direct.bindFirst(dropOnSend({ ...first })) : first);
+  }
+
   try {
+    last = (await deps.streams.head(userId)) ?? START;
     if (lastEventId) {
       if (!isStreamId(lastEventId)) {
         yield tracked(last, { type: 'resync', reason: 'unknown_position' } as ChorusEvent);
@@ -80,9 +96,7 @@ export async function* userEventStream(
         yield* catchUp();
       }
     }
-    // Sending the snapshot tells the direct writer this subscription's id.
-    const first = await snapshot();
-    yield tracked(last, direct ? direct.bindFirst({ ...first }) : first);
+    yield* opening();
     while (!signal?.aborted) {
       if (buffer.mustRead) {
         buffer.mustRead = false;
@@ -106,5 +120,6 @@ export async function* userEventStream(
     signal?.removeEventListener('abort', onAbort);
     direct?.close();
     unlisten();
+    await release?.();
   }
 }

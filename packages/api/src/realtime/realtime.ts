@@ -4,13 +4,12 @@ import type { Logger } from 'pino';
 import type { Clock } from '../deps';
 import { ConversationPublisher } from './conversation-publisher';
 import { EventHub } from './event-hub';
-import { userEventStream } from './event-stream';
-import type { ChorusEvent, EphemeralEvent, UserEvent } from './events';
+import { userEventStream, type UserStreamArgs } from './event-stream';
+import type { EphemeralEvent, UserEvent } from './events';
 import { PresenceTracker } from './presence';
 import { RoomHub } from './room-hub';
 import type { StoredConversationEvent } from './stored-event';
 import { UserStreams } from './user-streams';
-import type { DirectFrames } from './direct-frames';
 
 export interface RealtimeOptions {
   /** How long events stay replayable (default 48 h). */
@@ -54,8 +53,8 @@ export class Realtime {
     return this.conversations.publish(event);
   }
 
-  subscribe(userId: number, lastEventId: string | null | undefined, signal: AbortSignal | undefined, snapshot: () => Promise<ChorusEvent>, direct?: DirectFrames) {
-    return userEventStream(this, userId, lastEventId, signal, snapshot, direct);
+  subscribe(userId: number, args: UserStreamArgs) {
+    return userEventStream(this, userId, args);
   }
 
   async close(): Promise<void> {

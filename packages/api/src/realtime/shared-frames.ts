@@ -79,6 +79,29 @@ export function shareCopy<T extends object>(event: T, options: { compress: boole
   return shareEvent(copy);
 }
 
+/** Items emptied once serialized (see dropOnSend). */
+const dropAfterSend = new WeakSet<object>();
+
+/**
+ * Marks a subscriber's own copy of a big event (a snapshot) to be emptied once tRPC has
+ * serialized it. tRPC's WebSocket handler keeps the last item it sent referenced while it
+ * waits for the next one, and a caught-up stream whose live events are written directly
+ * (DirectFrames) may wait for ever: 2,000 members each holding their room snapshot would
+ * be hundreds of megabytes. The item must be the subscriber's alone and sent exactly once.
+ */
+export function dropOnSend<T extends object>(item: T): T {
+  dropAfterSend.add(item);
+  return item;
+}
+
+/** Lets go of everything an item marked by dropOnSend refers to. */
+function drop(item: object): void {
+  dropAfterSend.delete(item);
+  sharedEvents.delete(item);
+  originals.delete(item);
+  for (const key of Object.keys(item)) delete (item as Record<string, unknown>)[key];
+}
+
 function underData<T, U>(byPath: Record<string, T>, move: (value: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(byPath).map(([path, value]) => [`data.${path}`, move(value)]));
 }
@@ -137,6 +160,7 @@ export const sharedTransformer: CombinedDataTransformer = {
       const item = (value as { data?: unknown } | null)?.data;
       const binder = item !== null && typeof item === 'object' ? bindersByItem.get(item) : undefined;
       if (binder) bindersBySerialized.set(out, binder);
+      if (item !== null && typeof item === 'object' && dropAfterSend.has(item)) drop(item);
       return out;
     },
     deserialize: (value: unknown) => superjson.deserialize(value as Serialized),

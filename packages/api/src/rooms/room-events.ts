@@ -4,8 +4,12 @@ import { roomEventStream } from '../realtime/room-stream';
 import { queueRoomSnapshot } from './snapshot-queue';
 import { loadRoom, requireRoomMember } from './room-access';
 
-/** A member's `rooms.events` stream; see roomEventStream for its guarantees. */
-export async function* roomEvents(
+/**
+ * A member's `rooms.events` stream; see roomEventStream for its guarantees. The stream is
+ * returned, not wrapped in a generator of this function's own: a wrapping `yield*` would hold
+ * the last item it passed on (the snapshot) for as long as the stream waits.
+ */
+export async function roomEvents(
   deps: AppDeps,
   userId: number,
   input: { roomId: number; lastEventId?: string | null },
@@ -14,7 +18,7 @@ export async function* roomEvents(
 ) {
   const access = await loadRoom(deps.db, input.roomId, userId);
   requireRoomMember(access);
-  yield* roomEventStream(
+  return roomEventStream(
     { hub: deps.realtime.rooms, db: deps.db },
     {
       roomId: input.roomId,
