@@ -87,4 +87,24 @@ describe('presence', () => {
     eveEvents.stop();
     gusEvents.stop();
   });
+
+  it('heartbeats keep every connection of this instance online past the TTL, in batches however many there are', async () => {
+    const presence = server.deps.realtime.presence;
+    // More connections than one heartbeat script call refreshes (users need not exist for presence).
+    const userIds = Array.from({ length: 1_201 }, (_, index) => 900_000 + index);
+    const releases = await Promise.all(userIds.map((userId) => presence.connect(userId)));
+    try {
+      clock.advance(30_000);
+      await presence.heartbeat();
+      clock.advance(30_000);
+      await presence.sweep();
+      const statuses = await presence.statusOf(userIds);
+      expect(statuses.filter((view) => view.status !== 'online')).toEqual([]);
+      // Without a heartbeat they would have expired: the next TTL passes unrefreshed.
+      clock.advance(46_000);
+      expect((await presence.statusOf([userIds.at(-1)!]))[0]!.status).toBe('offline');
+    } finally {
+      await Promise.all(releases.map((release) => release()));
+    }
+  });
 });

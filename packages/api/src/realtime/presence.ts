@@ -32,7 +32,21 @@ redis.call('HDEL', 'chorus:pst', ARGV[1])
 return 1
 `;
 
+/** ARGV: expiry, then user and connId pairs. Refreshes the connections this instance holds. */
+const HEARTBEAT = `
+for i = 2, #ARGV, 2 do
+  local key = 'chorus:pc:' .. ARGV[i]
+  redis.call('ZADD', key, 'XX', ARGV[1], ARGV[i + 1])
+  redis.call('PEXPIRE', key, ${PRESENCE_TTL_MS * 2})
+  redis.call('ZADD', 'chorus:pall', 'GT', ARGV[1], ARGV[i])
+end
+return 0
+`;
+/** Connections refreshed per script call: each call is one short command, not three per connection. */
+const HEARTBEAT_BATCH = 500;
+
 type PresenceRedis = Redis & {
+  chorusPresenceHeartbeat(...args: string[]): Promise<number>;
   chorusPresenceConnect(...args: string[]): Promise<number>;
   chorusPresenceDisconnect(...args: string[]): Promise<number>;
 };
@@ -52,6 +66,7 @@ export class PresenceTracker {
   constructor(redis: Redis, private readonly clock: Clock, private readonly logger: Logger) {
     redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 0, lua: CONNECT });
     redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 0, lua: DISCONNECT });
+    redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT });
     this.redis = redis as PresenceRedis;
     this.timers = [setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref(), setInterval(() => void this.sweep(), 10_000).unref()];
   }
@@ -105,16 +120,22 @@ export class PresenceTracker {
     await Promise.allSettled(entries.map(([connId, userId]) => this.redis.chorusPresenceDisconnect(String(userId), connId, now)));
   }
 
-  private async heartbeat(): Promise<void> {
-    if (this.local.size === 0) return;
-    const expiry = this.clock.now().getTime() + PRESENCE_TTL_MS;
-    const pipeline = this.redis.pipeline();
-    for (const [connId, userId] of this.local) {
-      pipeline.zadd(`chorus:pc:${userId}`, 'XX', expiry, connId);
-      pipeline.pexpire(`chorus:pc:${userId}`, PRESENCE_TTL_MS * 2);
-      pipeline.zadd('chorus:pall', 'GT', expiry, String(userId));
+  /**
+   * Refreshes every local connection, a batch per script call. A pipeline of three commands per
+   * connection would stall the event loop for tens of milliseconds with thousands of them.
+   */
+  async heartbeat(): Promise<void> {
+    const expiry = String(this.clock.now().getTime() + PRESENCE_TTL_MS);
+    const connections = [...this.local];
+    try {
+      for (let start = 0; start < connections.length; start += HEARTBEAT_BATCH) {
+        const args = [expiry];
+        for (const [connId, userId] of connections.slice(start, start + HEARTBEAT_BATCH)) args.push(String(userId), connId);
+        await this.redis.chorusPresenceHeartbeat(...args);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'presence heartbeat failed');
     }
-    await pipeline.exec().catch((error: unknown) => this.logger.warn({ err: error }, 'presence heartbeat failed'));
   }
 
   /** Ends the presence of users whose connections all expired (their instance died). */
