@@ -4,6 +4,7 @@ import superjson from 'superjson';
 import type { ChorusEvent } from './events';
 import { shareEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
+import { compareStreamIds } from './user-streams';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
@@ -34,6 +35,8 @@ export class EventHub {
   private readonly listeners = new ListenerSets<number, HubListener>();
   private readonly subscriber: Redis;
   private readonly catchUpTimer: NodeJS.Timeout;
+  /** Each local user's stream head at the last catch-up check. */
+  private headsBefore = new Map<number, string>();
 
   private constructor(redis: Redis, private readonly logger: Logger, catchUpMs: number) {
     this.subscriber = redis.duplicate();
@@ -71,20 +74,26 @@ export class EventHub {
    */
   private async pokeBehind(redis: Redis): Promise<void> {
     const users = this.localUserIds();
+    const heads = new Map<number, string>();
     for (let start = 0; start < users.length; start += 500) {
       const chunk = users.slice(start, start + 500);
       try {
-        const heads = await redis.hmget('chorus:ulast', ...chunk.map(String));
+        const values = await redis.hmget('chorus:ulast', ...chunk.map(String));
         chunk.forEach((userId, index) => {
-          const head = heads[index];
-          if (!head) return;
-          for (const listener of this.listeners.get(userId) ?? []) if (listener.position() !== head) listener.onMaybeMissed();
+          const head = values[index];
+          if (head) heads.set(userId, head);
+          // Behind what the stream held a whole period ago: an event in flight now is no sign of loss.
+          const before = this.headsBefore.get(userId);
+          if (!before) return;
+          for (const listener of this.listeners.get(userId) ?? []) if (compareStreamIds(listener.position(), before) < 0) listener.onMaybeMissed();
         });
       } catch (error) {
         this.logger.debug({ err: error }, 'catch-up check failed');
       }
     }
+    this.headsBefore = heads;
   }
+
 
   private pokeAll(): void {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();

@@ -44,6 +44,8 @@ export class RoomHub {
   private readonly subscriber: Redis;
   private readonly redis: HubRedis;
   private readonly catchUpTimer: NodeJS.Timeout;
+  /** Each listened room's head at the last catch-up check. */
+  private headsBefore = new Map<number, number>();
 
   private constructor(redis: Redis, private readonly logger: Logger, catchUpMs: number) {
     redis.defineCommand('chorusRoomPublish', { numberOfKeys: 0, lua: PUBLISH });
@@ -82,19 +84,24 @@ export class RoomHub {
 
   private async pokeBehind(): Promise<void> {
     const roomIds = [...this.listeners.keys()];
+    const heads = new Map<number, number>();
     for (let start = 0; start < roomIds.length; start += 500) {
       const chunk = roomIds.slice(start, start + 500);
       try {
-        const heads = await this.redis.hmget(HEADS, ...chunk.map(String));
+        const values = await this.redis.hmget(HEADS, ...chunk.map(String));
         chunk.forEach((roomId, index) => {
-          const head = Number(heads[index] ?? 0);
-          for (const listener of this.listeners.get(roomId) ?? []) if (listener.position() < head) listener.onMaybeMissed();
+          heads.set(roomId, Number(values[index] ?? 0));
+          // Behind what the room's log held a whole period ago: an event in flight now is no sign of loss.
+          const before = this.headsBefore.get(roomId) ?? 0;
+          for (const listener of this.listeners.get(roomId) ?? []) if (listener.position() < before) listener.onMaybeMissed();
         });
       } catch (error) {
         this.logger.debug({ err: error }, 'room catch-up check failed');
       }
     }
+    this.headsBefore = heads;
   }
+
 
   private pokeAll(): void {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
