@@ -1,7 +1,7 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import { sampleEvents } from './sample-events.fixture';
-import { shareCopy, shareEvent, sharedParts, sharedTransformer } from './shared-frames';
+import { dropOnSend, shareCopy, shareEvent, sharedParts, sharedTransformer } from './shared-frames';
 import { frameEncoder, UncompressedFrame } from './frame-encoder';
 
 const serialize = (value: unknown) => sharedTransformer.output.serialize(value) as ReturnType<typeof superjson.serialize>;
@@ -18,6 +18,21 @@ describe('sharedTransformer', () => {
       }
     });
   }
+
+  it('empties an item marked dropOnSend once serialized, leaving the frame and the shared event intact', () => {
+    const event = shareEvent(sampleEvents['dates, nested and in arrays']!());
+    const copies = ['1', '2'].map((id) => ({ id, copy: dropOnSend(shareCopy(event, { compress: true })) }));
+    for (const { id, copy } of copies) {
+      const serialized = serialize({ id, data: copy });
+      expect(superjson.deserialize(serialized)).toEqual({ id, data: sampleEvents['dates, nested and in arrays']!() });
+      expect(sharedParts(serialized)).toMatchObject({ id, compress: true });
+      expect(copy).toEqual({});
+    }
+    expect(event).toEqual(sampleEvents['dates, nested and in arrays']!());
+    const own = dropOnSend({ ...sampleEvents['keys with dots']!() });
+    expect(superjson.deserialize(serialize({ id: '3', data: own }))).toEqual({ id: '3', data: sampleEvents['keys with dots']!() });
+    expect(own).toEqual({});
+  });
 
   it('serializes the event once however many subscribers send it', () => {
     let reads = 0;
