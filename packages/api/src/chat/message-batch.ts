@@ -1,6 +1,6 @@
 import { blocks, conversationEvents, conversationMembers, conversations, messageMentions, messages, type Db, type TMessageRow } from '@chorus/db';
 import { and, eq, exists, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/mysql-core';
+import { alias, type MySqlColumn } from 'drizzle-orm/mysql-core';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
 import { createNotifications, type StoredNotification } from '../notifications/notifications.service';
@@ -47,22 +47,22 @@ export async function commitMessageBatch(db: Db, drafts: MessageDraft[]): Promis
     const accepted = drafts.filter((_, index) => outcomes[index] === null);
     if (accepted.length === 0) return outcomes as DraftOutcome[];
 
-    // One row's id is the insert's; several are read back (consecutive ids are not promised).
     const [inserted] = await tx.insert(messages).values(accepted);
-    const rows = accepted.length === 1 ? [{ id: inserted.insertId, editedAt: null, deletedAt: null, ...accepted[0]! }] : await storedRows(tx, accepted);
+    const messageIds = await insertedIds(tx, inserted.insertId, messages, [messages.senderId, messages.clientId], accepted.map((draft) => [draft.senderId, draft.clientId]));
+    const rows: TMessageRow[] = accepted.map((draft, index) => ({ id: messageIds[index]!, editedAt: null, deletedAt: null, ...draft }));
     const events = rows.map((row) => {
       const seq = lastSeqs.get(row.conversationId)! + 1;
       lastSeqs.set(row.conversationId, seq);
       return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
     });
-    const [insertedEvents] = await tx.insert(conversationEvents).values(events.map(({ values }) => values));
-    const eventIds = events.length === 1 ? new Map([[writerKey(rows[0]!.conversationId, events[0]!.event.seq), insertedEvents.insertId]]) : await storedEventIds(tx, events.map(({ values }) => values));
+    const eventRows = events.map(({ values }) => values);
+    const [insertedEvents] = await tx.insert(conversationEvents).values(eventRows);
+    const eventIds = await insertedIds(tx, insertedEvents.insertId, conversationEvents, [conversationEvents.conversationId, conversationEvents.seq], eventRows.map((row) => [row.conversationId, row.seq]));
     await advanceConversations(tx, rows);
 
     const committed: CommittedMessage[] = [];
     for (const [index, row] of rows.entries()) {
-      const { event } = events[index]!;
-      committed.push({ row, event: { ...event, id: eventIds.get(writerKey(row.conversationId, event.seq))! }, notes: await storeExtras(tx, row) });
+      committed.push({ row, event: { ...events[index]!.event, id: eventIds[index]! }, notes: await storeExtras(tx, row) });
     }
     let next = 0;
     return outcomes.map((outcome) => outcome ?? { ok: true, committed: committed[next++]! });
@@ -104,34 +104,32 @@ async function writersOf(tx: DbOrTx, conversationIds: number[], senderIds: numbe
   return new Map(rows.map((row) => [writerKey(row.conversationId, row.userId), { blocked: Number(row.blocked) === 1 }]));
 }
 
-/** The inserted rows with their ids, read back by the sender's idempotency key. */
-async function storedRows(tx: DbOrTx, drafts: MessageDraft[]): Promise<TMessageRow[]> {
-  const keys = sql.join(
-    drafts.map((draft) => sql`(${draft.senderId}, ${draft.clientId})`),
-    sql`, `,
-  );
-  const found = await tx
-    .select({ id: messages.id, senderId: messages.senderId, clientId: messages.clientId })
-    .from(messages)
-    .where(sql`(${messages.senderId}, ${messages.clientId}) in (${keys})`);
-  const ids = new Map(found.map((row) => [`${row.senderId}:${row.clientId}`, row.id]));
-  return drafts.map((draft) => {
-    const id = ids.get(`${draft.senderId}:${draft.clientId}`);
-    if (id === undefined) throw new Error(`message ${draft.senderId}:${draft.clientId} vanished inside its transaction`);
-    return { id, editedAt: null, deletedAt: null, ...draft };
-  });
-}
-
-async function storedEventIds(tx: DbOrTx, events: Array<{ conversationId: number; seq: number }>): Promise<Map<string, number>> {
-  const keys = sql.join(
-    events.map((event) => sql`(${event.conversationId}, ${event.seq})`),
+/**
+ * The ids an insert gave its rows, in order: a lone row's is the insert's; several are read back
+ * by a unique key of two columns (a multi-row insert's ids are not promised to be consecutive).
+ */
+async function insertedIds(
+  tx: DbOrTx,
+  insertId: number,
+  table: typeof messages | typeof conversationEvents,
+  key: readonly [MySqlColumn, MySqlColumn],
+  values: Array<readonly [number, number | string]>,
+): Promise<number[]> {
+  if (values.length === 1) return [insertId];
+  const tuples = sql.join(
+    values.map(([a, b]) => sql`(${a}, ${b})`),
     sql`, `,
   );
   const rows = await tx
-    .select({ id: conversationEvents.id, conversationId: conversationEvents.conversationId, seq: conversationEvents.seq })
-    .from(conversationEvents)
-    .where(sql`(${conversationEvents.conversationId}, ${conversationEvents.seq}) in (${keys})`);
-  return new Map(rows.map((row) => [writerKey(row.conversationId, row.seq), row.id]));
+    .select({ id: table.id, a: key[0], b: key[1] })
+    .from(table)
+    .where(sql`(${key[0]}, ${key[1]}) in (${tuples})`);
+  const ids = new Map(rows.map((row) => [`${String(row.a)}:${String(row.b)}`, row.id]));
+  return values.map(([a, b]) => {
+    const id = ids.get(`${a}:${b}`);
+    if (id === undefined) throw new Error(`row ${a}:${b} vanished inside its transaction`);
+    return id;
+  });
 }
 
 /** Each conversation's new last seq, last message and activity time, in one statement. */

@@ -8,6 +8,17 @@ import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
 
 const START = '0-0';
 
+export interface UserStreamArgs {
+  lastEventId: string | null | undefined;
+  signal: AbortSignal | undefined;
+  /** The first event of the stream (the presence snapshot). */
+  snapshot: () => Promise<ChorusEvent>;
+  /** On a WebSocket: live events are written straight to it while the stream is caught up. */
+  direct?: DirectFrames;
+  /** Called as the stream starts; what it returns is called once the stream has ended (presence). */
+  hold?: () => Promise<() => Promise<void>>;
+}
+
 /**
  * One user's event stream: subscribe to live deliveries first, then replay what the stream
  * holds after `lastEventId`, then go live, dropping anything already yielded. A delivery whose
@@ -22,17 +33,6 @@ const START = '0-0';
  * deliver if the connection dropped, and an id behind what the client already has (a socket
  * handed over while the old one still delivered) would replay that again.
  */
-export interface UserStreamArgs {
-  lastEventId: string | null | undefined;
-  signal: AbortSignal | undefined;
-  /** The first event of the stream (the presence snapshot). */
-  snapshot: () => Promise<ChorusEvent>;
-  /** On a WebSocket: live events are written straight to it while the stream is caught up. */
-  direct?: DirectFrames;
-  /** Called as the stream starts; what it returns is called once the stream has ended (presence). */
-  hold?: () => Promise<() => Promise<void>>;
-}
-
 export async function* userEventStream(deps: { hub: EventHub; streams: UserStreams }, userId: number, args: UserStreamArgs) {
   const { lastEventId, signal, snapshot, direct } = args;
   const release = await args.hold?.();
