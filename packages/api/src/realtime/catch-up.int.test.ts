@@ -9,7 +9,8 @@ import { RoomHub } from './room-hub';
 // when it is behind the head seen one period earlier, never for an event still in flight.
 let redisService: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: Redis;
-const PERIOD_MS = 400;
+/** The timer never fires during a test: each check is run by hand. */
+const NEVER_MS = 3_600_000;
 
 beforeAll(async () => {
   redisService = await startTestRedis();
@@ -20,7 +21,6 @@ afterAll(async () => {
   await redisService?.stop();
 });
 
-const periods = (n: number) => new Promise((resolve) => setTimeout(resolve, n * PERIOD_MS + PERIOD_MS / 2));
 
 function listener<P>(initial: P) {
   const state = { position: initial, pokes: 0 };
@@ -29,7 +29,7 @@ function listener<P>(initial: P) {
 
 describe('catch-up checks', () => {
   it('room listeners: only one still behind a head a whole period old is told to read the log', async () => {
-    const hub = await RoomHub.start(redis, pino({ level: 'silent' }), { catchUpMs: PERIOD_MS });
+    const hub = await RoomHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS });
     try {
       const caughtUp = listener(7);
       const lagging = listener(6);
@@ -38,21 +38,22 @@ describe('catch-up checks', () => {
       hub.listen(501, lagging);
       hub.listen(501, arriving);
       await redis.hset('chorus:rlast', '501', '7');
-      await periods(1);
+      await hub.pokeBehind();
       // Seq 7 is new at this check: it may still be on its way.
       expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 0, 0]);
       arriving.state.position = 7;
-      await periods(1);
-      // Behind a head a period old: told (again at every check while it stays behind).
-      expect(lagging.state.pokes).toBeGreaterThanOrEqual(1);
-      expect([caughtUp.state.pokes, arriving.state.pokes]).toEqual([0, 0]);
+      await hub.pokeBehind();
+      expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 1, 0]);
+      // Told again at every check while it stays behind.
+      await hub.pokeBehind();
+      expect(lagging.state.pokes).toBe(2);
     } finally {
       await hub.close();
     }
   });
 
   it('user listeners: the same rule against the stream head', async () => {
-    const hub = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: PERIOD_MS });
+    const hub = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS });
     try {
       const caughtUp = listener('1700000000000-1');
       const lagging = listener('1700000000000-0');
@@ -61,13 +62,14 @@ describe('catch-up checks', () => {
       hub.listen(77, lagging);
       hub.listen(77, arriving);
       await redis.hset('chorus:ulast', '77', '1700000000000-1');
-      await periods(1);
+      await hub.pokeBehind();
       expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 0, 0]);
       arriving.state.position = '1700000000000-1';
-      await periods(1);
-      // Behind a head a period old: told (again at every check while it stays behind).
-      expect(lagging.state.pokes).toBeGreaterThanOrEqual(1);
-      expect([caughtUp.state.pokes, arriving.state.pokes]).toEqual([0, 0]);
+      await hub.pokeBehind();
+      expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 1, 0]);
+      // Told again at every check while it stays behind.
+      await hub.pokeBehind();
+      expect(lagging.state.pokes).toBe(2);
     } finally {
       await hub.close();
     }

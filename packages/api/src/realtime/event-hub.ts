@@ -38,14 +38,18 @@ export class EventHub {
   /** Each local user's stream head at the last catch-up check. */
   private headsBefore = new Map<number, string>();
 
-  private constructor(redis: Redis, private readonly logger: Logger, catchUpMs: number) {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    catchUpMs: number,
+  ) {
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
     // After a reconnect, whatever was published meanwhile never arrives: look in the streams.
     this.subscriber.on('ready', () => this.pokeAll());
     // A last resort against a lost final message that no later message would reveal.
-    this.catchUpTimer = setInterval(() => void this.pokeBehind(redis), catchUpMs).unref();
+    this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
   static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number } = {}): Promise<EventHub> {
@@ -72,13 +76,14 @@ export class EventHub {
    * Pokes only listeners whose stream head moved past their position: one pipelined HMGET per
    * 500 users instead of every subscriber reading its stream at the same moment.
    */
-  private async pokeBehind(redis: Redis): Promise<void> {
+  /** The periodic check: tells listeners still behind the heads seen at the previous check. */
+  async pokeBehind(): Promise<void> {
     const users = this.localUserIds();
     const heads = new Map<number, string>();
     for (let start = 0; start < users.length; start += 500) {
       const chunk = users.slice(start, start + 500);
       try {
-        const values = await redis.hmget('chorus:ulast', ...chunk.map(String));
+        const values = await this.redis.hmget('chorus:ulast', ...chunk.map(String));
         chunk.forEach((userId, index) => {
           const head = values[index];
           if (head) heads.set(userId, head);

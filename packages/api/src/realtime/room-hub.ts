@@ -82,7 +82,8 @@ export class RoomHub {
     this.subscriber.disconnect();
   }
 
-  private async pokeBehind(): Promise<void> {
+  /** The periodic check: tells listeners still behind the heads seen at the previous check. */
+  async pokeBehind(): Promise<void> {
     const roomIds = [...this.listeners.keys()];
     const heads = new Map<number, number>();
     for (let start = 0; start < roomIds.length; start += 500) {
