@@ -71,8 +71,12 @@ describe('direct conversations', () => {
 
   it('a user blocked by the other cannot open or write to the conversation', async () => {
     const { conversationId } = await dan.client.chat.openDirect.mutate({ userId: cat.id });
+    const before = text(conversationId, 'sent before the block');
+    const first = await dan.client.chat.send.mutate(before);
     await cat.client.friends.block.mutate({ userId: dan.id });
     expect(await failure(dan.client.chat.send.mutate(text(conversationId, 'hello?')))).toBe('FORBIDDEN');
+    // A retry of what went through before the block still answers with that message.
+    expect(await dan.client.chat.send.mutate(before)).toEqual(first);
     expect(await failure(dan.client.chat.openDirect.mutate({ userId: cat.id }))).toBe('FORBIDDEN');
     await cat.client.friends.unblock.mutate({ userId: dan.id });
     await expect(dan.client.chat.send.mutate(text(conversationId, 'hello again'))).resolves.toHaveProperty('id');
