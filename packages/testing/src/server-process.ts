@@ -27,11 +27,11 @@ export interface ServerProcess extends ServerChild {
   stop(): Promise<void>;
 }
 
-/** `node --import tsx src/main.ts` in apps/server, as `pnpm start` runs it; does not wait. */
+/** `node --max-semi-space-size=64 --import tsx src/main.ts` in apps/server, as `pnpm start` runs it; does not wait. */
 export function spawnServerChild(env: Record<string, string>): ServerChild {
   // Each process gets its own files directory (removed when it exits), never the repository's.
   const filesDir = env.FILES_DIR ? null : join(tmpdir(), `chorus-files-${randomBytes(6).toString('hex')}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
     cwd: join(repoRoot, 'apps', 'server'),
     env: {
       PATH: process.env.PATH ?? '',
