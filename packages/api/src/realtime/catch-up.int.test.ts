@@ -22,49 +22,61 @@ afterAll(async () => {
 });
 
 
-function listener<P>(initial: P) {
+type Position = number | string;
+
+interface FakeListener {
+  state: { position: Position; pokes: number };
+  onDelivery(): void;
+  onEphemeral(): void;
+  onMaybeMissed(): void;
+  position(): Position;
+}
+
+/** What the test needs of RoomHub and EventHub (their listeners differ only in the position type). */
+interface Hub {
+  listen(key: number, listener: FakeListener): () => void;
+  pokeBehind(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function listener(initial: Position): FakeListener {
   const state = { position: initial, pokes: 0 };
   return { state, onDelivery() {}, onEphemeral() {}, onMaybeMissed: () => void state.pokes++, position: () => state.position };
 }
 
-describe('catch-up checks', () => {
-  it('room listeners: only one still behind a head a whole period old is told to read the log', async () => {
-    const hub = await RoomHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS });
-    try {
-      const caughtUp = listener(7);
-      const lagging = listener(6);
-      const arriving = listener(6);
-      hub.listen(501, caughtUp);
-      hub.listen(501, lagging);
-      hub.listen(501, arriving);
-      await redis.hset('chorus:rlast', '501', '7');
-      await hub.pokeBehind();
-      // Seq 7 is new at this check: it may still be on its way.
-      expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 0, 0]);
-      arriving.state.position = 7;
-      await hub.pokeBehind();
-      expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 1, 0]);
-      // Told again at every check while it stays behind.
-      await hub.pokeBehind();
-      expect(lagging.state.pokes).toBe(2);
-    } finally {
-      await hub.close();
-    }
-  });
+/** A hub, where it records heads, and positions: behind the head, at it, and ahead of an older one. */
+const cases = [
+  {
+    name: 'room listeners (log seqs)',
+    start: () => RoomHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS }) as unknown as Promise<Hub>,
+    heads: 'chorus:rlast',
+    key: 501,
+    behind: 6,
+    head: 7,
+  },
+  {
+    name: 'user listeners (stream ids)',
+    start: () => EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS }) as unknown as Promise<Hub>,
+    heads: 'chorus:ulast',
+    key: 77,
+    behind: '1700000000000-0',
+    head: '1700000000000-1',
+  },
+] as const;
 
-  it('user listeners: the same rule against the stream head', async () => {
-    const hub = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS });
+describe.each(cases)('catch-up checks: $name', ({ start, heads, key, behind, head }) => {
+  it('tell only a listener still behind the head seen a whole period earlier to read the log', async () => {
+    const hub = await start();
     try {
-      const caughtUp = listener('1700000000000-1');
-      const lagging = listener('1700000000000-0');
-      const arriving = listener('1699999999999-5');
-      hub.listen(77, caughtUp);
-      hub.listen(77, lagging);
-      hub.listen(77, arriving);
-      await redis.hset('chorus:ulast', '77', '1700000000000-1');
+      const caughtUp = listener(head);
+      const lagging = listener(behind);
+      const arriving = listener(behind);
+      for (const each of [caughtUp, lagging, arriving]) hub.listen(key, each);
+      await redis.hset(heads, String(key), String(head));
       await hub.pokeBehind();
+      // The head is new at this check: its event may still be on its way.
       expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 0, 0]);
-      arriving.state.position = '1700000000000-1';
+      arriving.state.position = head;
       await hub.pokeBehind();
       expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 1, 0]);
       // Told again at every check while it stays behind.
