@@ -20,19 +20,7 @@ export async function appendConversationEvent(
   event: LoggedEvent,
   audience?: { add?: number[]; remove?: number[] },
 ): Promise<StoredConversationEvent> {
-  const seq = await takeSeq(tx, conversationId, null);
-  return insertConversationEvent(tx, now, conversationId, seq, event, audience);
-}
-
-/** Stores an event under a seq the caller already took with `takeSeq` in this transaction. */
-export async function insertConversationEvent(
-  tx: DbOrTx,
-  now: Date,
-  conversationId: number,
-  seq: number,
-  event: LoggedEvent,
-  audience?: { add?: number[]; remove?: number[] },
-): Promise<StoredConversationEvent> {
+  const seq = await takeSeq(tx, conversationId);
   const { values, event: stored } = conversationEventValues(now, conversationId, seq, event, audience);
   const [result] = await tx.insert(conversationEvents).values(values);
   return { ...stored, id: result.insertId };
@@ -54,10 +42,10 @@ export function conversationEventValues(
 }
 
 /** Locks the conversation row and takes its next seq (LAST_INSERT_ID(expr) returns it). */
-export async function takeSeq(tx: DbOrTx, conversationId: number, activityAt: Date | null): Promise<number> {
+async function takeSeq(tx: DbOrTx, conversationId: number): Promise<number> {
   const [result] = await tx
     .update(conversations)
-    .set({ lastSeq: sql`LAST_INSERT_ID(${conversations.lastSeq} + 1)`, ...(activityAt ? { lastActivityAt: activityAt } : {}) })
+    .set({ lastSeq: sql`LAST_INSERT_ID(${conversations.lastSeq} + 1)` })
     .where(eq(conversations.id, conversationId));
   if (result.affectedRows !== 1) throw new Error(`conversation ${conversationId} vanished`);
   return result.insertId;

@@ -1,4 +1,4 @@
-import { conversationMembers, conversations, messageMentions, messages, users, type TMessageRow } from '@chorus/db';
+import { conversationMembers, messages, users, type TMessageRow } from '@chorus/db';
 import { and, desc, eq, getTableColumns, inArray, lt } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
