@@ -17,7 +17,7 @@ import { historyBench } from './fanout-history';
 import type { ClosedLoopSpec, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
 import { CONFIG } from './fanout-config';
 import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './fanout-report';
-import { createPopulation, type Member, type Population } from './fanout-setup';
+import { createPopulation } from './fanout-setup';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';

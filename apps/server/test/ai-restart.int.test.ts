@@ -1,7 +1,7 @@
 // An answer whose server process goes away mid-generation: killed outright, or stopped for a
 // restart. The text it streamed is not lost: a subscriber on another instance gets it and a
 // typed `interrupted` end, and the stored message holds the partial answer.
-import { closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
+import { closeChorusClient, type ChorusClient } from '@chorus/client';
 import {
   collectAiStream,
   createTestClient,

@@ -1,6 +1,6 @@
 // AI conversations end to end: the real openai SDK inside Chorus talks to a local fake
 // provider that streams at a controlled pace; clients subscribe through the real client.
-import { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
+import { appCodeOf, closeChorusClient, type ChorusClient } from '@chorus/client';
 import {
   collectAiStream,
   collectEvents,

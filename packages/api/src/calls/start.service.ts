@@ -1,5 +1,5 @@
 import { calls, type TCallRow } from '@chorus/db';
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, inArray, or } from 'drizzle-orm';
 import { consumeOrThrow } from '../auth/rate-limits';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';

@@ -1,5 +1,5 @@
 import { calls, type TCallRow } from '@chorus/db';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { missedCallNotice, transition } from './call-transitions';
 
