@@ -4,7 +4,7 @@ import superjson from 'superjson';
 import type { ChorusEvent } from './events';
 import { shareEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
-import { compareStreamIds } from './user-streams';
+import { compareStreamIds } from './stream-ids';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';

@@ -4,7 +4,8 @@ import type { DirectFrames } from './direct-frames';
 import type { ChorusEvent } from './events';
 import { LiveBuffer } from './live-buffer';
 import { dropOnSend } from './shared-frames';
-import { compareStreamIds, isStreamId, type UserStreams } from './user-streams';
+import { compareStreamIds, isStreamId } from './stream-ids';
+import type { UserStreams } from './user-streams';
 
 const START = '0-0';
 
