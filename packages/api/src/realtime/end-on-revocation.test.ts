@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
 import { endOnRevocation } from './end-on-revocation';
@@ -85,5 +87,49 @@ describe('endOnRevocation', () => {
     expect(seen).toEqual([1, 2]);
     expect(released.count).toBe(1);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+/** V8's collector, callable from this test. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** A source answering each `next` with what `push` gives it; it keeps nothing itself. */
+function handOverSource() {
+  let answer: ((result: IteratorResult<object>) => void) | null = null;
+  const iterator = {
+    next: () => new Promise<IteratorResult<object>>((resolve) => (answer = resolve)),
+    return: async () => ({ done: true as const, value: undefined }),
+  };
+  return {
+    iterable: { [Symbol.asyncIterator]: () => iterator },
+    push(value: object) {
+      answer?.({ done: false, value });
+      answer = null;
+    },
+  };
+}
+
+describe('endOnRevocation and memory', () => {
+  it('keeps no item it passed on while it waits for the next (a room snapshot per subscriber adds up)', async () => {
+    const gc = exposedGc();
+    const source = handOverSource();
+    const stream = endOnRevocation(source.iterable, watch().handle);
+    const sent = await (async () => {
+      const next = stream.next();
+      const item = { snapshot: new Array(10_000).fill('member') };
+      source.push(item);
+      expect((await next).value).toBe(item);
+      return new WeakRef(item);
+    })();
+    const waiting = stream.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(sent.deref()).toBeUndefined();
+    source.push({});
+    await waiting;
+    await stream.return(undefined);
   });
 });
