@@ -15,3 +15,4 @@ export { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiReply, type FakeOpenAi
 export { createTusUpload, imageInfo, noisePng, patchTusUpload, sha256, tus, uploadWithTus, type TusUploadOptions } from './files';
 export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from './webrtc';
 export { fakeWords, isTitleRequest, streamedText } from './ai';
+export { exposedGc } from './gc';

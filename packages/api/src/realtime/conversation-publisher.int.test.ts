@@ -1,5 +1,5 @@
 import { conversationEvents, conversationMembers, conversations, users } from '@chorus/db';
-import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { createTestDatabase, exposedGc, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -95,5 +95,27 @@ describe('conversation publisher', () => {
     const late = await collect(1, head);
     await late.done;
     expect(late.seen[0]?.event).toEqual({ type: 'resync', reason: 'expired' });
+  });
+
+  it('a stream keeps no snapshot once it has been taken and the stream waits for more', async () => {
+    const gc = exposedGc();
+    const controller = new AbortController();
+    const stream = deps.realtime.subscribe(reader, {
+      lastEventId: undefined,
+      signal: controller.signal,
+      snapshot: async () => ({ type: 'presence.snapshot', users: Array.from({ length: 2_000 }, (_, userId) => ({ userId, status: 'offline', lastSeenAt: null })) }) as ChorusEvent,
+    });
+    const snapshot = await (async () => {
+      const [, event] = (await stream.next()).value as unknown as [string, ChorusEvent];
+      expect(event.type).toBe('presence.snapshot');
+      return new WeakRef(event);
+    })();
+    const waiting = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gc();
+    expect(snapshot.deref()).toBeUndefined();
+    controller.abort();
+    await waiting.catch(() => undefined);
+    await stream.return(undefined);
   });
 });

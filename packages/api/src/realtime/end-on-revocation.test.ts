@@ -1,6 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { exposedGc } from '@chorus/testing';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
 import { endOnRevocation } from './end-on-revocation';
@@ -89,12 +88,6 @@ describe('endOnRevocation', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
-
-/** V8's collector, callable from this test. */
-function exposedGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 /** A source answering each `next` with what `push` gives it; it keeps nothing itself. */
 function handOverSource() {
