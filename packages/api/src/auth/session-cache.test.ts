@@ -19,15 +19,20 @@ describe('SessionCache', () => {
     expect(cache.get('s2', 4999)).toBeUndefined();
   });
 
-  it('keeps nothing while invalidations may be missed, and starts empty when they can be heard again', () => {
+  it('keeps nothing while invalidations may be missed, nor a read that began then', () => {
     const cache = liveCache();
     cache.set('s1', entry(1, 0), cache.readStarted());
     cache.setLive(false);
     expect(cache.get('s1', 1)).toBeUndefined();
     cache.set('s2', entry(1, 0), cache.readStarted());
-    cache.setLive(true);
-    expect(cache.get('s2', 1)).toBeUndefined();
     expect(cache.size).toBe(0);
+    // A read that began while the subscription was down and ends after it is back.
+    const startedWhileDown = cache.readStarted();
+    cache.setLive(true);
+    cache.set('s3', entry(1, 0), startedWhileDown);
+    expect(cache.get('s3', 1)).toBeUndefined();
+    cache.set('s3', entry(1, 0), cache.readStarted());
+    expect(cache.get('s3', 1)).toBeDefined();
   });
 
   it('does not cache a read that began before an invalidation', () => {

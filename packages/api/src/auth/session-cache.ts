@@ -60,11 +60,14 @@ export class SessionCache<S> {
     for (const [id, entry] of this.entries) if (entry.userId === userId) this.entries.delete(id);
   }
 
-  /** Invalidations can be heard (true) or may be missed (false); either way it starts empty. */
+  /**
+   * Invalidations can be heard (true) or may be missed (false). Going off empties the cache; a
+   * read that began before either change is not cached.
+   */
   setLive(live: boolean): void {
     this.invalidations++;
     this.live = live;
-    this.entries.clear();
+    if (!live) this.entries.clear();
   }
 
   get size(): number {

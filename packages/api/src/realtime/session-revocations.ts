@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { SessionCache } from '../auth/session-cache';
+import { ListenerSets } from './listener-sets';
 import type { ValidSession } from '../auth/session.service';
 
 const CHANNEL = 'chorus:sessions:revoked';
@@ -12,11 +13,8 @@ export async function publishUserChanged(redis: Redis, userId: number): Promise<
   await redis.publish(USERS_CHANNEL, String(userId));
 }
 
-export interface SessionRevocationsOptions {
-  /** How long a validated session may be reused without reading it again. */
-  cacheTtlMs?: number;
-  cacheMaxEntries?: number;
-}
+/** How long a validated session may be reused without reading it again, and how many are kept. */
+const SESSION_CACHE = { ttlMs: 10_000, maxEntries: 100_000 };
 
 /**
  * Revoking a session must end its open WebSocket subscriptions on whichever instance holds
@@ -26,31 +24,36 @@ export interface SessionRevocationsOptions {
  * session carries (name, role, guest or not) are published the same way.
  */
 export class SessionRevocations {
-  private readonly holders = new Map<string, Set<AbortController>>();
+  private readonly holders = new ListenerSets<string, AbortController>();
   /** Validated sessions (see SessionCache): trusted only while the subscription is up. */
   readonly sessions: SessionCache<ValidSession>;
 
   private constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
-    options: SessionRevocationsOptions,
   ) {
-    this.sessions = new SessionCache({ ttlMs: options.cacheTtlMs ?? 10_000, maxEntries: options.cacheMaxEntries ?? 100_000 });
+    this.sessions = new SessionCache(SESSION_CACHE);
   }
 
-  static async start(redis: Redis, logger: Logger, options: SessionRevocationsOptions = {}): Promise<SessionRevocations> {
+  static async start(redis: Redis, logger: Logger): Promise<SessionRevocations> {
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.debug({ err: error }, 'revocation subscriber error'));
-    const revocations = new SessionRevocations(redis, subscriber, options);
+    const revocations = new SessionRevocations(redis, subscriber);
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === USERS_CHANNEL) revocations.sessions.forgetUser(Number(message));
       else revocations.abortLocal(message.split(','));
     });
     await subscriber.subscribe(CHANNEL, USERS_CHANNEL);
     // Messages published while the subscription is down are lost: no cached session meanwhile.
-    // ioredis subscribes again before it reports `ready`.
+    // ioredis reports `ready` before Redis has answered its own resubscription, so the cache
+    // waits for a subscription of ours to be confirmed (subscribing again changes nothing).
     subscriber.on('close', () => revocations.sessions.setLive(false));
-    subscriber.on('ready', () => revocations.sessions.setLive(true));
+    subscriber.on('ready', () => {
+      subscriber.subscribe(CHANNEL, USERS_CHANNEL).then(
+        () => revocations.sessions.setLive(subscriber.status === 'ready'),
+        (error: unknown) => logger.debug({ err: error }, 'revocation resubscribe failed'),
+      );
+    });
     revocations.sessions.setLive(subscriber.status === 'ready');
     return revocations;
   }
@@ -58,16 +61,7 @@ export class SessionRevocations {
   /** A signal that aborts when `sessionId` is revoked; call `release` when done with it. */
   watch(sessionId: string): { signal: AbortSignal; release(): void } {
     const controller = new AbortController();
-    let set = this.holders.get(sessionId);
-    if (!set) this.holders.set(sessionId, (set = new Set()));
-    set.add(controller);
-    return {
-      signal: controller.signal,
-      release: () => {
-        set.delete(controller);
-        if (set.size === 0) this.holders.delete(sessionId);
-      },
-    };
+    return { signal: controller.signal, release: this.holders.listen(sessionId, controller) };
   }
 
   async publish(sessionIds: string[]): Promise<void> {
