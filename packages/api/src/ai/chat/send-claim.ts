@@ -6,8 +6,8 @@ import { findSent, type SendResult } from './sent-lookup';
 const sendKey = (conversationId: number, clientId: string) => `chorus:ai:send:${conversationId}:${clientId}`;
 /** How a send's start is announced to streams waiting for it (see GenerationLog.onStart). */
 export const startKey = (conversationId: number, clientId: string) => `${conversationId}:${clientId}`;
-/** The claim's value while the send has not yet started its answer. */
-const IN_FLIGHT = '1';
+/** The claim's value while the send has not yet started its answer (then it is the answer's id). */
+const IN_FLIGHT = 'pending';
 const SEND_CLAIM_MS = 30_000;
 const WAIT_MS = 10_000;
 
