@@ -1,6 +1,7 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
 import { reconnectDelay } from './backoff';
+import { SocketIdentity } from './socket-identity';
 import type { AppRouter } from './types';
 
 type TokenSource = { token?: string | null; getToken?: () => string | null | undefined | Promise<string | null | undefined> };
@@ -19,6 +20,15 @@ export type ChorusClientOptions = TokenSource & {
   keepAliveMs?: number;
   /** Browsers: send the session cookie on cross-origin calls. Default false. */
   withCredentials?: boolean;
+  /**
+   * Where queries and mutations go. `'http'` (default): batched HTTP, one request per batch.
+   * `'websocket'`: on the socket that carries subscriptions (it opens on the first call), at
+   * about half the server's CPU per call; a call in flight when the socket drops fails (retry
+   * it; `chat.send` is idempotent by `clientId`), and a call over the server's WebSocket frame
+   * limit (1 MiB by default) closes the socket. `auth.*` calls always use HTTP: they set and
+   * clear the session cookie.
+   */
+  calls?: 'http' | 'websocket';
 };
 
 export type ChorusClient = TRPCClient<AppRouter>;
@@ -28,25 +38,30 @@ const sockets = new WeakMap<object, { close(): void | Promise<void> }>();
 /**
  * A typed client for every Chorus procedure: subscriptions over one WebSocket (token in
  * `connectionParams`, keep-alive, jittered exponential reconnect), everything else over
- * batched HTTP with `Authorization: Bearer`. The socket opens on the first subscription.
+ * batched HTTP with `Authorization: Bearer`, or over the socket too (`calls: 'websocket'`).
+ * The socket opens on the first operation it carries; when `getToken` starts returning
+ * another token, the socket reconnects with it before its next operation.
  */
 export function createChorusClient(options: ChorusClientOptions): ChorusClient {
   const base = options.url.replace(/\/+$/, '');
   const httpUrl = `${base}/trpc`;
   const wsUrl = httpUrl.replace(/^http/, 'ws');
   const resolveToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
+  const identity = new SocketIdentity(resolveToken, options.getToken !== undefined);
+  const overSocket = (op: { type: string; path: string }) =>
+    op.type === 'subscription' || (options.calls === 'websocket' && !op.path.startsWith('auth.'));
 
   const wsClient = createWSClient({
     url: wsUrl,
     WebSocket: options.WebSocket as typeof globalThis.WebSocket | undefined,
     connectionParams: async () => {
-      const token = await resolveToken();
+      const token = await identity.tokenForConnect();
       return token ? { token } : {};
     },
     retryDelayMs: (attempt) => reconnectDelay(attempt),
     keepAlive: { enabled: true, intervalMs: options.keepAliveMs ?? 20_000, pongTimeoutMs: 5_000 },
-    // Opens on the first subscription; stays open 30 s after the last one so that quick
-    // unsubscribe/subscribe cycles reuse the socket.
+    // Opens on the first operation it carries; stays open 30 s after the last one so that
+    // quick unsubscribe/subscribe cycles reuse the socket.
     lazy: { enabled: true, closeMs: 30_000 },
     onOpen: options.onSocketOpen,
     onClose: options.onSocketClose,
@@ -55,8 +70,8 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
   const client = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: wsLink({ client: wsClient, transformer: superjson }),
+        condition: overSocket,
+        true: [identity.link(wsClient), wsLink({ client: wsClient, transformer: superjson })],
         false: httpBatchLink({
           url: httpUrl,
           transformer: superjson,
