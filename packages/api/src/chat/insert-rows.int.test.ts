@@ -1,0 +1,66 @@
+import { conversationEvents, conversations, insertRowsSql, messages, users } from '@chorus/db';
+import { createTestDatabase, type TestDatabase } from '@chorus/testing';
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// insertRowsSql writes what the query builder's insert writes, for the tables the send path
+// fills with it, whatever the text holds.
+let database: TestDatabase;
+let userId: number;
+let conversationId: number;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  userId = (await database.db.insert(users).values({ username: 'rows', displayName: 'Rows', emailVerifiedAt: new Date() }))[0].insertId;
+  conversationId = (await database.db.insert(conversations).values({ kind: 'group', name: 'rows' }))[0].insertId;
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+const awkward = [
+  "it's \"quoted\"",
+  'back\\slash \\\' and \\" and a \\ at the end\\',
+  'new\nline\ttab\r\0nul \u001a ctrl-z',
+  '🎬 emoji, 日本語, ünïcödé, \u200b zero width',
+  "'); drop table messages; --",
+  '%s ? ?? :name $1',
+];
+
+describe('insertRowsSql', () => {
+  it('stores messages exactly as the query builder does', async () => {
+    const createdAt = new Date('2026-03-04T05:06:07.089Z');
+    const attachment = { fileId: 'f"1\\', name: "a'b.png", mime: 'image/png', size: 12, width: 3, height: 4 };
+    const base = { conversationId, senderId: userId, kind: 'text' as const, replyToId: null, createdAt };
+    const rows = awkward.map((text, index) => ({ ...base, clientId: `raw-${index}`, text, attachment: index === 0 ? attachment : null, mentions: index === 1 ? [userId, 7] : null }));
+    const [inserted] = (await database.db.execute(insertRowsSql(messages, rows))) as unknown as [{ affectedRows: number; insertId: number }];
+    expect(inserted.affectedRows).toBe(rows.length);
+    await database.db.insert(messages).values(rows.map((row) => ({ ...row, clientId: `built-${row.clientId}` })));
+
+    const stored = await database.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.id));
+    const raw = stored.filter((row) => row.clientId.startsWith('raw-'));
+    const built = stored.filter((row) => row.clientId.startsWith('built-'));
+    expect(raw[0]!.id).toBe(inserted.insertId);
+    expect(raw.map(({ id, clientId, ...rest }) => rest)).toEqual(built.map(({ id, clientId, ...rest }) => rest));
+    expect(raw.map((row) => row.text)).toEqual(awkward);
+    expect(raw[0]!.attachment).toEqual(attachment);
+    expect(raw[1]!.mentions).toEqual([userId, 7]);
+    expect(raw[0]!.createdAt.toISOString()).toBe('2026-03-04T05:06:07.089Z');
+    expect(raw[2]!.editedAt).toBeNull();
+  });
+
+  it('gives left-out columns their defaults', async () => {
+    const payload = { type: 'note', text: awkward.join(' | ') };
+    await database.db.execute(insertRowsSql(conversationEvents, [{ conversationId, seq: 1, payload }, { conversationId, seq: 2, payload, audience: { add: [userId] } }]));
+    const events = await database.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId)).orderBy(asc(conversationEvents.seq));
+    expect(events.map((event) => [event.seq, event.payload, event.audience, event.attempts, event.publishedAt])).toEqual([
+      [1, payload, null, 0, null],
+      [2, payload, { add: [userId] }, 0, null],
+    ]);
+    expect(Math.abs(events[0]!.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('refuses an empty batch', () => {
+    expect(() => insertRowsSql(messages, [])).toThrow(/no rows/);
+  });
+});
