@@ -1,5 +1,6 @@
 // The fanout benchmark's settings; variables are listed in bench/README.md.
 import { envList, envNumber } from './env';
+import type { ChorusCalls } from './fanout-protocol';
 
 export const CONFIG = {
   groupMembers: 1000,
@@ -33,4 +34,6 @@ export const CONFIG = {
   cases: envList('BENCH_FANOUT_CASES'),
   systems: envList('BENCH_FANOUT_SYSTEMS'),
   history: process.env.BENCH_FANOUT_HISTORY !== '0',
+  /** BENCH_CHORUS_CALLS=http: Chorus's open-loop senders send over HTTP instead (the closed loop runs both). */
+  chorusCalls: (process.env.BENCH_CHORUS_CALLS === 'http' ? 'http' : 'websocket') as ChorusCalls,
 };

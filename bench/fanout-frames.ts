@@ -12,7 +12,7 @@ export interface FrameSink {
   kind(type: string): void;
   /** A message's text (it carries the run, the send's number and its send time). */
   text(text: unknown): void;
-  /** A baseline acknowledged the send numbered `id`. */
+  /** The server acknowledged the send numbered `id` on this socket. */
   ack(id: number, error?: string): void;
 }
 
@@ -33,7 +33,12 @@ const chorusFrames: Frames = {
       return false;
     }
     sink.frame();
-    const msg = JSON.parse(frame) as { result?: { type?: string; data?: { json?: { data?: { type?: string; message?: { text?: string } } } } }; error?: { message?: string } };
+    const msg = JSON.parse(frame) as { id?: number; result?: { type?: string; data?: { json?: { data?: { type?: string; message?: { text?: string } } } } }; error?: { message?: string } };
+    // The answer to a chat.send on this socket (the subscription is request 1).
+    if (msg.id !== undefined && msg.id !== 1) {
+      sink.ack(msg.id, msg.error ? `tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}` : undefined);
+      return false;
+    }
     if (msg.error) throw new Error(`tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}`);
     if (msg.result?.type !== 'data') return false;
     const event = msg.result.data?.json?.data;

@@ -1,6 +1,7 @@
 // chat.history from a conversation of BENCH_HISTORY_ROWS (default 1,000,000) messages: the
 // messages are inserted with INSERT … SELECT straight into `messages`, then pages of 50 are read
 // through the real typed client at random positions, from a forked process (history-load.ts).
+import { CALLS_LABEL, type ChorusCalls } from './fanout-protocol';
 import type { Member } from './fanout-setup';
 import { log, type BenchStack, type Cell } from './harness';
 import { withProfile } from './process-cpu';
@@ -19,7 +20,9 @@ export interface HistoryResult {
   rows: Array<Record<string, Cell>>;
   facts: Record<string, Cell>;
   notes: string[];
+  /** Sequential calls with `calls: 'websocket'`, and over HTTP. */
   p99: number;
+  p99OverHttp: number;
   seeded: number;
 }
 
@@ -102,22 +105,28 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
   const load = new LoadProcess<HistoryCalls>(new URL('./history-load.ts', import.meta.url));
   const spec = { url: stack.url, tokens: pair.map((member) => member.token), conversationId, minId, maxId, page: PAGE };
   try {
-    log(`fanout: chat.history, ${SEQUENTIAL_CALLS} sequential calls`);
-    const sequential = await withProfile(profileDir, 'history-sequential', () =>
-      load.request<HistoryCallsResult>({ op: 'sequential', ...spec, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs }, maxCallsMs * 2 + 60_000),
-    );
-    rows.push({ case: caseName, system: 'Chorus, sequential', ...sequential.percentiles, 'calls/s': sequential.callsPerSecond });
+    const sequential: Partial<Record<ChorusCalls, HistoryCallsResult>> = {};
+    for (const calls of ['websocket', 'http'] as const) {
+      const over = `over ${CALLS_LABEL[calls]}`;
+      log(`fanout: chat.history ${over}, ${SEQUENTIAL_CALLS} sequential calls`);
+      const result = await withProfile(profileDir, `history-sequential-${calls}`, () =>
+        load.request<HistoryCallsResult>({ op: 'sequential', ...spec, transport: calls, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs }, maxCallsMs * 2 + 60_000),
+      );
+      sequential[calls] = result;
+      rows.push({ case: caseName, system: `Chorus, sequential, ${over}`, ...result.percentiles, 'calls/s': result.callsPerSecond });
 
-    log(`fanout: chat.history, ${CONCURRENT.callers} concurrent callers for ${CONCURRENT.windowMs} ms`);
-    const concurrent = await load.request<HistoryCallsResult>(
-      { op: 'concurrent', ...spec, callers: CONCURRENT.callers, warmupCalls: 1, calls: 100_000, windowMs: CONCURRENT.windowMs },
-      CONCURRENT.windowMs + 60_000,
-    );
-    rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond });
-    const samplesTaken = sequential.samples;
+      log(`fanout: chat.history ${over}, ${CONCURRENT.callers} concurrent callers for ${CONCURRENT.windowMs} ms`);
+      const concurrent = await load.request<HistoryCallsResult>(
+        { op: 'concurrent', ...spec, transport: calls, callers: CONCURRENT.callers, warmupCalls: 1, calls: 100_000, windowMs: CONCURRENT.windowMs },
+        CONCURRENT.windowMs + 60_000,
+      );
+      rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers, ${over}`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond });
+    }
+    const samplesTaken = Math.min(sequential.websocket!.samples, sequential.http!.samples);
     return {
       rows,
-      p99: sequential.percentiles.p99,
+      p99: sequential.websocket!.percentiles.p99,
+      p99OverHttp: sequential.http!.percentiles.p99,
       seeded,
       facts: {
         'history: messages seeded / seconds': `${seeded.toLocaleString('en')} / ${(seedMs / 1000).toFixed(1)} s (${perSecond(seeded, seedMs)} rows/s)`,
@@ -127,7 +136,7 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
         seeded < wanted
           ? `history: seeded only ${seeded} of ${wanted} messages: seeding stopped after ${Math.round(maxSeedMs / 1000)} s (BENCH_HISTORY_SEED_MAX_S)`
           : `history: ${seeded.toLocaleString('en')} messages in one conversation (BENCH_HISTORY_ROWS), inserted by INSERT … SELECT in chunks of ${CHUNK.toLocaleString('en')}`,
-        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) through the typed client over HTTP from a forked load process (history-load.ts), beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
+        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) through the typed client from a forked load process (history-load.ts), once with calls: 'websocket' (the query on the client's socket), once over HTTP (the default), beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
       ],
     };
   } finally {

@@ -60,7 +60,8 @@ const kinds = new Map<string, number>();
 let dropped = 0;
 let closing = false;
 const pendingAcks = new Map<number, { done: Done; conn: Conn }>();
-let nextAck = 1;
+/** From 2: a Chorus receiver's subscription is tRPC request 1 on its socket, its sends take the other ids. */
+let nextAck = 2;
 let runCounter = 0;
 
 function newRun(isMeasured: (k: number) => boolean): Run {
@@ -249,6 +250,11 @@ function sendOnSocket(frame: (ackId: number) => string, sender: SenderSpec, done
 }
 
 function send(sender: SenderSpec, clientId: string, text: string, done: Done): void {
+  if (system === 'chorus' && sender.calls === 'websocket') {
+    // What @chorus/client's wsLink sends for chat.send.mutate(...) with `calls: 'websocket'`.
+    const input = { json: { conversationId: sender.conversationId, clientId, kind: 'text', text } };
+    return sendOnSocket((id) => JSON.stringify({ id, method: 'mutation', params: { path: 'chat.send', input } }), sender, done);
+  }
   if (system === 'chorus') return sendChorus(sender, clientId, text, done);
   const body = { c: sender.conversationId, k: clientId, t: text };
   if (system === 'ws') return sendOnSocket((a) => JSON.stringify({ a, ...body }), sender, done);

@@ -15,10 +15,15 @@ export interface ReceiverSpec {
 export interface SenderSpec {
   userId: number;
   conversationId: number;
-  /** Chorus: http://host:port of the instance that takes this sender's chat.send. Baselines send on the user's receiver socket. */
+  /** Chorus over HTTP: http://host:port of the instance that takes this sender's chat.send. Baselines send on the user's receiver socket. */
   url?: string;
   token?: string;
+  /** Chorus: chat.send as a tRPC mutation on the user's receiver socket (`calls: 'websocket'`), or over HTTP. */
+  calls?: ChorusCalls;
 }
+
+export type ChorusCalls = 'websocket' | 'http';
+export const CALLS_LABEL: Record<ChorusCalls, string> = { websocket: 'WebSocket', http: 'HTTP' };
 
 export interface OpenLoopSpec {
   system: System;

@@ -14,7 +14,7 @@ import { checkWithOfficialClient } from './baselines/socketio-check';
 import { startSocketIoBaseline } from './baselines/socketio-server';
 import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
-import type { ClosedLoopSpec, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
+import { CALLS_LABEL, type ChorusCalls, type ClosedLoopSpec, type LoadResult, type OpenLoopSpec, type ReceiverSpec, type SenderSpec, type System } from './fanout-protocol';
 import { CONFIG } from './fanout-config';
 import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './fanout-report';
 import { createPopulation } from './fanout-setup';
@@ -187,7 +187,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
 
   const history = CONFIG.history
     ? await historyBench(stack, population.spare, CONFIG.historyRows, CONFIG.historySeedMaxMs, CONFIG.historyMaxMs, CONFIG.profileDir)
-    : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: Number.NaN, seeded: 0 };
+    : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: Number.NaN, p99OverHttp: Number.NaN, seeded: 0 };
   rows.push(...history.rows);
   Object.assign(facts, connectFacts, history.facts);
   facts[`srv heapUsed MB at the end of each case, receivers connected${gc ? ', after a full GC' : ' (no forced GC)'}`] = heaps.join(', ') || '-';
@@ -225,6 +225,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       conversationId: sender.conversationId,
       token: sender.member.token,
       url: deployment.senderUrl(index),
+      calls: CONFIG.chorusCalls,
     }));
     const step = async (rawRate: number): Promise<Step> => {
       const rate = round2(rawRate);
@@ -255,7 +256,10 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     const search = () => searchRate(step, scenario);
     const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
 
-    if (scenario.key === 'direct') await persistedSends(scenario, deployment, senders);
+    if (scenario.key === 'direct') {
+      await persistedSends(scenario, deployment, senders, 'websocket');
+      if (deployment.system === 'chorus') await persistedSends(scenario, deployment, senders, 'http');
+    }
     gc?.();
     const heap = process.memoryUsage();
     heaps.push(`${scenario.key}/${deployment.label} ${Math.round(heap.heapUsed / 1048576)}`);
@@ -284,8 +288,11 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     }
   }
 
-  async function persistedSends(scenario: Scenario, deployment: Deployment, senders: SenderSpec[]): Promise<void> {
-    const name = `persisted sends / ${deployment.label}`;
+  /** Chorus runs it once per transport of chat.send; a baseline's senders always use their socket. */
+  async function persistedSends(scenario: Scenario, deployment: Deployment, allSenders: SenderSpec[], calls: ChorusCalls): Promise<void> {
+    const chorus = deployment.system === 'chorus';
+    const name = `persisted sends / ${deployment.label}${chorus ? ` / chat.send over ${CALLS_LABEL[calls]}` : ''}`;
+    const senders = allSenders.map((sender) => ({ ...sender, calls }));
     await load.request({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 70_000);
     const table = deployment.system === 'chorus' ? 'messages' : 'bench_messages';
     const maxId = async () => {
@@ -303,7 +310,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     await quietMachine(name);
     log(`fanout: ${name}: ${spec.senders.length} closed-loop senders for ${spec.durationMs} ms`);
     const run = () => load.request<LoadResult>({ op: 'closed', spec }, 120_000);
-    const result = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `persisted-${deployment.label}`, run) : await run();
+    const result = chorus ? await withProfile(CONFIG.profileDir, `persisted-${calls}-${deployment.label}`, run) : await run();
     const cpuUse = cpu.take();
     const [[counted]] = (await pool.query(`SELECT COUNT(*) AS n FROM ${table} WHERE id > ?`, [before])) as unknown as [Array<{ n: number }>];
     const stored = Number(counted?.n ?? 0);
@@ -315,7 +322,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     );
     closedRows.push({
       case: `persisted sends: ${spec.senders.length} closed-loop senders, direct`,
-      system: deployment.label,
+      system: chorus ? `${deployment.label}, over ${CALLS_LABEL[calls]}` : deployment.label,
       'msgs/s': result.sendsPerSec,
       'stored/s': storedPerSec,
       'deliveries/s': result.deliveriesPerSec,

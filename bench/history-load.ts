@@ -1,5 +1,6 @@
 // The history case's load process, forked by fanout-history.ts: the typed clients calling
 // chat.history run here, so their fetch and parsing do not share the server's event loop.
+import type { ChorusCalls } from './fanout-protocol';
 import { serveLoadRequests } from './load-process';
 import { percentiles, perSecond } from './stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
@@ -7,6 +8,8 @@ import { closeChorusClient, createBenchClient, type ChorusClient } from './works
 export interface HistoryCalls {
   op: 'sequential' | 'concurrent';
   url: string;
+  /** How the typed client sends its queries (its `calls` option). */
+  transport: ChorusCalls;
   /** Callers take these tokens in turn. */
   tokens: string[];
   conversationId: number;
@@ -33,7 +36,7 @@ async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
     const expected = Math.min(spec.page, beforeId - spec.minId);
     if (page.length !== expected) throw new Error(`history: ${page.length} messages before ${beforeId}, expected ${expected}`);
   };
-  const clients = Array.from({ length: spec.callers }, (_, i) => createBenchClient(spec.url, { token: spec.tokens[i % spec.tokens.length]! }));
+  const clients = Array.from({ length: spec.callers }, (_, i) => createBenchClient(spec.url, { token: spec.tokens[i % spec.tokens.length]!, calls: spec.transport }));
   try {
     for (const client of clients) for (let i = 0; i < spec.warmupCalls; i++) await call(client, randomBefore());
     const samples: number[] = [];

@@ -10,14 +10,16 @@ const WINDOW_MS = 3000;
 /** A ceiling on calls per caller, so a pathologically fast path still ends by count. */
 const MAX_CALLS_PER_CALLER = 200_000;
 
-/** `system.ping` over HTTP and `system.clock` over WebSocket, through the real typed client. */
+/** `system.ping` over HTTP and over WebSocket, and `system.clock` subscriptions, through the real typed client. */
 export async function ping(stack: BenchStack): Promise<BenchReport> {
   const rows: Array<Record<string, Cell>> = [];
-  log('ping: http sequential');
-  rows.push(await httpSequential(stack.url));
-  for (const callers of CONCURRENCY) {
-    log(`ping: http ${callers} concurrent callers for ${WINDOW_MS} ms`);
-    rows.push(await httpConcurrent(stack.url, callers));
+  for (const calls of ['http', 'websocket'] as const) {
+    log(`ping: ${calls} sequential`);
+    rows.push(await sequential(stack.url, calls));
+    for (const callers of CONCURRENCY) {
+      log(`ping: ${calls} ${callers} concurrent callers for ${WINDOW_MS} ms`);
+      rows.push(await concurrent(stack.url, calls, callers));
+    }
   }
   log('ping: ws subscribe latency');
   const subscribe = await wsSubscribeLatency(stack.url, true);
@@ -33,14 +35,17 @@ export async function ping(stack: BenchStack): Promise<BenchReport> {
     notes: [
       'latencies in ms, measured in the client from call to result (nearest-rank percentiles)',
       'http: one typed client per concurrent caller, so httpBatchLink never merges their calls',
+      "websocket: the same calls with the client's calls: 'websocket' (each client its own socket, opened before the window)",
       'the server runs in this process: clients and server share one event loop (one core), so calls/s is a floor for the server alone',
       ...held.notes,
     ],
   };
 }
 
-async function httpSequential(url: string): Promise<Record<string, Cell>> {
-  const client = createBenchClient(url);
+type Calls = 'http' | 'websocket';
+
+async function sequential(url: string, calls: Calls): Promise<Record<string, Cell>> {
+  const client = createBenchClient(url, { calls });
   try {
     for (let i = 0; i < SEQUENTIAL.warmup; i++) await client.system.ping.query();
     const samples: number[] = [];
@@ -52,14 +57,14 @@ async function httpSequential(url: string): Promise<Record<string, Cell>> {
       samples.push(performance.now() - t0);
     }
     const elapsed = performance.now() - started;
-    return { case: 'http sequential', callers: 1, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
+    return { case: `${calls} sequential`, callers: 1, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
   } finally {
     await closeChorusClient(client);
   }
 }
 
-async function httpConcurrent(url: string, callers: number): Promise<Record<string, Cell>> {
-  const clients: ChorusClient[] = Array.from({ length: callers }, () => createBenchClient(url));
+async function concurrent(url: string, calls: Calls, callers: number): Promise<Record<string, Cell>> {
+  const clients: ChorusClient[] = Array.from({ length: callers }, () => createBenchClient(url, { calls }));
   try {
     // Connection setup is paid before the window opens: the window measures steady state.
     await Promise.all(clients.map((client) => client.system.ping.query()));
@@ -77,7 +82,7 @@ async function httpConcurrent(url: string, callers: number): Promise<Record<stri
     );
     // Callers finish their last call after the deadline; count the real elapsed time.
     const elapsed = performance.now() - started;
-    return { case: 'http concurrent', callers, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
+    return { case: `${calls} concurrent`, callers, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
   } finally {
     await Promise.all(clients.map((client) => closeChorusClient(client)));
   }

@@ -30,7 +30,7 @@ const awkward = [
 describe('insertRowsSql', () => {
   it('stores messages exactly as the query builder does', async () => {
     const createdAt = new Date('2026-03-04T05:06:07.089Z');
-    const attachment = { fileId: 'f"1\\', name: "a'b.png", mime: 'image/png', size: 12, width: 3, height: 4 };
+    const attachment = { fileId: 'f"1\\', name: "a'b.png", mimeType: 'image/png', size: 12, width: 3, height: 4 };
     const base = { conversationId, senderId: userId, kind: 'text' as const, replyToId: null, createdAt };
     const rows = awkward.map((text, index) => ({ ...base, clientId: `raw-${index}`, text, attachment: index === 0 ? attachment : null, mentions: index === 1 ? [userId, 7] : null }));
     const [inserted] = (await database.db.execute(insertRowsSql(messages, rows))) as unknown as [{ affectedRows: number; insertId: number }];
