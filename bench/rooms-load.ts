@@ -4,10 +4,12 @@
 //
 // Members are thin `ws` clients speaking tRPC's WebSocket protocol: connectionParams with the
 // session token, one `rooms.events` subscription, one JSON.parse per frame. The owner sends
-// `rooms.playback.control` over HTTP, as @chorus/client sends mutations.
+// `rooms.playback.control` on its own socket (as @chorus/client with calls: 'websocket') or over
+// HTTP (as it does by default).
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { CallSocket } from './call-socket';
 import { closeSockets } from './ws-close';
 import { nowMs, type LoadMessage } from './fanout-protocol';
 import { serveLoadRequests } from './load-process';
@@ -178,13 +180,20 @@ async function disconnect() {
   closing = true;
   const all = conns;
   conns = [];
+  ownerSocket?.close();
+  ownerSocket = null;
   await closeSockets(all.map((conn) => conn.ws));
   return { closed: all.length };
 }
 
-/** One rooms.playback.control call over HTTP; `done` gets an error text or nothing. */
+/** The owner's socket for its calls, opened by the first run that sends over WebSocket. */
+let ownerSocket: CallSocket | null = null;
+
+/** One rooms.playback.control call; `done` gets an error text or nothing. */
 function control(spec: RoomRunSpec, target: URL, k: number, done: (error?: string) => void): void {
-  const body = JSON.stringify({ json: { roomId: spec.roomId, action: ACTIONS[k % ACTIONS.length], positionSec: spec.positionBase + k } });
+  const input = { roomId: spec.roomId, action: ACTIONS[k % ACTIONS.length], positionSec: spec.positionBase + k };
+  if (spec.calls === 'websocket') return ownerSocket!.mutation('rooms.playback.control', input, done);
+  const body = JSON.stringify({ json: input });
   const req = request(
     {
       agent,
@@ -233,6 +242,7 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   };
   kinds.clear();
   dropped = 0;
+  if (spec.calls === 'websocket' && !ownerSocket?.open) ownerSocket = await CallSocket.open(spec.httpUrl, spec.ownerToken);
   current = r;
   const target = new URL(spec.httpUrl);
   /** Change k: 1 sent, 2 answered, 3 failed. */

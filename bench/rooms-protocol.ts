@@ -1,3 +1,4 @@
+import type { ChorusCalls } from './fanout-protocol';
 // What the rooms benchmark and its load process (rooms-load.ts) say to each other over IPC.
 // Replies and window marks have the shape of the fanout benchmark's (LoadMessage in
 // fanout-protocol.ts), so both use the same LoadProcess.
@@ -29,6 +30,8 @@ export interface RoomConnectResult {
 export interface RoomRunSpec {
   /** http://host:port taking rooms.playback.control. */
   httpUrl: string;
+  /** The owner's calls: on its own socket (as @chorus/client with calls: 'websocket'), or over HTTP. */
+  calls: ChorusCalls;
   roomId: number;
   /** The owner's session token (Bearer): only the owner controls playback in the room. */
   ownerToken: string;

@@ -14,6 +14,7 @@ import { log } from './harness';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { RoomConnectResult, RoomRunResult, RoomsLoadRequest } from './rooms-protocol';
 import { envNumber } from './env';
+import type { ChorusCalls } from './fanout-protocol';
 import { quantiles } from './stats';
 import { closeChorusClient, createBenchClient } from './workspace';
 
@@ -39,6 +40,8 @@ const CONFIG = {
   quietMachine: { maxPercent: 25, perStepMs: 20_000 },
   /** BENCH_ROOMS_PROFILE=dir: V8 CPU profiles of this process (the server) while the members connect and over each step. */
   profileDir: process.env.BENCH_ROOMS_PROFILE || null,
+  /** BENCH_CHORUS_CALLS=http: the owner's playback calls go over HTTP instead of its own socket. */
+  calls: (process.env.BENCH_CHORUS_CALLS === 'http' ? 'http' : 'websocket') as ChorusCalls,
 };
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
@@ -162,6 +165,7 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
       await quietMachine(cpu);
       const spec = {
         httpUrl: stack.url,
+        calls: CONFIG.calls,
         roomId,
         ownerToken: owner.token,
         rate,
@@ -239,11 +243,11 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
     `goal: ${CONFIG.members.toLocaleString('en')} members all informed of a playback change within ${CONFIG.p99LimitMs} ms p99 on one instance: ${goal}${steps
       .map((step) => ` — ${step.rate}/s: p99 ${ms(step.allInformed[2] ?? Number.NaN)} ms`)
       .join('')}${notRun.length > 0 ? ` (not run, the server having fallen behind at a lower rate: ${notRun.join(', ')}/s)` : ''}`,
-    `a step: the owner calls rooms.playback.control (seek, pause, play in turn, each to a new position) open loop at the rate, over HTTP with a Bearer token; ${CONFIG.warmupMs} ms unmeasured, ${CONFIG.windowMs} ms measured (BENCH_ROOMS_WINDOW_S), ${CONFIG.tailMs} ms more; up to ${CONFIG.drainMs} ms for the deliveries. It passes when the p99 of "all informed" < ${CONFIG.p99LimitMs} ms, every member got every change, no call failed or was skipped (> ${CONFIG.maxInFlight} unanswered). Rates ${CONFIG.rates.join(', ')}/s (BENCH_ROOMS_RATES) in turn; the next rate runs only if the server kept up (nothing missing, failed or skipped, and the all-informed median of the window's last third under 2× its first third + 100 ms)`,
+    `a step: the owner calls rooms.playback.control (seek, pause, play in turn, each to a new position) open loop at the rate, ${CONFIG.calls === 'websocket' ? "on the owner's own socket (as @chorus/client with calls: 'websocket' sends it)" : 'over HTTP with a Bearer token'} (BENCH_CHORUS_CALLS=${CONFIG.calls}); ${CONFIG.warmupMs} ms unmeasured, ${CONFIG.windowMs} ms measured (BENCH_ROOMS_WINDOW_S), ${CONFIG.tailMs} ms more; up to ${CONFIG.drainMs} ms for the deliveries. It passes when the p99 of "all informed" < ${CONFIG.p99LimitMs} ms, every member got every change, no call failed or was skipped (> ${CONFIG.maxInFlight} unanswered). Rates ${CONFIG.rates.join(', ')}/s (BENCH_ROOMS_RATES) in turn; the next rate runs only if the server kept up (nothing missing, failed or skipped, and the all-informed median of the window's last third under 2× its first third + 100 ms)`,
     `before each step the benchmark waits (≤ ${CONFIG.quietMachine.perStepMs / 1000} s) until other processes use < ${CONFIG.quietMachine.maxPercent}% of a core; "other" in the cpu column shows what they took during the window anyway`,
     'load ELU: event-loop utilisation of the load process over the window (near 1 = the clients, not the server, set the pace)',
     'connect: all members subscribe at once (as after a restart), each getting a room.snapshot that lists every member; server CPU ms per subscription = srv CPU while connecting ÷ subscriptions. heapUsed is this process (the server and the benchmark) after a full GC, with every subscription open and after they closed',
-    'informed (all informed): per change, from sending the call to the last member parsing its room.playback event (a member that never got it makes the change "lost"); delivery: the same for each member and change. Both clocks are the load process\'s. ack: the call\'s HTTP response',
+    'informed (all informed): per change, from sending the call to the last member parsing its room.playback event (a member that never got it makes the change "lost"); delivery: the same for each member and change. Both clocks are the load process\'s. ack: the call\'s answer',
     'delivered events/s: room.playback events of the measured changes received by members ÷ the measured window; changes/s: changes whose call did not fail ÷ the window',
     'members: minimal `ws` clients in a forked load process (rooms-load.ts), one socket each, speaking tRPC\'s protocol (connectionParams, one rooms.events subscription, one JSON.parse per frame); each member joined through rooms.join before subscribing',
     'Chorus per change: a transaction on the room row (lock, update, conversation_events row with the next seq), a Redis Lua script (head + PUBLISH on chorus:room), the drift reports cleared; each instance parses the message once and every member\'s generator yields it, serialized once (superjson and JSON) and written to each socket uncompressed',
