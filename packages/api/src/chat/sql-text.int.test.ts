@@ -1,10 +1,10 @@
-import { conversationEvents, conversations, insertRowsSql, messages, users } from '@chorus/db';
+import { conversationEvents, conversations, insertRowsSql, messages, sqlText, users } from '@chorus/db';
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// insertRowsSql writes what the query builder's insert writes, for the tables the send path
-// fills with it, whatever the text holds.
+// The send path's SQL text: insertRowsSql writes what the query builder's insert writes, for
+// the tables it fills, whatever the text holds; sqlText fills lists and tuples.
 let database: TestDatabase;
 let userId: number;
 let conversationId: number;
@@ -62,5 +62,16 @@ describe('insertRowsSql', () => {
 
   it('refuses an empty batch', () => {
     expect(() => insertRowsSql(messages, [])).toThrow(/no rows/);
+  });
+
+  it('fills lists and tuples, escaping every value', async () => {
+    const rows = await database.db.execute(
+      sqlText('select id, client_id as clientId from messages where id in (?) and (sender_id, client_id) in (?) and text <> ? order by id', [
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        [[userId, 'raw-0'], [userId, 'raw-4'], [userId, "nobody') or ('1' = '1"]],
+        awkward[4]!,
+      ]),
+    );
+    expect((rows as unknown as [Array<{ clientId: string }>])[0].map((row) => row.clientId)).toEqual(['raw-0']);
   });
 });
