@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from './env';
 import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
+import { coalesceCommandWrites } from './write-coalescing';
 
 export interface Infrastructure {
   db: Db;
@@ -76,6 +77,7 @@ export function createRedis(url: string, logger: Logger): Redis {
     maxRetriesPerRequest: 3,
     connectionName: 'chorus',
   });
+  coalesceCommandWrites(redis);
   let lastWarning = 0;
   redis.on('error', (error) => {
     // Without a listener ioredis would crash the process; throttle the noise of an outage.

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { setImmediate as turnEnd } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { coalesceWrites, holdUntilTurnEnds } from './write-coalescing';
+import { EventEmitter } from 'node:events';
+import { coalesceCommandWrites, coalesceWrites, holdUntilTurnEnds } from './write-coalescing';
 
 /** A connected pair of real TCP sockets on loopback, and every chunk the reading side got. */
 async function socketPair() {
@@ -68,5 +69,31 @@ describe('write coalescing', () => {
     await turnEnd();
     holdUntilTurnEnds(pair.writer);
     expect(pair.writer.destroyed).toBe(true);
+  });
+
+  it("holds a command client's writes for the turn, on each connection it makes", async () => {
+    const first = await socketPair();
+    const second = await socketPair();
+    cleanups.push(first.close, second.close);
+    const client = Object.assign(new EventEmitter(), { stream: first.writer as unknown });
+    coalesceCommandWrites(client);
+    first.writer.write('*1\r\n$4\r\nPING\r\n');
+    first.writer.write('*1\r\n$4\r\nTIME\r\n');
+    expect(first.writer.writableCorked).toBe(1);
+    await turnEnd();
+    expect(first.writer.writableCorked).toBe(0);
+    while (first.chunks.join('').length < 28) await once(first.reader, 'data');
+    expect(first.chunks.join('')).toBe('*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nTIME\r\n');
+
+    // A reconnect brings a new socket: it is held the same way, once.
+    client.stream = second.writer;
+    client.emit('connect');
+    client.emit('connect');
+    second.writer.write('x');
+    expect(second.writer.writableCorked).toBe(1);
+    await turnEnd();
+    expect(second.writer.writableCorked).toBe(0);
+    while (second.chunks.join('').length < 1) await once(second.reader, 'data');
+    expect(second.chunks.join('')).toBe('x');
   });
 });

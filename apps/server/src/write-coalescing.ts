@@ -7,7 +7,8 @@
  * socket at its first frame of the turn and uncorking every corked socket in one loop after the
  * turn (setImmediate) makes the writes back to back, and several frames for one socket a single
  * syscall. The first recipient waits for the turn's other work; the last one, which is what
- * "everyone has it" means, gets it sooner.
+ * "everyone has it" means, gets it sooner. The Redis client's commands are held the same way
+ * (coalesceCommandWrites).
  */
 
 interface Corkable {
@@ -48,4 +49,32 @@ export function coalesceWrites(ws: Sending, socket: Corkable): void {
     holdUntilTurnEnds(socket);
     send(...args);
   };
+}
+
+interface CommandClient {
+  /** The client's current connection (ioredis replaces it on every reconnect). */
+  readonly stream?: unknown;
+  on(event: 'connect', listener: () => void): unknown;
+}
+
+const patchedStreams = new WeakSet<object>();
+
+/**
+ * Makes the commands a Redis client writes during a turn go out together at its end. A batch of
+ * sends publishes each of its messages with a command of its own; written one by one, each is a
+ * syscall (several times the command's cost on a VM), written together they are one.
+ */
+export function coalesceCommandWrites(client: CommandClient): void {
+  const patch = () => {
+    const socket = client.stream as (Corkable & { write(...args: unknown[]): boolean }) | undefined;
+    if (!socket || patchedStreams.has(socket)) return;
+    patchedStreams.add(socket);
+    const write = socket.write.bind(socket);
+    socket.write = (...args: unknown[]) => {
+      holdUntilTurnEnds(socket);
+      return write(...args);
+    };
+  };
+  client.on('connect', patch);
+  patch();
 }
