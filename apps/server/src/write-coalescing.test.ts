@@ -75,25 +75,23 @@ describe('write coalescing', () => {
     const first = await socketPair();
     const second = await socketPair();
     cleanups.push(first.close, second.close);
+    /** Writes `commands` in one turn: held until its end, then read together. */
+    const heldThenSent = async (pair: typeof first, commands: string[]) => {
+      for (const command of commands) pair.writer.write(command);
+      expect(pair.writer.writableCorked).toBe(1);
+      await turnEnd();
+      expect(pair.writer.writableCorked).toBe(0);
+      while (pair.chunks.join('').length < commands.join('').length) await once(pair.reader, 'data');
+      expect(pair.chunks.join('')).toBe(commands.join(''));
+    };
     const client = Object.assign(new EventEmitter(), { stream: first.writer as unknown });
     coalesceCommandWrites(client);
-    first.writer.write('*1\r\n$4\r\nPING\r\n');
-    first.writer.write('*1\r\n$4\r\nTIME\r\n');
-    expect(first.writer.writableCorked).toBe(1);
-    await turnEnd();
-    expect(first.writer.writableCorked).toBe(0);
-    while (first.chunks.join('').length < 28) await once(first.reader, 'data');
-    expect(first.chunks.join('')).toBe('*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nTIME\r\n');
+    await heldThenSent(first, ['*1\r\n$4\r\nPING\r\n', '*1\r\n$4\r\nTIME\r\n']);
 
-    // A reconnect brings a new socket: it is held the same way, once.
+    // A reconnect brings a new socket: it is held the same way.
     client.stream = second.writer;
     client.emit('connect');
     client.emit('connect');
-    second.writer.write('x');
-    expect(second.writer.writableCorked).toBe(1);
-    await turnEnd();
-    expect(second.writer.writableCorked).toBe(0);
-    while (second.chunks.join('').length < 1) await once(second.reader, 'data');
-    expect(second.chunks.join('')).toBe('x');
+    await heldThenSent(second, ['x']);
   });
 });
