@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import superjson from 'superjson';
 import type { ChorusEvent } from './events';
-import { shareEvent } from './shared-frames';
+import { parseSharedEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
 import { compareStreamIds } from './stream-ids';
 
@@ -131,7 +130,7 @@ export class EventHub {
       if (listeners) {
         const id = message.slice(idBar + 1, prevBar);
         const prev = message.slice(prevBar + 1, next);
-        event ??= shareEvent(superjson.parse<ChorusEvent>(message.slice(end + 1)));
+        event ??= parseSharedEvent<ChorusEvent>(message.slice(end + 1));
         for (const listener of listeners) listener.onDelivery({ id, prev, event });
       }
       start = next + 1;
@@ -145,7 +144,7 @@ export class EventHub {
     for (const user of message.slice(0, newline).split(',')) {
       const listeners = this.listeners.get(Number(user));
       if (!listeners) continue;
-      event ??= shareEvent(superjson.parse<ChorusEvent>(message.slice(newline + 1)));
+      event ??= parseSharedEvent<ChorusEvent>(message.slice(newline + 1));
       for (const listener of listeners) listener.onEphemeral(event);
     }
   }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import superjson from 'superjson';
 import type { RoomEvent, RoomEventEnvelope } from './events';
-import { shareEvent } from './shared-frames';
+import { parseSharedEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
 
 export const ROOM_CHANNEL = 'chorus:room';
@@ -115,10 +115,10 @@ export class RoomHub {
       if (!listeners) return;
       if (channel === ROOM_CHANNEL) {
         const second = message.indexOf('\n', first + 1);
-        const delivery = { seq: Number(message.slice(first + 1, second)), event: shareEvent(superjson.parse<RoomEventEnvelope>(message.slice(second + 1))) };
+        const delivery = { seq: Number(message.slice(first + 1, second)), event: parseSharedEvent<RoomEventEnvelope>(message.slice(second + 1)) };
         for (const listener of listeners) listener.onDelivery(delivery);
       } else if (channel === ROOM_EPHEMERAL_CHANNEL) {
-        const event = shareEvent(superjson.parse<RoomEvent>(message.slice(first + 1)));
+        const event = parseSharedEvent<RoomEvent>(message.slice(first + 1));
         for (const listener of listeners) listener.onEphemeral(event);
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 import superjson from 'superjson';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sampleEvents } from './sample-events.fixture';
-import { dropOnSend, shareCopy, shareEvent, sharedParts, sharedTransformer } from './shared-frames';
+import { dropOnSend, parseSharedEvent, shareCopy, shareEvent, sharedItemParts, sharedParts, sharedTransformer } from './shared-frames';
 import { frameEncoder, UncompressedFrame } from './frame-encoder';
 
 const serialize = (value: unknown) => sharedTransformer.output.serialize(value) as ReturnType<typeof superjson.serialize>;
@@ -15,6 +15,23 @@ describe('sharedTransformer', () => {
         expect(serialized).toEqual(superjson.serialize({ id, data: make() }));
         expect(superjson.deserialize(serialized)).toEqual({ id, data: make() });
         expect(sharedParts(serialized)).toMatchObject({ id });
+      }
+    });
+  }
+
+  for (const [name, make] of Object.entries(sampleEvents)) {
+    it(`reuses the text a shared event (${name}) was parsed from instead of serializing it again`, () => {
+      const event = parseSharedEvent<object>(superjson.stringify(make()));
+      expect(event).toEqual(make());
+      const serializeSpy = vi.spyOn(superjson, 'serialize');
+      try {
+        const parts = sharedItemParts('5', event);
+        const serialized = serialize({ id: '6', data: event });
+        expect(serializeSpy).not.toHaveBeenCalled();
+        expect(parts?.jsonText).toBe(JSON.stringify(superjson.serialize(make()).json));
+        expect(serialized).toEqual(superjson.serialize({ id: '6', data: make() }));
+      } finally {
+        serializeSpy.mockRestore();
       }
     });
   }
