@@ -82,15 +82,25 @@ describe("calls: 'websocket'", () => {
     }
   });
 
-  it('reconnects with the new token when getToken changes, so calls act for the new session', async () => {
+  it('opens a new socket when getToken changes, so calls act for the new session, and ends the old one\'s subscriptions', async () => {
     const { conversationId } = await bob.client.chat.createGroup.mutate({ name: 'bob and carol', memberIds: [carol.id] });
     let token = alice.token;
     const { client, opened } = socketClient({ token: undefined, getToken: () => token });
     try {
+      const events = { first: null as Promise<void> | null, completed: false, errors: 0 };
+      events.first = new Promise<void>((resolve) => {
+        client.events.subscribe.subscribe(undefined, { onData: () => resolve(), onError: () => events.errors++, onComplete: () => (events.completed = true) });
+      });
+      await events.first;
       expect(await failure(client.chat.get.query({ conversationId }))).toBe('NOT_FOUND');
+      expect(events.completed).toBe(false);
+
       token = bob.token;
       expect((await client.chat.get.query({ conversationId })).id).toBe(conversationId);
       expect(opened.count).toBe(2);
+      // Alice's event stream ended rather than resuming from her position under Bob's session.
+      expect(events).toMatchObject({ completed: true, errors: 0 });
+
       token = alice.token;
       expect(await failure(client.chat.get.query({ conversationId }))).toBe('NOT_FOUND');
       expect(opened.count).toBe(3);

@@ -39,15 +39,16 @@ const sockets = new WeakMap<object, { close(): void | Promise<void> }>();
  * A typed client for every Chorus procedure: subscriptions over one WebSocket (token in
  * `connectionParams`, keep-alive, jittered exponential reconnect), everything else over
  * batched HTTP with `Authorization: Bearer`, or over the socket too (`calls: 'websocket'`).
- * The socket opens on the first operation it carries; when `getToken` starts returning
- * another token, the socket reconnects with it before its next operation.
+ * The socket opens on the first operation it carries. When `getToken` starts returning another
+ * token, the socket is closed before the next operation, which opens one with the new token;
+ * the old session's subscriptions end (complete), to be started again by the app.
  */
 export function createChorusClient(options: ChorusClientOptions): ChorusClient {
   const base = options.url.replace(/\/+$/, '');
   const httpUrl = `${base}/trpc`;
   const wsUrl = httpUrl.replace(/^http/, 'ws');
   const resolveToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
-  const identity = new SocketIdentity(resolveToken, options.getToken !== undefined);
+  const identity = new SocketIdentity(resolveToken);
   const overSocket = (op: { type: string; path: string }) =>
     op.type === 'subscription' || (options.calls === 'websocket' && !op.path.startsWith('auth.'));
 
@@ -71,7 +72,8 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
     links: [
       splitLink({
         condition: overSocket,
-        true: [identity.link(wsClient), wsLink({ client: wsClient, transformer: superjson })],
+        // A fixed token never changes the socket's session; one from getToken may.
+        true: options.getToken ? [identity.link(wsClient), wsLink({ client: wsClient, transformer: superjson })] : wsLink({ client: wsClient, transformer: superjson }),
         false: httpBatchLink({
           url: httpUrl,
           transformer: superjson,

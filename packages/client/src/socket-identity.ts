@@ -1,4 +1,4 @@
-import type { TRPCLink, TRPCWebSocketClient } from '@trpc/client';
+import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import type { AppRouter } from './types';
 
@@ -6,17 +6,14 @@ type Token = string | null;
 
 /**
  * A socket acts for the session whose token it opened with (`connectionParams` are read once,
- * at connect). After a sign-in, a sign-out or a new token, the open socket would still act for
- * the old session. This keeps the two in step.
+ * at connect). After a sign-in, a sign-out or a switch of account, the open socket would still
+ * act for the old session. This keeps the two in step.
  */
 export class SocketIdentity {
-  /** The token the current socket opened with; undefined while no socket has opened. */
+  /** The token the current socket opened with; undefined while no socket is open. */
   private openedWith: Token | undefined;
 
-  constructor(
-    private readonly resolveToken: () => Promise<Token>,
-    private readonly tokenMayChange: boolean,
-  ) {}
+  constructor(private readonly resolveToken: () => Promise<Token>) {}
 
   /** For `connectionParams`: the token to open with, remembered. */
   async tokenForConnect(): Promise<Token> {
@@ -26,39 +23,36 @@ export class SocketIdentity {
   }
 
   /**
-   * A link in front of `wsLink`: before each operation, when the token is no longer the one
-   * the open socket used, that socket is closed. The client then reconnects with the current
-   * token, sends its subscriptions again (they resume from their last event id under the new
-   * session) and the operation goes out on the new socket. Calls in flight on the old socket
-   * fail as on any dropped connection.
+   * A link in front of `wsLink`: before each operation, when the token is no longer the one the
+   * open socket used, the socket is closed and the operation opens a new one with the current
+   * token. The old session's subscriptions end (complete): a subscription's last event id is a
+   * position in that session's stream, which means nothing to another account, so the app
+   * subscribes again. Calls in flight on the old socket are answered before it closes.
    */
   link(wsClient: TRPCWebSocketClient): TRPCLink<AppRouter> {
     return () =>
-      ({ op, next }) => {
-        if (!this.tokenMayChange) return next(op);
-        return observable((observer) => {
+      ({ op, next }) =>
+        observable((observer) => {
           let inner: Unsubscribable | null = null;
           let cancelled = false;
-          this.resolveToken().then(
-            (token) => {
-              if (cancelled) return;
-              this.closeIfStale(wsClient, token);
-              inner = next(op).subscribe(observer);
-            },
-            (error: unknown) => observer.error(error as never),
-          );
+          this.resolveToken()
+            .then((token) => this.closeIfStale(wsClient, token))
+            .then(
+              () => {
+                if (!cancelled) inner = next(op).subscribe(observer);
+              },
+              (error: unknown) => observer.error(TRPCClientError.from(error instanceof Error ? error : new Error(String(error)))),
+            );
           return () => {
             cancelled = true;
             inner?.unsubscribe();
           };
         });
-      };
   }
 
-  private closeIfStale(wsClient: TRPCWebSocketClient, token: Token): void {
-    const connection = wsClient.connection;
-    if (this.openedWith === undefined || this.openedWith === token || connection?.state !== 'open') return;
+  private async closeIfStale(wsClient: TRPCWebSocketClient, token: Token): Promise<void> {
+    if (this.openedWith === undefined || this.openedWith === token || wsClient.connection?.state !== 'open') return;
     this.openedWith = undefined;
-    connection.ws.close();
+    await wsClient.close();
   }
 }
