@@ -112,28 +112,17 @@ export class EventHub {
     }
   }
 
-  /**
-   * `… \n user|id|prev,user|id|prev,… \n body`. A group's message names every member, so the
-   * list is walked in place, and only a local user's ids are cut out of it.
-   */
+  /** `key \n user|id|prev,user|id|prev,… \n body`: each local recipient gets its own ids. */
   private dispatchDelivery(message: string): void {
     const first = message.indexOf('\n');
-    const end = message.indexOf('\n', first + 1);
+    const second = message.indexOf('\n', first + 1);
     let event: ChorusEvent | undefined;
-    for (let start = first + 1; start < end; ) {
-      let next = message.indexOf(',', start);
-      if (next < 0 || next > end) next = end;
-      const idBar = message.indexOf('|', start);
-      const prevBar = idBar < 0 ? -1 : message.indexOf('|', idBar + 1);
-      // user, id and prev all present, within this recipient
-      const listeners = idBar > start && prevBar > idBar + 1 && prevBar + 1 < next ? this.listeners.get(Number(message.slice(start, idBar))) : undefined;
-      if (listeners) {
-        const id = message.slice(idBar + 1, prevBar);
-        const prev = message.slice(prevBar + 1, next);
-        event ??= parseSharedEvent<ChorusEvent>(message.slice(end + 1));
-        for (const listener of listeners) listener.onDelivery({ id, prev, event });
-      }
-      start = next + 1;
+    for (const recipient of message.slice(first + 1, second).split(',')) {
+      const [user, id, prev] = recipient.split('|');
+      const listeners = this.listeners.get(Number(user));
+      if (!listeners || !id || !prev) continue;
+      event ??= parseSharedEvent<ChorusEvent>(message.slice(second + 1));
+      for (const listener of listeners) listener.onDelivery({ id, prev, event });
     }
   }
 

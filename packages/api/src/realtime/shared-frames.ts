@@ -69,11 +69,9 @@ const parsedForms = new WeakMap<object, Serialized>();
  */
 export function parseSharedEvent<T extends object>(text: string): T {
   const event = superjson.parse<T>(text);
-  if (event !== null && typeof event === 'object' && !sharedEvents.has(event)) {
-    sharedEvents.set(event, undefined);
-    // superjson.parse revives values in place, so the serialized form is parsed apart.
-    parsedForms.set(event, JSON.parse(text) as Serialized);
-  }
+  sharedEvents.set(event, undefined);
+  // superjson.parse revives values in place, so the serialized form is parsed apart.
+  parsedForms.set(event, JSON.parse(text) as Serialized);
   return event;
 }
 
