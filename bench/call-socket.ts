@@ -6,6 +6,9 @@ import { chorusWs } from './load-process';
 
 type Done = (error?: string) => void;
 
+/** The message @chorus/client's wsLink sends for a mutation (superjson input of plain JSON). */
+export const mutationFrame = (id: number, path: string, input: unknown): string => JSON.stringify({ id, method: 'mutation', params: { path, input: { json: input } } });
+
 export class CallSocket {
   private readonly pending = new Map<number, Done>();
   private nextId = 1;
@@ -48,7 +51,7 @@ export class CallSocket {
     if (!this.open) return done('call socket is not open');
     const id = this.nextId++;
     this.pending.set(id, done);
-    this.ws.send(JSON.stringify({ id, method: 'mutation', params: { path, input: { json: input } } }));
+    this.ws.send(mutationFrame(id, path, input));
   }
 
   close(): void {

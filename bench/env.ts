@@ -11,3 +11,6 @@ export const envList = (name: string): Set<string> | null => {
   const raw = process.env[name]?.trim();
   return raw ? new Set(raw.split(',').map((item) => item.trim())) : null;
 };
+
+/** BENCH_CHORUS_CALLS=http: Chorus clients send their calls over HTTP instead of their socket. */
+export const chorusCallsFromEnv = (): 'websocket' | 'http' => (process.env.BENCH_CHORUS_CALLS === 'http' ? 'http' : 'websocket');

@@ -1,6 +1,5 @@
 // The fanout benchmark's settings; variables are listed in bench/README.md.
-import { envList, envNumber } from './env';
-import type { ChorusCalls } from './fanout-protocol';
+import { chorusCallsFromEnv, envList, envNumber } from './env';
 
 export const CONFIG = {
   groupMembers: 1000,
@@ -35,5 +34,5 @@ export const CONFIG = {
   systems: envList('BENCH_FANOUT_SYSTEMS'),
   history: process.env.BENCH_FANOUT_HISTORY !== '0',
   /** BENCH_CHORUS_CALLS=http: Chorus's open-loop senders send over HTTP instead (the closed loop runs both). */
-  chorusCalls: (process.env.BENCH_CHORUS_CALLS === 'http' ? 'http' : 'websocket') as ChorusCalls,
+  chorusCalls: chorusCallsFromEnv(),
 };

@@ -7,6 +7,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { mutationFrame } from './call-socket';
 import { framesOf, type FrameSink } from './fanout-frames';
 import { Histogram } from './histogram';
 import { serveLoadRequests } from './load-process';
@@ -252,8 +253,8 @@ function sendOnSocket(frame: (ackId: number) => string, sender: SenderSpec, done
 function send(sender: SenderSpec, clientId: string, text: string, done: Done): void {
   if (system === 'chorus' && sender.calls === 'websocket') {
     // What @chorus/client's wsLink sends for chat.send.mutate(...) with `calls: 'websocket'`.
-    const input = { json: { conversationId: sender.conversationId, clientId, kind: 'text', text } };
-    return sendOnSocket((id) => JSON.stringify({ id, method: 'mutation', params: { path: 'chat.send', input } }), sender, done);
+    const input = { conversationId: sender.conversationId, clientId, kind: 'text', text };
+    return sendOnSocket((id) => mutationFrame(id, 'chat.send', input), sender, done);
   }
   if (system === 'chorus') return sendChorus(sender, clientId, text, done);
   const body = { c: sender.conversationId, k: clientId, t: text };

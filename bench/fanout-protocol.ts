@@ -1,7 +1,8 @@
 // What the fanout benchmark's processes say to each other over IPC (fork), and the message
 // text that carries a send timestamp from sender to receiver.
+import type { chorusCallsFromEnv } from './env';
 
-/** Chorus (tRPC over WebSocket, sends over HTTP) or one of the baselines in bench/baselines/. */
+/** Chorus (tRPC over WebSocket; sends on the socket or over HTTP) or one of the baselines in bench/baselines/. */
 export type System = 'chorus' | 'ws' | 'socketio';
 
 export interface ReceiverSpec {
@@ -22,7 +23,7 @@ export interface SenderSpec {
   calls?: ChorusCalls;
 }
 
-export type ChorusCalls = 'websocket' | 'http';
+export type ChorusCalls = ReturnType<typeof chorusCallsFromEnv>;
 export const CALLS_LABEL: Record<ChorusCalls, string> = { websocket: 'WebSocket', http: 'HTTP' };
 
 export interface OpenLoopSpec {

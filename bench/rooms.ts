@@ -13,8 +13,7 @@ import type { BenchReport, BenchStack, Cell } from './harness';
 import { log } from './harness';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from './process-cpu';
 import type { RoomConnectResult, RoomRunResult, RoomsLoadRequest } from './rooms-protocol';
-import { envNumber } from './env';
-import type { ChorusCalls } from './fanout-protocol';
+import { chorusCallsFromEnv, envNumber } from './env';
 import { quantiles } from './stats';
 import { closeChorusClient, createBenchClient } from './workspace';
 
@@ -41,7 +40,7 @@ const CONFIG = {
   /** BENCH_ROOMS_PROFILE=dir: V8 CPU profiles of this process (the server) while the members connect and over each step. */
   profileDir: process.env.BENCH_ROOMS_PROFILE || null,
   /** BENCH_CHORUS_CALLS=http: the owner's playback calls go over HTTP instead of its own socket. */
-  calls: (process.env.BENCH_CHORUS_CALLS === 'http' ? 'http' : 'websocket') as ChorusCalls,
+  calls: chorusCallsFromEnv(),
 };
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
