@@ -4,11 +4,11 @@
 // Receivers are thin `ws` clients speaking each server's own wire protocol (tRPC's, Socket.IO's
 // engine.io framing, or the plain JSON of the ws baseline) and doing the same work per frame:
 // one JSON.parse. So the client side costs the same whichever server is measured.
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { mutationFrame } from './call-socket';
 import { framesOf, type FrameSink } from './fanout-frames';
+import { HttpMutations } from './http-mutation';
 import { Histogram } from './histogram';
 import { serveLoadRequests } from './load-process';
 import { closeSockets } from './ws-close';
@@ -49,7 +49,7 @@ interface Conn {
 
 type Done = (error?: string) => void;
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const http = new HttpMutations(256);
 let system: System | null = null;
 let conns: Conn[] = [];
 const byUser = new Map<number, Conn>();
@@ -205,41 +205,10 @@ async function disconnect() {
 
 // ---- senders ----
 
-const senderTargets = new Map<string, { hostname: string; port: number }>();
-
-function sendChorus(sender: SenderSpec, clientId: string, text: string, done: Done, retried = false): void {
-  const base = sender.url ?? '';
-  let target = senderTargets.get(base);
-  if (!target) {
-    const parsed = new URL(base);
-    senderTargets.set(base, (target = { hostname: parsed.hostname, port: Number(parsed.port) }));
-  }
-  const body = JSON.stringify({ json: { conversationId: sender.conversationId, clientId, kind: 'text', text } });
-  const req = request(
-    {
-      agent,
-      hostname: target.hostname,
-      port: target.port,
-      method: 'POST',
-      path: '/trpc/chat.send',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${sender.token ?? ''}` },
-    },
-    (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (data += chunk));
-      res.on('end', () => done(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}: ${data.slice(0, 300)}`));
-    },
-  );
-  // A server that never answers must not hold a closed-loop sender forever.
-  req.setTimeout(30_000, () => req.destroy(new Error('no response within 30 s')));
-  req.on('error', (error: NodeJS.ErrnoException) => {
-    // A keep-alive socket the server closed just as we reused it: chat.send is idempotent by
-    // clientId, so send again once, as a client would.
-    if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) return sendChorus(sender, clientId, text, done, true);
-    done(error.message);
-  });
-  req.end(body);
+/** chat.send over HTTP; idempotent by clientId, so a reset keep-alive socket is retried once. */
+function sendChorus(sender: SenderSpec, clientId: string, text: string, done: Done): void {
+  const input = { conversationId: sender.conversationId, clientId, kind: 'text', text };
+  http.post(sender.url ?? '', 'chat.send', sender.token ?? '', input, done, { retryOnReset: true });
 }
 
 function sendOnSocket(frame: (ackId: number) => string, sender: SenderSpec, done: Done): void {

@@ -6,10 +6,10 @@
 // session token, one `rooms.events` subscription, one JSON.parse per frame. The owner sends
 // `rooms.playback.control` on its own socket (as @chorus/client with calls: 'websocket') or over
 // HTTP (as it does by default).
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { CallSocket } from './call-socket';
+import { HttpMutations } from './http-mutation';
 import { closeSockets } from './ws-close';
 import { nowMs, type LoadMessage } from './fanout-protocol';
 import { serveLoadRequests } from './load-process';
@@ -46,7 +46,7 @@ interface Run {
   gaps: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+const http = new HttpMutations(16);
 const ACTIONS = ['seek', 'pause', 'play'] as const;
 
 let conns: Conn[] = [];
@@ -190,30 +190,11 @@ async function disconnect() {
 let ownerSocket: CallSocket | null = null;
 
 /** One rooms.playback.control call; `done` gets an error text or nothing. */
-function control(spec: RoomRunSpec, target: URL, k: number, done: (error?: string) => void): void {
+function control(spec: RoomRunSpec, k: number, done: (error?: string) => void): void {
   const input = { roomId: spec.roomId, action: ACTIONS[k % ACTIONS.length], positionSec: spec.positionBase + k };
   if (spec.calls === 'websocket') return ownerSocket!.mutation('rooms.playback.control', input, done);
-  const body = JSON.stringify({ json: input });
-  const req = request(
-    {
-      agent,
-      hostname: target.hostname,
-      port: Number(target.port),
-      method: 'POST',
-      path: '/trpc/rooms.playback.control',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${spec.ownerToken}` },
-    },
-    (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (data += chunk));
-      res.on('end', () => done(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}: ${data.slice(0, 300)}`));
-    },
-  );
-  req.setTimeout(30_000, () => req.destroy(new Error('no response within 30 s')));
   // Not retried: a change is not idempotent, and a lost one shows up as missing deliveries.
-  req.on('error', (error) => done(error.message));
-  req.end(body);
+  http.post(spec.httpUrl, 'rooms.playback.control', spec.ownerToken, input, done, { retryOnReset: false });
 }
 
 const mark = (which: 'window-start' | 'window-end') => process.send?.({ mark: which } satisfies LoadMessage);
@@ -244,7 +225,6 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   dropped = 0;
   if (spec.calls === 'websocket' && !ownerSocket?.open) ownerSocket = await CallSocket.open(spec.httpUrl, spec.ownerToken);
   current = r;
-  const target = new URL(spec.httpUrl);
   /** Change k: 1 sent, 2 answered, 3 failed. */
   const state = new Uint8Array(total);
   const ackMs: number[] = [];
@@ -275,7 +255,7 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
     inFlight++;
     state[k] = 1;
     r.sentAt[k] = nowMs();
-    control(spec, target, k, (error) => {
+    control(spec, k, (error) => {
       inFlight--;
       if (error) {
         state[k] = 3;
