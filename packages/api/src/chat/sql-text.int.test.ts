@@ -65,9 +65,11 @@ describe('insertRowsSql', () => {
   });
 
   it('fills lists and tuples, escaping every value', async () => {
+    const ids = (await database.db.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId))).map((row) => row.id);
+    expect(ids.length).toBeGreaterThan(4);
     const rows = await database.db.execute(
       sqlText('select id, client_id as clientId from messages where id in (?) and (sender_id, client_id) in (?) and text <> ? order by id', [
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        ids,
         [[userId, 'raw-0'], [userId, 'raw-4'], [userId, "nobody') or ('1' = '1"]],
         awkward[4]!,
       ]),
