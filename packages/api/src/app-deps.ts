@@ -60,6 +60,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   return {
     ...deps,
     close: async () => {
+      await deps.sendQueue.close();
       await ai.close();
       await files.close();
       await realtime.close();

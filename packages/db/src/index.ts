@@ -1,4 +1,4 @@
-export { createDb, closeDb, ensureDatabase, pingDb, type CreateDbOptions, type Db } from './client';
+export { createDb, closeDb, drizzleOn, ensureDatabase, openScriptPool, pingDb, type CreateDbOptions, type Db, type ScriptConnection, type ScriptPool } from './client';
 export { insertRowsSql, sqlText } from './sql-text';
 export { migrate, migrationsFolder } from './migrate';
 export * from './schema/index';

@@ -1,4 +1,4 @@
-import { blocks, conversationEvents, conversationMembers, conversations, messageMentions, notifications, users } from '@chorus/db';
+import { blocks, conversationEvents, conversationMembers, conversations, messageMentions, messages, notifications, users } from '@chorus/db';
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,18 @@ beforeAll(async () => {
   ben = await user('ben');
   cat = await user('cat');
 });
+const queues: SendQueue[] = [];
 afterAll(async () => {
+  await Promise.all(queues.map((queue) => queue.close()));
   await database?.drop();
 });
+
+/** A queue with one lane, closed after the tests. */
+function openQueue(): SendQueue {
+  const queue = new SendQueue(database.db, { lanes: 1 });
+  queues.push(queue);
+  return queue;
+}
 
 async function conversation(kind: 'direct' | 'group', memberIds: number[]): Promise<number> {
   const [created] = await database.db.insert(conversations).values({ kind, name: kind === 'group' ? 'g' : null, directKey: kind === 'direct' ? memberIds.join(':') : null });
@@ -54,7 +63,7 @@ describe('send queue', () => {
   it('stores messages queued together in one transaction, in order, with consecutive seqs', async () => {
     const group = await conversation('group', [ann, ben]);
     const other = await conversation('group', [ann, cat]);
-    const queue = new SendQueue(database.db, { lanes: 1 });
+    const queue = openQueue();
     const drafts = [draft(group, ann), draft(group, ann), draft(other, cat), draft(group, ben), draft(other, ann), draft(group, ann)];
     const results = await commitTogether(queue, drafts);
     expect(queue.stats).toEqual({ transactions: 2, messages: 6 });
@@ -81,7 +90,7 @@ describe('send queue', () => {
     const dissolved = await conversation('group', [ann, ben]);
     await database.db.update(conversations).set({ dissolvedAt: new Date() }).where(eq(conversations.id, dissolved));
     await database.db.insert(blocks).values({ blockerId: ben, blockedId: ann });
-    const queue = new SendQueue(database.db, { lanes: 1 });
+    const queue = openQueue();
     try {
       const results = await commitTogether(queue, [draft(group, ann), draft(direct, ann), draft(group, cat), draft(dissolved, ann), draft(group, ben), draft(direct, ben)]);
       const codes = results.map((result) => (result.status === 'fulfilled' ? 'stored' : (result.reason as AppError).code));
@@ -96,7 +105,7 @@ describe('send queue', () => {
 
   it('a reused clientId fails only its own message', async () => {
     const group = await conversation('group', [ann, ben]);
-    const queue = new SendQueue(database.db, { lanes: 1 });
+    const queue = openQueue();
     const first = await queue.commit(draft(group, ann, { clientId: 'reused' }));
     const results = await commitTogether(queue, [draft(group, ben), draft(group, ann, { clientId: 'reused' }), draft(group, ann), draft(group, ann)]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
@@ -105,9 +114,28 @@ describe('send queue', () => {
     expect([first.event.seq, ...seqs]).toEqual([1, 2, 3, 4]);
   });
 
+  it('a batch failing in its last script leaves nothing behind and frees its connection', async () => {
+    const group = await conversation('group', [ann, ben]);
+    const queue = openQueue();
+    // A stray event holds the seq the next message's event would take: the events insert,
+    // after the messages were inserted, collides.
+    await database.db.insert(conversationEvents).values({ conversationId: group, seq: 1, payload: '{}', createdAt: new Date() });
+    const failed = await commitTogether(queue, [draft(group, ann), draft(group, ann), draft(group, ben)]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(duplicateKeyOf((failed[0] as PromiseRejectedResult).reason)).toBe('conversation_events_seq_uq');
+    expect(await database.db.select().from(messages).where(eq(messages.conversationId, group))).toEqual([]);
+    const [unchanged] = await database.db.select().from(conversations).where(eq(conversations.id, group));
+    expect(unchanged).toMatchObject({ lastSeq: 0, lastMessageId: null });
+
+    // The one connection of the lane is back in its pool, with no lock held.
+    await database.db.update(conversations).set({ lastSeq: 1 }).where(eq(conversations.id, group));
+    const stored = await queue.commit(draft(group, ben));
+    expect(stored.event.seq).toBe(2);
+  });
+
   it('records mentions and their notifications for the messages that have them', async () => {
     const group = await conversation('group', [ann, ben, cat]);
-    const queue = new SendQueue(database.db, { lanes: 1 });
+    const queue = openQueue();
     const results = await commitTogether(queue, [draft(group, ann), draft(group, ann, { text: '@ben @cat', mentions: [ben, cat] }), draft(group, ben, { text: '@ben', mentions: [ben] })]);
     const [, both, self] = results.map((result) => (result.status === 'fulfilled' ? result.value : expect.unreachable()));
     expect(both!.notes.map((note) => note.userId)).toEqual([ben, cat]);

@@ -1,4 +1,4 @@
-import type { Db } from '@chorus/db';
+import { openScriptPool, type Db, type ScriptPool } from '@chorus/db';
 import { retryOnDeadlock } from '../db-errors';
 import { commitMessageBatch, type CommittedMessage, type MessageDraft } from './message-batch';
 
@@ -9,7 +9,12 @@ interface Waiting {
 }
 
 export interface SendQueueOptions {
-  /** Transactions committing messages at once (each on its own connection). */
+  /**
+   * Transactions committing messages at once (each on its own connection). One by default:
+   * messages arriving while it runs make the next batch, so batches grow with the load. With
+   * two, 2,000 direct conversations at 1,000 messages/s still committed about one message per
+   * transaction, and MariaDB spent a third more CPU per message.
+   */
   lanes?: number;
   /** Most messages in one transaction. */
   maxBatch?: number;
@@ -20,7 +25,9 @@ export interface SendQueueOptions {
  * otherwise it waits for the next transaction, which takes everything that arrived meanwhile.
  * So a quiet server commits each message alone, and a busy one stores many messages with the
  * statements of one. A transaction that fails (a reused clientId, a lost connection) is tried
- * again message by message, so one bad message never fails the others.
+ * again message by message, so one bad message never fails the others. The transactions run
+ * on a pool of their own, one connection per lane, whose connections take scripts (see
+ * `openScriptPool`); `close` ends it.
  */
 export class SendQueue {
   /** Committed transactions and the messages they stored (messages per transaction shows the batching). */
@@ -29,13 +36,17 @@ export class SendQueue {
   private running = 0;
   private readonly lanes: number;
   private readonly maxBatch: number;
+  private readonly scripts: ScriptPool;
 
-  constructor(
-    private readonly db: Db,
-    options: SendQueueOptions = {},
-  ) {
-    this.lanes = options.lanes ?? 2;
+  constructor(db: Db, options: SendQueueOptions = {}) {
+    this.lanes = options.lanes ?? 1;
     this.maxBatch = options.maxBatch ?? 200;
+    this.scripts = openScriptPool(db, this.lanes);
+  }
+
+  /** Closes the queue's connections; call it once nothing is being sent. */
+  async close(): Promise<void> {
+    await this.scripts.end();
   }
 
   /** Stores the message; rejects with the typed error of a refused one. */
@@ -59,7 +70,7 @@ export class SendQueue {
 
   private async run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await retryOnDeadlock(() => commitMessageBatch(this.db, batch.map((waiting) => waiting.draft)));
+      const outcomes = await retryOnDeadlock(() => commitMessageBatch(this.scripts, batch.map((waiting) => waiting.draft)));
       this.stats.transactions++;
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.ok) {

@@ -1,6 +1,6 @@
 import { conversationEvents, conversations, insertRowsSql, messages, sqlText, users } from '@chorus/db';
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The send path's SQL text: insertRowsSql writes what the query builder's insert writes, for
@@ -33,7 +33,7 @@ describe('insertRowsSql', () => {
     const attachment = { fileId: 'f"1\\', name: "a'b.png", mimeType: 'image/png', size: 12, width: 3, height: 4 };
     const base = { conversationId, senderId: userId, kind: 'text' as const, replyToId: null, createdAt };
     const rows = awkward.map((text, index) => ({ ...base, clientId: `raw-${index}`, text, attachment: index === 0 ? attachment : null, mentions: index === 1 ? [userId, 7] : null }));
-    const [inserted] = (await database.db.execute(insertRowsSql(messages, rows))) as unknown as [{ affectedRows: number; insertId: number }];
+    const [inserted] = (await database.db.execute(sql.raw(insertRowsSql(messages, rows)))) as unknown as [{ affectedRows: number; insertId: number }];
     expect(inserted.affectedRows).toBe(rows.length);
     await database.db.insert(messages).values(rows.map((row) => ({ ...row, clientId: `built-${row.clientId}` })));
 
@@ -51,7 +51,7 @@ describe('insertRowsSql', () => {
 
   it('gives left-out columns their defaults', async () => {
     const payload = { type: 'note', text: awkward.join(' | ') };
-    await database.db.execute(insertRowsSql(conversationEvents, [{ conversationId, seq: 1, payload }, { conversationId, seq: 2, payload, audience: { add: [userId] } }]));
+    await database.db.execute(sql.raw(insertRowsSql(conversationEvents, [{ conversationId, seq: 1, payload }, { conversationId, seq: 2, payload, audience: { add: [userId] } }])));
     const events = await database.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId)).orderBy(asc(conversationEvents.seq));
     expect(events.map((event) => [event.seq, event.payload, event.audience, event.attempts, event.publishedAt])).toEqual([
       [1, payload, null, 0, null],
@@ -68,11 +68,13 @@ describe('insertRowsSql', () => {
     const ids = (await database.db.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, conversationId))).map((row) => row.id);
     expect(ids.length).toBeGreaterThan(4);
     const rows = await database.db.execute(
-      sqlText('select id, client_id as clientId from messages where id in (?) and (sender_id, client_id) in (?) and text <> ? order by id', [
-        ids,
-        [[userId, 'raw-0'], [userId, 'raw-4'], [userId, "nobody') or ('1' = '1"]],
-        awkward[4]!,
-      ]),
+      sql.raw(
+        sqlText('select id, client_id as clientId from messages where id in (?) and (sender_id, client_id) in (?) and text <> ? order by id', [
+          ids,
+          [[userId, 'raw-0'], [userId, 'raw-4'], [userId, "nobody') or ('1' = '1"]],
+          awkward[4]!,
+        ]),
+      ),
     );
     expect((rows as unknown as [Array<{ clientId: string }>])[0].map((row) => row.clientId)).toEqual(['raw-0']);
   });
