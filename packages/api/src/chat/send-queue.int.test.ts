@@ -119,7 +119,7 @@ describe('send queue', () => {
     const queue = openQueue();
     // A stray event holds the seq the next message's event would take: the events insert,
     // after the messages were inserted, collides.
-    await database.db.insert(conversationEvents).values({ conversationId: group, seq: 1, payload: '{}', createdAt: new Date() });
+    await database.db.insert(conversationEvents).values({ conversationId: group, seq: 1, payload: {}, createdAt: new Date() });
     const failed = await commitTogether(queue, [draft(group, ann), draft(group, ann), draft(group, ben)]);
     expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(duplicateKeyOf((failed[0] as PromiseRejectedResult).reason)).toBe('conversation_events_seq_uq');
