@@ -8,8 +8,9 @@ import { escape, escapeId, format } from 'mysql2';
  * query builder spends a few microseconds on every value (about 15% of the server's CPU when
  * `chat.send` batches 100 messages); this maps each value by its column exactly as the
  * builder does (dates, JSON), then escapes it with mysql2, which is also how drizzle's mysql2
- * driver sends its own statements (client-side formatting). Columns are named as `createDb`'s snake_case casing
- * names them; a value left out takes the column's default, as with the builder.
+ * driver sends its own statements (client-side formatting). Columns are named as
+ * `createDb`'s snake_case casing names them; a value left out takes the column's default, as
+ * with the builder.
  */
 export function insertRowsSql<T extends MySqlTable>(table: T, rows: ReadonlyArray<T['$inferInsert']>): string {
   if (rows.length === 0) throw new Error('insertRowsSql: no rows');
