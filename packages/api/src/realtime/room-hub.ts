@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import superjson from 'superjson';
+import { stringify } from '../superjson-fast';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { parseSharedEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
@@ -65,12 +65,12 @@ export class RoomHub {
 
   /** Sends a committed event of a room's log to every instance. */
   async publish(roomId: number, seq: number, event: RoomEventEnvelope): Promise<void> {
-    await this.redis.chorusRoomPublish(String(roomId), String(seq), `${roomId}\n${seq}\n${superjson.stringify(event)}`);
+    await this.redis.chorusRoomPublish(String(roomId), String(seq), `${roomId}\n${seq}\n${stringify(event)}`);
   }
 
   /** A live-only event for the room's current subscribers. */
   async publishEphemeral(roomId: number, event: RoomEvent): Promise<void> {
-    await this.redis.publish(ROOM_EPHEMERAL_CHANNEL, `${roomId}\n${superjson.stringify(event)}`);
+    await this.redis.publish(ROOM_EPHEMERAL_CHANNEL, `${roomId}\n${stringify(event)}`);
   }
 
   listen(roomId: number, listener: RoomListener): () => void {

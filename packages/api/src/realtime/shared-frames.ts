@@ -1,5 +1,6 @@
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
+import { serialize } from '../superjson-fast';
 
 /**
  * Events that reach many subscribers at once (a room's playback change, a group message) are
@@ -132,7 +133,7 @@ function encodingOf(event: object): SharedEncoding | null {
     sharedEvents.set(event, encoding);
     return encoding;
   }
-  const { json, meta } = parsedForms.get(event) ?? superjson.serialize(event);
+  const { json, meta } = parsedForms.get(event) ?? serialize(event);
   parsedForms.delete(event);
   let encoding: SharedEncoding | null = null;
   // A plain object's meta maps paths (relative to it) to annotations and to equal paths, so it
@@ -161,7 +162,7 @@ function sharedTracked(value: unknown): { id: string; encoding: SharedEncoding }
   return encoding ? { id, encoding } : null;
 }
 
-/** superjson, except that a shared event inside a tracked item is serialized only once. */
+/** superjson (its plain-data fast path, superjson-fast), except that a shared event inside a tracked item is serialized only once. */
 export const sharedTransformer: CombinedDataTransformer = {
   input: superjson,
   output: {
@@ -173,7 +174,7 @@ export const sharedTransformer: CombinedDataTransformer = {
         out = encoding.meta ? { json: { id, data: encoding.json }, meta: encoding.meta } : { json: { id, data: encoding.json } };
         wrappedFrames.set(out, shared);
       } else {
-        out = superjson.serialize(value);
+        out = serialize(value);
       }
       const item = (value as { data?: unknown } | null)?.data;
       const binder = item !== null && typeof item === 'object' ? bindersByItem.get(item) : undefined;

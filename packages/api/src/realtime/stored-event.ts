@@ -1,5 +1,6 @@
 import type { TConversationEventRow } from '@chorus/db';
 import superjson, { type SuperJSONResult } from 'superjson';
+import { serialize } from '../superjson-fast';
 
 /** A conversation event as the publisher handles it: payload with real Dates. */
 export interface StoredConversationEvent {
@@ -13,7 +14,7 @@ export interface StoredConversationEvent {
 
 /** The JSON column keeps superjson's form, so Dates come back as Dates when the log is read. */
 export function encodePayload(payload: Record<string, unknown>): Record<string, unknown> {
-  return superjson.serialize(payload) as unknown as Record<string, unknown>;
+  return serialize(payload) as unknown as Record<string, unknown>;
 }
 
 export function decodePayload(stored: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import superjson from 'superjson';
+import { stringify } from '../superjson-fast';
 import type { Delivery } from './event-hub';
 import { EPHEMERAL_CHANNEL } from './event-hub';
 import type { ChorusEvent } from './events';
@@ -38,7 +39,7 @@ export class UserStreams {
     const [status, value] = await this.redis.chorusPublishConversation(
       String(input.conversationId),
       String(input.seq),
-      superjson.stringify(input.event),
+      stringify(input.event),
       String(this.retentionMs),
       (input.add ?? []).join(','),
       (input.remove ?? []).join(','),
@@ -52,13 +53,13 @@ export class UserStreams {
   /** A replayable event for users, published once per `dedupeKey` however often it is retried. */
   async publishUserEvent(userIds: number[], dedupeKey: string, event: ChorusEvent): Promise<void> {
     if (userIds.length === 0) return;
-    await this.redis.chorusPublishUser(dedupeKey, superjson.stringify(event), String(this.retentionMs), [...new Set(userIds)].join(','));
+    await this.redis.chorusPublishUser(dedupeKey, stringify(event), String(this.retentionMs), [...new Set(userIds)].join(','));
   }
 
   /** A live-only event (typing, presence) for whichever of `userIds` are connected. */
   async publishEphemeral(userIds: number[], event: ChorusEvent): Promise<void> {
     if (userIds.length === 0) return;
-    await this.redis.publish(EPHEMERAL_CHANNEL, `${[...new Set(userIds)].join(',')}\n${superjson.stringify(event)}`);
+    await this.redis.publish(EPHEMERAL_CHANNEL, `${[...new Set(userIds)].join(',')}\n${stringify(event)}`);
   }
 
   /** Id of the user's newest event, or null when the user has none (or Redis lost them). */
