@@ -1,5 +1,5 @@
 import { messageReactions, type TMessageRow } from '@chorus/db';
-import { asc, inArray, sql } from 'drizzle-orm';
+import { asc, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import type { PublicMessage } from '../realtime/events';
 
@@ -41,14 +41,14 @@ export async function withReactions(db: DbOrTx, rows: TMessageRow[]): Promise<Pu
 }
 
 /**
- * A column for a select from `messages`: the message's reactions as a JSON array of
- * `[emoji, userId]` in the order they were made (null when none), so a page of messages and
+ * For a select from `messages` (unaliased), as SQL text: the message's reactions as a JSON array
+ * of `[emoji, userId]` in the order they were made (null when none), so a page of messages and
  * their reactions come back in one query. Read it with `reactionsFromPairs`.
  */
-export const reactionPairsColumn = sql<ReactionPairs | null>`(SELECT JSON_ARRAYAGG(JSON_ARRAY(r.emoji, r.user_id) ORDER BY r.created_at) FROM message_reactions r WHERE r.message_id = messages.id)`;
+export const REACTION_PAIRS_SQL = '(SELECT JSON_ARRAYAGG(JSON_ARRAY(r.emoji, r.user_id) ORDER BY r.created_at) FROM message_reactions r WHERE r.message_id = messages.id)';
 
 /** mysql2 parses a JSON value (MariaDB's JSON is text, so a string would be parsed here). */
-type ReactionPairs = Array<[string, number]> | string;
+export type ReactionPairs = Array<[string, number]> | string;
 
 export function reactionsFromPairs(pairs: ReactionPairs | null): PublicMessage['reactions'] {
   if (!pairs) return [];

@@ -1,5 +1,5 @@
-import { conversationMembers, messages, users, type TMessageRow } from '@chorus/db';
-import { and, desc, eq, getTableColumns, inArray, lt } from 'drizzle-orm';
+import { conversationMembers, messages, queryArrays, sqlText, tableReader, users, type TMessageRow } from '@chorus/db';
+import { and, eq, inArray } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
@@ -9,7 +9,7 @@ import type { THistoryInput, TSendInput } from './chat.schema';
 import { resolveAttachment } from './attachments';
 import { appendConversationEvent } from './conversation-log';
 import type { CommittedMessage } from './message-batch';
-import { reactionPairsColumn, reactionsFromPairs, toPublicMessage, withReactions } from './message.mapper';
+import { REACTION_PAIRS_SQL, reactionsFromPairs, toPublicMessage, withReactions, type ReactionPairs } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 
@@ -93,6 +93,13 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   return { ok: true };
 }
 
+const messageReader = tableReader(messages);
+// Without the index hint MariaDB walks the index from the newest message back, reading every
+// row newer than `beforeId`; with it, a page is one short range scan. SQL text read by
+// tableReader: the query builder's statement building and row mapping were a quarter of the
+// server's CPU for a page of 50.
+const PAGE_SELECT = `select ${messageReader.selectList('messages')}, ${REACTION_PAIRS_SQL} from messages force index (messages_conversation_idx) where messages.conversation_id = ?`;
+
 /**
  * Newest first; `beforeId` pages back. A room hiding its history shows only messages since
  * joining. The page is read alongside the membership check and dropped unseen if that fails;
@@ -100,20 +107,19 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
  * afterwards leaves exactly the visible page.
  */
 export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
-  const inConversation = eq(messages.conversationId, input.conversationId);
-  // Without the hint MariaDB walks the index from the newest message back, reading every row
-  // newer than `beforeId`; with it, a page is one short range scan.
-  const page = deps.db
-    .select({ row: getTableColumns(messages), reactionPairs: reactionPairsColumn })
-    .from(messages, { forceIndex: 'messages_conversation_idx' })
-    .where(input.beforeId ? and(inConversation, lt(messages.id, input.beforeId)) : inConversation)
-    .orderBy(desc(messages.id))
-    .limit(input.limit);
-  const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), page]);
+  const query = input.beforeId
+    ? sqlText(`${PAGE_SELECT} and messages.id < ? order by messages.id desc limit ?`, [input.conversationId, input.beforeId, input.limit])
+    : sqlText(`${PAGE_SELECT} order by messages.id desc limit ?`, [input.conversationId, input.limit]);
+  const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), queryArrays(deps.db.$client, query)]);
   if (membership.status === 'rejected') throw membership.reason;
   if (rows.status === 'rejected') throw rows.reason;
   const floor = visibleAfter(membership.value);
-  return rows.value.filter(({ row }) => row.id > floor).map(({ row, reactionPairs }) => toPublicMessage(row, reactionsFromPairs(reactionPairs)));
+  const page: PublicMessage[] = [];
+  for (const row of rows.value) {
+    const message = messageReader.read(row);
+    if (message.id > floor) page.push(toPublicMessage(message, reactionsFromPairs(row[messageReader.width] as ReactionPairs | null)));
+  }
+  return page;
 }
 
 /** A message in a conversation the caller belongs to; otherwise "not found". */

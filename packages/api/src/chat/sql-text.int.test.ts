@@ -1,10 +1,11 @@
-import { conversationEvents, conversations, insertRowsSql, messages, sqlText, users } from '@chorus/db';
+import { conversationEvents, conversations, insertRowsSql, messages, queryArrays, sqlText, tableReader, users } from '@chorus/db';
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The send path's SQL text: insertRowsSql writes what the query builder's insert writes, for
-// the tables it fills, whatever the text holds; sqlText fills lists and tuples.
+// the tables it fills, whatever the text holds; sqlText fills lists and tuples; tableReader
+// reads rows as the builder's select does.
 let database: TestDatabase;
 let userId: number;
 let conversationId: number;
@@ -77,5 +78,27 @@ describe('insertRowsSql', () => {
       ),
     );
     expect((rows as unknown as [Array<{ clientId: string }>])[0].map((row) => row.clientId)).toEqual(['raw-0']);
+  });
+});
+
+describe('tableReader', () => {
+  it('reads rows as the query builder reads them: dates, null dates, JSON, awkward text', async () => {
+    await database.db
+      .update(messages)
+      .set({ editedAt: new Date('2026-05-06T07:08:09.010Z'), deletedAt: new Date('2027-01-01T00:00:00.000Z') })
+      .where(eq(messages.clientId, 'raw-1'));
+    const built = await database.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.id));
+    expect(built.length).toBeGreaterThan(4);
+    const reader = tableReader(messages);
+    const rows = await queryArrays(database.db.$client, sqlText(`select ${reader.selectList('m')}, 42 from messages m where m.conversation_id = ? order by m.id`, [conversationId]));
+    const read = rows.map((row) => reader.read(row));
+    expect(read).toEqual(built);
+    expect(read[1]!.editedAt).toBeInstanceOf(Date);
+    expect(read[1]!.editedAt!.toISOString()).toBe('2026-05-06T07:08:09.010Z');
+    expect(read.map((row) => row.text)).toEqual(built.map((row) => row.text));
+    // The values after the table's columns are the caller's.
+    expect(rows[0]![reader.width]).toBe(42);
+    // Every column is read, under the builder's keys.
+    expect(Object.keys(read[0]!)).toEqual(Object.keys(built[0]!));
   });
 });
