@@ -1,11 +1,12 @@
 // chat.history from a conversation of BENCH_HISTORY_ROWS (default 1,000,000) messages: the
 // messages are inserted with INSERT … SELECT straight into `messages`, then pages of 50 are read
-// through the real typed client at random positions, from a forked process (history-load.ts).
-import { CALLS_LABEL, type ChorusCalls } from './fanout-protocol';
+// at random positions from a forked process (history-load.ts): through a minimal socket
+// speaking tRPC's messages (the server's latency, as the fanout receivers measure it), and
+// through the real typed client on its socket and over HTTP (what an app's call takes).
 import type { Member } from './fanout-setup';
 import { log, type BenchStack, type Cell } from './harness';
 import { withProfile } from './process-cpu';
-import type { HistoryCalls, HistoryCallsResult } from './history-load';
+import type { HistoryCalls, HistoryCallsResult, HistoryTransport } from './history-load';
 import { LoadProcess } from './load-process';
 import { perSecond } from './stats';
 import { closeChorusClient, createBenchClient } from './workspace';
@@ -15,14 +16,20 @@ const WARMUP_CALLS = 100;
 const SEQUENTIAL_CALLS = 1000;
 const CONCURRENT = { callers: 16, windowMs: 3000 };
 const PAGE = 50;
+const TRANSPORTS: HistoryTransport[] = ['frames-ping', 'frames', 'websocket', 'http'];
+const TRANSPORT_LABEL: Record<HistoryTransport, string> = {
+  'frames-ping': 'minimal socket, system.ping instead (the floor)',
+  frames: 'minimal socket',
+  websocket: 'typed client on its socket',
+  http: 'typed client over HTTP',
+};
 
 export interface HistoryResult {
   rows: Array<Record<string, Cell>>;
   facts: Record<string, Cell>;
   notes: string[];
-  /** Sequential calls with `calls: 'websocket'`, and over HTTP. */
-  p99: number;
-  p99OverHttp: number;
+  /** p99 of the sequential calls, by transport. */
+  p99: Partial<Record<HistoryTransport, number>>;
   seeded: number;
 }
 
@@ -105,28 +112,28 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
   const load = new LoadProcess<HistoryCalls>(new URL('./history-load.ts', import.meta.url));
   const spec = { url: stack.url, tokens: pair.map((member) => member.token), conversationId, minId, maxId, page: PAGE };
   try {
-    const sequential: Partial<Record<ChorusCalls, HistoryCallsResult>> = {};
-    for (const calls of ['websocket', 'http'] as const) {
-      const over = `over ${CALLS_LABEL[calls]}`;
+    const sequential: Partial<Record<HistoryTransport, HistoryCallsResult>> = {};
+    for (const calls of TRANSPORTS) {
+      const over = TRANSPORT_LABEL[calls];
       log(`fanout: chat.history ${over}, ${SEQUENTIAL_CALLS} sequential calls`);
       const result = await withProfile(profileDir, `history-sequential-${calls}`, () =>
         load.request<HistoryCallsResult>({ op: 'sequential', ...spec, transport: calls, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs }, maxCallsMs * 2 + 60_000),
       );
       sequential[calls] = result;
-      rows.push({ case: caseName, system: `Chorus, sequential, ${over}`, ...result.percentiles, 'calls/s': result.callsPerSecond });
+      rows.push({ case: caseName, system: `Chorus, sequential, ${over}`, ...result.percentiles, 'calls/s': result.callsPerSecond, 'client CPU ms/call': result.clientCpuMsPerCall });
 
+      if (calls === 'frames-ping') continue;
       log(`fanout: chat.history ${over}, ${CONCURRENT.callers} concurrent callers for ${CONCURRENT.windowMs} ms`);
       const concurrent = await load.request<HistoryCallsResult>(
         { op: 'concurrent', ...spec, transport: calls, callers: CONCURRENT.callers, warmupCalls: 1, calls: 100_000, windowMs: CONCURRENT.windowMs },
         CONCURRENT.windowMs + 60_000,
       );
-      rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers, ${over}`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond });
+      rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers, ${over}`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond, 'client CPU ms/call': concurrent.clientCpuMsPerCall });
     }
-    const samplesTaken = Math.min(sequential.websocket!.samples, sequential.http!.samples);
+    const samplesTaken = Math.min(...TRANSPORTS.map((calls) => sequential[calls]!.samples));
     return {
       rows,
-      p99: sequential.websocket!.percentiles.p99,
-      p99OverHttp: sequential.http!.percentiles.p99,
+      p99: Object.fromEntries(TRANSPORTS.map((calls) => [calls, sequential[calls]!.percentiles.p99])),
       seeded,
       facts: {
         'history: messages seeded / seconds': `${seeded.toLocaleString('en')} / ${(seedMs / 1000).toFixed(1)} s (${perSecond(seeded, seedMs)} rows/s)`,
@@ -136,7 +143,7 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
         seeded < wanted
           ? `history: seeded only ${seeded} of ${wanted} messages: seeding stopped after ${Math.round(maxSeedMs / 1000)} s (BENCH_HISTORY_SEED_MAX_S)`
           : `history: ${seeded.toLocaleString('en')} messages in one conversation (BENCH_HISTORY_ROWS), inserted by INSERT … SELECT in chunks of ${CHUNK.toLocaleString('en')}`,
-        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) through the typed client from a forked load process (history-load.ts), once with calls: 'websocket' (the query on the client's socket), once over HTTP (the default), beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
+        `history: latency of chat.history({conversationId, beforeId, limit: ${PAGE}}) from a forked load process (history-load.ts): through a minimal socket sending tRPC's query message and doing one JSON.parse per answer (the server's latency; it offers permessage-deflate as browsers do, so answers come compressed), then through the typed client with calls: 'websocket' (the query on its socket) and over HTTP (the default), which add their own decoding (superjson, tRPC's links); "client CPU ms/call" is the load process's CPU time per call, all threads; beforeId uniform over the conversation; up to ${WARMUP_CALLS} warm-up calls first, then up to ${SEQUENTIAL_CALLS} calls or ${Math.round(maxCallsMs / 1000)} s (BENCH_HISTORY_MAX_S)${samplesTaken < SEQUENTIAL_CALLS ? `: only ${samplesTaken} calls fit` : ''}`,
       ],
     };
   } finally {

@@ -187,7 +187,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
 
   const history = CONFIG.history
     ? await historyBench(stack, population.spare, CONFIG.historyRows, CONFIG.historySeedMaxMs, CONFIG.historyMaxMs, CONFIG.profileDir)
-    : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: Number.NaN, p99OverHttp: Number.NaN, seeded: 0 };
+    : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: {}, seeded: 0 };
   rows.push(...history.rows);
   Object.assign(facts, connectFacts, history.facts);
   facts[`srv heapUsed MB at the end of each case, receivers connected${gc ? ', after a full GC' : ' (no forced GC)'}`] = heaps.join(', ') || '-';

@@ -1,15 +1,22 @@
-// The history case's load process, forked by fanout-history.ts: the typed clients calling
+// The history case's load process, forked by fanout-history.ts: the clients calling
 // chat.history run here, so their fetch and parsing do not share the server's event loop.
+// Either the typed client (its `calls` option: on its socket, or over HTTP), or `frames`: a
+// minimal socket speaking the same tRPC messages (call-socket.ts), one JSON.parse per answer,
+// as the fanout receivers do, offering permessage-deflate as browsers do. `frames-ping` calls
+// system.ping on such a socket instead: the floor any call has on this machine.
+import { CallSocket } from './call-socket';
 import type { ChorusCalls } from './fanout-protocol';
 import { serveLoadRequests } from './load-process';
 import { percentiles, perSecond } from './stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from './workspace';
 
+export type HistoryTransport = ChorusCalls | 'frames' | 'frames-ping';
+
 export interface HistoryCalls {
   op: 'sequential' | 'concurrent';
   url: string;
-  /** How the typed client sends its queries (its `calls` option). */
-  transport: ChorusCalls;
+  /** How the typed client sends its queries (its `calls` option), or `frames` (a minimal socket, no typed client; `frames-ping`: system.ping on it). */
+  transport: HistoryTransport;
   /** Callers take these tokens in turn. */
   tokens: string[];
   conversationId: number;
@@ -25,21 +32,61 @@ export interface HistoryCalls {
 
 export interface HistoryCallsResult {
   samples: number;
+  /** CPU time of this process (all its threads: inflate, GC) per measured call. */
+  clientCpuMsPerCall: number;
   percentiles: ReturnType<typeof percentiles>;
   callsPerSecond: number;
 }
 
+/** Makes one call and checks its answer. */
+interface Caller {
+  call(beforeId: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function checkPage(spec: HistoryCalls, beforeId: number, length: number): void {
+  const expected = Math.min(spec.page, beforeId - spec.minId);
+  if (length !== expected) throw new Error(`history: ${length} messages before ${beforeId}, expected ${expected}`);
+}
+
+function typedCaller(spec: HistoryCalls, token: string, calls: ChorusCalls): Caller {
+  const client: ChorusClient = createBenchClient(spec.url, { token, calls });
+  return {
+    call: async (beforeId) => checkPage(spec, beforeId, (await client.chat.history.query({ conversationId: spec.conversationId, beforeId, limit: spec.page })).length),
+    close: () => closeChorusClient(client),
+  };
+}
+
+async function framesCaller(spec: HistoryCalls, token: string, ping: boolean): Promise<Caller> {
+  const socket = await CallSocket.open(spec.url, token, 10_000, true);
+  return {
+    async call(beforeId) {
+      if (ping) {
+        const data = (await socket.query('system.ping', undefined)) as { json?: { requestId?: unknown } };
+        if (typeof data?.json?.requestId !== 'string') throw new Error('history: system.ping gave no request id');
+        return;
+      }
+      const data = (await socket.query('chat.history', { conversationId: spec.conversationId, beforeId, limit: spec.page })) as { json?: unknown };
+      if (!Array.isArray(data?.json)) throw new Error('history: the answer holds no page');
+      checkPage(spec, beforeId, data.json.length);
+    },
+    close: async () => socket.close(),
+  };
+}
+
 async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
   const randomBefore = () => spec.minId + 1 + Math.floor(Math.random() * (spec.maxId - spec.minId + 1));
-  const call = async (client: ChorusClient, beforeId: number) => {
-    const page = await client.chat.history.query({ conversationId: spec.conversationId, beforeId, limit: spec.page });
-    const expected = Math.min(spec.page, beforeId - spec.minId);
-    if (page.length !== expected) throw new Error(`history: ${page.length} messages before ${beforeId}, expected ${expected}`);
-  };
-  const clients = Array.from({ length: spec.callers }, (_, i) => createBenchClient(spec.url, { token: spec.tokens[i % spec.tokens.length]!, calls: spec.transport }));
+  const call = (client: Caller, beforeId: number) => client.call(beforeId);
+  const clients = await Promise.all(
+    Array.from({ length: spec.callers }, (_, i) => {
+      const token = spec.tokens[i % spec.tokens.length]!;
+      return spec.transport === 'frames' || spec.transport === 'frames-ping' ? framesCaller(spec, token, spec.transport === 'frames-ping') : typedCaller(spec, token, spec.transport);
+    }),
+  );
   try {
     for (const client of clients) for (let i = 0; i < spec.warmupCalls; i++) await call(client, randomBefore());
     const samples: number[] = [];
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + spec.windowMs;
     await Promise.all(
@@ -52,9 +99,14 @@ async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
         }
       }),
     );
-    return { samples: samples.length, percentiles: percentiles(samples), callsPerSecond: perSecond(samples.length, performance.now() - started) };
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      samples: samples.length,
+      clientCpuMsPerCall: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, samples.length)) * 100) / 100,
+      percentiles: percentiles(samples), callsPerSecond: perSecond(samples.length, performance.now() - started),
+    };
   } finally {
-    await Promise.all(clients.map((client) => closeChorusClient(client)));
+    await Promise.all(clients.map((client) => client.close()));
   }
 }
 

@@ -36,6 +36,16 @@ export type ChorusClient = TRPCClient<AppRouter>;
 const sockets = new WeakMap<object, { close(): void | Promise<void> }>();
 
 /**
+ * superjson, decoding answers in place: tRPC hands over JSON it has just parsed and keeps no
+ * other reference to, so the deep copy `deserialize` makes by default (as `superjson.parse`
+ * skips it) only costs time and garbage, about a tenth of a millisecond for 50 messages.
+ */
+const transformer = {
+  serialize: (value: unknown) => superjson.serialize(value),
+  deserialize: (value: unknown) => superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0], { inPlace: true }),
+};
+
+/**
  * A typed client for every Chorus procedure: subscriptions over one WebSocket (token in
  * `connectionParams`, keep-alive, jittered exponential reconnect), everything else over
  * batched HTTP with `Authorization: Bearer`, or over the socket too (`calls: 'websocket'`).
@@ -73,10 +83,10 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
       splitLink({
         condition: overSocket,
         // A fixed token never changes the socket's session; one from getToken may.
-        true: options.getToken ? [identity.link(wsClient), wsLink({ client: wsClient, transformer: superjson })] : wsLink({ client: wsClient, transformer: superjson }),
+        true: options.getToken ? [identity.link(wsClient), wsLink({ client: wsClient, transformer })] : wsLink({ client: wsClient, transformer }),
         false: httpBatchLink({
           url: httpUrl,
-          transformer: superjson,
+          transformer,
           headers: async () => {
             const token = await resolveToken();
             return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
