@@ -110,10 +110,21 @@ describe('superjson-fast serialize', () => {
     expect(serialize({ n: 10n }).meta?.values).toEqual({ n: ['bigint'] });
   });
 
-  it('leaves shared and circular references to superjson, which records them', () => {
-    const date = new Date(0);
+  it('writes a Date reached twice at both places, as a value, without superjson\'s equality annotation', () => {
+    const at = new Date(Date.UTC(2026, 11, 1, 12));
+    const event = { type: 'message.created', message: { ...message(1), createdAt: at }, at };
+    const ours = serialize(event);
+    expect(ours.meta).toEqual({ values: { 'message.createdAt': ['Date'], 'message.editedAt': ['Date'], at: ['Date'] }, v: 1 });
+    expect(superjson.serialize(event).meta?.referentialEqualities).toEqual({ at: ['message.createdAt'] });
+    expect(JSON.stringify(ours.json)).toBe(JSON.stringify(superjson.serialize(event).json));
+    const decoded = superjson.parse<typeof event>(JSON.stringify(ours));
+    expect(decoded).toEqual(event);
+    expect(decoded.at).toBeInstanceOf(Date);
+    expect(decoded.message.createdAt.getTime()).toBe(at.getTime());
+  });
+
+  it('leaves shared and circular objects to superjson, which records them', () => {
     const shared = { x: 1 };
-    sameAsSuperjson({ a: date, b: date });
     sameAsSuperjson({ a: shared, b: [shared] });
     expect(serialize({ a: shared, b: shared }).meta?.referentialEqualities).toEqual({ a: ['b'] });
     const circular: Record<string, unknown> = { name: 'loop' };

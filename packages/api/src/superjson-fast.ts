@@ -2,12 +2,17 @@ import superjson, { type SuperJSONResult } from 'superjson';
 
 /**
  * `superjson.serialize`, built in one pass for the data the API returns: plain objects, arrays,
- * strings, finite numbers, booleans, null, undefined and valid Dates, with no object reached
- * twice. For such a value the result is the `{ json, meta }` superjson makes: the same JSON and
- * the same annotations (superjson lists integer-like paths such as `2` before `1.0.x` at each
- * level; here they come in the order of the walk), so clients decode it with superjson. Anything
- * else (Map, Set, BigInt, NaN, -0, Error, class instances, shared or circular references,
+ * strings, finite numbers, booleans, null, undefined and valid Dates, with no object or array
+ * reached twice. For such a value the result is the `{ json, meta }` superjson makes: the same
+ * JSON and the same annotations (superjson lists integer-like paths such as `2` before `1.0.x`
+ * at each level; here they come in the order of the walk), so clients decode it with superjson.
+ * Anything else (Map, Set, BigInt, NaN, -0, Error, class instances, shared or circular objects,
  * `__proto__` keys) goes to superjson itself.
+ *
+ * One difference, on purpose: a Date is a value here. A Date object reached at two paths (an
+ * event's `at` and its message's `createdAt` are often one object) is written at both, where
+ * superjson adds a referential-equality annotation so that the decoder hands out one shared
+ * Date. Decoded, the two are equal Dates either way; nothing in the API relies on identity.
  *
  * superjson's walker copies the path and the ancestors list at every node and records every
  * object's identity; on a page of 50 messages that was a third of the server's CPU for the call.
@@ -51,12 +56,6 @@ class PlainWalk {
         return null;
       case 'object':
         if (value === null) return null;
-        if (this.seen.has(value)) {
-          this.bail = true;
-          return null;
-        }
-        this.seen.add(value);
-        if (Array.isArray(value)) return this.visitArray(value, path);
         if (value instanceof Date) {
           if (Number.isNaN(value.getTime())) {
             this.bail = true;
@@ -65,6 +64,12 @@ class PlainWalk {
           this.annotate(path, 'Date');
           return value.toISOString();
         }
+        if (this.seen.has(value)) {
+          this.bail = true;
+          return null;
+        }
+        this.seen.add(value);
+        if (Array.isArray(value)) return this.visitArray(value, path);
         return this.visitObject(value, path);
       default:
         this.bail = true;
