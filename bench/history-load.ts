@@ -76,7 +76,6 @@ async function framesCaller(spec: HistoryCalls, token: string, ping: boolean): P
 
 async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
   const randomBefore = () => spec.minId + 1 + Math.floor(Math.random() * (spec.maxId - spec.minId + 1));
-  const call = (client: Caller, beforeId: number) => client.call(beforeId);
   const clients = await Promise.all(
     Array.from({ length: spec.callers }, (_, i) => {
       const token = spec.tokens[i % spec.tokens.length]!;
@@ -84,7 +83,7 @@ async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
     }),
   );
   try {
-    for (const client of clients) for (let i = 0; i < spec.warmupCalls; i++) await call(client, randomBefore());
+    for (const client of clients) for (let i = 0; i < spec.warmupCalls; i++) await client.call(randomBefore());
     const samples: number[] = [];
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
@@ -94,7 +93,7 @@ async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
         for (let i = 0; i < spec.calls && performance.now() < deadline; i++) {
           const beforeId = randomBefore();
           const t0 = performance.now();
-          await call(client, beforeId);
+          await client.call(beforeId);
           samples.push(performance.now() - t0);
         }
       }),
@@ -103,7 +102,8 @@ async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
     return {
       samples: samples.length,
       clientCpuMsPerCall: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, samples.length)) * 100) / 100,
-      percentiles: percentiles(samples), callsPerSecond: perSecond(samples.length, performance.now() - started),
+      percentiles: percentiles(samples),
+      callsPerSecond: perSecond(samples.length, performance.now() - started),
     };
   } finally {
     await Promise.all(clients.map((client) => client.close()));
