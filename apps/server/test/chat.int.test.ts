@@ -196,6 +196,16 @@ describe('groups', () => {
     expect(await failure(cat.client.chat.typing.mutate({ conversationId }))).toBe('NOT_FOUND');
     benEvents.stop();
   });
+
+  it('sending a message ends typing at once', async () => {
+    const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'typing then sending', memberIds: [ben.id] });
+    await ann.client.chat.typing.mutate({ conversationId });
+    await ben.client.chat.typing.mutate({ conversationId });
+    expect((await ben.client.chat.get.query({ conversationId })).typingUserIds.sort()).toEqual([ann.id, ben.id].sort());
+    await ann.client.chat.send.mutate({ conversationId, clientId: 'typing-ends', kind: 'text', text: 'done typing' });
+    // When the send is acknowledged, the sender no longer types; the other member still does.
+    expect((await ben.client.chat.get.query({ conversationId })).typingUserIds).toEqual([ben.id]);
+  });
 });
 
 describe('event stream', () => {

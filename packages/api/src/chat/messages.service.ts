@@ -42,9 +42,9 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     if (!first) throw error;
     return first;
   }
-  await deps.realtime.publishConversationEvent(committed.event);
+  // Sending ends "typing"; that Redis command overlaps the publish instead of waiting for it.
+  await Promise.all([deps.realtime.publishConversationEvent(committed.event), stopTyping(deps, userId, input.conversationId)]);
   await deliverNotifications(deps, committed.notes);
-  await stopTyping(deps, userId, input.conversationId);
   return toPublicMessage(committed.row);
 }
 
