@@ -1,7 +1,7 @@
 import { getTableColumns } from 'drizzle-orm';
-import { toSnakeCase } from 'drizzle-orm/casing';
 import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
 import { escapeId, type Pool, type TypeCast } from 'mysql2/promise';
+import { columnSqlName } from './sql-text';
 
 /**
  * Reads a table's rows from SQL text, mapped as the query builder maps them, for hot reads.
@@ -21,8 +21,7 @@ export interface TableReader<T extends MySqlTable> {
 
 export function tableReader<T extends MySqlTable>(table: T): TableReader<T> {
   const columns = Object.entries(getTableColumns(table)) as Array<[string, MySqlColumn]>;
-  // Named as createDb's snake_case casing names them.
-  const names = columns.map(([, column]) => escapeId(column.keyAsName ? toSnakeCase(column.name) : column.name));
+  const names = columns.map(([, column]) => columnSqlName(column));
   return {
     width: columns.length,
     selectList: (alias) => names.map((name) => `${escapeId(alias)}.${name}`).join(', '),

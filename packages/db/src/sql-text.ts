@@ -1,6 +1,6 @@
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
-import type { MySqlTable } from 'drizzle-orm/mysql-core';
+import type { MySqlColumn, MySqlTable } from 'drizzle-orm/mysql-core';
 import { escape, escapeId, format } from 'mysql2';
 
 /**
@@ -17,7 +17,7 @@ export function insertRowsSql<T extends MySqlTable>(table: T, rows: ReadonlyArra
   const all = getTableColumns(table);
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((key) => all[key] !== undefined);
   const columns = keys.map((key) => all[key]!);
-  const names = columns.map((column) => escapeId(column.keyAsName ? toSnakeCase(column.name) : column.name)).join(', ');
+  const names = columns.map(columnSqlName).join(', ');
   const tuples = rows.map((row) => {
     const record = row as Record<string, unknown>;
     const values = columns.map((column, index) => {
@@ -29,6 +29,11 @@ export function insertRowsSql<T extends MySqlTable>(table: T, rows: ReadonlyArra
     return `(${values.join(', ')})`;
   });
   return `insert into ${escapeId(getTableName(table))} (${names}) values ${tuples.join(', ')}`;
+}
+
+/** A column's name in SQL, quoted, as `createDb`'s snake_case casing names it. */
+export function columnSqlName(column: MySqlColumn): string {
+  return escapeId(column.keyAsName ? toSnakeCase(column.name) : column.name);
 }
 
 /**
