@@ -75,7 +75,7 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
     lastSeqs.set(row.conversationId, seq);
     return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
   });
-  const notes = rows.some(needsExtras) ? await storeAllExtras(drizzleOn(connection), rows) : rows.map((): StoredNotification[] => []);
+  const notes = await storeAllExtras(connection, rows);
 
   const eventRows = events.map(({ values }) => values);
   const eventKeys = eventRows.map((row): IdKey => [row.conversationId, row.seq]);
@@ -176,20 +176,25 @@ function advanceSql(rows: TMessageRow[]): string {
   ]);
 }
 
-const needsExtras = (row: TMessageRow) => row.attachment !== null || (row.mentions ?? []).length > 0;
-
-/** Each row's extras, in order, with the notifications they created. */
-async function storeAllExtras(tx: DbOrTx, rows: TMessageRow[]): Promise<StoredNotification[][]> {
+/**
+ * Each row's extras, in order, with the notifications they created, inside the transaction on
+ * `connection`. The query builder on it is made only when a row has any: most batches have
+ * none, and making one per batch showed in profiles.
+ */
+async function storeAllExtras(connection: ScriptConnection, rows: TMessageRow[]): Promise<StoredNotification[][]> {
+  let tx: DbOrTx | undefined;
+  const txOnConnection = () => (tx ??= drizzleOn(connection));
   const notes: StoredNotification[][] = [];
-  for (const row of rows) notes.push(await storeExtras(tx, row));
+  for (const row of rows) notes.push(await storeExtras(txOnConnection, row));
   return notes;
 }
 
 /** What only some messages need: a shared attachment, recorded mentions and their notifications. */
-async function storeExtras(tx: DbOrTx, row: TMessageRow): Promise<StoredNotification[]> {
-  if (row.attachment) await shareFile(tx, row.attachment.fileId, row.conversationId, row.id, row.createdAt);
+async function storeExtras(txOf: () => DbOrTx, row: TMessageRow): Promise<StoredNotification[]> {
+  if (row.attachment) await shareFile(txOf(), row.attachment.fileId, row.conversationId, row.id, row.createdAt);
   const mentions = row.mentions ?? [];
   if (mentions.length === 0) return [];
+  const tx = txOf();
   await tx.insert(messageMentions).values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
   const payload = { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, excerpt: (row.text ?? '').slice(0, 140) };
   return createNotifications(
