@@ -57,15 +57,10 @@ function typedCaller(spec: HistoryCalls, token: string, calls: ChorusCalls): Cal
   };
 }
 
-async function framesCaller(spec: HistoryCalls, token: string, ping: boolean): Promise<Caller> {
+async function framesCaller(spec: HistoryCalls, token: string): Promise<Caller> {
   const socket = await CallSocket.open(spec.url, token, 10_000, true);
   return {
     async call(beforeId) {
-      if (ping) {
-        const data = (await socket.query('system.ping', undefined)) as { json?: { requestId?: unknown } };
-        if (typeof data?.json?.requestId !== 'string') throw new Error('history: system.ping gave no request id');
-        return;
-      }
       const data = (await socket.query('chat.history', { conversationId: spec.conversationId, beforeId, limit: spec.page })) as { json?: unknown };
       if (!Array.isArray(data?.json)) throw new Error('history: the answer holds no page');
       checkPage(spec, beforeId, data.json.length);
@@ -74,14 +69,24 @@ async function framesCaller(spec: HistoryCalls, token: string, ping: boolean): P
   };
 }
 
+/** system.ping on a minimal socket: the floor of any call. */
+async function pingCaller(spec: HistoryCalls, token: string): Promise<Caller> {
+  const socket = await CallSocket.open(spec.url, token, 10_000, true);
+  return {
+    async call() {
+      const data = (await socket.query('system.ping', undefined)) as { json?: { requestId?: unknown } };
+      if (typeof data?.json?.requestId !== 'string') throw new Error('history: system.ping gave no request id');
+    },
+    close: async () => socket.close(),
+  };
+}
+
+const callerFor = (spec: HistoryCalls, token: string): Caller | Promise<Caller> =>
+  spec.transport === 'frames' ? framesCaller(spec, token) : spec.transport === 'frames-ping' ? pingCaller(spec, token) : typedCaller(spec, token, spec.transport);
+
 async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
   const randomBefore = () => spec.minId + 1 + Math.floor(Math.random() * (spec.maxId - spec.minId + 1));
-  const clients = await Promise.all(
-    Array.from({ length: spec.callers }, (_, i) => {
-      const token = spec.tokens[i % spec.tokens.length]!;
-      return spec.transport === 'frames' || spec.transport === 'frames-ping' ? framesCaller(spec, token, spec.transport === 'frames-ping') : typedCaller(spec, token, spec.transport);
-    }),
-  );
+  const clients = await Promise.all(Array.from({ length: spec.callers }, (_, i) => callerFor(spec, spec.tokens[i % spec.tokens.length]!)));
   try {
     for (const client of clients) for (let i = 0; i < spec.warmupCalls; i++) await client.call(randomBefore());
     const samples: number[] = [];
