@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Histogram } from './histogram';
 import { serveLoadRequests } from './load-process';
-import { messageText, nowMs, parseMessageText, type ClosedLoopSpec, type LoadMessage, type LoadRequest, type LoadResult, type OpenLoopSpec } from './fanout-protocol';
+import { messageText, nowMs, parseMessageText, type ClosedLoopSpec, type LoadRequest, type LoadResult, type OpenLoopSpec } from './fanout-protocol';
+import { mark, planOf, sendAtFixedRate } from './fixed-rate';
 import { connect, disconnect, listenToTexts, send, settle, takeDropped } from './fanout-receivers';
 
 interface Run {
@@ -55,8 +56,6 @@ listenToTexts(onText);
 
 // ---- runs ----
 
-const mark = (which: 'window-start' | 'window-end') => process.send?.({ mark: which } satisfies LoadMessage);
-
 async function waitForDeliveries(run: Run, fanout: number, inFlight: () => number, drainMs: number): Promise<void> {
   const deadline = performance.now() + drainMs;
   while (performance.now() < deadline) {
@@ -93,33 +92,12 @@ function result(run: Run, fanout: number, windowMs: number, loadElu: number, sch
 
 /** Sends at a fixed rate whatever the server does; latency counts from the scheduled send time. */
 async function openLoop(spec: OpenLoopSpec): Promise<LoadResult> {
-  const period = 1000 / spec.rate;
-  const kStart = Math.ceil(spec.warmupMs / period);
-  const kEnd = Math.ceil((spec.warmupMs + spec.windowMs) / period);
-  const total = Math.ceil((spec.warmupMs + spec.windowMs + spec.tailMs) / period);
-  const run = newRun((k) => k >= kStart && k < kEnd);
+  const plan = planOf(spec);
+  const run = newRun((k) => k >= plan.kStart && k < plan.kEnd);
   current = run;
   let inFlight = 0;
-  let k = 0;
-  let lag = 0;
-  let eluStart = performance.eventLoopUtilization();
-  let elu = 0;
-  const start = nowMs() + 5;
-
-  let windowEnded = false;
-  const endWindow = () => {
-    if (windowEnded) return;
-    windowEnded = true;
-    elu = performance.eventLoopUtilization(eluStart).utilization;
-    mark('window-end');
-  };
   const dispatch = (n: number, scheduledAt: number) => {
     const measured = run.isMeasured(n);
-    if (n === kStart) {
-      eluStart = performance.eventLoopUtilization();
-      mark('window-start');
-    }
-    if (n === kEnd) endWindow();
     if (inFlight >= spec.maxInFlight) {
       if (measured) run.skipped++;
       return;
@@ -140,28 +118,11 @@ async function openLoop(spec: OpenLoopSpec): Promise<LoadResult> {
       }
     });
   };
-
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = nowMs();
-      const due = Math.min(total, Math.floor((now - start) / period) + 1);
-      if (k < due) lag = Math.max(lag, now - (start + k * period));
-      while (k < due) {
-        dispatch(k, start + k * period);
-        k++;
-      }
-      if (k >= total) {
-        clearInterval(timer);
-        // At a low rate the window may close with the last send.
-        endWindow();
-        resolve();
-      }
-    }, 1);
-  });
+  const { elu, lagMs } = await sendAtFixedRate(plan, dispatch);
   await waitForDeliveries(run, spec.fanout, () => inFlight, spec.drainMs);
   current = null;
   // The measured messages are those scheduled in [kStart, kEnd): their span is the window.
-  return result(run, spec.fanout, (kEnd - kStart) * period, elu, lag);
+  return result(run, spec.fanout, (plan.kEnd - plan.kStart) * plan.period, elu, lagMs);
 }
 
 /** Every sender sends, waits for the acknowledgement, sends again: throughput of stored messages. */

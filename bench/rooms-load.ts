@@ -7,11 +7,13 @@
 // `rooms.playback.control` on its own socket (as @chorus/client with calls: 'websocket') or over
 // HTTP (as it does by default).
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { CallSocket } from './call-socket';
 import { HttpMutations } from './http-mutation';
 import { closeSockets } from './ws-close';
-import { nowMs, type LoadMessage } from './fanout-protocol';
+import { nowMs } from './fanout-protocol';
+import { planOf, sendAtFixedRate } from './fixed-rate';
 import { serveLoadRequests } from './load-process';
 import type { RoomConnectResult, RoomConnectSpec, RoomReceiverSpec, RoomRunResult, RoomRunSpec, RoomsLoadRequest } from './rooms-protocol';
 
@@ -197,14 +199,11 @@ function control(spec: RoomRunSpec, k: number, done: (error?: string) => void): 
   http.post(spec.httpUrl, 'rooms.playback.control', spec.ownerToken, input, done, { retryOnReset: false });
 }
 
-const mark = (which: 'window-start' | 'window-end') => process.send?.({ mark: which } satisfies LoadMessage);
 
 /** Playback changes on schedule (open loop); latency counts from the moment each call is sent. */
 async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
-  const period = 1000 / spec.rate;
-  const kStart = Math.ceil(spec.warmupMs / period);
-  const kEnd = Math.ceil((spec.warmupMs + spec.windowMs) / period);
-  const total = Math.ceil((spec.warmupMs + spec.windowMs + spec.tailMs) / period);
+  const plan = planOf(spec);
+  const { period, kStart, kEnd, total } = plan;
   const receivers = conns.filter((conn) => conn.ready && conn.ws.readyState === WebSocket.OPEN).length;
   const measured = (k: number) => k >= kStart && k < kEnd;
   const r: Run = {
@@ -231,23 +230,8 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   let skipped = 0;
   let controlErrors = 0;
   let firstError: string | undefined;
-  let lag = 0;
-  let eluStart = performance.eventLoopUtilization();
-  let elu = 0;
-  let windowEnded = false;
-  const endWindow = () => {
-    if (windowEnded) return;
-    windowEnded = true;
-    elu = performance.eventLoopUtilization(eluStart).utilization;
-    mark('window-end');
-  };
 
   const dispatch = (k: number) => {
-    if (k === kStart) {
-      eluStart = performance.eventLoopUtilization();
-      mark('window-start');
-    }
-    if (k === kEnd) endWindow();
     if (inFlight >= spec.maxInFlight) {
       if (measured(k)) skipped++;
       return;
@@ -268,21 +252,7 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
     });
   };
 
-  const start = nowMs() + 5;
-  let k = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = nowMs();
-      const due = Math.min(total, Math.floor((now - start) / period) + 1);
-      if (k < due) lag = Math.max(lag, now - (start + k * period));
-      while (k < due) dispatch(k++);
-      if (k >= total) {
-        clearInterval(timer);
-        endWindow();
-        resolve();
-      }
-    }, 1);
-  });
+  const { elu, lagMs } = await sendAtFixedRate(plan, dispatch);
 
   // The window's changes that were sent and not refused must reach every member.
   const expectedOf = (i: number) => state[i] === 1 || state[i] === 2;
@@ -322,13 +292,9 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
       .map(([kind, n]) => `${kind} ×${n}`)
       .join(', '),
     loadElu: Math.round(elu * 100) / 100,
-    schedulerLagMs: Math.round(lag * 10) / 10,
+    schedulerLagMs: Math.round(lagMs * 10) / 10,
     dropped,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function handle(req: RoomsLoadRequest): Promise<unknown> {
