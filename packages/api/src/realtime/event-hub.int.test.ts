@@ -4,9 +4,12 @@ import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_CHANNEL, EventHub, type Delivery, type HubListener } from './event-hub';
+import type { ChorusEvent } from './events';
+import { UserStreams } from './user-streams';
 
-// The hub reads the recipients of a published event (`key \n user|id|prev,… \n body`) and hands
-// each local one its ids and the event, parsed once.
+// The hub reads the recipients of a published event (`id prevId \n user,… \n body`), hands the
+// local ones one delivery, parsed once, and tells every listener to read its stream when the
+// previous id shows that a message went missing.
 let redisService: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: Redis;
 let hub: EventHub;
@@ -22,32 +25,93 @@ afterAll(async () => {
   await redisService?.stop();
 });
 
-function recorder(): HubListener & { got: Delivery[] } {
-  const got: Delivery[] = [];
-  return { got, onDelivery: (delivery) => void got.push(delivery), onEphemeral() {}, onMaybeMissed() {}, position: () => '0-0' };
+type Recorded = { delivery: Delivery } | 'maybe missed';
+
+function recorder(): HubListener & { got: Recorded[]; deliveries: () => Delivery[] } {
+  const got: Recorded[] = [];
+  return {
+    got,
+    deliveries: () => got.flatMap((entry) => (entry === 'maybe missed' ? [] : [entry.delivery])),
+    onDelivery: (delivery) => void got.push({ delivery }),
+    onEphemeral() {},
+    onMaybeMissed: () => void got.push('maybe missed'),
+    position: () => '0-0',
+  };
 }
 
-describe('event hub', () => {
-  it("gives each local recipient its own ids, skips others and malformed entries, and parses the body once", async () => {
-    const listeners = new Map([11, 12, 13, 14, 15, 16].map((user) => [user, recorder()]));
-    const second = recorder();
-    for (const [user, listener] of listeners) hub.listen(user, listener);
-    hub.listen(11, second);
-    const event = { type: 'message.created', at: new Date(7), note: 'a | b, c\n d' };
-    // 99 is not local; 13 lacks its prev, 14 its id, 15 its user separator.
-    const recipients = ['11|1-5|1-4', '99|9-1|9-0', '12|2-7|0-0', '13|3-1|', '14||4-0', '15', '16|6-2|6-1'].join(',');
-    await redis.publish(EVENTS_CHANNEL, `c:1:2\n${recipients}\n${superjson.stringify(event)}`);
-    const deadline = Date.now() + 5_000;
-    while (listeners.get(16)!.got.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(done()).toBe(true);
+}
 
-    const ids = (user: number) => listeners.get(user)!.got.map(({ id, prev }) => [id, prev]);
-    expect(ids(11)).toEqual([['1-5', '1-4']]);
-    expect(second.got.map(({ id }) => id)).toEqual(['1-5']);
-    expect(ids(12)).toEqual([['2-7', '0-0']]);
-    expect([ids(13), ids(14), ids(15)]).toEqual([[], [], []]);
-    expect(ids(16)).toEqual([['6-2', '6-1']]);
-    const delivered = listeners.get(11)!.got[0]!.event;
-    expect(delivered).toEqual(event);
-    expect(listeners.get(16)!.got[0]!.event).toBe(delivered);
+const message = (id: string, previous: string, users: number[], event: object) => `${id} ${previous}\n${users.join(',')}\n${superjson.stringify(event)}`;
+
+describe('event hub', () => {
+  it('hands the local recipients one delivery with the event parsed once, skipping users not here', async () => {
+    const [ann, ben, second, other] = [recorder(), recorder(), recorder(), recorder()];
+    const stops = [hub.listen(11, ann), hub.listen(12, ben), hub.listen(11, second), hub.listen(13, other)];
+    const event = { type: 'message.created', at: new Date(7), note: 'a | b, c\n d' };
+    await redis.publish(EVENTS_CHANNEL, message('1700000000000-4', '1700000000000-3', [11, 99, 12], event));
+    await until(() => ben.got.length === 1);
+
+    expect(ann.deliveries()).toEqual([{ id: '1700000000000-4', event }]);
+    expect(second.got).toEqual(ann.got);
+    const shared = ann.deliveries()[0]!;
+    expect(ben.deliveries()[0]).toBe(shared);
+    expect(second.deliveries()[0]).toBe(shared);
+    expect(other.got).toEqual([]);
+    for (const stop of stops) stop();
+  });
+
+  it('tells every listener to read its stream, before the next delivery, when a message went missing', async () => {
+    const [ann, bystander] = [recorder(), recorder()];
+    const stops = [hub.listen(21, ann), hub.listen(22, bystander)];
+    const event = { type: 'typing', n: 1 };
+    // Follows the last one received: nothing missed.
+    await redis.publish(EVENTS_CHANNEL, message('1700000000000-5', '1700000000000-4', [21], event));
+    await until(() => ann.got.length === 1);
+    expect(bystander.got).toEqual([]);
+    // Names a predecessor this hub never received: whatever it was, it may have been for anyone here.
+    await redis.publish(EVENTS_CHANNEL, message('1700000000000-9', '1700000000000-8', [21], event));
+    await until(() => ann.got.length === 3);
+    expect(ann.got.slice(1).map((entry) => (entry === 'maybe missed' ? entry : entry.delivery.id))).toEqual(['maybe missed', '1700000000000-9']);
+    expect(bystander.got).toEqual(['maybe missed']);
+    // A malformed message is dropped without stopping the hub.
+    await redis.publish(EVENTS_CHANNEL, 'no header');
+    await redis.publish(EVENTS_CHANNEL, message('1700000000000-10', '1700000000000-9', [22], event));
+    await until(() => bystander.got.length === 2);
+    expect(ann.got).toHaveLength(3);
+    for (const stop of stops) stop();
+  });
+
+  it('receives what the publishing script writes: one id per event, in order, each stream chained to its own previous entry', async () => {
+    const streams = new UserStreams(redis, 60_000);
+    // A hub of its own: the one above has received made-up ids.
+    const fresh = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: 3_600_000 });
+    const [ann, ben] = [recorder(), recorder()];
+    const stops = [fresh.listen(31, ann), fresh.listen(32, ben)];
+    const event = (n: number) => ({ type: 'message.deleted', n }) as unknown as ChorusEvent;
+    await streams.publishUserEvent([31, 32, 31], 'hub-test-1', event(1));
+    await streams.publishUserEvent([32], 'hub-test-2', event(2));
+    await streams.publishUserEvent([31, 32], 'hub-test-3', event(3));
+    await streams.publishUserEvent([31, 32], 'hub-test-3', event(3));
+    await until(() => ben.got.length === 3);
+
+    const [first, second, third] = ben.deliveries().map((delivery) => delivery.id);
+    expect(ann.deliveries().map((delivery) => delivery.id)).toEqual([first, third]);
+    expect(ann.deliveries()[0]).toBe(ben.deliveries()[0]);
+    expect([...new Set([first, second, third])]).toHaveLength(3);
+    expect([first, second, third]).toEqual([first, second, third].sort((a, b) => a!.localeCompare(b!, 'en', { numeric: true })));
+    // Nothing was missed in between, though every message went to some other user too.
+    expect([...ann.got, ...ben.got]).not.toContain('maybe missed');
+    // Replay: each user's stream holds its own events, each following the one before.
+    expect(await streams.readAfter(31, first!)).toMatchObject({ continuous: true, deliveries: [{ id: third, event: event(3) }] });
+    expect(await streams.readAfter(32, first!)).toMatchObject({ continuous: true, deliveries: [{ id: second }, { id: third }] });
+    expect(await streams.head(31)).toBe(third);
+    // An id that is not a position of this user's stream does not pass for one.
+    expect((await streams.readAfter(31, second!)).continuous).toBe(false);
+    for (const stop of stops) stop();
+    await fresh.close();
   });
 });

@@ -8,15 +8,14 @@ import { compareStreamIds } from './stream-ids';
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
 
-/** A persisted event as it reaches one user: its id in that user's stream and the one before. */
+/** A persisted event: its id, the same in every recipient's stream. Shared by its recipients. */
 export interface Delivery {
-  id: string;
-  prev: string;
-  event: ChorusEvent;
+  readonly id: string;
+  readonly event: ChorusEvent;
 }
 
 export interface HubListener {
-  /** A persisted event for this user, in stream order (or a gap, which `prev` reveals). */
+  /** A persisted event for this user, in stream order; anything missed before it is announced by onMaybeMissed first. */
   onDelivery(delivery: Delivery): void;
   onEphemeral(event: ChorusEvent): void;
   /** Live messages may have been missed (Redis reconnected): compare with the stream. */
@@ -29,6 +28,11 @@ export interface HubListener {
  * The instance's one Redis subscription for user events. Every instance receives every
  * delivery and hands it to its local listeners; a body is parsed once however many local
  * receivers share it.
+ *
+ * Each message names the event published before it (stream-scripts.ts). Redis delivers a
+ * subscription's messages in order and loses them only with the connection, so a message whose
+ * predecessor is not the last one received means messages went missing (a reconnect), and
+ * every listener reads its stream. On a reconnect they all do anyway.
  */
 export class EventHub {
   private readonly listeners = new ListenerSets<number, HubListener>();
@@ -36,6 +40,8 @@ export class EventHub {
   private readonly catchUpTimer: NodeJS.Timeout;
   /** Each local user's stream head at the last catch-up check. */
   private headsBefore = new Map<number, string>();
+  /** Id of the last event received; null until the first one after (re)subscribing. */
+  private lastReceived: string | null = null;
 
   private constructor(
     private readonly redis: Redis,
@@ -46,7 +52,10 @@ export class EventHub {
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
     // After a reconnect, whatever was published meanwhile never arrives: look in the streams.
-    this.subscriber.on('ready', () => this.pokeAll());
+    this.subscriber.on('ready', () => {
+      this.lastReceived = null;
+      this.pokeAll();
+    });
     // A last resort against a lost final message that no later message would reveal.
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
@@ -112,17 +121,22 @@ export class EventHub {
     }
   }
 
-  /** `key \n user|id|prev,user|id|prev,… \n body`: each local recipient gets its own ids. */
+  /** `id prevId \n user,user,… \n body`: one delivery, shared by the local recipients. */
   private dispatchDelivery(message: string): void {
+    const space = message.indexOf(' ');
     const first = message.indexOf('\n');
     const second = message.indexOf('\n', first + 1);
-    let event: ChorusEvent | undefined;
-    for (const recipient of message.slice(first + 1, second).split(',')) {
-      const [user, id, prev] = recipient.split('|');
+    if (space < 0 || space > first || second < 0) throw new Error('malformed event message');
+    const id = message.slice(0, space);
+    const previous = message.slice(space + 1, first);
+    if (this.lastReceived !== null && previous !== this.lastReceived) this.pokeAll();
+    this.lastReceived = id;
+    let delivery: Delivery | undefined;
+    for (const user of message.slice(first + 1, second).split(',')) {
       const listeners = this.listeners.get(Number(user));
-      if (!listeners || !id || !prev) continue;
-      event ??= parseSharedEvent<ChorusEvent>(message.slice(second + 1));
-      for (const listener of listeners) listener.onDelivery({ id, prev, event });
+      if (!listeners) continue;
+      delivery ??= { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
+      for (const listener of listeners) listener.onDelivery(delivery);
     }
   }
 

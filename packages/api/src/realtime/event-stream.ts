@@ -22,9 +22,9 @@ export interface UserStreamArgs {
 
 /**
  * One user's event stream: subscribe to live deliveries first, then replay what the stream
- * holds after `lastEventId`, then go live, dropping anything already yielded. A delivery whose
- * `prev` is not the last yielded id reveals a gap (a lost pub/sub message, an overflow), which
- * is filled from the stream. Positions past retention yield `resync`.
+ * holds after `lastEventId`, then go live, dropping anything already yielded. Whatever may have
+ * been missed live (a lost pub/sub message, an overflow) is read from the stream first: the hub
+ * says so before it hands over anything later. Positions past retention yield `resync`.
  *
  * Every event is `tracked`: persisted ones with their own id, ephemeral ones with the current
  * position, so a reconnect always resumes after the last persisted event seen. The presence
@@ -46,13 +46,11 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
   if (direct) {
     buffer.direct = {
       live: (delivery) => {
-        if (delivery.prev === last) {
-          if (!direct.write(delivery.id, delivery.event)) return false;
-          last = delivery.id;
-          return true;
-        }
         // Already delivered (a repeat after a catch-up): nothing to do, as in the loop below.
-        return compareStreamIds(delivery.id, last) <= 0;
+        if (compareStreamIds(delivery.id, last) <= 0) return true;
+        if (!direct.write(delivery.id, delivery.event)) return false;
+        last = delivery.id;
+        return true;
       },
       ephemeral: (event) => direct.write(last, event),
     };
@@ -106,10 +104,6 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
       while (live.length > 0 && !buffer.mustRead) {
         const delivery = live.shift()!;
         if (compareStreamIds(delivery.id, last) <= 0) continue;
-        if (delivery.prev !== last) {
-          buffer.mustRead = true;
-          break;
-        }
         last = delivery.id;
         yield tracked(delivery.id, delivery.event);
       }

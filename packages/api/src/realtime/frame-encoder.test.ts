@@ -65,11 +65,15 @@ describe('acceptUncompressedFrames', () => {
     return { socket, sent };
   }
 
-  it('sends an uncompressed frame as text without compression', () => {
-    const { socket, sent } = recordingSocket();
+  it('sends an uncompressed frame as text without compression, encoded once for every socket', () => {
+    const [first, second] = [recordingSocket(), recordingSocket()];
     const done = () => {};
-    socket.send(new UncompressedFrame('{"a":1}'), done);
-    expect(sent).toEqual([{ data: '{"a":1}', options: { compress: false, binary: false }, callback: done }]);
+    const frame = new UncompressedFrame('{"a":"é"}');
+    first.socket.send(frame, done);
+    second.socket.send(frame, { compress: true });
+    expect(first.sent).toEqual([{ data: Buffer.from('{"a":"é"}'), options: { compress: false, binary: false }, callback: done }]);
+    expect(second.sent[0]!.options).toEqual({ compress: false, binary: false });
+    expect(second.sent[0]!.data).toBe(first.sent[0]!.data);
   });
 
   it('passes anything else through with its options', () => {

@@ -1,4 +1,4 @@
-import { binderOf, sharedItemParts, sharedParts, sharedTransformer, type SharedParts } from './shared-frames';
+import { binderOf, framesOfShared, sharedItemParts, sharedParts, sharedTransformer, type SharedParts } from './shared-frames';
 
 /**
  * How tRPC responses become WebSocket text frames: the same JSON as tRPC's own encoder, with
@@ -15,7 +15,14 @@ import { binderOf, sharedItemParts, sharedParts, sharedTransformer, type SharedP
 
 /** A text frame to send without per-message compression. */
 export class UncompressedFrame {
+  private encoded: Buffer | undefined;
+
   constructor(readonly text: string) {}
+
+  /** The text as UTF-8, encoded once however many sockets the frame is written to. */
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.text));
+  }
 }
 
 const PLACEHOLDER = '\u0000frame-data\u0000';
@@ -64,6 +71,10 @@ const ID_PLACEHOLDER = '\u0000frame-id\u0000';
 /**
  * The data frames of one subscription, as `encode` writes them, from a template made once: for
  * writing a subscription's items without tRPC (see DirectFrames).
+ *
+ * A shared event's frame is made once per template and event id, and the same frame object goes
+ * to every subscription with that template. An event has one id for all its recipients, and
+ * clients number their subscriptions alike, so a group message is one frame for all its members.
  */
 export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown): (eventId: string, data: object) => string | UncompressedFrame {
   const result = { type: 'data', id: ID_PLACEHOLDER };
@@ -74,9 +85,16 @@ export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown)
   const middle = template.slice(dataAt + QUOTED_PLACEHOLDER.length, idAt);
   const tail = template.slice(idAt + JSON.stringify(ID_PLACEHOLDER).length);
   return (eventId, data) => {
-    // A shared event's cached text, without the per-item bookkeeping tRPC's path needs.
-    const shared = sharedItemParts(eventId, data);
-    if (shared) return sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
+    const made = framesOfShared(data);
+    if (made) {
+      const last = made.get(template);
+      if (last?.eventId === eventId) return last.frame as string | UncompressedFrame;
+      // A shared event's cached text, without the per-item bookkeeping tRPC's path needs.
+      const shared = sharedItemParts(eventId, data)!;
+      const frame = sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
+      made.set(template, { eventId, frame });
+      return frame;
+    }
     const serialized = sharedTransformer.output.serialize({ id: eventId, data });
     return head + JSON.stringify(trackedData(serialized)) + middle + JSON.stringify(eventId) + tail;
   };
@@ -115,7 +133,7 @@ export function acceptUncompressedFrames(socket: FrameSocket): void {
   socket.send = (data: unknown, options?: unknown, callback?: unknown) => {
     if (typeof options === 'function') [options, callback] = [{}, options];
     const cb = callback as ((error?: Error) => void) | undefined;
-    if (data instanceof UncompressedFrame) return send(data.text, { ...(options as object), compress: false, binary: false }, cb);
+    if (data instanceof UncompressedFrame) return send(data.bytes, { ...(options as object), compress: false, binary: false }, cb);
     return send(data, (options as object | undefined) ?? {}, cb);
   };
 }

@@ -28,6 +28,8 @@ interface SharedEncoding {
   metaText: string | undefined;
   /** Frames carrying it may be compressed (see shareCopy); otherwise they go out plain. */
   compress: boolean;
+  /** Frames already made of it by trackedFrames (frame-encoder.ts), by subscription template. */
+  frames?: Map<string, { eventId: string; frame: unknown }>;
 }
 
 /** Marked events; the encoding is computed by the first subscriber that sends one (null: not shareable). */
@@ -201,6 +203,17 @@ export function sharedItemParts(id: string, data: object): SharedParts | null {
   if (!sharedEvents.has(data)) return null;
   const encoding = encodingOf(data);
   return encoding ? partsOf(id, encoding) : null;
+}
+
+/**
+ * Where trackedFrames keeps the frames it made of a shared event: the same for the event and its
+ * copies, dropped with them. Null unless `data` is shared.
+ */
+export function framesOfShared(data: object): Map<string, { eventId: string; frame: unknown }> | null {
+  if (!sharedEvents.has(data)) return null;
+  const encoding = encodingOf(data);
+  if (!encoding) return null;
+  return (encoding.frames ??= new Map());
 }
 
 export interface SharedParts {

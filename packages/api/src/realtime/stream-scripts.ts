@@ -3,32 +3,51 @@
  * stream's head and publishing the live copy happen as one step: live delivery order is
  * stream order on every instance.
  *
+ * Every published event gets one id, the same in each recipient's stream: the next of a single
+ * sequence of stream ids (`<ms>-<n>`, as Redis makes them, never going back). The live copy on
+ * `chorus:ev` carries that id and the id published before it, so an instance that finds the
+ * previous id is not the last one it received knows it missed a message, whoever it was for.
+ * One id per event also means the frames of its recipients are the same bytes (frame-encoder.ts).
+ *
  * Keys (one Redis, not a cluster):
- *   chorus:us:<userId>   the user's stream; entries { e: body key, p: previous entry id }
+ *   chorus:elast         the id of the last event published
+ *   chorus:us:<userId>   the user's stream; entries { e: body key, p: the user's previous entry id }
  *   chorus:ulast         hash userId -> id of the user's newest entry (survives trimming)
  *   chorus:eb:<key>      an event's JSON body, stored once however many receive it
  *   chorus:cpub:<convId> seq of the conversation's last published event
  *   chorus:cm:<convId>   set of the conversation's audience ('0' marks a loaded set)
  *   chorus:ud:<key>      dedupe marker of a published user event
+ *
+ * Published on chorus:ev: `id prevId \n recipient,recipient,… \n body`.
  */
 const FANOUT = `
+local function nextEventId(nowMs)
+  local last = redis.call('GET', 'chorus:elast') or '0-0'
+  local dash = string.find(last, '-', 1, true)
+  local lastMs = tonumber(string.sub(last, 1, dash - 1))
+  local id
+  if nowMs > lastMs then id = string.format('%d-0', nowMs)
+  else id = string.format('%d-%d', lastMs, tonumber(string.sub(last, dash + 1)) + 1) end
+  redis.call('SET', 'chorus:elast', id)
+  return id, last
+end
+
 local function fanout(bodyKey, body, retention, recipients)
+  if #recipients == 0 then return 0 end
   redis.call('SET', 'chorus:eb:' .. bodyKey, body, 'PX', retention)
   local t = redis.call('TIME')
-  local minId = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - retention) .. '-0'
-  local out = {}
+  local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local minId = string.format('%d-0', nowMs - retention)
+  local id, previous = nextEventId(nowMs)
   for _, u in ipairs(recipients) do
     local stream = 'chorus:us:' .. u
     local prev = redis.call('HGET', 'chorus:ulast', u) or '0-0'
-    local id = redis.call('XADD', stream, 'MINID', '~', minId, '*', 'e', bodyKey, 'p', prev)
+    redis.call('XADD', stream, 'MINID', '~', minId, id, 'e', bodyKey, 'p', prev)
     redis.call('PEXPIRE', stream, retention)
     redis.call('HSET', 'chorus:ulast', u, id)
-    out[#out + 1] = u .. '|' .. id .. '|' .. prev
   end
-  if #out > 0 then
-    redis.call('PUBLISH', 'chorus:ev', bodyKey .. '\\n' .. table.concat(out, ',') .. '\\n' .. body)
-  end
-  return #out
+  redis.call('PUBLISH', 'chorus:ev', id .. ' ' .. previous .. '\\n' .. table.concat(recipients, ',') .. '\\n' .. body)
+  return #recipients
 end
 `;
 
@@ -60,7 +79,10 @@ for _, u in ipairs(redis.call('SMEMBERS', membersKey)) do
   end
 end
 for u in string.gmatch(ARGV[6], '[^,]+') do
-  if not seen[u] then recipients[#recipients + 1] = u end
+  if not seen[u] then
+    recipients[#recipients + 1] = u
+    seen[u] = true
+  end
   redis.call('SREM', membersKey, u)
 end
 redis.call('SET', pubKey, seq)
@@ -71,6 +93,12 @@ return {1, fanout('c:' .. conv .. ':' .. seq, ARGV[3], tonumber(ARGV[4]), recipi
 export const PUBLISH_USER_EVENT = `${FANOUT}
 if not redis.call('SET', 'chorus:ud:' .. ARGV[1], '1', 'NX', 'PX', ARGV[3]) then return -1 end
 local recipients = {}
-for u in string.gmatch(ARGV[4], '[^,]+') do recipients[#recipients + 1] = u end
+local seen = {}
+for u in string.gmatch(ARGV[4], '[^,]+') do
+  if not seen[u] then
+    recipients[#recipients + 1] = u
+    seen[u] = true
+  end
+end
 return fanout('u:' .. ARGV[1], ARGV[2], tonumber(ARGV[3]), recipients)
 `;

@@ -76,13 +76,14 @@ export class UserStreams {
     if (entries.length === 0) return { deliveries: [], continuous: true };
     const bodies = await this.redis.mget(entries.map(([, fields]) => `chorus:eb:${field(fields, 'e')}`));
     const deliveries: Delivery[] = [];
-    for (const [index, [id, fields]] of entries.entries()) {
+    for (const [index, [id]] of entries.entries()) {
       const body = bodies[index];
       // A body outlived by its entry: the event is past retention.
       if (!body) return { deliveries, continuous: false };
-      deliveries.push({ id, prev: field(fields, 'p'), event: superjson.parse<ChorusEvent>(body) });
+      deliveries.push({ id, event: superjson.parse<ChorusEvent>(body) });
     }
-    return { deliveries, continuous: deliveries[0]?.prev === afterId };
+    // Each entry names the user's entry before it: the first must follow `afterId`.
+    return { deliveries, continuous: field(entries[0]![1], 'p') === afterId };
   }
 }
 
