@@ -97,6 +97,37 @@ describe('conversation publisher', () => {
     expect(late.seen[0]?.event).toEqual({ type: 'resync', reason: 'expired' });
   });
 
+  it('publishes what arrives during a batch in flight as the next batch, in seq order, in any order of arrival', async () => {
+    const events = [];
+    for (let n = 6; n <= 13; n++) events.push(await append(n));
+    const live = await collect(events.length);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first goes out alone; the rest wait for it and go out together, shuffled, one of them twice.
+    const [first, ...rest] = events;
+    const shuffled = [rest[4]!, rest[0]!, rest[6]!, rest[2]!, rest[1]!, rest[5]!, rest[3]!, rest[0]!];
+    const before = { ...deps.realtime.conversations.stats };
+    await Promise.all([first!, ...shuffled].map((event) => deps.realtime.publishConversationEvent(event)));
+    await live.done;
+    expect(live.seen.map((entry) => (entry.event.type === 'read' ? entry.event.upToMessageId : -1))).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
+    // Nothing arrives twice afterwards.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(live.seen).toHaveLength(8);
+    live.stop();
+    const { stats } = deps.realtime.conversations;
+    expect({ batches: stats.batches - before.batches, events: stats.events - before.events }).toEqual({ batches: 2, events: 9 });
+  });
+
+  it('a batch whose first event finds an earlier one unpublished publishes that one first', async () => {
+    const orphan = await append(14);
+    const [later, last] = [await append(15), await append(16)];
+    const live = await collect(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A batch of two (the second queues behind the first's run), both behind the orphan.
+    await Promise.all([deps.realtime.publishConversationEvent(later), deps.realtime.publishConversationEvent(last)]);
+    await live.done;
+    expect(live.seen.map((entry) => (entry.event as { seq: number }).seq)).toEqual([orphan.seq, later.seq, last.seq]);
+  });
+
   it('a stream keeps no snapshot once it has been taken and the stream waits for more', async () => {
     const gc = exposedGc();
     const controller = new AbortController();

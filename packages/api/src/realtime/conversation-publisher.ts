@@ -5,11 +5,16 @@ import type { Clock } from '../deps';
 import type { ChorusEvent, RoomEventEnvelope } from './events';
 import type { RoomHub } from './room-hub';
 import { fromRow, type StoredConversationEvent } from './stored-event';
-import type { UserStreams } from './user-streams';
+import type { ConversationPublish, UserStreams } from './user-streams';
 
 const DRAIN_BATCH = 200;
 /** Conversation kinds are immutable; this many are remembered. */
 const KIND_CACHE = 10_000;
+
+interface Waiting {
+  event: StoredConversationEvent;
+  done(): void;
+}
 
 /**
  * Copies committed conversation events to their audience's streams, in seq order, exactly
@@ -17,9 +22,19 @@ const KIND_CACHE = 10_000;
  * 2,000 personal streams. For the others: Redis refuses a seq it has already published and reports a gap when an earlier one
  * is missing, which is then read from the database and published first. Rows are marked
  * published in batches; a sweeper republishes rows a crashed process left unmarked.
+ *
+ * A conversation's events are published one batch at a time: what arrives while a batch is
+ * out waits for the next, which sends all of it in one round trip (the scripts run in the
+ * order sent). A busy group is then not held to one event per round trip, and its recipients
+ * get several events in one write.
  */
 export class ConversationPublisher {
-  private readonly chains = new Map<number, Promise<void>>();
+  /** Batches sent and the events in them (events per batch shows the batching). */
+  readonly stats = { batches: 0, events: 0 };
+  /** Events waiting for their conversation's batch in flight to finish. */
+  private readonly waiting = new Map<number, Waiting[]>();
+  /** The runs of conversations with a batch in flight. */
+  private readonly runs = new Map<number, Promise<void>>();
   private readonly roomKinds = new Map<number, boolean>();
   private published: number[] = [];
   private readonly flushTimer: NodeJS.Timeout;
@@ -41,22 +56,72 @@ export class ConversationPublisher {
 
   /** Call after the transaction that stored `event` committed. Never throws: the sweeper retries. */
   publish(event: StoredConversationEvent): Promise<void> {
-    const previous = this.chains.get(event.conversationId) ?? Promise.resolve();
-    const next = previous.then(() => this.publishInOrder(event)).catch((error: unknown) => {
-      this.logger.warn({ err: error, conversationId: event.conversationId, seq: event.seq }, 'event publish failed; the sweeper will retry');
+    const { conversationId } = event;
+    return new Promise((done) => {
+      const queue = this.waiting.get(conversationId);
+      if (queue) queue.push({ event, done });
+      else this.waiting.set(conversationId, [{ event, done }]);
+      if (!this.runs.has(conversationId)) this.runs.set(conversationId, this.run(conversationId));
     });
-    this.chains.set(event.conversationId, next);
-    void next.finally(() => {
-      if (this.chains.get(event.conversationId) === next) this.chains.delete(event.conversationId);
-    });
-    return next;
   }
 
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.sweepTimer);
-    await Promise.allSettled([...this.chains.values()]);
+    while (this.runs.size > 0) await Promise.allSettled([...this.runs.values()]);
     await this.flushMarks();
+  }
+
+  /**
+   * Publishes the conversation's waiting events, a batch at a time, until none is left. It
+   * stops being the conversation's run in the same step as it finds nothing waiting, so an
+   * event queued after that starts a new run.
+   */
+  private async run(conversationId: number): Promise<void> {
+    for (let batch = this.waiting.get(conversationId); batch; batch = this.waiting.get(conversationId)) {
+      this.waiting.delete(conversationId);
+      this.stats.batches++;
+      this.stats.events += batch.length;
+      try {
+        await this.publishBatch(batch.map((waiting) => waiting.event));
+      } catch (error) {
+        this.logger.warn({ err: error, conversationId, seqs: batch.map((waiting) => waiting.event.seq) }, 'event publish failed; the sweeper will retry');
+      }
+      for (const waiting of batch) waiting.done();
+    }
+    this.runs.delete(conversationId);
+  }
+
+  /**
+   * Sends every event's script at once. Those that find everything before them published are
+   * done; from the first that does not (an earlier event still to publish, an audience to load),
+   * the rest go one at a time through publishInOrder.
+   */
+  private async publishBatch(events: StoredConversationEvent[]): Promise<void> {
+    if (events.length === 1 || (await this.isRoom(events[0]!.conversationId))) {
+      for (const event of events) await this.publishInOrder(event);
+      return;
+    }
+    const results = await Promise.all(events.map((event) => this.streams.publishConversationEvent(this.conversationPublish(event))));
+    for (const [index, { result }] of results.entries()) {
+      if (result === 'published' || result === 'duplicate') {
+        this.published.push(events[index]!.id);
+        continue;
+      }
+      for (const event of events.slice(index)) await this.publishInOrder(event);
+      return;
+    }
+  }
+
+  private conversationPublish(event: StoredConversationEvent, options: { seed?: number[]; force?: boolean } = {}): ConversationPublish {
+    return {
+      conversationId: event.conversationId,
+      seq: event.seq,
+      event: { ...event.payload, conversationId: event.conversationId, seq: event.seq } as unknown as ChorusEvent,
+      add: event.audience?.add,
+      remove: event.audience?.remove,
+      ...options,
+    };
   }
 
   private async publishInOrder(event: StoredConversationEvent, force = false): Promise<void> {
@@ -68,15 +133,7 @@ export class ConversationPublisher {
     }
     let seed: number[] | undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const { result, lastPublished } = await this.streams.publishConversationEvent({
-        conversationId: event.conversationId,
-        seq: event.seq,
-        event: { ...event.payload, conversationId: event.conversationId, seq: event.seq } as unknown as ChorusEvent,
-        add: event.audience?.add,
-        remove: event.audience?.remove,
-        seed,
-        force,
-      });
+      const { result, lastPublished } = await this.streams.publishConversationEvent(this.conversationPublish(event, { seed, force }));
       if (result === 'published' || result === 'duplicate') {
         this.published.push(event.id);
         return;
