@@ -39,6 +39,30 @@ describe('DirectFrames', () => {
     });
   }
 
+  it('hands every subscription of the same id the same frame of a shared event, and each other id its own', () => {
+    const writers = [17, 17, 4, 17, 4].map((id) => {
+      const sent: Array<string | UncompressedFrame> = [];
+      const direct = new DirectFrames({ readyState: 1, send: (data) => void sent.push(data) }, []);
+      sendThroughTrpc(direct, id, '2.0', { type: 'snapshot' });
+      return { id, direct, sent };
+    });
+    const event = shareEvent(sampleEvents['dates, nested and in arrays']!());
+    const other = shareEvent(sampleEvents['dates, nested and in arrays']!());
+    // In turn, as a broadcast writes, then interleaved with another event, then a later id.
+    for (const eventId of ['7', '7', '8']) {
+      for (const { direct } of writers) direct.write(eventId, event);
+      for (const { direct } of writers) direct.write(eventId, other);
+    }
+    for (const { id, sent } of writers) {
+      expect(sent.map(textOf)).toEqual([trpcFrame(id, '2.0', '7', event), trpcFrame(id, '2.0', '7', other), trpcFrame(id, '2.0', '7', event), trpcFrame(id, '2.0', '7', other), trpcFrame(id, '2.0', '8', event), trpcFrame(id, '2.0', '8', other)]);
+    }
+    const [first, second, third, fourth] = writers;
+    expect(second!.sent[0]).toBe(first!.sent[0]);
+    expect(fourth!.sent[4]).toBe(first!.sent[4]);
+    expect(third!.sent[0]).not.toBe(first!.sent[0]);
+    expect(writers[4]!.sent[5]).toBe(third!.sent[5]);
+  });
+
   it('is bound by a first item that is itself shared, like a room snapshot', () => {
     const { socket, sent } = fakeSocket();
     const direct = new DirectFrames(socket, []);

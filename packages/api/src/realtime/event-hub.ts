@@ -132,8 +132,12 @@ export class EventHub {
     if (this.lastReceived !== null && previous !== this.lastReceived) this.pokeAll();
     this.lastReceived = id;
     let delivery: Delivery | undefined;
-    for (const user of message.slice(first + 1, second).split(',')) {
-      const listeners = this.listeners.get(Number(user));
+    // The recipients are read in place: a group's list is a thousand ids per message.
+    for (let start = first + 1; start < second; ) {
+      let end = message.indexOf(',', start);
+      if (end < 0 || end > second) end = second;
+      const listeners = this.listeners.get(decimalAt(message, start, end));
+      start = end + 1;
       if (!listeners) continue;
       delivery ??= { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
       for (const listener of listeners) listener.onDelivery(delivery);
@@ -151,4 +155,16 @@ export class EventHub {
       for (const listener of listeners) listener.onEphemeral(event);
     }
   }
+}
+
+/** The unsigned decimal in `text` from `start` to `end` (NaN if anything else is there). */
+function decimalAt(text: string, start: number, end: number): number {
+  if (end <= start) return Number.NaN;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
 }
