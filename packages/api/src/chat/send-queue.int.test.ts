@@ -84,6 +84,15 @@ describe('send queue', () => {
     expect(inGroup.map(({ event }) => (event.payload.message as { id: number }).id)).toEqual(inGroup.map(({ row }) => row.id));
   });
 
+  it('runs one transaction at a time unless told otherwise', async () => {
+    const group = await conversation('group', [ann, ben]);
+    const queue = new SendQueue(database.db);
+    queues.push(queue);
+    // With a second lane, the second message would commit alone beside the first.
+    await commitTogether(queue, [draft(group, ann), draft(group, ben), draft(group, ann), draft(group, ben)]);
+    expect(queue.stats).toEqual({ transactions: 2, messages: 4 });
+  });
+
   it('refuses non-members, dissolved conversations and blocked peers without failing the others', async () => {
     const direct = await conversation('direct', [ann, ben]);
     const group = await conversation('group', [ann, ben]);
