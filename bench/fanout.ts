@@ -14,10 +14,11 @@ import { checkWithOfficialClient } from './baselines/socketio-check';
 import { startSocketIoBaseline } from './baselines/socketio-server';
 import { startWsBaseline } from './baselines/ws-server';
 import { historyBench } from './fanout-history';
-import { CALLS_LABEL, type ChorusCalls, type ClosedLoopSpec, type LoadResult, type OpenLoopSpec, type ReceiverSpec, type SenderSpec, type System } from './fanout-protocol';
+import { persistedSends } from './fanout-persisted';
+import type { LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './fanout-protocol';
 import { CONFIG } from './fanout-config';
 import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './fanout-report';
-import { ms, round2, searchRate, searchRow, serverMsPerMessage, verdict } from './fanout-search';
+import { round2, searchRate, searchRow, verdict } from './fanout-search';
 import { createPopulation } from './fanout-setup';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile } from './process-cpu';
 import type { BenchReport, BenchStack, Cell } from './harness';
@@ -238,8 +239,9 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
 
     if (scenario.key === 'direct') {
-      await persistedSends(scenario, deployment, senders, 'websocket');
-      if (deployment.system === 'chorus') await persistedSends(scenario, deployment, senders, 'http');
+      const run = { stack, load, cpu, quietMachine };
+      closedRows.push(await persistedSends(run, scenario, deployment, senders, 'websocket'));
+      if (deployment.system === 'chorus') closedRows.push(await persistedSends(run, scenario, deployment, senders, 'http'));
     }
     gc?.();
     const heap = process.memoryUsage();
@@ -267,56 +269,5 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       quietWaitedMs += waited;
       log(`fanout: ${name}: waited ${(waited / 1000).toFixed(1)} s for other processes (now ${Math.round(busy ?? 0)}% of a core)`);
     }
-  }
-
-  /** Chorus runs it once per transport of chat.send; a baseline's senders always use their socket. */
-  async function persistedSends(scenario: Scenario, deployment: Deployment, allSenders: SenderSpec[], calls: ChorusCalls): Promise<void> {
-    const chorus = deployment.system === 'chorus';
-    const name = `persisted sends / ${deployment.label}${chorus ? ` / chat.send over ${CALLS_LABEL[calls]}` : ''}`;
-    const senders = allSenders.map((sender) => ({ ...sender, calls }));
-    await load.request({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 70_000);
-    const table = deployment.system === 'chorus' ? 'messages' : 'bench_messages';
-    const maxId = async () => {
-      const [[row]] = (await pool.query(`SELECT COALESCE(MAX(id), 0) AS id FROM ${table}`)) as unknown as [Array<{ id: number }>];
-      return Number(row?.id ?? 0);
-    };
-    const before = await maxId();
-    const counters = async () => {
-      const [[questions]] = (await pool.query("SHOW GLOBAL STATUS LIKE 'Questions'")) as unknown as [Array<{ Value: string }>];
-      const redisStats = await stack.deps.redis.info('stats');
-      return { sql: Number(questions?.Value ?? Number.NaN), redis: Number(/total_commands_processed:(\d+)/.exec(redisStats)?.[1] ?? Number.NaN) };
-    };
-    const countersBefore = await counters();
-    const spec: ClosedLoopSpec = { system: deployment.system, senders: senders.slice(0, CONFIG.closed.senders), durationMs: CONFIG.closed.durationMs, drainMs: CONFIG.drainMs, fanout: scenario.fanout };
-    await quietMachine(name);
-    log(`fanout: ${name}: ${spec.senders.length} closed-loop senders for ${spec.durationMs} ms`);
-    const run = () => load.request<LoadResult>({ op: 'closed', spec }, 120_000);
-    const result = chorus ? await withProfile(CONFIG.profileDir, `persisted-${calls}-${deployment.label}`, run) : await run();
-    const cpuUse = cpu.take();
-    const [[counted]] = (await pool.query(`SELECT COUNT(*) AS n FROM ${table} WHERE id > ?`, [before])) as unknown as [Array<{ n: number }>];
-    const stored = Number(counted?.n ?? 0);
-    const countersAfter = await counters();
-    const perMessage = (n: number) => (stored > 0 && Number.isFinite(n) ? Number((n / stored).toFixed(1)) : '-');
-    const storedPerSec = Math.round((stored * 1000) / result.elapsedMs);
-    log(
-      `fanout: ${name}: ${result.sendsPerSec} acked/s, ${storedPerSec} stored/s, ack p50 ${result.ack.p50} p99 ${result.ack.p99} ms, ${result.deliveriesPerSec} delivered/s (p99 ${result.latency.p99} ms), errors ${result.sendErrors}${result.firstError ? ` (${result.firstError})` : ''}, cpu% ${cpuUse.text}`,
-    );
-    closedRows.push({
-      case: `persisted sends: ${spec.senders.length} closed-loop senders, direct`,
-      system: chorus ? `${deployment.label}, over ${CALLS_LABEL[calls]}` : deployment.label,
-      'msgs/s': result.sendsPerSec,
-      'stored/s': storedPerSec,
-      'deliveries/s': result.deliveriesPerSec,
-      p50: ms(result.latency.p50),
-      p99: ms(result.latency.p99),
-      'ack p50': ms(result.ack.p50),
-      'ack p99': ms(result.ack.p99),
-      errors: result.sendErrors,
-      'SQL statements/msg': perMessage(countersAfter.sql - countersBefore.sql),
-      'Redis commands/msg': perMessage(countersAfter.redis - countersBefore.redis),
-      'server CPU ms/msg': serverMsPerMessage(cpuUse, result.sendsPerSec),
-      'cpu% (window)': cpuUse.text || '-',
-      'srv loop delay p99/max ms': cpuUse.loopDelay,
-    });
   }
 }
