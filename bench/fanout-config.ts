@@ -11,7 +11,7 @@ export const CONFIG = {
   tailMs: 300,
   drainMs: 3000,
   maxInFlight: 2000,
-  maxSteps: 12,
+  maxSteps: 16,
   bisections: 2,
   group: { startRate: 20, minRate: 0.5 },
   direct: { startRate: 500, minRate: 10 },
