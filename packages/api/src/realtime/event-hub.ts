@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ChorusEvent } from './events';
 import { parseSharedEvent } from './shared-frames';
 import { ListenerSets } from './listener-sets';
-import { compareStreamIds } from './stream-ids';
+import { compareStreamIds, decimalAt } from './stream-ids';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
@@ -155,16 +155,4 @@ export class EventHub {
       for (const listener of listeners) listener.onEphemeral(event);
     }
   }
-}
-
-/** The unsigned decimal in `text` from `start` to `end` (NaN if anything else is there). */
-function decimalAt(text: string, start: number, end: number): number {
-  if (end <= start) return Number.NaN;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return Number.NaN;
-    value = value * 10 + digit;
-  }
-  return value;
 }
