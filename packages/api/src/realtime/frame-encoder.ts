@@ -68,21 +68,6 @@ function trackedData(serialized: unknown): unknown {
 
 const ID_PLACEHOLDER = '\u0000frame-id\u0000';
 
-/** One string per distinct template, so that frames of equal templates are told apart by identity. */
-const templates = new Map<string, string>();
-
-function interned(template: string): string {
-  const known = templates.get(template);
-  if (known !== undefined) return known;
-  // Clients choose subscription ids; a flood of distinct ones must not grow this for ever.
-  if (templates.size >= 10_000) templates.clear();
-  templates.set(template, template);
-  return template;
-}
-
-/** The frame made last: a broadcast asks for the same one for each recipient in a row. */
-let lastMade: { data: object; eventId: string; template: string; frame: string | UncompressedFrame } | null = null;
-
 /**
  * The data frames of one subscription, as `encode` writes them, from a template made once: for
  * writing a subscription's items without tRPC (see DirectFrames).
@@ -93,25 +78,21 @@ let lastMade: { data: object; eventId: string; template: string; frame: string |
  */
 export function trackedFrames(subscriptionId: string | number, jsonrpc: unknown): (eventId: string, data: object) => string | UncompressedFrame {
   const result = { type: 'data', id: ID_PLACEHOLDER };
-  const template = interned(JSON.stringify(constantFirst({ id: subscriptionId, jsonrpc, result }, result, PLACEHOLDER)));
+  const template = JSON.stringify(constantFirst({ id: subscriptionId, jsonrpc, result }, result, PLACEHOLDER));
   const dataAt = template.indexOf(QUOTED_PLACEHOLDER);
   const idAt = template.indexOf(JSON.stringify(ID_PLACEHOLDER));
   const head = template.slice(0, dataAt);
   const middle = template.slice(dataAt + QUOTED_PLACEHOLDER.length, idAt);
   const tail = template.slice(idAt + JSON.stringify(ID_PLACEHOLDER).length);
   return (eventId, data) => {
-    if (lastMade !== null && lastMade.data === data && lastMade.eventId === eventId && lastMade.template === template) return lastMade.frame;
     const made = framesOfShared(data);
     if (made) {
       const last = made.get(template);
-      let frame = last?.eventId === eventId ? (last.frame as string | UncompressedFrame) : undefined;
-      if (!frame) {
-        // A shared event's cached text, without the per-item bookkeeping tRPC's path needs.
-        const shared = sharedItemParts(eventId, data)!;
-        frame = sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
-        made.set(template, { eventId, frame });
-      }
-      lastMade = { data, eventId, template, frame };
+      if (last?.eventId === eventId) return last.frame as string | UncompressedFrame;
+      // A shared event's cached text, without the per-item bookkeeping tRPC's path needs.
+      const shared = sharedItemParts(eventId, data)!;
+      const frame = sharedFrame(shared, head + sharedData(shared) + middle + JSON.stringify(eventId) + tail);
+      made.set(template, { eventId, frame });
       return frame;
     }
     const serialized = sharedTransformer.output.serialize({ id: eventId, data });
