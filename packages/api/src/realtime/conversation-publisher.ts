@@ -98,7 +98,7 @@ export class ConversationPublisher {
    * the rest go one at a time through publishInOrder.
    */
   private async publishBatch(events: StoredConversationEvent[]): Promise<void> {
-    if (events.length === 1 || (await this.isRoom(events[0]!.conversationId))) {
+    if (await this.isRoom(events[0]!.conversationId)) {
       for (const event of events) await this.publishInOrder(event);
       return;
     }
