@@ -2,34 +2,18 @@
 // members' sockets and the owner's playback calls have their own event loop, apart from the
 // server they measure.
 //
-// Members are thin `ws` clients speaking tRPC's WebSocket protocol: connectionParams with the
-// session token, one `rooms.events` subscription, one JSON.parse per frame. The owner sends
-// `rooms.playback.control` on its own socket (as @chorus/client with calls: 'websocket') or over
-// HTTP (as it does by default).
+// The members' sockets are in rooms-members.ts; this runs the owner's changes and records what
+// the members receive. The owner sends `rooms.playback.control` on its own socket (as
+// @chorus/client with calls: 'websocket') or over HTTP (as it does by default).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
 import { CallSocket } from './call-socket';
 import { HttpMutations } from './http-mutation';
-import { closeSockets } from './ws-close';
 import { nowMs } from './fanout-protocol';
 import { planOf, sendAtFixedRate } from './fixed-rate';
 import { serveLoadRequests } from './load-process';
-import type { RoomConnectResult, RoomConnectSpec, RoomReceiverSpec, RoomRunResult, RoomRunSpec, RoomsLoadRequest } from './rooms-protocol';
-
-interface Conn {
-  spec: RoomReceiverSpec;
-  ws: WebSocket;
-  ready: boolean;
-  /** Seq of the last room event this member received. */
-  lastSeq: number;
-}
-
-interface RoomEventFrame {
-  type?: string;
-  seq?: number;
-  playback?: { positionSec?: number };
-}
+import { closeMembers, connectMembers, memberStats, onRoomEvent, openMembers, readyMembers } from './rooms-members';
+import type { RoomRunResult, RoomRunSpec, RoomsLoadRequest } from './rooms-protocol';
 
 /** What the current run records; deliveries arriving outside a run only count as frames. */
 interface Run {
@@ -51,20 +35,14 @@ interface Run {
 const http = new HttpMutations(16);
 const ACTIONS = ['seek', 'pause', 'play'] as const;
 
-let conns: Conn[] = [];
-let closing = false;
-let dropped = 0;
-let lastFrameAt = 0;
-let frameCount = 0;
-/** Room events by type since the last settle or run start. */
-const kinds = new Map<string, number>();
+const { kinds } = memberStats;
 let current: Run | null = null;
 /** Control calls not yet answered, of any run: a settle waits for them, so a step starts on an idle server. */
 let inFlight = 0;
 
-function onRoomEvent(conn: Conn, event: RoomEventFrame): void {
+/** What a run records of each room event a member gets. */
+onRoomEvent((conn, event) => {
   const kind = event.type ?? '?';
-  kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   const run = current;
   const logged = kind !== 'room.snapshot' && kind !== 'resync' && kind !== 'playback.drift' && kind !== 'typing';
   if (logged && typeof event.seq === 'number') {
@@ -88,104 +66,26 @@ function onRoomEvent(conn: Conn, event: RoomEventFrame): void {
     run.delivered++;
     if (run.deliveries < run.deliveryMs.length) run.deliveryMs[run.deliveries++] = at - run.sentAt[k]!;
   }
-}
-
-/** Returns true once the subscription delivered its first data (the room.snapshot). */
-function onFrame(conn: Conn, frame: string): { ready: boolean; bytes: number } {
-  if (frame === 'PING') {
-    conn.ws.send('PONG');
-    return { ready: false, bytes: 0 };
-  }
-  frameCount++;
-  lastFrameAt = performance.now();
-  const msg = JSON.parse(frame) as { result?: { type?: string; data?: { json?: { data?: RoomEventFrame } } }; error?: { message?: string } };
-  if (msg.error) throw new Error(`tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}`);
-  if (msg.result?.type !== 'data') return { ready: false, bytes: 0 };
-  const event = msg.result.data?.json?.data;
-  if (event) onRoomEvent(conn, event);
-  return { ready: event?.type === 'room.snapshot', bytes: frame.length };
-}
-
-function openConn(spec: RoomReceiverSpec, connect: RoomConnectSpec, snapshotSizes: number[]): Promise<void> {
-  const ws = new WebSocket(connect.url, { perMessageDeflate: false });
-  const conn: Conn = { spec, ws, ready: false, lastSeq: 0 };
-  conns.push(conn);
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`member ${spec.userId}: no room.snapshot within ${connect.timeoutMs} ms`)), connect.timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    ws.on('open', () => {
-      ws.send(JSON.stringify({ method: 'connectionParams', data: { token: spec.token } }));
-      ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'rooms.events', input: { json: { roomId: connect.roomId } } } }));
-    });
-    ws.on('message', (data: Buffer) => {
-      let seen: { ready: boolean; bytes: number };
-      try {
-        seen = onFrame(conn, data.toString());
-      } catch (error) {
-        if (!conn.ready) fail(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      if (seen.ready && !conn.ready) {
-        conn.ready = true;
-        snapshotSizes.push(seen.bytes);
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    ws.on('error', (error) => {
-      if (!conn.ready) fail(error);
-    });
-    ws.on('close', (code) => {
-      if (!conn.ready) fail(new Error(`member ${spec.userId}: closed with ${code} before the snapshot`));
-      else if (!closing) dropped++;
-    });
-  });
-}
-
-async function connect(spec: RoomConnectSpec): Promise<RoomConnectResult> {
-  if (conns.length > 0) await disconnect();
-  closing = false;
-  dropped = 0;
-  const sizes: number[] = [];
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(spec.concurrency, spec.receivers.length) }, async () => {
-      while (next < spec.receivers.length) await openConn(spec.receivers[next++]!, spec, sizes);
-    }),
-  );
-  return {
-    connected: conns.length,
-    ms: Math.round(performance.now() - started),
-    snapshotBytes: { min: Math.min(...sizes), max: Math.max(...sizes), total: sizes.reduce((sum, n) => sum + n, 0) },
-  };
-}
+});
 
 async function settle(quietMs: number, maxMs: number) {
   const started = performance.now();
-  const framesBefore = frameCount;
+  const framesBefore = memberStats.frames;
   kinds.clear();
-  while (performance.now() - started < maxMs && (inFlight > 0 || performance.now() - Math.max(lastFrameAt, started) < quietMs)) await sleep(50);
+  while (performance.now() - started < maxMs && (inFlight > 0 || performance.now() - Math.max(memberStats.lastFrameAt, started) < quietMs)) await sleep(50);
   return {
     ms: Math.round(performance.now() - started),
-    frames: frameCount - framesBefore,
-    quiet: performance.now() - lastFrameAt >= quietMs,
+    frames: memberStats.frames - framesBefore,
+    quiet: performance.now() - memberStats.lastFrameAt >= quietMs,
     kinds: [...kinds].map(([kind, n]) => `${kind} ×${n}`).join(', '),
-    open: conns.filter((conn) => conn.ws.readyState === WebSocket.OPEN).length,
+    open: openMembers(),
   };
 }
 
 async function disconnect() {
-  closing = true;
-  const all = conns;
-  conns = [];
   ownerSocket?.close();
   ownerSocket = null;
-  await closeSockets(all.map((conn) => conn.ws));
-  return { closed: all.length };
+  return { closed: await closeMembers() };
 }
 
 /** The owner's socket for its calls, opened by the first run that sends over WebSocket. */
@@ -204,7 +104,7 @@ function control(spec: RoomRunSpec, k: number, done: (error?: string) => void): 
 async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   const plan = planOf(spec);
   const { period, kStart, kEnd, total } = plan;
-  const receivers = conns.filter((conn) => conn.ready && conn.ws.readyState === WebSocket.OPEN).length;
+  const receivers = readyMembers();
   const measured = (k: number) => k >= kStart && k < kEnd;
   const r: Run = {
     base: spec.positionBase,
@@ -221,7 +121,7 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
     gaps: 0,
   };
   kinds.clear();
-  dropped = 0;
+  memberStats.dropped = 0;
   if (spec.calls === 'websocket' && !ownerSocket?.open) ownerSocket = await CallSocket.open(spec.httpUrl, spec.ownerToken);
   current = r;
   /** Change k: 1 sent, 2 answered, 3 failed. */
@@ -293,14 +193,14 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
       .join(', '),
     loadElu: Math.round(elu * 100) / 100,
     schedulerLagMs: Math.round(lagMs * 10) / 10,
-    dropped,
+    dropped: memberStats.dropped,
   };
 }
 
 async function handle(req: RoomsLoadRequest): Promise<unknown> {
   switch (req.op) {
     case 'connect':
-      return connect(req.spec);
+      return connectMembers(req.spec);
     case 'settle':
       return settle(req.quietMs, req.maxMs);
     case 'run':
