@@ -25,16 +25,36 @@ export function tableReader<T extends MySqlTable>(table: T): TableReader<T> {
   return {
     width: columns.length,
     selectList: (alias) => names.map((name) => `${escapeId(alias)}.${name}`).join(', '),
-    read(row, offset = 0) {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) {
-        const [key, column] = columns[i]!;
-        const value = row[offset + i];
-        out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-      }
-      return out as T['$inferSelect'];
-    },
+    read: (row, offset = 0) => readColumns(columns, row, offset) as T['$inferSelect'],
   };
+}
+
+/**
+ * Like tableReader, for chosen columns of several tables: each `[key, alias, column]` is selected
+ * as `alias`.column and read into `key` by that column's mapping.
+ */
+export function columnsReader<K extends string>(columns: ReadonlyArray<readonly [K, string, MySqlColumn]>): {
+  selectList: string;
+  width: number;
+  read(row: readonly unknown[], offset?: number): Record<K, unknown>;
+} {
+  const keyed = columns.map(([key, , column]) => [key, column] as const);
+  return {
+    width: columns.length,
+    selectList: columns.map(([, alias, column]) => `${escapeId(alias)}.${columnSqlName(column)}`).join(', '),
+    read: (row, offset = 0) => readColumns(keyed, row, offset),
+  };
+}
+
+/** `row` from `offset` on, each value mapped by its column as the query builder maps it. */
+function readColumns<K extends string>(columns: ReadonlyArray<readonly [K, MySqlColumn]>, row: readonly unknown[], offset: number): Record<K, unknown> {
+  const out = {} as Record<K, unknown>;
+  for (let i = 0; i < columns.length; i++) {
+    const [key, column] = columns[i]!;
+    const value = row[offset + i];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out;
 }
 
 /** Dates as text, for the columns to parse: what drizzle's mysql2 driver asks of mysql2. */

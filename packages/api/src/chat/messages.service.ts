@@ -1,4 +1,4 @@
-import { conversationMembers, messages, queryArrays, sqlText, tableReader, users, type TMessageRow } from '@chorus/db';
+import { conversationMembers, messages, queryArrays, sqlText, tableReader, users, type Db, type TMessageRow } from '@chorus/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps, DbOrTx } from '../deps';
@@ -123,7 +123,7 @@ export async function history(deps: AppDeps, userId: number, input: THistoryInpu
 }
 
 /** A message in a conversation the caller belongs to; otherwise "not found". */
-export async function requireVisibleMessage(db: DbOrTx, messageId: number, userId: number): Promise<TMessageRow> {
+export async function requireVisibleMessage(db: Db, messageId: number, userId: number): Promise<TMessageRow> {
   const [message] = await db.select().from(messages).where(eq(messages.id, messageId)).limit(1);
   if (!message) throw new AppError('NOT_FOUND', 'No such message');
   const membership = await requireMember(db, message.conversationId, userId).catch(() => {
