@@ -72,6 +72,9 @@ export function compareSystems(scenarios: Scenario[], measured: Measured[]): { f
       facts[`${scenario.key}: ${label} ÷ Socket.IO / ÷ plain ws, peak deliveries/s (any p99)`] =
         `${times(ratio(peak(scenario.key, label), peak(scenario.key, 'Socket.IO 4.8')))} / ${times(ratio(peak(scenario.key, label), peak(scenario.key, 'plain ws')))}`;
     }
+    // What the 1.2× goal asks, measured against the practical limit: above 1× no server doing
+    // more than the plain ws one per message can reach it on this machine.
+    facts[`${scenario.key}: 1.2× Socket.IO ÷ plain ws, deliveries/s at p99 < ${CONFIG.p99LimitMs} ms`] = times(ratio(socketIo === undefined ? undefined : socketIo * 1.2, ws));
     const chorus1 = best(scenario.key, 'Chorus, 1 instance');
     const verdictOf = (value: number | undefined, goal: number) => (value === undefined ? 'not measured' : value >= goal ? 'met' : 'MISSED');
     const vsSocketIo = ratio(chorus1, socketIo);
