@@ -29,7 +29,7 @@ interface Lane {
  * An event's script is sent as soon as the event is committed, without waiting for the answers
  * of the conversation's earlier events: Redis runs one connection's scripts in the order sent,
  * and its seq check refuses an event whose predecessor is not published, so sending early never
- * publishes out of order. The answers are handled in seq-arrival order; an event refused (a gap,
+ * publishes out of order. The answers are handled in the order the events came; an event refused (a gap,
  * an audience to load) or a room's event takes the one-at-a-time path once its predecessors are
  * handled. A busy group's events used to wait for each other's round trips (and the event loop
  * between them): 40–50 ms from commit to the hub at 28 messages/s.
