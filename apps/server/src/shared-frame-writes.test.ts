@@ -51,9 +51,11 @@ describe('shared frames on a ws socket', () => {
     await receivedCount(texts.length);
     expect(received).toEqual(texts);
     expect(viaSender.count).toBe(0);
-    // The same frame object goes to another socket as the same bytes.
-    const frame = new UncompressedFrame('{"b":2}');
+    // One buffer per frame object, whatever number of sockets it goes to; its payload is the text.
+    const frame = new UncompressedFrame('{"b":"é"}');
     expect(frame.wire).toBe(frame.wire);
+    expect([...frame.wire.subarray(0, 2)]).toEqual([0x81, 10]);
+    expect(frame.bytes.toString()).toBe('{"b":"é"}');
   });
 
   it('wait behind a frame ws is still compressing, and keep their order', async () => {

@@ -15,24 +15,24 @@ import { binderOf, framesOfShared, sharedItemParts, sharedParts, sharedTransform
 
 /** A text frame to send without per-message compression. */
 export class UncompressedFrame {
-  private encoded: Buffer | undefined;
   private framed: Buffer | undefined;
+  private payload: Buffer | undefined;
 
   constructor(readonly text: string) {}
 
-  /** The text as UTF-8, encoded once however many sockets the frame is written to. */
-  get bytes(): Buffer {
-    return (this.encoded ??= Buffer.from(this.text));
+  /** The whole WebSocket frame as a server sends it (final, text, unmasked), made once however many sockets it goes to. */
+  get wire(): Buffer {
+    return (this.framed ??= serverTextFrame(this.text));
   }
 
-  /** The whole WebSocket frame as a server sends it (final, text, unmasked), made once. */
-  get wire(): Buffer {
-    return (this.framed ??= serverTextFrame(this.bytes));
+  /** The text as UTF-8: the frame's payload, for sockets that frame it themselves. */
+  get bytes(): Buffer {
+    return (this.payload ??= this.wire.subarray(this.wire.length - Buffer.byteLength(this.text)));
   }
 }
 
-function serverTextFrame(payload: Buffer): Buffer {
-  const length = payload.length;
+function serverTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -45,7 +45,7 @@ function serverTextFrame(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(frame, headerLength);
+  frame.write(text, headerLength, 'utf8');
   return frame;
 }
 
