@@ -103,6 +103,7 @@ describe('conversation publisher', () => {
     const live = await collect(events.length);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = { ...deps.realtime.conversations.stats };
+    expect(before.mostInFlight).toBeLessThan(8);
     await Promise.all(events.map((event) => deps.realtime.publishConversationEvent(event)));
     await live.done;
     expect(live.seen.map((entry) => (entry.event.type === 'read' ? entry.event.upToMessageId : -1))).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
