@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from './env';
 import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
-import { coalesceCommandWrites } from './write-coalescing';
+import { coalesceCommandWrites } from '@chorus/transport';
 
 export interface Infrastructure {
   db: Db;

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
+import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, createWsContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
 import { checkReadiness } from './readiness';
 import { logProcedureError } from './procedure-errors';
-import { attachWebSockets } from './websockets';
+import { attachWebSockets } from '@chorus/transport';
 
 export interface ServerConfig {
   host: string;
@@ -94,10 +94,13 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     sendJson(res, 404, { error: 'Not found' });
   }
 
-  const sockets = attachWebSockets(httpServer, deps, {
+  const sockets = attachWebSockets(httpServer, {
     path: TRPC_PATH,
-    allowedOrigins,
-    contextOptions,
+    router: appRouter,
+    createContext: createWsContextFactory(deps, contextOptions),
+    onError: (opts) => logProcedureError(deps.logger, opts),
+    logger: deps.logger,
+    allowRequest: (req) => originAllowed(req, allowedOrigins),
     maxPayloadBytes: config.wsMaxPayloadBytes,
     pingMs: config.wsPingMs,
     pongWaitMs: config.wsPongWaitMs,

@@ -5,7 +5,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { validateSessionToken, type ValidSession } from './auth/session.service';
 import { parseSessionToken } from './auth/session-token';
 import type { AppDeps } from './deps';
-import type { DirectSocket } from './realtime/direct-frames';
+import type { DirectSocket } from '@chorus/transport';
 
 export const SESSION_COOKIE = 'chorus_session';
 

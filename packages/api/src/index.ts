@@ -14,7 +14,6 @@ export type {
   RoomEvent, RoomLogEvent, PlaybackState, DriftView, RoomSettingsView, RoomMemberView,
 } from './realtime/events';
 export type { CallView, CallPartyView, CallSignal } from './realtime/events';
-export { acceptUncompressedFrames, frameEncoder, UncompressedFrame } from './realtime/frame-encoder';
 export { defaultCallsSettings, type CallsOptions, type CallsSettings } from './calls/calls-runtime';
 export { startCallSweeper, sweepCalls, sweepCallsIfDue } from './calls/sweeper';
 export { turnCredential } from './calls/ice-servers.service';

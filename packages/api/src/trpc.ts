@@ -5,7 +5,7 @@ import { formatError, findAppError } from './error-formatter';
 import { webSocketSessionLive } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
-import { sharedTransformer } from './realtime/shared-frames';
+import { sharedTransformer } from '@chorus/transport';
 
 export interface Meta {
   /** Short description for logs and docs. */

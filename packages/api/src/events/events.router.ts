@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { presenceSnapshot } from '../presence/presence.service';
-import { directFramesFor } from '../realtime/direct-frames';
+import { directFramesFor } from '@chorus/transport';
 import { authedProcedure, router } from '../trpc';
 
 export const eventsRouter = router({

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChorusEvent } from './events';
-import { parseSharedEvent } from './shared-frames';
+import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
 import { compareStreamIds, decimalAt } from './stream-ids';
 

@@ -1,9 +1,9 @@
 import { tracked } from '@trpc/server';
 import type { Delivery, EventHub } from './event-hub';
-import type { DirectFrames } from './direct-frames';
+import type { DirectFrames } from '@chorus/transport';
 import type { ChorusEvent } from './events';
 import { LiveBuffer } from './live-buffer';
-import { dropOnSend } from './shared-frames';
+import { dropOnSend } from '@chorus/transport';
 import { compareStreamIds, isStreamId } from './stream-ids';
 import type { UserStreams } from './user-streams';
 

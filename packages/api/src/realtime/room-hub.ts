@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { stringify } from '../superjson-fast';
+import { stringify } from '@chorus/transport';
 import type { RoomEvent, RoomEventEnvelope } from './events';
-import { parseSharedEvent } from './shared-frames';
+import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
 
 export const ROOM_CHANNEL = 'chorus:room';

@@ -2,9 +2,9 @@ import { conversationEvents, type Db } from '@chorus/db';
 import { tracked } from '@trpc/server';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { RoomEvent, RoomEventEnvelope } from './events';
-import type { DirectFrames } from './direct-frames';
+import type { DirectFrames } from '@chorus/transport';
 import { LiveBuffer } from './live-buffer';
-import { dropOnSend, shareCopy } from './shared-frames';
+import { dropOnSend, shareCopy } from '@chorus/transport';
 import type { RoomDelivery, RoomHub } from './room-hub';
 import { fromRow } from './stored-event';
 

@@ -1,6 +1,6 @@
 import type { TConversationEventRow } from '@chorus/db';
 import superjson, { type SuperJSONResult } from 'superjson';
-import { serialize } from '../superjson-fast';
+import { serialize } from '@chorus/transport';
 
 /** A conversation event as the publisher handles it: payload with real Dates. */
 export interface StoredConversationEvent {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import superjson from 'superjson';
-import { stringify } from '../superjson-fast';
+import { stringify } from '@chorus/transport';
 import type { Delivery } from './event-hub';
 import { EPHEMERAL_CHANNEL } from './event-hub';
 import type { ChorusEvent } from './events';

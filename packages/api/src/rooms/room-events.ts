@@ -1,5 +1,5 @@
 import type { AppDeps } from '../deps';
-import type { DirectFrames } from '../realtime/direct-frames';
+import type { DirectFrames } from '@chorus/transport';
 import { roomEventStream } from '../realtime/room-stream';
 import { queueRoomSnapshot } from './snapshot-queue';
 import { loadRoom, requireRoomMember } from './room-access';

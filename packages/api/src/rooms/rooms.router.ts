@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { directFramesFor } from '../realtime/direct-frames';
+import { directFramesFor } from '@chorus/transport';
 import { accountProcedure, authedProcedure, router } from '../trpc';
 import { applyToRoom, inviteToRoom, respondToInvite, reviewApplication } from './invites.service';
 import { createRoom, dissolveRoom, joinRoom, leaveRoom, updateRoomSettings } from './lifecycle.service';

@@ -1,16 +1,25 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acceptUncompressedFrames, appRouter, createWsContextFactory, frameEncoder, type AppDeps, type ContextOptions } from '@chorus/api';
-import { applyWSSHandler, type Encoder } from '@trpc/server/adapters/ws';
+import type { IncomingMessage } from 'node:http';
+import type { AnyRouter } from '@trpc/server';
+import { applyWSSHandler, type CreateWSSContextFn, type Encoder, type WSSHandlerOptions } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { originAllowed } from './origins';
+import { acceptUncompressedFrames, frameEncoder } from './frame-encoder';
 import { coalesceWrites } from './write-coalescing';
-import { logProcedureError } from './procedure-errors';
 
-export interface WebSocketOptions {
+/** What the transport logs: a client's mistakes as warnings. */
+export interface TransportLogger {
+  warn(details: object, message: string): void;
+}
+
+export interface WebSocketOptions<TRouter extends AnyRouter> {
   path: string;
-  allowedOrigins: ReadonlySet<string>;
-  contextOptions: ContextOptions;
+  router: TRouter;
+  createContext: CreateWSSContextFn<TRouter>;
+  onError?: WSSHandlerOptions<TRouter>['onError'];
+  logger: TransportLogger;
+  /** Whether an upgrade request may open a socket (its Origin). */
+  allowRequest: (req: IncomingMessage) => boolean;
   maxPayloadBytes: number;
   pingMs: number;
   pongWaitMs: number;
@@ -43,7 +52,8 @@ const SERVICE_RESTART = 1012;
 const TRY_AGAIN_LATER = 1013;
 
 /** Serves tRPC over WebSocket on the HTTP server's upgrade requests for `path`. */
-export function attachWebSockets(httpServer: Server, deps: AppDeps, options: WebSocketOptions) {
+export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, options: WebSocketOptions<TRouter>): WebSockets {
+  const logger = options.logger;
   // A frame over maxPayload closes that one connection with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
   // Before tRPC's own listener: every socket takes the encoder's uncompressed frames, and its
@@ -54,12 +64,12 @@ export function attachWebSockets(httpServer: Server, deps: AppDeps, options: Web
   });
   const handler = applyWSSHandler({
     wss,
-    router: appRouter,
+    router: options.router,
     // Constant parts of a frame first (they compress to one repeat); shared events written once, uncompressed.
     experimental_encoder: frameEncoder as unknown as Encoder,
-    createContext: createWsContextFactory(deps, options.contextOptions),
+    createContext: options.createContext,
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
-    onError: (opts) => logProcedureError(deps.logger, opts),
+    onError: options.onError,
   });
 
   // A client that reads slower than we send would grow our heap without bound. Close it;
@@ -67,7 +77,7 @@ export function attachWebSockets(httpServer: Server, deps: AppDeps, options: Web
   const slowConsumerCheck = setInterval(() => {
     for (const client of wss.clients) {
       if (client.bufferedAmount > options.maxBufferedBytes) {
-        deps.logger.warn({ bufferedBytes: client.bufferedAmount }, 'closing slow websocket consumer');
+        logger.warn({ bufferedBytes: client.bufferedAmount }, 'closing slow websocket consumer');
         client.close(TRY_AGAIN_LATER, 'slow consumer');
         setTimeout(() => client.terminate(), 2000).unref();
       }
@@ -82,15 +92,15 @@ export function attachWebSockets(httpServer: Server, deps: AppDeps, options: Web
     };
     if (path !== options.path) return refuse('404 Not Found');
     if (options.isShuttingDown()) return refuse('503 Service Unavailable');
-    if (!originAllowed(req, options.allowedOrigins)) {
-      deps.logger.warn({ origin: req.headers.origin }, 'websocket origin refused');
+    if (!options.allowRequest(req)) {
+      logger.warn({ origin: req.headers.origin }, 'websocket origin refused');
       return refuse('403 Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   return {
-    get clientCount() {
+    get clientCount(): number {
       return wss.clients.size;
     },
     /**
@@ -110,4 +120,9 @@ export function attachWebSockets(httpServer: Server, deps: AppDeps, options: Web
       await Promise.race([closed, cutOff.then(() => closed)]);
     },
   };
+}
+
+export interface WebSockets {
+  readonly clientCount: number;
+  drain(graceMs: number): Promise<void>;
 }

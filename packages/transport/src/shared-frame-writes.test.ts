@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { acceptUncompressedFrames, UncompressedFrame } from '@chorus/api';
+import { acceptUncompressedFrames, UncompressedFrame } from './frame-encoder';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 

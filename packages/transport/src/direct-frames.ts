@@ -1,4 +1,3 @@
-import type { Context } from '../context';
 import { trackedFrames, type UncompressedFrame } from './frame-encoder';
 import { bindOnSend } from './shared-frames';
 
@@ -11,7 +10,7 @@ export interface DirectSocket {
 const OPEN = 1;
 
 /** A direct writer for a subscription on a WebSocket (none over other transports). */
-export function directFramesFor(ctx: Pick<Context, 'socket' | 'sessionRevoked'>, signal: AbortSignal | undefined): DirectFrames | undefined {
+export function directFramesFor(ctx: { socket?: DirectSocket; sessionRevoked?: AbortSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
   if (!ctx.socket) return undefined;
   return new DirectFrames(ctx.socket, [signal, ctx.sessionRevoked]);
 }

@@ -1,6 +1,6 @@
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
-import { serialize } from '../superjson-fast';
+import { serialize } from './superjson-fast';
 
 /**
  * Events that reach many subscribers at once (a room's playback change, a group message) are
