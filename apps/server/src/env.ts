@@ -75,6 +75,10 @@ const ZEnv = z.object({
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
   /** permessage-deflate for clients that offer it (browsers do): streamed tokens cost far fewer bytes. */
   WS_COMPRESSION: bool.default(true),
+  /** A WebSocket whose connection has not signed in by then is closed (1008). */
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  /** Sockets not yet signed in that one address may hold at once (behind a proxy, set TRUST_PROXY). */
+  WS_MAX_UNAUTHENTICATED_PER_IP: z.coerce.number().int().min(1).default(1000),
   /** How long events stay replayable for reconnecting clients (at least 24 h recommended). */
   EVENT_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 30).default(48),
   /** Read notifications are deleted after this many days, all notifications after the second. */

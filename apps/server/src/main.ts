@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     wsPongWaitMs: env.WS_PONG_WAIT_MS,
     wsMaxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     wsCompression: env.WS_COMPRESSION,
+    wsAuthTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
+    wsMaxUnauthenticatedPerIp: env.WS_MAX_UNAUTHENTICATED_PER_IP,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, createWsContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
+import { AI_IMAGE_PATH, appRouter, clientAddress, createHttpContextFactory, createWsContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
@@ -20,6 +20,8 @@ export interface ServerConfig {
   wsPongWaitMs: number;
   wsMaxBufferedBytes: number;
   wsCompression: boolean;
+  wsAuthTimeoutMs: number;
+  wsMaxUnauthenticatedPerIp: number;
   shutdownTimeoutMs: number;
 }
 
@@ -36,6 +38,9 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     wsPongWaitMs: 5_000,
     wsMaxBufferedBytes: 8 * 1024 * 1024,
     wsCompression: true,
+    wsAuthTimeoutMs: 10_000,
+    // Tests and benchmarks open thousands of sockets from one address at once.
+    wsMaxUnauthenticatedPerIp: 100_000,
     shutdownTimeoutMs: 2_000,
     ...overrides,
   };
@@ -98,6 +103,10 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     path: TRPC_PATH,
     router: appRouter,
     createContext: createWsContextFactory(deps, contextOptions),
+    isAuthenticated: (ctx) => ctx.session !== null,
+    authTimeoutMs: config.wsAuthTimeoutMs,
+    maxUnauthenticatedPerIp: config.wsMaxUnauthenticatedPerIp,
+    ipOf: (req) => clientAddress(req, contextOptions) ?? 'unknown',
     onError: (opts) => logProcedureError(deps.logger, opts),
     logger: deps.logger,
     allowRequest: (req) => originAllowed(req, allowedOrigins),

@@ -5,7 +5,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { validateSessionToken, type ValidSession } from './auth/session.service';
 import { parseSessionToken } from './auth/session-token';
 import type { AppDeps } from './deps';
-import type { DirectSocket } from '@chorus/transport';
+import type { FrameSink, SocketWriter } from '@chorus/transport';
 
 export const SESSION_COOKIE = 'chorus_session';
 
@@ -26,7 +26,7 @@ export interface Context {
   /** On a WebSocket with a session: aborts when that session is revoked, on any instance. */
   sessionRevoked?: AbortSignal;
   /** On a WebSocket: the socket, for streams that write their frames directly (DirectFrames). */
-  socket?: DirectSocket;
+  socket?: FrameSink;
 }
 
 export interface ContextOptions {
@@ -59,14 +59,14 @@ export function createHttpContextFactory(deps: AppDeps, options: ContextOptions)
  * caught either way; the watch lasts as long as the socket.
  */
 export function createWsContextFactory(deps: AppDeps, options: ContextOptions) {
-  return async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => {
+  return async ({ req, info, writer }: CreateWSSContextFnOptions & { writer: SocketWriter }): Promise<Context> => {
     const params = info.connectionParams ?? {};
     const sessionToken = typeof params.token === 'string' ? params.token : cookieValue(req, SESSION_COOKIE);
     const sessionId = sessionToken ? parseSessionToken(sessionToken)?.id : undefined;
     const watch = sessionId ? deps.revocations.watch(sessionId) : null;
     try {
       const inner = await createContextInner({ deps, request: requestInfo(req, 'ws', randomUUID(), options), sessionToken });
-      const ctx: Context = { ...inner, socket: res as unknown as DirectSocket };
+      const ctx: Context = { ...inner, socket: writer };
       if (!ctx.session || !watch) {
         watch?.release();
         return ctx;
@@ -81,12 +81,17 @@ export function createWsContextFactory(deps: AppDeps, options: ContextOptions) {
   };
 }
 
-function requestInfo(req: IncomingMessage, transport: 'http' | 'ws', requestId: string, options: ContextOptions): RequestInfo {
+/** The client's address: the forwarded one behind a trusted proxy, else the peer's. */
+export function clientAddress(req: IncomingMessage, options: ContextOptions): string | null {
   const forwarded = options.trustProxy ? headerValue(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return forwarded || req.socket.remoteAddress || null;
+}
+
+function requestInfo(req: IncomingMessage, transport: 'http' | 'ws', requestId: string, options: ContextOptions): RequestInfo {
   return {
     transport,
     requestId,
-    ip: forwarded || req.socket.remoteAddress || null,
+    ip: clientAddress(req, options),
     userAgent: headerValue(req, 'user-agent')?.slice(0, 512) ?? null,
   };
 }

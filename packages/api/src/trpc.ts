@@ -5,7 +5,7 @@ import { formatError, findAppError } from './error-formatter';
 import { webSocketSessionLive } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
-import { sharedTransformer } from '@chorus/transport';
+import { chorusTransformer } from '@chorus/transport';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -16,8 +16,8 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    // superjson; an event delivered to many subscribers is serialized once (see shared-frames).
-    transformer: sharedTransformer,
+    // superjson; an event delivered to many subscribers is serialized once (see @chorus/transport).
+    transformer: chorusTransformer,
     // Stacks stay in the server log; clients never see them.
     isDev: false,
     errorFormatter: ({ error, path }) => formatError(error, path),

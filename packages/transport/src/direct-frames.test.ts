@@ -1,27 +1,30 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { DirectFrames, type DirectSocket } from './direct-frames';
-import { frameEncoder, UncompressedFrame } from './frame-encoder';
+import { DirectFrames } from './direct-frames';
+import { frameEncoder } from './frame-encoder';
 import { sampleEvents } from './sample-events.fixture';
-import { shareCopy, shareEvent, sharedTransformer } from './shared-frames';
+import { SharedFrame } from './shared-frame';
+import { sendOnce, shareEvent } from './shared-event';
+import type { FrameSink } from './socket-writer';
+import { chorusTransformer } from './transformer';
 
 /** The frame tRPC's adapter sends for a tracked item (respond → transformTRPCResponse → encoder). */
 function trpcFrame(subscriptionId: number | string, jsonrpc: '2.0' | undefined, eventId: string, data: object) {
-  const result = { type: 'data', data: sharedTransformer.output.serialize({ id: eventId, data }), id: eventId };
+  const result = { type: 'data', data: chorusTransformer.output.serialize({ id: eventId, data }), id: eventId };
   return textOf(frameEncoder.encode({ id: subscriptionId, jsonrpc, result }));
 }
 
-const textOf = (frame: string | UncompressedFrame): string => (frame instanceof UncompressedFrame ? frame.text : frame);
+const textOf = (frame: string | Uint8Array): string => (frame instanceof SharedFrame ? frame.text : (frame as string));
 
 function fakeSocket() {
   const sent: string[] = [];
-  const socket: DirectSocket & { readyState: number } = { readyState: 1, send: (data) => void sent.push(textOf(data)) };
+  const socket: FrameSink & { open: boolean } = { open: true, write: (data) => void sent.push(textOf(data)) };
   return { socket, sent };
 }
 
 /** Sends `first` the way tRPC would on subscription `id`: that binds the writer. */
 function sendThroughTrpc(direct: DirectFrames, id: number | string, jsonrpc: '2.0' | undefined, first: object) {
-  return trpcFrame(id, jsonrpc, '0', direct.bindFirst(first));
+  return trpcFrame(id, jsonrpc, '0', direct.bindFirst(sendOnce(first, { compress: true })));
 }
 
 describe('DirectFrames', () => {
@@ -41,8 +44,8 @@ describe('DirectFrames', () => {
 
   it('hands every subscription of the same id the same frame of a shared event, and each other id its own', () => {
     const writers = [17, 17, 4, 17, 4].map((id) => {
-      const sent: Array<string | UncompressedFrame> = [];
-      const direct = new DirectFrames({ readyState: 1, send: (data) => void sent.push(data) }, []);
+      const sent: Array<string | SharedFrame> = [];
+      const direct = new DirectFrames({ open: true, write: (data) => void sent.push(data) }, []);
       sendThroughTrpc(direct, id, '2.0', { type: 'snapshot' });
       return { id, direct, sent };
     });
@@ -67,7 +70,7 @@ describe('DirectFrames', () => {
     const { socket, sent } = fakeSocket();
     const direct = new DirectFrames(socket, []);
     const snapshot = { type: 'room.snapshot', members: [{ userId: 1 }] };
-    sendThroughTrpc(direct, 9, undefined, shareCopy(snapshot, { compress: true }));
+    sendThroughTrpc(direct, 9, undefined, shareEvent(snapshot, { compress: true }));
     expect(direct.write('5', { type: 'x' })).toBe(true);
     expect(JSON.parse(sent[0]!)).toMatchObject({ id: 9, result: { id: '5' } });
   });
@@ -82,9 +85,9 @@ describe('DirectFrames', () => {
     expect(direct.write('1', { type: 'x' })).toBe(false);
     sendThroughTrpc(direct, 6, undefined, { type: 'mine' });
     expect(direct.write('1', { type: 'x' })).toBe(true);
-    socket.readyState = 2;
+    socket.open = false;
     expect(direct.write('2', { type: 'x' })).toBe(false);
-    socket.readyState = 1;
+    socket.open = true;
     subscription.abort();
     expect(direct.write('3', { type: 'x' })).toBe(false);
     expect(sent).toHaveLength(1);

@@ -1,16 +1,9 @@
-import { trackedFrames, type UncompressedFrame } from './frame-encoder';
-import { bindOnSend } from './shared-frames';
-
-/** The part of a `ws` socket that DirectFrames writes to. */
-export interface DirectSocket {
-  readonly readyState: number;
-  send(data: string | UncompressedFrame): void;
-}
-
-const OPEN = 1;
+import { trackedFrames, type TrackedFrameMaker } from './frame-encoder';
+import { onFrame, type SharedEvent } from './shared-event';
+import type { FrameSink } from './socket-writer';
 
 /** A direct writer for a subscription on a WebSocket (none over other transports). */
-export function directFramesFor(ctx: { socket?: DirectSocket; sessionRevoked?: AbortSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
+export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: AbortSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
   if (!ctx.socket) return undefined;
   return new DirectFrames(ctx.socket, [signal, ctx.sessionRevoked]);
 }
@@ -25,17 +18,17 @@ export function directFramesFor(ctx: { socket?: DirectSocket; sessionRevoked?: A
  * stream, a closed subscription) still goes through the stream.
  *
  * The subscription's id is learnt from the first item the stream yields through tRPC
- * (`bindFirst`); nothing is written directly before that.
+ * (`bindFirst`): the frame encoder tells it; nothing is written directly before that.
  */
 export class DirectFrames {
-  private frameOf: ((eventId: string, data: object) => string | UncompressedFrame) | null = null;
+  private frameOf: TrackedFrameMaker | null = null;
   private ended = false;
   private readonly end = () => {
     this.ended = true;
   };
 
   constructor(
-    private readonly socket: DirectSocket,
+    private readonly socket: FrameSink,
     /** The subscription's and the session's: once either aborts, nothing more may be written. */
     private readonly endsWith: ReadonlyArray<AbortSignal | undefined>,
   ) {
@@ -51,17 +44,17 @@ export class DirectFrames {
     for (const signal of this.endsWith) signal?.removeEventListener('abort', this.end);
   }
 
-  /** Marks the stream's first item, whose sending tells this writer the subscription's id. */
-  bindFirst<T extends object>(item: T): T {
-    return bindOnSend(item, (id, jsonrpc) => {
+  /** Marks the stream's first item, whose frame tells this writer the subscription's id. */
+  bindFirst<T extends object>(item: SharedEvent<T>): SharedEvent<T> {
+    return onFrame(item, (id, jsonrpc) => {
       this.frameOf ??= trackedFrames(id, jsonrpc);
     });
   }
 
   /** Sends `data` as the tracked item `eventId`; false when it cannot (then the stream must). */
   write(eventId: string, data: object): boolean {
-    if (this.ended || !this.frameOf || this.socket.readyState !== OPEN) return false;
-    this.socket.send(this.frameOf(eventId, data));
+    if (this.ended || !this.frameOf || !this.socket.open) return false;
+    this.socket.write(this.frameOf(eventId, data));
     return true;
   }
 }

@@ -1,15 +1,17 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { acceptUncompressedFrames, frameEncoder, UncompressedFrame } from './frame-encoder';
+import { frameEncoder } from './frame-encoder';
 import { sampleEvents } from './sample-events.fixture';
-import { shareEvent, sharedTransformer } from './shared-frames';
+import { SharedFrame } from './shared-frame';
+import { shareEvent } from './shared-event';
+import { chorusTransformer } from './transformer';
 
 /** A WebSocket response as tRPC's adapter builds it for a tracked item, serialized by the transformer. */
 function trackedResponse(subscriptionId: number, id: string, event: object) {
-  return { id: subscriptionId, result: { type: 'data', id, data: sharedTransformer.output.serialize({ id, data: event }) } };
+  return { id: subscriptionId, result: { type: 'data', id, data: chorusTransformer.output.serialize({ id, data: event }) } };
 }
 
-const textOf = (frame: string | UncompressedFrame): string => (frame instanceof UncompressedFrame ? frame.text : frame);
+const textOf = (frame: string | Uint8Array): string => (frame instanceof SharedFrame ? frame.text : (frame as string));
 
 describe('frameEncoder', () => {
   it('puts what repeats from frame to frame first: the envelope up to the text, then the ids', () => {
@@ -32,7 +34,7 @@ describe('frameEncoder', () => {
   for (const [name, make] of Object.entries(sampleEvents)) {
     it(`writes a shared event's frame (${name}) from its cached text, uncompressed`, () => {
       const frame = frameEncoder.encode(trackedResponse(3, '41', shareEvent(make())));
-      expect(frame).toBeInstanceOf(UncompressedFrame);
+      expect(frame).toBeInstanceOf(SharedFrame);
       const expected = { id: 3, result: { type: 'data', id: '41', data: superjson.serialize({ id: '41', data: make() }) } };
       expect(JSON.parse(textOf(frame))).toEqual(JSON.parse(JSON.stringify(expected)));
     });
@@ -50,39 +52,5 @@ describe('frameEncoder', () => {
   it('decodes JSON text frames and refuses binary ones', () => {
     expect(frameEncoder.decode('{"id":1,"method":"subscription"}')).toEqual({ id: 1, method: 'subscription' });
     expect(() => frameEncoder.decode(new Uint8Array([1, 2]))).toThrow(/JSON text/);
-  });
-});
-
-describe('acceptUncompressedFrames', () => {
-  function recordingSocket() {
-    const sent: { data: unknown; options: unknown; callback: unknown }[] = [];
-    const socket = {
-      send(data: unknown, options: unknown, callback?: unknown) {
-        sent.push({ data, options, callback });
-      },
-    };
-    acceptUncompressedFrames(socket);
-    return { socket, sent };
-  }
-
-  it('sends an uncompressed frame as text without compression, encoded once for every socket', () => {
-    const [first, second] = [recordingSocket(), recordingSocket()];
-    const done = () => {};
-    const frame = new UncompressedFrame('{"a":"é"}');
-    first.socket.send(frame, done);
-    second.socket.send(frame, { compress: true });
-    expect(first.sent).toEqual([{ data: Buffer.from('{"a":"é"}'), options: { compress: false, binary: false }, callback: done }]);
-    expect(second.sent[0]!.options).toEqual({ compress: false, binary: false });
-    expect(second.sent[0]!.data).toBe(first.sent[0]!.data);
-  });
-
-  it('passes anything else through with its options', () => {
-    const { socket, sent } = recordingSocket();
-    socket.send('PONG', undefined);
-    socket.send('{"b":2}', { compress: true });
-    expect(sent.map(({ data, options }) => ({ data, options }))).toEqual([
-      { data: 'PONG', options: {} },
-      { data: '{"b":2}', options: { compress: true } },
-    ]);
   });
 });

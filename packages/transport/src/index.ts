@@ -1,6 +1,7 @@
-export { attachWebSockets, type WebSocketOptions, type WebSockets } from './websocket-server';
+export { attachWebSockets, type TransportLogger, type WebSocketOptions, type WebSockets } from './websocket-server';
+export { SocketWriter, type FrameSink } from './socket-writer';
+export { chorusTransformer } from './transformer';
+export { parseSharedEvent, sendOnce, shareEvent, isSharedEvent, type SharedEvent } from './shared-event';
+export { DirectFrames, directFramesFor } from './direct-frames';
 export { coalesceCommandWrites } from './write-coalescing';
-export { sharedTransformer, parseSharedEvent, shareCopy, shareEvent, dropOnSend } from './shared-frames';
-export { DirectFrames, directFramesFor, type DirectSocket } from './direct-frames';
-export { frameEncoder, acceptUncompressedFrames, UncompressedFrame } from './frame-encoder';
 export { serialize, stringify } from './superjson-fast';

@@ -1,21 +1,24 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IncomingMessage } from 'node:http';
-import type { AnyRouter } from '@trpc/server';
-import { applyWSSHandler, type CreateWSSContextFn, type Encoder, type WSSHandlerOptions } from '@trpc/server/adapters/ws';
-import { WebSocketServer } from 'ws';
-import { acceptUncompressedFrames, frameEncoder } from './frame-encoder';
-import { coalesceWrites } from './write-coalescing';
+import type { AnyRouter, inferRouterContext } from '@trpc/server';
+import { applyWSSHandler, type CreateWSSContextFnOptions, type WSSHandlerOptions } from '@trpc/server/adapters/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
+import { frameEncoder } from './frame-encoder';
+import { SocketWriter } from './socket-writer';
 
-/** What the transport logs: a client's mistakes as warnings. */
+/** What the transport logs: a client's mistakes and slow readers, as warnings. */
 export interface TransportLogger {
   warn(details: object, message: string): void;
 }
 
-export interface WebSocketOptions<TRouter extends AnyRouter> {
+export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionGuardOptions {
   path: string;
   router: TRouter;
-  createContext: CreateWSSContextFn<TRouter>;
+  /** Called once per connection, with the connection's SocketWriter (for DirectFrames). */
+  createContext: (opts: CreateWSSContextFnOptions & { writer: SocketWriter }) => Promise<inferRouterContext<TRouter>>;
+  /** Whether a connection's context is signed in (ends its authentication deadline). */
+  isAuthenticated: (ctx: inferRouterContext<TRouter>) => boolean;
   onError?: WSSHandlerOptions<TRouter>['onError'];
   logger: TransportLogger;
   /** Whether an upgrade request may open a socket (its Origin). */
@@ -28,6 +31,13 @@ export interface WebSocketOptions<TRouter extends AnyRouter> {
   /** Offer permessage-deflate: small frames (streamed tokens) shrink to a fraction. */
   compression: boolean;
   isShuttingDown: () => boolean;
+}
+
+export interface WebSockets {
+  readonly clientCount: number;
+  /** Sockets still waiting to authenticate. */
+  readonly unauthenticatedCount: number;
+  drain(graceMs: number): Promise<void>;
 }
 
 /**
@@ -48,39 +58,45 @@ const deflate = {
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
 const SERVICE_RESTART = 1012;
-/** 1013 "try again later": this socket fell too far behind; it reconnects and resumes. */
-const TRY_AGAIN_LATER = 1013;
 
 /** Serves tRPC over WebSocket on the HTTP server's upgrade requests for `path`. */
 export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, options: WebSocketOptions<TRouter>): WebSockets {
   const logger = options.logger;
   // A frame over maxPayload closes that one connection with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
-  // Before tRPC's own listener: every socket takes the encoder's uncompressed frames, and its
-  // writes of one event-loop turn go out together at the turn's end.
+  const writers = new Map<WebSocket, SocketWriter>();
+  const guard = new ConnectionGuard(options);
+  // Before tRPC's own listener: every socket gets its writer before tRPC can send on it.
   wss.on('connection', (ws, req) => {
-    acceptUncompressedFrames(ws);
-    coalesceWrites(ws, req.socket);
+    writers.set(ws, new SocketWriter(ws, req.socket));
+    ws.once('close', () => writers.delete(ws));
+    guard.watch(ws, req);
   });
   const handler = applyWSSHandler({
     wss,
     router: options.router,
     // Constant parts of a frame first (they compress to one repeat); shared events written once, uncompressed.
-    experimental_encoder: frameEncoder as unknown as Encoder,
-    createContext: options.createContext,
+    experimental_encoder: frameEncoder,
+    createContext: async (opts) => {
+      const writer = writers.get(opts.res);
+      if (!writer) throw new Error('WebSocket without a writer');
+      const ctx = await options.createContext({ ...opts, writer });
+      if (options.isAuthenticated(ctx)) guard.authenticated(opts.res);
+      return ctx;
+    },
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
-    onError: options.onError,
+    onError: (opts) => {
+      // A client's malformed frame (too big, invalid UTF-8, bad opcode) closed its own socket.
+      const reason = clientFrameError(opts.error.cause);
+      if (reason) logger.warn({ reason }, 'websocket closed: the client sent an invalid frame');
+      else options.onError?.(opts);
+    },
   });
 
-  // A client that reads slower than we send would grow our heap without bound. Close it;
-  // its client reconnects and resumes from its last event id, so it loses nothing.
   const slowConsumerCheck = setInterval(() => {
-    for (const client of wss.clients) {
-      if (client.bufferedAmount > options.maxBufferedBytes) {
-        logger.warn({ bufferedBytes: client.bufferedAmount }, 'closing slow websocket consumer');
-        client.close(TRY_AGAIN_LATER, 'slow consumer');
-        setTimeout(() => client.terminate(), 2000).unref();
-      }
+    for (const writer of writers.values()) {
+      const bufferedBytes = writer.bufferedAmount;
+      if (writer.closeIfSlow(options.maxBufferedBytes)) logger.warn({ bufferedBytes }, 'closing slow websocket consumer');
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
@@ -96,12 +112,19 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       logger.warn({ origin: req.headers.origin }, 'websocket origin refused');
       return refuse('403 Forbidden');
     }
+    if (!guard.admits(req)) {
+      logger.warn({ ip: options.ipOf(req) }, 'websocket refused: too many unauthenticated sockets from one address');
+      return refuse('429 Too Many Requests');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   return {
     get clientCount(): number {
       return wss.clients.size;
+    },
+    get unauthenticatedCount(): number {
+      return guard.waitingCount;
     },
     /**
      * Tells every client to reconnect (tRPC's reconnect notification), gives them `graceMs`
@@ -122,7 +145,8 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   };
 }
 
-export interface WebSockets {
-  readonly clientCount: number;
-  drain(graceMs: number): Promise<void>;
+/** The reason `ws` gave for closing a socket whose peer broke the protocol, if that is the error. */
+function clientFrameError(cause: unknown): string | null {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('WS_ERR_') ? code : null;
 }

@@ -3,7 +3,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { setImmediate as turnEnd } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
-import { coalesceCommandWrites, coalesceWrites, holdUntilTurnEnds } from './write-coalescing';
+import { coalesceCommandWrites, holdUntilTurnEnds } from './write-coalescing';
 
 /** A connected pair of real TCP sockets on loopback, and every chunk the reading side got. */
 async function socketPair() {
@@ -28,11 +28,13 @@ describe('write coalescing', () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
     const written: string[] = [];
-    const ws = { send: (text: string) => pair.writer.write(text, () => written.push(text)) };
-    coalesceWrites(ws, pair.writer);
-    ws.send('a');
-    ws.send('b');
-    ws.send('c');
+    const send = (text: string) => {
+      holdUntilTurnEnds(pair.writer);
+      pair.writer.write(text, () => written.push(text));
+    };
+    send('a');
+    send('b');
+    send('c');
     expect(pair.writer.writableCorked).toBe(1);
     expect(written).toEqual([]);
     await turnEnd();

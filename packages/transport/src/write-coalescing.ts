@@ -8,17 +8,13 @@
  * turn (setImmediate) makes the writes back to back, and several frames for one socket a single
  * syscall. The first recipient waits for the turn's other work; the last one, which is what
  * "everyone has it" means, gets it sooner. The Redis client's commands are held the same way
- * (coalesceCommandWrites).
+ * (coalesceCommandWrites). SocketWriter holds a WebSocket's frames.
  */
 
 interface Corkable {
   cork(): void;
   uncork(): void;
   destroyed: boolean;
-}
-
-interface Sending {
-  send(...args: never[]): void;
 }
 
 const corked = new Set<Corkable>();
@@ -40,15 +36,6 @@ export function holdUntilTurnEnds(socket: Corkable): void {
     flushScheduled = true;
     setImmediate(flush);
   }
-}
-
-/** Makes every frame `ws` sends during a turn wait, corked, for the turn's end. */
-export function coalesceWrites(ws: Sending, socket: Corkable): void {
-  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-  (ws as { send: (...args: unknown[]) => void }).send = (...args: unknown[]) => {
-    holdUntilTurnEnds(socket);
-    send(...args);
-  };
 }
 
 interface CommandClient {

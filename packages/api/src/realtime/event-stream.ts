@@ -3,7 +3,7 @@ import type { Delivery, EventHub } from './event-hub';
 import type { DirectFrames } from '@chorus/transport';
 import type { ChorusEvent } from './events';
 import { LiveBuffer } from './live-buffer';
-import { dropOnSend } from '@chorus/transport';
+import { sendOnce } from '@chorus/transport';
 import { compareStreamIds, isStreamId } from './stream-ids';
 import type { UserStreams } from './user-streams';
 
@@ -82,7 +82,8 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
   async function* opening() {
     // Sending the snapshot tells the direct writer this subscription's id.
     const first = await snapshot();
-    yield tracked(last, direct ? direct.bindFirst(dropOnSend({ ...first })) : first);
+    const own = sendOnce(first, { compress: true });
+    yield tracked(last, direct ? direct.bindFirst(own) : own);
   }
 
   try {

@@ -4,7 +4,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import type { DirectFrames } from '@chorus/transport';
 import { LiveBuffer } from './live-buffer';
-import { dropOnSend, shareCopy } from '@chorus/transport';
+import { sendOnce, shareEvent } from '@chorus/transport';
 import type { RoomDelivery, RoomHub } from './room-hub';
 import { fromRow } from './stored-event';
 
@@ -121,7 +121,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
     // Snapshots are shared by subscribers arriving together (a whole room after a restart), and
     // serialized once; each gets its own copy, whose sending tells the direct writer this
     // subscription's id. A snapshot is big and reaches few at a time, so it is compressed.
-    const snapshot = dropOnSend(shareCopy(start.event, { compress: true }));
+    const snapshot = sendOnce(shareEvent(start.event, { compress: true }), { compress: true });
     yield tracked(String(last), (direct ? direct.bindFirst(snapshot) : snapshot) as RoomEvent);
     return pending;
   }
