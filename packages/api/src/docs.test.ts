@@ -63,13 +63,30 @@ describe('markdown', () => {
     expect(open, `fence opened on line ${open}`).toBe(0);
   });
 
-  it.each(files.map((file) => [file.slice(root.length + 1), file]))('%s links only to files in the repository', (_name, file) => {
+  it.each(files.map((file) => [file.slice(root.length + 1), file]))('%s links only to files and headings in the repository', (_name, file) => {
     const text = readFileSync(file, 'utf8');
     const broken = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
       .map((match) => match[1]!)
-      .filter((target) => !/^[a-z]+:/.test(target) && !target.startsWith('#'))
-      .filter((target) => !existsSync(resolve(dirname(file), target.split('#')[0]!)));
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .filter((target) => {
+        const [path, anchor] = target.split('#') as [string, string | undefined];
+        const linked = path === '' ? file : resolve(dirname(file), path);
+        if (!existsSync(linked)) return true;
+        return anchor !== undefined && linked.endsWith('.md') && !headingAnchors(readFileSync(linked, 'utf8')).has(anchor);
+      });
     expect(broken).toEqual([]);
     expect(text).not.toMatch(/ARCHITECTURE\.md/);
   });
 });
+
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const heading = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
+    if (heading) anchors.add(heading[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+  }
+  return anchors;
+}
