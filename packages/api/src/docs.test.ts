@@ -10,7 +10,7 @@ import { appRouter } from './root';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function markdownFiles(): string[] {
-  const files = [join(root, 'README.md')];
+  const files = ['README.md', 'bench/README.md', 'patches/README.md'].map((name) => join(root, name)).filter((file) => existsSync(file));
   for (const dir of ['docs', 'docs/decisions']) {
     const full = join(root, dir);
     if (!existsSync(full)) continue;
