@@ -15,7 +15,8 @@ import superjson, { type SuperJSONResult } from 'superjson';
  * Date. Decoded, the two are equal Dates either way; nothing in the API relies on identity.
  *
  * superjson's walker copies the path and the ancestors list at every node and records every
- * object's identity; on a page of 50 messages that was about 14% of the server's CPU for the call.
+ * object's identity: on a history page it was a large share of the call's CPU (decision 0024,
+ * `BENCH_FANOUT_CASES=none BENCH_FANOUT_PROFILE=<dir> pnpm bench fanout`).
  * No custom types are registered with superjson in this codebase; one that were would have to
  * be handled here too (the equality test would show it).
  */
