@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
+import { AI_IMAGE_PATH, appRouter, createHttpContextFactory, DEFAULT_MAX_BATCH_CALLS, limitBatchSize, serveAiImage, type AppDeps } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
@@ -15,6 +15,8 @@ export interface ServerConfig {
   publicOrigins: string[];
   trustProxy: boolean;
   httpMaxBodyBytes: number;
+  /** Calls one HTTP batch may carry. */
+  httpMaxBatch: number;
   wsMaxPayloadBytes: number;
   wsPingMs: number;
   wsPongWaitMs: number;
@@ -31,6 +33,7 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     publicOrigins: [],
     trustProxy: false,
     httpMaxBodyBytes: 1024 * 1024,
+    httpMaxBatch: DEFAULT_MAX_BATCH_CALLS,
     wsMaxPayloadBytes: 64 * 1024,
     wsPingMs: 30_000,
     wsPongWaitMs: 5_000,
@@ -59,7 +62,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
     maxBodySize: config.httpMaxBodyBytes,
-    createContext: createHttpContextFactory(deps, contextOptions),
+    createContext: limitBatchSize(createHttpContextFactory(deps, contextOptions), config.httpMaxBatch),
     onError: (opts) => logProcedureError(deps.logger, opts),
   });
   // tus uploads and downloads under /files/ (see packages/api/src/files).
