@@ -84,16 +84,14 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
       const report = await checkReadiness(deps.db, deps.redis);
       return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', checks: report.checks });
     }
+    // One rule for every route but the health checks: a browser Origin outside the allow-list is refused.
+    if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
     if (path === TRPC_PATH || path?.startsWith(`${TRPC_PATH}/`)) {
-      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
       if (applyCors(req, res)) return;
       return trpcHandler(req, res);
     }
     if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
-    if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) {
-      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
-      return filesHandler(req, res);
-    }
+    if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) return filesHandler(req, res);
     sendJson(res, 404, { error: 'Not found' });
   }
 
