@@ -111,7 +111,7 @@ describe('Origin', () => {
   });
 
   it('lets requests without an Origin or from an allowed one through', async () => {
-    for (const headers of [{}, { origin: TEST_ALLOWED_ORIGIN }]) {
+    for (const headers of [{}, { origin: TEST_ALLOWED_ORIGIN }] as Array<Record<string, string>>) {
       expect((await fetch(`${server.url}/ai/images/1`, { headers })).status).toBe(404);
       expect((await fetch(`${server.url}/trpc/system.ping`, { headers })).status).toBe(200);
     }
