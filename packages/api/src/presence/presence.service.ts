@@ -1,6 +1,8 @@
 import { blocks, conversationMembers, friendships } from '@chorus/db';
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { sharedConversationPeers } from '../chat/membership';
 import type { AppDeps } from '../deps';
+import { blockedAmong, friendsAmong } from '../friends/blocks';
 import type { ChorusEvent, PresenceView } from '../realtime/events';
 
 /** Cap on the users whose presence one change is sent to, and a snapshot holds. */
@@ -45,17 +47,24 @@ export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'l
   }
 }
 
-/** Presence of users, except that those who blocked the caller (or whom they blocked) look offline. */
+/**
+ * Presence of users as the caller may see it: their own, their friends' and that of members of a
+ * live direct or group chat they share, unless either blocked the other. Everyone else looks
+ * like an unknown id (offline, never seen), so the answer tells a stranger nothing, not even
+ * whether the account exists.
+ */
 export async function getPresence(deps: Pick<AppDeps, 'db' | 'realtime'>, callerId: number, userIds: number[]): Promise<PresenceView[]> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return [];
-  const blocked = await deps.db
-    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
-    .from(blocks)
-    .where(or(and(eq(blocks.blockerId, callerId), inArray(blocks.blockedId, unique)), and(inArray(blocks.blockerId, unique), eq(blocks.blockedId, callerId))));
-  const hidden = new Set(blocked.map((row) => (row.blockerId === callerId ? row.blockedId : row.blockerId)));
-  const views = await deps.realtime.presence.statusOf(unique);
-  return views.map((view) => (hidden.has(view.userId) ? { userId: view.userId, status: 'offline', lastSeenAt: null } : view));
+  const others = unique.filter((id) => id !== callerId);
+  const [friends, peers, blocked] = await Promise.all([
+    friendsAmong(deps.db, callerId, others),
+    sharedConversationPeers(deps.db, callerId, others),
+    blockedAmong(deps.db, callerId, others),
+  ]);
+  const visible = unique.filter((id) => id === callerId || ((friends.has(id) || peers.has(id)) && !blocked.has(id)));
+  const views = new Map((await deps.realtime.presence.statusOf(visible)).map((view) => [view.userId, view]));
+  return unique.map((userId) => views.get(userId) ?? { userId, status: 'offline', lastSeenAt: null });
 }
 
 export async function presenceSnapshot(deps: Pick<AppDeps, 'db' | 'realtime'>, userId: number): Promise<ChorusEvent> {
