@@ -145,8 +145,17 @@ describe('presence.get', () => {
       const [nobody] = await lee!.client.presence.get.query({ userIds: [99_999_999] });
       expect(nobody).toEqual({ userId: 99_999_999, status: 'offline', lastSeenAt: null });
 
+      const maxBefore = collectEvents(max!.client);
+      const before = await maxBefore.waitFor((event) => event.type === 'presence.snapshot');
+      expect(before.type === 'presence.snapshot' && before.users.map((view) => view.userId)).toContain(ivy!.id);
+      maxBefore.stop();
       await ivy!.client.chat.dissolve.mutate({ conversationId: dissolving });
       expect(await seenBy(max!.client)).toEqual(unknownIvy);
+      // Nor is it pushed to them any more.
+      const maxAfter = collectEvents(max!.client);
+      const after = await maxAfter.waitFor((event) => event.type === 'presence.snapshot');
+      expect(after.type === 'presence.snapshot' && after.users.map((view) => view.userId)).not.toContain(ivy!.id);
+      maxAfter.stop();
       // One answer per id asked, in order, each by its own rule.
       const mixed = await jon!.client.presence.get.query({ userIds: [lee!.id, ivy!.id, jon!.id, ivy!.id] });
       expect(mixed.map((view) => [view.userId, view.status])).toEqual([

@@ -1,5 +1,5 @@
-import { blocks, conversationMembers, friendships } from '@chorus/db';
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { blocks, conversationMembers, conversations, friendships } from '@chorus/db';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { sharedConversationPeers } from '../chat/membership';
 import type { AppDeps } from '../deps';
 import { blockedAmong, friendsAmong } from '../friends/blocks';
@@ -10,10 +10,15 @@ const AUDIENCE_CAP = 5000;
 /** Conversations larger than this do not push presence changes to their members. */
 export const PRESENCE_GROUP_LIMIT = 100;
 
-/** Who sees a user's presence: friends and members of shared small conversations, minus blocks. */
+/** Who sees a user's presence: friends and members of shared small live conversations, minus blocks. */
 export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number[]> {
   const friends = await deps.db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)).limit(AUDIENCE_CAP);
-  const mine = deps.db.select({ id: conversationMembers.conversationId }).from(conversationMembers).where(eq(conversationMembers.userId, userId));
+  // Dissolved conversations keep their member rows; they share nothing any more.
+  const mine = deps.db
+    .select({ id: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(and(eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)));
   // Presence in big groups would cost members² messages on every mass reconnect; there,
   // clients ask presence.get for the members they show.
   const small = deps.db
