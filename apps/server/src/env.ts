@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defaultRateLimits, type RateLimit, type RateLimitName } from '@chorus/api';
+import { DEFAULT_MAX_BATCH_CALLS, defaultRateLimits, type RateLimit, type RateLimitName } from '@chorus/api';
 import { z } from 'zod';
 
 /** The repository root, for defaults that live in the checkout (local data). */
@@ -68,6 +68,8 @@ const ZEnv = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Calls one HTTP batch may carry; more answer BATCH_TOO_LARGE. `@chorus/client` batches up to 50. */
+  HTTP_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_BATCH_CALLS),
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   WS_PING_MS: z.coerce.number().int().min(1000).default(30_000),
   WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),

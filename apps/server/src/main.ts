@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     publicOrigins: env.PUBLIC_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     httpMaxBodyBytes: env.HTTP_MAX_BODY_BYTES,
+    httpMaxBatch: env.HTTP_MAX_BATCH,
     wsMaxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
     wsPingMs: env.WS_PING_MS,
     wsPongWaitMs: env.WS_PONG_WAIT_MS,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AI_IMAGE_PATH, appRouter, clientAddress, createHttpContextFactory, createWsContextFactory, serveAiImage, type AppDeps } from '@chorus/api';
+import { AI_IMAGE_PATH, appRouter, clientAddress, createHttpContextFactory, createWsContextFactory, DEFAULT_MAX_BATCH_CALLS, limitBatchSize, serveAiImage, type AppDeps } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';
@@ -15,6 +15,8 @@ export interface ServerConfig {
   publicOrigins: string[];
   trustProxy: boolean;
   httpMaxBodyBytes: number;
+  /** Calls one HTTP batch may carry. */
+  httpMaxBatch: number;
   wsMaxPayloadBytes: number;
   wsPingMs: number;
   wsPongWaitMs: number;
@@ -33,6 +35,7 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     publicOrigins: [],
     trustProxy: false,
     httpMaxBodyBytes: 1024 * 1024,
+    httpMaxBatch: DEFAULT_MAX_BATCH_CALLS,
     wsMaxPayloadBytes: 64 * 1024,
     wsPingMs: 30_000,
     wsPongWaitMs: 5_000,
@@ -64,7 +67,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
     maxBodySize: config.httpMaxBodyBytes,
-    createContext: createHttpContextFactory(deps, contextOptions),
+    createContext: limitBatchSize(createHttpContextFactory(deps, contextOptions), config.httpMaxBatch),
     onError: (opts) => logProcedureError(deps.logger, opts),
   });
   // tus uploads and downloads under /files/ (see packages/api/src/files).
@@ -86,16 +89,14 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
       const report = await checkReadiness(deps.db, deps.redis);
       return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', checks: report.checks });
     }
+    // One rule for every route but the health checks: a browser Origin outside the allow-list is refused.
+    if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
     if (path === TRPC_PATH || path?.startsWith(`${TRPC_PATH}/`)) {
-      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
       if (applyCors(req, res)) return;
       return trpcHandler(req, res);
     }
     if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
-    if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) {
-      if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
-      return filesHandler(req, res);
-    }
+    if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) return filesHandler(req, res);
     sendJson(res, 404, { error: 'Not found' });
   }
 

@@ -108,3 +108,64 @@ describe('presence', () => {
     }
   });
 });
+
+describe('presence.get', () => {
+  it('shows a user to themself, their friends and members of a live direct or group chat they share; to anyone else they look like an unknown id', async () => {
+    let accounts: MailedTestServer['accounts'];
+    let own: MailedTestServer | undefined;
+    try {
+      own = await startMailedTestServer();
+      accounts = own.accounts;
+      const [ivy, jon, kim, lee, max] = await Promise.all(['ivy', 'jon', 'kim', 'lee', 'max'].map((name) => accounts.register(name)));
+      const guest = await accounts.anon().auth.guest.mutate();
+      const guestClient = createTestClient(own.server.url, { token: guest.token });
+      await jon!.client.friends.request.mutate({ userId: ivy!.id });
+      const [request] = await ivy!.client.friends.requests.query({ direction: 'incoming' });
+      await ivy!.client.friends.respond.mutate({ requestId: request!.id, accept: true });
+      await ivy!.client.chat.createGroup.mutate({ name: 'g', memberIds: [kim!.id] });
+      const { conversationId: dissolving } = await ivy!.client.chat.createGroup.mutate({ name: 'short-lived', memberIds: [max!.id] });
+      // A room is no shared chat: strangers meet there.
+      const room = await ivy!.client.rooms.create.mutate({ name: 'hall', visibility: 'public', joinPolicy: 'open' });
+      await lee!.client.rooms.join.mutate({ roomId: room.id });
+
+      const ivyOnline = collectEvents(ivy!.client);
+      await ivyOnline.waitFor((event) => event.type === 'presence.snapshot');
+      const seenBy = async (viewer: { presence: { get: { query(input: { userIds: number[] }): Promise<unknown[]> } } }) =>
+        (await viewer.presence.get.query({ userIds: [ivy!.id] }))[0];
+      const online = { userId: ivy!.id, status: 'online', lastSeenAt: expect.any(Date) };
+      const unknownIvy = { userId: ivy!.id, status: 'offline', lastSeenAt: null };
+
+      expect(await seenBy(ivy!.client)).toEqual(online);
+      expect(await seenBy(jon!.client)).toEqual(online);
+      expect(await seenBy(kim!.client)).toEqual(online);
+      expect(await seenBy(max!.client)).toEqual(online);
+      expect(await seenBy(lee!.client)).toEqual(unknownIvy);
+      expect(await seenBy(guestClient)).toEqual(unknownIvy);
+      // Exactly what an id that names nobody gets.
+      const [nobody] = await lee!.client.presence.get.query({ userIds: [99_999_999] });
+      expect(nobody).toEqual({ userId: 99_999_999, status: 'offline', lastSeenAt: null });
+
+      const maxBefore = collectEvents(max!.client);
+      const before = await maxBefore.waitFor((event) => event.type === 'presence.snapshot');
+      expect(before.type === 'presence.snapshot' && before.users.map((view) => view.userId)).toContain(ivy!.id);
+      maxBefore.stop();
+      await ivy!.client.chat.dissolve.mutate({ conversationId: dissolving });
+      expect(await seenBy(max!.client)).toEqual(unknownIvy);
+      // Nor is it pushed to them any more.
+      const maxAfter = collectEvents(max!.client);
+      const after = await maxAfter.waitFor((event) => event.type === 'presence.snapshot');
+      expect(after.type === 'presence.snapshot' && after.users.map((view) => view.userId)).not.toContain(ivy!.id);
+      maxAfter.stop();
+      // One answer per id asked, in order, each by its own rule.
+      const mixed = await jon!.client.presence.get.query({ userIds: [lee!.id, ivy!.id, jon!.id, ivy!.id] });
+      expect(mixed.map((view) => [view.userId, view.status])).toEqual([
+        [lee!.id, 'offline'],
+        [ivy!.id, 'online'],
+        [jon!.id, 'offline'],
+      ]);
+      ivyOnline.stop();
+    } finally {
+      await own?.stop();
+    }
+  });
+});

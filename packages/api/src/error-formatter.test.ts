@@ -34,4 +34,24 @@ describe('formatError', () => {
     expect(formatError(new TRPCError({ code: 'PARSE_ERROR' }), undefined).data.appCode).toBe('BAD_INPUT');
     expect(formatError(new TRPCError({ code: 'PAYLOAD_TOO_LARGE' }), undefined).data).toMatchObject({ appCode: 'PAYLOAD_TOO_LARGE', httpStatus: 413 });
   });
+
+  it('never passes on the message of an exception tRPC wrapped (parse errors and the like)', () => {
+    const overflow = new RangeError('Maximum call stack size exceeded');
+    const parse = formatError(new TRPCError({ code: 'PARSE_ERROR', cause: overflow }), 'chat.send');
+    expect(parse.message).toBe('The request could not be parsed');
+    expect(parse.data).toMatchObject({ code: 'PARSE_ERROR', appCode: 'BAD_INPUT', httpStatus: 400, zodError: null });
+    const syntax = new SyntaxError('Unexpected token } in JSON at position 7');
+    expect(formatError(new TRPCError({ code: 'BAD_REQUEST', cause: syntax }), undefined).message).toBe('The request is not valid');
+    const other = formatError(new TRPCError({ code: 'METHOD_NOT_SUPPORTED', cause: new Error('internal detail') }), undefined);
+    expect(other.message).toBe('The request could not be handled');
+  });
+
+  it("keeps tRPC's own messages and zod's, which describe the request, not the server", () => {
+    expect(formatError(new TRPCError({ code: 'NOT_FOUND', message: 'No procedure found on path "x.y"' }), undefined).message).toBe('No procedure found on path "x.y"');
+    const explained = new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot batch subscription calls', cause: new Error('internal detail') });
+    expect(formatError(explained, undefined).message).toBe('Cannot batch subscription calls');
+    const parsed = z.object({ name: z.string() }).safeParse({});
+    const zod = formatError(new TRPCError({ code: 'BAD_REQUEST', cause: parsed.error }), 'x.y');
+    expect(zod.message).toBe(parsed.error!.message);
+  });
 });

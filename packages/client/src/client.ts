@@ -87,6 +87,8 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
         false: httpBatchLink({
           url: httpUrl,
           transformer,
+          // The server's default cap on calls per batch (HTTP_MAX_BATCH); more go as several requests.
+          maxItems: 50,
           headers: async () => {
             const token = await resolveToken();
             return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };

@@ -6,6 +6,7 @@ import { confirmEmailChange, requestEmailChange } from './email-change.service';
 import { loginHistory } from './login-history.service';
 import { changePassword } from './password-change.service';
 import { setAvatar, updateProfile } from './profile.service';
+import { zString } from '../strings';
 
 export const accountRouter = router({
   update: authedProcedure
@@ -14,7 +15,7 @@ export const accountRouter = router({
     .mutation(({ ctx, input }) => updateProfile(ctx.deps, ctx.user.id, input)),
   /** An uploaded image (via tus at /files/) becomes the avatar, at /files/:id/avatar-64|128|256. */
   setAvatar: authedProcedure
-    .input(z.object({ fileId: z.string().regex(/^[\w-]{1,32}$/) }))
+    .input(z.object({ fileId: zString().regex(/^[\w-]{1,32}$/) }))
     .output(ZPrivateUser)
     .mutation(({ ctx, input }) => setAvatar(ctx.deps, ctx.user.id, input.fileId)),
   changeEmail: authedProcedure

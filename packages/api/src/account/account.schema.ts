@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import { ZCode, ZEmail, ZPassword, ZUsername } from '../auth/auth.schema';
+import { zString, zText } from '../strings';
 
 /** Absolute http(s) URLs only: a profile link must never be `javascript:` or `data:`. */
-export const ZHttpUrl = z
-  .string()
+export const ZHttpUrl = zString()
   .trim()
   .max(2048)
   .pipe(z.url({ protocol: /^https?$/, message: 'Use an http(s) URL' }));
 
-export const ZDisplayName = z.string().trim().min(1, 'Enter a display name').max(64, 'At most 64 characters');
+export const ZDisplayName = zString().trim().min(1, 'Enter a display name').max(64, 'At most 64 characters');
 
 export const ZUpdateProfileInput = z
   .object({
     username: ZUsername.optional(),
     displayName: ZDisplayName.optional(),
-    bio: z.string().trim().max(500, 'At most 500 characters').optional(),
+    bio: zText().trim().max(500, 'At most 500 characters').optional(),
     /** null removes the avatar. */
     avatarUrl: ZHttpUrl.nullable().optional(),
     locale: z.enum(['en', 'zh']).optional(),
@@ -24,7 +24,7 @@ export type TUpdateProfileInput = z.infer<typeof ZUpdateProfileInput>;
 
 export const ZChangeEmailInput = z.object({ newEmail: ZEmail });
 export const ZConfirmEmailChangeInput = z.object({ code: ZCode });
-export const ZChangePasswordInput = z.object({ currentPassword: z.string().min(1).max(128), newPassword: ZPassword });
+export const ZChangePasswordInput = z.object({ currentPassword: zText().min(1).max(128), newPassword: ZPassword });
 export type TChangePasswordInput = z.infer<typeof ZChangePasswordInput>;
 
 export const ZLoginHistoryInput = z

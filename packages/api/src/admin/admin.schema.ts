@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZUserId } from '../users/users.schema';
+import { zString, zText } from '../strings';
 
 export const ZAdminUser = z.object({
   id: z.number(),
@@ -18,7 +19,7 @@ export type TAdminUser = z.infer<typeof ZAdminUser>;
 export const ZAdminListUsersInput = z
   .object({
     /** Prefix of email, username or display name. */
-    query: z.string().trim().min(1).max(254).optional(),
+    query: zString().trim().min(1).max(254).optional(),
     status: z.enum(['all', 'banned']).default('all'),
     /** `nextCursor` of the previous page (users newest first). */
     cursor: z.number().int().positive().optional(),
@@ -30,5 +31,5 @@ export type TAdminListUsersInput = z.infer<typeof ZAdminListUsersInput>;
 export const ZAdminUserPage = z.object({ items: z.array(ZAdminUser), nextCursor: z.number().nullable() });
 export type TAdminUserPage = z.infer<typeof ZAdminUserPage>;
 
-export const ZBanInput = z.object({ userId: ZUserId, reason: z.string().trim().min(1).max(500) });
+export const ZBanInput = z.object({ userId: ZUserId, reason: zText().trim().min(1).max(500) });
 export const ZUnbanInput = z.object({ userId: ZUserId });

@@ -1,23 +1,27 @@
 import { z } from 'zod';
+import { zString, zText } from '../strings';
 
-export const ZEmail = z
-  .string()
+export const ZEmail = zString()
   .trim()
   .toLowerCase()
   .max(254)
   .pipe(z.email({ message: 'Enter a valid email address' }));
 /** 3–32 letters (any script, CJK included), digits or underscores. */
-export const ZUsername = z.string().trim().regex(/^[\p{L}\p{N}_]{3,32}$/u, '3–32 letters, digits or _');
-export const ZPassword = z.string().min(8, 'At least 8 characters').max(128, 'At most 128 characters');
-export const ZPhone = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'Phone numbers use E.164, e.g. +8613800138000');
-export const ZCode = z.string().trim().regex(/^\d{6}$/, 'Codes have 6 digits');
+export const ZUsername = zString().trim().regex(/^[\p{L}\p{N}_]{3,32}$/u, '3–32 letters, digits or _');
+/**
+ * Repaired rather than refused: hashing always saw a lone surrogate as U+FFFD (UTF-8 encoding
+ * replaces it), so a password set before this check still verifies.
+ */
+export const ZPassword = zText().min(8, 'At least 8 characters').max(128, 'At most 128 characters');
+export const ZPhone = zString().trim().regex(/^\+[1-9]\d{6,14}$/, 'Phone numbers use E.164, e.g. +8613800138000');
+export const ZCode = zString().trim().regex(/^\d{6}$/, 'Codes have 6 digits');
 
 export const ZRegisterInput = z.object({
   email: ZEmail,
   username: ZUsername,
   password: ZPassword,
   phone: ZPhone.optional(),
-  locale: z.string().max(16).optional(),
+  locale: zString().max(16).optional(),
 });
 export type TRegisterInput = z.infer<typeof ZRegisterInput>;
 
@@ -29,8 +33,8 @@ export type TVerifyEmailInput = z.infer<typeof ZVerifyEmailInput>;
 
 export const ZLoginInput = z.object({
   /** Email or username. */
-  login: z.string().trim().min(1).max(254),
-  password: z.string().min(1).max(128),
+  login: zString().trim().min(1).max(254),
+  password: zText().min(1).max(128),
 });
 export type TLoginInput = z.infer<typeof ZLoginInput>;
 
@@ -38,7 +42,7 @@ export const ZRequestPasswordResetInput = z.object({ email: ZEmail });
 export const ZResetPasswordInput = z.object({ email: ZEmail, code: ZCode, newPassword: ZPassword });
 export type TResetPasswordInput = z.infer<typeof ZResetPasswordInput>;
 
-export const ZRevokeSessionInput = z.object({ sessionId: z.string().regex(/^[a-z2-7]{24}$/) });
+export const ZRevokeSessionInput = z.object({ sessionId: zString().regex(/^[a-z2-7]{24}$/) });
 
 export const ZUpgradeGuestInput = z.object({ email: ZEmail, username: ZUsername, password: ZPassword });
 export type TUpgradeGuestInput = z.infer<typeof ZUpgradeGuestInput>;

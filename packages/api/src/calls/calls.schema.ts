@@ -1,6 +1,7 @@
 import { callMedia } from '@chorus/db';
 import { z } from 'zod';
 import { ZId } from '../chat/chat.schema';
+import { zString } from '../strings';
 
 /** Bounds on relayed signaling: a real SDP is a few KB, an ICE candidate line about 100 bytes. */
 export const MAX_SDP_CHARS = 16 * 1024;
@@ -11,13 +12,13 @@ export type TStartCallInput = z.infer<typeof ZStartCallInput>;
 
 export const ZCallRef = z.object({ callId: ZId });
 
-const ZSdp = z.object({ sdp: z.string().min(1).max(MAX_SDP_CHARS) });
+const ZSdp = z.object({ sdp: zString().min(1).max(MAX_SDP_CHARS) });
 const ZIceCandidate = z.object({
   // Empty marks the end of candidates.
-  candidate: z.string().max(MAX_ICE_CANDIDATE_CHARS),
-  sdpMid: z.string().max(64).nullish().transform((value) => value ?? null),
+  candidate: zString().max(MAX_ICE_CANDIDATE_CHARS),
+  sdpMid: zString().max(64).nullish().transform((value) => value ?? null),
   sdpMLineIndex: z.number().int().min(0).max(1023).nullish().transform((value) => value ?? null),
-  usernameFragment: z.string().max(256).nullish().transform((value) => value ?? null),
+  usernameFragment: zString().max(256).nullish().transform((value) => value ?? null),
 });
 
 /** `payload` is what the browser hands out: an RTCSessionDescriptionInit, or an RTCIceCandidateInit (`candidate.toJSON()`). */

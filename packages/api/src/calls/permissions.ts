@@ -1,24 +1,9 @@
-import { conversationMembers, conversations } from '@chorus/db';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/mysql-core';
-import type { AppDeps, DbOrTx } from '../deps';
+import { sharedConversationPeers } from '../chat/membership';
+import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { areFriends, isBlockedBetween } from '../friends/blocks';
 
 const notAllowed = () => new AppError('CALL_NOT_ALLOWED', 'You cannot call this user');
-
-/** Whether `a` and `b` are both members of a live direct or group chat (rooms do not count: strangers meet there). */
-async function shareConversation(db: DbOrTx, a: number, b: number): Promise<boolean> {
-  const other = alias(conversationMembers, 'other_member');
-  const [row] = await db
-    .select({ id: conversationMembers.conversationId })
-    .from(conversationMembers)
-    .innerJoin(other, and(eq(other.conversationId, conversationMembers.conversationId), eq(other.userId, b)))
-    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-    .where(and(eq(conversationMembers.userId, a), inArray(conversations.kind, ['direct', 'group']), isNull(conversations.dissolvedAt)))
-    .limit(1);
-  return row !== undefined;
-}
 
 /**
  * Friends may call each other; so may members of a shared conversation when the operator
@@ -28,6 +13,6 @@ export async function assertMayCall(deps: Pick<AppDeps, 'db' | 'calls'>, callerI
   if (callerId === calleeId) throw new AppError('BAD_INPUT', 'You cannot call yourself');
   if (await isBlockedBetween(deps.db, callerId, calleeId)) throw notAllowed();
   if (await areFriends(deps.db, callerId, calleeId)) return;
-  if (deps.calls.settings.allowSharedConversation && (await shareConversation(deps.db, callerId, calleeId))) return;
+  if (deps.calls.settings.allowSharedConversation && (await sharedConversationPeers(deps.db, callerId, [calleeId])).has(calleeId)) return;
   throw notAllowed();
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZPublicUser } from '../users/users.schema';
+import { zString, zText } from '../strings';
 
 export const ZId = z.number().int().positive();
 export const MAX_TEXT = 4000;
@@ -8,7 +9,7 @@ export const MAX_GROUP_MEMBERS = 2000;
 
 export const ZOpenDirectInput = z.object({ userId: ZId });
 export const ZCreateGroupInput = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: zString().trim().min(1).max(100),
   memberIds: z.array(ZId).max(500),
   avatarUrl: ZHttpUrl.optional(),
 });
@@ -17,7 +18,7 @@ export type TCreateGroupInput = z.infer<typeof ZCreateGroupInput>;
 export const ZListInput = z
   .object({
     /** `nextCursor` of the previous page. */
-    cursor: z.string().max(64).optional(),
+    cursor: zString().max(64).optional(),
     limit: z.number().int().min(1).max(100).default(30),
   })
   .default({ limit: 30 });
@@ -30,10 +31,10 @@ export const ZSetRoleInput = z.object({ conversationId: ZId, userId: ZId, role: 
 export const ZUpdateConversationInput = z
   .object({
     conversationId: ZId,
-    name: z.string().trim().min(1).max(100).optional(),
+    name: zString().trim().min(1).max(100).optional(),
     avatarUrl: ZHttpUrl.nullable().optional(),
     /** An uploaded image of the caller's, made the group's avatar (standard sizes, public). */
-    avatarFileId: z.string().regex(/^[\w-]{1,32}$/).optional(),
+    avatarFileId: zString().regex(/^[\w-]{1,32}$/).optional(),
   })
   .refine((input) => input.name !== undefined || input.avatarUrl !== undefined || input.avatarFileId !== undefined, 'Change at least one field')
   .refine((input) => input.avatarUrl === undefined || input.avatarFileId === undefined, 'Give avatarUrl or avatarFileId, not both');
@@ -52,11 +53,11 @@ export const ZSendInput = z
   .object({
     conversationId: ZId,
     /** The client's idempotency key: retries with the same key return the first message. */
-    clientId: z.string().trim().min(1).max(64),
+    clientId: zString().trim().min(1).max(64),
     kind: z.enum(['text', 'emoji', 'image', 'file']),
-    text: z.string().max(MAX_TEXT, `At most ${MAX_TEXT} characters`).optional(),
+    text: zText().max(MAX_TEXT, `At most ${MAX_TEXT} characters`).optional(),
     /** For `image` and `file`: a file the sender uploaded (via tus at /files/); the message carries its stored metadata. */
-    attachment: z.object({ fileId: z.string().min(1).max(32) }).optional(),
+    attachment: z.object({ fileId: zString().min(1).max(32) }).optional(),
     replyToId: ZId.optional(),
   })
   .superRefine((input, ctx) => {
@@ -67,9 +68,9 @@ export const ZSendInput = z
   });
 export type TSendInput = z.infer<typeof ZSendInput>;
 
-export const ZEditInput = z.object({ messageId: ZId, text: z.string().trim().min(1).max(MAX_TEXT) });
+export const ZEditInput = z.object({ messageId: ZId, text: zText().trim().min(1).max(MAX_TEXT) });
 export const ZMessageRef = z.object({ messageId: ZId });
-export const ZReactInput = z.object({ messageId: ZId, emoji: z.string().trim().min(1).max(32) });
+export const ZReactInput = z.object({ messageId: ZId, emoji: zString().trim().min(1).max(32) });
 export const ZHistoryInput = z.object({
   conversationId: ZId,
   /** Messages older than this id (the oldest id of the previous page). */

@@ -1,5 +1,6 @@
 import { columnsReader, conversationMembers, conversations, queryArrays, rooms, sqlText, tableReader, type Db, type TConversationRow, type TMemberRole } from '@chorus/db';
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
 
@@ -56,6 +57,22 @@ export function peerOf(conversation: TConversationRow, userId: number): number |
   if (!conversation.directKey) return null;
   const [a, b] = conversation.directKey.split(':').map(Number);
   return a === userId ? (b ?? null) : (a ?? null);
+}
+
+/**
+ * Those of `others` who share a live direct or group conversation with `userId` (rooms do not
+ * count: strangers meet there). Who may call and who may see presence both ask this.
+ */
+export async function sharedConversationPeers(db: DbOrTx, userId: number, others: number[]): Promise<Set<number>> {
+  if (others.length === 0) return new Set();
+  const other = alias(conversationMembers, 'other_member');
+  const rows = await db
+    .selectDistinct({ userId: other.userId })
+    .from(conversationMembers)
+    .innerJoin(other, and(eq(other.conversationId, conversationMembers.conversationId), inArray(other.userId, others)))
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(and(eq(conversationMembers.userId, userId), inArray(conversations.kind, ['direct', 'group']), isNull(conversations.dissolvedAt)));
+  return new Set(rows.map((row) => row.userId));
 }
 
 export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<number[]> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { presenceSnapshot } from '../presence/presence.service';
 import { directFramesFor } from '@chorus/transport';
 import { authedProcedure, router } from '../trpc';
+import { zString } from '../strings';
 
 export const eventsRouter = router({
   /**
@@ -11,7 +12,7 @@ export const eventsRouter = router({
    * The connection counts towards the user's presence while it lasts.
    */
   subscribe: authedProcedure
-    .input(z.object({ lastEventId: z.string().max(40).nullish() }).optional())
+    .input(z.object({ lastEventId: zString().max(40).nullish() }).optional())
     .subscription(({ ctx, input, signal }) =>
       // The stream itself, not a generator wrapping it (which would hold its last item while it waits).
       ctx.deps.realtime.subscribe(ctx.user.id, {

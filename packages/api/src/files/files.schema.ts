@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { FILE_VARIANTS } from './signed-link';
+import { zString } from '../strings';
 
-const ZFileId = z.string().regex(/^[\w-]{1,32}$/, 'Not a file id');
+const ZFileId = zString().regex(/^[\w-]{1,32}$/, 'Not a file id');
 
 export const ZFileRef = z.object({ fileId: ZFileId });
 export type TFileRef = z.infer<typeof ZFileRef>;
@@ -9,7 +10,7 @@ export type TFileRef = z.infer<typeof ZFileRef>;
 export const ZListFilesInput = z
   .object({
     /** `nextCursor` of the previous page. */
-    cursor: z.string().regex(/^\d{1,15}_[\w-]{1,32}$/, 'Not a cursor of files.list').optional(),
+    cursor: zString().regex(/^\d{1,15}_[\w-]{1,32}$/, 'Not a cursor of files.list').optional(),
     limit: z.number().int().min(1).max(100).default(30),
   })
   .default({ limit: 30 });

@@ -1,15 +1,20 @@
 import { blocks, friendships } from '@chorus/db';
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 
 /** Whether either of `a` and `b` blocked the other (chat refuses messages both ways). */
 export async function isBlockedBetween(db: DbOrTx, a: number, b: number): Promise<boolean> {
-  const [row] = await db
-    .select({ blockerId: blocks.blockerId })
+  return (await blockedAmong(db, a, [b])).has(b);
+}
+
+/** Those of `others` who blocked `userId` or whom `userId` blocked. */
+export async function blockedAmong(db: DbOrTx, userId: number, others: number[]): Promise<Set<number>> {
+  if (others.length === 0) return new Set();
+  const rows = await db
+    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
     .from(blocks)
-    .where(or(and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)), and(eq(blocks.blockerId, b), eq(blocks.blockedId, a))))
-    .limit(1);
-  return row !== undefined;
+    .where(or(and(eq(blocks.blockerId, userId), inArray(blocks.blockedId, others)), and(inArray(blocks.blockerId, others), eq(blocks.blockedId, userId))));
+  return new Set(rows.map((row) => (row.blockerId === userId ? row.blockedId : row.blockerId)));
 }
 
 export async function hasBlocked(db: DbOrTx, blockerId: number, blockedId: number): Promise<boolean> {
@@ -21,14 +26,18 @@ export async function hasBlocked(db: DbOrTx, blockerId: number, blockedId: numbe
   return row !== undefined;
 }
 
-/** Friendships are stored in both directions, so one row answers. */
 export async function areFriends(db: DbOrTx, a: number, b: number): Promise<boolean> {
-  const [row] = await db
-    .select({ userId: friendships.userId })
+  return (await friendsAmong(db, a, [b])).has(b);
+}
+
+/** Those of `others` who are friends of `userId`. Friendships are stored in both directions, so one side's rows answer. */
+export async function friendsAmong(db: DbOrTx, userId: number, others: number[]): Promise<Set<number>> {
+  if (others.length === 0) return new Set();
+  const rows = await db
+    .select({ friendId: friendships.friendId })
     .from(friendships)
-    .where(and(eq(friendships.userId, a), eq(friendships.friendId, b)))
-    .limit(1);
-  return row !== undefined;
+    .where(and(eq(friendships.userId, userId), inArray(friendships.friendId, others)));
+  return new Set(rows.map((row) => row.friendId));
 }
 
 export async function friendIdsOf(db: DbOrTx, userId: number): Promise<number[]> {

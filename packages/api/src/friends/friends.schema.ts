@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ZPublicUser, ZUserId } from '../users/users.schema';
+import { zText } from '../strings';
 
 export const ZSendFriendRequestInput = z.object({
   userId: ZUserId,
-  message: z.string().trim().max(200, 'At most 200 characters').optional(),
+  message: zText().trim().max(200, 'At most 200 characters').optional(),
 });
 export type TSendFriendRequestInput = z.infer<typeof ZSendFriendRequestInput>;
 

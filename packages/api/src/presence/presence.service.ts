@@ -1,6 +1,8 @@
-import { blocks, conversationMembers, friendships } from '@chorus/db';
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { blocks, conversationMembers, conversations, friendships } from '@chorus/db';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { sharedConversationPeers } from '../chat/membership';
 import type { AppDeps } from '../deps';
+import { blockedAmong, friendsAmong } from '../friends/blocks';
 import type { ChorusEvent, PresenceView } from '../realtime/events';
 
 /** Cap on the users whose presence one change is sent to, and a snapshot holds. */
@@ -8,10 +10,15 @@ const AUDIENCE_CAP = 5000;
 /** Conversations larger than this do not push presence changes to their members. */
 export const PRESENCE_GROUP_LIMIT = 100;
 
-/** Who sees a user's presence: friends and members of shared small conversations, minus blocks. */
+/** Who sees a user's presence: friends and members of shared small live conversations, minus blocks. */
 export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number[]> {
   const friends = await deps.db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)).limit(AUDIENCE_CAP);
-  const mine = deps.db.select({ id: conversationMembers.conversationId }).from(conversationMembers).where(eq(conversationMembers.userId, userId));
+  // Dissolved conversations keep their member rows; they share nothing any more.
+  const mine = deps.db
+    .select({ id: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(and(eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)));
   // Presence in big groups would cost members² messages on every mass reconnect; there,
   // clients ask presence.get for the members they show.
   const small = deps.db
@@ -45,17 +52,24 @@ export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'l
   }
 }
 
-/** Presence of users, except that those who blocked the caller (or whom they blocked) look offline. */
+/**
+ * Presence of users as the caller may see it: their own, their friends' and that of members of a
+ * live direct or group chat they share, unless either blocked the other. Everyone else looks
+ * like an unknown id (offline, never seen), so the answer tells a stranger nothing, not even
+ * whether the account exists.
+ */
 export async function getPresence(deps: Pick<AppDeps, 'db' | 'realtime'>, callerId: number, userIds: number[]): Promise<PresenceView[]> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return [];
-  const blocked = await deps.db
-    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
-    .from(blocks)
-    .where(or(and(eq(blocks.blockerId, callerId), inArray(blocks.blockedId, unique)), and(inArray(blocks.blockerId, unique), eq(blocks.blockedId, callerId))));
-  const hidden = new Set(blocked.map((row) => (row.blockerId === callerId ? row.blockedId : row.blockerId)));
-  const views = await deps.realtime.presence.statusOf(unique);
-  return views.map((view) => (hidden.has(view.userId) ? { userId: view.userId, status: 'offline', lastSeenAt: null } : view));
+  const others = unique.filter((id) => id !== callerId);
+  const [friends, peers, blocked] = await Promise.all([
+    friendsAmong(deps.db, callerId, others),
+    sharedConversationPeers(deps.db, callerId, others),
+    blockedAmong(deps.db, callerId, others),
+  ]);
+  const visible = unique.filter((id) => id === callerId || ((friends.has(id) || peers.has(id)) && !blocked.has(id)));
+  const views = new Map((await deps.realtime.presence.statusOf(visible)).map((view) => [view.userId, view]));
+  return unique.map((userId) => views.get(userId) ?? { userId, status: 'offline', lastSeenAt: null });
 }
 
 export async function presenceSnapshot(deps: Pick<AppDeps, 'db' | 'realtime'>, userId: number): Promise<ChorusEvent> {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZId } from '../chat/chat.schema';
+import { zString, zText } from '../strings';
 
 export const MAX_ROOM_MEMBERS = 10_000;
 
-const ZName = z.string().trim().min(1).max(100);
-const ZDescription = z.string().trim().max(1000);
+const ZName = zString().trim().min(1).max(100);
+const ZDescription = zText().trim().max(1000);
 const ZVisibility = z.enum(['public', 'private']);
 const ZJoinPolicy = z.enum(['open', 'approval', 'invite_only']);
 const ZControlPolicy = z.enum(['everyone', 'admins', 'owner']);
@@ -32,7 +33,7 @@ export const ZUpdateRoomSettingsInput = z
     description: ZDescription.nullable().optional(),
     avatarUrl: ZHttpUrl.nullable().optional(),
     /** An uploaded image of the caller's, made the room's avatar (standard sizes, public). */
-    avatarFileId: z.string().regex(/^[\w-]{1,32}$/).optional(),
+    avatarFileId: zString().regex(/^[\w-]{1,32}$/).optional(),
     visibility: ZVisibility.optional(),
     joinPolicy: ZJoinPolicy.optional(),
     historyVisible: z.boolean().optional(),
@@ -49,13 +50,13 @@ export const ZRoomMemberRef = z.object({ roomId: ZId, userId: ZId });
 export const ZKickInput = z.object({ roomId: ZId, userId: ZId, /** Also keep them from coming back. */ ban: z.boolean().default(false) });
 export const ZSetRoomRoleInput = z.object({ roomId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
 export const ZRespondInviteInput = z.object({ inviteId: ZId, accept: z.boolean() });
-export const ZApplyInput = z.object({ roomId: ZId, message: z.string().trim().max(500).optional() });
+export const ZApplyInput = z.object({ roomId: ZId, message: zText().trim().max(500).optional() });
 export const ZReviewApplicationInput = z.object({ applicationId: ZId, approve: z.boolean() });
 
 export const ZListRoomsInput = z.object({
   scope: z.enum(['public', 'mine']),
   /** Prefix of the room's name. */
-  query: z.string().trim().min(1).max(100).optional(),
+  query: zString().trim().min(1).max(100).optional(),
   /** `nextCursor` of the previous page. */
   cursor: ZId.optional(),
   limit: z.number().int().min(1).max(100).default(30),
@@ -82,7 +83,7 @@ export type TPlaybackReportInput = z.infer<typeof ZPlaybackReportInput>;
 
 export const ZRoomClockInput = z.object({ /** The client's clock when it sent this, in ms. */ clientTime: z.number() });
 
-export const ZRoomEventsInput = z.object({ roomId: ZId, lastEventId: z.string().max(20).nullish() });
+export const ZRoomEventsInput = z.object({ roomId: ZId, lastEventId: zString().max(20).nullish() });
 
 export const ZRoomSettings = z.object({
   id: z.number(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zString } from '../strings';
 
 export const ZUserId = z.number().int().positive();
 
@@ -17,7 +18,7 @@ export type TPublicUser = z.infer<typeof ZPublicUser>;
 export const ZGetUserInput = z.object({ userId: ZUserId });
 export const ZSearchUsersInput = z.object({
   /** Matches the start of a username or display name. */
-  query: z.string().trim().min(1).max(64),
+  query: zString().trim().min(1).max(64),
   limit: z.number().int().min(1).max(50).default(20),
 });
 export type TSearchUsersInput = z.infer<typeof ZSearchUsersInput>;
