@@ -1,13 +1,13 @@
 // Entry for `pnpm bench [name...]`: starts one stack, runs the named benchmarks (default: all)
 // one after another against it, prints each report, tears the stack down.
-import { ai } from './ai';
-import { auth } from './auth';
-import { fanout } from './fanout';
-import { files } from './files';
-import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
-import { ping } from './ping';
-import { rooms } from './rooms';
-import { printReport } from './stats';
+import { ai } from './ai/index';
+import { auth } from './auth/index';
+import { fanout } from './fanout/index';
+import { files } from './files/index';
+import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
+import { ping } from './ping/index';
+import { rooms } from './rooms/index';
+import { printReport } from './lib/stats';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
 const benchmarks = new Map<string, Benchmark>([
