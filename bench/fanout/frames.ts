@@ -1,7 +1,8 @@
-// How the fanout receivers speak each server's wire protocol: tRPC's messages, Socket.IO's
-// engine.io framing, or the plain JSON of the ws baseline. Each does one JSON.parse per frame,
-// so the client side costs the same whichever server is measured.
+// How the fanout receivers speak each server's wire protocol: tRPC's messages (lib/trpc-wire.ts),
+// Socket.IO's engine.io framing, or the plain JSON of the ws baseline. Each does one JSON.parse
+// per frame, so the client side costs the same whichever server is measured.
 import type WebSocket from 'ws';
+import { TrpcWire } from '../lib/trpc-wire';
 import type { ReceiverSpec, System } from './protocol';
 
 /** What a receiver does with what it reads; the load process counts and times it. */
@@ -12,58 +13,56 @@ export interface FrameSink {
   kind(type: string): void;
   /** A message's text (it carries the run, the send's number and its send time). */
   text(text: unknown): void;
-  /** The server acknowledged the send numbered `id` on this socket. */
+  /** A baseline server acknowledged the send numbered `id` on this socket (Chorus's answers go to its TrpcWire). */
   ack(id: number, error?: string): void;
 }
 
-export interface Frames {
-  onOpen(ws: WebSocket, spec: ReceiverSpec): void;
+/** A receiver's protocol on its socket (what opens the session is sent once the socket opens). */
+export interface Protocol {
   /** Returns true once the connection is ready to receive (subscription live, rooms joined). */
-  onFrame(ws: WebSocket, frame: string, sink: FrameSink): boolean;
+  onFrame(frame: string): boolean;
+  /** Chorus: the tRPC client on this socket, which takes the sender's chat.send mutations. */
+  wire?: TrpcWire;
 }
 
-const chorusFrames: Frames = {
-  onOpen(ws, spec) {
-    ws.send(JSON.stringify({ method: 'connectionParams', data: { token: spec.token } }));
-    ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'events.subscribe', input: { json: {} } } }));
-  },
-  onFrame(ws, frame, sink) {
-    if (frame === 'PING') {
-      ws.send('PONG');
-      return false;
-    }
-    sink.frame();
-    const msg = JSON.parse(frame) as { id?: number; result?: { type?: string; data?: { json?: { data?: { type?: string; message?: { text?: string } } } } }; error?: { message?: string } };
-    // The answer to a chat.send on this socket (the subscription is request 1).
-    if (msg.id !== undefined && msg.id !== 1) {
-      sink.ack(msg.id, msg.error ? `tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}` : undefined);
-      return false;
-    }
-    if (msg.error) throw new Error(`tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}`);
-    if (msg.result?.type !== 'data') return false;
-    const event = msg.result.data?.json?.data;
-    const kind = event?.type ?? '?';
-    sink.kind(kind);
-    if (event?.type === 'message.created') sink.text(event.message?.text);
-    // The first data is the presence snapshot: the user's listener is registered by then.
-    return true;
-  },
+export type Frames = (ws: WebSocket, spec: ReceiverSpec, sink: FrameSink) => Protocol;
+
+/** events.subscribe through lib/trpc-wire.ts; sends (chat.send mutations) are answered through it too. */
+const chorusFrames: Frames = (ws, spec, sink) => {
+  // Sends connectionParams, then the subscription (request 1), once the socket is open.
+  const wire = new TrpcWire(ws, spec.token ?? '');
+  let ready = false;
+  wire.subscribe('events.subscribe', {}, {
+    data(data) {
+      const event = data as { type?: string; message?: { text?: string } } | undefined;
+      sink.kind(event?.type ?? '?');
+      if (event?.type === 'message.created') sink.text(event.message?.text);
+      // The first data is the presence snapshot: the user's listener is registered by then.
+      ready = true;
+    },
+  });
+  return {
+    wire,
+    onFrame(frame) {
+      if (wire.receive(frame) === undefined) return false;
+      sink.frame();
+      return ready;
+    },
+  };
 };
 
-const wsFrames: Frames = {
-  onOpen() {},
-  onFrame(_ws, frame, sink) {
+const wsFrames: Frames = (_ws, _spec, sink) => ({
+  onFrame(frame) {
     sink.frame();
     const msg = JSON.parse(frame) as { type?: string; message?: { text?: string }; ready?: number; ack?: number; error?: string };
     if (msg.type === 'message.created') sink.text(msg.message?.text);
     else if (msg.ack !== undefined) sink.ack(msg.ack, msg.error);
     return msg.ready === 1;
   },
-};
+});
 
-const socketIoFrames: Frames = {
-  onOpen() {},
-  onFrame(ws, frame, sink) {
+const socketIoFrames: Frames = (ws, _spec, sink) => ({
+  onFrame(frame) {
     // engine.io: 0 open, 2 ping, 3 pong, 4 message; socket.io inside 4: 0 connect, 2 event, 3 ack, 4 connect error.
     const engine = frame[0];
     if (engine === '0') {
@@ -92,6 +91,6 @@ const socketIoFrames: Frames = {
     if (packet === '4') throw new Error(`socket.io connect error: ${frame.slice(2)}`);
     return false;
   },
-};
+});
 
 export const framesOf: Record<System, Frames> = { chorus: chorusFrames, ws: wsFrames, socketio: socketIoFrames };

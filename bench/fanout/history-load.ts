@@ -4,7 +4,7 @@
 // minimal socket speaking the same tRPC messages (lib/trpc-wire.ts), one JSON.parse per answer,
 // as the fanout receivers do, offering permessage-deflate as browsers do. `frames-ping` calls
 // system.ping on such a socket instead: the floor any call has on this machine.
-import { CallSocket } from '../lib/trpc-wire';
+import { TrpcWire } from '../lib/trpc-wire';
 import type { ChorusCalls } from './protocol';
 import { serveLoadRequests } from '../lib/load-process';
 import { percentiles, perSecond } from '../lib/stats';
@@ -58,10 +58,10 @@ function typedCaller(spec: HistoryCalls, token: string, calls: ChorusCalls): Cal
 }
 
 async function framesCaller(spec: HistoryCalls, token: string): Promise<Caller> {
-  const socket = await CallSocket.open(spec.url, token, 10_000, true);
+  const socket = await TrpcWire.open(spec.url, token, { deflate: true });
   return {
     async call(beforeId) {
-      const data = (await socket.query('chat.history', { conversationId: spec.conversationId, beforeId, limit: spec.page })) as { json?: unknown };
+      const data = await socket.query('chat.history', { conversationId: spec.conversationId, beforeId, limit: spec.page });
       if (!Array.isArray(data?.json)) throw new Error('history: the answer holds no page');
       checkPage(spec, beforeId, data.json.length);
     },
@@ -71,10 +71,10 @@ async function framesCaller(spec: HistoryCalls, token: string): Promise<Caller> 
 
 /** system.ping on a minimal socket: the floor of any call. */
 async function pingCaller(spec: HistoryCalls, token: string): Promise<Caller> {
-  const socket = await CallSocket.open(spec.url, token, 10_000, true);
+  const socket = await TrpcWire.open(spec.url, token, { deflate: true });
   return {
     async call() {
-      const data = (await socket.query('system.ping', undefined)) as { json?: { requestId?: unknown } };
+      const data = (await socket.query('system.ping', undefined)) as { json?: { requestId?: unknown } } | undefined;
       if (typeof data?.json?.requestId !== 'string') throw new Error('history: system.ping gave no request id');
     },
     close: async () => socket.close(),

@@ -23,7 +23,8 @@ import { createPopulation } from './setup';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile } from '../lib/process-cpu';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { log } from '../lib/harness';
-import { chorusWs, LoadProcess, stopChild } from '../lib/load-process';
+import { LoadProcess, stopChild } from '../lib/load-process';
+import { chorusWs } from '../lib/trpc-wire';
 import { closeDb, createDb } from '../lib/workspace';
 
 /** Chorus instance B: a forked process on the same database and Redis. */

@@ -4,8 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { mutationFrame } from '../lib/trpc-wire';
-import { framesOf, type FrameSink } from './frames';
+import { framesOf, type FrameSink, type Protocol } from './frames';
 import type { ReceiverSpec, SenderSpec, System } from './protocol';
 import { HttpMutations } from '../lib/http-mutation';
 import { closeSockets } from '../lib/ws-close';
@@ -14,6 +13,7 @@ interface Conn {
   spec: ReceiverSpec;
   userId: number;
   ws: WebSocket;
+  protocol: Protocol;
   ready: boolean;
 }
 
@@ -30,9 +30,9 @@ let frameCount = 0;
 const kinds = new Map<string, number>();
 let dropped = 0;
 let closing = false;
+/** Baseline sends awaiting their acknowledgement (Chorus's await theirs in the socket's TrpcWire). */
 const pendingAcks = new Map<number, { done: Done; conn: Conn }>();
-/** From 2: a Chorus receiver's subscription is tRPC request 1 on its socket, its sends take the other ids. */
-let nextAck = 2;
+let nextAck = 1;
 /** Where the text of every delivered message goes (the load process's current run). */
 let onText: (text: unknown) => void = () => {};
 
@@ -76,9 +76,9 @@ function failAcksOf(conn: Conn): void {
 // ---- receivers: one socket per user, speaking the server's protocol ----
 
 function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promise<void> {
-  const protocol = framesOf[target];
   const ws = new WebSocket(spec.url, { perMessageDeflate: false });
-  const conn: Conn = { spec, userId: spec.userId, ws, ready: false };
+  const protocol = framesOf[target](ws, spec, sink);
+  const conn: Conn = { spec, userId: spec.userId, ws, protocol, ready: false };
   conns.push(conn);
   byUser.set(spec.userId, conn);
   return new Promise<void>((resolve, reject) => {
@@ -87,11 +87,10 @@ function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promis
       clearTimeout(timer);
       reject(error);
     };
-    ws.on('open', () => protocol.onOpen(ws, spec));
     ws.on('message', (data: Buffer) => {
       let ready = false;
       try {
-        ready = protocol.onFrame(ws, data.toString(), sink);
+        ready = protocol.onFrame(data.toString());
       } catch (error) {
         if (!conn.ready) fail(error instanceof Error ? error : new Error(String(error)));
         return;
@@ -170,9 +169,17 @@ function sendChorus(sender: SenderSpec, clientId: string, text: string, done: Do
   http.post(sender.url ?? '', 'chat.send', sender.token ?? '', input, done, { retryOnReset: true });
 }
 
-function sendOnSocket(frame: (ackId: number) => string, sender: SenderSpec, done: Done): void {
+/** The sender's receiver socket, or undefined (and `done` told) when it has none open. */
+function socketOf(sender: SenderSpec, done: Done): Conn | undefined {
   const conn = byUser.get(sender.userId);
-  if (!conn || conn.ws.readyState !== WebSocket.OPEN) return done(`no open socket for sender ${sender.userId}`);
+  if (conn && conn.ws.readyState === WebSocket.OPEN) return conn;
+  done(`no open socket for sender ${sender.userId}`);
+  return undefined;
+}
+
+function sendOnSocket(frame: (ackId: number) => string, sender: SenderSpec, done: Done): void {
+  const conn = socketOf(sender, done);
+  if (!conn) return;
   const ackId = nextAck++;
   pendingAcks.set(ackId, { done, conn });
   conn.ws.send(frame(ackId));
@@ -182,7 +189,7 @@ export function send(sender: SenderSpec, clientId: string, text: string, done: D
   if (system === 'chorus' && sender.calls === 'websocket') {
     // What @chorus/client's wsLink sends for chat.send.mutate(...) with `calls: 'websocket'`.
     const input = { conversationId: sender.conversationId, clientId, kind: 'text', text };
-    return sendOnSocket((id) => mutationFrame(id, 'chat.send', input), sender, done);
+    return socketOf(sender, done)?.protocol.wire!.mutation('chat.send', input, done);
   }
   if (system === 'chorus') return sendChorus(sender, clientId, text, done);
   const body = { c: sender.conversationId, k: clientId, t: text };

@@ -3,9 +3,6 @@
 // requests over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
 
-/** The WebSocket URL of a Chorus server, with connection params (the session token) expected. */
-export const chorusWs = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`;
-
 /** From the load process: a reply to request `id`, or a window mark (the parent samples CPU there). */
 export type LoadMessage =
   | { id: number; ok: true; result: unknown }

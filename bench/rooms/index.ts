@@ -7,7 +7,8 @@
 // Processes: this one runs the server (the harness's); a forked load process (rooms/load.ts)
 // holds the members' sockets and sends the owner's calls; MariaDB and Redis are their own.
 import { availableParallelism, loadavg } from 'node:os';
-import { chorusWs, LoadProcess } from '../lib/load-process';
+import { LoadProcess } from '../lib/load-process';
+import { chorusWs } from '../lib/trpc-wire';
 import { createMembers, inParallel, type Member } from '../lib/members';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { log } from '../lib/harness';

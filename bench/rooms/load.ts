@@ -7,7 +7,7 @@
 // @chorus/client with calls: 'websocket') or over HTTP (as it does by default).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallSocket } from '../lib/trpc-wire';
+import { TrpcWire } from '../lib/trpc-wire';
 import { HttpMutations } from '../lib/http-mutation';
 import { nowMs, planOf, sendAtFixedRate } from '../lib/fixed-rate';
 import { serveLoadRequests } from '../lib/load-process';
@@ -88,7 +88,7 @@ async function disconnect() {
 }
 
 /** The owner's socket for its calls, opened by the first run that sends over WebSocket. */
-let ownerSocket: CallSocket | null = null;
+let ownerSocket: TrpcWire | null = null;
 
 /** One rooms.playback.control call; `done` gets an error text or nothing. */
 function control(spec: RoomRunSpec, k: number, done: (error?: string) => void): void {
@@ -121,7 +121,7 @@ async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   };
   kinds.clear();
   memberStats.dropped = 0;
-  if (spec.calls === 'websocket' && !ownerSocket?.open) ownerSocket = await CallSocket.open(spec.httpUrl, spec.ownerToken);
+  if (spec.calls === 'websocket' && !ownerSocket?.open) ownerSocket = await TrpcWire.open(spec.httpUrl, spec.ownerToken);
   current = r;
   /** Change k: 1 sent, 2 answered, 3 failed. */
   const state = new Uint8Array(total);

@@ -1,9 +1,10 @@
-// The rooms benchmark's members: thin `ws` clients speaking tRPC's WebSocket protocol
-// (connectionParams with the session token, one `rooms.events` subscription, one JSON.parse per
-// frame), run in the load process (rooms/load.ts). Each room event goes to the listener the run
+// The rooms benchmark's members: thin `ws` clients speaking tRPC's WebSocket protocol through
+// lib/trpc-wire.ts (connectionParams with the session token, one `rooms.events` subscription, one
+// JSON.parse per frame), run in the load process (rooms/load.ts). Each room event goes to the listener the run
 // sets (onRoomEvent); frames, event types and dropped sockets are counted here.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { TrpcWire } from '../lib/trpc-wire';
 import { closeSockets } from '../lib/ws-close';
 import type { RoomConnectResult, RoomConnectSpec, RoomReceiverSpec } from './protocol';
 
@@ -38,51 +39,43 @@ export const readyMembers = () => conns.filter((conn) => conn.ready && conn.ws.r
 /** Members whose socket is open. */
 export const openMembers = () => conns.filter((conn) => conn.ws.readyState === WebSocket.OPEN).length;
 
-/** Returns true once the subscription delivered its first data (the room.snapshot). */
-function onFrame(conn: Conn, frame: string): { ready: boolean; bytes: number } {
-  if (frame === 'PING') {
-    conn.ws.send('PONG');
-    return { ready: false, bytes: 0 };
-  }
-  memberStats.frames++;
-  memberStats.lastFrameAt = performance.now();
-  const msg = JSON.parse(frame) as { result?: { type?: string; data?: { json?: { data?: RoomEventFrame } } }; error?: { message?: string } };
-  if (msg.error) throw new Error(`tRPC error: ${msg.error.message ?? JSON.stringify(msg.error)}`);
-  if (msg.result?.type !== 'data') return { ready: false, bytes: 0 };
-  const event = msg.result.data?.json?.data;
-  if (event) {
-    const kind = event.type ?? '?';
-    memberStats.kinds.set(kind, (memberStats.kinds.get(kind) ?? 0) + 1);
-    onEvent(conn, event);
-  }
-  return { ready: event?.type === 'room.snapshot', bytes: frame.length };
-}
-
 function openConn(spec: RoomReceiverSpec, connect: RoomConnectSpec, snapshotSizes: number[]): Promise<void> {
   const ws = new WebSocket(connect.url, { perMessageDeflate: false });
   const conn: Conn = { spec, ws, ready: false, lastSeq: 0 };
   conns.push(conn);
+  // Sends connectionParams and the subscription once the socket is open.
+  const wire = new TrpcWire(ws, spec.token);
+  /** Set by the first room.snapshot: the subscription is live. */
+  let snapshot = false;
+  wire.subscribe('rooms.events', { roomId: connect.roomId }, {
+    data(data) {
+      const event = data as RoomEventFrame | undefined;
+      if (!event) return;
+      const kind = event.type ?? '?';
+      memberStats.kinds.set(kind, (memberStats.kinds.get(kind) ?? 0) + 1);
+      onEvent(conn, event);
+      if (kind === 'room.snapshot') snapshot = true;
+    },
+  });
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`member ${spec.userId}: no room.snapshot within ${connect.timeoutMs} ms`)), connect.timeoutMs);
     const fail = (error: Error) => {
       clearTimeout(timer);
       reject(error);
     };
-    ws.on('open', () => {
-      ws.send(JSON.stringify({ method: 'connectionParams', data: { token: spec.token } }));
-      ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'rooms.events', input: { json: { roomId: connect.roomId } } } }));
-    });
     ws.on('message', (data: Buffer) => {
-      let seen: { ready: boolean; bytes: number };
+      const frame = data.toString();
       try {
-        seen = onFrame(conn, data.toString());
+        if (wire.receive(frame) === undefined) return;
       } catch (error) {
         if (!conn.ready) fail(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      if (seen.ready && !conn.ready) {
+      memberStats.frames++;
+      memberStats.lastFrameAt = performance.now();
+      if (snapshot && !conn.ready) {
         conn.ready = true;
-        snapshotSizes.push(seen.bytes);
+        snapshotSizes.push(frame.length);
         clearTimeout(timer);
         resolve();
       }
