@@ -5,11 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { answerTokens, promptFor } from './protocol';
 import { backgroundIdle, type AiUser } from './common';
+import { sized } from '../lib/env';
 import type { BenchStack } from '../lib/harness';
 import { withTimeout } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type AiStreamEvent, type AppDeps, type ChorusClient } from '../lib/workspace';
 
-const BYTES = { tokens: 500, tokensPerSecond: 100, timeoutMs: 30_000 };
+const BYTES = { tokens: sized(500, 30), tokensPerSecond: 100, timeoutMs: 30_000 };
 const BYTES_GOAL_RATIO = 1.2;
 
 /** Header of a server → client frame (unmasked) carrying `payload` bytes (RFC 6455 §5.2). */

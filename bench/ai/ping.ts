@@ -5,10 +5,14 @@ import { PROFILE_DIR, spread, type AiUser, type LatencyRow } from './common';
 import type { LoadProcess } from '../lib/load-process';
 import type { BenchStack } from '../lib/harness';
 import { log } from '../lib/harness';
+import { sized } from '../lib/env';
 import { CpuSampler, servicePids, withProfile } from '../lib/process-cpu';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
 
-export const LOAD = { streams: 64, tokens: 1500, tokensPerSecond: 100, warmup: 200, baselineMs: 5_000, windowMs: 10_000, maxCalls: 100_000 };
+export const LOAD = sized(
+  { streams: 64, tokens: 1500, tokensPerSecond: 100, warmup: 200, baselineMs: 5_000, windowMs: 10_000, maxCalls: 100_000 },
+  { streams: 4, tokens: 50, tokensPerSecond: 100, warmup: 10, baselineMs: 300, windowMs: 300, maxCalls: 100_000 },
+);
 const PING_GOAL_MS = 10;
 
 /** Sequential system.ping over HTTP through the typed client, as bench/ping's "http sequential". */

@@ -3,13 +3,14 @@
 // clientId over the already open socket).
 import { epochMs, promptFor, type AiLoadRequest, type FakeInfo } from './protocol';
 import { backgroundIdle, PROFILE_DIR, spread, type AiUser, type LatencyRow } from './common';
+import { sized } from '../lib/env';
 import { withProfile } from '../lib/process-cpu';
 import type { LoadProcess } from '../lib/load-process';
 import type { BenchStack } from '../lib/harness';
 import { withTimeout } from '../lib/stats';
 import { closeChorusClient, createBenchClient, OpenAI, type AppDeps, type ChorusClient } from '../lib/workspace';
 
-const TTFT = { warmup: 20, samples: 200, tokens: 3, tokensPerSecond: 100, sampleTimeoutMs: 5_000, maxMs: 60_000 };
+const TTFT = { warmup: sized(20, 2), samples: sized(200, 5), tokens: 3, tokensPerSecond: 100, sampleTimeoutMs: sized(5_000, 15_000), maxMs: 60_000 };
 const TTFT_GOAL_MS = 5;
 
 interface Sample {

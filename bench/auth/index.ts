@@ -3,16 +3,17 @@ import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
+import { sized } from '../lib/env';
 import { log } from '../lib/harness';
 import { percentiles, perSecond, withTimeout } from '../lib/stats';
 import { appCodeOf, closeChorusClient, createBenchClient, createSession, users, type ChorusClient } from '../lib/workspace';
 
-const STORM = { callers: 32, windowMs: 5000 };
-const SEQUENTIAL_LOGINS = 20;
+const STORM = sized({ callers: 32, windowMs: 5000 }, { callers: 4, windowMs: 500 });
+const SEQUENTIAL_LOGINS = sized(20, 3);
 /** The side client's pause between two `system.ping` calls. */
 const PING_GAP_MS = 10;
-const BASELINE_PINGS = 100;
-const ME = { callers: 200, windowMs: 3000, pacedEveryMs: 1000 };
+const BASELINE_PINGS = sized(100, 10);
+const ME = sized({ callers: 200, windowMs: 3000, pacedEveryMs: 1000 }, { callers: 10, windowMs: 300, pacedEveryMs: 100 });
 /** A ceiling on calls per caller, so a pathologically fast path still ends by count. */
 const MAX_CALLS_PER_CALLER = 200_000;
 /** Slack for the last calls after a window closes, before a stuck call fails the run. */

@@ -4,6 +4,7 @@
 // speaking tRPC's messages (the server's latency, as the fanout receivers measure it), and
 // through the real typed client on its socket and over HTTP (what an app's call takes).
 import type { Member } from '../lib/members';
+import { sized } from '../lib/env';
 import { log, type BenchStack, type Cell } from '../lib/harness';
 import { withProfile } from '../lib/process-cpu';
 import type { HistoryCalls, HistoryCallsResult, HistoryTransport } from './history-load';
@@ -12,9 +13,9 @@ import { perSecond } from '../lib/stats';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
 
 const CHUNK = 100_000;
-const WARMUP_CALLS = 100;
-const SEQUENTIAL_CALLS = 1000;
-const CONCURRENT = { callers: 16, windowMs: 3000 };
+const WARMUP_CALLS = sized(100, 5);
+const SEQUENTIAL_CALLS = sized(1000, 20);
+const CONCURRENT = sized({ callers: 16, windowMs: 3000 }, { callers: 4, windowMs: 300 });
 const PAGE = 50;
 const TRANSPORTS: HistoryTransport[] = ['frames-ping', 'frames', 'websocket', 'http'];
 const TRANSPORT_LABEL: Record<HistoryTransport, string> = {

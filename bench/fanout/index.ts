@@ -151,6 +151,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       if (CONFIG.cases && !CONFIG.cases.has(scenario.key)) continue;
       for (const { key, start } of deployments) {
         if (CONFIG.systems && !CONFIG.systems.has(key)) continue;
+        if (CONFIG.groupOnChorus1Only && scenario.key === 'group' && key !== 'chorus1') continue;
         const deployment = await start();
         try {
           measured.push(await measure(scenario, deployment));
@@ -254,6 +255,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
 
   /** Waits a little for a busy machine (a test suite beside us) to calm down; gives up after the budget. */
   async function quietMachine(name: string): Promise<void> {
+    if (CONFIG.quietMachine.skip) return;
     const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
     const started = performance.now();
     let busy = await otherBusy(ours, 500);

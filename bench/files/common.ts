@@ -6,27 +6,27 @@ import { MiB, watchRss, type RssPeak, type Source } from './disk';
 import type { FilesLoadRequest, UploadBatch, UploadTiming } from './load';
 import type { BenchStack, Cell } from '../lib/harness';
 import type { CpuSampler, CpuUse } from '../lib/process-cpu';
-import { envNumber } from '../lib/env';
+import { envNumber, sized } from '../lib/env';
 import { quantiles } from '../lib/stats';
 import { filesTable } from '../lib/workspace';
 
 export const CONFIG = {
   /** The single upload compared with cp, MiB. */
-  bigMiB: Math.floor(envNumber('BENCH_FILES_MB', 512)),
+  bigMiB: Math.floor(envNumber('BENCH_FILES_MB', sized(512, 8))),
   /** cp, cp, upload: this many times each, medians reported. */
-  rounds: Math.floor(envNumber('BENCH_FILES_ROUNDS', 3)),
+  rounds: Math.floor(envNumber('BENCH_FILES_ROUNDS', sized(3, 1))),
   /** Concurrent uploads of the memory case, each its own user. */
-  clients: Math.floor(envNumber('BENCH_FILES_CLIENTS', 20)),
+  clients: Math.floor(envNumber('BENCH_FILES_CLIENTS', sized(20, 2))),
   /** File sizes of the memory case, MiB, smallest first (the goal: the peak does not grow with them). */
-  sizesMiB: (process.env.BENCH_FILES_SIZES_MB ?? '25,100')
+  sizesMiB: (process.env.BENCH_FILES_SIZES_MB ?? sized('25,100', '1,2'))
     .split(',')
     .map(Number)
     .filter((n) => Number.isFinite(n) && n > 0)
     .sort((a, b) => a - b),
-  chunkMiB: envNumber('BENCH_FILES_CHUNK_MB', 64),
+  chunkMiB: envNumber('BENCH_FILES_CHUNK_MB', sized(64, 4)),
   /** The most this bench may hold on disk at once, and what must stay free beside it. */
   diskBudgetBytes: envNumber('BENCH_FILES_DISK_GB', 3) * 1024 * MiB,
-  diskMarginBytes: 1024 * MiB,
+  diskMarginBytes: sized(1024, 64) * MiB,
   rssEveryMs: 50,
   uploadTimeoutMs: 180_000,
   goals: { ratio: 0.5, rssIncreaseMiB: 256, rssGrowth: 1.5, rssNoiseMiB: 32 },

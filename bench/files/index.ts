@@ -36,7 +36,7 @@ export async function files(stack: BenchStack): Promise<BenchReport> {
     'disk: free before / most held at once by this bench, GiB': `${(free / 1024 / MiB).toFixed(1)} / ${(needed / 1024 / MiB).toFixed(1)}`,
   };
   if (needed > CONFIG.diskBudgetBytes) throw new Error(`files: the sizes need ${mib(needed)} MiB of disk at once, over BENCH_FILES_DISK_GB (${mib(CONFIG.diskBudgetBytes)} MiB)`);
-  if (needed + CONFIG.diskMarginBytes > free) throw new Error(`files: ${mib(needed)} MiB needed (and 1 GiB spare), ${mib(free)} MiB free in ${dir}`);
+  if (needed + CONFIG.diskMarginBytes > free) throw new Error(`files: ${mib(needed)} MiB needed (and ${mib(CONFIG.diskMarginBytes)} MiB spare), ${mib(free)} MiB free in ${dir}`);
 
   const users = await createMembers(stack, 1 + CONFIG.rounds + CONFIG.clients * CONFIG.sizesMiB.length);
   const load = new LoadProcess<FilesLoadRequest>(new URL('./load.ts', import.meta.url));

@@ -1,5 +1,17 @@
 // Benchmark settings from the environment; each benchmark's variables are listed in bench/README.md.
 
+// `pnpm bench --smoke`: kept in the environment, so the processes the benchmarks fork see it too.
+if (process.argv.includes('--smoke')) process.env.BENCH_SMOKE = '1';
+
+/**
+ * Smoke mode: every benchmark at tiny sizes for a few seconds, to show that it still runs end to
+ * end and reports its figures. The figures themselves mean nothing.
+ */
+export const smoke = process.env.BENCH_SMOKE === '1';
+
+/** `full` in a real run, `small` in smoke mode. */
+export const sized = <T>(full: T, small: T): T => (smoke ? small : full);
+
 /** A positive number from the environment, or `fallback`. */
 export const envNumber = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);

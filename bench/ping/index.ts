@@ -1,12 +1,13 @@
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
+import { sized } from '../lib/env';
 import { log } from '../lib/harness';
 import { wsHeldSubscriptions, wsSubscribeLatency } from './ws';
 import { percentiles, perSecond } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
 
-const SEQUENTIAL = { warmup: 200, calls: 2000, maxMs: 20_000 };
-const CONCURRENCY = [1, 50, 200];
-const WINDOW_MS = 3000;
+const SEQUENTIAL = sized({ warmup: 200, calls: 2000, maxMs: 20_000 }, { warmup: 10, calls: 50, maxMs: 5_000 });
+const CONCURRENCY = sized([1, 50, 200], [1, 10]);
+const WINDOW_MS = sized(3000, 300);
 /** A ceiling on calls per caller, so a pathologically fast path still ends by count. */
 const MAX_CALLS_PER_CALLER = 200_000;
 

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { sized } from '../lib/env';
 import type { Cell } from '../lib/harness';
 import { megabytes, percentiles, perSecond, withTimeout } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
 
-const SUBSCRIBE = { count: 200, maxMs: 15_000, tickTimeoutMs: 5_000, idleGapMs: 10 };
-const HOLD = { clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 };
+const SUBSCRIBE = sized({ count: 200, maxMs: 15_000, tickTimeoutMs: 5_000, idleGapMs: 10 }, { count: 10, maxMs: 5_000, tickTimeoutMs: 10_000, idleGapMs: 10 });
+const HOLD = sized({ clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 }, { clients: 20, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 1_000 });
 
 interface WsResult {
   row: Record<string, Cell>;
