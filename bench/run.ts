@@ -1,5 +1,5 @@
 // Entry for `pnpm bench [--smoke] [name...]`: starts one stack, runs the named benchmarks (default:
-// all) one after another against it, prints each report, tears the stack down. Exits non-zero
+// all) one after another against it, prints each report and writes it as JSON, tears the stack down. Exits non-zero
 // when a benchmark throws or reports no rows.
 import { ai } from './ai/index';
 import { auth } from './auth/index';
@@ -9,7 +9,7 @@ import { smoke } from './lib/env';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
 import { ping } from './ping/index';
 import { rooms } from './rooms/index';
-import { printReport } from './lib/stats';
+import { printReport, writeReport } from './lib/report';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
 const benchmarks = new Map<string, Benchmark>([
@@ -50,9 +50,11 @@ try {
     const benchmark = benchmarks.get(name);
     if (!benchmark) continue;
     const t0 = performance.now();
+    const started = new Date();
     try {
       const report = await benchmark(stack);
       printReport(report);
+      log(`${name}: figures written to ${writeReport(report, started)}`);
       // A benchmark that ends without a figure is broken (what a smoke run checks: it asserts nothing about speed).
       if (report.rows.length === 0) throw new Error(`${name} reported no rows`);
       log(`${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,5 +1,3 @@
-import type { BenchReport, Cell } from './harness';
-
 export interface Percentiles {
   n: number;
   p50: number;
@@ -32,31 +30,4 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const show = (cell: Cell | undefined): string => (cell === undefined ? '-' : String(cell));
-
-/**
- * An aligned table for people, then one line of JSON (starting with `{"bench":`) for scripts:
- * `pnpm bench | grep '^{"bench"'`.
- */
-export function printReport(report: BenchReport): void {
-  const columns = [...new Set(report.rows.flatMap((row) => Object.keys(row)))];
-  const widths = columns.map((column) => Math.max(column.length, ...report.rows.map((row) => show(row[column]).length)));
-  // Figures are right-aligned (header included) so their digits line up.
-  const numeric = columns.map((column) => report.rows.some((row) => typeof row[column] === 'number'));
-  const line = (cells: Array<Cell | undefined>) =>
-    cells
-      .map((cell, i) => (numeric[i] ? show(cell).padStart(widths[i] ?? 0) : show(cell).padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-
-  console.log(`\n== ${report.bench} ==`);
-  console.log(line(columns));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of report.rows) console.log(line(columns.map((column) => row[column])));
-  const factWidth = Math.max(0, ...Object.keys(report.facts).map((key) => key.length));
-  for (const [key, value] of Object.entries(report.facts)) console.log(`${key.padEnd(factWidth)}  ${show(value)}`);
-  for (const note of report.notes) console.log(`note: ${note}`);
-  console.log(JSON.stringify({ bench: report.bench, rows: report.rows, facts: report.facts, notes: report.notes }));
 }
