@@ -130,7 +130,7 @@ export class TrpcWire {
     }
     const msg = JSON.parse(frame) as TrpcMessage;
     const id = msg.id as number;
-    const sub = id === this.latest?.id ? this.latest : this.subscriptions.get(id);
+    const sub = id === this.latest?.id ? this.latest : this.subscriptions.size > 0 ? this.subscriptions.get(id) : undefined;
     if (sub) {
       const result = msg.result;
       if (result?.type === 'data') {
