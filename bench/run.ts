@@ -1,13 +1,15 @@
-// Entry for `pnpm bench [name...]`: starts one stack, runs the named benchmarks (default: all)
-// one after another against it, prints each report, tears the stack down.
-import { ai } from './ai';
-import { auth } from './auth';
-import { fanout } from './fanout';
-import { files } from './files';
-import { log, startBenchStack, type Benchmark, type BenchStack } from './harness';
-import { ping } from './ping';
-import { rooms } from './rooms';
-import { printReport } from './stats';
+// Entry for `pnpm bench [--smoke] [name...]`: starts one stack, runs the named benchmarks (default:
+// all) one after another against it, prints each report and writes it as JSON, tears the stack down. Exits non-zero
+// when a benchmark throws or reports no rows.
+import { ai } from './ai/index';
+import { auth } from './auth/index';
+import { fanout } from './fanout/index';
+import { files } from './files/index';
+import { smoke } from './lib/env';
+import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
+import { ping } from './ping/index';
+import { rooms } from './rooms/index';
+import { printReport, writeReport } from './lib/report';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
 const benchmarks = new Map<string, Benchmark>([
@@ -19,8 +21,8 @@ const benchmarks = new Map<string, Benchmark>([
   ['files', files],
 ]);
 
-// `pnpm bench -- ping` forwards the separator too.
-const requested = process.argv.slice(2).filter((arg) => arg !== '--');
+// `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.
+const requested = process.argv.slice(2).filter((arg) => arg !== '--' && arg !== '--smoke');
 const unknown = requested.filter((name) => !benchmarks.has(name));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${[...benchmarks.keys()].join(', ')}`);
@@ -40,18 +42,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const startedAt = performance.now();
+if (smoke) log(`smoke run: tiny sizes and short windows, the figures mean nothing`);
 stack = await startBenchStack();
-let failed = 0;
+const failed: string[] = [];
 try {
   for (const name of selected) {
     const benchmark = benchmarks.get(name);
     if (!benchmark) continue;
     const t0 = performance.now();
+    const started = new Date();
     try {
-      printReport(await benchmark(stack));
+      const report = await benchmark(stack);
+      printReport(report);
+      log(`${name}: figures written to ${writeReport(report, started)}`);
+      // A benchmark that ends without a figure is broken (what a smoke run checks: it asserts nothing about speed).
+      if (report.rows.length === 0) throw new Error(`${name} reported no rows`);
       log(`${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (error) {
-      failed++;
+      failed.push(name);
       // Calls cut off by our own shutdown are not a finding.
       if (!interrupted) console.error(`benchmark ${name} failed:`, error);
     }
@@ -59,6 +67,6 @@ try {
 } finally {
   await stack.stop();
 }
-log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s${failed.length > 0 ? `; FAILED: ${failed.join(', ')}` : ''}`);
 // Keep-alive sockets and timers of the libraries must not hold a finished run open.
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed.length > 0 ? 1 : 0);

@@ -4,7 +4,7 @@
 // connecting, `send` with an acknowledgement, the stored message back as `message`.
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { withTimeout } from '../stats';
+import { withTimeout } from '../lib/stats';
 
 export async function checkWithOfficialClient(httpUrl: string, userId: number, conversationId: number): Promise<void> {
   const socket = io(httpUrl, { transports: ['websocket'], query: { user: String(userId) }, forceNew: true, reconnection: false });

@@ -1,6 +1,6 @@
 // What both baseline servers do to persist a message: one INSERT through a mysql2 pool into a
 // table shaped like Chorus's `messages` (same primary key and the same two secondary indexes).
-import type { Db } from '../workspace';
+import type { Db } from '../lib/workspace';
 
 export type Pool = Db['$client'];
 

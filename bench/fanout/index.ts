@@ -1,0 +1,276 @@
+// Messaging fanout: delivered messages per second at p99 send→receive latency under 100 ms, for
+// one group of 1,000 members with 10 senders and for 2,000 direct conversations, through one and
+// two Chorus instances and through two baselines doing the same work (one INSERT per message into
+// the same MariaDB, then a broadcast to the same receivers): a plain `ws` server and Socket.IO.
+// Then persisted sends/s with many closed-loop senders, and chat.history from 1,000,000 messages.
+//
+// Processes: this one runs Chorus instance A (the harness's server) or the baseline being
+// measured; a forked load process holds every receiver and sender; a forked second process is
+// Chorus instance B in the two-instance cases. MariaDB and Redis are processes of their own.
+import { fork } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { BENCH_MESSAGES_DDL, type Directory, type RunningBaseline } from '../baselines/store';
+import { checkWithOfficialClient } from '../baselines/socketio-check';
+import { startSocketIoBaseline } from '../baselines/socketio-server';
+import { startWsBaseline } from '../baselines/ws-server';
+import { historyBench } from './history';
+import { persistedSends } from './persisted';
+import type { LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './protocol';
+import { CONFIG } from './config';
+import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './report';
+import { round2, searchRate, searchRow, verdict } from './search';
+import { createPopulation } from './setup';
+import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile } from '../lib/process-cpu';
+import type { BenchReport, BenchStack, Cell } from '../lib/harness';
+import { log } from '../lib/harness';
+import { LoadProcess, stopChild } from '../lib/load-process';
+import { chorusWs } from '../lib/trpc-wire';
+import { closeDb, createDb } from '../lib/workspace';
+
+/** Chorus instance B: a forked process on the same database and Redis. */
+async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl]);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('instance B: no URL within 60 s')), 60_000);
+    child.once('message', (message: { url?: string }) => {
+      clearTimeout(timer);
+      if (message.url) resolve(message.url);
+      else reject(new Error('instance B: unexpected first message'));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`instance B exited (${code}) before listening`));
+    });
+  });
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')) };
+}
+
+export async function fanout(stack: BenchStack): Promise<BenchReport> {
+  const rows: Array<Record<string, Cell>> = [];
+  const facts: Record<string, Cell> = {
+    'machine: cores (os.availableParallelism) / load average at start': `${availableParallelism()} / ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  };
+  const notes: string[] = [];
+  const closedRows: Array<Record<string, Cell>> = [];
+  const connectFacts: Record<string, Cell> = {};
+
+  log(`fanout: creating ${CONFIG.groupMembers + CONFIG.directs * 2 + 2} users with sessions, 1 group, ${CONFIG.directs} direct conversations`);
+  const setupStarted = performance.now();
+  const population = await createPopulation(stack, { groupMembers: CONFIG.groupMembers, directs: CONFIG.directs });
+  facts['setup: users + sessions + conversations, s'] = Number(((performance.now() - setupStarted) / 1000).toFixed(1));
+
+  const pool = stack.deps.db.$client;
+  await pool.query(BENCH_MESSAGES_DDL);
+  // The baselines get a pool of their own, of the same size as a Chorus instance's.
+  const baselineDb = createDb(stack.databaseUrl, { poolSize: 10 });
+  const directory: Directory = { members: new Map() };
+  directory.members.set(population.group.conversationId, population.group.members.map((member) => member.id));
+  for (const direct of population.directs) directory.members.set(direct.conversationId, direct.members.map((member) => member.id));
+
+  const scenarios: Scenario[] = [
+    {
+      key: 'group',
+      label: `group of ${CONFIG.groupMembers}, ${CONFIG.groupSenders} senders`,
+      receivers: population.group.members,
+      senders: population.group.members.slice(1, 1 + CONFIG.groupSenders).map((member) => ({ member, conversationId: population.group.conversationId })),
+      fanout: CONFIG.groupMembers,
+      ...CONFIG.group,
+    },
+    {
+      key: 'direct',
+      label: `${CONFIG.directs} direct conversations`,
+      receivers: population.directs.flatMap((direct) => direct.members),
+      // One sender per conversation, alternating which member sends.
+      senders: population.directs.map((direct, i) => ({ member: direct.members[i % 2]!, conversationId: direct.conversationId })),
+      fanout: 2,
+      ...CONFIG.direct,
+    },
+  ];
+
+  const deployments: Array<{ key: string; start: () => Promise<Deployment> }> = [
+    {
+      key: 'chorus1',
+      start: async () => ({
+        label: 'Chorus, 1 instance',
+        system: 'chorus',
+        instances: 1,
+        receiverUrl: () => chorusWs(stack.url),
+        senderUrl: () => stack.url,
+        stop: async () => {},
+      }),
+    },
+    {
+      key: 'chorus2',
+      start: async () => {
+        const second = await startSecondInstance(stack);
+        cpu.pids.set('B', second.pid);
+        const urls = [stack.url, second.url];
+        return {
+          label: 'Chorus, 2 instances',
+          system: 'chorus',
+          instances: 2,
+          // Receivers and senders alternate between the instances.
+          receiverUrl: (index) => chorusWs(urls[index % 2]!),
+          senderUrl: (index) => urls[index % 2],
+          stop: async () => {
+            await second.stop();
+            cpu.pids.delete('B');
+          },
+        };
+      },
+    },
+    { key: 'ws', start: async () => baselineDeployment('plain ws', 'ws', await startWsBaseline(baselineDb.$client, directory)) },
+    {
+      key: 'socketio',
+      start: async () => {
+        const server = await startSocketIoBaseline(baselineDb.$client, directory);
+        await checkWithOfficialClient(server.httpUrl, population.group.members[0]!.id, population.group.conversationId).catch(async (error: unknown) => {
+          await server.close();
+          throw error;
+        });
+        return baselineDeployment('Socket.IO 4.8', 'socketio', server);
+      },
+    },
+  ];
+
+  const load = new LoadProcess<LoadRequest>(new URL('./load.ts', import.meta.url));
+  const cpu = new CpuSampler();
+  cpu.pids.set('srv', process.pid);
+  if (load.pid) cpu.pids.set('load', load.pid);
+  for (const [label, pid] of servicePids(stack)) cpu.pids.set(label, pid);
+  load.onMark = (mark) => (mark === 'window-start' ? cpu.begin() : cpu.end());
+
+  const measured: Measured[] = [];
+  const heaps: string[] = [];
+  const gc = exposeGc();
+  let quietWaitedMs = 0;
+  try {
+    for (const scenario of scenarios) {
+      if (CONFIG.cases && !CONFIG.cases.has(scenario.key)) continue;
+      for (const { key, start } of deployments) {
+        if (CONFIG.systems && !CONFIG.systems.has(key)) continue;
+        if (CONFIG.groupOnChorus1Only && scenario.key === 'group' && key !== 'chorus1') continue;
+        const deployment = await start();
+        try {
+          measured.push(await measure(scenario, deployment));
+        } finally {
+          await deployment.stop();
+          log(`fanout: after ${scenario.key} / ${deployment.label}: this process heapUsed ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB`);
+        }
+      }
+    }
+  } finally {
+    await load.stop();
+    await closeDb(baselineDb);
+  }
+
+  for (const result of measured) rows.push(searchRow(scenarios.find((s) => s.key === result.scenario)!, result));
+  rows.push(...closedRows);
+
+  const history = CONFIG.history
+    ? await historyBench(stack, population.spare, CONFIG.historyRows, CONFIG.historySeedMaxMs, CONFIG.historyMaxMs, CONFIG.profileDir)
+    : { rows: [], facts: {}, notes: ['history: skipped (BENCH_FANOUT_HISTORY=0)'], p99: {}, seeded: 0 };
+  rows.push(...history.rows);
+  Object.assign(facts, connectFacts, history.facts);
+  facts[`srv heapUsed MB at the end of each case, receivers connected${gc ? ', after a full GC' : ' (no forced GC)'}`] = heaps.join(', ') || '-';
+  facts['waited for the rest of the machine to calm down before steps, s'] = Math.round(quietWaitedMs / 1000);
+  const others = cpu.others;
+  facts['other processes: CPU % of one core during the measured windows, avg / max'] =
+    others.length > 0 ? `${Math.round(others.reduce((sum, n) => sum + n, 0) / others.length)} / ${Math.max(...others)}` : '-';
+
+  const comparison = compareSystems(scenarios, measured);
+  Object.assign(facts, comparison.facts);
+  const goals = [...comparison.goals, ...persistedAndHistoryGoals(closedRows, history)];
+  notes.push(...goals, ...fanoutNotes(), ...history.notes);
+  return { bench: 'fanout', rows, facts, notes };
+
+  // ---- helpers that close over the run
+
+  function baselineDeployment(label: string, system: System, server: RunningBaseline): Deployment {
+    return { label, system, instances: 1, receiverUrl: (_index, userId) => server.receiverUrl(userId), senderUrl: () => undefined, stop: () => server.close() };
+  }
+
+  async function measure(scenario: Scenario, deployment: Deployment): Promise<Measured> {
+    const name = `${scenario.key} / ${deployment.label}`;
+    log(`fanout: ${name}: connecting ${scenario.receivers.length} receivers`);
+    const receivers: ReceiverSpec[] = scenario.receivers.map((member, index) => ({ userId: member.id, url: deployment.receiverUrl(index, member.id), token: member.token }));
+    const connected = await load.request<{ connected: number; ms: number }>(
+      { op: 'connect', system: deployment.system, receivers, concurrency: CONFIG.connect.concurrency, timeoutMs: CONFIG.connect.timeoutMs },
+      CONFIG.connect.timeoutMs * 4,
+    );
+    const settled = await load.request<{ ms: number; frames: number; quiet: boolean; kinds: string }>({ op: 'settle', ...CONFIG.settle }, CONFIG.settle.maxMs + 30_000);
+    connectFacts[`connect: ${name}`] = `${connected.connected} in ${(connected.ms / 1000).toFixed(1)} s, then ${settled.frames} frames over ${(settled.ms / 1000).toFixed(1)} s until quiet${settled.quiet ? '' : ' (never quiet)'}`;
+    log(`fanout: ${name}: ${connectFacts[`connect: ${name}`]}${settled.kinds ? ` (${settled.kinds})` : ''}`);
+
+    const senders: SenderSpec[] = scenario.senders.map((sender, index) => ({
+      userId: sender.member.id,
+      conversationId: sender.conversationId,
+      token: sender.member.token,
+      url: deployment.senderUrl(index),
+      calls: CONFIG.chorusCalls,
+    }));
+    const step = async (rawRate: number): Promise<Step> => {
+      const rate = round2(rawRate);
+      const between = await load.request<{ reconnected: number }>({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 70_000);
+      if (between.reconnected > 0) log(`fanout: ${name}: reconnected ${between.reconnected} receivers the server had closed`);
+      await quietMachine(name);
+      const spec: OpenLoopSpec = {
+        system: deployment.system,
+        senders,
+        rate,
+        warmupMs: CONFIG.warmupMs,
+        windowMs: CONFIG.windowMs,
+        tailMs: CONFIG.tailMs,
+        drainMs: CONFIG.drainMs,
+        fanout: scenario.fanout,
+        maxInFlight: CONFIG.maxInFlight,
+      };
+      const result = await load.request<LoadResult>({ op: 'open', spec }, 120_000);
+      const { pass, why } = verdict(result);
+      const cpuUse = cpu.take();
+      const offeredDeliveries = Math.round(rate * scenario.fanout);
+      log(
+        `fanout: ${name}: ${rate} msgs/s (${offeredDeliveries} deliveries/s offered) → ${result.deliveriesPerSec} delivered/s, p50 ${result.latency.p50} p99 ${result.latency.p99} ms, ack p99 ${result.ack.p99} ms, load ELU ${result.loadElu}, cpu% ${cpuUse.text}, srv loop delay p99/max ${cpuUse.loopDelay} ms — ${pass ? 'pass' : `FAIL: ${why}`}`,
+      );
+      return { rate, offeredDeliveries, result, pass, why, cpu: cpuUse };
+    };
+
+    const search = () => searchRate(step, scenario);
+    const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
+
+    if (scenario.key === 'direct') {
+      const run = { stack, load, cpu, quietMachine };
+      closedRows.push(await persistedSends(run, scenario, deployment, senders, 'websocket'));
+      if (deployment.system === 'chorus') closedRows.push(await persistedSends(run, scenario, deployment, senders, 'http'));
+    }
+    gc?.();
+    const heap = process.memoryUsage();
+    heaps.push(`${scenario.key}/${deployment.label} ${Math.round(heap.heapUsed / 1048576)}`);
+    log(`fanout: ${name}: this process heapUsed ${Math.round(heap.heapUsed / 1048576)} MB, rss ${Math.round(heap.rss / 1048576)} MB, receivers still connected`);
+    await load.request({ op: 'disconnect' }, 60_000);
+    return { scenario: scenario.key, deployment, best, above, steps };
+  }
+
+  /** Waits a little for a busy machine (a test suite beside us) to calm down; gives up after the budget. */
+  async function quietMachine(name: string): Promise<void> {
+    if (CONFIG.quietMachine.skip) return;
+    const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
+    const started = performance.now();
+    let busy = await otherBusy(ours, 500);
+    while (
+      busy !== undefined &&
+      busy > CONFIG.quietMachine.maxPercent &&
+      performance.now() - started < CONFIG.quietMachine.perStepMs &&
+      quietWaitedMs + (performance.now() - started) < CONFIG.quietMachine.totalMs
+    ) {
+      busy = await otherBusy(ours, 1000);
+    }
+    const waited = performance.now() - started - 500;
+    if (waited > 0) {
+      quietWaitedMs += waited;
+      log(`fanout: ${name}: waited ${(waited / 1000).toFixed(1)} s for other processes (now ${Math.round(busy ?? 0)}% of a core)`);
+    }
+  }
+}
