@@ -1,7 +1,8 @@
 import { conversationMembers, conversations } from '@chorus/db';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { areFriends, isBlockedBetween } from '../friends/blocks';
 

@@ -1,6 +1,6 @@
 import { columnsReader, conversationMembers, conversations, queryArrays, rooms, sqlText, tableReader, type Db, type TConversationRow, type TMemberRole } from '@chorus/db';
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 
 export interface Membership {
