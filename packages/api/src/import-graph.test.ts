@@ -198,4 +198,12 @@ describe('workspace packages', () => {
     });
     expect(offending).toEqual([]);
   });
+
+  it('never reach into an app by path either (spawning its process, importing its files)', () => {
+    const appPath = /['"`](\.\.\/)+apps\/|['"`]apps['"`/]/;
+    const packageSources = dirsUnder('packages').flatMap((dir) => (existsSync(join(dir, 'src')) ? sourceFiles(join(dir, 'src')) : []));
+    const sources = [...packageSources, ...sourceFiles(join(repoRoot, 'bench'))];
+    const offending = sources.filter((file) => file !== fileURLToPath(import.meta.url) && appPath.test(readFileSync(file, 'utf8')));
+    expect(offending.map((file) => relative(repoRoot, file))).toEqual([]);
+  });
 });

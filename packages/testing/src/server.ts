@@ -1,4 +1,6 @@
-import { createAppDeps, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions } from '@chorus/api';
+import {
+  createAppDeps, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions,
+} from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
 import {
@@ -49,6 +51,7 @@ export interface TestServerOptions {
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
+  const mail = mailDestination(database, options.fakeResend);
   const redisService = options.redisUrl ? null : await startTestRedis();
   const captured = options.captureLogs;
   const logger = captured
@@ -66,7 +69,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     calls: options.calls,
     files: options.files,
   });
-  const mail = mailDestination(database, options.fakeResend);
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
     mail: { driver: mailDriver(mail.fake, logger), from: 'Chorus <no-reply@chorus.test>', pollMs: 100, backoff: { baseMs: 50, maxMs: 400 } },
@@ -102,8 +104,7 @@ function mailDestination(database: TestDatabase, fake: FakeResend | undefined): 
     if (fake && fake !== shared.fake) throw new Error('servers on one database send mail through one fake Resend: start the server with `fakeResend` first');
     return { fake: shared.fake, release: () => {} };
   }
-  const entry = { fake };
-  mailOfDatabase.set(database, entry);
+  mailOfDatabase.set(database, { fake });
   return { fake, release: () => mailOfDatabase.delete(database) };
 }
 
