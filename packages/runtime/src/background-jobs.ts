@@ -9,7 +9,7 @@ import {
   type FileCleanupConfig,
   type NotificationCleanupConfig,
 } from '@chorus/api';
-import { startMailWorker, type MailWorker, type MailWorkerOptions } from '@chorus/api/mail';
+import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
 
 /**
  * Every job a server runs besides answering requests. The set is fixed: production and the
@@ -27,7 +27,6 @@ export interface BackgroundJobsOptions {
 }
 
 export interface BackgroundJobs {
-  mailWorker: MailWorker;
   /** Stops every job and resolves once the work in progress (a mail, a call sweep) is done. */
   stop(): Promise<void>;
 }
@@ -47,7 +46,6 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
 
   let stopping: Promise<void> | undefined;
   return {
-    mailWorker,
     stop() {
       stopping ??= (async () => {
         notificationCleanup.stop();
