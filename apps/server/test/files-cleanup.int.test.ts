@@ -19,7 +19,8 @@ beforeAll(async () => {
   const jobs = { fileCleanup: { everyMs: 24 * HOUR } };
   a = await startMailedTestServer({ files: { abandonedMs: HOUR }, jobs });
   // A second instance on the same database, Redis and storage.
-  second = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, files: { storage: a.server.deps.files.storage, abandonedMs: HOUR }, jobs });
+  const shared = { storage: a.server.deps.files.storage, abandonedMs: HOUR };
+  second = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, files: shared, jobs });
   ann = await a.accounts.register('ann');
 });
 afterAll(async () => {
