@@ -1,13 +1,10 @@
-import { createAppDeps, defaultNotificationCleanup, startCallSweeper, startInterruptedSweeper, startNotificationCleanup } from '@chorus/api';
-import { createLogDriver, createResendDriver, startMailWorker } from '@chorus/api/mail';
-import { startFileCleanup } from '@chorus/api';
+import { createAppDeps } from '@chorus/api';
+import { createLogDriver, createResendDriver } from '@chorus/api/mail';
+import { connectInfrastructure, createLogger, startBackgroundJobs, startServer } from '@chorus/runtime';
 import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
 import { loadEnv } from './env';
-import { connectInfrastructure } from './infrastructure';
-import { createLogger } from './logger';
-import { startServer } from './server';
 
 const env = loadEnv();
 const logger = createLogger(env);
@@ -32,18 +29,14 @@ async function main(): Promise<void> {
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
-  const mailWorker = startMailWorker(deps, { driver, from: env.MAIL_FROM });
-  deps.mail.onWake(() => mailWorker.wake());
   const DAY_MS = 24 * 3600 * 1000;
-  const cleanup = startNotificationCleanup(deps, {
-    ...defaultNotificationCleanup,
-    readMaxAgeMs: env.NOTIFICATION_READ_MAX_AGE_DAYS * DAY_MS,
-    maxAgeMs: env.NOTIFICATION_MAX_AGE_DAYS * DAY_MS,
+  const jobs = startBackgroundJobs(deps, {
+    mail: { driver, from: env.MAIL_FROM },
+    notificationCleanup: {
+      readMaxAgeMs: env.NOTIFICATION_READ_MAX_AGE_DAYS * DAY_MS,
+      maxAgeMs: env.NOTIFICATION_MAX_AGE_DAYS * DAY_MS,
+    },
   });
-
-  const aiSweeper = startInterruptedSweeper(deps);
-  const fileCleanup = startFileCleanup(deps);
-  const callSweeper = startCallSweeper(deps);
 
   const server = await startServer(deps, {
     host: env.HOST,
@@ -77,11 +70,7 @@ async function main(): Promise<void> {
     }, env.SHUTDOWN_TIMEOUT_MS * 2 + 15_000);
     watchdog.unref();
     await server.close();
-    cleanup.stop();
-    aiSweeper.stop();
-    fileCleanup.stop();
-    await callSweeper.stop();
-    await mailWorker.stop();
+    await jobs.stop();
     await deps.close();
     await infra.close();
     logger.info('shutdown complete');

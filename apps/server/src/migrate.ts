@@ -1,7 +1,6 @@
 // `pnpm db:migrate`: applies the committed migrations and exits (the server also does this on start).
 import { loadEnv } from './env';
-import { connectInfrastructure } from './infrastructure';
-import { createLogger } from './logger';
+import { connectInfrastructure, createLogger } from '@chorus/runtime';
 
 const env = loadEnv();
 const logger = createLogger(env);

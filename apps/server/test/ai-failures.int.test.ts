@@ -40,7 +40,9 @@ const chatRequests = (content: string) => fake.requests.filter((request) => requ
 beforeAll(async () => {
   [database, redis, fake] = await Promise.all([createTestDatabase(), startTestRedis(), startFakeOpenAi()]);
   fake.respondWith((request) => replies.get(lastContentOf(request.body)));
-  a = await startMailedTestServer({ database, redisUrl: redis.url, ai, appConfig: perMinute(1000) });
+  // The server's own sweep of interrupted generations runs at start only: the orphans below
+  // are then found by the sweeps these tests run, not by a timer racing them.
+  a = await startMailedTestServer({ database, redisUrl: redis.url, ai, appConfig: perMinute(1000), jobs: { aiSweepEveryMs: 3_600_000 } });
 });
 afterAll(async () => {
   await a?.stop();

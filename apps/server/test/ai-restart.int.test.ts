@@ -6,18 +6,17 @@ import {
   collectAiStream,
   createTestClient,
   createTestDatabase,
-  spawnServerProcess,
   startFakeOpenAi,
   startMailedTestServer,
   startTestRedis,
   type FakeOpenAi,
   type MailedTestServer,
-  type ServerProcess,
   type TestAccount,
   type TestDatabase,
   fakeWords,
   streamedText,
 } from '@chorus/testing';
+import { spawnServerProcess, type ServerProcess } from './server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let database: TestDatabase;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { spawnServerChild, waitForLogLine } from '@chorus/testing';
+import { spawnServerChild, waitForLogLine } from './server-process';
 
 /**
  * Starts the server process twice with `env` (a secret left unset outside production): for each

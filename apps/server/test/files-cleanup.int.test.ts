@@ -15,9 +15,12 @@ let second: TestServer;
 let ann: TestAccount;
 
 beforeAll(async () => {
-  a = await startMailedTestServer({ files: { abandonedMs: HOUR } });
+  // The servers' own cleanup job runs once a day: the hourly runs below are the first of their period.
+  const jobs = { fileCleanup: { everyMs: 24 * HOUR } };
+  a = await startMailedTestServer({ files: { abandonedMs: HOUR }, jobs });
   // A second instance on the same database, Redis and storage.
-  second = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, files: { storage: a.server.deps.files.storage, abandonedMs: HOUR } });
+  const shared = { storage: a.server.deps.files.storage, abandonedMs: HOUR };
+  second = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, files: shared, jobs });
   ann = await a.accounts.register('ann');
 });
 afterAll(async () => {

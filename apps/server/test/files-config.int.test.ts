@@ -4,7 +4,8 @@ import type { LocalService } from '@chorus/local-services';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, spawnServerChild, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { spawnServerChild } from './server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSecretOverTwoStarts } from './dev-secret-fixture';
 

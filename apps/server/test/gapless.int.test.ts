@@ -10,14 +10,13 @@ import { conversations, users } from '@chorus/db';
 import {
   createTestClient,
   createTestDatabase,
-  spawnServerProcess,
   startRestartableRedis,
   startTcpProxy,
   type RestartableRedis,
-  type ServerProcess,
   type TcpProxy,
   type TestDatabase,
 } from '@chorus/testing';
+import { spawnServerProcess, type ServerProcess } from './server-process';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pick, random, sleep, startReceiver, type Conversation, type Person, type Receiver } from './gapless-receiver';

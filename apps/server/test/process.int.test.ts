@@ -3,7 +3,8 @@ import type { LocalService } from '@chorus/local-services';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestClient, createTestDatabase, spawnServerChild, startTestRedis, waitForLogLine, type TestDatabase } from '@chorus/testing';
+import { createTestClient, createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { spawnServerChild, waitForLogLine } from './server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSecretOverTwoStarts } from './dev-secret-fixture';
 

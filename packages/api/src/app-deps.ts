@@ -6,7 +6,9 @@ import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './a
 import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
 import { SendQueue, type SendQueueOptions } from './chat/send-queue';
 import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
-import { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
+import type { AppConfig, AppDeps } from './deps';
+import { systemClock, type Clock } from './kernel';
+import { MailSignal } from './mail/mail-signal';
 import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';

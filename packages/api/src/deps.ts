@@ -6,18 +6,10 @@ import type { CallsRuntime } from './calls/calls-runtime';
 import type { FilesRuntime } from './files/files-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { SendQueue } from './chat/send-queue';
+import type { Clock } from './kernel';
+import type { MailSignal } from './mail/mail-signal';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
-
-/** Wall-clock source; injected so tests can move time. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
-/** A Drizzle database or an open transaction on it: services accept either. */
-export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
@@ -49,20 +41,4 @@ export interface AppDeps {
   files: FilesRuntime;
   /** Call timeouts, who may call, STUN/TURN servers. */
   calls: CallsRuntime;
-}
-
-/**
- * Services call `wake()` after committing queued mail; the mail worker, started after the
- * deps it needs, subscribes with `onWake` so mail leaves without waiting for its next poll.
- */
-export class MailSignal {
-  private listener: () => void = () => {};
-
-  wake(): void {
-    this.listener();
-  }
-
-  onWake(listener: () => void): void {
-    this.listener = listener;
-  }
 }

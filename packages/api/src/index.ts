@@ -3,10 +3,13 @@ export { clientAddress, createContextInner, createHttpContextFactory, createWsCo
 export { AppError, appErrorCodes, type AppErrorCode } from './errors';
 export { DEFAULT_MAX_BATCH_CALLS, limitBatchSize } from './batch-limit';
 export type { ChorusErrorData, ChorusErrorShape } from './error-formatter';
-export { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
+export type { AppConfig, AppDeps } from './deps';
+export { systemClock, type Clock, type DbOrTx } from './kernel';
+export { MailSignal } from './mail/mail-signal';
 export { createAppDeps, type CreateAppDepsOptions } from './app-deps';
 export { defaultRateLimits, type RateLimit, type RateLimitConfig, type RateLimitName } from './auth/rate-limits';
-export { createSession, validateSessionToken, sessionPolicy, type ValidSession, type SessionUser } from './auth/session.service';
+export { createSession, validateSessionToken, sessionPolicy } from './auth/session.service';
+export type { SessionUser, ValidSession } from './auth/session.types';
 export { createOrPromoteAdmin, type CreateAdminInput } from './admin/create-admin.service';
 export { publishUserChanged } from './realtime/session-revocations';
 export { hashPassword } from './auth/password';

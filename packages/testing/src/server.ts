@@ -1,11 +1,12 @@
-import { createAppDeps, systemClock, type AiOptions, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
-import { startCallSweeper, type CallsOptions } from '@chorus/api';
-import type { FilesOptions } from '@chorus/api';
-import { createRedis } from '@chorus/server/infrastructure';
-import { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from '@chorus/server/server';
+import {
+  createAppDeps, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions,
+} from '@chorus/api';
+import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
-import { createResendDriver, startMailWorker } from '@chorus/api/mail';
-import pino from 'pino';
+import {
+  createRedis, loopbackServerConfig, startBackgroundJobs, startServer, type BackgroundJobsOptions, type RunningServer, type ServerConfig,
+} from '@chorus/runtime';
+import pino, { type Logger } from 'pino';
 import type { FakeResend } from './fake-resend';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestRedis } from './redis';
@@ -33,9 +34,15 @@ export interface TestServerOptions {
   captureLogs?: string[];
   /** AI settings (short timeouts, a shared key ring for several instances, system providers). */
   ai?: AiOptions;
-  /** Deliver mail to this fake Resend server through the real SDK (default: mail stays queued). */
+  /**
+   * Deliver mail to this fake Resend server through the real SDK. Default: the fake Resend of
+   * a server already running on the same database, else the log driver (as a server without
+   * RESEND_API_KEY).
+   */
   fakeResend?: FakeResend;
-  /** Call settings (short ring timeout and drop grace, TURN). The call sweeper runs as in main.ts. */
+  /** Periods of the background jobs (every job of main.ts runs; only its settings change). */
+  jobs?: Omit<BackgroundJobsOptions, 'mail'>;
+  /** Call settings (short ring timeout and drop grace, TURN). */
   calls?: CallsOptions;
   /** Files settings (small limits, a short link lifetime, a shared dir and secret); default: a temporary dir per server. */
   files?: FilesOptions;
@@ -44,6 +51,7 @@ export interface TestServerOptions {
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
+  const mail = mailDestination(database, options.fakeResend);
   const redisService = options.redisUrl ? null : await startTestRedis();
   const captured = options.captureLogs;
   const logger = captured
@@ -61,17 +69,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     calls: options.calls,
     files: options.files,
   });
-  const mailWorker = options.fakeResend
-    ? startMailWorker(deps, {
-        driver: createResendDriver({ apiKey: options.fakeResend.apiKey, baseUrl: options.fakeResend.url }),
-        from: 'Chorus <no-reply@chorus.test>',
-        pollMs: 100,
-        backoff: { baseMs: 50, maxMs: 400 },
-      })
-    : null;
-  if (mailWorker) deps.mail.onWake(() => mailWorker.wake());
+  const jobs = startBackgroundJobs(deps, {
+    ...options.jobs,
+    mail: { driver: mailDriver(mail.fake, logger), from: 'Chorus <no-reply@chorus.test>', pollMs: 100, backoff: { baseMs: 50, maxMs: 400 } },
+  });
   const server = await startServer(deps, loopbackServerConfig({ publicOrigins: [TEST_ALLOWED_ORIGIN], ...options.config }));
-  const callSweeper = startCallSweeper(deps);
   return {
     ...server,
     deps,
@@ -79,12 +81,33 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisService,
     async stop() {
       await server.close();
-      await mailWorker?.stop();
-      await callSweeper.stop();
+      await jobs.stop();
+      mail.release();
       await deps.close();
       redis.disconnect();
       await redisService?.stop();
       if (!options.database) await database.drop();
     },
   };
+}
+
+/**
+ * Servers on one database share its mail outbox, and any of their workers may claim a mail:
+ * like production instances sharing one provider, they all send through the fake Resend of
+ * the first server on that database (or all log, when it had none).
+ */
+const mailOfDatabase = new WeakMap<TestDatabase, { fake: FakeResend | undefined }>();
+
+function mailDestination(database: TestDatabase, fake: FakeResend | undefined): { fake: FakeResend | undefined; release(): void } {
+  const shared = mailOfDatabase.get(database);
+  if (shared) {
+    if (fake && fake !== shared.fake) throw new Error('servers on one database send mail through one fake Resend: start the server with `fakeResend` first');
+    return { fake: shared.fake, release: () => {} };
+  }
+  mailOfDatabase.set(database, { fake });
+  return { fake, release: () => mailOfDatabase.delete(database) };
+}
+
+function mailDriver(fake: FakeResend | undefined, logger: Logger): MailDriver {
+  return fake ? createResendDriver({ apiKey: fake.apiKey, baseUrl: fake.url }) : createLogDriver(logger);
 }

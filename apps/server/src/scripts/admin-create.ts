@@ -6,8 +6,7 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { createOrPromoteAdmin, publishUserChanged, systemClock } from '@chorus/api';
 import { loadEnv } from '../env';
-import { connectInfrastructure } from '../infrastructure';
-import { createLogger } from '../logger';
+import { connectInfrastructure, createLogger } from '@chorus/runtime';
 
 const usage = 'usage: admin:create --email <email> [--username <name>] [--password-stdin]';
 const { values } = parseArgs({

@@ -4,8 +4,7 @@
 import { KeyVault, rotateProviderKeys } from '@chorus/api';
 import { loadKeyRing } from '../ai-options';
 import { loadEnv } from '../env';
-import { connectInfrastructure } from '../infrastructure';
-import { createLogger } from '../logger';
+import { connectInfrastructure, createLogger } from '@chorus/runtime';
 
 const env = loadEnv();
 const logger = createLogger({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL });

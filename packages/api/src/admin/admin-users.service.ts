@@ -1,6 +1,7 @@
 import { users, type TUserRow } from '@chorus/db';
 import { and, desc, eq, isNotNull, like, lt, or, type SQL } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
 import { deleteAllSessions } from '../auth/session-management';

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { verificationCodes, type TCodePurpose } from '@chorus/db';
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { hashSecret, secretMatchesHash } from './session-token';
 

@@ -1,6 +1,6 @@
 import { users } from '@chorus/db';
 import { and, eq, isNull, ne } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 
 /**
  * Frees `email` from rows that claim it without having proved it: a registration never

@@ -1,7 +1,8 @@
 import { users } from '@chorus/db';
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
 import type { TRegisterInput } from './auth.schema';

@@ -1,6 +1,7 @@
 import { sessions } from '@chorus/db';
 import { and, desc, eq, ne } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import type { TSessionInfo } from './auth.schema';
 

@@ -2,7 +2,7 @@ import { users, sessions } from '@chorus/db';
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../deps';
+import type { Clock } from '../kernel';
 import type { SessionRevocations } from '../realtime/session-revocations';
 import { webSocketSessionLive } from './session-management';
 import { createSession, sessionPolicy, validateSessionToken } from './session.service';

@@ -1,7 +1,8 @@
-import { sessions, users, type TUserRole } from '@chorus/db';
+import { sessions, users } from '@chorus/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { generateSessionToken, parseSessionToken, secretMatchesHash } from './session-token';
+import type { ValidSession } from './session.types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -15,21 +16,6 @@ export const sessionPolicy = {
   /** `lastSeenAt` is written at most this often per session. */
   touchEveryMs: 60 * 1000,
 };
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  displayName: string;
-  role: TUserRole;
-  isGuest: boolean;
-}
-
-export interface ValidSession {
-  id: string;
-  userId: number;
-  expiresAt: Date;
-  user: SessionUser;
-}
 
 export interface SessionClientInfo {
   ip?: string | null;

@@ -1,7 +1,9 @@
 import { calls, type TCallOutcome, type TCallRow } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
-import { createNotifications, deliverNotifications, type NewNotification } from '../notifications/notifications.service';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
+import { createNotifications, type NewNotification } from '../notifications/notification-store';
+import { deliverNotifications } from '../notifications/notifications.service';
 import type { CallView } from '../realtime/events';
 import { toCallView } from './call-view';
 import { publishCallUpdated } from './calls.events';

@@ -1,6 +1,6 @@
 import { calls, type TCallRow } from '@chorus/db';
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import type { CallView } from '../realtime/events';
 

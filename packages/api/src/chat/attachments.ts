@@ -1,6 +1,6 @@
 import { fileShares, files, type TAttachment } from '@chorus/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 
 /** Image types a chat shows inline; SVG is excluded (it can carry script). */

@@ -1,6 +1,6 @@
 import { conversationEvents, conversations } from '@chorus/db';
 import { eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { encodePayload, type StoredConversationEvent } from '../realtime/stored-event';
 import type { ConversationEvent, RoomLogEvent } from '../realtime/events';
 

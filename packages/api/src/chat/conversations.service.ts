@@ -1,7 +1,8 @@
 import { blocks, conversationMembers, conversations, users } from '@chorus/db';
 import { and, eq, inArray, isNotNull, isNull, or } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { hasBlocked } from '../friends/blocks';
 import type { StoredConversationEvent } from '../realtime/stored-event';

@@ -1,7 +1,7 @@
 import { conversationEvents, conversations, drizzleOn, insertRowsSql, messageMentions, messages, sqlText, type ScriptConnection, type ScriptPool, type TMessageRow } from '@chorus/db';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
-import { createNotifications, type StoredNotification } from '../notifications/notifications.service';
+import { createNotifications, type StoredNotification } from '../notifications/notification-store';
 import type { StoredConversationEvent } from '../realtime/stored-event';
 import { shareFile } from './attachments';
 import { conversationEventValues } from './conversation-log';

@@ -1,6 +1,6 @@
 import { messageReactions, type TMessageRow } from '@chorus/db';
 import { asc, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import type { PublicMessage } from '../realtime/events';
 
 /** Messages as members see them; a deleted message keeps its place but loses its content. */

@@ -1,7 +1,8 @@
 import { conversationMembers, messages, queryArrays, sqlText, tableReader, users, type Db, type TMessageRow } from '@chorus/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { deliverNotifications } from '../notifications/notifications.service';
 import type { PublicMessage } from '../realtime/events';

@@ -1,6 +1,6 @@
 import { conversationMembers, conversations, files, fileShares, rooms, type TFileRow } from '@chorus/db';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 
 /** Syntactically possible file ids (ours are 24 url-safe characters); anything else is unknown. */

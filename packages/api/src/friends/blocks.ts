@@ -1,6 +1,6 @@
 import { blocks, friendships } from '@chorus/db';
 import { and, eq, inArray, or } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 
 /** Whether either of `a` and `b` blocked the other (chat refuses messages both ways). */
 export async function isBlockedBetween(db: DbOrTx, a: number, b: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { friendships, users } from '@chorus/db';
 import { and, desc, eq, or } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { toPublicUser } from '../users/users.service';
 import { areFriends } from './blocks';

@@ -1,6 +1,6 @@
 import { users, type TUserRow } from '@chorus/db';
 import { and, eq, isNotNull, isNull, or } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 
 /** The rule of `users.get`: verified accounts and guests, never banned ones. */

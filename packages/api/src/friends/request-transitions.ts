@@ -1,6 +1,6 @@
 import { friendRequests, friendships } from '@chorus/db';
 import { and, eq, or } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import type { TFriendRequestRow } from '@chorus/db';
 import { toFriendRequest } from './friends.events';
 import type { TFriendRequest } from './friends.schema';

@@ -1,12 +1,13 @@
 import { friendRequests, type TFriendRequestRow } from '@chorus/db';
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { notify, type FriendsDeps } from './friends.events';
 import type { TFriendRequest } from './friends.schema';
 import { lockPair } from './pair';
 import { acceptRequest, acceptedNote, closeRequest } from './request-transitions';
-import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
+import { createNotifications, type StoredNotification } from '../notifications/notification-store';
+import { deliverNotifications } from '../notifications/notifications.service';
 
 /** The recipient accepts (the two become friends) or declines a pending request. */
 export async function respondToRequest(deps: FriendsDeps, userId: number, input: { requestId: number; accept: boolean }): Promise<TFriendRequest> {

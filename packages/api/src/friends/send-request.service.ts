@@ -7,7 +7,8 @@ import { notify, toFriendRequest, type FriendsDeps } from './friends.events';
 import type { TFriendRequest, TSendFriendRequestInput } from './friends.schema';
 import { assertUserExists, isVisibleUser, lockPair, noSuchUser } from './pair';
 import { acceptRequest, acceptedNote, pendingBetween } from './request-transitions';
-import { createNotifications, deliverNotifications, type StoredNotification } from '../notifications/notifications.service';
+import { createNotifications, type StoredNotification } from '../notifications/notification-store';
+import { deliverNotifications } from '../notifications/notifications.service';
 
 type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | null; notes: StoredNotification[] };
 

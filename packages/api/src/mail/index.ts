@@ -8,5 +8,5 @@ export {
   type ResendDriverOptions,
 } from './drivers';
 export { backoffDelay, defaultBackoff, startMailWorker, type BackoffPolicy, type MailWorker, type MailWorkerOptions } from './mail-worker';
-export { enqueueMail, type DbOrTx, type OutboxMail } from './outbox.service';
+export { enqueueMail, type OutboxMail } from './outbox.service';
 export { mailLanguage, renderMail, type MailLanguage, type MailTemplateData, type MailTemplateName, type RenderedMail } from './templates';

@@ -3,7 +3,7 @@ import { createTestDatabase, startFakeResend, type FakeResend, type TestDatabase
 import { TransactionRollbackError } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../deps';
+import { systemClock } from '../kernel';
 import { createResendDriver } from './drivers';
 import { startMailWorker, type MailWorker, type MailWorkerOptions } from './mail-worker';
 import { enqueueMail } from './outbox.service';

@@ -1,10 +1,7 @@
 import { mailOutbox, type Db, type TMailOutboxRow } from '@chorus/db';
 import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
-import { systemClock, type Clock } from '../deps';
+import { systemClock, type Clock, type DbOrTx } from '../kernel';
 import { renderMail, type MailTemplateData, type MailTemplateName } from './templates';
-
-/** The pool or an open transaction: enqueue inside the caller's transaction so mail exists iff its cause commits. */
-export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface OutboxMail<T extends MailTemplateName = MailTemplateName> {
   to: string;
@@ -15,7 +12,8 @@ export interface OutboxMail<T extends MailTemplateName = MailTemplateName> {
 }
 
 /**
- * Renders now (so a later template change never alters a queued mail) and stores the row.
+ * Renders now (so a later template change never alters a queued mail) and stores the row,
+ * inside the caller's transaction when given one, so the mail exists iff its cause commits.
  * Nothing is sent here: after the transaction commits, call the worker's `wake()`.
  */
 export async function enqueueMail<T extends MailTemplateName>(

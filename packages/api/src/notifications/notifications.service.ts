@@ -1,30 +1,10 @@
-import { notifications, type TNotificationRow, type TNotificationType } from '@chorus/db';
+import { notifications, type TNotificationRow } from '@chorus/db';
 import { and, count, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import type { NotificationView } from '../realtime/events';
+import type { StoredNotification } from './notification-store';
 import type { TListNotificationsInput, TMarkNotificationsReadInput } from './notifications.schema';
-
-export interface NewNotification {
-  userId: number;
-  type: TNotificationType;
-  payload: Record<string, unknown>;
-}
-
-export interface StoredNotification {
-  userId: number;
-  view: NotificationView;
-}
-
-/** Stores notifications in the caller's transaction; deliver the result after commit. */
-export async function createNotifications(tx: DbOrTx, now: Date, items: NewNotification[]): Promise<StoredNotification[]> {
-  const stored: StoredNotification[] = [];
-  for (const item of items) {
-    const [result] = await tx.insert(notifications).values({ ...item, createdAt: now });
-    stored.push({ userId: item.userId, view: { id: result.insertId, type: item.type, payload: item.payload, readAt: null, createdAt: now } });
-  }
-  return stored;
-}
 
 /** Live delivery to whoever is online; the stored row serves whoever is not. Never throws. */
 export async function deliverNotifications(deps: Pick<AppDeps, 'realtime' | 'logger'>, stored: StoredNotification[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { conversationEvents, conversationMembers, conversations, type Db } from '@chorus/db';
 import { and, asc, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Clock } from '../deps';
+import type { Clock } from '../kernel';
 import type { ChorusEvent, RoomEventEnvelope } from './events';
 import type { RoomHub } from './room-hub';
 import { fromRow, type StoredConversationEvent } from './stored-event';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../deps';
+import type { Clock } from '../kernel';
 import type { PresenceView } from './events';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */

@@ -1,7 +1,7 @@
 import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../deps';
+import type { Clock } from '../kernel';
 import { ConversationPublisher } from './conversation-publisher';
 import { EventHub } from './event-hub';
 import { userEventStream, type UserStreamArgs } from './event-stream';

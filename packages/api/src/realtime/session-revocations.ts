@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { SessionCache } from '../auth/session-cache';
 import { ListenerSets } from './listener-sets';
-import type { ValidSession } from '../auth/session.service';
+import type { ValidSession } from '../auth/session.types';
 
 const CHANNEL = 'chorus:sessions:revoked';
 /** A user's name, role or account kind changed: sessions read before that are out of date. */

@@ -1,6 +1,7 @@
 import { conversationMembers, conversations, roomApplications, roomInvites, rooms, users } from '@chorus/db';
 import { and, asc, desc, eq, isNull, like, lt } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import type { RoomEvent } from '../realtime/events';
 import type { RoomSnapshot } from '../realtime/room-stream';
 import { escapeLike } from '../users/users.service';

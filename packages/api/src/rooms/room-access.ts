@@ -1,10 +1,12 @@
 import { conversationMembers, conversations, roomApplications, roomBans, roomInvites, rooms, users, type TMemberRole, type TRoomRow } from '@chorus/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { retryOnDeadlock } from '../db-errors';
-import type { AppDeps, DbOrTx } from '../deps';
+import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { appendConversationEvent, type LoggedEvent } from '../chat/conversation-log';
-import { createNotifications, deliverNotifications, type NewNotification, type StoredNotification } from '../notifications/notifications.service';
+import { createNotifications, type NewNotification, type StoredNotification } from '../notifications/notification-store';
+import { deliverNotifications } from '../notifications/notifications.service';
 import type { RoomMemberView } from '../realtime/events';
 import type { StoredConversationEvent } from '../realtime/stored-event';
 import { toMemberView } from './room-views';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../deps';
+import type { Clock } from '../kernel';
 import type { TClockInput, TClockTick, TPingOutput } from './system.schema';
 
 export function ping(deps: { clock: Clock }, requestId: string): TPingOutput {

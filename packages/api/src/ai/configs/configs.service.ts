@@ -1,6 +1,7 @@
 import { aiConfigs, users, type TAiConfigRow, type TAiParams } from '@chorus/db';
 import { and, count, eq, ne } from 'drizzle-orm';
-import type { AppDeps, DbOrTx } from '../../deps';
+import type { AppDeps } from '../../deps';
+import type { DbOrTx } from '../../kernel';
 import { AppError } from '../../errors';
 import type { TCreateConfigInput, TProviderRef, TUpdateConfigInput } from '../ai.schema';
 import { keyContext, loadOwnConfig } from '../providers/providers';

@@ -1,6 +1,6 @@
 import { aiConversations, aiMessages, type TAiConversationRow, type TAiMessageRow } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
-import type { DbOrTx } from '../../deps';
+import type { DbOrTx } from '../../kernel';
 import { AppError } from '../../errors';
 import type { TProviderRef } from '../ai.schema';
 

@@ -1,6 +1,6 @@
 import { aiMessages } from '@chorus/db';
 import { and, desc, eq, inArray, lte } from 'drizzle-orm';
-import type { DbOrTx } from '../../deps';
+import type { DbOrTx } from '../../kernel';
 import type { ContextMessage } from './context-budget';
 
 const HISTORY_LIMIT = 200;

@@ -1,7 +1,8 @@
 import { aiConfigs, type TAiConfigRow, type TAiParams } from '@chorus/db';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import OpenAI from 'openai';
-import type { AppDeps, DbOrTx } from '../../deps';
+import type { AppDeps } from '../../deps';
+import type { DbOrTx } from '../../kernel';
 import { AppError } from '../../errors';
 import type { TProviderRef } from '../ai.schema';
 

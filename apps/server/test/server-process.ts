@@ -5,9 +5,10 @@ import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './paths';
+import { fileURLToPath } from 'node:url';
 
 const LOOPBACK = '127.0.0.1';
+const serverAppDir = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A started server process and what it has said so far. */
@@ -32,7 +33,7 @@ export function spawnServerChild(env: Record<string, string>): ServerChild {
   // Each process gets its own files directory (removed when it exits), never the repository's.
   const filesDir = env.FILES_DIR ? null : join(tmpdir(), `chorus-files-${randomBytes(6).toString('hex')}`);
   const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
-    cwd: join(repoRoot, 'apps', 'server'),
+    cwd: serverAppDir,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -1,8 +1,14 @@
 import pino, { type Logger } from 'pino';
-import type { Env } from './env';
+
+/** The environment variables the logger reads (a subset of the server's env). */
+export interface LoggerEnv {
+  LOG_LEVEL: string;
+  LOG_FORMAT?: 'json' | 'pretty' | undefined;
+  NODE_ENV: string;
+}
 
 /** JSON lines in production; readable lines in development on a terminal. */
-export function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT' | 'NODE_ENV'>): Logger {
+export function createLogger(env: LoggerEnv): Logger {
   const pretty = (env.LOG_FORMAT ?? (env.NODE_ENV === 'development' && process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
   return pino({
     level: env.LOG_LEVEL,

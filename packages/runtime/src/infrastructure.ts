@@ -2,9 +2,18 @@ import { closeDb, createDb, ensureDatabase, migrate, type Db } from '@chorus/db'
 import { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Env } from './env';
 import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
 import { coalesceCommandWrites } from '@chorus/transport';
+
+/** The environment variables the connections are made from (a subset of the server's env). */
+export interface InfrastructureEnv {
+  /** mysql://…; unset: a private MariaDB under LOCAL_DATA_DIR. */
+  DATABASE_URL?: string | undefined;
+  /** redis://…; unset: a private Redis under LOCAL_DATA_DIR. */
+  REDIS_URL?: string | undefined;
+  LOCAL_DATA_DIR: string;
+  DB_POOL_SIZE: number;
+}
 
 export interface Infrastructure {
   db: Db;
@@ -19,7 +28,7 @@ const LOCAL_DATABASE = 'chorus';
  * Connects to MariaDB and Redis, starting private local instances under LOCAL_DATA_DIR when
  * DATABASE_URL / REDIS_URL are unset, and brings the schema up to date.
  */
-export async function connectInfrastructure(env: Env, logger: Logger, options: { joinRunning?: boolean } = {}): Promise<Infrastructure> {
+export async function connectInfrastructure(env: InfrastructureEnv, logger: Logger, options: { joinRunning?: boolean } = {}): Promise<Infrastructure> {
   const owned: LocalService[] = [];
   const log = (msg: string) => logger.info({ component: 'local-services' }, msg);
   // A script beside a running server joins the private servers that server started.

@@ -1,0 +1,59 @@
+import {
+  defaultFileCleanup,
+  defaultNotificationCleanup,
+  startCallSweeper,
+  startFileCleanup,
+  startInterruptedSweeper,
+  startNotificationCleanup,
+  type AppDeps,
+  type FileCleanupConfig,
+  type NotificationCleanupConfig,
+} from '@chorus/api';
+import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
+
+/**
+ * Every job a server runs besides answering requests. The set is fixed: production and the
+ * test servers start the same jobs, and only their settings (mail driver, periods) differ.
+ */
+export interface BackgroundJobsOptions {
+  /** The mail outbox worker: driver, sender, poll interval, retry backoff. */
+  mail: MailWorkerOptions;
+  /** Deletes old notifications, one instance per period. */
+  notificationCleanup?: Partial<NotificationCleanupConfig>;
+  /** Deletes abandoned uploads and stored bytes without a row, one instance per period. */
+  fileCleanup?: Partial<FileCleanupConfig>;
+  /** How often generations left `streaming` by a dead process are looked for. */
+  aiSweepEveryMs?: number;
+}
+
+export interface BackgroundJobs {
+  /** Stops every job and resolves once the work in progress (a mail, a call sweep) is done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the mail worker (woken by `deps.mail` after each commit that queued mail), the
+ * notification and file cleanups, the sweeper of interrupted AI generations and the call
+ * sweeper (ring timeouts, dropped parties; its period is `deps.calls.settings.sweepEveryMs`).
+ */
+export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOptions): BackgroundJobs {
+  const mailWorker = startMailWorker(deps, options.mail);
+  deps.mail.onWake(() => mailWorker.wake());
+  const notificationCleanup = startNotificationCleanup(deps, { ...defaultNotificationCleanup, ...options.notificationCleanup });
+  const aiSweeper = startInterruptedSweeper(deps, options.aiSweepEveryMs);
+  const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
+  const callSweeper = startCallSweeper(deps);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        notificationCleanup.stop();
+        aiSweeper.stop();
+        fileCleanup.stop();
+        await Promise.all([callSweeper.stop(), mailWorker.stop()]);
+      })();
+      return stopping;
+    },
+  };
+}
