@@ -1,6 +1,7 @@
 export { appRouter, createCaller, type AppRouter } from './root';
 export { createContextInner, createHttpContextFactory, createWsContextFactory, SESSION_COOKIE, type Context, type ContextOptions, type RequestInfo } from './context';
 export { AppError, appErrorCodes, type AppErrorCode } from './errors';
+export { logSerializers, serializeLoggedError } from './log-serializers';
 export type { ChorusErrorData, ChorusErrorShape } from './error-formatter';
 export { MailSignal, systemClock, type AppConfig, type AppDeps, type Clock } from './deps';
 export { createAppDeps, type CreateAppDepsOptions } from './app-deps';

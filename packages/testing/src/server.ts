@@ -1,4 +1,4 @@
-import { createAppDeps, systemClock, type AiOptions, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
+import { createAppDeps, logSerializers, systemClock, type AiOptions, type AppDeps, type Clock, type CreateAppDepsOptions } from '@chorus/api';
 import { startCallSweeper, type CallsOptions } from '@chorus/api';
 import type { FilesOptions } from '@chorus/api';
 import { createRedis } from '@chorus/server/infrastructure';
@@ -47,8 +47,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const redisService = options.redisUrl ? null : await startTestRedis();
   const captured = options.captureLogs;
   const logger = captured
-    ? pino({ level: 'trace' }, { write: (line: string) => void captured.push(line) })
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
   const deps = await createAppDeps({
     db: database.db,
