@@ -46,7 +46,8 @@ export function withoutQueryValues(error: Error, seen = new Set<Error>()): Error
   for (const key of Object.keys(error)) {
     if (VALUE_FIELDS.has(key)) continue;
     const value = (error as unknown as Record<string, unknown>)[key];
-    copy[key] = typeof value === 'string' ? redactText(value) : value;
+    if (value instanceof Error) copy[key] = seen.has(value) ? undefined : withoutQueryValues(value, seen);
+    else copy[key] = typeof value === 'string' ? redactText(value) : value;
   }
   if (typeof copy.query === 'string') copy.query = copy.query.replace(SQL_LITERAL, "'?'");
   const message = redactText(error.message);
