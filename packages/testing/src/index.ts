@@ -7,7 +7,7 @@ export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, 
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, failure, failureWithDetails, TEST_PASSWORD, type TestAccount } from './accounts';
 export { collectAiStream, collectEvents, collectRoomEvents, type ChorusEventData, type EventCollector } from './events';
-export { spawnServerChild, spawnServerProcess, waitForLogLine, type ServerChild, type ServerProcess } from './server-process';
+export { spawnServerChild, spawnServerProcess, terminateAndTime, waitForLogLine, type ServerChild, type ServerProcess, type TerminationOutcome } from './server-process';
 export { startRestartableRedis, type RestartableRedis } from './restartable-redis';
 export { startTcpProxy, type CutMode, type ProxiedConnection, type TcpProxy } from './tcp-proxy';
 export { startMailedTestServer, type MailedTestServer } from './mailed-server';
