@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  createTestClient, createTestDatabase, spawnServerChild, startTestRedis, terminateAndTime, waitForLogLine, TEST_PASSWORD, type TerminationOutcome, type TestDatabase,
+  createTestClient, createTestDatabase, spawnServerChild, startTestRedis, terminateAndTime, waitForLogLine, TEST_PASSWORD, type ServerChild, type TerminationOutcome, type TestDatabase,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSecretOverTwoStarts } from './dev-secret-fixture';
@@ -126,13 +126,23 @@ interface ShutdownRun extends TerminationOutcome {
 
 /**
  * Starts the server, opens a WebSocket subscription and a WebSocket that never reads again,
- * leaves an idle keep-alive connection and a request whose body never comes, starts a sign-up (argon2, a transaction, queued mail) and
- * sends SIGTERM while it runs, at a different moment each run.
+ * leaves an idle keep-alive connection and a request whose body never comes, starts a
+ * sign-up (argon2, a transaction, queued mail) and sends SIGTERM while it runs, at a
+ * different moment each run.
  */
 async function busyShutdown(run: number): Promise<ShutdownRun> {
   const server = spawnServerChild({
     DATABASE_URL: database.url, REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS), RATE_LIMITS: 'registerPerIp=1000/3600',
   });
+  try {
+    return await exerciseAndTerminate(server, run);
+  } finally {
+    // A run that failed before its SIGTERM leaves no process behind.
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  }
+}
+
+async function exerciseAndTerminate(server: ServerChild, run: number): Promise<ShutdownRun> {
   const url = String((await waitForLogLine(server, 'listening', 90_000)).url);
   const client = createTestClient(url);
   await new Promise<void>((resolve, reject) => {
