@@ -82,6 +82,26 @@ describe('accounts', () => {
     expect((error as { data: { retryAfter: number } }).data.retryAfter).toBeGreaterThan(0);
   });
 
+  it('answers an unknown login exactly as an existing one: same count, then RATE_LIMITED (spelling variants share the count)', async () => {
+    await registerVerified('gina@example.com', 'gina');
+    const tries = async (logins: string[]) => {
+      const codes: Array<string | null> = [];
+      for (const login of logins) codes.push(await failure(anon().auth.login.mutate({ login, password: 'not the password' })));
+      const locked = await anon().auth.login.mutate({ login: logins[0]!, password }).catch((e: unknown) => e);
+      return { codes, locked: appCodeOf(locked), retryAfter: (locked as { data?: { retryAfter?: number } }).data?.retryAfter };
+    };
+    const existing = await tries(['gina', 'GINA', 'gina@example.com']);
+    const unknown = await tries(['nobody_here', 'NOBODY_HERE', 'nóbody_here']);
+    const unknownEmail = await tries(['ghost@example.com', 'Ghost@Example.com', 'GHOST@example.com']);
+    for (const result of [existing, unknown, unknownEmail]) {
+      expect(result.codes).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS']);
+      expect(result.locked).toBe('RATE_LIMITED');
+      expect(result.retryAfter).toBeGreaterThan(50);
+    }
+    // Another unknown identifier still has its own allowance.
+    expect(await failure(anon().auth.login.mutate({ login: 'someone_else', password }))).toBe('INVALID_CREDENTIALS');
+  });
+
   it('stores no raw token, lists sessions, and logoutAll ends them', async () => {
     const first = await registerVerified('erin@example.com', 'erin');
     const second = await anon().auth.login.mutate({ login: 'erin', password });

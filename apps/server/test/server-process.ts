@@ -102,3 +102,29 @@ export async function spawnServerProcess(env: Record<string, string>, timeoutMs 
     },
   };
 }
+
+/** How a SIGTERM ended: the exit code (null: a signal, 'hung': still running at the cap) and how long it took. */
+export interface TerminationOutcome {
+  code: number | null | 'hung';
+  ms: number;
+}
+
+/**
+ * Sends SIGTERM and times the exit. A process still running after `capMs` is killed with
+ * SIGKILL and reported as hung, so a shutdown that never finishes fails a test instead of
+ * stalling it.
+ */
+export async function terminateAndTime(server: ServerChild, capMs: number): Promise<TerminationOutcome> {
+  const started = performance.now();
+  server.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), capMs)));
+  const code = await Promise.race([server.exited, cap]);
+  clearTimeout(timer);
+  const ms = Math.round(performance.now() - started);
+  if (code === 'hung') {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+  return { code, ms };
+}

@@ -2,6 +2,7 @@ export { appRouter, createCaller, type AppRouter } from './root';
 export { clientAddress, createContextInner, createHttpContextFactory, createWsContextFactory, SESSION_COOKIE, type Context, type ContextOptions, type RequestInfo } from './context';
 export { AppError, appErrorCodes, type AppErrorCode } from './errors';
 export { DEFAULT_MAX_BATCH_CALLS, limitBatchSize } from './batch-limit';
+export { logSerializers, serializeLoggedError } from './log-serializers';
 export type { ChorusErrorData, ChorusErrorShape } from './error-formatter';
 export type { AppConfig, AppDeps } from './deps';
 export { systemClock, type Clock, type DbOrTx } from './kernel';

@@ -1,3 +1,4 @@
+import { logSerializers } from '@chorus/api';
 import pino, { type Logger } from 'pino';
 
 /** The environment variables the logger reads (a subset of the server's env). */
@@ -13,6 +14,8 @@ export function createLogger(env: LoggerEnv): Logger {
   return pino({
     level: env.LOG_LEVEL,
     base: { service: 'chorus' },
+    // Errors are logged without the values of a failed query (password hashes, emails, texts).
+    serializers: logSerializers,
     // Defence in depth: these never belong in a log line even if someone logs a whole object.
     redact: {
       paths: ['password', '*.password', 'token', '*.token', 'secret', '*.secret', 'apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],

@@ -1,5 +1,5 @@
 import {
-  createAppDeps, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions,
+  createAppDeps, logSerializers, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions,
 } from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
@@ -55,8 +55,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const redisService = options.redisUrl ? null : await startTestRedis();
   const captured = options.captureLogs;
   const logger = captured
-    ? pino({ level: 'trace' }, { write: (line: string) => void captured.push(line) })
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
   const deps = await createAppDeps({
     db: database.db,

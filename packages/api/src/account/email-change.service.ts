@@ -6,7 +6,7 @@ import type { TPrivateUser } from '../auth/auth.schema';
 import { consumeCode, resendWaitSeconds } from '../auth/codes';
 import { releaseUnverifiedEmail } from '../auth/pending-email';
 import { consumeOrThrow, rateLimited } from '../auth/rate-limits';
-import { conflictFrom, sendCode } from '../auth/register.service';
+import { conflictFrom, NO_GAP_LOCKS, sendCode } from '../auth/register.service';
 import { ipKey, type RequestMeta } from '../auth/request-meta';
 import { getOwnUser } from '../auth/users.mapper';
 
@@ -20,7 +20,7 @@ export async function requestEmailChange(deps: AppDeps, userId: number, newEmail
   const wait = await resendWaitSeconds(deps.db, now, userId, 'change_email');
   if (wait > 0) throw rateLimited(wait * 1000);
   await consumeOrThrow(deps.limiters.codeSendPerEmail, newEmail);
-  await deps.db.transaction((tx) => sendCode(tx, now, { userId, email: newEmail, locale: user.locale, purpose: 'change_email' }));
+  await deps.db.transaction((tx) => sendCode(tx, now, { userId, email: newEmail, locale: user.locale, purpose: 'change_email' }), NO_GAP_LOCKS);
   deps.mail.wake();
   return { status: 'code_sent' };
 }
@@ -37,7 +37,7 @@ export async function confirmEmailChange(deps: AppDeps, userId: number, code: st
       if (holder?.verifiedAt && holder.id !== userId) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
       await releaseUnverifiedEmail(tx, consumed.email, userId);
       await tx.update(users).set({ email: consumed.email, emailVerifiedAt: now, updatedAt: now }).where(eq(users.id, userId));
-    });
+    }, NO_GAP_LOCKS);
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

@@ -9,7 +9,7 @@ import { recordLoginAttempt } from './login-log';
 import { hashPassword } from './password';
 import { releaseUnverifiedEmail } from './pending-email';
 import { consumeOrThrow } from './rate-limits';
-import { conflictFrom, sendCode } from './register.service';
+import { NO_GAP_LOCKS, conflictFrom, sendCode } from './register.service';
 import { ipKey, type RequestMeta } from './request-meta';
 import { createSession } from './session.service';
 import { toPrivateUser } from './users.mapper';
@@ -48,7 +48,7 @@ export async function upgradeGuest(deps: AppDeps, userId: number, input: TUpgrad
       await releaseUnverifiedEmail(tx, input.email, userId);
       await tx.update(users).set({ email: input.email, username: input.username, passwordHash, updatedAt: now }).where(eq(users.id, userId));
       await sendCode(tx, now, { userId, email: input.email, locale: guest.locale, purpose: 'verify_email' });
-    }));
+    }, NO_GAP_LOCKS));
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

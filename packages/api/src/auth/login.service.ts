@@ -6,6 +6,7 @@ import type { TAuthResult, TLoginInput } from './auth.schema';
 import { recordLoginAttempt, type LoginOutcome } from './login-log';
 import { burnPasswordCheck, verifyPassword } from './password';
 import { assertAllowance, consumeOrThrow } from './rate-limits';
+import { unknownLoginKey } from './login-key';
 import { ipKey, type RequestMeta } from './request-meta';
 import { createSession } from './session.service';
 import { toPrivateUser } from './users.mapper';
@@ -14,8 +15,8 @@ const LOCKOUT_BASE_SECONDS = 60;
 const LOCKOUT_MAX_SECONDS = 24 * 3600;
 
 /**
- * Email-or-username login. Unknown user and wrong password get one answer in the same time.
- * Wrong passwords count against the account; each lockout lasts twice the previous one.
+ * Email-or-username login. Unknown user and wrong password get one answer in the same time,
+ * and the same lockout after the same number of tries; each lockout lasts twice the previous one.
  */
 export async function login(deps: AppDeps, input: TLoginInput, meta: RequestMeta): Promise<TAuthResult> {
   const identifier = input.login.includes('@') ? input.login.toLowerCase() : input.login;
@@ -29,28 +30,31 @@ export async function login(deps: AppDeps, input: TLoginInput, meta: RequestMeta
     return fail('rate_limited', null, error as AppError);
   }
 
-  const column = identifier.includes('@') ? users.email : users.username;
-  const [user] = await deps.db.select().from(users).where(eq(column, identifier)).limit(1);
-  const invalid = new AppError('INVALID_CREDENTIALS', 'Wrong login or password');
-  if (!user?.passwordHash) {
-    await burnPasswordCheck(input.password);
-    return fail('invalid_credentials', user?.id ?? null, invalid);
-  }
-  const accountKey = String(user.id);
+  const by = identifier.includes('@') ? 'email' : 'username';
+  // Both queries run for every login, so the work does not depend on whether the account exists.
+  const [[user], unknownKey] = await Promise.all([
+    deps.db.select().from(users).where(eq(by === 'email' ? users.email : users.username, identifier)).limit(1),
+    unknownLoginKey(deps.db, by, identifier),
+  ]);
+  const userId = user?.id ?? null;
+  // Wrong passwords count against the account, or against the identifier when it names
+  // none: the same number of tries, then the same RATE_LIMITED, whether or not it exists.
+  const failureKey = user ? String(user.id) : unknownKey;
   try {
-    await assertAllowance(deps.limiters.loginFailuresPerAccount, accountKey);
+    await assertAllowance(deps.limiters.loginFailuresPerAccount, failureKey);
   } catch (error) {
-    return fail('rate_limited', user.id, error as AppError);
+    return fail('rate_limited', userId, error as AppError);
   }
-  if (!(await verifyPassword(user.passwordHash, input.password))) {
-    await countFailure(deps, accountKey);
-    return fail('invalid_credentials', user.id, invalid);
+  const matches = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
+  if (!user || !matches) {
+    await countFailure(deps, failureKey);
+    return fail('invalid_credentials', userId, new AppError('INVALID_CREDENTIALS', 'Wrong login or password'));
   }
 
   // Only someone who knows the password learns the account's state.
   if (user.bannedAt) return fail('user_banned', user.id, new AppError('USER_BANNED', 'This account is banned', { details: { reason: user.banReason } }));
   if (!user.emailVerifiedAt) return fail('email_not_verified', user.id, new AppError('EMAIL_NOT_VERIFIED', 'Verify your email address first'));
-  await deps.limiters.loginFailuresPerAccount.delete(accountKey);
+  await deps.limiters.loginFailuresPerAccount.delete(failureKey);
   return signIn(deps, user, identifier, meta);
 }
 
@@ -60,10 +64,10 @@ export async function signIn(deps: AppDeps, user: TUserRow, login: string, meta:
   return { token: session.token, expiresAt: session.expiresAt, user: toPrivateUser(user) };
 }
 
-async function countFailure(deps: AppDeps, accountKey: string): Promise<void> {
-  const state = await deps.limiters.loginFailuresPerAccount.penalty(accountKey, 1);
+async function countFailure(deps: AppDeps, key: string): Promise<void> {
+  const state = await deps.limiters.loginFailuresPerAccount.penalty(key, 1);
   if (state.remainingPoints > 0) return;
-  const lockouts = await deps.limiters.lockouts.penalty(accountKey, 1);
+  const lockouts = await deps.limiters.lockouts.penalty(key, 1);
   const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (lockouts.consumedPoints - 1));
-  await deps.limiters.loginFailuresPerAccount.block(accountKey, seconds);
+  await deps.limiters.loginFailuresPerAccount.block(key, seconds);
 }

@@ -7,7 +7,7 @@ import type { TResetPasswordInput } from './auth.schema';
 import { consumeCode, resendWaitSeconds } from './codes';
 import { hashPassword } from './password';
 import { consumeOrThrow } from './rate-limits';
-import { sendCode } from './register.service';
+import { NO_GAP_LOCKS, sendCode } from './register.service';
 import { ipKey, type RequestMeta } from './request-meta';
 import { deleteAllSessions } from './session-management';
 
@@ -18,7 +18,7 @@ export async function requestPasswordReset(deps: AppDeps, email: string, meta: R
   const [user] = await deps.db.select().from(users).where(eq(users.email, email)).limit(1);
   const now = deps.clock.now();
   if (user?.emailVerifiedAt && !user.bannedAt && (await resendWaitSeconds(deps.db, now, user.id, 'reset_password')) === 0) {
-    await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email, locale: user.locale, purpose: 'reset_password' }));
+    await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email, locale: user.locale, purpose: 'reset_password' }), NO_GAP_LOCKS);
     deps.mail.wake();
   }
   return { status: 'reset_requested' };

@@ -21,10 +21,11 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 let dummyHash: Promise<string> | undefined;
 
 /**
- * Spends the same time as a real check when the user does not exist, so response time
- * does not reveal which logins are registered.
+ * Spends the same time as a real check when the user does not exist (or has no password),
+ * so response time does not reveal which logins are registered. Always false.
  */
-export async function burnPasswordCheck(password: string): Promise<void> {
+export async function burnPasswordCheck(password: string): Promise<false> {
   dummyHash ??= hashPassword('chorus-dummy-password-for-timing');
   await verifyPassword(await dummyHash, password);
+  return false;
 }

@@ -12,7 +12,7 @@ export const defaultRateLimits = {
   registerPerIp: { points: 10, seconds: 3600 },
   registerPerEmail: { points: 5, seconds: 3600 },
   loginPerIp: { points: 60, seconds: 900 },
-  /** Wrong passwords per account before a lockout; each further lockout doubles it. */
+  /** Wrong passwords per account (or per login naming none) before a lockout; each further lockout doubles it. */
   loginFailuresPerAccount: { points: 5, seconds: 900 },
   codeSendPerEmail: { points: 6, seconds: 3600 },
   codeSendPerIp: { points: 30, seconds: 3600 },
@@ -40,7 +40,7 @@ export function createRateLimiters(redis: Redis, config: RateLimitConfig): RateL
   for (const [name, limit] of Object.entries(config) as Array<[RateLimitName, RateLimit]>) {
     limiters[name] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points: limit.points, duration: limit.seconds });
   }
-  // How many lockouts an account had in the last day: drives the progressive lockout.
+  // How many lockouts an account (or unknown login) had in the last day: drives the progressive lockout.
   limiters.lockouts = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'rl:lockouts', points: 1000, duration: 86_400 });
   return limiters;
 }

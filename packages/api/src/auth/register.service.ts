@@ -38,13 +38,23 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
         userId = result.insertId;
       }
       await sendCode(tx, now, { userId, email: input.email, locale: values.locale, purpose: 'verify_email' });
-    }));
+    }, NO_GAP_LOCKS));
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }
   deps.mail.wake();
   return { status: 'verification_sent' };
 }
+
+/**
+ * For transactions that issue a code or claim an email. Under REPEATABLE READ, locking a
+ * missing email and `issueCode` replacing codes when there are none lock the gaps where new
+ * rows go, and concurrent sign-ups then deadlock on each other's inserts. READ COMMITTED
+ * locks only rows that exist: an existing holder of the email is still locked and replaced
+ * in turn, and two claims of a new email meet on the unique index, where the later one
+ * gets EMAIL_TAKEN.
+ */
+export const NO_GAP_LOCKS = { isolationLevel: 'read committed' } as const;
 
 /** Issues a code and queues its mail in the caller's transaction. */
 export async function sendCode(

@@ -6,7 +6,7 @@ import type { TAuthResult, TResendCodeInput, TVerifyEmailInput } from './auth.sc
 import { consumeCode, resendWaitSeconds } from './codes';
 import { recordLoginAttempt } from './login-log';
 import { consumeOrThrow, rateLimited } from './rate-limits';
-import { sendCode } from './register.service';
+import { NO_GAP_LOCKS, sendCode } from './register.service';
 import { ipKey, type RequestMeta } from './request-meta';
 import { createSession } from './session.service';
 import { toPrivateUser } from './users.mapper';
@@ -24,7 +24,7 @@ export async function resendCode(deps: AppDeps, input: TResendCodeInput, meta: R
   const wait = await resendWaitSeconds(deps.db, now, user.id, input.purpose);
   if (wait > 0) throw rateLimited(wait * 1000);
   await consumeOrThrow(deps.limiters.codeSendPerEmail, input.email);
-  await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email: input.email, locale: user.locale, purpose: input.purpose }));
+  await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email: input.email, locale: user.locale, purpose: input.purpose }), NO_GAP_LOCKS);
   deps.mail.wake();
   return { status: 'code_sent' };
 }
