@@ -64,7 +64,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const message = await requireVisibleMessage(deps.db, messageId, userId);
   if (message.senderId !== userId) throw new AppError('FORBIDDEN', 'You can only edit your own messages');
   if (message.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
-  if (message.kind !== 'text' && message.kind !== 'emoji' && message.kind !== 'image' && message.kind !== 'file') throw new AppError('FORBIDDEN', 'This message cannot be edited');
+  if (message.kind === 'system') throw new AppError('FORBIDDEN', 'This message cannot be edited');
   const now = deps.clock.now();
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
