@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { authedProcedure, router } from '../trpc';
+import { ZPresence } from './presence.schema';
 import { getPresence } from './presence.service';
-
-const ZPresence = z.object({ userId: z.number(), status: z.enum(['online', 'away', 'offline']), lastSeenAt: z.date().nullable() });
 
 export const presenceRouter = router({
   get: authedProcedure
