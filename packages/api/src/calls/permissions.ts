@@ -1,5 +1,5 @@
-import { conversationMembers, conversations } from '@chorus/db';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { conversationMembers, conversations, liveConversation } from '@chorus/db';
+import { and, eq, inArray } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import type { AppDeps, DbOrTx } from '../deps';
 import { AppError } from '../errors';
@@ -15,7 +15,7 @@ async function shareConversation(db: DbOrTx, a: number, b: number): Promise<bool
     .from(conversationMembers)
     .innerJoin(other, and(eq(other.conversationId, conversationMembers.conversationId), eq(other.userId, b)))
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-    .where(and(eq(conversationMembers.userId, a), inArray(conversations.kind, ['direct', 'group']), isNull(conversations.dissolvedAt)))
+    .where(and(eq(conversationMembers.userId, a), inArray(conversations.kind, ['direct', 'group']), liveConversation(conversations)))
     .limit(1);
   return row !== undefined;
 }

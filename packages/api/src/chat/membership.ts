@@ -1,41 +1,21 @@
-import { columnsReader, conversationMembers, conversations, queryArrays, rooms, sqlText, tableReader, type Db, type TConversationRow, type TMemberRole } from '@chorus/db';
+import { conversationMembers, readMembership, type Db, type MembershipRow, type TConversationRow } from '@chorus/db';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 import { AppError } from '../errors';
 
-export interface Membership {
-  conversation: TConversationRow;
-  role: TMemberRole;
-  lastReadMessageId: number;
-  joinedAfterMessageId: number;
-  /** Null unless the conversation is a room. */
-  roomHistoryVisible: boolean | null;
-}
+/** The caller's membership of a conversation, as requireMember finds it. */
+export type Membership = MembershipRow;
 
 const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
-
-const conversationReader = tableReader(conversations);
-const memberReader = columnsReader([
-  ['role', 'm', conversationMembers.role],
-  ['lastReadMessageId', 'm', conversationMembers.lastReadMessageId],
-  ['joinedAfterMessageId', 'm', conversationMembers.joinedAfterMessageId],
-  ['roomHistoryVisible', 'r', rooms.historyVisible],
-]);
-// SQL text read by the readers: the query builder's statement building and row mapping were
-// about 0.3 ms of server CPU per call, on a check nearly every chat call makes.
-const MEMBERSHIP_SELECT =
-  `select ${conversationReader.selectList('c')}, ${memberReader.selectList} from conversation_members m ` +
-  'join conversations c on c.id = m.conversation_id left join rooms r on r.id = m.conversation_id ' +
-  'where m.conversation_id = ? and m.user_id = ? and c.dissolved_at is null limit 1';
 
 /**
  * The caller's membership of a live conversation. Anyone else learns only "not found", so
  * guessing ids reveals nothing.
  */
 export async function requireMember(db: Db, conversationId: number, userId: number): Promise<Membership> {
-  const [row] = await queryArrays(db.$client, sqlText(MEMBERSHIP_SELECT, [conversationId, userId]));
-  if (!row) throw notFound();
-  return { conversation: conversationReader.read(row), ...(memberReader.read(row, conversationReader.width) as Omit<Membership, 'conversation'>) };
+  const membership = await readMembership(db.$client, conversationId, userId);
+  if (!membership) throw notFound();
+  return membership;
 }
 
 /** Owner or admin of a group. */

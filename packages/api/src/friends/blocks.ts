@@ -1,5 +1,5 @@
-import { blocks, friendships } from '@chorus/db';
-import { and, eq, or } from 'drizzle-orm';
+import { blockBetween, blockedBy, blocks, friendships } from '@chorus/db';
+import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 
 /** Whether either of `a` and `b` blocked the other (chat refuses messages both ways). */
@@ -7,7 +7,7 @@ export async function isBlockedBetween(db: DbOrTx, a: number, b: number): Promis
   const [row] = await db
     .select({ blockerId: blocks.blockerId })
     .from(blocks)
-    .where(or(and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)), and(eq(blocks.blockerId, b), eq(blocks.blockedId, a))))
+    .where(blockBetween(a, b))
     .limit(1);
   return row !== undefined;
 }
@@ -16,7 +16,7 @@ export async function hasBlocked(db: DbOrTx, blockerId: number, blockedId: numbe
   const [row] = await db
     .select({ blockerId: blocks.blockerId })
     .from(blocks)
-    .where(and(eq(blocks.blockerId, blockerId), eq(blocks.blockedId, blockedId)))
+    .where(blockedBy(blockerId, blockedId))
     .limit(1);
   return row !== undefined;
 }
