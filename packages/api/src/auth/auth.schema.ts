@@ -1,3 +1,4 @@
+import { codePurposes, userRoles } from '@chorus/db';
 import { z } from 'zod';
 
 export const ZEmail = z
@@ -21,7 +22,7 @@ export const ZRegisterInput = z.object({
 });
 export type TRegisterInput = z.infer<typeof ZRegisterInput>;
 
-export const ZResendCodeInput = z.object({ email: ZEmail, purpose: z.enum(['verify_email', 'reset_password']) });
+export const ZResendCodeInput = z.object({ email: ZEmail, purpose: z.enum(codePurposes).exclude(['change_email']) });
 export type TResendCodeInput = z.infer<typeof ZResendCodeInput>;
 
 export const ZVerifyEmailInput = z.object({ email: ZEmail, code: ZCode });
@@ -52,7 +53,7 @@ export const ZPrivateUser = z.object({
   phone: z.string().nullable(),
   bio: z.string(),
   avatarUrl: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(userRoles),
   isGuest: z.boolean(),
   locale: z.string(),
   emailVerified: z.boolean(),

@@ -105,6 +105,8 @@ export const ZConversationSummary = z.object({
   /** Messages from others after my read marker (capped at 1,000). */
   unreadCount: z.number(),
 });
+/** What `chat.update` answers: the conversation's own fields, as its `conversation.updated` event carries them. */
+export const ZConversationFields = ZConversationSummary.pick({ id: true, kind: true, name: true, avatarUrl: true });
 export const ZConversationPage = z.object({ items: z.array(ZConversationSummary), nextCursor: z.string().nullable() });
 
 export const ZConversationDetail = ZConversationSummary.extend({
