@@ -1,23 +1,14 @@
 import { blockBetween, blockedBy, blocks, friendships } from '@chorus/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../deps';
 
 /** Whether either of `a` and `b` blocked the other (chat refuses messages both ways). */
-export async function isBlockedBetween(db: DbOrTx, a: number, b: number): Promise<boolean> {
-  const [row] = await db
-    .select({ blockerId: blocks.blockerId })
-    .from(blocks)
-    .where(blockBetween(a, b))
-    .limit(1);
-  return row !== undefined;
-}
+export const isBlockedBetween = (db: DbOrTx, a: number, b: number) => anyBlock(db, blockBetween(a, b));
 
-export async function hasBlocked(db: DbOrTx, blockerId: number, blockedId: number): Promise<boolean> {
-  const [row] = await db
-    .select({ blockerId: blocks.blockerId })
-    .from(blocks)
-    .where(blockedBy(blockerId, blockedId))
-    .limit(1);
+export const hasBlocked = (db: DbOrTx, blockerId: number, blockedId: number) => anyBlock(db, blockedBy(blockerId, blockedId));
+
+async function anyBlock(db: DbOrTx, rule: SQL): Promise<boolean> {
+  const [row] = await db.select({ blockerId: blocks.blockerId }).from(blocks).where(rule).limit(1);
   return row !== undefined;
 }
 
