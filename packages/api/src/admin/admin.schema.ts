@@ -1,3 +1,4 @@
+import { userRoles } from '@chorus/db';
 import { z } from 'zod';
 import { ZUserId } from '../users/users.schema';
 import { zString, zText } from '../strings';
@@ -7,7 +8,7 @@ export const ZAdminUser = z.object({
   email: z.string().nullable(),
   username: z.string(),
   displayName: z.string(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(userRoles),
   isGuest: z.boolean(),
   emailVerified: z.boolean(),
   bannedAt: z.date().nullable(),

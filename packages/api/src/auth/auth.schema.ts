@@ -1,3 +1,4 @@
+import { codePurposes, userRoles } from '@chorus/db';
 import { z } from 'zod';
 import { zString, zText } from '../strings';
 
@@ -25,7 +26,7 @@ export const ZRegisterInput = z.object({
 });
 export type TRegisterInput = z.infer<typeof ZRegisterInput>;
 
-export const ZResendCodeInput = z.object({ email: ZEmail, purpose: z.enum(['verify_email', 'reset_password']) });
+export const ZResendCodeInput = z.object({ email: ZEmail, purpose: z.enum(codePurposes).exclude(['change_email']) });
 export type TResendCodeInput = z.infer<typeof ZResendCodeInput>;
 
 export const ZVerifyEmailInput = z.object({ email: ZEmail, code: ZCode });
@@ -56,7 +57,7 @@ export const ZPrivateUser = z.object({
   phone: z.string().nullable(),
   bio: z.string(),
   avatarUrl: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(userRoles),
   isGuest: z.boolean(),
   locale: z.string(),
   emailVerified: z.boolean(),

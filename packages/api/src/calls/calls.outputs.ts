@@ -1,20 +1,29 @@
 import { callMedia, callOutcomes, callStatuses } from '@chorus/db';
 import { z } from 'zod';
+import { ZPublicUser } from '../users/users.schema';
 
-/** Output shapes: exactly what leaves the server (see CallView in realtime/events.ts). */
+/** Output shapes: exactly what leaves the server. */
+
+/** A one-to-one call as both parties see it (calls.* return it, call events carry it). */
 export const ZCallView = z.object({
   id: z.number(),
   callerId: z.number(),
   calleeId: z.number(),
   media: z.enum(callMedia),
   status: z.enum(callStatuses),
+  /** How it ended; null until it has. */
   outcome: z.enum(callOutcomes).nullable(),
+  /** The party whose action (or lost connection) ended it; null for missed and busy. */
   endedBy: z.number().nullable(),
   createdAt: z.date(),
   answeredAt: z.date().nullable(),
   endedAt: z.date().nullable(),
+  /** Seconds from answer to end (millisecond precision); null unless the call was answered and has ended. */
   durationSec: z.number().nullable(),
 });
+
+/** Who is calling, for the callee's ringing screen. */
+export const ZCallParty = ZPublicUser.pick({ id: true, username: true, displayName: true, avatarUrl: true });
 
 export const ZStartCallResult = z.object({ callId: z.number(), call: ZCallView });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { authedProcedure, router } from '../trpc';
 import {
-  ZAddMembersInput, ZConversationDetail, ZConversationPage, ZConversationRef, ZCreateGroupInput, ZEditInput, ZHistoryInput, ZListInput,
+  ZAddMembersInput, ZConversationDetail, ZConversationFields, ZConversationPage, ZConversationRef, ZCreateGroupInput, ZEditInput, ZHistoryInput, ZListInput,
   ZMarkReadInput, ZMemberRef, ZMessage, ZMessageRef, ZOpenDirectInput, ZReactInput, ZSendInput, ZSetRoleInput, ZUpdateConversationInput,
 } from './chat.schema';
 import { getConversation, listConversations } from './conversation-queries.service';
@@ -37,7 +37,7 @@ export const chatRouter = router({
     .mutation(({ ctx, input }) => transferOwnership(ctx.deps, ctx.user.id, input.conversationId, input.userId)),
   update: authedProcedure
     .input(ZUpdateConversationInput)
-    .output(z.object({ id: z.number(), kind: z.enum(['direct', 'group']), name: z.string().nullable(), avatarUrl: z.string().nullable() }))
+    .output(ZConversationFields)
     .mutation(({ ctx, input }) => updateConversation(ctx.deps, ctx.user.id, input)),
   dissolve: authedProcedure.input(ZConversationRef).output(ZOk).mutation(({ ctx, input }) => dissolve(ctx.deps, ctx.user.id, input.conversationId)),
   send: authedProcedure.input(ZSendInput).output(ZMessage).mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.user.id, input)),

@@ -1,3 +1,4 @@
+import { conversationKinds, memberRoles, messageKinds, ZAttachment } from '@chorus/db';
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZPublicUser } from '../users/users.schema';
@@ -6,6 +7,9 @@ import { zString, zText } from '../strings';
 export const ZId = z.number().int().positive();
 export const MAX_TEXT = 4000;
 export const MAX_GROUP_MEMBERS = 2000;
+
+export const ZMessageKind = z.enum(messageKinds);
+export const ZMemberRole = z.enum(memberRoles);
 
 export const ZOpenDirectInput = z.object({ userId: ZId });
 export const ZCreateGroupInput = z.object({
@@ -27,7 +31,7 @@ export type TListInput = z.infer<typeof ZListInput>;
 export const ZConversationRef = z.object({ conversationId: ZId });
 export const ZMemberRef = z.object({ conversationId: ZId, userId: ZId });
 export const ZAddMembersInput = z.object({ conversationId: ZId, userIds: z.array(ZId).min(1).max(500) });
-export const ZSetRoleInput = z.object({ conversationId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
+export const ZSetRoleInput = z.object({ conversationId: ZId, userId: ZId, role: ZMemberRole.exclude(['owner']) });
 export const ZUpdateConversationInput = z
   .object({
     conversationId: ZId,
@@ -40,21 +44,12 @@ export const ZUpdateConversationInput = z
   .refine((input) => input.avatarUrl === undefined || input.avatarFileId === undefined, 'Give avatarUrl or avatarFileId, not both');
 export type TUpdateConversationInput = z.infer<typeof ZUpdateConversationInput>;
 
-export const ZAttachment = z.object({
-  fileId: z.string().min(1).max(64),
-  name: z.string().min(1).max(255),
-  size: z.number().int().nonnegative(),
-  mimeType: z.string().min(1).max(127),
-  width: z.number().int().positive().optional(),
-  height: z.number().int().positive().optional(),
-});
-
 export const ZSendInput = z
   .object({
     conversationId: ZId,
     /** The client's idempotency key: retries with the same key return the first message. */
     clientId: zString().trim().min(1).max(64),
-    kind: z.enum(['text', 'emoji', 'image', 'file']),
+    kind: ZMessageKind.exclude(['system']),
     text: zText().max(MAX_TEXT, `At most ${MAX_TEXT} characters`).optional(),
     /** For `image` and `file`: a file the sender uploaded (via tus at /files/); the message carries its stored metadata. */
     attachment: z.object({ fileId: zString().min(1).max(32) }).optional(),
@@ -85,7 +80,7 @@ export const ZMessage = z.object({
   conversationId: z.number(),
   senderId: z.number(),
   clientId: z.string(),
-  kind: z.enum(['text', 'emoji', 'image', 'file', 'system']),
+  kind: ZMessageKind,
   text: z.string().nullable(),
   attachment: ZAttachment.nullable(),
   replyToId: z.number().nullable(),
@@ -96,21 +91,23 @@ export const ZMessage = z.object({
   createdAt: z.date(),
 });
 
-export const ZMember = z.object({ user: ZPublicUser, role: z.enum(['owner', 'admin', 'member']), joinedAt: z.date(), lastReadMessageId: z.number() });
+export const ZMember = z.object({ user: ZPublicUser, role: ZMemberRole, joinedAt: z.date(), lastReadMessageId: z.number() });
 
 export const ZConversationSummary = z.object({
   id: z.number(),
-  kind: z.enum(['direct', 'group']),
+  kind: z.enum(conversationKinds).exclude(['room']),
   name: z.string().nullable(),
   avatarUrl: z.string().nullable(),
   /** The other person, for direct conversations. */
   peer: ZPublicUser.nullable(),
-  myRole: z.enum(['owner', 'admin', 'member']),
+  myRole: ZMemberRole,
   lastActivityAt: z.date(),
   lastMessage: ZMessage.nullable(),
   /** Messages from others after my read marker (capped at 1,000). */
   unreadCount: z.number(),
 });
+/** What `chat.update` answers: the conversation's own fields, as its `conversation.updated` event carries them. */
+export const ZConversationFields = ZConversationSummary.pick({ id: true, kind: true, name: true, avatarUrl: true });
 export const ZConversationPage = z.object({ items: z.array(ZConversationSummary), nextCursor: z.string().nullable() });
 
 export const ZConversationDetail = ZConversationSummary.extend({

@@ -1,4 +1,4 @@
-import { conversationMembers, conversations, messages, users } from '@chorus/db';
+import { conversationMembers, conversations, liveConversation, messages, users, type TMemberRole } from '@chorus/db';
 import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
@@ -20,7 +20,7 @@ export async function listConversations(deps: AppDeps, userId: number, input: TL
     .where(
       and(
         eq(conversationMembers.userId, userId),
-        isNull(conversations.dissolvedAt),
+        liveConversation(conversations),
         // Rooms have their own listing (rooms.list).
         ne(conversations.kind, 'room'),
         cursor
@@ -54,7 +54,7 @@ export async function getConversation(deps: AppDeps, userId: number, conversatio
   };
 }
 
-type Row = { conversation: typeof conversations.$inferSelect; role: 'owner' | 'admin' | 'member'; lastRead: number };
+type Row = { conversation: typeof conversations.$inferSelect; role: TMemberRole; lastRead: number };
 
 async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
   const lastIds = rows.map((row) => row.conversation.lastMessageId).filter((id): id is number => id !== null);

@@ -1,4 +1,4 @@
-import { blocks, conversationMembers, conversations, users } from '@chorus/db';
+import { blockBetween, blocks, conversationMembers, conversations, users } from '@chorus/db';
 import { and, eq, inArray, isNotNull, isNull, or } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps } from '../deps';
@@ -77,7 +77,7 @@ export async function assertCanAdd(db: DbOrTx, adderId: number, userIds: number[
   const [blocked] = await db
     .select({ blockerId: blocks.blockerId })
     .from(blocks)
-    .where(or(and(eq(blocks.blockerId, adderId), inArray(blocks.blockedId, userIds)), and(inArray(blocks.blockerId, userIds), eq(blocks.blockedId, adderId))))
+    .where(blockBetween(adderId, userIds))
     .limit(1);
   if (blocked) throw new AppError('FORBIDDEN', 'You cannot add this user');
 }

@@ -1,5 +1,5 @@
 import { prepareAvatar } from '../files/avatars';
-import { conversationMembers, conversations } from '@chorus/db';
+import { conversationMembers, conversations, type TMemberRole } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
@@ -112,7 +112,7 @@ async function dropMember(deps: AppDeps, conversationId: number, userId: number,
   await deps.realtime.publishConversationEvent(event);
 }
 
-async function changeRoles(deps: AppDeps, conversationId: number, changes: Array<[number, 'owner' | 'admin' | 'member']>) {
+async function changeRoles(deps: AppDeps, conversationId: number, changes: Array<[number, TMemberRole]>) {
   const now = deps.clock.now();
   const events = await deps.db.transaction(async (tx) => {
     for (const [userId, role] of changes) {

@@ -1,42 +1,22 @@
-import { columnsReader, conversationMembers, conversations, queryArrays, rooms, sqlText, tableReader, type Db, type TConversationRow, type TMemberRole } from '@chorus/db';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { conversationMembers, conversations, liveConversation, readMembership, type Db, type MembershipRow, type TConversationRow } from '@chorus/db';
+import { and, eq, inArray } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 
-export interface Membership {
-  conversation: TConversationRow;
-  role: TMemberRole;
-  lastReadMessageId: number;
-  joinedAfterMessageId: number;
-  /** Null unless the conversation is a room. */
-  roomHistoryVisible: boolean | null;
-}
+/** The caller's membership of a conversation, as requireMember finds it. */
+export type Membership = MembershipRow;
 
 const notFound = () => new AppError('NOT_FOUND', 'No such conversation');
-
-const conversationReader = tableReader(conversations);
-const memberReader = columnsReader([
-  ['role', 'm', conversationMembers.role],
-  ['lastReadMessageId', 'm', conversationMembers.lastReadMessageId],
-  ['joinedAfterMessageId', 'm', conversationMembers.joinedAfterMessageId],
-  ['roomHistoryVisible', 'r', rooms.historyVisible],
-]);
-// SQL text read by the readers: the query builder's statement building and row mapping were
-// about 0.3 ms of server CPU per call, on a check nearly every chat call makes.
-const MEMBERSHIP_SELECT =
-  `select ${conversationReader.selectList('c')}, ${memberReader.selectList} from conversation_members m ` +
-  'join conversations c on c.id = m.conversation_id left join rooms r on r.id = m.conversation_id ' +
-  'where m.conversation_id = ? and m.user_id = ? and c.dissolved_at is null limit 1';
 
 /**
  * The caller's membership of a live conversation. Anyone else learns only "not found", so
  * guessing ids reveals nothing.
  */
 export async function requireMember(db: Db, conversationId: number, userId: number): Promise<Membership> {
-  const [row] = await queryArrays(db.$client, sqlText(MEMBERSHIP_SELECT, [conversationId, userId]));
-  if (!row) throw notFound();
-  return { conversation: conversationReader.read(row), ...(memberReader.read(row, conversationReader.width) as Omit<Membership, 'conversation'>) };
+  const membership = await readMembership(db.$client, conversationId, userId);
+  if (!membership) throw notFound();
+  return membership;
 }
 
 /** Owner or admin of a group. */
@@ -59,6 +39,19 @@ export function peerOf(conversation: TConversationRow, userId: number): number |
   return a === userId ? (b ?? null) : (a ?? null);
 }
 
+export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<number[]> {
+  const rows = await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
+  return rows.map((row) => row.userId);
+}
+
+/**
+ * Messages with ids above this are visible to the member: all of them, except in a room that
+ * hides its history from newcomers, where only those sent after the member joined.
+ */
+export function visibleAfter(membership: Membership): number {
+  return membership.conversation.kind === 'room' && membership.roomHistoryVisible === false ? membership.joinedAfterMessageId : 0;
+}
+
 /**
  * Those of `others` who share a live direct or group conversation with `userId` (rooms do not
  * count: strangers meet there). Who may call and who may see presence both ask this.
@@ -71,19 +64,6 @@ export async function sharedConversationPeers(db: DbOrTx, userId: number, others
     .from(conversationMembers)
     .innerJoin(other, and(eq(other.conversationId, conversationMembers.conversationId), inArray(other.userId, others)))
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-    .where(and(eq(conversationMembers.userId, userId), inArray(conversations.kind, ['direct', 'group']), isNull(conversations.dissolvedAt)));
+    .where(and(eq(conversationMembers.userId, userId), inArray(conversations.kind, ['direct', 'group']), liveConversation(conversations)));
   return new Set(rows.map((row) => row.userId));
-}
-
-export async function memberIdsOf(db: DbOrTx, conversationId: number): Promise<number[]> {
-  const rows = await db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
-  return rows.map((row) => row.userId);
-}
-
-/**
- * Messages with ids above this are visible to the member: all of them, except in a room that
- * hides its history from newcomers, where only those sent after the member joined.
- */
-export function visibleAfter(membership: Membership): number {
-  return membership.conversation.kind === 'room' && membership.roomHistoryVisible === false ? membership.joinedAfterMessageId : 0;
 }

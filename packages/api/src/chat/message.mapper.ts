@@ -40,23 +40,8 @@ export async function withReactions(db: DbOrTx, rows: TMessageRow[]): Promise<Pu
   return rows.map((row) => toPublicMessage(row, groupByEmoji(byMessage.get(row.id) ?? [])));
 }
 
-/**
- * For a select from `messages` (unaliased), as SQL text: the message's reactions as a JSON array
- * of `[emoji, userId]` in the order they were made (null when none), so a page of messages and
- * their reactions come back in one query. Read it with `reactionsFromPairs`.
- */
-export const REACTION_PAIRS_SQL = '(SELECT JSON_ARRAYAGG(JSON_ARRAY(r.emoji, r.user_id) ORDER BY r.created_at) FROM message_reactions r WHERE r.message_id = messages.id)';
-
-/** mysql2 parses a JSON value (MariaDB's JSON is text, so a string would be parsed here). */
-export type ReactionPairs = Array<[string, number]> | string;
-
-export function reactionsFromPairs(pairs: ReactionPairs | null): PublicMessage['reactions'] {
-  if (!pairs) return [];
-  return groupByEmoji(typeof pairs === 'string' ? (JSON.parse(pairs) as Array<[string, number]>) : pairs);
-}
-
 /** Emojis in the order first used, each with its users in the order they reacted. */
-function groupByEmoji(pairs: ReadonlyArray<readonly [string, number]>): PublicMessage['reactions'] {
+export function groupByEmoji(pairs: ReadonlyArray<readonly [string, number]>): PublicMessage['reactions'] {
   const byEmoji = new Map<string, number[]>();
   for (const [emoji, userId] of pairs) {
     const userIds = byEmoji.get(emoji);

@@ -1,4 +1,4 @@
-import { conversationMembers, messages, queryArrays, sqlText, tableReader, users, type Db, type TMessageRow } from '@chorus/db';
+import { conversationMembers, messages, readMessagePage, users, type Db, type TMessageRow } from '@chorus/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps } from '../deps';
@@ -10,7 +10,7 @@ import type { THistoryInput, TSendInput } from './chat.schema';
 import { resolveAttachment } from './attachments';
 import { appendConversationEvent } from './conversation-log';
 import type { CommittedMessage } from './message-batch';
-import { REACTION_PAIRS_SQL, reactionsFromPairs, toPublicMessage, withReactions, type ReactionPairs } from './message.mapper';
+import { groupByEmoji, toPublicMessage, withReactions } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 
@@ -65,7 +65,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const message = await requireVisibleMessage(deps.db, messageId, userId);
   if (message.senderId !== userId) throw new AppError('FORBIDDEN', 'You can only edit your own messages');
   if (message.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
-  if (message.kind !== 'text' && message.kind !== 'emoji' && message.kind !== 'image' && message.kind !== 'file') throw new AppError('FORBIDDEN', 'This message cannot be edited');
+  if (message.kind === 'system') throw new AppError('FORBIDDEN', 'This message cannot be edited');
   const now = deps.clock.now();
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
@@ -94,13 +94,6 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   return { ok: true };
 }
 
-const messageReader = tableReader(messages);
-// Without the index hint MariaDB walks the index from the newest message back, reading every
-// row newer than `beforeId`; with it, a page is one short range scan. SQL text read by
-// tableReader: the query builder's statement building and row mapping were about 14% of the
-// server's CPU for a page of 50.
-const PAGE_SELECT = `select ${messageReader.selectList('messages')}, ${REACTION_PAIRS_SQL} from messages force index (messages_conversation_idx) where messages.conversation_id = ?`;
-
 /**
  * Newest first; `beforeId` pages back. A room hiding its history shows only messages since
  * joining. The page is read alongside the membership check and dropped unseen if that fails;
@@ -108,17 +101,13 @@ const PAGE_SELECT = `select ${messageReader.selectList('messages')}, ${REACTION_
  * afterwards leaves exactly the visible page.
  */
 export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
-  const query = input.beforeId
-    ? sqlText(`${PAGE_SELECT} and messages.id < ? order by messages.id desc limit ?`, [input.conversationId, input.beforeId, input.limit])
-    : sqlText(`${PAGE_SELECT} order by messages.id desc limit ?`, [input.conversationId, input.limit]);
-  const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), queryArrays(deps.db.$client, query)]);
+  const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), readMessagePage(deps.db.$client, input)]);
   if (membership.status === 'rejected') throw membership.reason;
   if (rows.status === 'rejected') throw rows.reason;
   const floor = visibleAfter(membership.value);
   const page: PublicMessage[] = [];
-  for (const row of rows.value) {
-    const message = messageReader.read(row);
-    if (message.id > floor) page.push(toPublicMessage(message, reactionsFromPairs(row[messageReader.width] as ReactionPairs | null)));
+  for (const { row, reactions } of rows.value) {
+    if (row.id > floor) page.push(toPublicMessage(row, groupByEmoji(reactions)));
   }
   return page;
 }

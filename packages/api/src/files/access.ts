@@ -1,4 +1,4 @@
-import { conversationMembers, conversations, files, fileShares, rooms, type TFileRow } from '@chorus/db';
+import { conversationMembers, conversations, files, fileShares, liveConversation, rooms, type TFileRow } from '@chorus/db';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
@@ -30,7 +30,7 @@ export async function canReadFile(db: DbOrTx, userId: number, file: Pick<TFileRo
     .where(
       and(
         eq(fileShares.fileId, file.id),
-        isNull(conversations.dissolvedAt),
+        liveConversation(conversations),
         or(
           isNull(rooms.id),
           eq(rooms.historyVisible, true),

@@ -1,5 +1,5 @@
-import { conversations, files, users } from '@chorus/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { conversations, files, liveConversation, users } from '@chorus/db';
+import { and, eq } from 'drizzle-orm';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { AppDeps } from '../deps';
@@ -57,7 +57,7 @@ export async function avatarUseOf(db: DbOrTx, ownerId: number, fileId: string): 
   const [conversation] = await db
     .select({ id: conversations.id, kind: conversations.kind })
     .from(conversations)
-    .where(and(eq(conversations.avatarUrl, url), isNull(conversations.dissolvedAt)))
+    .where(and(eq(conversations.avatarUrl, url), liveConversation(conversations)))
     .limit(1);
   if (conversation) return { usedBy: conversation.kind === 'room' ? 'room' : 'group', conversationId: conversation.id };
   return null;

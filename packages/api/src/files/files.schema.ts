@@ -1,3 +1,4 @@
+import { fileStatuses } from '@chorus/db';
 import { z } from 'zod';
 import { FILE_VARIANTS } from './signed-link';
 import { zString } from '../strings';
@@ -29,7 +30,7 @@ export const ZFileView = z.object({
   name: z.string(),
   size: z.number(),
   receivedBytes: z.number(),
-  status: z.enum(['uploading', 'ready']),
+  status: z.enum(fileStatuses),
   /** Sniffed from the content once complete (null before). */
   mimeType: z.string().nullable(),
   width: z.number().nullable(),

@@ -1,4 +1,4 @@
-import { blocks, friendRequests, users } from '@chorus/db';
+import { blockedBy, blocks, friendRequests, users } from '@chorus/db';
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import { endCallsBetween } from '../calls/end-between.service';
 import type { AppDeps } from '../deps';
@@ -52,7 +52,7 @@ export async function blockUser(deps: FriendsDeps, userId: number, targetId: num
 
 /** Lifts a block; unblocking someone not blocked is a no-op. */
 export async function unblockUser(deps: Pick<AppDeps, 'db'>, userId: number, targetId: number): Promise<{ status: 'unblocked' }> {
-  await deps.db.delete(blocks).where(and(eq(blocks.blockerId, userId), eq(blocks.blockedId, targetId)));
+  await deps.db.delete(blocks).where(blockedBy(userId, targetId));
   return { status: 'unblocked' };
 }
 

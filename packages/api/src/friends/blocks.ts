@@ -1,36 +1,30 @@
-import { blocks, friendships } from '@chorus/db';
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { blockBetween, blockedBy, blocks, friendships } from '@chorus/db';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../kernel';
 
 /** Whether either of `a` and `b` blocked the other (chat refuses messages both ways). */
-export async function isBlockedBetween(db: DbOrTx, a: number, b: number): Promise<boolean> {
-  return (await blockedAmong(db, a, [b])).has(b);
+export const isBlockedBetween = (db: DbOrTx, a: number, b: number) => anyBlock(db, blockBetween(a, b));
+
+export const hasBlocked = (db: DbOrTx, blockerId: number, blockedId: number) => anyBlock(db, blockedBy(blockerId, blockedId));
+
+async function anyBlock(db: DbOrTx, rule: SQL): Promise<boolean> {
+  const [row] = await db.select({ blockerId: blocks.blockerId }).from(blocks).where(rule).limit(1);
+  return row !== undefined;
 }
 
 /** Those of `others` who blocked `userId` or whom `userId` blocked. */
 export async function blockedAmong(db: DbOrTx, userId: number, others: number[]): Promise<Set<number>> {
   if (others.length === 0) return new Set();
-  const rows = await db
-    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
-    .from(blocks)
-    .where(or(and(eq(blocks.blockerId, userId), inArray(blocks.blockedId, others)), and(inArray(blocks.blockerId, others), eq(blocks.blockedId, userId))));
+  const rows = await db.select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId }).from(blocks).where(blockBetween(userId, others));
   return new Set(rows.map((row) => (row.blockerId === userId ? row.blockedId : row.blockerId)));
 }
 
-export async function hasBlocked(db: DbOrTx, blockerId: number, blockedId: number): Promise<boolean> {
-  const [row] = await db
-    .select({ blockerId: blocks.blockerId })
-    .from(blocks)
-    .where(and(eq(blocks.blockerId, blockerId), eq(blocks.blockedId, blockedId)))
-    .limit(1);
-  return row !== undefined;
-}
-
+/** Friendships are stored in both directions, so one row answers. */
 export async function areFriends(db: DbOrTx, a: number, b: number): Promise<boolean> {
   return (await friendsAmong(db, a, [b])).has(b);
 }
 
-/** Those of `others` who are friends of `userId`. Friendships are stored in both directions, so one side's rows answer. */
+/** Those of `others` who are friends of `userId`. */
 export async function friendsAmong(db: DbOrTx, userId: number, others: number[]): Promise<Set<number>> {
   if (others.length === 0) return new Set();
   const rows = await db

@@ -1,3 +1,4 @@
+import { friendRequestStatuses } from '@chorus/db';
 import { z } from 'zod';
 import { ZPublicUser, ZUserId } from '../users/users.schema';
 import { zText } from '../strings';
@@ -15,13 +16,13 @@ export const ZRequestsInput = z.object({ direction: z.enum(['incoming', 'outgoin
 export type TRequestDirection = z.infer<typeof ZRequestsInput>['direction'];
 export const ZUserTarget = z.object({ userId: ZUserId });
 
-/** Same shape as `FriendRequestView` in realtime events. */
+/** A friend request as `friends.*` return it and friend events carry it. */
 export const ZFriendRequest = z.object({
   id: z.number(),
   fromUserId: z.number(),
   toUserId: z.number(),
   message: z.string().nullable(),
-  status: z.enum(['pending', 'accepted', 'declined', 'cancelled']),
+  status: z.enum(friendRequestStatuses),
   createdAt: z.date(),
   respondedAt: z.date().nullable(),
 });

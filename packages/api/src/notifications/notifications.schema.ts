@@ -1,8 +1,9 @@
+import { notificationTypes } from '@chorus/db';
 import { z } from 'zod';
 
 export const ZNotification = z.object({
   id: z.number(),
-  type: z.enum(['room_invite', 'room_application', 'application_result', 'friend_request', 'friend_accepted', 'mention', 'system']),
+  type: z.enum(notificationTypes),
   payload: z.record(z.string(), z.unknown()),
   readAt: z.date().nullable(),
   createdAt: z.date(),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { authedProcedure, router } from '../trpc';
+import { ZPresence, ZPresenceStatus } from './presence.schema';
 import { getPresence } from './presence.service';
-
-const ZPresence = z.object({ userId: z.number(), status: z.enum(['online', 'away', 'offline']), lastSeenAt: z.date().nullable() });
 
 export const presenceRouter = router({
   get: authedProcedure
@@ -11,7 +10,7 @@ export const presenceRouter = router({
     .query(({ ctx, input }) => getPresence(ctx.deps, ctx.user.id, input.userIds)),
   /** Away (idle) or back online; offline follows from connections, not from this. */
   set: authedProcedure
-    .input(z.object({ status: z.enum(['online', 'away']) }))
+    .input(z.object({ status: ZPresenceStatus.exclude(['offline']) }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.deps.realtime.presence.setAway(ctx.user.id, input.status === 'away');

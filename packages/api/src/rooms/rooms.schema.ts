@@ -1,16 +1,18 @@
+import { roomApplicationStatuses, roomControlPolicies, roomInviteStatuses, roomJoinPolicies, roomVisibilities } from '@chorus/db';
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
-import { ZId } from '../chat/chat.schema';
+import { ZId, ZMemberRole } from '../chat/chat.schema';
+import { ZPresenceStatus } from '../presence/presence.schema';
 import { zString, zText } from '../strings';
 
 export const MAX_ROOM_MEMBERS = 10_000;
 
 const ZName = zString().trim().min(1).max(100);
 const ZDescription = zText().trim().max(1000);
-const ZVisibility = z.enum(['public', 'private']);
-const ZJoinPolicy = z.enum(['open', 'approval', 'invite_only']);
-const ZControlPolicy = z.enum(['everyone', 'admins', 'owner']);
-const ZRole = z.enum(['owner', 'admin', 'member']);
+const ZVisibility = z.enum(roomVisibilities);
+const ZJoinPolicy = z.enum(roomJoinPolicies);
+const ZControlPolicy = z.enum(roomControlPolicies);
+export const ZPlaybackAction = z.enum(['set_media', 'play', 'pause', 'seek', 'set_rate']);
 
 export const ZCreateRoomInput = z.object({
   name: ZName,
@@ -48,7 +50,7 @@ export type TUpdateRoomSettingsInput = z.infer<typeof ZUpdateRoomSettingsInput>;
 export const ZRoomRef = z.object({ roomId: ZId });
 export const ZRoomMemberRef = z.object({ roomId: ZId, userId: ZId });
 export const ZKickInput = z.object({ roomId: ZId, userId: ZId, /** Also keep them from coming back. */ ban: z.boolean().default(false) });
-export const ZSetRoomRoleInput = z.object({ roomId: ZId, userId: ZId, role: z.enum(['admin', 'member']) });
+export const ZSetRoomRoleInput = z.object({ roomId: ZId, userId: ZId, role: ZMemberRole.exclude(['owner']) });
 export const ZRespondInviteInput = z.object({ inviteId: ZId, accept: z.boolean() });
 export const ZApplyInput = z.object({ roomId: ZId, message: zText().trim().max(500).optional() });
 export const ZReviewApplicationInput = z.object({ applicationId: ZId, approve: z.boolean() });
@@ -66,7 +68,7 @@ export type TListRoomsInput = z.infer<typeof ZListRoomsInput>;
 export const ZPlaybackControlInput = z
   .object({
     roomId: ZId,
-    action: z.enum(['set_media', 'play', 'pause', 'seek', 'set_rate']),
+    action: ZPlaybackAction,
     positionSec: z.number().min(0).max(1e7).optional(),
     mediaUrl: ZHttpUrl.optional(),
     rate: z.number().min(0.25).max(4).optional(),
@@ -101,6 +103,7 @@ export const ZRoomSettings = z.object({
   createdAt: z.date(),
 });
 
+/** The authoritative playback of a room: where it was at `updatedAt` (server time). */
 export const ZPlaybackState = z.object({
   mediaUrl: z.string().nullable(),
   paused: z.boolean(),
@@ -110,39 +113,43 @@ export const ZPlaybackState = z.object({
   updatedBy: z.number().nullable(),
 });
 
+/** Where a member's player was when it last reported, against the authoritative position. */
 export const ZDrift = z.object({
   userId: z.number(),
   positionSec: z.number(),
   paused: z.boolean(),
+  /** Reported minus authoritative position at the report's server time; positive is ahead. */
   driftSec: z.number(),
+  /** Within tolerance and paused the same way as the room. */
   inSync: z.boolean(),
   reportedAt: z.date(),
 });
 
-export const ZRoomMember = z.object({
+export const ZRoomMemberView = z.object({
   userId: z.number(),
   username: z.string(),
   displayName: z.string(),
   avatarUrl: z.string().nullable(),
-  role: ZRole,
+  role: ZMemberRole,
   joinedAt: z.date(),
-  presence: z.enum(['online', 'away', 'offline']),
 });
+/** A member with their presence, as `rooms.get` and the room's snapshot show them. */
+export const ZRoomMember = ZRoomMemberView.extend({ presence: ZPresenceStatus });
 
-export const ZRoomInvite = z.object({ id: z.number(), roomId: z.number(), inviteeId: z.number(), inviterId: z.number(), status: z.enum(['pending', 'accepted', 'declined', 'cancelled']), createdAt: z.date() });
+export const ZRoomInvite = z.object({ id: z.number(), roomId: z.number(), inviteeId: z.number(), inviterId: z.number(), status: z.enum(roomInviteStatuses), createdAt: z.date() });
 export const ZRoomApplication = z.object({
   id: z.number(),
   roomId: z.number(),
   userId: z.number(),
   message: z.string().nullable(),
-  status: z.enum(['pending', 'approved', 'rejected', 'cancelled']),
+  status: z.enum(roomApplicationStatuses),
   createdAt: z.date(),
 });
 
 /** What `rooms.get` shows depends on who asks: the optional parts are there for members (and managers) only. */
 export const ZRoomView = z.object({
   room: ZRoomSettings,
-  myRole: ZRole.nullable(),
+  myRole: ZMemberRole.nullable(),
   /** For a non-member: whether they are invited, have applied, or are banned. */
   myStatus: z.enum(['member', 'invited', 'applied', 'banned', 'none']),
   members: z.array(ZRoomMember).optional(),
@@ -152,5 +159,5 @@ export const ZRoomView = z.object({
   pendingInvites: z.array(ZRoomInvite).optional(),
 });
 
-export const ZRoomListItem = ZRoomSettings.extend({ myRole: ZRole.nullable() });
+export const ZRoomListItem = ZRoomSettings.extend({ myRole: ZMemberRole.nullable() });
 export const ZRoomPage = z.object({ items: z.array(ZRoomListItem), nextCursor: z.number().nullable() });

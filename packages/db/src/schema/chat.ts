@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, datetime, index, int, json, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { z } from 'zod';
 import { exactVarchar } from './exact-varchar';
 import { users } from './users';
 
@@ -11,14 +12,19 @@ export type TConversationKind = (typeof conversationKinds)[number];
 export type TMemberRole = (typeof memberRoles)[number];
 export type TMessageKind = (typeof messageKinds)[number];
 
-export interface TAttachment {
-  fileId: string;
-  name: string;
-  size: number;
-  mimeType: string;
-  width?: number;
-  height?: number;
-}
+/**
+ * A message's file as its JSON column holds it and as clients see it: copied from the stored
+ * upload when the message is sent (width and height for images only).
+ */
+export const ZAttachment = z.object({
+  fileId: z.string().min(1).max(64),
+  name: z.string().min(1).max(255),
+  size: z.number().int().nonnegative(),
+  mimeType: z.string().min(1).max(127),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+});
+export type TAttachment = z.infer<typeof ZAttachment>;
 
 export const conversations = mysqlTable(
   'conversations',

@@ -1,28 +1,17 @@
-import { aiConfigs, users, type TAiConfigRow, type TAiParams } from '@chorus/db';
+import { aiConfigs, users, type TAiConfigRow } from '@chorus/db';
 import { and, count, eq, ne } from 'drizzle-orm';
+import type { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import type { DbOrTx } from '../../kernel';
 import { AppError } from '../../errors';
-import type { TCreateConfigInput, TProviderRef, TUpdateConfigInput } from '../ai.schema';
+import type { ZAiConfigView } from '../ai.outputs';
+import type { TCreateConfigInput, TUpdateConfigInput } from '../ai.schema';
 import { keyContext, loadOwnConfig } from '../providers/providers';
 import { validateProviderUrl } from '../security/ssrf-guard';
 
 export const MAX_CONFIGS_PER_USER = 20;
 
-/** What a user sees of a provider: never the key, only its last four characters. */
-export interface AiConfigView {
-  id: TProviderRef;
-  kind: 'user' | 'system';
-  label: string;
-  /** Null for system providers: where the operator's provider lives is not the user's business. */
-  baseUrl: string | null;
-  model: string;
-  apiKeyLast4: string | null;
-  params: TAiParams;
-  isDefault: boolean;
-  createdAt: Date | null;
-  updatedAt: Date | null;
-}
+export type AiConfigView = z.infer<typeof ZAiConfigView>;
 
 function toView(row: TAiConfigRow): AiConfigView {
   const { id, label, baseUrl, model, apiKeyLast4, params, isDefault, createdAt, updatedAt } = row;

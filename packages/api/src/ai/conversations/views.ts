@@ -1,31 +1,11 @@
 import type { TAiConversationRow, TAiMessageRow } from '@chorus/db';
-import type { TProviderRef } from '../ai.schema';
+import type { z } from 'zod';
+import type { ZAiConversationView, ZAiMessageView } from '../ai.outputs';
 import type { AiFailureCode } from '../providers/provider-errors';
 import { providerRefOf } from './ownership';
 
-export interface AiConversationView {
-  id: number;
-  title: string | null;
-  configId: TProviderRef | null;
-  createdAt: Date;
-  lastActivityAt: Date;
-}
-
-export interface AiMessageView {
-  id: number;
-  conversationId: number;
-  role: 'user' | 'assistant';
-  /** For an answer still streaming: the text so far. */
-  content: string;
-  status: TAiMessageRow['status'];
-  errorCode: AiFailureCode | null;
-  replyToId: number | null;
-  model: string | null;
-  usage: { promptTokens: number; completionTokens: number } | null;
-  finishReason: string | null;
-  createdAt: Date;
-  completedAt: Date | null;
-}
+export type AiConversationView = z.infer<typeof ZAiConversationView>;
+export type AiMessageView = z.infer<typeof ZAiMessageView>;
 
 export function toConversationView(row: TAiConversationRow): AiConversationView {
   return { id: row.id, title: row.title, configId: providerRefOf(row), createdAt: row.createdAt, lastActivityAt: row.lastActivityAt };

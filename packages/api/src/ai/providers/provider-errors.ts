@@ -1,8 +1,10 @@
 import OpenAI from 'openai';
+import type { z } from 'zod';
 import { AppError } from '../../errors';
+import type { ZAiFailureCode } from '../ai.outputs';
 
 /** How a provider call failed, as clients see it. Never carries the provider's body. */
-export type AiFailureCode = 'provider_auth' | 'model_not_found' | 'rate_limited' | 'timeout' | 'unreachable' | 'upstream' | 'interrupted';
+export type AiFailureCode = z.infer<typeof ZAiFailureCode>;
 
 const messages: Record<AiFailureCode, string> = {
   provider_auth: 'The provider refused the API key',

@@ -1,17 +1,19 @@
-import { conversationEvents, conversations, insertRowsSql, messages, queryArrays, sqlText, tableReader, users } from '@chorus/db';
-import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { asc, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../scratch-database';
+import { conversationEvents, conversations, messages, users } from '../schema/index';
+import { queryArrays, tableReader } from './row-reader';
+import { insertRowsSql, sqlText } from './sql-text';
 
 // The send path's SQL text: insertRowsSql writes what the query builder's insert writes, for
 // the tables it fills, whatever the text holds; sqlText fills lists and tuples; tableReader
 // reads rows as the builder's select does.
-let database: TestDatabase;
+let database: ScratchDatabase;
 let userId: number;
 let conversationId: number;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createScratchDatabase(inject('mariadbServerUrl'));
   userId = (await database.db.insert(users).values({ username: 'rows', displayName: 'Rows', emailVerifiedAt: new Date() }))[0].insertId;
   conversationId = (await database.db.insert(conversations).values({ kind: 'group', name: 'rows' }))[0].insertId;
 });
