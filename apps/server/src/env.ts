@@ -94,7 +94,7 @@ const ZEnv = z.object({
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: z.url().optional(),
   MAIL_FROM: z.string().min(3).default('Chorus <no-reply@chorus.local>'),
-  /** `<version>:<base64 32 bytes>,...`, current key first. Required in production; see README "AI". */
+  /** `<version>:<base64 32 bytes>,...`, current key first. Required in production; see docs/configuration.md. */
   AI_ENCRYPTION_KEYS: z.string().min(1).optional(),
   /** JSON array of providers offered to every user: [{ id, label, baseUrl, model, apiKey, params? }]. */
   AI_SYSTEM_PROVIDERS: z.string().transform(parseSystemProviders).optional(),
