@@ -71,3 +71,22 @@ describe('a malformed frame from a client', () => {
     expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
   });
 });
+
+describe('a batch over a socket', () => {
+  it('carries at most HTTP_MAX_BATCH calls: a bigger one is refused whole, each call answered with an error', async () => {
+    const { token } = await createTestClient(server.url).auth.guest.mutate();
+    const socket = await open('?connectionParams=1');
+    socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
+    const answers: Array<{ id: number; error?: { json: { data: { code: string } } }; result?: unknown }> = [];
+    socket.on('message', (data) => answers.push(JSON.parse(String(data))));
+    const calls = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ id: from + i, method: 'query', params: { path: 'system.ping', input: { json: null } } }));
+    socket.send(JSON.stringify(calls(51, 1000)));
+    socket.send(JSON.stringify(calls(50, 2000)));
+    while (answers.length < 101) await new Promise((resolve) => socket.once('message', resolve));
+    const refused = answers.filter((answer) => answer.id < 2000);
+    expect(refused).toHaveLength(51);
+    expect(refused.every((answer) => answer.error?.json.data.code === 'BAD_REQUEST')).toBe(true);
+    expect(answers.filter((answer) => answer.id >= 2000 && answer.result)).toHaveLength(50);
+    socket.close();
+  });
+});

@@ -101,6 +101,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
   }
 
   const sockets = attachWebSockets(httpServer, {
+    maxBatchCalls: config.httpMaxBatch,
     path: TRPC_PATH,
     router: appRouter,
     createContext: createWsContextFactory(deps, contextOptions),

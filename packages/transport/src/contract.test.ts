@@ -103,6 +103,7 @@ async function chorusTransport(): Promise<Peer> {
     authTimeoutMs: 10_000,
     maxUnauthenticatedPerIp: 100,
     maxPayloadBytes: 1024 * 1024,
+    maxBatchCalls: 50,
     pingMs: 30_000,
     pongWaitMs: 5_000,
     maxBufferedBytes: 8 * 1024 * 1024,

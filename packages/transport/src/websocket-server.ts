@@ -24,6 +24,8 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   /** Whether an upgrade request may open a socket (its Origin). */
   allowRequest: (req: IncomingMessage) => boolean;
   maxPayloadBytes: number;
+  /** Calls one message may carry as an array; a bigger batch is refused whole. */
+  maxBatchCalls: number;
   pingMs: number;
   pongWaitMs: number;
   /** Close sockets with more than this queued for sending (slow consumers). */
@@ -85,6 +87,7 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       return ctx;
     },
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
+    maxBatchSize: options.maxBatchCalls,
     onError: (opts) => {
       // A client's malformed frame (too big, invalid UTF-8, bad opcode) closed its own socket.
       const reason = clientFrameError(opts.error.cause);
