@@ -120,7 +120,9 @@ export async function startBenchStack(): Promise<BenchStack> {
     const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files, config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } } });
     cleanups.push(() => deps.close());
     // BENCH_WS_COMPRESSION=false measures the server as WS_COMPRESSION=false runs it.
-    const server = await startServer(deps, loopbackServerConfig({ wsCompression: process.env.BENCH_WS_COMPRESSION !== 'false' }));
+    // The ping benchmark's clients call public procedures without signing in, on sockets that
+    // outlive the production deadline for signing in.
+    const server = await startServer(deps, loopbackServerConfig({ wsCompression: process.env.BENCH_WS_COMPRESSION !== 'false', wsAuthTimeoutMs: 3_600_000 }));
     cleanups.push(() => server.close());
     log(`server listening on ${server.url}`);
     return { url: server.url, deps, databaseUrl, redisUrl, dataDir, stop };
