@@ -2,7 +2,7 @@
 // errors and session rules as over HTTP.
 import { closeChorusClient } from '@chorus/client';
 import { createTestClient, failure, startMailedTestServer, startTcpProxy, type MailedTestServer, type TestAccount } from '@chorus/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let env: MailedTestServer;
 let alice: TestAccount;
@@ -48,25 +48,6 @@ describe("calls: 'websocket'", () => {
       expect(history.map((m) => m.id)).toEqual([sent.id]);
       expect(opened.count).toBe(1);
     } finally {
-      await closeChorusClient(client);
-    }
-  });
-
-  it('sends a call at once, over the socket and over HTTP: no timer holds it (patches/@trpc__client)', async () => {
-    // Node clamps setTimeout(0) to 1 ms, and unpatched @trpc/client waits one before sending
-    // each batch. With setTimeout frozen, such a call would never leave.
-    const { client } = socketClient();
-    try {
-      await client.system.ping.query();
-      vi.useFakeTimers({ toFake: ['setTimeout'] });
-      const answered = Promise.all([client.system.ping.query(), alice.client.system.ping.query()]);
-      // AbortSignal.timeout runs on Node's own timers, which the fake does not replace.
-      const held = new Promise<never>((_, reject) => AbortSignal.timeout(3000).addEventListener('abort', () => reject(new Error('the calls waited for a timer'))));
-      const [overSocket, overHttp] = await Promise.race([answered, held]);
-      expect(overSocket.requestId).toMatch(WS_REQUEST_ID);
-      expect(overHttp.requestId).toMatch(HTTP_REQUEST_ID);
-    } finally {
-      vi.useRealTimers();
       await closeChorusClient(client);
     }
   });
