@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { exposeGc } from '../lib/process-cpu';
 import { sized } from '../lib/env';
 import type { Cell } from '../lib/harness';
 import { megabytes, percentiles, perSecond, withTimeout } from '../lib/stats';
@@ -79,19 +78,6 @@ export async function wsSubscribeLatency(url: string, reuseSocket: boolean): Pro
   }
 }
 
-/**
- * Heap figures without a full GC first mostly measure garbage, so they even come out negative.
- * Exposing gc at runtime spares every caller `NODE_OPTIONS=--expose-gc`.
- */
-function exposeGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? () => void gc() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 const signed = (mb: number): string => (mb >= 0 ? `+${mb}` : String(mb));
 
 /** Many users, each with their own socket and one clock subscription, all at once. */
