@@ -14,7 +14,8 @@ import ts from 'typescript';
 const clientDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = join(clientDir, '..');
 const distDir = join(clientDir, 'dist');
-const runtimeExternals = ['@trpc/client', '@trpc/server', 'superjson'];
+// zod: the event and output types are inferred from the server's zod schemas.
+const runtimeExternals = ['@trpc/client', '@trpc/server', 'superjson', 'zod'];
 /** Modules only the server needs; finding one in the bundled types is a build error. */
 const serverOnlyModules = ['drizzle-orm', 'mysql2', 'ioredis', 'pino', 'node:http', 'openai', 'resend', '@chorus/'];
 
@@ -58,7 +59,7 @@ function emitDeclarations(outDir: string): void {
   const configPath = join(packagesDir, '..', 'tsconfig.base.json');
   const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath));
-  const roots = ['client/src/index.ts', 'api/src/index.ts', 'db/src/index.ts'].map((file) => join(packagesDir, file));
+  const roots = ['client/src/index.ts', 'api/src/index.ts', 'db/src/index.ts', 'transport/src/index.ts'].map((file) => join(packagesDir, file));
   const program = ts.createProgram(roots, {
     ...parsed.options,
     lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],

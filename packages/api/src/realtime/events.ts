@@ -5,7 +5,7 @@
  * (zod, beside each domain's router), so what an event says of a message, a call or a room is
  * what a query returns.
  */
-import type { TConversationRow, TMemberRole } from '@chorus/db';
+import type { TConversationKind, TMemberRole } from '@chorus/db';
 import type { z } from 'zod';
 import type { ZMessage } from '../chat/chat.schema';
 import type { ZCallParty, ZCallView } from '../calls/calls.outputs';
@@ -28,7 +28,13 @@ export type RoomSettingsView = z.infer<typeof ZRoomSettings>;
 export type RoomMemberView = z.infer<typeof ZRoomMemberView>;
 
 /** What members are told of a conversation when it is made or changed (rooms included). */
-export type ConversationSummaryEvent = Pick<TConversationRow, 'id' | 'kind' | 'name' | 'avatarUrl'>;
+/** Written out rather than picked from the table's row type: clients' declarations must not need drizzle. */
+export interface ConversationSummaryEvent {
+  id: number;
+  kind: TConversationKind;
+  name: string | null;
+  avatarUrl: string | null;
+}
 
 /** Events that belong to a conversation's ordered log (`seq` within the conversation). */
 export type ConversationEvent =
