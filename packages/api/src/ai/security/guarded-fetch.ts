@@ -82,11 +82,11 @@ export function createGuardedFetch(policy: EgressPolicy, options: { connectTimeo
     try {
       // dispatcher last: fetchOptions passed through the SDK must not swap in an unguarded one.
       const response = await undiciFetch(url, { ...(rest as UndiciRequestInit), dispatcher });
-      return response as unknown as Response;
+      return response;
     } catch (error) {
       if (error instanceof TypeError && error.cause instanceof EgressRefusedError) throw error.cause;
       throw error;
     }
   };
-  return guarded as typeof fetch;
+  return guarded;
 }
