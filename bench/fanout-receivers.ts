@@ -89,7 +89,7 @@ function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promis
     };
     ws.on('open', () => protocol.onOpen(ws, spec));
     ws.on('message', (data: Buffer) => {
-      let ready = false;
+      let ready: boolean;
       try {
         ready = protocol.onFrame(ws, data.toString(), sink);
       } catch (error) {
