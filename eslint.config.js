@@ -22,6 +22,7 @@ export default defineConfig(
       },
     },
     rules: {
+      // Errors in recommendedTypeChecked already; named here because `pnpm lint` exists for them.
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unsafe-argument': 'error',
