@@ -30,6 +30,7 @@ if (unknown.length > 0) {
 }
 const selected = requested.length > 0 ? [...new Set(requested)] : [...benchmarks.keys()];
 
+// eslint-disable-next-line prefer-const -- the signal handlers below read it before the stack has started
 let stack: BenchStack | undefined;
 let interrupted = false;
 // Ctrl-C must not leave MariaDB/Redis and their data dir behind.

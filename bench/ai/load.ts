@@ -19,9 +19,8 @@ async function startFake(): Promise<FakeInfo> {
   // The answer is whatever the last message asks for (see promptFor), so every sample, direct or
   // through Chorus, gets its own length and pace without any queue to keep in step.
   fake.respondWith((request) => {
-    const messages: unknown = request.body?.messages;
-    const last = Array.isArray(messages) ? (messages.at(-1) as { content?: unknown } | undefined) : undefined;
-    const spec = typeof last?.content === 'string' ? parsePrompt(last.content) : null;
+    const last = request.body?.messages?.at(-1)?.content;
+    const spec = last === undefined ? null : parsePrompt(last);
     // Titles (none are expected: conversations are created with one) and anything else: at once.
     if (!spec) return { tokens: ['Bench title'] };
     arrivals.set(spec.tag, epochMs());

@@ -119,7 +119,7 @@ export async function measureTtft(
   const client = createBenchClient(stack.url, { token: user.token });
   const direct: Sample[] = [];
   const chorus: Array<Sample & { sendMs: number }> = [];
-  let statements = '-';
+  let statements: string;
   try {
     const deadline = performance.now() + TTFT.maxMs;
     // Alternating, so that any drift of the machine weighs on both alike. The warm-up opens the

@@ -48,7 +48,7 @@ export async function auth(stack: BenchStack): Promise<BenchReport> {
   const limiter = stack.deps.limiters.loginPerIp;
   const configuredPoints = limiter.points;
   limiter.points = Number.MAX_SAFE_INTEGER;
-  let consumedByUs: Cell = '-';
+  let consumedByUs: Cell;
   let storm: StormResult;
   try {
     log(`auth: ${SEQUENTIAL_LOGINS} sequential logins`);

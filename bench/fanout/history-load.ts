@@ -81,7 +81,7 @@ async function pingCaller(spec: HistoryCalls, token: string): Promise<Caller> {
   };
 }
 
-const callerFor = (spec: HistoryCalls, token: string): Caller | Promise<Caller> =>
+const callerFor = async (spec: HistoryCalls, token: string): Promise<Caller> =>
   spec.transport === 'frames' ? framesCaller(spec, token) : spec.transport === 'frames-ping' ? pingCaller(spec, token) : typedCaller(spec, token, spec.transport);
 
 async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {

@@ -19,7 +19,7 @@ export interface PersistedRun {
 
 /** Chorus runs it once per transport of chat.send; a baseline's senders always use their socket. Returns the row. */
 export async function persistedSends(run: PersistedRun, scenario: Scenario, deployment: Deployment, allSenders: SenderSpec[], calls: ChorusCalls): Promise<Record<string, Cell>> {
-  const { stack, load, cpu, quietMachine } = run;
+  const { stack, load, cpu } = run;
   const pool = stack.deps.db.$client;
   const chorus = deployment.system === 'chorus';
   const name = `persisted sends / ${deployment.label}${chorus ? ` / chat.send over ${CALLS_LABEL[calls]}` : ''}`;
@@ -38,7 +38,7 @@ export async function persistedSends(run: PersistedRun, scenario: Scenario, depl
   };
   const countersBefore = await counters();
   const spec: ClosedLoopSpec = { system: deployment.system, senders: senders.slice(0, CONFIG.closed.senders), durationMs: CONFIG.closed.durationMs, drainMs: CONFIG.drainMs, fanout: scenario.fanout };
-  await quietMachine(name);
+  await run.quietMachine(name);
   log(`fanout: ${name}: ${spec.senders.length} closed-loop senders for ${spec.durationMs} ms`);
   const closedLoop = () => load.request<LoadResult>({ op: 'closed', spec }, 120_000);
   const result = chorus ? await withProfile(CONFIG.profileDir, `persisted-${calls}-${deployment.label}`, closedLoop) : await closedLoop();

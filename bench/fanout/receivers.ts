@@ -88,7 +88,7 @@ function openConn(target: System, spec: ReceiverSpec, timeoutMs: number): Promis
       reject(error);
     };
     ws.on('message', (data: Buffer) => {
-      let ready = false;
+      let ready: boolean;
       try {
         ready = protocol.onFrame(data.toString());
       } catch (error) {

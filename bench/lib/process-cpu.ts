@@ -126,7 +126,7 @@ export function exposeGc(): (() => void) | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? () => void gc() : undefined;
+    return typeof gc === 'function' ? () => void (gc as () => void)() : undefined;
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ export async function loadKeyRing(env: Env, logger: Logger): Promise<KeyRing> {
     try {
       return parseKeyRing(env.AI_ENCRYPTION_KEYS);
     } catch (error) {
-      throw new Error(`AI_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'invalid'}`);
+      throw new Error(`AI_ENCRYPTION_KEYS: ${error instanceof Error ? error.message : 'invalid'}`, { cause: error });
     }
   }
   if (!secretsMayLiveWithLocalData(env)) {

@@ -256,8 +256,8 @@ describe('key rotation', () => {
     const { id } = await sam.client.ai.configs.create.mutate({ label: 'script', baseUrl: fake.url, model: 'fake-model', apiKey: fake.apiKey });
     const ring2 = `2:${randomBytes(32).toString('base64')},${formatKeyRing(ring1)}`;
     const run = () => runScript('keys-rotate.ts', { DATABASE_URL: own.url, REDIS_URL: redis.url, AI_ENCRYPTION_KEYS: ring2 });
-    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 1 provider key(s) under key version 2') });
+    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 1 provider key(s) under key version 2') as string });
     expect((await rows(own.db, sql`SELECT api_key_version FROM ai_configs WHERE id = ${id}`))[0]).toEqual({ api_key_version: 2 });
-    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 0 provider key(s)') });
+    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 0 provider key(s)') as string });
   });
 });

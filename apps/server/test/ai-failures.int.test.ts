@@ -4,6 +4,7 @@ import { sweepInterruptedGenerations } from '@chorus/api';
 import { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 import { aiMessages } from '@chorus/db';
 import {
+  chorusError,
   collectAiStream,
   createTestClient,
   createTestDatabase,
@@ -13,6 +14,7 @@ import {
   startTestRedis,
   startTestServer,
   type FakeOpenAi,
+  type FakeOpenAiBody,
   type FakeOpenAiReply,
   type MailedTestServer,
   type TestAccount,
@@ -34,7 +36,7 @@ const perMinute = (points: number) => ({ rateLimits: { aiRequestsPerUser: { poin
 const words = fakeWords;
 /** Replies chosen by the content of the last message sent upstream: tests never eat each other's queue. */
 const replies = new Map<string, FakeOpenAiReply>();
-const lastContentOf = (body: any): string => body?.messages?.at(-1)?.content ?? '';
+const lastContentOf = (body: FakeOpenAiBody | null | undefined): string => body?.messages?.at(-1)?.content ?? '';
 const chatRequests = (content: string) => fake.requests.filter((request) => request.path.endsWith('/chat/completions') && lastContentOf(request.body) === content);
 
 beforeAll(async () => {
@@ -148,12 +150,9 @@ describe('per-user limits', () => {
     const first = await send(eve, conversation.id, 'slow one', slow);
     const second = await send(eve, conversation.id, 'slow two', slow);
     const before = (await messagesOf(eve, conversation.id)).length;
-    const refused = await send(eve, conversation.id, 'third').then(
-      () => null,
-      (error: any) => error,
-    );
+    const refused = await chorusError(send(eve, conversation.id, 'third'));
     expect(appCodeOf(refused)).toBe('RATE_LIMITED');
-    expect(refused.data.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.data?.retryAfter).toBeGreaterThanOrEqual(1);
     expect(await messagesOf(eve, conversation.id)).toHaveLength(before);
     expect(chatRequests('third')).toHaveLength(0);
 
@@ -179,13 +178,10 @@ describe('per-user limits', () => {
         const sent = await send(fay, conversation.id, content, { tokens: ['ok'] }, client);
         expect(await finalEvent(client, sent.assistantMessageId)).toMatchObject({ type: 'done' });
       }
-      const refused = await send(fay, conversation.id, 'rpm three', undefined, client).then(
-        () => null,
-        (error: any) => error,
-      );
+      const refused = await chorusError(send(fay, conversation.id, 'rpm three', undefined, client));
       expect(appCodeOf(refused)).toBe('RATE_LIMITED');
-      expect(refused.data.retryAfter).toBeGreaterThanOrEqual(1);
-      expect(refused.data.retryAfter).toBeLessThanOrEqual(60);
+      expect(refused.data?.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(refused.data?.retryAfter).toBeLessThanOrEqual(60);
       expect(await messagesOf(fay, conversation.id)).toHaveLength(4);
     } finally {
       if (client) await closeChorusClient(client);
@@ -203,12 +199,12 @@ describe('context and retries', () => {
       const sent = await send(gus, conversation.id, long(index), { tokens: [`short ${index}`] });
       expect(await finalEvent(gus.account.client, sent.assistantMessageId)).toMatchObject({ type: 'done' });
     }
-    const body = chatRequests(long(4))[0]!.body;
+    const body = chatRequests(long(4))[0]!.body!;
     const history = (await messagesOf(gus, conversation.id))
       .reverse()
       .slice(0, -1)
       .map(({ role, content }) => ({ role, content }));
-    const sent = body.messages as Array<{ role: string; content: string }>;
+    const sent = body.messages!;
     expect(body.max_tokens).toBe(50);
     expect(sent[0]).toEqual({ role: 'system', content: 'SYS' });
     expect(sent.at(-1)).toEqual({ role: 'user', content: long(4) });

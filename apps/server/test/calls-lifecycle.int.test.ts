@@ -1,8 +1,8 @@
 // How calls end without media: missed (the real sweeper, a short ring timeout), busy, rejected,
 // cancelled, hung up while ringing; races between parties resolve to one winner; history pages.
-import { closeChorusClient } from '@chorus/client';
+import { appCodeOf, closeChorusClient } from '@chorus/client';
 import { notifications } from '@chorus/db';
-import { collectEvents, createTestClient, failure, startMailedTestServer, type MailedTestServer, type TestAccount } from '@chorus/testing';
+import { appErrorOf, collectEvents, createTestClient, failure, startMailedTestServer, type MailedTestServer, type TestAccount } from '@chorus/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, callEvents, callUpdate, failureWithDetails, incomingCall } from './calls-fixtures';
@@ -144,7 +144,7 @@ describe('races', () => {
       const won = results.filter((result) => result.status === 'fulfilled');
       expect(won).toHaveLength(1);
       const lost = results.find((result) => result.status === 'rejected');
-      expect(await failure(Promise.reject((lost as PromiseRejectedResult).reason))).toBe('CALL_STATE');
+      expect(appCodeOf((lost as PromiseRejectedResult).reason)).toBe('CALL_STATE');
       const [row] = (await ann.client.calls.history.query({ limit: 1 })).items;
       if (results[0].status === 'fulfilled') {
         expect(row).toMatchObject({ id: callId, status: 'active' });
@@ -164,7 +164,7 @@ describe('races', () => {
       const results = await Promise.allSettled([ben.client.calls.accept.mutate({ callId }), secondDevice.calls.accept.mutate({ callId })]);
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       const lost = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-      expect(await failureWithDetails(Promise.reject(lost.reason))).toEqual({ code: 'CALL_STATE', details: { callId, status: 'active', outcome: null } });
+      expect(appErrorOf(lost.reason)).toEqual({ code: 'CALL_STATE', details: { callId, status: 'active', outcome: null } });
       await secondDevice.calls.hangup.mutate({ callId });
     } finally {
       await closeChorusClient(secondDevice);
@@ -179,7 +179,7 @@ describe('races', () => {
     const rang = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     expect(rang).toHaveLength(1);
     const busy = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-    expect(await failure(Promise.reject(busy.reason))).toBe('CALLEE_BUSY');
+    expect(appCodeOf(busy.reason)).toBe('CALLEE_BUSY');
     await ben.client.calls.reject.mutate({ callId: rang[0]!.callId });
   });
 });

@@ -65,7 +65,7 @@ describe('a call between two instances with real WebRTC peers', () => {
     for (const device of [benEvents, benOtherDevice]) {
       const incoming = await incomingCall(device, callId);
       expect(incoming.call).toMatchObject({ id: callId, status: 'ringing', media: 'video' });
-      expect(incoming.caller).toEqual({ id: ann.id, username: 'ann', displayName: expect.any(String), avatarUrl: null });
+      expect(incoming.caller).toEqual({ id: ann.id, username: 'ann', displayName: expect.any(String) as string, avatarUrl: null });
     }
 
     const annPeer = createLoopbackPeer((signal) => ann.client.calls.signal.mutate({ callId, ...signal }));

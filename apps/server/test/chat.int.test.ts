@@ -58,7 +58,7 @@ describe('direct conversations', () => {
     const input = text(conversationId, 'once');
     const results = await Promise.all([ann.client.chat.send.mutate(input), ann.client.chat.send.mutate(input), ann.client.chat.send.mutate(input)]);
     expect(new Set(results.map((message) => message.id)).size).toBe(1);
-    expect(await ann.client.chat.send.mutate(input)).toMatchObject({ id: results[0]!.id });
+    expect(await ann.client.chat.send.mutate(input)).toMatchObject({ id: results[0].id });
     const history = await cat.client.chat.history.query({ conversationId });
     expect(history.filter((message) => message.text === 'once')).toHaveLength(1);
     // Keys match exactly: another case (or another emoji) is another message.
@@ -151,7 +151,7 @@ describe('groups', () => {
     const history = await ben.client.chat.history.query({ conversationId });
     expect(history.map((message) => message.id)).toEqual([two.id, one.id]);
     expect(history[0]!.reactions).toEqual([{ emoji: '🎉', userIds: [ben.id] }]);
-    expect(history[1]).toMatchObject({ text: null, deletedAt: expect.any(Date) });
+    expect(history[1]).toMatchObject({ text: null, deletedAt: expect.any(Date) as Date });
 
     const listed = (await ben.client.chat.list.query()).items.find((item) => item.id === conversationId);
     expect(listed).toMatchObject({ unreadCount: 1, lastMessage: { id: two.id } });

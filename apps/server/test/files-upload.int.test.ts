@@ -145,15 +145,16 @@ describe('limits and ownership', () => {
     const before = await uploadsOnDisk();
     const refused = await createTusUpload(a.server.url, { token: ben.token, length: 8 * MiB + 1, metadata: { filename: 'big.bin' } });
     expect(refused.status).toBe(413);
-    expect(await refused.json()).toMatchObject({ appCode: 'FILE_TOO_LARGE', error: expect.stringContaining('8 MiB') });
+    expect(await refused.json()).toMatchObject({ appCode: 'FILE_TOO_LARGE', error: expect.stringContaining('8 MiB') as string });
     const deferred = await createTusUpload(a.server.url, { token: ben.token, deferLength: true });
     expect(deferred.status).toBe(400);
     expect(await a.server.deps.db.select().from(files).where(eq(files.ownerId, ben.id))).toEqual([]);
     expect(await uploadsOnDisk()).toEqual(before);
 
     // tus-js-client reports the refusal with the server's status.
-    const error: any = await uploadWithTus(a.server.url, Buffer.alloc(8 * MiB + 1), { token: ben.token }).catch((caught: unknown) => caught);
-    expect(error.originalResponse.getStatus()).toBe(413);
+    const error = await uploadWithTus(a.server.url, Buffer.alloc(8 * MiB + 1), { token: ben.token }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(tus.DetailedError);
+    expect((error as tus.DetailedError).originalResponse?.getStatus()).toBe(413);
   });
 
   it('refuses an upload that would exceed the quota, counting uploads in progress at their declared size', async () => {
@@ -165,7 +166,7 @@ describe('limits and ownership', () => {
 
     const over = await createTusUpload(a.server.url, { token: cat.token, length: MiB + 1 });
     expect(over.status).toBe(413);
-    expect(await over.json()).toMatchObject({ appCode: 'QUOTA_EXCEEDED', error: expect.stringContaining('quota'), details: { quotaBytes: 12 * MiB, usedBytes: 11 * MiB } });
+    expect(await over.json()).toMatchObject({ appCode: 'QUOTA_EXCEEDED', error: expect.stringContaining('quota') as string, details: { quotaBytes: 12 * MiB, usedBytes: 11 * MiB } });
     expect((await createTusUpload(a.server.url, { token: cat.token, length: MiB })).status).toBe(201);
 
     // Parallel creations cannot slip past the quota together.
@@ -179,7 +180,7 @@ describe('limits and ownership', () => {
     expect(burst.every((response) => response.status === 201)).toBe(true);
     const limited = await createTusUpload(a.server.url, { token: eve.token, length: 0 });
     expect(limited.status).toBe(429);
-    expect(await limited.json()).toMatchObject({ appCode: 'RATE_LIMITED', details: { retryAfter: expect.any(Number) } });
+    expect(await limited.json()).toMatchObject({ appCode: 'RATE_LIMITED', details: { retryAfter: expect.any(Number) as number } });
   });
 
   it('needs a session, and keeps uploads to their owner', async () => {

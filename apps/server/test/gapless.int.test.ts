@@ -34,7 +34,7 @@ let servers: ServerProcess[] = [];
 let wsProxy: TcpProxy;
 let httpProxy: TcpProxy;
 let people: Person[] = [];
-let chats: Conversation[] = [];
+const chats: Conversation[] = [];
 let receivers: Receiver[] = [];
 const sent = new Map<string, number>();
 const sendStats = { retries: 0, errors: new Map<string, number>() };

@@ -90,7 +90,7 @@ describe('admin', () => {
     expect(promoted.stdout).toContain(`account ${sam.id} (${sam.email}) is now an admin`);
     expect((await sam.client.auth.me.query()).user.role).toBe('admin');
 
-    await expect(adminCreate(['--email', 'nobody@example.com'])).rejects.toMatchObject({ stderr: expect.stringMatching(/give a username and a password/) });
+    await expect(adminCreate(['--email', 'nobody@example.com'])).rejects.toMatchObject({ stderr: expect.stringMatching(/give a username and a password/) as string });
   });
 
   it('bans a user: sessions end, login answers USER_BANNED, mail tells them; unban restores login', async () => {

@@ -32,7 +32,7 @@ describe('presence', () => {
     const fayEvents = collectEvents(fay.client);
     const gusEvents = collectEvents(gus.client);
     const snapshot = await fayEvents.waitFor((event) => event.type === 'presence.snapshot');
-    expect(snapshot).toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ userId: eve.id, status: 'offline' })]) });
+    expect(snapshot).toMatchObject({ users: expect.arrayContaining([expect.objectContaining({ userId: eve.id, status: 'offline' })]) as unknown });
     await gusEvents.waitFor((event) => event.type === 'presence.snapshot');
 
     const tab1 = collectEvents(createTestClient(server.url, { token: eve.token }));

@@ -118,7 +118,7 @@ describe('room permissions', () => {
     expect(memberView).not.toHaveProperty('pendingInvites');
     // Non-members see the public room's settings and their own status only.
     const bannedView = await bad.client.rooms.get.query({ roomId });
-    expect(bannedView).toEqual({ room: expect.objectContaining({ id: roomId, memberCount: 4 }), myRole: null, myStatus: 'banned' });
+    expect(bannedView).toEqual({ room: expect.objectContaining({ id: roomId, memberCount: 4 }) as unknown, myRole: null, myStatus: 'banned' });
     expect(await out.client.rooms.get.query({ roomId })).toMatchObject({ myRole: null, myStatus: 'invited' });
     expect(await out.client.rooms.get.query({ roomId })).not.toHaveProperty('members');
   });
@@ -209,7 +209,7 @@ describe('room permissions', () => {
     await mem.client.rooms.setRole.mutate({ roomId, userId: adm.id, role: 'member' });
     expect(await failure(adm.client.rooms.kick.mutate({ roomId, userId: adm2.id }))).toBe('FORBIDDEN');
     expect(await own.client.rooms.leave.mutate({ roomId })).toEqual({ ok: true });
-    expect(await own.client.rooms.get.query({ roomId })).toEqual({ room: expect.objectContaining({ ownerId: mem.id }), myRole: null, myStatus: 'none' });
+    expect(await own.client.rooms.get.query({ roomId })).toEqual({ room: expect.objectContaining({ ownerId: mem.id }) as unknown, myRole: null, myStatus: 'none' });
     const view = await mem.client.rooms.get.query({ roomId });
     expect(view.members!.map((m) => [m.userId, m.role])).toEqual([[adm.id, 'member'], [adm2.id, 'admin'], [mem.id, 'owner']]);
     expect(view.room.memberCount).toBe(3);

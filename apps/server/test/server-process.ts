@@ -52,7 +52,7 @@ export function spawnServerChild(env: Record<string, string>): ServerChild {
   const lines: Array<Record<string, unknown>> = [];
   let buffered = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
@@ -65,7 +65,7 @@ export function spawnServerChild(env: Record<string, string>): ServerChild {
       }
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit').then(async ([code]) => {
     if (filesDir) await rm(filesDir, { recursive: true, force: true });
     return code as number | null;

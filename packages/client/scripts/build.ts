@@ -57,7 +57,7 @@ console.log(`built ${relative(process.cwd(), distDir)}: index.js ${size('index.j
 
 function emitDeclarations(outDir: string): void {
   const configPath = join(packagesDir, '..', 'tsconfig.base.json');
-  const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const config: unknown = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path)).config;
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath));
   const roots = ['client/src/index.ts', 'api/src/index.ts', 'db/src/index.ts', 'transport/src/index.ts'].map((file) => join(packagesDir, file));
   const program = ts.createProgram(roots, {

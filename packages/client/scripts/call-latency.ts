@@ -34,8 +34,8 @@ const ws = createTRPCClient<typeof router>({ links: [wsLink({ client: wsClient }
 const realSetTimeout = globalThis.setTimeout;
 function routeZeroDelayTimers(on: boolean): void {
   globalThis.setTimeout = on
-    ? (((callback: () => void, delay?: number, ...args: unknown[]) =>
-        delay ? realSetTimeout(callback, delay, ...args) : setImmediate(callback)) as unknown as typeof setTimeout)
+    ? (((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) =>
+        delay ? realSetTimeout(() => callback(...args), delay) : setImmediate(() => callback(...args))) as unknown as typeof setTimeout)
     : realSetTimeout;
 }
 

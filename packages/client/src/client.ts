@@ -93,7 +93,7 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
             const token = await resolveToken();
             return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
           },
-          fetch: options.withCredentials ? (url, init) => fetch(url, { ...init, credentials: 'include' } as RequestInit) : undefined,
+          fetch: options.withCredentials ? (url: string | URL | Request, init) => fetch(url, { ...init, credentials: 'include' }) : undefined,
         }),
       }),
     ],

@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('@chorus/client as an installed package', () => {
   it('ships no workspace-only references', () => {
-    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', '@chorus', 'client', 'package.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', '@chorus', 'client', 'package.json'), 'utf8')) as { dependencies?: unknown; exports?: unknown };
     expect(JSON.stringify([manifest.dependencies, manifest.exports])).not.toMatch(/workspace:|catalog:|src\/index\.ts|@chorus\//);
     expect(readdirSync(join(project, 'node_modules', '@chorus', 'client', 'dist'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
   });
@@ -97,7 +97,8 @@ describe('@chorus/client as an installed package', () => {
     writeFileSync(join(project, 'run.mjs'), consumerSource.replace(/: [A-Za-z[\]'|. ]+(?= = )/g, '').replace(/^import \{.*\} from '@chorus\/client';$/m, "import { appCodeOf, closeChorusClient, createChorusClient } from '@chorus/client';").replace('new Promise<Date>', 'new Promise'));
     // Asynchronously: the server under test lives in this process and must keep answering.
     const { stdout: output } = await promisify(execFile)('node', ['run.mjs', server.url], { cwd: project, encoding: 'utf8', timeout: 20_000 });
-    expect(JSON.parse(output)).toMatchObject({ isDate: true, code: null });
-    expect(JSON.parse(output).requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const result = JSON.parse(output) as { requestId?: unknown };
+    expect(result).toMatchObject({ isDate: true, code: null });
+    expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -29,7 +29,7 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
   return wrap(pool);
 }
 
-const wrap = (client: Pool | PoolConnection) => drizzle({ client: client as Pool, schema, mode: 'default', casing: 'snake_case' }) as Db;
+const wrap = (client: Pool | PoolConnection): Db => drizzle<typeof schema, Pool>({ client: client as Pool, schema, mode: 'default', casing: 'snake_case' });
 
 /** A pool of `openScriptPool`, and one of its connections. */
 export type ScriptPool = Pool;

@@ -79,7 +79,7 @@ export async function startService(spec: ServiceSpec): Promise<LocalService> {
       const outcome = await waitReady(spec, server, port);
       if (outcome === 'ready') {
         spec.log(`${spec.name} ready on 127.0.0.1:${port} (pid ${server.pid}, ${Date.now() - started} ms)`);
-        return wrap(spec, server, port, claim.release);
+        return wrap(spec, server, port, () => claim.release());
       }
       await server.stop(2000);
       const tail = tailFile(spec.logFile, logOffset);

@@ -1,4 +1,4 @@
-import { appCodeOf, isChorusError, type AppErrorCode, type ChorusClient } from '@chorus/client';
+import { appCodeOf, isChorusError, type AppErrorCode, type ChorusClient, type ChorusClientError } from '@chorus/client';
 import { createTestClient } from './client';
 import type { FakeResend } from './fake-resend';
 
@@ -14,13 +14,29 @@ export async function failure(promise: Promise<unknown>): Promise<AppErrorCode |
   throw new Error('expected the call to fail');
 }
 
+/** The error a call fails with; throws if the call succeeds or fails with something else than a Chorus error. */
+export async function chorusError(promise: Promise<unknown>): Promise<ChorusClientError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isChorusError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The app code and details of an error a Chorus call threw; rethrows any other error. */
+export function appErrorOf(error: unknown): { code: string | null; details: Record<string, unknown> | null } {
+  if (isChorusError(error)) return { code: error.data?.appCode ?? null, details: (error.data?.details as Record<string, unknown> | undefined) ?? null };
+  throw error;
+}
+
 /** The app code and details of a failed call; throws if the call succeeds. */
 export async function failureWithDetails(promise: Promise<unknown>): Promise<{ code: string | null; details: Record<string, unknown> | null }> {
   try {
     await promise;
   } catch (error) {
-    if (isChorusError(error)) return { code: error.data?.appCode ?? null, details: (error.data?.details as Record<string, unknown> | undefined) ?? null };
-    throw error;
+    return appErrorOf(error);
   }
   throw new Error('expected the call to fail');
 }

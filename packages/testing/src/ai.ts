@@ -10,4 +10,4 @@ export const streamedText = (events: Array<{ data: AiStreamEvent }>): string => 
 
 /** A chat completion request whose system prompt is Chorus's title instruction. */
 export const isTitleRequest = (request: FakeOpenAiRequest): boolean =>
-  request.path.endsWith('/chat/completions') && String(request.body?.messages?.[0]?.content ?? '').startsWith('Write a title');
+  request.path.endsWith('/chat/completions') && (request.body?.messages?.[0]?.content ?? '').startsWith('Write a title');

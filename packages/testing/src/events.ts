@@ -72,7 +72,7 @@ function collect<E extends { type: string }>(source: Subscribable<E>): EventColl
     received,
     errors,
     lastId: () => received.at(-1)?.id,
-    waitFor: waitFor as EventCollector<E>['waitFor'],
+    waitFor,
     ended,
     stop: () => subscription.unsubscribe(),
   };

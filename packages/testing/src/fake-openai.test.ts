@@ -66,7 +66,7 @@ describe('fake OpenAI chat completions', () => {
 
   it('prefers respondWith over the queue, and falls back when it returns undefined', async () => {
     fake.enqueue({ tokens: ['queued'] });
-    fake.respondWith((req) => (req.body.messages[0].content === 'special' ? { tokens: ['decided'] } : undefined));
+    fake.respondWith((req) => (req.body?.messages?.[0]?.content === 'special' ? { tokens: ['decided'] } : undefined));
     const special = await openai.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'special' }] });
     const plain = await openai.chat.completions.create({ model: 'fake-model', messages });
     expect(special.choices[0]?.message.content).toBe('decided');

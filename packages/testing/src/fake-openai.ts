@@ -19,12 +19,30 @@ export interface FakeOpenAiReply {
   usage?: boolean;
 }
 
+/** A chat message as Chorus sends it: its content is always text. */
+export interface FakeChatMessage {
+  role: string;
+  content: string;
+}
+
+/**
+ * A request's JSON body as the SDK sends it, with the fields tests read typed. Nothing checks
+ * it on arrival (the fake answers a malformed one as OpenAI would), so every field is optional.
+ */
+export interface FakeOpenAiBody {
+  model?: string;
+  messages?: FakeChatMessage[];
+  stream?: boolean;
+  max_tokens?: number;
+  [field: string]: unknown;
+}
+
 export interface FakeOpenAiRequest {
   path: string;
   /** The bearer token received, right or wrong. */
   apiKey: string | null;
-  /** The parsed JSON body (null for none): `any` so tests can poke at whatever the SDK sent. */
-  body: any;
+  /** The parsed JSON body: null for none, undefined when it was not JSON. */
+  body: FakeOpenAiBody | null | undefined;
   receivedAt: number;
 }
 
@@ -78,10 +96,12 @@ export async function startFakeOpenAi(
       const auth = req.headers.authorization;
       const apiKey = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
       const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = undefined; // stays undefined only for unparseable JSON
+      let body: FakeOpenAiBody | null | undefined = undefined; // stays undefined only for unparseable JSON
       try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {}
+        body = raw ? (JSON.parse(raw) as FakeOpenAiBody) : null;
+      } catch {
+        // answered below as OpenAI answers a body it cannot parse
+      }
       const request: FakeOpenAiRequest = { path: req.url ?? '', apiKey, body, receivedAt: Date.now() };
       fake.requests.push(request);
       for (const waiter of waiters) waiter(request);

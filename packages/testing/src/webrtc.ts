@@ -110,7 +110,7 @@ export function pipeSignals(events: EventCollector, callId: number, peer: Loopba
       const event: ChorusEvent = events.received[next++]!.data;
       if (event.type === 'call.signal' && event.callId === callId) {
         const { type: _type, callId: _callId, from: _from, ...signal } = event;
-        void peer.receive(signal as CallSignal);
+        void peer.receive(signal);
       }
     }
   }, 5);

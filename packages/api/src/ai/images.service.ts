@@ -49,7 +49,7 @@ export async function generateImage(deps: AppDeps, userId: number, input: { prom
   let bytes: Buffer;
   try {
     const client = openClient(deps, provider, deps.ai.settings.requestTimeoutMs * 4);
-    const result = await client.images.generate({ model, prompt: input.prompt, size: input.size as '1024x1024', n: 1, response_format: 'b64_json' });
+    const result = await client.images.generate({ model, prompt: input.prompt, size: input.size, n: 1, response_format: 'b64_json' });
     const first = result.data?.[0];
     if (first?.b64_json) bytes = Buffer.from(first.b64_json, 'base64');
     else if (first?.url) bytes = await download(deps, first.url);

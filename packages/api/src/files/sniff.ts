@@ -34,11 +34,12 @@ function isMarkupType(mime: string): boolean {
 
 /** The head as text when it is valid UTF-8 without control bytes (a cut last character is allowed). */
 function decodeText(head: Buffer, complete: boolean): string | null {
-  let bytes = head.subarray(head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0);
+  const bytes = head.subarray(head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0);
   for (let trim = 0; trim <= (complete ? 0 : 3); trim++) {
     try {
       const text = utf8.decode(bytes.subarray(0, bytes.length - trim));
       // NUL and most C0 controls never occur in text files; tabs, newlines, form feeds and ESC do.
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       return /[\u0000-\u0008\u000e-\u001a\u001c-\u001f]/.test(text) ? null : text;
     } catch {
       if (bytes.length - trim <= 0) return null;

@@ -6,14 +6,24 @@ import { AppError, type AppErrorCode } from '../errors';
 import { sanitizeFileName } from './file-names';
 import { uploadKeyOf } from './storage';
 
-/** What tus sends back when a hook refuses a request: the status and a JSON body naming the app code. */
-export interface TusRefusal {
-  status_code: number;
-  body: string;
+/**
+ * A hook's refusal of a request. tus answers an error that has a `status_code` with that status
+ * and its `body`, here JSON naming the app code.
+ */
+export class TusRefusal extends Error {
+  readonly status_code: number;
+  readonly body: string;
+
+  constructor(status: number, appCode: AppErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'TusRefusal';
+    this.status_code = status;
+    this.body = JSON.stringify({ error: message, appCode, ...(details ? { details } : {}) });
+  }
 }
 
 export function tusRefusal(status: number, appCode: AppErrorCode, message: string, details?: Record<string, unknown>): TusRefusal {
-  return { status_code: status, body: JSON.stringify({ error: message, appCode, ...(details ? { details } : {}) }) };
+  return new TusRefusal(status, appCode, message, details);
 }
 
 export function formatBytes(bytes: number): string {

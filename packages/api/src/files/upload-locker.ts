@@ -73,6 +73,7 @@ class UploadLock implements Lock {
       if ((await redis.set(this.key, this.token, 'PX', options.ttlMs, 'NX')) === 'OK') break;
       if (!asked || Math.random() < 0.1) await this.locker.requestRelease(this.id);
       asked = true;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a tus locker throws tus's own ERRORS constant, as its MemoryLocker does
       if (signal.aborted || Date.now() > deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
       await sleep(options.pollMs);
     }

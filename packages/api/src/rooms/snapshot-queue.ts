@@ -27,7 +27,7 @@ export async function queueRoomSnapshot(deps: AppDeps, roomId: number, options: 
 
 function queueOf(deps: AppDeps, roomId: number): RoomQueue & { release(): void } {
   let rooms = perApp.get(deps);
-  if (!rooms) perApp.set(deps, (rooms = new Map()));
+  if (!rooms) perApp.set(deps, (rooms = new Map<number, RoomQueue>()));
   let queue = rooms.get(roomId);
   if (!queue) rooms.set(roomId, (queue = {}));
   const held = queue;

@@ -25,7 +25,7 @@ export function tableReader<T extends MySqlTable>(table: T): TableReader<T> {
   return {
     width: columns.length,
     selectList: (alias) => names.map((name) => `${escapeId(alias)}.${name}`).join(', '),
-    read: (row, offset = 0) => readColumns(columns, row, offset) as T['$inferSelect'],
+    read: (row, offset = 0) => readColumns(columns, row, offset),
   };
 }
 

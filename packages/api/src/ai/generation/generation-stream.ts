@@ -107,7 +107,10 @@ export async function* generationStream(
         const read = first ? first.read : await log.read(messageId, position);
         if (read === null) {
           const final = await finalFromDatabase(deps, messageId, position);
-          if (final) return yield final;
+          if (final) {
+            yield final;
+            return;
+          }
         } else {
           if (position > read.length) throw new AppError('BAD_INPUT', 'lastEventId is not a position of this answer');
           const { out, ended } = emit(read.entries);

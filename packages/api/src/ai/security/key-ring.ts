@@ -102,6 +102,6 @@ function parseSpecFile(spec: string, path: string): KeyRing {
   try {
     return parseKeyRing(spec);
   } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`);
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
   }
 }
