@@ -132,7 +132,7 @@ describe('presence.get', () => {
       await ivyOnline.waitFor((event) => event.type === 'presence.snapshot');
       const seenBy = async (viewer: { presence: { get: { query(input: { userIds: number[] }): Promise<unknown[]> } } }) =>
         (await viewer.presence.get.query({ userIds: [ivy!.id] }))[0];
-      const online = { userId: ivy!.id, status: 'online', lastSeenAt: expect.any(Date) };
+      const online = { userId: ivy!.id, status: 'online', lastSeenAt: expect.any(Date) as Date };
       const unknownIvy = { userId: ivy!.id, status: 'offline', lastSeenAt: null };
 
       expect(await seenBy(ivy!.client)).toEqual(online);

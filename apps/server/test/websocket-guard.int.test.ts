@@ -49,8 +49,8 @@ describe('WebSocket connections that do not sign in', () => {
   it('are refused past the cap for one address, and admitted again once one leaves', async () => {
     const held = await Promise.all([open(), open(), open()]);
     await expect(open()).rejects.toThrow('HTTP 429');
-    held[0]!.terminate();
-    await closeCode(held[0]!);
+    held[0].terminate();
+    await closeCode(held[0]);
     const next = await open();
     for (const socket of [...held, next]) socket.terminate();
   });
@@ -78,7 +78,7 @@ describe('a batch over a socket', () => {
     const socket = await open('?connectionParams=1');
     socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
     const answers: Array<{ id: number; error?: { json: { data: { code: string } } }; result?: unknown }> = [];
-    socket.on('message', (data) => answers.push(JSON.parse(String(data))));
+    socket.on('message', (data) => answers.push(JSON.parse((data as Buffer).toString()) as (typeof answers)[number]));
     const calls = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ id: from + i, method: 'query', params: { path: 'system.ping', input: { json: null } } }));
     socket.send(JSON.stringify(calls(51, 1000)));
     socket.send(JSON.stringify(calls(50, 2000)));

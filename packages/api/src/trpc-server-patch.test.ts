@@ -40,7 +40,7 @@ describe.each(builds)('@trpc/server patch, %s build', (_name, trpc) => {
       {
         ownKeys: (target) => (traps.push('ownKeys'), Reflect.ownKeys(target)),
         getOwnPropertyDescriptor: (target, key) => (traps.push(`descriptor ${String(key)}`), Reflect.getOwnPropertyDescriptor(target, key)),
-        get: (target, key, receiver) => (traps.push(`get ${String(key)}`), Reflect.get(target, key, receiver)),
+        get: (target, key, receiver) => (traps.push(`get ${String(key)}`), Reflect.get(target, key, receiver) as unknown),
       },
     );
 

@@ -127,7 +127,7 @@ async function connect(url: string) {
   const binary: number[] = [];
   ws.on('message', (data, isBinary) => {
     if (isBinary) binary.push(frames.length);
-    frames.push(String(data));
+    frames.push((data as Buffer).toString());
   });
   await once(ws, 'open');
   /** Sends `message` and waits until a frame satisfies `done`; returns the frames since. */

@@ -6,11 +6,11 @@ import { sampleEvents } from './sample-events.fixture';
 import { SharedFrame } from './shared-frame';
 import { sendOnce, shareEvent } from './shared-event';
 import type { FrameSink } from './socket-writer';
-import { chorusTransformer } from './transformer';
+import { serializeOutput } from './transformer';
 
 /** The frame tRPC's adapter sends for a tracked item (respond → transformTRPCResponse → encoder). */
 function trpcFrame(subscriptionId: number | string, jsonrpc: '2.0' | undefined, eventId: string, data: object) {
-  const result = { type: 'data', data: chorusTransformer.output.serialize({ id: eventId, data }), id: eventId };
+  const result = { type: 'data', data: serializeOutput({ id: eventId, data }), id: eventId };
   return textOf(frameEncoder.encode({ id: subscriptionId, jsonrpc, result }));
 }
 

@@ -4,11 +4,11 @@ import { frameEncoder } from './frame-encoder';
 import { sampleEvents } from './sample-events.fixture';
 import { SharedFrame } from './shared-frame';
 import { shareEvent } from './shared-event';
-import { chorusTransformer } from './transformer';
+import { serializeOutput } from './transformer';
 
 /** A WebSocket response as tRPC's adapter builds it for a tracked item, serialized by the transformer. */
 function trackedResponse(subscriptionId: number, id: string, event: object) {
-  return { id: subscriptionId, result: { type: 'data', id, data: chorusTransformer.output.serialize({ id, data: event }) } };
+  return { id: subscriptionId, result: { type: 'data', id, data: serializeOutput({ id, data: event }) } };
 }
 
 const textOf = (frame: string | Uint8Array): string => (frame instanceof SharedFrame ? frame.text : (frame as string));

@@ -70,7 +70,7 @@ export function isSharedEvent(value: unknown): value is SharedEvent {
 
 /** Marks an event that many subscribers will receive as shared. It must not change afterwards. */
 export function shareEvent<T extends object>(event: T, options: { compress?: boolean } = {}): SharedEvent<T> {
-  return isSharedEvent(event) ? (event as SharedEvent<T>) : attach(event, { compress: options.compress ?? false });
+  return isSharedEvent(event) ? event : attach(event, { compress: options.compress ?? false });
 }
 
 /**

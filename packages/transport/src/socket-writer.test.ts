@@ -28,7 +28,7 @@ async function connectedPair(deflate: boolean) {
   if (client.readyState !== WebSocket.OPEN) await once(client, 'open');
   const writer = new SocketWriter(server, req.socket);
   const received: string[] = [];
-  client.on('message', (data, isBinary) => received.push(isBinary ? '(binary)' : String(data)));
+  client.on('message', (data, isBinary) => received.push(isBinary ? '(binary)' : (data as Buffer).toString()));
   const sender = (server as unknown as { _sender: { send(...args: unknown[]): void } })._sender;
   const viaSender = { count: 0 };
   const senderSend = sender.send.bind(sender);

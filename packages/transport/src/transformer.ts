@@ -50,6 +50,6 @@ export const chorusTransformer: CombinedDataTransformer = {
   input: superjson,
   output: {
     serialize: serializeOutput,
-    deserialize: (value: unknown) => superjson.deserialize(value as ReturnType<typeof superjson.serialize>),
+    deserialize: (value: unknown) => superjson.deserialize<unknown>(value as ReturnType<typeof superjson.serialize>),
   },
 };

@@ -86,7 +86,7 @@ describe('write coalescing', () => {
       while (pair.chunks.join('').length < commands.join('').length) await once(pair.reader, 'data');
       expect(pair.chunks.join('')).toBe(commands.join(''));
     };
-    const client = Object.assign(new EventEmitter(), { stream: first.writer as unknown });
+    const client = Object.assign(new EventEmitter(), { stream: first.writer });
     coalesceCommandWrites(client);
     await heldThenSent(first, ['*1\r\n$4\r\nPING\r\n', '*1\r\n$4\r\nTIME\r\n']);
 

@@ -64,7 +64,7 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
       if (!continuous || (deliveries.length === 0 && head !== last)) {
         const reason = compareStreamIds(last, head) > 0 || head === START ? 'unknown_position' : 'expired';
         last = (await deps.streams.head(userId)) ?? START;
-        yield tracked(last, { type: 'resync', reason } as ChorusEvent);
+        yield tracked(last, { type: 'resync', reason } satisfies ChorusEvent);
         return;
       }
       for (const delivery of deliveries) {
@@ -90,7 +90,7 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
     last = (await deps.streams.head(userId)) ?? START;
     if (lastEventId) {
       if (!isStreamId(lastEventId)) {
-        yield tracked(last, { type: 'resync', reason: 'unknown_position' } as ChorusEvent);
+        yield tracked(last, { type: 'resync', reason: 'unknown_position' } satisfies ChorusEvent);
       } else {
         last = lastEventId;
         yield* catchUp();

@@ -107,13 +107,13 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
       last = start.seq;
     } else if (resumeFrom < 0 || resumeFrom > start.seq) {
       last = start.seq;
-      yield tracked(String(last), { type: 'resync', reason: 'unknown_position' } as RoomEvent);
+      yield tracked(String(last), { type: 'resync', reason: 'unknown_position' } satisfies RoomEvent);
     } else {
       last = resumeFrom;
       const rows = await readAfterLast();
       if (rows === null) {
         last = start.seq;
-        yield tracked(String(last), { type: 'resync', reason: 'expired' } as RoomEvent);
+        yield tracked(String(last), { type: 'resync', reason: 'expired' } satisfies RoomEvent);
       } else {
         pending = rows;
       }
@@ -136,7 +136,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         if (rows === null) {
           const fresh = await args.snapshot({ listeningSince: performance.now(), atLeastSeq: last });
           last = fresh.seq;
-          yield tracked(String(last), { type: 'resync', reason: 'expired' } as RoomEvent);
+          yield tracked(String(last), { type: 'resync', reason: 'expired' } satisfies RoomEvent);
           yield tracked(String(last), fresh.event as RoomEvent);
           continue;
         }

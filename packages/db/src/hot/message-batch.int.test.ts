@@ -67,7 +67,7 @@ describe('beginMessageBatch', () => {
     const other = database.db.$client;
     await onConnection(async (connection) => {
       await beginMessageBatch(connection, [group], [ann]);
-      await expect(other.query('select id from conversations where id = ? for update nowait', [group])).rejects.toMatchObject({ errno: expect.any(Number) });
+      await expect(other.query('select id from conversations where id = ? for update nowait', [group])).rejects.toMatchObject({ errno: expect.any(Number) as number });
       await rollbackBatch(connection);
     });
     const [[row]] = (await other.query('select id from conversations where id = ? for update nowait', [group])) as unknown as [Array<{ id: number }>];
