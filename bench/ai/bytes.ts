@@ -62,7 +62,12 @@ function kindOf(payload: Buffer): Received['kind'] {
 }
 
 /** Asks for a `tokens` answer and follows it to its end: the concatenated deltas, the `done` event's text, send call → end. */
-async function streamAnswer(client: ChorusClient, configId: AiUser['configId'], tag: string, tokens: number): Promise<{ deltas: string; done: string; ms: number }> {
+async function streamAnswer(
+  client: ChorusClient,
+  configId: AiUser['configId'],
+  tag: string,
+  tokens: number,
+): Promise<{ deltas: string; done: string; ms: number }> {
   const { id: conversationId } = await client.ai.conversations.create.mutate({ title: 'ai bench', configId });
   const content = promptFor({ tag, tokens, tokensPerSecond: BYTES.tokensPerSecond });
   const t0 = performance.now();

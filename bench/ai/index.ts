@@ -33,7 +33,7 @@ export async function ai(stack: BenchStack): Promise<BenchReport> {
       notes: [
         'latencies in ms, nearest-rank percentiles; "added" subtracts the direct figure from the Chorus one at each percentile (not per sample: the two never ran at once)',
         'TTFT: a fresh conversation (created with a title, so no title request follows) each sample; the client opens ai.chat.stream by the send’s clientId (on its already open socket) and calls ai.chat.send at the same moment. Indented rows split it up; "the fake got the request" compares clocks of two processes (performance.timeOrigin + now)',
-        'bytes: ws socket bytesRead from just before subscribing to the subscription\'s end, so the answer\'s subscription alone (started, deltas, done, stopped) with frame headers, and not the HTTP send',
+        "bytes: ws socket bytesRead from just before subscribing to the subscription's end, so the answer's subscription alone (started, deltas, done, stopped) with frame headers, and not the HTTP send",
         'bytes: the server compresses every frame (permessage-deflate, context takeover, 16 KiB window, frames of shared events excepted; WS_COMPRESSION); "uncompressed" rows show what the same frames would take without it',
         'system.ping is a query: the typed client sends it over HTTP (as bench/ping measures it), one call after another from this process',
         ...ping.notes,

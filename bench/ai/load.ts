@@ -2,7 +2,17 @@
 // whole run, so that the provider's paced writes (6,400 chunks/s with 64 streams) run on their own
 // event loop rather than on the server's, and the 64 subscribers of the ping-under-load phase.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { answerTokens, epochMs, parsePrompt, promptFor, type AiLoadRequest, type FakeInfo, type StreamResult, type StreamsFinished, type StreamsStarted } from './protocol';
+import {
+  answerTokens,
+  epochMs,
+  parsePrompt,
+  promptFor,
+  type AiLoadRequest,
+  type FakeInfo,
+  type StreamResult,
+  type StreamsFinished,
+  type StreamsStarted,
+} from './protocol';
 import { serveLoadRequests } from '../lib/load-process';
 import { withTimeout } from '../lib/stats';
 import { closeChorusClient, createBenchClient, startFakeOpenAi, type ChorusClient, type FakeOpenAi } from '../lib/workspace';

@@ -88,7 +88,7 @@ export async function measurePingUnderStreams(
         'load: streams ended with done': `${streams.length - failed.length} of ${streams.length}${failed[0] ? ` (first failure: ${failed[0].error ?? 'no done event'})` : ''}`,
         'load: streams still running when the ping window closed': `${streams.filter((s) => s.doneAt > windowEnd).length} of ${streams.length} (window ${Math.round(windowEnd - windowStart)} ms)`,
         [`load: stream length send → done, s, p50 / max (${LOAD.tokens / LOAD.tokensPerSecond} at 100 tokens/s exactly, ${aloneS.toFixed(1)} at the lone stream's pace)`]: `${durations.p50.toFixed(1)} / ${durations.max.toFixed(1)}`,
-        'load: delta events received in all, and a stream\'s mean per second': `${deltas} (${(deltas / streams.length / durations.p50).toFixed(1)}/s)`,
+        "load: delta events received in all, and a stream's mean per second": `${deltas} (${(deltas / streams.length / durations.p50).toFixed(1)}/s)`,
         'load: cpu % of one core in the ping window': usage.text || '-',
         'load: event-loop delay p99 / max ms, srv (server + pinger) · load (fake + subscribers)': `${usage.loopDelay} · ${finished.loopDelayP99Ms} / ${finished.loopDelayMaxMs}`,
       },

@@ -131,8 +131,7 @@ function argon2Params(phc: string): string {
   return `${algorithm ?? '?'} ${params ?? '?'}`;
 }
 
-const formatCounts = (counts: Map<string, number>): string =>
-  counts.size === 0 ? 'none' : [...counts].map(([code, n]) => `${code} ×${n}`).join(', ');
+const formatCounts = (counts: Map<string, number>): string => (counts.size === 0 ? 'none' : [...counts].map(([code, n]) => `${code} ×${n}`).join(', '));
 
 /** Sequential pings with a pause between, until `stop()` or `maxCalls`. */
 function pingLoop(client: ChorusClient, maxCalls: number) {
@@ -180,7 +179,14 @@ async function sequentialLogins(url: string, account: Account): Promise<Record<s
       samples.push(performance.now() - t0);
     }
     const elapsed = performance.now() - started;
-    return { case: 'auth.login sequential', callers: 1, calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), errors: 0, ...percentiles(samples) };
+    return {
+      case: 'auth.login sequential',
+      callers: 1,
+      calls: samples.length,
+      'calls/s': perSecond(samples.length, elapsed),
+      errors: 0,
+      ...percentiles(samples),
+    };
   } finally {
     await closeChorusClient(client);
   }

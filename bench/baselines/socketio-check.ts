@@ -16,7 +16,10 @@ export async function checkWithOfficialClient(httpUrl: string, userId: number, c
         if (event.message?.text === text) resolve();
       });
     });
-    const reply = (await socket.timeout(5000).emitWithAck('send', { c: conversationId, k: `check-${randomUUID()}`, t: text })) as { id?: number; error?: string };
+    const reply = (await socket.timeout(5000).emitWithAck('send', { c: conversationId, k: `check-${randomUUID()}`, t: text })) as {
+      id?: number;
+      error?: string;
+    };
     if (!reply.id) throw new Error(`socket.io-client: send not stored (${reply.error ?? 'no id'})`);
     await withTimeout(echoed, 5000, 'socket.io-client: message back');
   } finally {

@@ -32,15 +32,19 @@ const chorusFrames: Frames = (ws, spec, sink) => {
   // Sends connectionParams, then the subscription (request 1), once the socket is open.
   const wire = new TrpcWire(ws, spec.token ?? '');
   let ready = false;
-  wire.subscribe('events.subscribe', {}, {
-    data(data) {
-      const event = data as { type?: string; message?: { text?: string } } | undefined;
-      sink.kind(event?.type ?? '?');
-      if (event?.type === 'message.created') sink.text(event.message?.text);
-      // The first data is the presence snapshot: the user's listener is registered by then.
-      ready = true;
+  wire.subscribe(
+    'events.subscribe',
+    {},
+    {
+      data(data) {
+        const event = data as { type?: string; message?: { text?: string } } | undefined;
+        sink.kind(event?.type ?? '?');
+        if (event?.type === 'message.created') sink.text(event.message?.text);
+        // The first data is the presence snapshot: the user's listener is registered by then.
+        ready = true;
+      },
     },
-  });
+  );
   return {
     wire,
     onFrame(frame) {

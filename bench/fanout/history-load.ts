@@ -52,7 +52,8 @@ function checkPage(spec: HistoryCalls, beforeId: number, length: number): void {
 function typedCaller(spec: HistoryCalls, token: string, calls: ChorusCalls): Caller {
   const client: ChorusClient = createBenchClient(spec.url, { token, calls });
   return {
-    call: async (beforeId) => checkPage(spec, beforeId, (await client.chat.history.query({ conversationId: spec.conversationId, beforeId, limit: spec.page })).length),
+    call: async (beforeId) =>
+      checkPage(spec, beforeId, (await client.chat.history.query({ conversationId: spec.conversationId, beforeId, limit: spec.page })).length),
     close: () => closeChorusClient(client),
   };
 }
@@ -82,7 +83,11 @@ async function pingCaller(spec: HistoryCalls, token: string): Promise<Caller> {
 }
 
 const callerFor = async (spec: HistoryCalls, token: string): Promise<Caller> =>
-  spec.transport === 'frames' ? framesCaller(spec, token) : spec.transport === 'frames-ping' ? pingCaller(spec, token) : typedCaller(spec, token, spec.transport);
+  spec.transport === 'frames'
+    ? framesCaller(spec, token)
+    : spec.transport === 'frames-ping'
+      ? pingCaller(spec, token)
+      : typedCaller(spec, token, spec.transport);
 
 async function run(spec: HistoryCalls): Promise<HistoryCallsResult> {
   const randomBefore = () => spec.minId + 1 + Math.floor(Math.random() * (spec.maxId - spec.minId + 1));

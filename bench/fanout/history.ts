@@ -52,10 +52,7 @@ async function seedChunk(pool: Pool, sequence: boolean, conversationId: number, 
       TIMESTAMPADD(SECOND, seq, '2024-01-01 00:00:00')`;
   const params = [conversationId, senders[0], senders[1]];
   if (sequence) {
-    await pool.query(
-      `INSERT INTO messages (conversation_id, sender_id, client_id, kind, text, created_at) ${select} FROM seq_${from}_to_${to}`,
-      params,
-    );
+    await pool.query(`INSERT INTO messages (conversation_id, sender_id, client_id, kind, text, created_at) ${select} FROM seq_${from}_to_${to}`, params);
     return;
   }
   // Without MariaDB's SEQUENCE engine: a recursive CTE makes the numbers.
@@ -66,7 +63,14 @@ async function seedChunk(pool: Pool, sequence: boolean, conversationId: number, 
   );
 }
 
-export async function historyBench(stack: BenchStack, pair: [Member, Member], wanted: number, maxSeedMs: number, maxCallsMs: number, profileDir: string | null = null): Promise<HistoryResult> {
+export async function historyBench(
+  stack: BenchStack,
+  pair: [Member, Member],
+  wanted: number,
+  maxSeedMs: number,
+  maxCallsMs: number,
+  profileDir: string | null = null,
+): Promise<HistoryResult> {
   const pool = stack.deps.db.$client;
   const owner = createBenchClient(stack.url, { token: pair[0].token });
   const { conversationId } = await owner.chat.createGroup.mutate({ name: 'history bench', memberIds: [pair[1].id] });
@@ -82,9 +86,9 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
     if (seeded % (CHUNK * 2) === 0 || seeded === wanted) log(`fanout: … ${seeded} messages, ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
   }
   const seedMs = performance.now() - seedStarted;
-  const [[bounds]] = (await pool.query('SELECT MIN(id) AS minId, MAX(id) AS maxId, COUNT(*) AS n FROM messages WHERE conversation_id = ?', [conversationId])) as unknown as [
-    Array<{ minId: number; maxId: number; n: number }>,
-  ];
+  const [[bounds]] = (await pool.query('SELECT MIN(id) AS minId, MAX(id) AS maxId, COUNT(*) AS n FROM messages WHERE conversation_id = ?', [
+    conversationId,
+  ])) as unknown as [Array<{ minId: number; maxId: number; n: number }>];
   if (!bounds || Number(bounds.n) === 0) throw new Error('fanout: the history conversation has no messages');
   const minId = Number(bounds.minId);
   const maxId = Number(bounds.maxId);
@@ -93,12 +97,15 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
   const planOf = async (): Promise<string> => {
     // The query chat.history runs (drizzle), at the middle of the conversation; MariaDB's ANALYZE runs it and counts.
     try {
-      const [[row]] = (await pool.query('ANALYZE FORMAT=JSON SELECT * FROM messages FORCE INDEX (messages_conversation_idx) WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT 50', [
-        conversationId,
-        Math.floor((minId + maxId) / 2),
-      ])) as unknown as [Array<Record<string, string>>];
+      const [[row]] = (await pool.query(
+        'ANALYZE FORMAT=JSON SELECT * FROM messages FORCE INDEX (messages_conversation_idx) WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT 50',
+        [conversationId, Math.floor((minId + maxId) / 2)],
+      )) as unknown as [Array<Record<string, string>>];
       const json = JSON.parse(Object.values(row ?? {})[0] ?? '{}') as {
-        query_block?: { r_total_time_ms?: number; nested_loop?: Array<{ table?: { access_type?: string; key?: string; used_key_parts?: string[]; r_rows?: number } }> };
+        query_block?: {
+          r_total_time_ms?: number;
+          nested_loop?: Array<{ table?: { access_type?: string; key?: string; used_key_parts?: string[]; r_rows?: number } }>;
+        };
       };
       const table = json.query_block?.nested_loop?.[0]?.table;
       return `${table?.access_type ?? '?'} on ${table?.key ?? '?'} (${(table?.used_key_parts ?? []).join(', ')}), ${table?.r_rows ?? '?'} rows read for 50, ${json.query_block?.r_total_time_ms?.toFixed(1) ?? '?'} ms`;
@@ -118,10 +125,19 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
       const over = TRANSPORT_LABEL[calls];
       log(`fanout: chat.history ${over}, ${SEQUENTIAL_CALLS} sequential calls`);
       const result = await withProfile(profileDir, `history-sequential-${calls}`, () =>
-        load.request<HistoryCallsResult>({ op: 'sequential', ...spec, transport: calls, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs }, maxCallsMs * 2 + 60_000),
+        load.request<HistoryCallsResult>(
+          { op: 'sequential', ...spec, transport: calls, callers: 1, warmupCalls: WARMUP_CALLS, calls: SEQUENTIAL_CALLS, windowMs: maxCallsMs },
+          maxCallsMs * 2 + 60_000,
+        ),
       );
       sequential[calls] = result;
-      rows.push({ case: caseName, system: `Chorus, sequential, ${over}`, ...result.percentiles, 'calls/s': result.callsPerSecond, 'client CPU ms/call': result.clientCpuMsPerCall });
+      rows.push({
+        case: caseName,
+        system: `Chorus, sequential, ${over}`,
+        ...result.percentiles,
+        'calls/s': result.callsPerSecond,
+        'client CPU ms/call': result.clientCpuMsPerCall,
+      });
 
       if (calls === 'frames-ping') continue;
       log(`fanout: chat.history ${over}, ${CONCURRENT.callers} concurrent callers for ${CONCURRENT.windowMs} ms`);
@@ -129,7 +145,13 @@ export async function historyBench(stack: BenchStack, pair: [Member, Member], wa
         { op: 'concurrent', ...spec, transport: calls, callers: CONCURRENT.callers, warmupCalls: 1, calls: 100_000, windowMs: CONCURRENT.windowMs },
         CONCURRENT.windowMs + 60_000,
       );
-      rows.push({ case: caseName, system: `Chorus, ${CONCURRENT.callers} concurrent callers, ${over}`, ...concurrent.percentiles, 'calls/s': concurrent.callsPerSecond, 'client CPU ms/call': concurrent.clientCpuMsPerCall });
+      rows.push({
+        case: caseName,
+        system: `Chorus, ${CONCURRENT.callers} concurrent callers, ${over}`,
+        ...concurrent.percentiles,
+        'calls/s': concurrent.callsPerSecond,
+        'client CPU ms/call': concurrent.clientCpuMsPerCall,
+      });
     }
     const samplesTaken = Math.min(...TRANSPORTS.map((calls) => sequential[calls]!.samples));
     return {

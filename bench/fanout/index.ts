@@ -66,8 +66,15 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   // The baselines get a pool of their own, of the same size as a Chorus instance's.
   const baselineDb = createDb(stack.databaseUrl, { poolSize: 10 });
   const directory: Directory = { members: new Map() };
-  directory.members.set(population.group.conversationId, population.group.members.map((member) => member.id));
-  for (const direct of population.directs) directory.members.set(direct.conversationId, direct.members.map((member) => member.id));
+  directory.members.set(
+    population.group.conversationId,
+    population.group.members.map((member) => member.id),
+  );
+  for (const direct of population.directs)
+    directory.members.set(
+      direct.conversationId,
+      direct.members.map((member) => member.id),
+    );
 
   const scenarios: Scenario[] = [
     {
@@ -166,7 +173,13 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     await closeDb(baselineDb);
   }
 
-  for (const result of measured) rows.push(searchRow(scenarios.find((s) => s.key === result.scenario)!, result));
+  for (const result of measured)
+    rows.push(
+      searchRow(
+        scenarios.find((s) => s.key === result.scenario)!,
+        result,
+      ),
+    );
   rows.push(...closedRows);
 
   const history = CONFIG.history
@@ -195,13 +208,21 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   async function measure(scenario: Scenario, deployment: Deployment): Promise<Measured> {
     const name = `${scenario.key} / ${deployment.label}`;
     log(`fanout: ${name}: connecting ${scenario.receivers.length} receivers`);
-    const receivers: ReceiverSpec[] = scenario.receivers.map((member, index) => ({ userId: member.id, url: deployment.receiverUrl(index, member.id), token: member.token }));
+    const receivers: ReceiverSpec[] = scenario.receivers.map((member, index) => ({
+      userId: member.id,
+      url: deployment.receiverUrl(index, member.id),
+      token: member.token,
+    }));
     const connected = await load.request<{ connected: number; ms: number }>(
       { op: 'connect', system: deployment.system, receivers, concurrency: CONFIG.connect.concurrency, timeoutMs: CONFIG.connect.timeoutMs },
       CONFIG.connect.timeoutMs * 4,
     );
-    const settled = await load.request<{ ms: number; frames: number; quiet: boolean; kinds: string }>({ op: 'settle', ...CONFIG.settle }, CONFIG.settle.maxMs + 30_000);
-    connectFacts[`connect: ${name}`] = `${connected.connected} in ${(connected.ms / 1000).toFixed(1)} s, then ${settled.frames} frames over ${(settled.ms / 1000).toFixed(1)} s until quiet${settled.quiet ? '' : ' (never quiet)'}`;
+    const settled = await load.request<{ ms: number; frames: number; quiet: boolean; kinds: string }>(
+      { op: 'settle', ...CONFIG.settle },
+      CONFIG.settle.maxMs + 30_000,
+    );
+    connectFacts[`connect: ${name}`] =
+      `${connected.connected} in ${(connected.ms / 1000).toFixed(1)} s, then ${settled.frames} frames over ${(settled.ms / 1000).toFixed(1)} s until quiet${settled.quiet ? '' : ' (never quiet)'}`;
     log(`fanout: ${name}: ${connectFacts[`connect: ${name}`]}${settled.kinds ? ` (${settled.kinds})` : ''}`);
 
     const senders: SenderSpec[] = scenario.senders.map((sender, index) => ({
@@ -238,7 +259,8 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     };
 
     const search = () => searchRate(step, scenario);
-    const { steps, best, above } = deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
+    const { steps, best, above } =
+      deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
 
     if (scenario.key === 'direct') {
       const run = { stack, load, cpu, quietMachine };
@@ -248,7 +270,9 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     gc?.();
     const heap = process.memoryUsage();
     heaps.push(`${scenario.key}/${deployment.label} ${Math.round(heap.heapUsed / 1048576)}`);
-    log(`fanout: ${name}: this process heapUsed ${Math.round(heap.heapUsed / 1048576)} MB, rss ${Math.round(heap.rss / 1048576)} MB, receivers still connected`);
+    log(
+      `fanout: ${name}: this process heapUsed ${Math.round(heap.heapUsed / 1048576)} MB, rss ${Math.round(heap.rss / 1048576)} MB, receivers still connected`,
+    );
     await load.request({ op: 'disconnect' }, 60_000);
     return { scenario: scenario.key, deployment, best, above, steps };
   }

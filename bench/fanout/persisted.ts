@@ -18,7 +18,13 @@ export interface PersistedRun {
 }
 
 /** Chorus runs it once per transport of chat.send; a baseline's senders always use their socket. Returns the row. */
-export async function persistedSends(run: PersistedRun, scenario: Scenario, deployment: Deployment, allSenders: SenderSpec[], calls: ChorusCalls): Promise<Record<string, Cell>> {
+export async function persistedSends(
+  run: PersistedRun,
+  scenario: Scenario,
+  deployment: Deployment,
+  allSenders: SenderSpec[],
+  calls: ChorusCalls,
+): Promise<Record<string, Cell>> {
   const { stack, load, cpu } = run;
   const pool = stack.deps.db.$client;
   const chorus = deployment.system === 'chorus';
@@ -37,7 +43,13 @@ export async function persistedSends(run: PersistedRun, scenario: Scenario, depl
     return { sql: Number(questions?.Value ?? Number.NaN), redis: Number(/total_commands_processed:(\d+)/.exec(redisStats)?.[1] ?? Number.NaN) };
   };
   const countersBefore = await counters();
-  const spec: ClosedLoopSpec = { system: deployment.system, senders: senders.slice(0, CONFIG.closed.senders), durationMs: CONFIG.closed.durationMs, drainMs: CONFIG.drainMs, fanout: scenario.fanout };
+  const spec: ClosedLoopSpec = {
+    system: deployment.system,
+    senders: senders.slice(0, CONFIG.closed.senders),
+    durationMs: CONFIG.closed.durationMs,
+    drainMs: CONFIG.drainMs,
+    fanout: scenario.fanout,
+  };
   await run.quietMachine(name);
   log(`fanout: ${name}: ${spec.senders.length} closed-loop senders for ${spec.durationMs} ms`);
   const closedLoop = () => load.request<LoadResult>({ op: 'closed', spec }, 120_000);

@@ -93,4 +93,3 @@ export function parseMessageText(text: unknown): { run: string; k: number; sentA
   if (!run || !k || !sentAt) return null;
   return { run, k: Number(k), sentAtMs: Number(sentAt) };
 }
-

@@ -146,7 +146,13 @@ export async function settle(quietMs: number, maxMs: number) {
   kinds.clear();
   while (performance.now() - started < maxMs && performance.now() - Math.max(lastFrameAt, started) < quietMs) await sleep(50);
   const byKind = [...kinds].map(([kind, n]) => `${kind} ×${n}`).join(', ');
-  return { ms: Math.round(performance.now() - started), frames: frameCount - framesBefore, quiet: performance.now() - lastFrameAt >= quietMs, kinds: byKind, reconnected };
+  return {
+    ms: Math.round(performance.now() - started),
+    frames: frameCount - framesBefore,
+    quiet: performance.now() - lastFrameAt >= quietMs,
+    kinds: byKind,
+    reconnected,
+  };
 }
 
 export async function disconnect() {

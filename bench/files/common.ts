@@ -60,7 +60,10 @@ export async function uploadAll(ctx: Context, source: Source, count: number): Pr
   const uploads = users.map((user, i) => ({ token: user.token, path: source.path, name: `bench-${i}.bin` }));
   ctx.cpu.begin();
   const { result: batch, rss } = await watchRss(CONFIG.rssEveryMs, ctx.gc, () =>
-    ctx.load.request<UploadBatch>({ op: 'upload', url: ctx.stack.url, uploads, chunkSize: CONFIG.chunkMiB * MiB, timeoutMs: CONFIG.uploadTimeoutMs }, CONFIG.uploadTimeoutMs + 30_000),
+    ctx.load.request<UploadBatch>(
+      { op: 'upload', url: ctx.stack.url, uploads, chunkSize: CONFIG.chunkMiB * MiB, timeoutMs: CONFIG.uploadTimeoutMs },
+      CONFIG.uploadTimeoutMs + 30_000,
+    ),
   );
   ctx.cpu.end();
   for (const upload of batch.uploads) if (upload.fileId) ctx.stored.add(upload.fileId);
@@ -70,7 +73,11 @@ export async function uploadAll(ctx: Context, source: Source, count: number): Pr
 
 /** Each upload succeeded, its row is ready with the source's size and SHA-256 (hashed by the server from the stored bytes), and the stored file has that size. */
 async function verify(ctx: Context, source: Source, uploads: UploadTiming[]): Promise<void> {
-  const rows = new Map((await ctx.stack.deps.db.select({ id: filesTable.id, status: filesTable.status, size: filesTable.size, sha256: filesTable.sha256 }).from(filesTable)).map((row) => [row.id, row]));
+  const rows = new Map(
+    (await ctx.stack.deps.db.select({ id: filesTable.id, status: filesTable.status, size: filesTable.size, sha256: filesTable.sha256 }).from(filesTable)).map(
+      (row) => [row.id, row],
+    ),
+  );
   for (const upload of uploads) {
     const what = `upload of ${mib(source.size)} MiB${upload.fileId ? ` (${upload.fileId})` : ''}`;
     if (upload.error) {
@@ -80,7 +87,8 @@ async function verify(ctx: Context, source: Source, uploads: UploadTiming[]): Pr
     const row = rows.get(upload.fileId);
     const stored = await ctx.stack.deps.files.storage.stat(`uploads/${upload.fileId}`);
     if (row?.status !== 'ready') ctx.problems.push(`${what}: status ${row?.status ?? 'no row'}`);
-    else if (row.size !== source.size || stored?.size !== source.size) ctx.problems.push(`${what}: size ${row.size} in the row, ${stored?.size} stored, ${source.size} sent`);
+    else if (row.size !== source.size || stored?.size !== source.size)
+      ctx.problems.push(`${what}: size ${row.size} in the row, ${stored?.size} stored, ${source.size} sent`);
     else if (row.sha256 !== source.sha256) ctx.problems.push(`${what}: SHA-256 ${row.sha256} in the row, ${source.sha256} sent`);
   }
 }

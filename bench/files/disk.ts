@@ -24,11 +24,11 @@ export async function writeRandomFile(path: string, size: number): Promise<Sourc
   const hash = createHash('sha256');
   const block = Buffer.allocUnsafe(8 * MiB);
   try {
-    for (let written = 0; written < size; ) {
+    for (let written = 0; written < size;) {
       const part = block.subarray(0, Math.min(block.length, size - written));
       randomFillSync(part);
       hash.update(part);
-      for (let offset = 0; offset < part.length; ) offset += (await handle.write(part, offset, part.length - offset)).bytesWritten;
+      for (let offset = 0; offset < part.length;) offset += (await handle.write(part, offset, part.length - offset)).bytesWritten;
       written += part.length;
     }
     await handle.sync();

@@ -35,8 +35,10 @@ export async function files(stack: BenchStack): Promise<BenchReport> {
       .join(' ')}`,
     'disk: free before / most held at once by this bench, GiB': `${(free / 1024 / MiB).toFixed(1)} / ${(needed / 1024 / MiB).toFixed(1)}`,
   };
-  if (needed > CONFIG.diskBudgetBytes) throw new Error(`files: the sizes need ${mib(needed)} MiB of disk at once, over BENCH_FILES_DISK_GB (${mib(CONFIG.diskBudgetBytes)} MiB)`);
-  if (needed + CONFIG.diskMarginBytes > free) throw new Error(`files: ${mib(needed)} MiB needed (and ${mib(CONFIG.diskMarginBytes)} MiB spare), ${mib(free)} MiB free in ${dir}`);
+  if (needed > CONFIG.diskBudgetBytes)
+    throw new Error(`files: the sizes need ${mib(needed)} MiB of disk at once, over BENCH_FILES_DISK_GB (${mib(CONFIG.diskBudgetBytes)} MiB)`);
+  if (needed + CONFIG.diskMarginBytes > free)
+    throw new Error(`files: ${mib(needed)} MiB needed (and ${mib(CONFIG.diskMarginBytes)} MiB spare), ${mib(free)} MiB free in ${dir}`);
 
   const users = await createMembers(stack, 1 + CONFIG.rounds + CONFIG.clients * CONFIG.sizesMiB.length);
   const load = new LoadProcess<FilesLoadRequest>(new URL('./load.ts', import.meta.url));
@@ -59,18 +61,19 @@ export async function files(stack: BenchStack): Promise<BenchReport> {
     Object.assign(facts, big.facts);
     for (const c of cases) facts[`${CONFIG.clients} × ${c.sizeMiB} MiB: each upload's time p50 / max, s`] = c.spread;
     facts[`goal 2: server RSS, ${CONFIG.clients} uploads at once`] = memoryGoal(cases);
-    facts['verified: every upload ready, size and SHA-256 equal to the source'] = ctx.problems.length === 0 ? 'yes' : `NO: ${ctx.problems.slice(0, 3).join('; ')}`;
+    facts['verified: every upload ready, size and SHA-256 equal to the source'] =
+      ctx.problems.length === 0 ? 'yes' : `NO: ${ctx.problems.slice(0, 3).join('; ')}`;
     return {
       bench: 'files',
       rows: [...big.rows, ...cases.map((c) => c.row)],
       facts,
       notes: [
-        'MiB/s = file size ÷ wall time; s are medians of the runs; every upload is one user\'s (60 new uploads a minute each)',
+        "MiB/s = file size ÷ wall time; s are medians of the runs; every upload is one user's (60 new uploads a minute each)",
         'neither cp nor the server fsyncs (tus\'s FileStore writes with a plain write stream): both figures are writes into the page cache, as the OS does by default; "fsync after" is the time an fsync of the result took afterwards, "MiB/s incl. fsync" counts it in. The source is fsynced once written and read from the page cache by both',
         'cp is GNU cp as is (on ext4 it copies in the kernel with copy_file_range; on btrfs/XFS it would share the blocks instead), and with --reflink=never (a read/write loop)',
         'Chorus upload: tus-js-client in the load process reading an fs.ReadStream of the source, one POST /files/ then PATCHes over loopback; the last PATCH is answered once the server has re-read the whole file for its SHA-256, sniffed its type and updated the row',
         'where an upload\'s time goes: the server reads each PATCH body as a web stream (@tus/server 2 through srvx: Readable.toWeb of the request, which copies every socket chunk, then Readable.fromWeb) into FileStore\'s write stream, one write per chunk, no fsync; "server GC" counts the full collections of this process (the server) during one upload (their pauses leave out the incremental marking between them; BENCH_FILES_PROFILE=<dir> writes a CPU profile of the first upload)',
-        'RSS is this process\'s (the server; the clients are in the load process), baseline after a full GC; peak is the kernel\'s VmHWM reset before each case (or the highest 50 ms sample when the kernel cannot reset it); CPU is % of one core over the upload',
+        "RSS is this process's (the server; the clients are in the load process), baseline after a full GC; peak is the kernel's VmHWM reset before each case (or the highest 50 ms sample when the kernel cannot reset it); CPU is % of one core over the upload",
       ],
     };
   } finally {

@@ -70,7 +70,15 @@ function uploadOne(tus: Tus, url: string, spec: UploadSpec, chunkSize: number, t
     const timing = (error?: string): UploadTiming => {
       const end = performance.now();
       const fileId = upload.url?.split('/').pop() ?? '';
-      return { fileId, totalMs: end - t0, createMs: firstPatchAt - t0, bytesMs: lastByteAt - firstPatchAt, finishMs: end - lastByteAt, patches, ...(error ? { error } : {}) };
+      return {
+        fileId,
+        totalMs: end - t0,
+        createMs: firstPatchAt - t0,
+        bytesMs: lastByteAt - firstPatchAt,
+        finishMs: end - lastByteAt,
+        patches,
+        ...(error ? { error } : {}),
+      };
     };
     const timer = setTimeout(() => {
       void upload.abort(false);

@@ -36,7 +36,10 @@ export async function throughput(ctx: Context, dir: string): Promise<ThroughputR
       runs.plainFsync.push(await timeFsync(copy));
       await rm(copy);
 
-      const { result: { batch, cpu, rss }, gc } = await watchGc(() => withProfile(round === 0 ? CONFIG.profileDir : null, 'files-upload', () => uploadAll(ctx, source, 1)));
+      const {
+        result: { batch, cpu, rss },
+        gc,
+      } = await watchGc(() => withProfile(round === 0 ? CONFIG.profileDir : null, 'files-upload', () => uploadAll(ctx, source, 1)));
       gcs.push(gc);
       const upload = batch.uploads[0]!;
       chorus.total.push(upload.totalMs);
@@ -89,7 +92,12 @@ export async function throughput(ctx: Context, dir: string): Promise<ThroughputR
     'RSS base MiB': mib(median(rsses.map((r) => r.baselineBytes))),
     'RSS peak MiB': mib(median(rsses.map((r) => r.kernelPeakBytes ?? r.sampledPeakBytes))),
   });
-  const part = (label: string, times: number[]): Record<string, Cell> => ({ case: `  ${label}`, runs: times.length, s: seconds(median(times)), 'runs, s': times.map((t) => seconds(t)).join(' ') });
+  const part = (label: string, times: number[]): Record<string, Cell> => ({
+    case: `  ${label}`,
+    runs: times.length,
+    s: seconds(median(times)),
+    'runs, s': times.map((t) => seconds(t)).join(' '),
+  });
 
   const ratio = Number((rate(size, median(chorus.total)) / rate(size, median(runs.cp))).toFixed(2));
   const facts: Record<string, Cell> = {
@@ -98,7 +106,9 @@ export async function throughput(ctx: Context, dir: string): Promise<ThroughputR
     'upload ÷ cp, both followed by an fsync of the result': `${Number((Number(chorusRow['MiB/s incl. fsync']) / Number(cpRow['MiB/s incl. fsync'])).toFixed(2))}×`,
     'PATCH requests per upload': chorus.patches,
     'server GC during one upload (median): full collections / their pauses, scavenges': `${median(gcs.map((g) => g.major))} / ${Math.round(median(gcs.map((g) => g.majorMs)))} ms, ${median(gcs.map((g) => g.minor))}`,
-    'SHA-256 pass over the stored file (this process, from the page cache)': storedHash ? `${seconds(storedHash.ms)} s, ${rate(size, storedHash.ms)} MiB/s` : '-',
+    'SHA-256 pass over the stored file (this process, from the page cache)': storedHash
+      ? `${seconds(storedHash.ms)} s, ${rate(size, storedHash.ms)} MiB/s`
+      : '-',
   };
   return {
     rows: [

@@ -71,7 +71,9 @@ export async function startBenchStack(): Promise<BenchStack> {
   const stop = () =>
     (stopping ??= (async () => {
       for (const cleanup of cleanups.reverse()) {
-        await Promise.resolve().then(cleanup).catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+        await Promise.resolve()
+          .then(cleanup)
+          .catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
       }
     })());
 
@@ -117,7 +119,15 @@ export async function startBenchStack(): Promise<BenchStack> {
     // Uploads land on the disk the files bench compares with `cp` (not in the OS's temporary dir);
     // the limits leave room for its sizes, and it gives each upload its own user (60 uploads/min each).
     const files = { dir: join(dataDir, 'files'), maxFileBytes: 16 * 1024 ** 3, quotaBytes: 64 * 1024 ** 3 };
-    const deps = await createAppDeps({ db, redis, logger, clock: systemClock, ai, files, config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } } });
+    const deps = await createAppDeps({
+      db,
+      redis,
+      logger,
+      clock: systemClock,
+      ai,
+      files,
+      config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } },
+    });
     cleanups.push(() => deps.close());
     // BENCH_WS_COMPRESSION=false measures the server as WS_COMPRESSION=false runs it.
     // The ping benchmark's clients call public procedures without signing in, on sockets that

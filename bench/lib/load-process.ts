@@ -4,10 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
 /** From the load process: a reply to request `id`, or a window mark (the parent samples CPU there). */
-export type LoadMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
-  | { mark: 'window-start' | 'window-end' };
+export type LoadMessage = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string } | { mark: 'window-start' | 'window-end' };
 
 /** A forked load generator (the module at `module`) answering requests over IPC. */
 export class LoadProcess<Req extends { op: string }> {
@@ -84,7 +81,8 @@ export function serveLoadRequests<Req>(handle: (req: Req) => Promise<unknown>): 
   process.on('message', (message: { id: number; req: Req }) => {
     handle(message.req).then(
       (value) => process.send?.({ id: message.id, ok: true, result: value } satisfies LoadMessage),
-      (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
+      (error: unknown) =>
+        process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadMessage),
     );
   });
   process.on('disconnect', () => process.exit(0));

@@ -32,7 +32,15 @@ export async function createMembers(stack: BenchStack, count: number): Promise<M
     await db.insert(users).values(
       Array.from({ length: Math.min(INSERT_CHUNK, count - from) }, (_, i) => {
         const username = `${prefix}_${from + i}`;
-        return { email: `${username}@bench.example.com`, username, displayName: username, passwordHash: null, emailVerifiedAt: now, createdAt: now, updatedAt: now };
+        return {
+          email: `${username}@bench.example.com`,
+          username,
+          displayName: username,
+          passwordHash: null,
+          emailVerifiedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        };
       }),
     );
   }

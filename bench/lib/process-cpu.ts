@@ -166,4 +166,3 @@ export async function otherBusy(ours: number[], ms: number): Promise<number | un
   if (before === undefined || after === undefined) return undefined;
   return ((after - before) / CLOCK_TICKS_PER_SECOND / (ms / 1000)) * 100;
 }
-

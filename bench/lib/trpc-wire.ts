@@ -37,7 +37,8 @@ export interface TrpcMessage {
 const wrap = (input: unknown) => ({ json: input });
 
 export const connectionParamsFrame = (token: string): string => JSON.stringify({ method: 'connectionParams', data: { token } });
-export const callFrame = (id: number, method: 'query' | 'mutation', path: string, input: unknown): string => JSON.stringify({ id, method, params: { path, input: wrap(input) } });
+export const callFrame = (id: number, method: 'query' | 'mutation', path: string, input: unknown): string =>
+  JSON.stringify({ id, method, params: { path, input: wrap(input) } });
 /** As wsLink resumes a tracked subscription: the last event's id merged into the input. */
 export const subscriptionFrame = (id: number, path: string, input: unknown, lastEventId?: string): string =>
   JSON.stringify({ id, method: 'subscription', params: { path, input: wrap(lastEventId === undefined ? input : { ...(input as object), lastEventId }) } });

@@ -6,7 +6,10 @@ import { megabytes, percentiles, perSecond, withTimeout } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
 
 const SUBSCRIBE = sized({ count: 200, maxMs: 15_000, tickTimeoutMs: 5_000, idleGapMs: 10 }, { count: 10, maxMs: 5_000, tickTimeoutMs: 10_000, idleGapMs: 10 });
-const HOLD = sized({ clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 }, { clients: 20, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 1_000 });
+const HOLD = sized(
+  { clients: 500, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 2_000 },
+  { clients: 20, intervalMs: 1000, allTimeoutMs: 30_000, observeMs: 1_000 },
+);
 
 interface WsResult {
   row: Record<string, Cell>;

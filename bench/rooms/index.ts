@@ -145,13 +145,20 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
     );
     connectCpu.end();
     const connectUse = connectCpu.take();
-    const settled = await load.request<{ ms: number; frames: number; quiet: boolean; kinds: string; open: number }>({ op: 'settle', ...CONFIG.settle }, CONFIG.settle.maxMs + 30_000);
-    facts['connect: members subscribed (room.snapshot received), s'] = `${connected.connected} in ${seconds(connected.ms)} s (${CONFIG.connect.concurrency} sockets opening at once)`;
-    facts['connect: room.snapshot frame, KB per member / MB in all'] = `${Math.round(connected.snapshotBytes.max / 1024)} / ${mb(connected.snapshotBytes.total)}`;
+    const settled = await load.request<{ ms: number; frames: number; quiet: boolean; kinds: string; open: number }>(
+      { op: 'settle', ...CONFIG.settle },
+      CONFIG.settle.maxMs + 30_000,
+    );
+    facts['connect: members subscribed (room.snapshot received), s'] =
+      `${connected.connected} in ${seconds(connected.ms)} s (${CONFIG.connect.concurrency} sockets opening at once)`;
+    facts['connect: room.snapshot frame, KB per member / MB in all'] =
+      `${Math.round(connected.snapshotBytes.max / 1024)} / ${mb(connected.snapshotBytes.total)}`;
     facts['connect: cpu % of one core while connecting / srv loop delay p99/max ms'] = `${connectUse.text || '-'} / ${connectUse.loopDelay}`;
     const srvConnect = connectUse.percent.get('srv');
-    facts['connect: server CPU ms per subscription'] = srvConnect === undefined ? '-' : Math.round(((srvConnect / 100) * connected.ms) / Math.max(1, connected.connected));
-    facts['connect: frames after the snapshots until quiet'] = `${settled.frames} over ${seconds(settled.ms)} s${settled.quiet ? '' : ' (never quiet)'}${settled.kinds ? ` (${settled.kinds})` : ''}`;
+    facts['connect: server CPU ms per subscription'] =
+      srvConnect === undefined ? '-' : Math.round(((srvConnect / 100) * connected.ms) / Math.max(1, connected.connected));
+    facts['connect: frames after the snapshots until quiet'] =
+      `${settled.frames} over ${seconds(settled.ms)} s${settled.quiet ? '' : ' (never quiet)'}${settled.kinds ? ` (${settled.kinds})` : ''}`;
     log(
       `rooms: ${connected.connected} subscribed in ${seconds(connected.ms)} s, snapshot ${Math.round(connected.snapshotBytes.max / 1024)} KB each (${mb(connected.snapshotBytes.total)} MB in all), cpu% ${connectUse.text}, srv loop delay p99/max ${connectUse.loopDelay} ms`,
     );
@@ -249,8 +256,8 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
     'connect: all members subscribe at once (as after a restart), each getting a room.snapshot that lists every member; server CPU ms per subscription = srv CPU while connecting ÷ subscriptions. heapUsed is this process (the server and the benchmark) after a full GC, with every subscription open and after they closed',
     'informed (all informed): per change, from sending the call to the last member parsing its room.playback event (a member that never got it makes the change "lost"); delivery: the same for each member and change. Both clocks are the load process\'s. ack: the call\'s answer',
     'delivered events/s: room.playback events of the measured changes received by members ÷ the measured window; changes/s: changes whose call did not fail ÷ the window',
-    'members: minimal `ws` clients in a forked load process (rooms/load.ts), one socket each, speaking tRPC\'s protocol (connectionParams, one rooms.events subscription, one JSON.parse per frame); each member joined through rooms.join before subscribing',
-    'Chorus per change: a transaction on the room row (lock, update, conversation_events row with the next seq), a Redis Lua script (head + PUBLISH on chorus:room), the drift reports cleared; each instance parses the message once and every member\'s generator yields it, serialized once (superjson and JSON) and written to each socket uncompressed',
+    "members: minimal `ws` clients in a forked load process (rooms/load.ts), one socket each, speaking tRPC's protocol (connectionParams, one rooms.events subscription, one JSON.parse per frame); each member joined through rooms.join before subscribing",
+    "Chorus per change: a transaction on the room row (lock, update, conversation_events row with the next seq), a Redis Lua script (head + PUBLISH on chorus:room), the drift reports cleared; each instance parses the message once and every member's generator yields it, serialized once (superjson and JSON) and written to each socket uncompressed",
     `processes: "srv" = this process (the server), "load" = members and owner (forked), "db" = MariaDB, "redis" = Redis, "other" = the rest of the machine; cpu = % of one core during the measured window, of ${availableParallelism()} cores in all. server CPU ms/change: srv CPU in the window ÷ changes/s (a change includes its ${CONFIG.members.toLocaleString('en')} deliveries)`,
   );
   return { bench: 'rooms', rows, facts, notes };
@@ -262,7 +269,8 @@ async function quietMachine(cpu: CpuSampler): Promise<void> {
   const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
   const started = performance.now();
   let busy = await otherBusy(ours, 500);
-  while (busy !== undefined && busy > CONFIG.quietMachine.maxPercent && performance.now() - started < CONFIG.quietMachine.perStepMs) busy = await otherBusy(ours, 1000);
+  while (busy !== undefined && busy > CONFIG.quietMachine.maxPercent && performance.now() - started < CONFIG.quietMachine.perStepMs)
+    busy = await otherBusy(ours, 1000);
   const waited = performance.now() - started - 500;
   if (waited > 0) log(`rooms: waited ${seconds(waited)} s for other processes (now ${Math.round(busy ?? 0)}% of a core)`);
 }

@@ -98,7 +98,6 @@ function control(spec: RoomRunSpec, k: number, done: (error?: string) => void): 
   http.post(spec.httpUrl, 'rooms.playback.control', spec.ownerToken, input, done, { retryOnReset: false });
 }
 
-
 /** Playback changes on schedule (open loop); latency counts from the moment each call is sent. */
 async function run(spec: RoomRunSpec): Promise<RoomRunResult> {
   const plan = planOf(spec);

@@ -47,16 +47,20 @@ function openConn(spec: RoomReceiverSpec, connect: RoomConnectSpec, snapshotSize
   const wire = new TrpcWire(ws, spec.token);
   /** Set by the first room.snapshot: the subscription is live. */
   let snapshot = false;
-  wire.subscribe('rooms.events', { roomId: connect.roomId }, {
-    data(data) {
-      const event = data as RoomEventFrame | undefined;
-      if (!event) return;
-      const kind = event.type ?? '?';
-      memberStats.kinds.set(kind, (memberStats.kinds.get(kind) ?? 0) + 1);
-      onEvent(conn, event);
-      if (kind === 'room.snapshot') snapshot = true;
+  wire.subscribe(
+    'rooms.events',
+    { roomId: connect.roomId },
+    {
+      data(data) {
+        const event = data as RoomEventFrame | undefined;
+        if (!event) return;
+        const kind = event.type ?? '?';
+        memberStats.kinds.set(kind, (memberStats.kinds.get(kind) ?? 0) + 1);
+        onEvent(conn, event);
+        if (kind === 'room.snapshot') snapshot = true;
+      },
     },
-  });
+  );
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`member ${spec.userId}: no room.snapshot within ${connect.timeoutMs} ms`)), connect.timeoutMs);
     const fail = (error: Error) => {

@@ -89,7 +89,4 @@ export interface RoomRunResult {
 }
 
 export type RoomsLoadRequest =
-  | { op: 'connect'; spec: RoomConnectSpec }
-  | { op: 'settle'; quietMs: number; maxMs: number }
-  | { op: 'run'; spec: RoomRunSpec }
-  | { op: 'disconnect' };
+  { op: 'connect'; spec: RoomConnectSpec } | { op: 'settle'; quietMs: number; maxMs: number } | { op: 'run'; spec: RoomRunSpec } | { op: 'disconnect' };

@@ -4,7 +4,7 @@ import type { Env } from './env';
 /** The calls domain's settings from the environment; TURN servers without their secret stop the start. */
 export function loadCallsOptions(env: Env): CallsOptions {
   if (env.TURN_URLS.length > 0 && !env.TURN_SECRET) {
-    throw new Error('TURN_URLS is set but TURN_SECRET is not: set the TURN server\'s static-auth-secret (coturn use-auth-secret)');
+    throw new Error("TURN_URLS is set but TURN_SECRET is not: set the TURN server's static-auth-secret (coturn use-auth-secret)");
   }
   return {
     ringTimeoutMs: env.CALL_RING_TIMEOUT_MS,

@@ -5,16 +5,22 @@ import { z } from 'zod';
 /** The repository root, for defaults that live in the checkout (local data). */
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
-const csv = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const rateLimitNames = Object.keys(defaultRateLimits) as RateLimitName[];
 /** `loginPerIp=60/900,registerPerIp=10/3600`: points per window in seconds, by limit name. */
 const rateLimits = z.string().transform((value, ctx) => {
   const overrides: Partial<Record<RateLimitName, RateLimit>> = {};
-  for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^(\w+)=(\d+)\/(\d+)$/.exec(item);
     const name = match?.[1] as RateLimitName | undefined;
     if (!match || !name || !rateLimitNames.includes(name)) {
@@ -33,7 +39,13 @@ const ZSystemProvider = z.object({
   model: z.string().min(1).max(200),
   apiKey: z.string().min(1),
   params: z
-    .object({ temperature: z.number().optional(), maxTokens: z.number().int().optional(), systemPrompt: z.string().optional(), imageModel: z.string().optional(), contextTokens: z.number().int().optional() })
+    .object({
+      temperature: z.number().optional(),
+      maxTokens: z.number().int().optional(),
+      systemPrompt: z.string().optional(),
+      imageModel: z.string().optional(),
+      contextTokens: z.number().int().optional(),
+    })
     .default({}),
 });
 
@@ -67,14 +79,26 @@ const ZEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-  HTTP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  HTTP_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** Calls one HTTP batch may carry; more answer BATCH_TOO_LARGE. `@chorus/client` batches up to 50. */
   HTTP_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_BATCH_CALLS),
-  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   WS_PING_MS: z.coerce.number().int().min(1000).default(30_000),
   WS_PONG_WAIT_MS: z.coerce.number().int().min(500).default(5_000),
   /** A socket with more than this queued for sending is a slow consumer: closed, it resumes. */
-  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(8 * 1024 * 1024),
   /** permessage-deflate for clients that offer it (browsers do): streamed tokens cost far fewer bytes. */
   WS_COMPRESSION: bool.default(true),
   /** A WebSocket whose connection has not signed in by then is closed (1008). */
@@ -82,7 +106,11 @@ const ZEnv = z.object({
   /** Sockets not yet signed in that one address may hold at once (behind a proxy, set TRUST_PROXY). */
   WS_MAX_UNAUTHENTICATED_PER_IP: z.coerce.number().int().min(1).default(1000),
   /** How long events stay replayable for reconnecting clients (at least 24 h recommended). */
-  EVENT_RETENTION_HOURS: z.coerce.number().min(1).max(24 * 30).default(48),
+  EVENT_RETENTION_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 30)
+    .default(48),
   /** Read notifications are deleted after this many days, all notifications after the second. */
   NOTIFICATION_READ_MAX_AGE_DAYS: z.coerce.number().min(1).default(30),
   NOTIFICATION_MAX_AGE_DAYS: z.coerce.number().min(1).default(180),
@@ -107,12 +135,25 @@ const ZEnv = z.object({
   /** Uploaded files (tus uploads, thumbnails). Every instance must see the same directory. */
   FILES_DIR: z.string().min(1).default(`${repoRoot}.data/files`),
   /** Largest single file, refused when its upload is created. */
-  FILES_MAX_SIZE_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  FILES_MAX_SIZE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
   /** A user's files and uploads in progress may not add up to more. */
-  FILES_QUOTA_BYTES: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
+  FILES_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1024 ** 3),
   /** Signs `files.link` URLs (at least 32 characters). Required in production; elsewhere kept in LOCAL_DATA_DIR. */
   FILES_LINK_SECRET: z.string().min(32).optional(),
-  FILES_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(600),
+  FILES_LINK_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(600),
   /** Uploads unfinished this long are deleted by the hourly cleanup. */
   FILES_ABANDONED_HOURS: z.coerce.number().min(1).default(24),
   /** A call nobody answers within this ends as missed. */
@@ -127,7 +168,12 @@ const ZEnv = z.object({
   TURN_URLS: csv.pipe(z.array(z.string().regex(/^turns?:/, 'each URL must start with turn: or turns:'))).default([]),
   /** The TURN server's static-auth-secret (coturn use-auth-secret). */
   TURN_SECRET: z.string().min(16).optional(),
-  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  TURN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(3600),
 });
 
 export type Env = z.infer<typeof ZEnv>;

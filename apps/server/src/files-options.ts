@@ -15,7 +15,10 @@ export async function loadFilesOptions(env: Env, logger: Logger): Promise<FilesO
       throw new Error('FILES_LINK_SECRET is required in production: set it to at least 32 random characters (e.g. $(openssl rand -base64 32))');
     }
     const dev = await loadOrCreateDevLinkSecret(env.LOCAL_DATA_DIR);
-    logger.warn({ path: dev.path, created: dev.created }, 'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory');
+    logger.warn(
+      { path: dev.path, created: dev.created },
+      'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory',
+    );
     linkSecret = dev.secret;
   }
   return {

@@ -64,10 +64,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const watchdog = setTimeout(() => {
-      logger.error('shutdown did not finish in time');
-      process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS * 2 + 15_000);
+    const watchdog = setTimeout(
+      () => {
+        logger.error('shutdown did not finish in time');
+        process.exit(1);
+      },
+      env.SHUTDOWN_TIMEOUT_MS * 2 + 15_000,
+    );
     watchdog.unref();
     await server.close();
     await jobs.stop();

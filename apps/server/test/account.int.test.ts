@@ -50,10 +50,14 @@ describe('account', () => {
   it('changes the password with the current one and ends every other session', async () => {
     const kim = await accounts.register('kim');
     const other = await accounts.anon().auth.login.mutate({ login: 'kim', password: TEST_PASSWORD });
-    expect(await failure(kim.client.account.changePassword.mutate({ currentPassword: 'not it at all', newPassword: 'another secret pass' }))).toBe('INVALID_CREDENTIALS');
+    expect(await failure(kim.client.account.changePassword.mutate({ currentPassword: 'not it at all', newPassword: 'another secret pass' }))).toBe(
+      'INVALID_CREDENTIALS',
+    );
     expect(await failure(kim.client.account.changePassword.mutate({ currentPassword: TEST_PASSWORD, newPassword: 'short' }))).toBe('BAD_INPUT');
     const before = mail.messages.length;
-    expect(await kim.client.account.changePassword.mutate({ currentPassword: TEST_PASSWORD, newPassword: 'another secret pass' })).toEqual({ revokedSessions: 1 });
+    expect(await kim.client.account.changePassword.mutate({ currentPassword: TEST_PASSWORD, newPassword: 'another secret pass' })).toEqual({
+      revokedSessions: 1,
+    });
     expect(await kim.client.auth.check.query()).toMatchObject({ valid: true });
     expect(await createTestClient(server.url, { token: other.token }).auth.check.query()).toMatchObject({ valid: false });
     expect(await failure(accounts.anon().auth.login.mutate({ login: 'kim', password: TEST_PASSWORD }))).toBe('INVALID_CREDENTIALS');
@@ -67,7 +71,10 @@ describe('account', () => {
     await failure(accounts.anon().auth.login.mutate({ login: 'lee', password: 'wrong password!' }));
     await createTestClient(server.url, { headers: { 'user-agent': 'history-test/1.0' } }).auth.login.mutate({ login: 'lee', password: TEST_PASSWORD });
     const first = await lee.client.account.loginHistory.query({ limit: 2 });
-    expect(first.items.map((item) => [item.success, item.reason])).toEqual([[true, 'ok'], [false, 'invalid_credentials']]);
+    expect(first.items.map((item) => [item.success, item.reason])).toEqual([
+      [true, 'ok'],
+      [false, 'invalid_credentials'],
+    ]);
     expect(first.items[0]!.userAgent).toBe('history-test/1.0');
     expect(first.items[0]!.ip).toBe('127.0.0.1');
     expect(first.nextCursor).not.toBeNull();

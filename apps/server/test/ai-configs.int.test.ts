@@ -70,10 +70,13 @@ async function rows(db: TestDatabase['db'], query: SQL): Promise<Array<Record<st
 /** Every column as text, buffers in every encoding they could be read in. */
 function dump(table: Array<Record<string, unknown>>): string {
   const cell = (value: unknown) =>
-    Buffer.isBuffer(value) ? `${value.toString('utf8')} ${value.toString('base64')} ${value.toString('hex')}`
-    : value instanceof Date ? value.toISOString()
-    : typeof value === 'object' && value !== null ? JSON.stringify(value)
-    : String(value);
+    Buffer.isBuffer(value)
+      ? `${value.toString('utf8')} ${value.toString('base64')} ${value.toString('hex')}`
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object' && value !== null
+          ? JSON.stringify(value)
+          : String(value);
   return table.map((row) => Object.values(row).map(cell).join(' | ')).join('\n');
 }
 
@@ -108,8 +111,21 @@ describe('ai configs', () => {
   it('stores the key sealed and never returns more than its last four characters', async () => {
     const key = secret('sk-live');
     const annOnB = clientOn(b.url, ann);
-    const created = await ann.client.ai.configs.create.mutate({ label: 'mine', baseUrl: `${fake.url}/`, model: 'fake-model', apiKey: key, params: { temperature: 0.5 } });
-    expect(created).toMatchObject({ kind: 'user', label: 'mine', baseUrl: fake.url, model: 'fake-model', apiKeyLast4: key.slice(-4), params: { temperature: 0.5 } });
+    const created = await ann.client.ai.configs.create.mutate({
+      label: 'mine',
+      baseUrl: `${fake.url}/`,
+      model: 'fake-model',
+      apiKey: key,
+      params: { temperature: 0.5 },
+    });
+    expect(created).toMatchObject({
+      kind: 'user',
+      label: 'mine',
+      baseUrl: fake.url,
+      model: 'fake-model',
+      apiKeyLast4: key.slice(-4),
+      params: { temperature: 0.5 },
+    });
     const listed = await annOnB.ai.configs.list.query();
     expect(listed.find((config) => config.id === created.id)).toMatchObject({ apiKeyLast4: key.slice(-4), kind: 'user' });
     const renamed = await annOnB.ai.configs.update.mutate({ id: created.id as number, label: 'renamed' });
@@ -142,7 +158,13 @@ describe('ai configs', () => {
     expect(await test()).toBe('ok');
 
     const relabelled = await ann.client.ai.configs.update.mutate({ id, label: 'probe 2', params: { temperature: 1 } });
-    expect(relabelled).toMatchObject({ label: 'probe 2', baseUrl: fake.url, model: 'fake-model', apiKeyLast4: fake.apiKey.slice(-4), params: { temperature: 1 } });
+    expect(relabelled).toMatchObject({
+      label: 'probe 2',
+      baseUrl: fake.url,
+      model: 'fake-model',
+      apiKeyLast4: fake.apiKey.slice(-4),
+      params: { temperature: 1 },
+    });
     expect(await test()).toBe('ok');
     expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/chat/completions', apiKey: fake.apiKey, body: { model: 'fake-model' } });
 
@@ -165,7 +187,18 @@ describe('ai configs', () => {
     const samOnHouse = clientOn(house.url, sam);
     const listed = await samOnHouse.ai.configs.list.query();
     expect(listed).toEqual([
-      { id: 'system:house', kind: 'system', label: 'House', baseUrl: null, model: 'fake-model', apiKeyLast4: null, params: {}, isDefault: false, createdAt: null, updatedAt: null },
+      {
+        id: 'system:house',
+        kind: 'system',
+        label: 'House',
+        baseUrl: null,
+        model: 'fake-model',
+        apiKeyLast4: null,
+        params: {},
+        isDefault: false,
+        createdAt: null,
+        updatedAt: null,
+      },
     ]);
     expect(JSON.stringify(listed)).not.toContain(fake.apiKey);
     expect(JSON.stringify(listed)).not.toContain(fake.url);
@@ -180,7 +213,9 @@ describe('ai configs', () => {
     expect(fake.requests.find((request) => request.body?.messages?.at(-1)?.content === 'hi')?.apiKey).toBe(fake.apiKey);
 
     expect(await failure(samOnHouse.ai.conversations.create.mutate({ configId: 'system:nope' }))).toBe('NOT_FOUND');
-    expect(await failure(samOnHouse.ai.chat.send.mutate({ conversationId: conversation.id, content: 'again', clientId: 'h2', configId: 'system:nope' }))).toBe('NOT_FOUND');
+    expect(await failure(samOnHouse.ai.chat.send.mutate({ conversationId: conversation.id, content: 'again', clientId: 'h2', configId: 'system:nope' }))).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('deletes a config; conversations that used it stay, and fall back to the default provider', async () => {

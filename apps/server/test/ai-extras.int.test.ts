@@ -36,7 +36,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function withConfig(name: string, options: { apiKey?: string; params?: Record<string, unknown> } = {}): Promise<{ account: TestAccount; configId: number }> {
+async function withConfig(
+  name: string,
+  options: { apiKey?: string; params?: Record<string, unknown> } = {},
+): Promise<{ account: TestAccount; configId: number }> {
   const account = await a.accounts.register(name);
   const config = await account.client.ai.configs.create.mutate({
     label: 'fake',
@@ -154,7 +157,10 @@ describe('ai.usage', () => {
     expect(report.days).toEqual([{ day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as string, ...report.totals }]);
     const today = report.days[0]!.day;
     expect(await eve.client.ai.usage.query({ from: today, to: today })).toEqual(report);
-    expect(await eve.client.ai.usage.query({ from: '2020-01-01', to: '2020-12-31' })).toEqual({ days: [], totals: { requests: 0, promptTokens: 0, completionTokens: 0 } });
+    expect(await eve.client.ai.usage.query({ from: '2020-01-01', to: '2020-12-31' })).toEqual({
+      days: [],
+      totals: { requests: 0, promptTokens: 0, completionTokens: 0 },
+    });
     const stranger = await a.accounts.register('eli');
     expect((await stranger.client.ai.usage.query({ from: today, to: today })).totals.requests).toBe(0);
   });

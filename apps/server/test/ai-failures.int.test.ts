@@ -37,7 +37,8 @@ const words = fakeWords;
 /** Replies chosen by the content of the last message sent upstream: tests never eat each other's queue. */
 const replies = new Map<string, FakeOpenAiReply>();
 const lastContentOf = (body: FakeOpenAiBody | null | undefined): string => body?.messages?.at(-1)?.content ?? '';
-const chatRequests = (content: string) => fake.requests.filter((request) => request.path.endsWith('/chat/completions') && lastContentOf(request.body) === content);
+const chatRequests = (content: string) =>
+  fake.requests.filter((request) => request.path.endsWith('/chat/completions') && lastContentOf(request.body) === content);
 
 beforeAll(async () => {
   [database, redis, fake] = await Promise.all([createTestDatabase(), startTestRedis(), startFakeOpenAi()]);
@@ -63,7 +64,8 @@ async function chatter(name: string, apiKey = fake.apiKey, params: Record<string
 }
 
 /** A titled conversation, so no title request ever reaches the fake. */
-const conversationOf = (who: Chatter, client: ChorusClient = who.account.client) => client.ai.conversations.create.mutate({ configId: who.configId, title: 'test' });
+const conversationOf = (who: Chatter, client: ChorusClient = who.account.client) =>
+  client.ai.conversations.create.mutate({ configId: who.configId, title: 'test' });
 
 async function send(who: Chatter, conversationId: number, content: string, reply?: FakeOpenAiReply, client: ChorusClient = who.account.client) {
   if (reply) replies.set(content, reply);
@@ -264,8 +266,12 @@ describe('context and retries', () => {
 describe('a process that died mid-generation', () => {
   async function orphan(who: Chatter, conversationId: number, createdAt: Date): Promise<number> {
     const { db } = a.server.deps;
-    const [question] = await db.insert(aiMessages).values({ conversationId, role: 'user', content: 'orphaned', status: 'complete', clientId: `orphan${++clientIds}`, createdAt, completedAt: createdAt });
-    const [answer] = await db.insert(aiMessages).values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: question.insertId, model: 'fake-model', createdAt });
+    const [question] = await db
+      .insert(aiMessages)
+      .values({ conversationId, role: 'user', content: 'orphaned', status: 'complete', clientId: `orphan${++clientIds}`, createdAt, completedAt: createdAt });
+    const [answer] = await db
+      .insert(aiMessages)
+      .values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: question.insertId, model: 'fake-model', createdAt });
     return answer.insertId;
   }
 

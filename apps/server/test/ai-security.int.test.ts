@@ -56,10 +56,13 @@ function clientOn(server: { url: string }, token: string): ChorusClient {
 async function dump(query: SQL): Promise<string> {
   const [result] = await database.db.execute(query);
   const cell = (value: unknown) =>
-    Buffer.isBuffer(value) ? `${value.toString('utf8')} ${value.toString('base64')}`
-    : value instanceof Date ? value.toISOString()
-    : typeof value === 'object' && value !== null ? JSON.stringify(value)
-    : String(value);
+    Buffer.isBuffer(value)
+      ? `${value.toString('utf8')} ${value.toString('base64')}`
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object' && value !== null
+          ? JSON.stringify(value)
+          : String(value);
   return (result as unknown as Array<Record<string, unknown>>).map((row) => Object.values(row).map(cell).join(' | ')).join('\n');
 }
 
@@ -132,7 +135,9 @@ describe('API keys', () => {
       eve.client.ai.configs.update.mutate({ id: 999_999, apiKey: wrong }).catch((e: unknown) => e),
     ]);
     expect(refusals.map(appCodeOf)).toEqual(['BAD_INPUT', 'BAD_INPUT', 'NOT_FOUND']);
-    const refused = JSON.stringify(refusals.map((e) => ({ message: (e as Error).message, data: (e as { data?: unknown }).data, shape: (e as { shape?: unknown }).shape })));
+    const refused = JSON.stringify(
+      refusals.map((e) => ({ message: (e as Error).message, data: (e as { data?: unknown }).data, shape: (e as { shape?: unknown }).shape })),
+    );
 
     const secrets = [fake.apiKey, wrong, wrong.slice(-8), fake.apiKey.slice(-8)];
     // The failures were logged (so capture works), just without the secrets.
@@ -213,7 +218,9 @@ describe('ownership', () => {
     expect(await failure(client.ai.configs.test.mutate({ id: 1 }))).toBe('ACCOUNT_REQUIRED');
     expect(await failure(client.ai.configs.delete.mutate({ id: 1 }))).toBe('ACCOUNT_REQUIRED');
     expect(await client.ai.configs.list.query()).toEqual([]);
-    const [count] = (await database.db.execute(sql`SELECT COUNT(*) AS n FROM ai_configs WHERE user_id = ${guest.user.id}`))[0] as unknown as Array<{ n: number }>;
+    const [count] = (await database.db.execute(sql`SELECT COUNT(*) AS n FROM ai_configs WHERE user_id = ${guest.user.id}`))[0] as unknown as Array<{
+      n: number;
+    }>;
     expect(Number(count?.n)).toBe(0);
   });
 });

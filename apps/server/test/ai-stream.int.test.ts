@@ -75,7 +75,7 @@ describe('ai chat streaming', () => {
     ]);
   });
 
-  it('batches a fast provider\'s tokens into deltas about every 30 ms, never repeating text', async () => {
+  it("batches a fast provider's tokens into deltas about every 30 ms, never repeating text", async () => {
     // 90 tokens 4 ms apart: about 360 ms of streaming, so about a dozen 30 ms batches.
     fake.enqueue({ tokens: words(90), tokensPerSecond: 250 });
     const conversation = await newConversation();
@@ -98,7 +98,8 @@ describe('ai chat streaming', () => {
     fake.enqueue({ tokens: words(10), tokensPerSecond: 200 });
     const conversation = await newConversation();
     const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'unwatched', clientId: 'c11' });
-    const stored = async () => (await ann.client.ai.conversations.messages.query({ conversationId: conversation.id })).items.find((item) => item.id === sent.assistantMessageId);
+    const stored = async () =>
+      (await ann.client.ai.conversations.messages.query({ conversationId: conversation.id })).items.find((item) => item.id === sent.assistantMessageId);
     await expect.poll(async () => (await stored())?.status, { timeout: 10_000 }).toBe('complete');
     expect((await stored())?.content).toBe(words(10).join(''));
   });

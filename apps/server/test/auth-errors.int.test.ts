@@ -31,8 +31,12 @@ async function callHttp(procedure: string, input: unknown, headers: Record<strin
 describe('account errors', () => {
   it('PHONE_TAKEN when a phone number is already used', async () => {
     await accounts.anon().auth.register.mutate({ email: 'p1@example.com', username: 'phone_one', password, phone: '+8613800138000' });
-    expect(await failure(accounts.anon().auth.register.mutate({ email: 'p2@example.com', username: 'phone_two', password, phone: '+8613800138000' }))).toBe('PHONE_TAKEN');
-    expect(await failure(accounts.anon().auth.register.mutate({ email: 'p3@example.com', username: 'phone_three', password, phone: '13800138000' }))).toBe('BAD_INPUT');
+    expect(await failure(accounts.anon().auth.register.mutate({ email: 'p2@example.com', username: 'phone_two', password, phone: '+8613800138000' }))).toBe(
+      'PHONE_TAKEN',
+    );
+    expect(await failure(accounts.anon().auth.register.mutate({ email: 'p3@example.com', username: 'phone_three', password, phone: '13800138000' }))).toBe(
+      'BAD_INPUT',
+    );
   });
 
   it('CODE_EXPIRED after ten minutes, and a fresh code works', async () => {
@@ -53,19 +57,26 @@ describe('account errors', () => {
     await accounts.anon().auth.register.mutate({ email: 'guess@example.com', username: 'guesser', password });
     const code = await accounts.codeFor('guess@example.com', before);
     const wrong = code === '111111' ? '222222' : '111111';
-    for (let i = 0; i < 5; i++) expect(await failure(accounts.anon().auth.verifyEmail.mutate({ email: 'guess@example.com', code: wrong }))).toBe('INVALID_CODE');
+    for (let i = 0; i < 5; i++)
+      expect(await failure(accounts.anon().auth.verifyEmail.mutate({ email: 'guess@example.com', code: wrong }))).toBe('INVALID_CODE');
     expect(await failure(accounts.anon().auth.verifyEmail.mutate({ email: 'guess@example.com', code }))).toBe('INVALID_CODE');
   });
 
   it('RATE_LIMITED with retryAfter on repeated registrations and code sends', async () => {
     await accounts.anon().auth.register.mutate({ email: 'spam@example.com', username: 'spam1', password });
     // The 60 s cooldown between codes.
-    const cooldown = await accounts.anon().auth.resendCode.mutate({ email: 'spam@example.com', purpose: 'verify_email' }).catch((e: unknown) => e);
+    const cooldown = await accounts
+      .anon()
+      .auth.resendCode.mutate({ email: 'spam@example.com', purpose: 'verify_email' })
+      .catch((e: unknown) => e);
     expect(appCodeOf(cooldown)).toBe('RATE_LIMITED');
     expect(retryAfterOf(cooldown)).toBeGreaterThan(50);
 
     await accounts.anon().auth.register.mutate({ email: 'spam@example.com', username: 'spam2', password });
-    const third = await accounts.anon().auth.register.mutate({ email: 'spam@example.com', username: 'spam3', password }).catch((e: unknown) => e);
+    const third = await accounts
+      .anon()
+      .auth.register.mutate({ email: 'spam@example.com', username: 'spam3', password })
+      .catch((e: unknown) => e);
     expect(appCodeOf(third)).toBe('RATE_LIMITED');
     expect(retryAfterOf(third)).toBeGreaterThan(0);
 

@@ -77,7 +77,9 @@ describe('accounts', () => {
     for (let i = 0; i < 3; i++) {
       expect(await failure(anon().auth.login.mutate({ login: 'dave', password: 'not the password' }))).toBe('INVALID_CREDENTIALS');
     }
-    const error = await anon().auth.login.mutate({ login: 'dave', password }).catch((e: unknown) => e);
+    const error = await anon()
+      .auth.login.mutate({ login: 'dave', password })
+      .catch((e: unknown) => e);
     expect(appCodeOf(error)).toBe('RATE_LIMITED');
     expect((error as { data: { retryAfter: number } }).data.retryAfter).toBeGreaterThan(0);
   });
@@ -87,7 +89,9 @@ describe('accounts', () => {
     const tries = async (logins: string[]) => {
       const codes: Array<string | null> = [];
       for (const login of logins) codes.push(await failure(anon().auth.login.mutate({ login, password: 'not the password' })));
-      const locked = await anon().auth.login.mutate({ login: logins[0]!, password }).catch((e: unknown) => e);
+      const locked = await anon()
+        .auth.login.mutate({ login: logins[0]!, password })
+        .catch((e: unknown) => e);
       return { codes, locked: appCodeOf(locked), retryAfter: (locked as { data?: { retryAfter?: number } }).data?.retryAfter };
     };
     const existing = await tries(['gina', 'GINA', 'gina@example.com']);
@@ -127,7 +131,9 @@ describe('accounts', () => {
     });
     // Wait until the subscription is live before revoking.
     await new Promise<void>((resolve) => {
-      const sub = createTestClient(server.url, { token: account.token }).auth.watchSession.subscribe(undefined, { onData: () => (sub.unsubscribe(), resolve()) });
+      const sub = createTestClient(server.url, { token: account.token }).auth.watchSession.subscribe(undefined, {
+        onData: () => (sub.unsubscribe(), resolve()),
+      });
     });
 
     const before = mail.messages.length;

@@ -43,10 +43,17 @@ const liveCallsBetween = (x: number, y: number) =>
   env.server.deps.db
     .select()
     .from(calls)
-    .where(and(inArray(calls.status, ['ringing', 'active']), or(and(eq(calls.callerId, x), eq(calls.calleeId, y)), and(eq(calls.callerId, y), eq(calls.calleeId, x)))));
+    .where(
+      and(
+        inArray(calls.status, ['ringing', 'active']),
+        or(and(eq(calls.callerId, x), eq(calls.calleeId, y)), and(eq(calls.callerId, y), eq(calls.calleeId, x))),
+      ),
+    );
 
 const notificationsAbout = async (userId: number, callId: number) =>
-  (await env.server.deps.db.select().from(notifications).where(eq(notifications.userId, userId))).filter((row) => (row.payload as { callId?: number }).callId === callId);
+  (await env.server.deps.db.select().from(notifications).where(eq(notifications.userId, userId))).filter(
+    (row) => (row.payload as { callId?: number }).callId === callId,
+  );
 
 describe('a block ends the call between the two', () => {
   it('an active call ends completed when the callee blocks the caller: every device of both hears it, signals fail, history shows it', async () => {
@@ -131,7 +138,12 @@ describe('a block ends the call between the two', () => {
     }
     expect(await failure(dan.client.calls.accept.mutate({ callId: first.callId }))).toBe('CALL_STATE');
     expect(await failure(signal(cat.client, first.callId))).toBe('CALL_STATE');
-    expect((await cat.client.calls.history.query({ limit: 1 })).items[0]).toMatchObject({ id: first.callId, status: 'ended', outcome: 'rejected', endedBy: dan.id });
+    expect((await cat.client.calls.history.query({ limit: 1 })).items[0]).toMatchObject({
+      id: first.callId,
+      status: 'ended',
+      outcome: 'rejected',
+      endedBy: dan.id,
+    });
     expect(await failure(cat.client.calls.start.mutate({ calleeId: dan.id, media: 'audio' }))).toBe('CALL_NOT_ALLOWED');
 
     // The caller blocks the callee while it rings.
@@ -170,7 +182,11 @@ describe('a block ends the call between the two', () => {
     await hal.client.friends.block.mutate({ userId: gus.id });
     await sleep(300);
     expect(callEvents(fayEvents, callId).map((event) => event.type === 'call.updated' && event.call.status)).toEqual(['active']);
-    expect(callEvents(gusEvents, callId).filter((event) => event.type === 'call.updated').map((event) => event.type === 'call.updated' && event.call.status)).toEqual(['active']);
+    expect(
+      callEvents(gusEvents, callId)
+        .filter((event) => event.type === 'call.updated')
+        .map((event) => event.type === 'call.updated' && event.call.status),
+    ).toEqual(['active']);
     expect((await fay.client.calls.history.query({ limit: 1 })).items[0]).toMatchObject({ id: callId, status: 'active', outcome: null });
     await fay.client.calls.signal.mutate({ callId, kind: 'offer', payload: { sdp: 'v=0 still here' } });
     await gusEvents.waitFor((event) => event.type === 'call.signal' && event.callId === callId && event.kind === 'offer');

@@ -20,14 +20,20 @@ export function callUpdate(events: EventCollector, callId: number, status: CallV
 }
 
 export function incomingCall(events: EventCollector, callId: number, timeoutMs = 5000) {
-  return events.waitFor((event): event is Extract<ChorusEvent, { type: 'call.incoming' }> => event.type === 'call.incoming' && event.call.id === callId, timeoutMs);
+  return events.waitFor(
+    (event): event is Extract<ChorusEvent, { type: 'call.incoming' }> => event.type === 'call.incoming' && event.call.id === callId,
+    timeoutMs,
+  );
 }
 
 /** Every call event a stream received (optionally of one call). */
 export function callEvents(events: EventCollector, callId?: number): CallEvent[] {
   return events.received
     .map((entry) => entry.data)
-    .filter((event): event is CallEvent => event.type.startsWith('call.') && (callId === undefined || ('call' in event ? event.call.id : (event as { callId: number }).callId) === callId));
+    .filter(
+      (event): event is CallEvent =>
+        event.type.startsWith('call.') && (callId === undefined || ('call' in event ? event.call.id : (event as { callId: number }).callId) === callId),
+    );
 }
 
 export { failureWithDetails } from '@chorus/testing';

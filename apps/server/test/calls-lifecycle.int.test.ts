@@ -15,7 +15,10 @@ let cat: TestAccount;
 let dan: TestAccount;
 
 beforeAll(async () => {
-  env = await startMailedTestServer({ calls: { ringTimeoutMs: RING_TIMEOUT_MS, sweepEveryMs: 200 }, appConfig: { rateLimits: { callStartsPerUser: { points: 1000, seconds: 60 } } } });
+  env = await startMailedTestServer({
+    calls: { ringTimeoutMs: RING_TIMEOUT_MS, sweepEveryMs: 200 },
+    appConfig: { rateLimits: { callStartsPerUser: { points: 1000, seconds: 60 } } },
+  });
   ann = await env.accounts.register('ann');
   ben = await env.accounts.register('ben');
   cat = await env.accounts.register('cat');
@@ -30,7 +33,10 @@ afterAll(async () => {
 });
 
 const missedNotices = (userId: number) =>
-  env.server.deps.db.select().from(notifications).where(and(eq(notifications.userId, userId), eq(notifications.type, 'system')));
+  env.server.deps.db
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), eq(notifications.type, 'system')));
 
 describe('calls that never connect', () => {
   it('an unanswered call ends missed after the ring timeout, and the callee is notified', async () => {
@@ -46,7 +52,9 @@ describe('calls that never connect', () => {
     expect(missed.call).toMatchObject({ endedBy: null, answeredAt: null, durationSec: null });
     await callUpdate(annEvents, callId, 'ended', 'missed');
     const notice = await benEvents.waitFor((event) => event.type === 'notification' && event.notification.payload.callId === callId);
-    expect(notice).toMatchObject({ notification: { type: 'system', payload: { kind: 'missed_call', callId, from: ann.id, media: 'audio', reason: 'missed' }, readAt: null } });
+    expect(notice).toMatchObject({
+      notification: { type: 'system', payload: { kind: 'missed_call', callId, from: ann.id, media: 'audio', reason: 'missed' }, readAt: null },
+    });
     const listed = await ben.client.notifications.list.query({});
     expect(listed.items[0]).toMatchObject({ id: notice.type === 'notification' ? notice.notification.id : -1, payload: { kind: 'missed_call', callId } });
     // The caller gets no notification; the sweep ran once however often it looked.

@@ -82,7 +82,7 @@ describe("calls: 'websocket'", () => {
     }
   });
 
-  it('opens a new socket when getToken changes, so calls act for the new session, and ends the old one\'s subscriptions', async () => {
+  it("opens a new socket when getToken changes, so calls act for the new session, and ends the old one's subscriptions", async () => {
     const { conversationId } = await bob.client.chat.createGroup.mutate({ name: 'bob and carol', memberIds: [carol.id] });
     let token = alice.token;
     const { client, opened } = socketClient({ token: undefined, getToken: () => token });

@@ -52,7 +52,10 @@ describe('attachments', () => {
     const live = await benEvents.waitFor((event) => event.type === 'message.created' && event.message.id === sent.id);
     expect(live).toMatchObject({ message: { kind: 'image', attachment: { fileId, mimeType: 'image/png' } } });
     benEvents.stop();
-    const shares = await a.server.deps.db.select().from(fileShares).where(and(eq(fileShares.fileId, fileId), eq(fileShares.conversationId, conversationId)));
+    const shares = await a.server.deps.db
+      .select()
+      .from(fileShares)
+      .where(and(eq(fileShares.fileId, fileId), eq(fileShares.conversationId, conversationId)));
     expect(shares).toHaveLength(1);
     // Sending it again shares nothing new and still works.
     await send(ann, 'file', fileId);
@@ -74,6 +77,8 @@ describe('attachments', () => {
   it('needs an attachment for files and none for text', async () => {
     expect(await failure(ann.client.chat.send.mutate({ conversationId, clientId: `att${++clientIds}`, kind: 'file' }))).toBe('BAD_INPUT');
     const fileId = await storedFile(ann.id, { mimeType: 'application/pdf' });
-    expect(await failure(ann.client.chat.send.mutate({ conversationId, clientId: `att${++clientIds}`, kind: 'text', text: 'hi', attachment: { fileId } }))).toBe('BAD_INPUT');
+    expect(
+      await failure(ann.client.chat.send.mutate({ conversationId, clientId: `att${++clientIds}`, kind: 'text', text: 'hi', attachment: { fileId } })),
+    ).toBe('BAD_INPUT');
   });
 });

@@ -1,4 +1,13 @@
-import { collectEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  createShiftableClock,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -131,7 +140,11 @@ describe('groups', () => {
     await ben.client.chat.react.mutate({ messageId: two.id, emoji: '🎉' });
     await ben.client.chat.react.mutate({ messageId: two.id, emoji: '🎉' });
     // Emojis in the order first used, each with its users in the order they reacted.
-    for (const [who, emoji] of [[ann, '👍'], [ben, '👍'], [ann, '🎉']] as const) {
+    for (const [who, emoji] of [
+      [ann, '👍'],
+      [ben, '👍'],
+      [ann, '🎉'],
+    ] as const) {
       clock.advance(5);
       await who.client.chat.react.mutate({ messageId: two.id, emoji });
     }

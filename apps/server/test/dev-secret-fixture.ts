@@ -6,7 +6,10 @@ import { spawnServerChild, waitForLogLine } from './server-process';
  * start, the warning it logged about the development secret it keeps under the data directory
  * (`created` on the first start only, if all is well) and what that file held.
  */
-export async function devSecretOverTwoStarts(env: Record<string, string>, warningMessage: string): Promise<Array<{ warning: Record<string, unknown>; contents: string }>> {
+export async function devSecretOverTwoStarts(
+  env: Record<string, string>,
+  warningMessage: string,
+): Promise<Array<{ warning: Record<string, unknown>; contents: string }>> {
   const starts: Array<{ warning: Record<string, unknown>; contents: string }> = [];
   for (let start = 0; start < 2; start++) {
     const server = spawnServerChild(env);

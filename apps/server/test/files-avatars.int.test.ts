@@ -16,7 +16,8 @@ afterAll(async () => {
   await a?.stop();
 });
 
-const upload = (account: TestAccount, data: Buffer, filename: string) => uploadWithTus(a.server.url, data, { token: account.token, filename, filetype: 'image/png' });
+const upload = (account: TestAccount, data: Buffer, filename: string) =>
+  uploadWithTus(a.server.url, data, { token: account.token, filename, filetype: 'image/png' });
 const get = (path: string, token?: string) => fetch(`${a.server.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe('avatars', () => {
@@ -61,10 +62,19 @@ describe('avatars', () => {
     const { fileId: bensImage } = await upload(ben, noisePng(32, 32), 'ben2.png');
     expect(await failure(ben.client.chat.update.mutate({ conversationId: group.conversationId, avatarFileId: bensImage }))).toBe('FORBIDDEN');
 
-    const room = await ann.client.rooms.create.mutate({ name: 'cinema', visibility: 'public', joinPolicy: 'open', historyVisible: true, syncEnabled: true, maxMembers: 10 });
+    const room = await ann.client.rooms.create.mutate({
+      name: 'cinema',
+      visibility: 'public',
+      joinPolicy: 'open',
+      historyVisible: true,
+      syncEnabled: true,
+      maxMembers: 10,
+    });
     const { fileId: poster } = await upload(ann, noisePng(120, 80), 'poster.png');
     const settings = await ann.client.rooms.updateSettings.mutate({ roomId: room.id, avatarFileId: poster });
     expect(settings.avatarUrl).toBe(`/files/${poster}/avatar-256`);
-    expect(await failure(ann.client.rooms.updateSettings.mutate({ roomId: room.id, avatarFileId: poster, avatarUrl: 'https://example.com/a.png' }))).toBe('BAD_INPUT');
+    expect(await failure(ann.client.rooms.updateSettings.mutate({ roomId: room.id, avatarFileId: poster, avatarUrl: 'https://example.com/a.png' }))).toBe(
+      'BAD_INPUT',
+    );
   });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { runFileCleanupIfDue } from '@chorus/api';
 import { files } from '@chorus/db';
 import {
-  createTusUpload, patchTusUpload, startMailedTestServer, startTestServer, uploadWithTus, type MailedTestServer, type TestAccount, type TestServer,
+  createTusUpload,
+  patchTusUpload,
+  startMailedTestServer,
+  startTestServer,
+  uploadWithTus,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
 } from '@chorus/testing';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +50,10 @@ describe('file cleanup', () => {
     const recent = await startUpload(40);
     const finished = await uploadWithTus(a.server.url, Buffer.from('keep me'), { token: ann.token, filename: 'keep.txt' });
     const longAgo = new Date(Date.now() - 2 * HOUR);
-    await db.update(files).set({ createdAt: longAgo }).where(inArray(files.id, [abandoned.fileId, finished.fileId]));
+    await db
+      .update(files)
+      .set({ createdAt: longAgo })
+      .where(inArray(files.id, [abandoned.fileId, finished.fileId]));
     // Bytes left behind by a deleted owner (no row), long untouched.
     const orphan = 'orphan0000000000000000000';
     await storage.writeDerived(`uploads/${orphan}`, Buffer.from('lost'));

@@ -30,8 +30,18 @@ describe('files configuration', () => {
   it('outside production keeps one generated link secret under the data directory, and stores uploads in FILES_DIR', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-files-config-'));
     try {
-      const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', FILES_LINK_SECRET: '', LOCAL_DATA_DIR: dataDir, FILES_DIR: join(dataDir, 'files') };
-      const starts = await devSecretOverTwoStarts(env, 'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory');
+      const env = {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        NODE_ENV: 'development',
+        FILES_LINK_SECRET: '',
+        LOCAL_DATA_DIR: dataDir,
+        FILES_DIR: join(dataDir, 'files'),
+      };
+      const starts = await devSecretOverTwoStarts(
+        env,
+        'FILES_LINK_SECRET unset: download links are signed with a development secret kept in the local data directory',
+      );
       expect(starts.map(({ warning }) => warning)).toMatchObject([
         { level: 40, created: true },
         { level: 40, created: false },

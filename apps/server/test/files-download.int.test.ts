@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { files, fileShares } from '@chorus/db';
 import {
-  createShiftableClock, failure, noisePng, sha256, startMailedTestServer, TEST_ALLOWED_ORIGIN, uploadWithTus, type MailedTestServer, type TestAccount,
+  createShiftableClock,
+  failure,
+  noisePng,
+  sha256,
+  startMailedTestServer,
+  TEST_ALLOWED_ORIGIN,
+  uploadWithTus,
+  type MailedTestServer,
+  type TestAccount,
 } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +62,14 @@ describe('who may download', () => {
     expect(viaCookie.status).toBe(200);
     expect(sha256(Buffer.from(await viaCookie.arrayBuffer()))).toBe(sha256(png));
     expect((await get(`/files/${fileId}/thumbnail`, as(cat))).status).toBe(200);
-    expect(await cat.client.files.get.query({ fileId })).toMatchObject({ id: fileId, ownerId: ann.id, mimeType: 'image/png', width: 64, height: 48, hasThumbnail: true });
+    expect(await cat.client.files.get.query({ fileId })).toMatchObject({
+      id: fileId,
+      ownerId: ann.id,
+      mimeType: 'image/png',
+      width: 64,
+      height: 48,
+      hasThumbnail: true,
+    });
     expect((await get(`/files/${fileId}`, as(ben))).status).toBe(404);
 
     // Removed from the group, Cat loses access.
@@ -79,7 +94,12 @@ describe('ranges and caching', () => {
   });
 
   it('answers single byte ranges with 206, and unsatisfiable ones with 416', async () => {
-    const cases: Array<[string, number, number]> = [['bytes=0-99', 0, 99], ['bytes=100-', 100, 999], ['bytes=-10', 990, 999], ['bytes=995-5000', 995, 999]];
+    const cases: Array<[string, number, number]> = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=100-', 100, 999],
+      ['bytes=-10', 990, 999],
+      ['bytes=995-5000', 995, 999],
+    ];
     for (const [range, start, end] of cases) {
       const response = await get(`/files/${fileId}`, as(ann, { range }));
       expect(response.status, range).toBe(206);
@@ -119,9 +139,24 @@ describe('ranges and caching', () => {
 
 describe('what a file is served as', () => {
   const cases: Array<{ name: string; claim: string; body: Buffer; sniffed: string }> = [
-    { name: 'logo.png', claim: 'image/png', body: Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'), sniffed: 'image/svg+xml' },
-    { name: 'cat.jpg', claim: 'image/jpeg', body: Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'), sniffed: 'text/html' },
-    { name: 'tool', claim: 'text/plain', body: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]), sniffed: 'application/x-elf' },
+    {
+      name: 'logo.png',
+      claim: 'image/png',
+      body: Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'),
+      sniffed: 'image/svg+xml',
+    },
+    {
+      name: 'cat.jpg',
+      claim: 'image/jpeg',
+      body: Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'),
+      sniffed: 'text/html',
+    },
+    {
+      name: 'tool',
+      claim: 'text/plain',
+      body: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]),
+      sniffed: 'application/x-elf',
+    },
     { name: 'setup.txt', claim: 'text/plain', body: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]), sniffed: 'application/x-msdownload' },
   ];
 
@@ -194,7 +229,11 @@ describe('browsers', () => {
   it('answers preflights for uploads and downloads from allowed origins only', async () => {
     const preflight = await fetch(`${a.server.url}/files/`, {
       method: 'OPTIONS',
-      headers: { origin: TEST_ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, tus-resumable, upload-length' },
+      headers: {
+        origin: TEST_ALLOWED_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, tus-resumable, upload-length',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(TEST_ALLOWED_ORIGIN);

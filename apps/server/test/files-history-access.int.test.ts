@@ -20,10 +20,12 @@ afterAll(async () => {
 let clientIds = 0;
 const room = { visibility: 'public', joinPolicy: 'open', syncEnabled: true, maxMembers: 10 } as const;
 const get = (path: string, account?: TestAccount) => fetch(`${a.server.url}${path}`, { headers: account ? { authorization: `Bearer ${account.token}` } : {} });
-const upload = (account: TestAccount, data: Buffer, filename: string) => uploadWithTus(a.server.url, data, { token: account.token, filename, filetype: 'image/png' }).then((result) => result.fileId);
+const upload = (account: TestAccount, data: Buffer, filename: string) =>
+  uploadWithTus(a.server.url, data, { token: account.token, filename, filetype: 'image/png' }).then((result) => result.fileId);
 const sendFile = (account: TestAccount, conversationId: number, fileId: string) =>
   account.client.chat.send.mutate({ conversationId, clientId: `h${++clientIds}`, kind: 'image', attachment: { fileId } });
-const sendText = (account: TestAccount, conversationId: number, text: string) => account.client.chat.send.mutate({ conversationId, clientId: `h${++clientIds}`, kind: 'text', text });
+const sendText = (account: TestAccount, conversationId: number, text: string) =>
+  account.client.chat.send.mutate({ conversationId, clientId: `h${++clientIds}`, kind: 'text', text });
 
 /** Everything a reader can reach a file through: the download, its thumbnail, files.get and files.link. */
 async function readable(account: TestAccount, fileId: string): Promise<boolean> {

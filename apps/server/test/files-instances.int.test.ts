@@ -2,7 +2,16 @@
 // went quiet (half-open) resumes through the other, which takes the upload's lock over.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { createTusUpload, sha256, startMailedTestServer, startTestServer, uploadWithTus, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  createTusUpload,
+  sha256,
+  startMailedTestServer,
+  startTestServer,
+  uploadWithTus,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let a: MailedTestServer;

@@ -2,7 +2,16 @@
 // files.delete removes one (row, bytes, derived images), freeing its share of the quota.
 import { randomBytes } from 'node:crypto';
 import { files } from '@chorus/db';
-import { createTusUpload, failure, failureWithDetails, noisePng, startMailedTestServer, uploadWithTus, type MailedTestServer, type TestAccount } from '@chorus/testing';
+import {
+  createTusUpload,
+  failure,
+  failureWithDetails,
+  noisePng,
+  startMailedTestServer,
+  uploadWithTus,
+  type MailedTestServer,
+  type TestAccount,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KiB = 1024;
@@ -66,9 +75,21 @@ describe('files.list', () => {
   it('does not skip or repeat files created in the same millisecond', async () => {
     const at = new Date('2030-01-02T03:04:05.678Z');
     const ids = ['tieA', 'tieB', 'tieC', 'tieD'].map((prefix) => `${prefix}${randomBytes(6).toString('hex')}`);
-    await a.server.deps.db.insert(files).values(
-      ids.map((id) => ({ id, ownerId: cat.id, name: `${id}.bin`, size: 1, receivedBytes: 1, status: 'ready' as const, mimeType: 'application/octet-stream', storageKey: `uploads/${id}`, createdAt: at })),
-    );
+    await a.server.deps.db
+      .insert(files)
+      .values(
+        ids.map((id) => ({
+          id,
+          ownerId: cat.id,
+          name: `${id}.bin`,
+          size: 1,
+          receivedBytes: 1,
+          status: 'ready' as const,
+          mimeType: 'application/octet-stream',
+          storageKey: `uploads/${id}`,
+          createdAt: at,
+        })),
+      );
     const { ids: listed, pages } = await listAll(cat, 1);
     expect(pages).toBe(4);
     expect([...listed].sort()).toEqual([...ids].sort());
@@ -96,7 +117,12 @@ describe('files.delete', () => {
     expect(await stored(`derived/${fileId}/thumbnail.webp`)).not.toBeNull();
 
     await ann.client.files.delete.mutate({ fileId });
-    for (const [path, account] of [[`/files/${fileId}`, ann], [`/files/${fileId}`, ben], [`/files/${fileId}/thumbnail`, ben], [link.url, undefined]] as const) {
+    for (const [path, account] of [
+      [`/files/${fileId}`, ann],
+      [`/files/${fileId}`, ben],
+      [`/files/${fileId}/thumbnail`, ben],
+      [link.url, undefined],
+    ] as const) {
       expect((await get(path, account)).status, path).toBe(404);
     }
     expect(await failure(ann.client.files.get.query({ fileId }))).toBe('NOT_FOUND');
@@ -145,10 +171,20 @@ describe('files.delete', () => {
       details: { usedBy: 'group', conversationId: group.conversationId },
     });
 
-    const room = await cat.client.rooms.create.mutate({ name: 'Cat room', visibility: 'public', joinPolicy: 'open', historyVisible: true, syncEnabled: true, maxMembers: 10 });
+    const room = await cat.client.rooms.create.mutate({
+      name: 'Cat room',
+      visibility: 'public',
+      joinPolicy: 'open',
+      historyVisible: true,
+      syncEnabled: true,
+      maxMembers: 10,
+    });
     const poster = await upload(cat, noisePng(30, 30), 'poster.png', 'image/png');
     await cat.client.rooms.updateSettings.mutate({ roomId: room.id, avatarFileId: poster });
-    expect(await failureWithDetails(cat.client.files.delete.mutate({ fileId: poster }))).toEqual({ code: 'FILE_IN_USE', details: { usedBy: 'room', conversationId: room.id } });
+    expect(await failureWithDetails(cat.client.files.delete.mutate({ fileId: poster }))).toEqual({
+      code: 'FILE_IN_USE',
+      details: { usedBy: 'room', conversationId: room.id },
+    });
 
     // Replaced, the old avatar is an ordinary upload again.
     const second = await upload(cat, noisePng(50, 50), 'me2.png', 'image/png');

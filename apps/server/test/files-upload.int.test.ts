@@ -4,7 +4,16 @@ import net from 'node:net';
 import { readdir } from 'node:fs/promises';
 import { files } from '@chorus/db';
 import {
-  createTusUpload, failure, noisePng, patchTusUpload, sha256, startMailedTestServer, tus, uploadWithTus, type MailedTestServer, type TestAccount,
+  createTusUpload,
+  failure,
+  noisePng,
+  patchTusUpload,
+  sha256,
+  startMailedTestServer,
+  tus,
+  uploadWithTus,
+  type MailedTestServer,
+  type TestAccount,
 } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +24,10 @@ let ann: TestAccount;
 let ben: TestAccount;
 
 beforeAll(async () => {
-  a = await startMailedTestServer({ files: { maxFileBytes: 8 * MiB, quotaBytes: 12 * MiB }, appConfig: { rateLimits: { fileUploadsPerUser: { points: 10, seconds: 60 } } } });
+  a = await startMailedTestServer({
+    files: { maxFileBytes: 8 * MiB, quotaBytes: 12 * MiB },
+    appConfig: { rateLimits: { fileUploadsPerUser: { points: 10, seconds: 60 } } },
+  });
   ann = await a.accounts.register('ann');
   ben = await a.accounts.register('ben');
 });
@@ -70,18 +82,43 @@ describe('resumable uploads', () => {
     expect(stored).toBeGreaterThanOrEqual(MiB);
     expect(stored).toBeLessThan(png.length);
     expect(first[0]).toBe(0);
-    const waiting = await until(() => ann.client.files.get.query({ fileId }), (view) => view.receivedBytes === stored);
-    expect(waiting).toMatchObject({ id: fileId, name: 'noise.png', size: png.length, receivedBytes: stored, status: 'uploading', mimeType: null, ownerId: ann.id });
+    const waiting = await until(
+      () => ann.client.files.get.query({ fileId }),
+      (view) => view.receivedBytes === stored,
+    );
+    expect(waiting).toMatchObject({
+      id: fileId,
+      name: 'noise.png',
+      size: png.length,
+      receivedBytes: stored,
+      status: 'uploading',
+      mimeType: null,
+      ownerId: ann.id,
+    });
     expect((await download(`/files/${fileId}`, ann)).response.status).toBe(404);
 
     const resumed: number[] = [];
     const progress: number[] = [];
-    await uploadWithTus(a.server.url, png, { token: ann.token, uploadUrl: url, chunkSize: 256 * 1024, patchOffsets: resumed, onProgress: (sent) => progress.push(sent) });
+    await uploadWithTus(a.server.url, png, {
+      token: ann.token,
+      uploadUrl: url,
+      chunkSize: 256 * 1024,
+      patchOffsets: resumed,
+      onProgress: (sent) => progress.push(sent),
+    });
     expect(resumed[0]).toBe(stored);
     expect(Math.min(...progress)).toBe(stored); // progress starts where the server stopped, not at 0
 
     const view = await ann.client.files.get.query({ fileId });
-    expect(view).toMatchObject({ status: 'ready', size: png.length, receivedBytes: png.length, mimeType: 'image/png', width: 1024, height: 1024, hasThumbnail: true });
+    expect(view).toMatchObject({
+      status: 'ready',
+      size: png.length,
+      receivedBytes: png.length,
+      mimeType: 'image/png',
+      width: 1024,
+      height: 1024,
+      hasThumbnail: true,
+    });
     expect(view.completedAt).toBeInstanceOf(Date);
     const { response, bytes } = await download(`/files/${fileId}`, ann);
     expect(response.status).toBe(200);
@@ -113,7 +150,10 @@ describe('resumable uploads', () => {
     );
     socket.write(data.subarray(0, half));
     const storage = a.server.deps.files.storage;
-    await until(() => storage.stat(`uploads/${fileId}`), (stat) => stat?.size === half);
+    await until(
+      () => storage.stat(`uploads/${fileId}`),
+      (stat) => stat?.size === half,
+    );
     socket.resetAndDestroy();
 
     const offsets: number[] = [];
@@ -166,7 +206,11 @@ describe('limits and ownership', () => {
 
     const over = await createTusUpload(a.server.url, { token: cat.token, length: MiB + 1 });
     expect(over.status).toBe(413);
-    expect(await over.json()).toMatchObject({ appCode: 'QUOTA_EXCEEDED', error: expect.stringContaining('quota') as string, details: { quotaBytes: 12 * MiB, usedBytes: 11 * MiB } });
+    expect(await over.json()).toMatchObject({
+      appCode: 'QUOTA_EXCEEDED',
+      error: expect.stringContaining('quota') as string,
+      details: { quotaBytes: 12 * MiB, usedBytes: 11 * MiB },
+    });
     expect((await createTusUpload(a.server.url, { token: cat.token, length: MiB })).status).toBe(201);
 
     // Parallel creations cannot slip past the quota together.
@@ -206,7 +250,10 @@ describe('limits and ownership', () => {
     // The owner may cancel an unfinished upload: row and bytes go.
     const cancelled = await fetch(url, { method: 'DELETE', headers: { ...auth(ann), 'Tus-Resumable': '1.0.0' } });
     expect(cancelled.status).toBe(204);
-    await until(() => rowOf(fileId), (row) => row === undefined);
+    await until(
+      () => rowOf(fileId),
+      (row) => row === undefined,
+    );
     expect(await rowOf(fileId)).toBeUndefined();
     expect(await a.server.deps.files.storage.stat(`uploads/${fileId}`)).toBeNull();
   });

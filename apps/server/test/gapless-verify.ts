@@ -51,11 +51,7 @@ function phasesOfSends(sent: Map<string, number>): (ids: number[]) => string {
 }
 
 /** Everything wrong with what receivers hold compared with the conversations; empty when all is well. */
-export function problems(
-  run: { receivers: Receiver[]; chats: Conversation[]; sent: Map<string, number> },
-  expected: Expected,
-  withContext = false,
-): string[] {
+export function problems(run: { receivers: Receiver[]; chats: Conversation[]; sent: Map<string, number> }, expected: Expected, withContext = false): string[] {
   const { receivers, chats } = run;
   const phasesOf = phasesOfSends(run.sent);
   const found: string[] = [];
@@ -72,7 +68,8 @@ export function problems(
       const lastSeq = member ? expected.lastSeq.get(chat.id)! : 0;
       const wantSeqs = Array.from({ length: lastSeq }, (_, index) => index + 1);
       const gotSeqs = got.seqs.get(chat.id) ?? [];
-      if (wantSeqs.join() !== gotSeqs.join()) found.push(`${receiver.name} in ${chat.name} (#${chat.id}) seqs: ${describeDifference(wantSeqs, gotSeqs, phasesOf)}`);
+      if (wantSeqs.join() !== gotSeqs.join())
+        found.push(`${receiver.name} in ${chat.name} (#${chat.id}) seqs: ${describeDifference(wantSeqs, gotSeqs, phasesOf)}`);
     }
     const resyncs = receiver.received.filter((entry) => entry.data.type === 'resync');
     if (resyncs.length > 0) found.push(`${receiver.name} got ${resyncs.length} resync event(s): ${JSON.stringify(resyncs.slice(0, 3))}`);
@@ -92,7 +89,12 @@ function gapContext(receiver: Receiver, chat: Conversation, wantIds: number[], g
     for (let at = Math.max(0, index - 3); at <= index + 6 && at < receiver.received.length; at++) {
       for (const mark of receiver.timeline.filter((entry) => entry.at === at)) lines.push(`    -- ${mark.what}`);
       const { id, data } = receiver.received[at]!;
-      const detail = data.type === 'message.created' ? ` conv ${data.conversationId} seq ${data.seq} msg ${data.message.id}` : 'seq' in data ? ` conv ${data.conversationId} seq ${data.seq}` : '';
+      const detail =
+        data.type === 'message.created'
+          ? ` conv ${data.conversationId} seq ${data.seq} msg ${data.message.id}`
+          : 'seq' in data
+            ? ` conv ${data.conversationId} seq ${data.seq}`
+            : '';
       lines.push(`    #${at} id ${id} ${data.type}${detail}`);
     }
     return lines;

@@ -137,7 +137,12 @@ async function expectedState(): Promise<Expected> {
   const rows = await database.db
     .select({ id: conversations.id, lastSeq: conversations.lastSeq })
     .from(conversations)
-    .where(inArray(conversations.id, chats.map((chat) => chat.id)));
+    .where(
+      inArray(
+        conversations.id,
+        chats.map((chat) => chat.id),
+      ),
+    );
   return { ids, lastSeq: new Map(rows.map((row) => [row.id, row.lastSeq])) };
 }
 
@@ -184,7 +189,8 @@ async function runPhase(phase: string, disturbance: () => Promise<void>) {
     }
   }
   if (warnings.size > 0) console.info(`[gapless] server warnings: ${JSON.stringify([...warnings])}`);
-  if (sendStats.errors.size > 0) console.info(`[gapless] send failures so far: ${JSON.stringify([...sendStats.errors].sort((a, b) => b[1] - a[1]).slice(0, 4))}`);
+  if (sendStats.errors.size > 0)
+    console.info(`[gapless] send failures so far: ${JSON.stringify([...sendStats.errors].sort((a, b) => b[1] - a[1]).slice(0, 4))}`);
   expect(cuts).toBeGreaterThan(5);
   expect(reconnects).toBeGreaterThan(5);
   await expectEveryReceiverComplete(phase);
@@ -199,9 +205,16 @@ beforeAll(async () => {
   [wsProxy, httpProxy] = await Promise.all([startTcpProxy(ports), startTcpProxy(ports)]);
 
   const now = new Date();
-  await database.db.insert(users).values(
-    Array.from({ length: USERS }, (_, index) => ({ email: `gapless${index}@example.com`, username: `gapless${index}`, displayName: `Gapless ${index}`, emailVerifiedAt: now })),
-  );
+  await database.db
+    .insert(users)
+    .values(
+      Array.from({ length: USERS }, (_, index) => ({
+        email: `gapless${index}@example.com`,
+        username: `gapless${index}`,
+        displayName: `Gapless ${index}`,
+        emailVerifiedAt: now,
+      })),
+    );
   const rows = await database.db.select({ id: users.id, username: users.username }).from(users);
   people = await Promise.all(
     Array.from({ length: USERS }, async (_, index) => {
@@ -231,7 +244,10 @@ beforeAll(async () => {
     const { conversationId } = await people[a]!.http.chat.openDirect.mutate({ userId: people[b]!.id });
     chats.push({ id: conversationId, name: `direct ${a}-${b}`, members: [a, b] });
   };
-  await group('everyone', Array.from({ length: USERS }, (_, index) => index));
+  await group(
+    'everyone',
+    Array.from({ length: USERS }, (_, index) => index),
+  );
   await group('half', [0, 1, 2]);
   await direct(0, 1);
   await direct(2, 3);

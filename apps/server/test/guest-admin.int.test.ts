@@ -45,7 +45,9 @@ describe('guests', () => {
     expect(await failure(client.auth.upgradeGuest.mutate({ email: 'newbie@example.com', username: 'quinn', password: TEST_PASSWORD }))).toBe('USERNAME_TAKEN');
 
     const before = mail.messages.length;
-    expect(await client.auth.upgradeGuest.mutate({ email: 'newbie@example.com', username: 'newbie', password: TEST_PASSWORD })).toEqual({ status: 'verification_sent' });
+    expect(await client.auth.upgradeGuest.mutate({ email: 'newbie@example.com', username: 'newbie', password: TEST_PASSWORD })).toEqual({
+      status: 'verification_sent',
+    });
     // Still a guest (and still signed in) until the address is proven.
     expect((await client.auth.me.query()).user).toMatchObject({ isGuest: true, id: guest.user.id });
     expect(await failure(accounts.anon().auth.login.mutate({ login: 'newbie', password: TEST_PASSWORD }))).toBe('EMAIL_NOT_VERIFIED');
@@ -59,7 +61,11 @@ describe('guests', () => {
   });
 
   it('a plain HTTP client can become a guest with a null input', async () => {
-    const response = await fetch(`${server.url}/trpc/auth.guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ json: null }) });
+    const response = await fetch(`${server.url}/trpc/auth.guest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: null }),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('set-cookie')).toMatch(/^chorus_session=/);
   });
@@ -90,7 +96,9 @@ describe('admin', () => {
     expect(promoted.stdout).toContain(`account ${sam.id} (${sam.email}) is now an admin`);
     expect((await sam.client.auth.me.query()).user.role).toBe('admin');
 
-    await expect(adminCreate(['--email', 'nobody@example.com'])).rejects.toMatchObject({ stderr: expect.stringMatching(/give a username and a password/) as string });
+    await expect(adminCreate(['--email', 'nobody@example.com'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/give a username and a password/) as string,
+    });
   });
 
   it('bans a user: sessions end, login answers USER_BANNED, mail tells them; unban restores login', async () => {

@@ -66,7 +66,9 @@ describe('errors that do not come from the app', () => {
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     try {
       for (const [index, meta] of badMetas.entries()) {
-        const answer = new Promise<ErrorBody & { id: number | null }>((resolve) => socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ErrorBody & { id: number | null })));
+        const answer = new Promise<ErrorBody & { id: number | null }>((resolve) =>
+          socket.once('message', (data) => resolve(JSON.parse((data as Buffer).toString()) as ErrorBody & { id: number | null })),
+        );
         const input = { json: { login: 'ann', password: 'x' }, meta };
         socket.send(JSON.stringify({ id: index + 1, method: 'mutation', params: { path: 'auth.login', input } }));
         const body = await answer;
@@ -80,7 +82,7 @@ describe('errors that do not come from the app', () => {
     }
   });
 
-  it('a body that is not JSON is BAD_INPUT without the parser\'s words', async () => {
+  it("a body that is not JSON is BAD_INPUT without the parser's words", async () => {
     const response = await postRaw('auth.login', '{"json": ');
     expect(response.status).toBe(400);
     const body = (await response.json()) as ErrorBody;

@@ -35,7 +35,9 @@ describe('ill-formed Unicode in inputs', () => {
     expect(await failure(ann.client.chat.createGroup.mutate({ name: BAD, memberIds: [ben.id] }))).toBe('BAD_INPUT');
     expect(await failure(ann.client.chat.update.mutate({ conversationId: groupId, name: BAD }))).toBe('BAD_INPUT');
     expect(await failure(ann.client.rooms.updateSettings.mutate({ roomId, name: BAD }))).toBe('BAD_INPUT');
-    expect(await failure(ann.client.ai.configs.create.mutate({ label: BAD, baseUrl: 'http://127.0.0.1:9/', model: 'm', apiKey: 'key-1234' }))).toBe('BAD_INPUT');
+    expect(await failure(ann.client.ai.configs.create.mutate({ label: BAD, baseUrl: 'http://127.0.0.1:9/', model: 'm', apiKey: 'key-1234' }))).toBe(
+      'BAD_INPUT',
+    );
 
     const history = await ben.client.chat.history.query({ conversationId: groupId });
     expect(history.map((message) => message.id)).toEqual([sent.id]);
@@ -62,7 +64,13 @@ describe('ill-formed Unicode in inputs', () => {
     const view = await ann.client.rooms.get.query({ roomId });
     expect(view.pendingApplications?.map((application) => application.message)).toEqual([REPAIRED]);
 
-    const config = await ann.client.ai.configs.create.mutate({ label: 'mine', baseUrl: 'http://127.0.0.1:9/', model: 'm', apiKey: 'key-1234', params: { systemPrompt: BAD } });
+    const config = await ann.client.ai.configs.create.mutate({
+      label: 'mine',
+      baseUrl: 'http://127.0.0.1:9/',
+      model: 'm',
+      apiKey: 'key-1234',
+      params: { systemPrompt: BAD },
+    });
     expect(config.params.systemPrompt).toBe(REPAIRED);
     const [listed] = await ann.client.ai.configs.list.query();
     expect(listed?.params.systemPrompt).toBe(REPAIRED);

@@ -1,6 +1,15 @@
 import { createAppDeps, runNotificationCleanupIfDue, type NotificationCleanupConfig } from '@chorus/api';
 import { notifications } from '@chorus/db';
-import { collectEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  createShiftableClock,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

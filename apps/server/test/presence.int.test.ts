@@ -1,4 +1,13 @@
-import { collectEvents, createShiftableClock, createTestClient, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  createShiftableClock,
+  createTestClient,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -54,7 +63,9 @@ describe('presence', () => {
     const offline = await statusOf(fay, eve.id);
     expect(offline.status).toBe('offline');
     expect(offline.lastSeenAt).toBeInstanceOf(Date);
-    const onlineEvents = fayEvents.received.filter((entry) => entry.data.type === 'presence' && entry.data.presence.userId === eve.id && entry.data.presence.status === 'online');
+    const onlineEvents = fayEvents.received.filter(
+      (entry) => entry.data.type === 'presence' && entry.data.presence.userId === eve.id && entry.data.presence.status === 'online',
+    );
     expect(onlineEvents).toHaveLength(1);
     fayEvents.stop();
     gusEvents.stop();

@@ -78,7 +78,10 @@ describe('server process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-ai-key-'));
     try {
       const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', AI_ENCRYPTION_KEYS: '', LOCAL_DATA_DIR: dataDir };
-      const starts = await devSecretOverTwoStarts(env, 'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory');
+      const starts = await devSecretOverTwoStarts(
+        env,
+        'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory',
+      );
       expect(starts.map(({ warning }) => warning)).toMatchObject([
         { level: 40, created: true },
         { level: 40, created: false },
@@ -131,7 +134,10 @@ interface ShutdownRun extends TerminationOutcome {
  */
 async function busyShutdown(run: number): Promise<ShutdownRun> {
   const server = spawnServerChild({
-    DATABASE_URL: database.url, REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS), RATE_LIMITS: 'registerPerIp=1000/3600',
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS),
+    RATE_LIMITS: 'registerPerIp=1000/3600',
   });
   try {
     return await exerciseAndTerminate(server, run);

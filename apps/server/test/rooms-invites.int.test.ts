@@ -1,4 +1,13 @@
-import { collectEvents, collectRoomEvents, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  collectRoomEvents,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
@@ -55,7 +64,9 @@ describe('private rooms and invitations', () => {
     expect(events.errors.map((error) => (error as { data?: { appCode?: string } }).data?.appCode)).toEqual(['NOT_FOUND']);
     expect((await out.client.rooms.list.query({ scope: 'public', query: 'Secret' })).items).toEqual([]);
     expect((await out.client.rooms.list.query({ scope: 'mine' })).items).toEqual([]);
-    expect((await mem.client.rooms.list.query({ scope: 'mine', query: 'Secret' })).items).toMatchObject([{ id: roomId, visibility: 'private', myRole: 'member' }]);
+    expect((await mem.client.rooms.list.query({ scope: 'mine', query: 'Secret' })).items).toMatchObject([
+      { id: roomId, visibility: 'private', myRole: 'member' },
+    ]);
   });
 
   it('an invitation reaches an online invitee live, and waits in notifications.list for an offline one', async () => {
@@ -71,8 +82,14 @@ describe('private rooms and invitations', () => {
     const live = await ivyEvents.waitFor((event) => event.type === 'notification' && event.notification.type === 'room_invite');
     expect(live).toMatchObject({ notification: { payload: { inviteId, roomId, roomName: 'Invites', inviterId: adm.id }, readAt: null } });
     ivyEvents.stop();
-    expect(await ivy.client.rooms.get.query({ roomId })).toEqual({ room: expect.objectContaining({ id: roomId, name: 'Invites' }) as unknown, myRole: null, myStatus: 'invited' });
-    expect((await own.client.rooms.get.query({ roomId })).pendingInvites).toMatchObject([{ id: inviteId, inviteeId: ivy.id, inviterId: adm.id, status: 'pending' }]);
+    expect(await ivy.client.rooms.get.query({ roomId })).toEqual({
+      room: expect.objectContaining({ id: roomId, name: 'Invites' }) as unknown,
+      myRole: null,
+      myStatus: 'invited',
+    });
+    expect((await own.client.rooms.get.query({ roomId })).pendingInvites).toMatchObject([
+      { id: inviteId, inviteeId: ivy.id, inviterId: adm.id, status: 'pending' },
+    ]);
     // Joining accepts the invitation, though the room is invite-only.
     expect(await ivy.client.rooms.join.mutate({ roomId })).toMatchObject({ id: roomId, memberCount: 4 });
     expect(await own.client.rooms.get.query({ roomId })).toMatchObject({ pendingInvites: [] });
@@ -108,7 +125,9 @@ describe('applications', () => {
     // Applying again while pending changes nothing.
     expect(await ivy.client.rooms.applyToJoin.mutate({ roomId })).toEqual({ applicationId });
     expect(await ivy.client.rooms.get.query({ roomId })).toMatchObject({ myRole: null, myStatus: 'applied' });
-    expect((await adm.client.rooms.get.query({ roomId })).pendingApplications).toMatchObject([{ id: applicationId, userId: ivy.id, message: 'let me in', status: 'pending' }]);
+    expect((await adm.client.rooms.get.query({ roomId })).pendingApplications).toMatchObject([
+      { id: applicationId, userId: ivy.id, message: 'let me in', status: 'pending' },
+    ]);
 
     expect(await failure(mem.client.rooms.reviewApplication.mutate({ applicationId, approve: true }))).toBe('FORBIDDEN');
     expect(await failure(out.client.rooms.reviewApplication.mutate({ applicationId, approve: true }))).toBe('NOT_FOUND');
@@ -160,7 +179,10 @@ describe('room chat', () => {
     expect(await failure(mem.client.chat.edit.mutate({ messageId: ownMessage.id, text: 'hijacked' }))).toBe('FORBIDDEN');
     expect(await adm.client.chat.delete.mutate({ messageId: memMessage.id })).toEqual({ ok: true });
     const history = await own.client.chat.history.query({ conversationId: roomId });
-    expect(history.map((message) => [message.id, message.text])).toEqual([[memMessage.id, null], [ownMessage.id, 'from the owner']]);
+    expect(history.map((message) => [message.id, message.text])).toEqual([
+      [memMessage.id, null],
+      [ownMessage.id, 'from the owner'],
+    ]);
     expect(history[0]!.deletedAt).not.toBeNull();
   });
 });
@@ -172,9 +194,19 @@ describe('rooms.list', () => {
     const c = await own.client.rooms.create.mutate({ name: 'Zeta hidden', ...openRoom, visibility: 'private' });
     await own.client.rooms.create.mutate({ name: 'Other zeta', ...openRoom });
     const publicPage = await out.client.rooms.list.query({ scope: 'public', query: 'Zeta' });
-    expect(publicPage).toMatchObject({ items: [{ id: b.id, myRole: null }, { id: a.id, myRole: null }], nextCursor: null });
+    expect(publicPage).toMatchObject({
+      items: [
+        { id: b.id, myRole: null },
+        { id: a.id, myRole: null },
+      ],
+      nextCursor: null,
+    });
     const minePage = await own.client.rooms.list.query({ scope: 'mine', query: 'Zeta' });
-    expect(minePage.items.map((room) => [room.id, room.myRole])).toEqual([[c.id, 'owner'], [b.id, 'owner'], [a.id, 'owner']]);
+    expect(minePage.items.map((room) => [room.id, room.myRole])).toEqual([
+      [c.id, 'owner'],
+      [b.id, 'owner'],
+      [a.id, 'owner'],
+    ]);
 
     const page1 = await own.client.rooms.list.query({ scope: 'mine', query: 'Zeta', limit: 2 });
     expect(page1.items.map((room) => room.id)).toEqual([c.id, b.id]);

@@ -1,5 +1,14 @@
 import { appCodeOf, type AppErrorCode, type ChorusClient } from '@chorus/client';
-import { collectRoomEvents, createTestClient, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectRoomEvents,
+  createTestClient,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
@@ -49,7 +58,11 @@ async function subscribeOnce(client: ChorusClient, roomId: number): Promise<void
 }
 
 type Outcome = AppErrorCode | 'ok' | '-';
-const outcome = (call: Promise<unknown>): Promise<Outcome> => call.then(() => 'ok' as const, (error: unknown) => appCodeOf(error) ?? ('INTERNAL' as const));
+const outcome = (call: Promise<unknown>): Promise<Outcome> =>
+  call.then(
+    () => 'ok' as const,
+    (error: unknown) => appCodeOf(error) ?? ('INTERNAL' as const),
+  );
 
 describe('room permissions', () => {
   it('refuses each of owner, admin, member, outsider and banned user what they may not do, with its typed error', async () => {
@@ -77,23 +90,23 @@ describe('room permissions', () => {
     const [F, N] = ['FORBIDDEN', 'NOT_FOUND'] as const;
     const expected: Record<string, Outcome[]> = {
       //              owner                  admin             member            outsider    banned
-      join:          ['ALREADY_MEMBER',      'ALREADY_MEMBER', 'ALREADY_MEMBER', '-',        'ROOM_BANNED'],
-      apply:         ['ALREADY_MEMBER',      'ALREADY_MEMBER', 'ALREADY_MEMBER', 'CONFLICT', 'ROOM_BANNED'],
-      leave:         ['OWNER_MUST_TRANSFER', '-',              '-',              N,          N],
-      invite:        ['-',                   '-',              F,                N,          N],
-      kickMember:    ['-',                   '-',              F,                N,          N],
-      kickAdmin2:    ['-',                   F,                F,                N,          N],
-      kickOwner:     ['BAD_INPUT',           F,                F,                N,          N],
-      unban:         ['-',                   '-',              F,                N,          N],
-      setRole:       ['-',                   F,                F,                N,          N],
-      transfer:      ['-',                   F,                F,                N,          N],
-      rename:        ['ok',                  'ok',             F,                N,          N],
-      controlPolicy: ['-',                   F,                F,                N,          N],
-      play:          ['NO_MEDIA',            F,                F,                N,          N],
-      dissolve:      ['-',                   F,                F,                N,          N],
-      send:          ['ok',                  'ok',             'ok',             N,          N],
-      history:       ['ok',                  'ok',             'ok',             N,          N],
-      events:        ['ok',                  'ok',             'ok',             N,          N],
+      join: ['ALREADY_MEMBER', 'ALREADY_MEMBER', 'ALREADY_MEMBER', '-', 'ROOM_BANNED'],
+      apply: ['ALREADY_MEMBER', 'ALREADY_MEMBER', 'ALREADY_MEMBER', 'CONFLICT', 'ROOM_BANNED'],
+      leave: ['OWNER_MUST_TRANSFER', '-', '-', N, N],
+      invite: ['-', '-', F, N, N],
+      kickMember: ['-', '-', F, N, N],
+      kickAdmin2: ['-', F, F, N, N],
+      kickOwner: ['BAD_INPUT', F, F, N, N],
+      unban: ['-', '-', F, N, N],
+      setRole: ['-', F, F, N, N],
+      transfer: ['-', F, F, N, N],
+      rename: ['ok', 'ok', F, N, N],
+      controlPolicy: ['-', F, F, N, N],
+      play: ['NO_MEDIA', F, F, N, N],
+      dissolve: ['-', F, F, N, N],
+      send: ['ok', 'ok', 'ok', N, N],
+      history: ['ok', 'ok', 'ok', N, N],
+      events: ['ok', 'ok', 'ok', N, N],
     };
     const actors = [own, adm, mem, out, bad].map((account) => actions(account.client));
     const actual: Record<string, Outcome[]> = {};
@@ -108,8 +121,18 @@ describe('room permissions', () => {
     const { id: roomId } = await staffedRoom('Views');
     await own.client.rooms.invite.mutate({ roomId, userId: out.id });
     const ownerView = await own.client.rooms.get.query({ roomId });
-    expect(ownerView).toMatchObject({ myRole: 'owner', myStatus: 'member', pendingApplications: [], pendingInvites: [{ inviteeId: out.id, inviterId: own.id, status: 'pending' }] });
-    expect(ownerView.members!.map((m) => [m.userId, m.role])).toEqual([[own.id, 'owner'], [adm.id, 'admin'], [adm2.id, 'admin'], [mem.id, 'member']]);
+    expect(ownerView).toMatchObject({
+      myRole: 'owner',
+      myStatus: 'member',
+      pendingApplications: [],
+      pendingInvites: [{ inviteeId: out.id, inviterId: own.id, status: 'pending' }],
+    });
+    expect(ownerView.members!.map((m) => [m.userId, m.role])).toEqual([
+      [own.id, 'owner'],
+      [adm.id, 'admin'],
+      [adm2.id, 'admin'],
+      [mem.id, 'member'],
+    ]);
     expect(await adm.client.rooms.get.query({ roomId })).toMatchObject({ myRole: 'admin', pendingInvites: [{ inviteeId: out.id }] });
     const memberView = await mem.client.rooms.get.query({ roomId });
     expect(memberView).toMatchObject({ myRole: 'member', myStatus: 'member', playback: { mediaUrl: null, paused: true }, drift: [] });
@@ -209,9 +232,17 @@ describe('room permissions', () => {
     await mem.client.rooms.setRole.mutate({ roomId, userId: adm.id, role: 'member' });
     expect(await failure(adm.client.rooms.kick.mutate({ roomId, userId: adm2.id }))).toBe('FORBIDDEN');
     expect(await own.client.rooms.leave.mutate({ roomId })).toEqual({ ok: true });
-    expect(await own.client.rooms.get.query({ roomId })).toEqual({ room: expect.objectContaining({ ownerId: mem.id }) as unknown, myRole: null, myStatus: 'none' });
+    expect(await own.client.rooms.get.query({ roomId })).toEqual({
+      room: expect.objectContaining({ ownerId: mem.id }) as unknown,
+      myRole: null,
+      myStatus: 'none',
+    });
     const view = await mem.client.rooms.get.query({ roomId });
-    expect(view.members!.map((m) => [m.userId, m.role])).toEqual([[adm.id, 'member'], [adm2.id, 'admin'], [mem.id, 'owner']]);
+    expect(view.members!.map((m) => [m.userId, m.role])).toEqual([
+      [adm.id, 'member'],
+      [adm2.id, 'admin'],
+      [mem.id, 'owner'],
+    ]);
     expect(view.room.memberCount).toBe(3);
   });
 });

@@ -1,4 +1,14 @@
-import { collectEvents, collectRoomEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  collectRoomEvents,
+  createShiftableClock,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -75,7 +85,10 @@ describe('rooms', () => {
 
     const lost = collectRoomEvents(ben.client, room.id, '999999');
     await lost.waitFor((event) => event.type === 'room.snapshot');
-    expect(lost.received.map((entry) => entry.data)).toMatchObject([{ type: 'resync', reason: 'unknown_position' }, { type: 'room.snapshot', members: [{ userId: ann.id }, { userId: ben.id }] }]);
+    expect(lost.received.map((entry) => entry.data)).toMatchObject([
+      { type: 'resync', reason: 'unknown_position' },
+      { type: 'room.snapshot', members: [{ userId: ann.id }, { userId: ben.id }] },
+    ]);
     lost.stop();
   });
 

@@ -51,7 +51,7 @@ describe('validated sessions across instances', () => {
     expect(await failure(onB.auth.me.query())).toBe('UNAUTHORIZED');
   });
 
-  it("a guest that becomes an account on one instance may use account features on the other at once", async () => {
+  it('a guest that becomes an account on one instance may use account features on the other at once', async () => {
     const guest = await a.accounts.anon().auth.guest.mutate();
     const onB = createTestClient(b.url, { token: guest.token });
     const room = { name: 'guest room', visibility: 'public' as const, joinPolicy: 'open' as const, historyVisible: true, syncEnabled: true, maxMembers: 10 };

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let harness: MailedTestServer;
 
 beforeAll(async () => {
-  harness = await startMailedTestServer({ appConfig: { rateLimits: { registerPerIp: { points: 1000, seconds: 3600 }, registerPerEmail: { points: 100, seconds: 3600 } } } });
+  harness = await startMailedTestServer({
+    appConfig: { rateLimits: { registerPerIp: { points: 1000, seconds: 3600 }, registerPerEmail: { points: 100, seconds: 3600 } } },
+  });
 });
 afterAll(async () => {
   await harness?.stop();
@@ -37,7 +39,16 @@ describe('concurrent sign-ups', () => {
     const codes = await db
       .select({ userId: verificationCodes.userId })
       .from(verificationCodes)
-      .where(and(inArray(verificationCodes.userId, rows.map((row) => row.id)), eq(verificationCodes.purpose, 'verify_email'), isNull(verificationCodes.consumedAt)));
+      .where(
+        and(
+          inArray(
+            verificationCodes.userId,
+            rows.map((row) => row.id),
+          ),
+          eq(verificationCodes.purpose, 'verify_email'),
+          isNull(verificationCodes.consumedAt),
+        ),
+      );
     expect(codes.map((code) => code.userId).sort((a, b) => a - b)).toEqual(rows.map((row) => row.id).sort((a, b) => a - b));
 
     const mailed = await Promise.all(names.map((name) => harness.accounts.codeFor(`${name}@example.com`)));

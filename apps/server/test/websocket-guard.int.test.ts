@@ -79,7 +79,8 @@ describe('a batch over a socket', () => {
     socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
     const answers: Array<{ id: number; error?: { json: { data: { code: string } } }; result?: unknown }> = [];
     socket.on('message', (data) => answers.push(JSON.parse((data as Buffer).toString()) as (typeof answers)[number]));
-    const calls = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ id: from + i, method: 'query', params: { path: 'system.ping', input: { json: null } } }));
+    const calls = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: from + i, method: 'query', params: { path: 'system.ping', input: { json: null } } }));
     socket.send(JSON.stringify(calls(51, 1000)));
     socket.send(JSON.stringify(calls(50, 2000)));
     while (answers.length < 101) await new Promise((resolve) => socket.once('message', resolve));

@@ -47,7 +47,9 @@ describe('formatError', () => {
   });
 
   it("keeps tRPC's own messages and zod's, which describe the request, not the server", () => {
-    expect(formatError(new TRPCError({ code: 'NOT_FOUND', message: 'No procedure found on path "x.y"' }), undefined).message).toBe('No procedure found on path "x.y"');
+    expect(formatError(new TRPCError({ code: 'NOT_FOUND', message: 'No procedure found on path "x.y"' }), undefined).message).toBe(
+      'No procedure found on path "x.y"',
+    );
     const explained = new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot batch subscription calls', cause: new Error('internal detail') });
     expect(formatError(explained, undefined).message).toBe('Cannot batch subscription calls');
     const parsed = z.object({ name: z.string() }).safeParse({});

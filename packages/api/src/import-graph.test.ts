@@ -121,7 +121,10 @@ function cycleMates(graph: Map<string, Edge[]>, file: string): string[] {
   const importers = (node: string) => [...graph].filter(([, edges]) => edges.some((edge) => edge.to === node)).map(([from]) => from);
   const reached = reach(file, (node) => (graph.get(node) ?? []).map((edge) => edge.to));
   const reaching = reach(file, importers);
-  return [...reached].filter((node) => reaching.has(node) && node !== file).map((node) => relative(srcDir, node)).sort();
+  return [...reached]
+    .filter((node) => reaching.has(node) && node !== file)
+    .map((node) => relative(srcDir, node))
+    .sort();
 }
 
 function report(label: string, found: string[]): string {

@@ -1,5 +1,14 @@
 export { appRouter, createCaller, type AppRouter } from './root';
-export { clientAddress, createContextInner, createHttpContextFactory, createWsContextFactory, SESSION_COOKIE, type Context, type ContextOptions, type RequestInfo } from './context';
+export {
+  clientAddress,
+  createContextInner,
+  createHttpContextFactory,
+  createWsContextFactory,
+  SESSION_COOKIE,
+  type Context,
+  type ContextOptions,
+  type RequestInfo,
+} from './context';
 export { AppError, appErrorCodes, type AppErrorCode } from './errors';
 export { DEFAULT_MAX_BATCH_CALLS, limitBatchSize } from './batch-limit';
 export { logSerializers, serializeLoggedError } from './log-serializers';
@@ -15,8 +24,20 @@ export { createOrPromoteAdmin, type CreateAdminInput } from './admin/create-admi
 export { publishUserChanged } from './realtime/session-revocations';
 export { hashPassword } from './auth/password';
 export type {
-  ChorusEvent, ConversationEvent, EphemeralEvent, UserEvent, PublicMessage, PresenceView, FriendRequestView, NotificationView,
-  RoomEvent, RoomLogEvent, PlaybackState, DriftView, RoomSettingsView, RoomMemberView,
+  ChorusEvent,
+  ConversationEvent,
+  EphemeralEvent,
+  UserEvent,
+  PublicMessage,
+  PresenceView,
+  FriendRequestView,
+  NotificationView,
+  RoomEvent,
+  RoomLogEvent,
+  PlaybackState,
+  DriftView,
+  RoomSettingsView,
+  RoomMemberView,
 } from './realtime/events';
 export type { CallView, CallPartyView, CallSignal } from './realtime/events';
 export { defaultCallsSettings, type CallsOptions, type CallsSettings } from './calls/calls-runtime';

@@ -45,9 +45,12 @@ describe('logged query errors carry no query values', () => {
   });
 
   it('a value too long for its column, wrapped in an app error: the column remains', async () => {
-    const error = database.db.insert(users).values(row('long@example.com', 'x'.repeat(40))).catch((cause: unknown) => {
-      throw new AppError('UNAVAILABLE', 'The server is busy; try again', { cause });
-    });
+    const error = database.db
+      .insert(users)
+      .values(row('long@example.com', 'x'.repeat(40)))
+      .catch((cause: unknown) => {
+        throw new AppError('UNAVAILABLE', 'The server is busy; try again', { cause });
+      });
     const line = await loggedLine(error);
     for (const value of ['$argon2id$', 'long@example.com', 'x'.repeat(40)]) expect(line).not.toContain(value);
     const logged = JSON.parse(line) as { err: { code: string; database: { code: string }; message: string } };

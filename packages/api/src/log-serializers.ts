@@ -55,7 +55,8 @@ export function withoutQueryValues(error: Error, seen = new Set<Error>()): Error
   copy.stack = redactStack(error, message);
   if (error.cause instanceof Error && !seen.has(error.cause)) copy.cause = withoutQueryValues(error.cause, seen);
   else if (error.cause !== undefined && !(error.cause instanceof Error)) copy.cause = error.cause;
-  if (error instanceof AggregateError) copy.errors = error.errors.map((inner: unknown) => (inner instanceof Error && !seen.has(inner) ? withoutQueryValues(inner, seen) : inner));
+  if (error instanceof AggregateError)
+    copy.errors = error.errors.map((inner: unknown) => (inner instanceof Error && !seen.has(inner) ? withoutQueryValues(inner, seen) : inner));
   return copy;
 }
 

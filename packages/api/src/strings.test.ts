@@ -119,7 +119,14 @@ describe('string inputs', () => {
 
   it('the sweep reaches the fields it must (nested, optional, in unions and pipes)', () => {
     const paths = leaves.map((leaf) => leaf.path);
-    for (const expected of ['chat.send.text', 'chat.send.clientId', 'ai.configs.create.params.systemPrompt', 'calls.signal|2.payload.candidate', 'auth.register.email', 'ai.chat.stream|1.clientId']) {
+    for (const expected of [
+      'chat.send.text',
+      'chat.send.clientId',
+      'ai.configs.create.params.systemPrompt',
+      'calls.signal|2.payload.candidate',
+      'auth.register.email',
+      'ai.chat.stream|1.clientId',
+    ]) {
       expect(paths).toContain(expected);
     }
     expect(leaves.length).toBeGreaterThan(50);

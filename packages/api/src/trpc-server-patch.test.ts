@@ -72,7 +72,7 @@ describe.each(builds)('@trpc/server patch, %s build', (_name, trpc) => {
   });
 });
 
-it('every copy of the spread helper in @trpc/server\'s build is patched', () => {
+it("every copy of the spread helper in @trpc/server's build is patched", () => {
   const dist = dirname(require.resolve('@trpc/server'));
   const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((file) => /\.[cm]?js$/.test(file));
   const definitions = files.filter((file) => readFileSync(join(dist, file), 'utf8').includes('function _objectSpread2('));

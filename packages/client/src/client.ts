@@ -59,8 +59,7 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
   const wsUrl = httpUrl.replace(/^http/, 'ws');
   const resolveToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
   const identity = new SocketIdentity(resolveToken);
-  const overSocket = (op: { type: string; path: string }) =>
-    op.type === 'subscription' || (options.calls === 'websocket' && !op.path.startsWith('auth.'));
+  const overSocket = (op: { type: string; path: string }) => op.type === 'subscription' || (options.calls === 'websocket' && !op.path.startsWith('auth.'));
 
   const wsClient = createWSClient({
     url: wsUrl,

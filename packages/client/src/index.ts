@@ -1,5 +1,18 @@
 export { createChorusClient, closeChorusClient, type ChorusClient, type ChorusClientOptions } from './client';
 export { appCodeOf, isChorusError, type ChorusClientError } from './errors';
 export { reconnectDelay } from './backoff';
-export type { AiStreamEvent, AppErrorCode, AppRouter, ChorusErrorData, ChorusEvent, DriftView, PlaybackState, PresenceView, PublicMessage, RoomEvent, RouterInputs, RouterOutputs } from './types';
+export type {
+  AiStreamEvent,
+  AppErrorCode,
+  AppRouter,
+  ChorusErrorData,
+  ChorusEvent,
+  DriftView,
+  PlaybackState,
+  PresenceView,
+  PublicMessage,
+  RoomEvent,
+  RouterInputs,
+  RouterOutputs,
+} from './types';
 export type { CallPartyView, CallSignal, CallView } from './types';

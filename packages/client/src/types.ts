@@ -1,4 +1,15 @@
-import type { AppRouter as ServerRouter, AppErrorCode, ChorusErrorData, ChorusEvent, DriftView, PlaybackState, PresenceView, PublicMessage, RoomEvent, AiStreamEvent } from '@chorus/api';
+import type {
+  AppRouter as ServerRouter,
+  AppErrorCode,
+  ChorusErrorData,
+  ChorusEvent,
+  DriftView,
+  PlaybackState,
+  PresenceView,
+  PublicMessage,
+  RoomEvent,
+  AiStreamEvent,
+} from '@chorus/api';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 export type AppRouter = ServerRouter;

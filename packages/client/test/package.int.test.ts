@@ -40,8 +40,14 @@ function typecheck(file: string, source: string): { ok: boolean; output: string 
 
 function writeTsconfig(file: string): void {
   const compilerOptions = {
-    strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
-    noEmit: true, skipLibCheck: false, types: ['node'], lib: ['ES2022', 'DOM'],
+    strict: true,
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    noEmit: true,
+    skipLibCheck: false,
+    types: ['node'],
+    lib: ['ES2022', 'DOM'],
   };
   writeFileSync(join(project, `tsconfig.${file}.json`), JSON.stringify({ compilerOptions, files: [file] }));
 }
@@ -55,7 +61,9 @@ beforeAll(async () => {
   writeFileSync(
     join(project, 'package.json'),
     JSON.stringify({
-      name: 'consumer', private: true, type: 'module',
+      name: 'consumer',
+      private: true,
+      type: 'module',
       dependencies: { '@chorus/client': `file:./${tarball}`, ws: '^8.18.0', '@types/ws': '^8.18.0', '@types/node': '^20.19.0' },
     }),
   );
@@ -69,7 +77,10 @@ afterAll(async () => {
 
 describe('@chorus/client as an installed package', () => {
   it('ships no workspace-only references', () => {
-    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', '@chorus', 'client', 'package.json'), 'utf8')) as { dependencies?: unknown; exports?: unknown };
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', '@chorus', 'client', 'package.json'), 'utf8')) as {
+      dependencies?: unknown;
+      exports?: unknown;
+    };
     expect(JSON.stringify([manifest.dependencies, manifest.exports])).not.toMatch(/workspace:|catalog:|src\/index\.ts|@chorus\//);
     expect(readdirSync(join(project, 'node_modules', '@chorus', 'client', 'dist'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
   });
@@ -94,7 +105,13 @@ describe('@chorus/client as an installed package', () => {
   });
 
   it('runs on Node 20 against a live server over HTTP and WebSocket', async () => {
-    writeFileSync(join(project, 'run.mjs'), consumerSource.replace(/: [A-Za-z[\]'|. ]+(?= = )/g, '').replace(/^import \{.*\} from '@chorus\/client';$/m, "import { appCodeOf, closeChorusClient, createChorusClient } from '@chorus/client';").replace('new Promise<Date>', 'new Promise'));
+    writeFileSync(
+      join(project, 'run.mjs'),
+      consumerSource
+        .replace(/: [A-Za-z[\]'|. ]+(?= = )/g, '')
+        .replace(/^import \{.*\} from '@chorus\/client';$/m, "import { appCodeOf, closeChorusClient, createChorusClient } from '@chorus/client';")
+        .replace('new Promise<Date>', 'new Promise'),
+    );
     // Asynchronously: the server under test lives in this process and must keep answering.
     const { stdout: output } = await promisify(execFile)('node', ['run.mjs', server.url], { cwd: project, encoding: 'utf8', timeout: 20_000 });
     const result = JSON.parse(output) as { requestId?: unknown };

@@ -1,4 +1,15 @@
-export { createDb, closeDb, drizzleOn, ensureDatabase, openScriptPool, pingDb, type CreateDbOptions, type Db, type ScriptConnection, type ScriptPool } from './client';
+export {
+  createDb,
+  closeDb,
+  drizzleOn,
+  ensureDatabase,
+  openScriptPool,
+  pingDb,
+  type CreateDbOptions,
+  type Db,
+  type ScriptConnection,
+  type ScriptPool,
+} from './client';
 export * from './hot/index';
 export { migrate, migrationsFolder } from './migrate';
 export * from './schema/index';

@@ -39,7 +39,10 @@ export function findBinary(...names: string[]): string | undefined {
   return undefined;
 }
 
-export interface MariaDbBinaries { mariadbd: string; installDb: string }
+export interface MariaDbBinaries {
+  mariadbd: string;
+  installDb: string;
+}
 
 export function findMariaDbBinaries(): MariaDbBinaries | undefined {
   const mariadbd = findBinary('mariadbd', 'mysqld');
@@ -76,7 +79,9 @@ function run(cmd: string, args: string[], log: Log): Promise<void> {
         buf = lines.pop() ?? '';
         for (const line of lines) if (line.trim()) log(line);
       });
-      stream.on('end', () => { if (buf.trim()) log(buf); });
+      stream.on('end', () => {
+        if (buf.trim()) log(buf);
+      });
     };
     forward(child.stdout);
     forward(child.stderr);
@@ -104,7 +109,11 @@ async function aptInstall(packages: string[], log: Log): Promise<void> {
     await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], log);
   } finally {
     if (addedPolicy) {
-      try { unlinkSync(POLICY_RC_D); } catch { /* ignore */ }
+      try {
+        unlinkSync(POLICY_RC_D);
+      } catch {
+        /* ignore */
+      }
     }
   }
 }
@@ -132,6 +141,9 @@ export async function ensureBinaries(which: ServiceKind[], log: Log = defaultLog
   }
   const still = missing.filter((kind) => !present[kind]());
   if (still.length > 0) {
-    throw new MissingBinariesError(still.map((kind) => PACKAGES[kind]), still);
+    throw new MissingBinariesError(
+      still.map((kind) => PACKAGES[kind]),
+      still,
+    );
   }
 }

@@ -19,7 +19,21 @@ function tmpDir(): string {
 
 function mariadbCli(url: string, sql: string): Promise<string> {
   const u = new URL(url);
-  const args = ['--protocol=TCP', '--default-character-set=utf8mb4', '-h', u.hostname, '-P', u.port, '-u', u.username, `-p${u.password}`, '-N', '-B', '-e', sql];
+  const args = [
+    '--protocol=TCP',
+    '--default-character-set=utf8mb4',
+    '-h',
+    u.hostname,
+    '-P',
+    u.port,
+    '-u',
+    u.username,
+    `-p${u.password}`,
+    '-N',
+    '-B',
+    '-e',
+    sql,
+  ];
   return new Promise((resolve, reject) => {
     execFile('mariadb', args, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
   });
@@ -48,7 +62,9 @@ function startOwner(dataDir: string, kinds: string[]): Promise<{ child: ChildPro
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));

@@ -20,12 +20,7 @@ export function getFreePort(): Promise<number> {
  * Connect to 127.0.0.1:port, optionally write `send`, and collect bytes until `done(buffer)` says enough
  * (or the peer closes). Resolves with the bytes received; rejects on connection errors or timeout.
  */
-export function tcpExchange(
-  port: number,
-  send: string | undefined,
-  done: (received: Buffer) => boolean,
-  timeoutMs = 1000,
-): Promise<Buffer> {
+export function tcpExchange(port: number, send: string | undefined, done: (received: Buffer) => boolean, timeoutMs = 1000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
     let settled = false;

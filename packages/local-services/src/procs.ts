@@ -49,10 +49,17 @@ export function processCommandLine(pid: number): string | undefined {
 /** SIGTERM, wait up to `graceMs`, then SIGKILL; resolves once the process is gone. */
 export async function terminate(pid: number, graceMs = 10_000): Promise<void> {
   const signal = (sig: NodeJS.Signals): void => {
-    try { process.kill(pid, sig); } catch { /* already gone */ }
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
   };
   signal('SIGTERM');
-  for (const [sig, waitMs] of [['SIGKILL', graceMs], [undefined, 5000]] as const) {
+  for (const [sig, waitMs] of [
+    ['SIGKILL', graceMs],
+    [undefined, 5000],
+  ] as const) {
     const deadline = Date.now() + waitMs;
     while (isAlive(pid) && Date.now() < deadline) await sleep(50);
     if (!isAlive(pid)) return;
@@ -106,7 +113,11 @@ export async function claimDataDir(dataDir: string, name: string, serverDir: str
     }
   }
   if (readFile(ownerFile) === ownerText && ownerText !== undefined) {
-    try { unlinkSync(ownerFile); } catch { /* raced: wx below decides */ }
+    try {
+      unlinkSync(ownerFile);
+    } catch {
+      /* raced: wx below decides */
+    }
   }
   let fd: number;
   try {
@@ -117,7 +128,11 @@ export async function claimDataDir(dataDir: string, name: string, serverDir: str
   writeFileSync(fd, `${process.pid} ${processStartTime(process.pid) ?? ''}\n`);
   closeSync(fd);
   claimed.add(key);
-  try { unlinkSync(pidFile); } catch { /* none */ }
+  try {
+    unlinkSync(pidFile);
+  } catch {
+    /* none */
+  }
 
   let released = false;
   return {
@@ -129,7 +144,11 @@ export async function claimDataDir(dataDir: string, name: string, serverDir: str
       released = true;
       claimed.delete(key);
       for (const file of [pidFile, ownerFile]) {
-        try { unlinkSync(file); } catch { /* already gone */ }
+        try {
+          unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
       }
     },
   };

@@ -44,7 +44,11 @@ export function tailFile(file: string, from = 0, lines = 25): string {
     const start = Math.max(from, size - 64 * 1024);
     const buf = Buffer.alloc(Math.max(0, size - start));
     const fd = openSync(file, 'r');
-    try { readSync(fd, buf, 0, buf.length, start); } finally { closeSync(fd); }
+    try {
+      readSync(fd, buf, 0, buf.length, start);
+    } finally {
+      closeSync(fd);
+    }
     return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
@@ -52,7 +56,11 @@ export function tailFile(file: string, from = 0, lines = 25): string {
 }
 
 function fileSize(file: string): number {
-  try { return statSync(file).size; } catch { return 0; }
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 async function waitReady(spec: ServiceSpec, server: Supervised, port: number): Promise<'ready' | 'exited' | 'timeout'> {

@@ -24,7 +24,10 @@ alive && kill -KILL "$S" 2>/dev/null
 exit 0
 `;
 
-export interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface Supervised {
   readonly pid: number;
@@ -44,7 +47,11 @@ function installExitHook(): void {
   // Synchronous last chance on a normal exit; the watchdogs cover everything else (and escalate to SIGKILL).
   process.on('exit', () => {
     for (const child of live) {
-      try { child.kill('SIGTERM'); } catch { /* gone */ }
+      try {
+        child.kill('SIGTERM');
+      } catch {
+        /* gone */
+      }
     }
   });
 }
@@ -54,7 +61,9 @@ function startWatchdog(serverPid: number): ChildProcess {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
-  dog.on('error', () => { /* nothing useful to do; the exit hook still applies */ });
+  dog.on('error', () => {
+    /* nothing useful to do; the exit hook still applies */
+  });
   dog.unref();
   // Keep the socket open but do not let it keep the event loop alive.
   (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
@@ -75,7 +84,9 @@ export function spawnSupervised(cmd: string, args: string[], opts: { logFile: st
   } finally {
     closeSync(logFd);
   }
-  child.on('error', () => { /* reported through pid === undefined or the exit event */ });
+  child.on('error', () => {
+    /* reported through pid === undefined or the exit event */
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`failed to spawn ${cmd}`);
   live.add(child);
@@ -86,7 +97,11 @@ export function spawnSupervised(cmd: string, args: string[], opts: { logFile: st
     child.on('exit', (code, signal) => {
       done = true;
       live.delete(child);
-      try { if (dog.pid) process.kill(-dog.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        if (dog.pid) process.kill(-dog.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       dog.stdin?.destroy();
       resolve({ code, signal });
     });
@@ -102,7 +117,10 @@ export function spawnSupervised(cmd: string, args: string[], opts: { logFile: st
         child.kill('SIGTERM');
         let timer: NodeJS.Timeout | undefined;
         const escalate = new Promise<void>((resolve) => {
-          timer = setTimeout(() => { if (!done) child.kill('SIGKILL'); resolve(); }, graceMs);
+          timer = setTimeout(() => {
+            if (!done) child.kill('SIGKILL');
+            resolve();
+          }, graceMs);
         });
         await Promise.race([exited, escalate]);
         clearTimeout(timer);

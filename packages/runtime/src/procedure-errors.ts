@@ -6,10 +6,7 @@ import type { Logger } from 'pino';
  * Unexpected failures are logged with their cause; expected ones (bad input, app errors) are
  * already in the per-call log line, and a client's malformed frames are only worth debug.
  */
-export function logProcedureError(
-  logger: Logger,
-  opts: { error: TRPCError; path: string | undefined; type: string; ctx: Context | undefined },
-): void {
+export function logProcedureError(logger: Logger, opts: { error: TRPCError; path: string | undefined; type: string; ctx: Context | undefined }): void {
   const { error, path, type, ctx } = opts;
   const fields = { requestId: ctx?.request.requestId ?? null, procedure: path ?? null, type, code: error.code };
   if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {

@@ -1,7 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AI_IMAGE_PATH, appRouter, clientAddress, createHttpContextFactory, createWsContextFactory, DEFAULT_MAX_BATCH_CALLS, limitBatchSize, serveAiImage, type AppDeps } from '@chorus/api';
+import {
+  AI_IMAGE_PATH,
+  appRouter,
+  clientAddress,
+  createHttpContextFactory,
+  createWsContextFactory,
+  DEFAULT_MAX_BATCH_CALLS,
+  limitBatchSize,
+  serveAiImage,
+  type AppDeps,
+} from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, originAllowed } from './origins';

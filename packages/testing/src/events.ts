@@ -63,7 +63,11 @@ function collect<E extends { type: string }>(source: Subscribable<E>): EventColl
       };
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`no matching event within ${timeoutMs} ms; got ${received.map((entry) => entry.data.type).join(', ') || 'nothing'}${errors.length ? `; errors: ${String(errors[0])}` : ''}`));
+        reject(
+          new Error(
+            `no matching event within ${timeoutMs} ms; got ${received.map((entry) => entry.data.type).join(', ') || 'nothing'}${errors.length ? `; errors: ${String(errors[0])}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) waiters.add(check);
     });
@@ -80,7 +84,11 @@ function collect<E extends { type: string }>(source: Subscribable<E>): EventColl
 
 /** Subscribes to `ai.chat.stream` of an answer and records what arrives. */
 /** An answer's stream, by the answer's id or by the send (conversation and clientId) that starts it. */
-export function collectAiStream(client: ChorusClient, answer: number | { conversationId: number; clientId: string }, lastEventId?: string): EventCollector<AiStreamEvent> {
+export function collectAiStream(
+  client: ChorusClient,
+  answer: number | { conversationId: number; clientId: string },
+  lastEventId?: string,
+): EventCollector<AiStreamEvent> {
   const input = typeof answer === 'number' ? { assistantMessageId: answer, lastEventId } : { ...answer, lastEventId };
   return collect<AiStreamEvent>({ subscribe: (handlers) => client.ai.chat.stream.subscribe(input, handlers) });
 }

@@ -80,9 +80,7 @@ const PNG_PATH = '/v1/files/fake.png';
 const isChat = (req: FakeOpenAiRequest) => req.path.startsWith('/v1/chat/completions');
 
 /** A local server speaking enough of the OpenAI API for the `openai` SDK: chat (streamed or not), images, models. */
-export async function startFakeOpenAi(
-  options: { apiKey?: string; models?: string[]; defaultReply?: FakeOpenAiReply } = {},
-): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(options: { apiKey?: string; models?: string[]; defaultReply?: FakeOpenAiReply } = {}): Promise<FakeOpenAi> {
   const queue: FakeOpenAiReply[] = [];
   const waiters = new Set<(req: FakeOpenAiRequest) => void>();
   const streams = new Set<ServerResponse>();

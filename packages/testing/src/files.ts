@@ -50,7 +50,10 @@ const encodeMetadata = (metadata: Record<string, string>) =>
     .join(',');
 
 /** POST /files/ by hand (what any tus client sends first). */
-export function createTusUpload(serverUrl: string, options: { token?: string; length?: number; deferLength?: boolean; metadata?: Record<string, string>; headers?: Record<string, string> }) {
+export function createTusUpload(
+  serverUrl: string,
+  options: { token?: string; length?: number; deferLength?: boolean; metadata?: Record<string, string>; headers?: Record<string, string> },
+) {
   const headers: Record<string, string> = { 'Tus-Resumable': '1.0.0', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.length !== undefined) headers['Upload-Length'] = String(options.length);
@@ -61,7 +64,11 @@ export function createTusUpload(serverUrl: string, options: { token?: string; le
 
 /** One PATCH by hand. */
 export function patchTusUpload(uploadUrl: string, options: { token?: string; offset: number; body: Uint8Array }) {
-  const headers: Record<string, string> = { 'Tus-Resumable': '1.0.0', 'Upload-Offset': String(options.offset), 'Content-Type': 'application/offset+octet-stream' };
+  const headers: Record<string, string> = {
+    'Tus-Resumable': '1.0.0',
+    'Upload-Offset': String(options.offset),
+    'Content-Type': 'application/offset+octet-stream',
+  };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   return fetch(uploadUrl, { method: 'PATCH', headers, body: options.body });
 }

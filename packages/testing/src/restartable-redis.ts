@@ -41,16 +41,26 @@ export async function startRestartableRedis(): Promise<RestartableRedis> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const args = [
-    '--port', String(port),
-    '--bind', LOOPBACK,
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--appendfsync', 'always',
-    '--save', '',
-    '--daemonize', 'no',
-    '--protected-mode', 'yes',
-    '--logfile', '',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    LOOPBACK,
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--logfile',
+    '',
+    '--loglevel',
+    'warning',
   ];
   let child: ChildProcess;
   let log = '';

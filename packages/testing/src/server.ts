@@ -1,10 +1,24 @@
 import {
-  createAppDeps, logSerializers, systemClock, type AiOptions, type AppDeps, type CallsOptions, type Clock, type CreateAppDepsOptions, type FilesOptions,
+  createAppDeps,
+  logSerializers,
+  systemClock,
+  type AiOptions,
+  type AppDeps,
+  type CallsOptions,
+  type Clock,
+  type CreateAppDepsOptions,
+  type FilesOptions,
 } from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
 import {
-  createRedis, loopbackServerConfig, startBackgroundJobs, startServer, type BackgroundJobsOptions, type RunningServer, type ServerConfig,
+  createRedis,
+  loopbackServerConfig,
+  startBackgroundJobs,
+  startServer,
+  type BackgroundJobsOptions,
+  type RunningServer,
+  type ServerConfig,
 } from '@chorus/runtime';
 import pino, { type Logger } from 'pino';
 import type { FakeResend } from './fake-resend';

@@ -24,31 +24,51 @@ export interface LoopbackPeer {
 }
 
 export function createLoopbackPeer(send: (signal: CallSignal) => Promise<unknown>): LoopbackPeer {
-  const pc = new RTCPeerConnection({ iceUseIpv4: true, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } });
+  const pc = new RTCPeerConnection({
+    iceUseIpv4: true,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' },
+  });
   const sent: LoopbackPeer['sent'] = { offer: 0, answer: 0, ice: 0 };
   const errors: unknown[] = [];
   let outbox: Promise<unknown> = Promise.resolve();
   const enqueue = (signal: CallSignal) => {
-    outbox = outbox.then(() => send(signal)).then(
-      () => void sent[signal.kind]++,
-      (error: unknown) => void errors.push(error),
-    );
+    outbox = outbox
+      .then(() => send(signal))
+      .then(
+        () => void sent[signal.kind]++,
+        (error: unknown) => void errors.push(error),
+      );
   };
   pc.onicecandidate = ({ candidate }) => {
     // Host candidates on other interfaces would work as well; loopback keeps the test hermetic.
     if (!candidate || !/ 127\.0\.0\.1 /.test(candidate.candidate)) return;
     const init = candidate.toJSON();
-    enqueue({ kind: 'ice', payload: { candidate: init.candidate, sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null, usernameFragment: init.usernameFragment ?? null } });
+    enqueue({
+      kind: 'ice',
+      payload: {
+        candidate: init.candidate,
+        sdpMid: init.sdpMid ?? null,
+        sdpMLineIndex: init.sdpMLineIndex ?? null,
+        usernameFragment: init.usernameFragment ?? null,
+      },
+    });
   };
   let resolveChannel: (channel: RTCDataChannel) => void = () => {};
   const channel = new Promise<RTCDataChannel>((resolve) => (resolveChannel = resolve));
-  const whenOpen = (dc: RTCDataChannel) => (dc.readyState === 'open' ? resolveChannel(dc) : dc.stateChanged.subscribe((state) => state === 'open' && resolveChannel(dc)));
+  const whenOpen = (dc: RTCDataChannel) =>
+    dc.readyState === 'open' ? resolveChannel(dc) : dc.stateChanged.subscribe((state) => state === 'open' && resolveChannel(dc));
   pc.ondatachannel = ({ channel: dc }) => whenOpen(dc);
 
   const pending: CallSignal[] = [];
   let ready = false;
   async function applyCandidate(signal: Extract<CallSignal, { kind: 'ice' }>) {
-    await pc.addIceCandidate({ candidate: signal.payload.candidate, sdpMid: signal.payload.sdpMid ?? undefined, sdpMLineIndex: signal.payload.sdpMLineIndex ?? undefined });
+    await pc.addIceCandidate({
+      candidate: signal.payload.candidate,
+      sdpMid: signal.payload.sdpMid ?? undefined,
+      sdpMLineIndex: signal.payload.sdpMLineIndex ?? undefined,
+    });
   }
   let inbox: Promise<void> = Promise.resolve();
   async function handle(signal: CallSignal) {

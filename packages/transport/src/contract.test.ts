@@ -154,7 +154,10 @@ async function conversation(peer: Peer): Promise<{ frames: string[]; binary: num
   await client.exchange({ id: 3, method: 'subscription', params: { path: 'events', input: input(undefined) } }, ends(3));
   await client.exchange({ id: 4, jsonrpc: '2.0', method: 'subscription', params: { path: 'events', input: input({}), lastEventId: '9' } }, ends(4));
   await client.exchange({ id: 'five', method: 'subscription', params: { path: 'failing', input: input(undefined) } }, ends('five'));
-  const forever = client.exchange({ id: 6, method: 'subscription', params: { path: 'forever', input: input(undefined) } }, (frame) => frame.id === 6 && frame.result?.type === 'data');
+  const forever = client.exchange(
+    { id: 6, method: 'subscription', params: { path: 'forever', input: input(undefined) } },
+    (frame) => frame.id === 6 && frame.result?.type === 'data',
+  );
   await forever;
   await client.exchange({ id: 6, method: 'subscription.stop' }, ends(6));
   await client.exchange({ id: 7, method: 'query', params: { path: 'nowhere', input: input(undefined) } }, ends(7));
@@ -190,7 +193,9 @@ describe("the transport's contract with tRPC's WebSocket adapter", () => {
     expect(actual.frames.length).toBe(expected.frames.length);
     for (const [index, frame] of expected.frames.entries()) expect(actual.frames[index], `frame ${index}`).toBe(dataFirst(frame));
     // The conversation covered what it must: shared, direct and once-only items, errors, stop, resume, reconnect.
-    const parsed = expected.frames.map((frame) => JSON.parse(frame) as { id: unknown; result?: { type: string; id?: string }; error?: unknown; method?: string });
+    const parsed = expected.frames.map(
+      (frame) => JSON.parse(frame) as { id: unknown; result?: { type: string; id?: string }; error?: unknown; method?: string },
+    );
     expect(parsed.filter((frame) => frame.id === 3 && frame.result?.type === 'data')).toHaveLength(script().length + 1);
     expect(parsed.filter((frame) => frame.id === 4 && frame.result?.type === 'data')[1]?.result?.id).toBe('10');
     expect(parsed.some((frame) => frame.id === 'five' && frame.error)).toBe(true);

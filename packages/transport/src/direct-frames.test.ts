@@ -57,7 +57,14 @@ describe('DirectFrames', () => {
       for (const { direct } of writers) direct.write(eventId, other);
     }
     for (const { id, sent } of writers) {
-      expect(sent.map(textOf)).toEqual([trpcFrame(id, '2.0', '7', event), trpcFrame(id, '2.0', '7', other), trpcFrame(id, '2.0', '7', event), trpcFrame(id, '2.0', '7', other), trpcFrame(id, '2.0', '8', event), trpcFrame(id, '2.0', '8', other)]);
+      expect(sent.map(textOf)).toEqual([
+        trpcFrame(id, '2.0', '7', event),
+        trpcFrame(id, '2.0', '7', other),
+        trpcFrame(id, '2.0', '7', event),
+        trpcFrame(id, '2.0', '7', other),
+        trpcFrame(id, '2.0', '8', event),
+        trpcFrame(id, '2.0', '8', other),
+      ]);
     }
     const [first, second, third, fourth] = writers;
     expect(second!.sent[0]).toBe(first!.sent[0]);

@@ -9,7 +9,8 @@ import { chorusTransformer, SharedItem } from './transformer';
 const serialize = (value: unknown) => chorusTransformer.output.serialize(value) as ReturnType<typeof superjson.serialize> | SharedItem;
 /** What a client decodes from the serialized item, whichever form it took. */
 const decoded = (serialized: unknown) => superjson.deserialize(JSON.parse(JSON.stringify(serialized)) as ReturnType<typeof superjson.serialize>);
-const frameOf = (id: number, eventId: string, data: object) => frameEncoder.encode({ id, result: { type: 'data', id: eventId, data: serialize({ id: eventId, data }) } });
+const frameOf = (id: number, eventId: string, data: object) =>
+  frameEncoder.encode({ id, result: { type: 'data', id: eventId, data: serialize({ id: eventId, data }) } });
 
 describe('shared events through the transformer', () => {
   for (const [name, make] of Object.entries(sampleEvents)) {
@@ -91,7 +92,16 @@ describe('shared events through the transformer', () => {
       const copy = sendOnce(snapshot, { compress: true });
       const frame = frameOf(subscriber, String(subscriber), copy);
       expect(JSON.parse(frame as string)).toEqual(
-        JSON.parse(JSON.stringify({ id: subscriber, result: { type: 'data', data: superjson.serialize({ id: String(subscriber), data: { type: 'room.snapshot', at: new Date(4), playback: { positionSec: 3 } } }), id: String(subscriber) } })),
+        JSON.parse(
+          JSON.stringify({
+            id: subscriber,
+            result: {
+              type: 'data',
+              data: superjson.serialize({ id: String(subscriber), data: { type: 'room.snapshot', at: new Date(4), playback: { positionSec: 3 } } }),
+              id: String(subscriber),
+            },
+          }),
+        ),
       );
       return frame;
     });

@@ -110,7 +110,7 @@ describe('superjson-fast serialize', () => {
     expect(serialize({ n: 10n }).meta?.values).toEqual({ n: ['bigint'] });
   });
 
-  it('writes a Date reached twice at both places, as a value, without superjson\'s equality annotation', () => {
+  it("writes a Date reached twice at both places, as a value, without superjson's equality annotation", () => {
     const at = new Date(Date.UTC(2026, 11, 1, 12));
     const event = { type: 'message.created', message: { ...message(1), createdAt: at }, at };
     const ours = serialize(event);

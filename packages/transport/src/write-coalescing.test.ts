@@ -24,7 +24,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
 describe('write coalescing', () => {
-  it('holds a turn\'s writes to a socket and sends them together when the turn ends', async () => {
+  it("holds a turn's writes to a socket and sends them together when the turn ends", async () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
     const written: string[] = [];

@@ -23,7 +23,10 @@ const logger = createLogger({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'war
 const infra = await connectInfrastructure(env, logger, { joinRunning: true });
 try {
   const password = values['password-stdin'] ? (await text(process.stdin)).split('\n')[0] : randomBytes(12).toString('base64url');
-  const result = await createOrPromoteAdmin({ db: infra.db, clock: systemClock, revocations: { publishUserChanged: (userId) => publishUserChanged(infra.redis, userId) } }, { email: values.email, username: values.username, password });
+  const result = await createOrPromoteAdmin(
+    { db: infra.db, clock: systemClock, revocations: { publishUserChanged: (userId) => publishUserChanged(infra.redis, userId) } },
+    { email: values.email, username: values.username, password },
+  );
   if (result.created) {
     console.log(`created admin account ${result.userId} for ${values.email}`);
     if (!values['password-stdin']) console.log(`password (shown once): ${password}`);

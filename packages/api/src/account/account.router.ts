@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { ZPrivateUser } from '../auth/auth.schema';
 import { authedProcedure, router } from '../trpc';
-import { ZChangeEmailInput, ZChangePasswordInput, ZConfirmEmailChangeInput, ZLoginHistoryInput, ZLoginHistoryPage, ZUpdateProfileInput } from './account.schema';
+import {
+  ZChangeEmailInput,
+  ZChangePasswordInput,
+  ZConfirmEmailChangeInput,
+  ZLoginHistoryInput,
+  ZLoginHistoryPage,
+  ZUpdateProfileInput,
+} from './account.schema';
 import { confirmEmailChange, requestEmailChange } from './email-change.service';
 import { loginHistory } from './login-history.service';
 import { changePassword } from './password-change.service';

@@ -14,7 +14,15 @@ export async function loginHistory(deps: Pick<AppDeps, 'db'>, userId: number, in
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return {
-    items: page.map((row) => ({ id: row.id, success: row.success, reason: row.reason, method: row.method, ip: row.ip, userAgent: row.userAgent, createdAt: row.createdAt })),
+    items: page.map((row) => ({
+      id: row.id,
+      success: row.success,
+      reason: row.reason,
+      method: row.method,
+      ip: row.ip,
+      userAgent: row.userAgent,
+      createdAt: row.createdAt,
+    })),
     nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }

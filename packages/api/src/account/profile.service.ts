@@ -11,12 +11,19 @@ import type { TUpdateProfileInput } from './account.schema';
 /** Changes the caller's own profile fields; only the fields given change. */
 export async function updateProfile(deps: Pick<AppDeps, 'db' | 'clock' | 'revocations'>, userId: number, input: TUpdateProfileInput): Promise<TPrivateUser> {
   if (input.username !== undefined) {
-    const [holder] = await deps.db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), ne(users.id, userId))).limit(1);
+    const [holder] = await deps.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.username, input.username), ne(users.id, userId)))
+      .limit(1);
     if (holder) throw new AppError('USERNAME_TAKEN', 'This username is taken');
   }
   const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   try {
-    await deps.db.update(users).set({ ...changes, updatedAt: deps.clock.now() }).where(eq(users.id, userId));
+    await deps.db
+      .update(users)
+      .set({ ...changes, updatedAt: deps.clock.now() })
+      .where(eq(users.id, userId));
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

@@ -16,7 +16,12 @@ export async function listUsers(deps: Pick<AppDeps, 'db'>, input: TAdminListUser
     const prefix = `${escapeLike(input.query)}%`;
     conditions.push(or(like(users.email, prefix.toLowerCase()), like(users.username, prefix), like(users.displayName, prefix))!);
   }
-  const rows = await deps.db.select().from(users).where(and(...conditions)).orderBy(desc(users.id)).limit(input.limit + 1);
+  const rows = await deps.db
+    .select()
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(desc(users.id))
+    .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return { items: page.map(toAdminUser), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
@@ -31,7 +36,10 @@ export async function banUser(deps: AppDeps, adminId: number, input: { userId: n
   const revoked = await deps.db.transaction(async (tx) => {
     const user = await lockUser(tx, input.userId);
     if (user.role === 'admin') throw new AppError('FORBIDDEN', 'Administrators cannot be banned');
-    await tx.update(users).set({ bannedAt: user.bannedAt ?? now, banReason: input.reason, updatedAt: now }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set({ bannedAt: user.bannedAt ?? now, banReason: input.reason, updatedAt: now })
+      .where(eq(users.id, user.id));
     if (user.email && user.emailVerifiedAt && !user.bannedAt) {
       await enqueueMail({ db: tx, clock: deps.clock }, { to: user.email, template: 'accountBanned', locale: user.locale, data: { reason: input.reason } });
     }

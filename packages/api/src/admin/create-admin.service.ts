@@ -17,13 +17,19 @@ export interface CreateAdminInput {
  * Makes the account with `email` an administrator, creating a verified one when none exists.
  * For operators (the `admin:create` script); no procedure exposes it.
  */
-export async function createOrPromoteAdmin(deps: Pick<AppDeps, 'db' | 'clock'> & { revocations: Pick<AppDeps['revocations'], 'publishUserChanged'> }, input: CreateAdminInput): Promise<{ userId: number; created: boolean }> {
+export async function createOrPromoteAdmin(
+  deps: Pick<AppDeps, 'db' | 'clock'> & { revocations: Pick<AppDeps['revocations'], 'publishUserChanged'> },
+  input: CreateAdminInput,
+): Promise<{ userId: number; created: boolean }> {
   const email = ZEmail.parse(input.email);
   const now = deps.clock.now();
   const [existing] = await deps.db.select().from(users).where(eq(users.email, email)).limit(1);
   if (existing) {
     // The operator vouches for the address.
-    await deps.db.update(users).set({ role: 'admin', isGuest: false, emailVerifiedAt: existing.emailVerifiedAt ?? now, updatedAt: now }).where(eq(users.id, existing.id));
+    await deps.db
+      .update(users)
+      .set({ role: 'admin', isGuest: false, emailVerifiedAt: existing.emailVerifiedAt ?? now, updatedAt: now })
+      .where(eq(users.id, existing.id));
     await deps.revocations.publishUserChanged(existing.id);
     return { userId: existing.id, created: false };
   }
@@ -32,7 +38,14 @@ export async function createOrPromoteAdmin(deps: Pick<AppDeps, 'db' | 'clock'> &
   const passwordHash = await hashPassword(ZPassword.parse(input.password));
   try {
     const [result] = await deps.db.insert(users).values({
-      email, username, displayName: username, passwordHash, role: 'admin', emailVerifiedAt: now, createdAt: now, updatedAt: now,
+      email,
+      username,
+      displayName: username,
+      passwordHash,
+      role: 'admin',
+      emailVerifiedAt: now,
+      createdAt: now,
+      updatedAt: now,
     });
     return { userId: result.insertId, created: true };
   } catch (error) {

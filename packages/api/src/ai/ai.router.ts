@@ -2,15 +2,34 @@ import { z } from 'zod';
 import { accountProcedure, authedProcedure, router } from '../trpc';
 import { ZAiConfigView, ZAiConversationView, ZAiImageView, ZAiMessageView, ZConfigTestResult, ZUsageReport } from './ai.outputs';
 import {
-  ZAssistantRef, ZConfigRef, ZConversationRef, ZCreateConfigInput, ZCreateConversationInput, ZGenerateImageInput, ZListConversationsInput, ZMessagesInput,
-  ZRenameConversationInput, ZSendInput, ZStreamInput, ZSuggestRepliesInput, ZUpdateConfigInput, ZUsageInput,
+  ZAssistantRef,
+  ZConfigRef,
+  ZConversationRef,
+  ZCreateConfigInput,
+  ZCreateConversationInput,
+  ZGenerateImageInput,
+  ZListConversationsInput,
+  ZMessagesInput,
+  ZRenameConversationInput,
+  ZSendInput,
+  ZStreamInput,
+  ZSuggestRepliesInput,
+  ZUpdateConfigInput,
+  ZUsageInput,
 } from './ai.schema';
 import { regenerate, sendMessage } from './chat/send.service';
 import { stopGeneration } from './chat/stop.service';
 import { streamAnswer } from './chat/stream.service';
 import { testConfig } from './configs/config-test.service';
 import { createConfig, deleteConfig, listConfigs, updateConfig } from './configs/configs.service';
-import { createConversation, deleteConversation, listConversations, listMessages, renameConversation, resetConversation } from './conversations/conversations.service';
+import {
+  createConversation,
+  deleteConversation,
+  listConversations,
+  listMessages,
+  renameConversation,
+  resetConversation,
+} from './conversations/conversations.service';
 import { generateImage } from './images.service';
 import { suggestReplies } from './suggest.service';
 import { usageBetween } from './usage.service';
@@ -21,21 +40,45 @@ const ok = { ok: true as const };
 /** Provider configs: the caller's own (full accounts only) plus the operator's system providers. */
 const configsRouter = router({
   list: authedProcedure.output(z.array(ZAiConfigView)).query(({ ctx }) => listConfigs(ctx.deps, ctx.user.id)),
-  create: accountProcedure.input(ZCreateConfigInput).output(ZAiConfigView).mutation(({ ctx, input }) => createConfig(ctx.deps, ctx.user.id, input)),
-  update: accountProcedure.input(ZUpdateConfigInput).output(ZAiConfigView).mutation(({ ctx, input }) => updateConfig(ctx.deps, ctx.user.id, input)),
-  delete: accountProcedure.input(ZConfigRef).output(ZOk).mutation(async ({ ctx, input }) => (await deleteConfig(ctx.deps, ctx.user.id, input.id), ok)),
-  test: accountProcedure.input(ZConfigRef).output(ZConfigTestResult).mutation(({ ctx, input }) => testConfig(ctx.deps, ctx.user.id, input.id)),
+  create: accountProcedure
+    .input(ZCreateConfigInput)
+    .output(ZAiConfigView)
+    .mutation(({ ctx, input }) => createConfig(ctx.deps, ctx.user.id, input)),
+  update: accountProcedure
+    .input(ZUpdateConfigInput)
+    .output(ZAiConfigView)
+    .mutation(({ ctx, input }) => updateConfig(ctx.deps, ctx.user.id, input)),
+  delete: accountProcedure
+    .input(ZConfigRef)
+    .output(ZOk)
+    .mutation(async ({ ctx, input }) => (await deleteConfig(ctx.deps, ctx.user.id, input.id), ok)),
+  test: accountProcedure
+    .input(ZConfigRef)
+    .output(ZConfigTestResult)
+    .mutation(({ ctx, input }) => testConfig(ctx.deps, ctx.user.id, input.id)),
 });
 
 const conversationsRouter = router({
-  create: authedProcedure.input(ZCreateConversationInput).output(ZAiConversationView).mutation(({ ctx, input }) => createConversation(ctx.deps, ctx.user.id, input)),
+  create: authedProcedure
+    .input(ZCreateConversationInput)
+    .output(ZAiConversationView)
+    .mutation(({ ctx, input }) => createConversation(ctx.deps, ctx.user.id, input)),
   list: authedProcedure
     .input(ZListConversationsInput)
     .output(z.object({ items: z.array(ZAiConversationView), total: z.number() }))
     .query(({ ctx, input }) => listConversations(ctx.deps, ctx.user.id, input)),
-  rename: authedProcedure.input(ZRenameConversationInput).output(ZAiConversationView).mutation(({ ctx, input }) => renameConversation(ctx.deps, ctx.user.id, input.conversationId, input.title)),
-  delete: authedProcedure.input(ZConversationRef).output(ZOk).mutation(async ({ ctx, input }) => (await deleteConversation(ctx.deps, ctx.user.id, input.conversationId), ok)),
-  reset: authedProcedure.input(ZConversationRef).output(ZAiConversationView).mutation(({ ctx, input }) => resetConversation(ctx.deps, ctx.user.id, input.conversationId)),
+  rename: authedProcedure
+    .input(ZRenameConversationInput)
+    .output(ZAiConversationView)
+    .mutation(({ ctx, input }) => renameConversation(ctx.deps, ctx.user.id, input.conversationId, input.title)),
+  delete: authedProcedure
+    .input(ZConversationRef)
+    .output(ZOk)
+    .mutation(async ({ ctx, input }) => (await deleteConversation(ctx.deps, ctx.user.id, input.conversationId), ok)),
+  reset: authedProcedure
+    .input(ZConversationRef)
+    .output(ZAiConversationView)
+    .mutation(({ ctx, input }) => resetConversation(ctx.deps, ctx.user.id, input.conversationId)),
   messages: authedProcedure
     .input(ZMessagesInput)
     .output(z.object({ items: z.array(ZAiMessageView), nextBeforeId: z.number().nullable() }))
@@ -53,7 +96,10 @@ const chatRouter = router({
    * `lastEventId`. By `{ conversationId, clientId }` it can be opened together with the send.
    */
   stream: authedProcedure.input(ZStreamInput).subscription(({ ctx, input, signal }) => streamAnswer(ctx.deps, ctx.user.id, input, signal)),
-  stop: authedProcedure.input(ZAssistantRef).output(ZAiMessageView).mutation(({ ctx, input }) => stopGeneration(ctx.deps, ctx.user.id, input.assistantMessageId)),
+  stop: authedProcedure
+    .input(ZAssistantRef)
+    .output(ZAiMessageView)
+    .mutation(({ ctx, input }) => stopGeneration(ctx.deps, ctx.user.id, input.assistantMessageId)),
   regenerate: authedProcedure
     .input(ZAssistantRef)
     .output(z.object({ assistantMessageId: z.number() }))
@@ -70,7 +116,13 @@ export const aiRouter = router({
     .output(z.object({ suggestions: z.array(z.string()) }))
     .mutation(({ ctx, input }) => suggestReplies(ctx.deps, ctx.user.id, input.conversationId)),
   images: router({
-    generate: authedProcedure.input(ZGenerateImageInput).output(ZAiImageView).mutation(({ ctx, input }) => generateImage(ctx.deps, ctx.user.id, input)),
+    generate: authedProcedure
+      .input(ZGenerateImageInput)
+      .output(ZAiImageView)
+      .mutation(({ ctx, input }) => generateImage(ctx.deps, ctx.user.id, input)),
   }),
-  usage: authedProcedure.input(ZUsageInput).output(ZUsageReport).query(({ ctx, input }) => usageBetween(ctx.deps, ctx.user.id, input)),
+  usage: authedProcedure
+    .input(ZUsageInput)
+    .output(ZUsageReport)
+    .query(({ ctx, input }) => usageBetween(ctx.deps, ctx.user.id, input)),
 });

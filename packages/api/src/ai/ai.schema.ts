@@ -3,7 +3,10 @@ import { ZId } from '../chat/chat.schema';
 import { zString, zText } from '../strings';
 
 /** One of the caller's configs (a number) or a system provider (`system:<id>`). */
-export const ZProviderRef = z.union([ZId, z.custom<`system:${string}`>((value) => typeof value === 'string' && /^system:[\w.-]{1,56}$/.test(value), 'Not a provider id')]);
+export const ZProviderRef = z.union([
+  ZId,
+  z.custom<`system:${string}`>((value) => typeof value === 'string' && /^system:[\w.-]{1,56}$/.test(value), 'Not a provider id'),
+]);
 export type TProviderRef = z.infer<typeof ZProviderRef>;
 
 export const ZAiParams = z.object({
@@ -46,7 +49,10 @@ export const ZConfigRef = z.object({ id: ZId });
 
 const ZTitle = zString().trim().min(1).max(200);
 export const ZCreateConversationInput = z.object({ title: ZTitle.optional(), configId: ZProviderRef.optional() });
-export const ZListConversationsInput = z.object({ limit: z.number().int().min(1).max(100).default(20), offset: z.number().int().min(0).max(1_000_000).default(0) });
+export const ZListConversationsInput = z.object({
+  limit: z.number().int().min(1).max(100).default(20),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+});
 export const ZConversationRef = z.object({ conversationId: ZId });
 export const ZRenameConversationInput = z.object({ conversationId: ZId, title: ZTitle });
 export const ZMessagesInput = z.object({ conversationId: ZId, beforeId: ZId.optional(), limit: z.number().int().min(1).max(200).default(50) });
@@ -60,7 +66,9 @@ export const ZSendInput = z.object({
 });
 export type TSendInput = z.infer<typeof ZSendInput>;
 export const ZAssistantRef = z.object({ assistantMessageId: ZId });
-const ZLastEventId = zString().regex(/^\d{1,9}$/).nullish();
+const ZLastEventId = zString()
+  .regex(/^\d{1,9}$/)
+  .nullish();
 /**
  * An answer by its id (from `ai.chat.send`), or by the send that starts it: the conversation and
  * the send's clientId, so a client can subscribe while the send is still on its way.
@@ -74,7 +82,11 @@ export type TStreamInput = z.infer<typeof ZStreamInput>;
 export const ZSuggestRepliesInput = z.object({ conversationId: ZId });
 
 export const imageSizes = ['256x256', '512x512', '1024x1024', '1792x1024', '1024x1792'] as const;
-export const ZGenerateImageInput = z.object({ prompt: zText().trim().min(1).max(4000), size: z.enum(imageSizes).default('1024x1024'), configId: ZProviderRef.optional() });
+export const ZGenerateImageInput = z.object({
+  prompt: zText().trim().min(1).max(4000),
+  size: z.enum(imageSizes).default('1024x1024'),
+  configId: ZProviderRef.optional(),
+});
 
 const ZDay = zString().regex(/^\d{4}-\d{2}-\d{2}$/, 'A day as YYYY-MM-DD');
 export const ZUsageInput = z.object({ from: ZDay, to: ZDay }).refine((range) => range.from <= range.to, 'from must not be after to');

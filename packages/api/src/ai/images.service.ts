@@ -60,7 +60,8 @@ export async function generateImage(deps: AppDeps, userId: number, input: { prom
     throw providerAppError(error);
   }
   const mimeType = sniffImageType(bytes);
-  if (!mimeType || bytes.length > MAX_IMAGE_BYTES) throw new AppError('AI_PROVIDER_ERROR', 'The provider returned something that is not an image', { details: { reason: 'upstream' } });
+  if (!mimeType || bytes.length > MAX_IMAGE_BYTES)
+    throw new AppError('AI_PROVIDER_ERROR', 'The provider returned something that is not an image', { details: { reason: 'upstream' } });
   const createdAt = deps.clock.now();
   const [result] = await deps.db.insert(aiImages).values({ userId, prompt: input.prompt, size: input.size, model, mimeType, bytes, createdAt });
   return { id: result.insertId, url: `${AI_IMAGE_PATH}${result.insertId}`, mimeType, size: input.size, createdAt };

@@ -26,7 +26,12 @@ export function parseSuggestions(raw: string): string[] {
   if (items.length === 0) items = raw.split('\n').map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, ''));
   return items
     .filter((item): item is string => typeof item === 'string')
-    .map((item) => item.trim().replace(/^["“]|["”]$/g, '').slice(0, MAX_SUGGESTION_CHARS))
+    .map((item) =>
+      item
+        .trim()
+        .replace(/^["“]|["”]$/g, '')
+        .slice(0, MAX_SUGGESTION_CHARS),
+    )
     .filter(Boolean)
     .slice(0, 3);
 }
@@ -57,13 +62,18 @@ export async function suggestReplies(deps: AppDeps, userId: number, conversation
       messages: [
         {
           role: 'system',
-          content: 'Suggest three short replies "Me" could send next in this chat, in the language of the chat. Answer with a JSON array of three strings and nothing else.',
+          content:
+            'Suggest three short replies "Me" could send next in this chat, in the language of the chat. Answer with a JSON array of three strings and nothing else.',
         },
         { role: 'user', content: transcript },
       ],
     });
     if (completion.usage) {
-      await recordUsage(deps, userId, deps.clock.now(), { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens, totalTokens: completion.usage.total_tokens });
+      await recordUsage(deps, userId, deps.clock.now(), {
+        promptTokens: completion.usage.prompt_tokens,
+        completionTokens: completion.usage.completion_tokens,
+        totalTokens: completion.usage.total_tokens,
+      });
     }
     return { suggestions: parseSuggestions(completion.choices[0]?.message?.content ?? '') };
   } catch (error) {

@@ -50,7 +50,11 @@ export async function maybeGenerateTitle(deps: AppDeps, userId: number, conversa
     });
     const title = cleanTitle(completion.choices[0]?.message?.content ?? '');
     if (completion.usage) {
-      await recordUsage(deps, userId, deps.clock.now(), { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens, totalTokens: completion.usage.total_tokens });
+      await recordUsage(deps, userId, deps.clock.now(), {
+        promptTokens: completion.usage.prompt_tokens,
+        completionTokens: completion.usage.completion_tokens,
+        totalTokens: completion.usage.total_tokens,
+      });
     }
     if (!title) return;
     const [result] = await deps.db

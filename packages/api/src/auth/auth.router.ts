@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 import {
-  ZAuthResult, ZLoginInput, ZPrivateUser, ZRegisterInput, ZRequestPasswordResetInput, ZResendCodeInput,
-  ZResetPasswordInput, ZRevokeSessionInput, ZSessionInfo, ZUpgradeGuestInput, ZVerifyEmailInput,
+  ZAuthResult,
+  ZLoginInput,
+  ZPrivateUser,
+  ZRegisterInput,
+  ZRequestPasswordResetInput,
+  ZResendCodeInput,
+  ZResetPasswordInput,
+  ZRevokeSessionInput,
+  ZSessionInfo,
+  ZUpgradeGuestInput,
+  ZVerifyEmailInput,
 } from './auth.schema';
 import { clearSessionCookie, setSessionCookie } from './cookies';
 import { login } from './login.service';
@@ -13,7 +22,10 @@ import { createGuest, upgradeGuest } from './guest.service';
 import { getOwnUser } from './users.mapper';
 import { resendCode, verifyEmail } from './verify.service';
 
-const withCookie = <T extends { token: string; expiresAt: Date }>(ctx: { res: import('node:http').ServerResponse | null; deps: { config: { cookieSecure: boolean } } }, result: T) => {
+const withCookie = <T extends { token: string; expiresAt: Date }>(
+  ctx: { res: import('node:http').ServerResponse | null; deps: { config: { cookieSecure: boolean } } },
+  result: T,
+) => {
   setSessionCookie(ctx.res, result.token, result.expiresAt, ctx.deps.config.cookieSecure);
   return result;
 };

@@ -8,14 +8,20 @@ export const ZEmail = zString()
   .max(254)
   .pipe(z.email({ message: 'Enter a valid email address' }));
 /** 3–32 letters (any script, CJK included), digits or underscores. */
-export const ZUsername = zString().trim().regex(/^[\p{L}\p{N}_]{3,32}$/u, '3–32 letters, digits or _');
+export const ZUsername = zString()
+  .trim()
+  .regex(/^[\p{L}\p{N}_]{3,32}$/u, '3–32 letters, digits or _');
 /**
  * Repaired rather than refused: hashing always saw a lone surrogate as U+FFFD (UTF-8 encoding
  * replaces it), so a password set before this check still verifies.
  */
 export const ZPassword = zText().min(8, 'At least 8 characters').max(128, 'At most 128 characters');
-export const ZPhone = zString().trim().regex(/^\+[1-9]\d{6,14}$/, 'Phone numbers use E.164, e.g. +8613800138000');
-export const ZCode = zString().trim().regex(/^\d{6}$/, 'Codes have 6 digits');
+export const ZPhone = zString()
+  .trim()
+  .regex(/^\+[1-9]\d{6,14}$/, 'Phone numbers use E.164, e.g. +8613800138000');
+export const ZCode = zString()
+  .trim()
+  .regex(/^\d{6}$/, 'Codes have 6 digits');
 
 export const ZRegisterInput = z.object({
   email: ZEmail,

@@ -71,5 +71,10 @@ export async function consumeCode(db: DbOrTx, now: Date, args: { userId: number;
 function latestCode(db: DbOrTx, userId: number, purpose: TCodePurpose, liveOnly: boolean) {
   const conditions = [eq(verificationCodes.userId, userId), eq(verificationCodes.purpose, purpose)];
   if (liveOnly) conditions.push(isNull(verificationCodes.consumedAt));
-  return db.select().from(verificationCodes).where(and(...conditions)).orderBy(desc(verificationCodes.id)).limit(1);
+  return db
+    .select()
+    .from(verificationCodes)
+    .where(and(...conditions))
+    .orderBy(desc(verificationCodes.id))
+    .limit(1);
 }

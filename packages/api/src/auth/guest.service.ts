@@ -37,18 +37,24 @@ export async function upgradeGuest(deps: AppDeps, userId: number, input: TUpgrad
   await consumeOrThrow(deps.limiters.codeSendPerEmail, input.email);
   const [guest] = await deps.db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!guest?.isGuest) throw new AppError('CONFLICT', 'This account is not a guest');
-  const [byName] = await deps.db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), ne(users.id, userId))).limit(1);
+  const [byName] = await deps.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.username, input.username), ne(users.id, userId)))
+    .limit(1);
   if (byName) throw new AppError('USERNAME_TAKEN', 'This username is taken');
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   try {
-    await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
-      const [holder] = await tx.select({ id: users.id, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.email, input.email)).for('update');
-      if (holder?.verifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
-      await releaseUnverifiedEmail(tx, input.email, userId);
-      await tx.update(users).set({ email: input.email, username: input.username, passwordHash, updatedAt: now }).where(eq(users.id, userId));
-      await sendCode(tx, now, { userId, email: input.email, locale: guest.locale, purpose: 'verify_email' });
-    }, NO_GAP_LOCKS));
+    await retryOnDeadlock(() =>
+      deps.db.transaction(async (tx) => {
+        const [holder] = await tx.select({ id: users.id, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.email, input.email)).for('update');
+        if (holder?.verifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+        await releaseUnverifiedEmail(tx, input.email, userId);
+        await tx.update(users).set({ email: input.email, username: input.username, passwordHash, updatedAt: now }).where(eq(users.id, userId));
+        await sendCode(tx, now, { userId, email: input.email, locale: guest.locale, purpose: 'verify_email' });
+      }, NO_GAP_LOCKS),
+    );
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }

@@ -11,7 +11,9 @@ import type { DbOrTx } from '../kernel';
  */
 export async function unknownLoginKey(db: DbOrTx, by: 'email' | 'username', identifier: string): Promise<string> {
   const column = by === 'email' ? users.email : users.username;
-  const [rows] = await db.execute(sql`SELECT SHA2(WEIGHT_STRING(k), 256) AS weight FROM (SELECT ${column} AS k FROM ${users} WHERE FALSE UNION ALL SELECT ${identifier}) AS t`);
+  const [rows] = await db.execute(
+    sql`SELECT SHA2(WEIGHT_STRING(k), 256) AS weight FROM (SELECT ${column} AS k FROM ${users} WHERE FALSE UNION ALL SELECT ${identifier}) AS t`,
+  );
   const weight = (rows as unknown as Array<{ weight: string }>)[0]?.weight;
   if (!weight) throw new Error('unknownLoginKey: no weight');
   return `login:${weight}`;

@@ -33,7 +33,11 @@ export async function login(deps: AppDeps, input: TLoginInput, meta: RequestMeta
   const by = identifier.includes('@') ? 'email' : 'username';
   // Both queries run for every login, so the work does not depend on whether the account exists.
   const [[user], unknownKey] = await Promise.all([
-    deps.db.select().from(users).where(eq(by === 'email' ? users.email : users.username, identifier)).limit(1),
+    deps.db
+      .select()
+      .from(users)
+      .where(eq(by === 'email' ? users.email : users.username, identifier))
+      .limit(1),
     unknownLoginKey(deps.db, by, identifier),
   ]);
   const userId = user?.id ?? null;

@@ -10,6 +10,9 @@ import type { DbOrTx } from '../kernel';
  */
 export async function releaseUnverifiedEmail(tx: DbOrTx, email: string, claimantId: number): Promise<void> {
   const unverifiedHolder = and(eq(users.email, email), isNull(users.emailVerifiedAt), ne(users.id, claimantId));
-  await tx.update(users).set({ email: null }).where(and(unverifiedHolder, eq(users.isGuest, true)));
+  await tx
+    .update(users)
+    .set({ email: null })
+    .where(and(unverifiedHolder, eq(users.isGuest, true)));
   await tx.delete(users).where(and(unverifiedHolder, eq(users.isGuest, false)));
 }

@@ -23,22 +23,31 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   try {
-    await retryOnDeadlock(() => deps.db.transaction(async (tx) => {
-      const [existing] = await tx.select().from(users).where(eq(users.email, input.email)).for('update');
-      const values = { username: input.username, displayName: input.username, phone: input.phone ?? null, passwordHash, locale: input.locale ?? 'en', updatedAt: now };
-      if (existing?.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
-      let userId: number;
-      if (existing && !existing.isGuest) {
-        await tx.update(users).set(values).where(eq(users.id, existing.id));
-        userId = existing.id;
-      } else {
-        // A guest's unproven claim on the address never hands its account to a registrant.
-        if (existing) await tx.update(users).set({ email: null }).where(eq(users.id, existing.id));
-        const [result] = await tx.insert(users).values({ ...values, email: input.email, createdAt: now });
-        userId = result.insertId;
-      }
-      await sendCode(tx, now, { userId, email: input.email, locale: values.locale, purpose: 'verify_email' });
-    }, NO_GAP_LOCKS));
+    await retryOnDeadlock(() =>
+      deps.db.transaction(async (tx) => {
+        const [existing] = await tx.select().from(users).where(eq(users.email, input.email)).for('update');
+        const values = {
+          username: input.username,
+          displayName: input.username,
+          phone: input.phone ?? null,
+          passwordHash,
+          locale: input.locale ?? 'en',
+          updatedAt: now,
+        };
+        if (existing?.emailVerifiedAt) throw new AppError('EMAIL_TAKEN', 'An account with this email already exists');
+        let userId: number;
+        if (existing && !existing.isGuest) {
+          await tx.update(users).set(values).where(eq(users.id, existing.id));
+          userId = existing.id;
+        } else {
+          // A guest's unproven claim on the address never hands its account to a registrant.
+          if (existing) await tx.update(users).set({ email: null }).where(eq(users.id, existing.id));
+          const [result] = await tx.insert(users).values({ ...values, email: input.email, createdAt: now });
+          userId = result.insertId;
+        }
+        await sendCode(tx, now, { userId, email: input.email, locale: values.locale, purpose: 'verify_email' });
+      }, NO_GAP_LOCKS),
+    );
   } catch (error) {
     throw conflictFrom(error) ?? error;
   }
@@ -71,10 +80,18 @@ export async function sendCode(
 async function assertAvailable(db: DbOrTx, input: TRegisterInput): Promise<void> {
   // Rows of this same email are the caller's own unverified attempt, which register replaces.
   const someoneElse = or(isNull(users.email), ne(users.email, input.email));
-  const [byName] = await db.select({ id: users.id }).from(users).where(and(eq(users.username, input.username), someoneElse)).limit(1);
+  const [byName] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.username, input.username), someoneElse))
+    .limit(1);
   if (byName) throw new AppError('USERNAME_TAKEN', 'This username is taken');
   if (!input.phone) return;
-  const [byPhone] = await db.select({ id: users.id }).from(users).where(and(eq(users.phone, input.phone), someoneElse)).limit(1);
+  const [byPhone] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.phone, input.phone), someoneElse))
+    .limit(1);
   if (byPhone) throw new AppError('PHONE_TAKEN', 'This phone number is already used');
 }
 

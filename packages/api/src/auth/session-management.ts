@@ -57,7 +57,11 @@ const RECHECK_BEFORE_EXPIRY_MS = 24 * 60 * 60 * 1000;
  * ends sessions publishes a revocation, which aborts `revoked` on every instance; so until the
  * session nears its expiry no query is needed. Without a watch, the database decides.
  */
-export async function webSocketSessionLive(deps: Pick<AppDeps, 'db' | 'clock'>, session: { id: string; expiresAt: Date }, revoked: AbortSignal | undefined): Promise<boolean> {
+export async function webSocketSessionLive(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  session: { id: string; expiresAt: Date },
+  revoked: AbortSignal | undefined,
+): Promise<boolean> {
   if (revoked?.aborted) return false;
   if (revoked && session.expiresAt.getTime() - deps.clock.now().getTime() > RECHECK_BEFORE_EXPIRY_MS) return true;
   return sessionExists(deps.db, session.id);

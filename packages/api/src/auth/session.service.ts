@@ -85,7 +85,10 @@ export async function validateSessionToken(
   const touch = now - session.lastSeenAt.getTime() > sessionPolicy.touchEveryMs;
   if (renew || touch) {
     if (renew) expiresAt = new Date(now + sessionPolicy.lifetimeMs);
-    await deps.db.update(sessions).set({ expiresAt, lastSeenAt: new Date(now) }).where(eq(sessions.id, session.id));
+    await deps.db
+      .update(sessions)
+      .set({ expiresAt, lastSeenAt: new Date(now) })
+      .where(eq(sessions.id, session.id));
   }
   const valid: ValidSession = {
     id: session.id,

@@ -26,7 +26,10 @@ export async function transition(
   notificationsFor?: (row: TCallRow) => NewNotification[],
 ): Promise<CallView | null> {
   const won = await deps.db.transaction(async (tx) => {
-    const [result] = await tx.update(calls).set(change).where(and(eq(calls.id, callId), eq(calls.status, from)));
+    const [result] = await tx
+      .update(calls)
+      .set(change)
+      .where(and(eq(calls.id, callId), eq(calls.status, from)));
     if (result.affectedRows === 0) return null;
     // The UPDATE holds the row lock until commit: this reads exactly what it wrote.
     const [row] = await tx.select().from(calls).where(eq(calls.id, callId));

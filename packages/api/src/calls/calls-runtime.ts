@@ -1,4 +1,3 @@
-
 export interface CallsSettings {
   /** A call nobody answers within this ends as `missed`. */
   ringTimeoutMs: number;

@@ -16,9 +16,21 @@ const ZSdp = z.object({ sdp: zString().min(1).max(MAX_SDP_CHARS) });
 const ZIceCandidate = z.object({
   // Empty marks the end of candidates.
   candidate: zString().max(MAX_ICE_CANDIDATE_CHARS),
-  sdpMid: zString().max(64).nullish().transform((value) => value ?? null),
-  sdpMLineIndex: z.number().int().min(0).max(1023).nullish().transform((value) => value ?? null),
-  usernameFragment: zString().max(256).nullish().transform((value) => value ?? null),
+  sdpMid: zString()
+    .max(64)
+    .nullish()
+    .transform((value) => value ?? null),
+  sdpMLineIndex: z
+    .number()
+    .int()
+    .min(0)
+    .max(1023)
+    .nullish()
+    .transform((value) => value ?? null),
+  usernameFragment: zString()
+    .max(256)
+    .nullish()
+    .transform((value) => value ?? null),
 });
 
 /** `payload` is what the browser hands out: an RTCSessionDescriptionInit, or an RTCIceCandidateInit (`candidate.toJSON()`). */

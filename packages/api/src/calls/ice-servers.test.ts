@@ -18,7 +18,12 @@ describe('ICE servers', () => {
   });
 
   it('hands out credentials that expire TURN_TTL_SECONDS from now and never the secret', () => {
-    const settings = { ...defaultCallsSettings, turnUrls: ['turn:turn.example.com:3478', 'turns:turn.example.com:5349'], turnSecret: SECRET, turnTtlSeconds: 600 };
+    const settings = {
+      ...defaultCallsSettings,
+      turnUrls: ['turn:turn.example.com:3478', 'turns:turn.example.com:5349'],
+      turnSecret: SECRET,
+      turnTtlSeconds: 600,
+    };
     const list = iceServersFor(settings, 7, now);
     const expiry = Math.floor(now.getTime() / 1000) + 600;
     expect(list).toEqual({ iceServers: [{ urls: settings.turnUrls, ...turnCredential(SECRET, 7, expiry) }], expiresAt: new Date(expiry * 1000) });

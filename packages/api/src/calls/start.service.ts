@@ -50,11 +50,30 @@ export async function startCall(deps: StartDeps, callerId: number, input: TStart
     if (own) throw new AppError('CALL_STATE', 'You are already in a call', { details: { callId: own.id, status: own.status } });
     const party = { id: caller.id, username: caller.username, displayName: caller.displayName, avatarUrl: caller.avatarUrl };
     if (live.length > 0) {
-      const row = await insertEndedCall(tx, { callerId, calleeId: input.calleeId, media: input.media, outcome: 'busy', endedBy: null, createdAt: now, endedAt: now });
+      const row = await insertEndedCall(tx, {
+        callerId,
+        calleeId: input.calleeId,
+        media: input.media,
+        outcome: 'busy',
+        endedBy: null,
+        createdAt: now,
+        endedAt: now,
+      });
       return { kind: 'busy' as const, row, notes: await createNotifications(tx, now, [missedCallNotice(row)]), party };
     }
     const [result] = await tx.insert(calls).values({ callerId, calleeId: input.calleeId, media: input.media, status: 'ringing', createdAt: now });
-    const row: TCallRow = { id: result.insertId, callerId, calleeId: input.calleeId, media: input.media, status: 'ringing', outcome: null, endedBy: null, createdAt: now, answeredAt: null, endedAt: null };
+    const row: TCallRow = {
+      id: result.insertId,
+      callerId,
+      calleeId: input.calleeId,
+      media: input.media,
+      status: 'ringing',
+      outcome: null,
+      endedBy: null,
+      createdAt: now,
+      answeredAt: null,
+      endedAt: null,
+    };
     return { kind: 'ringing' as const, row, notes: [], party };
   });
   const call = toCallView(outcome.row);

@@ -38,7 +38,9 @@ export async function sweepCalls(deps: SweepDeps): Promise<CallSweepResult> {
   const watched: Array<{ row: TCallRow; userIds: number[] }> = [];
   for (const row of live) {
     if (row.status === 'ringing' && now.getTime() - row.createdAt.getTime() >= ringTimeoutMs) {
-      const ended = await transition(deps, row.id, 'ringing', { status: 'ended', outcome: 'missed', endedBy: null, endedAt: now }, (current) => [missedCallNotice(current)]);
+      const ended = await transition(deps, row.id, 'ringing', { status: 'ended', outcome: 'missed', endedBy: null, endedAt: now }, (current) => [
+        missedCallNotice(current),
+      ]);
       if (ended) result.missed++;
     } else {
       watched.push({ row, userIds: row.status === 'active' ? [row.callerId, row.calleeId] : [row.callerId] });

@@ -38,7 +38,9 @@ export const ZUpdateConversationInput = z
     name: zString().trim().min(1).max(100).optional(),
     avatarUrl: ZHttpUrl.nullable().optional(),
     /** An uploaded image of the caller's, made the group's avatar (standard sizes, public). */
-    avatarFileId: zString().regex(/^[\w-]{1,32}$/).optional(),
+    avatarFileId: zString()
+      .regex(/^[\w-]{1,32}$/)
+      .optional(),
   })
   .refine((input) => input.name !== undefined || input.avatarUrl !== undefined || input.avatarFileId !== undefined, 'Change at least one field')
   .refine((input) => input.avatarUrl === undefined || input.avatarFileId === undefined, 'Give avatarUrl or avatarFileId, not both');
@@ -58,8 +60,10 @@ export const ZSendInput = z
   .superRefine((input, ctx) => {
     const hasText = (input.text ?? '').trim().length > 0;
     if ((input.kind === 'text' || input.kind === 'emoji') && !hasText) ctx.addIssue({ code: 'custom', path: ['text'], message: 'Enter a message' });
-    if ((input.kind === 'image' || input.kind === 'file') && !input.attachment) ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Attach a file' });
-    if ((input.kind === 'text' || input.kind === 'emoji') && input.attachment) ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Send files as kind image or file' });
+    if ((input.kind === 'image' || input.kind === 'file') && !input.attachment)
+      ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Attach a file' });
+    if ((input.kind === 'text' || input.kind === 'emoji') && input.attachment)
+      ctx.addIssue({ code: 'custom', path: ['attachment'], message: 'Send files as kind image or file' });
   });
 export type TSendInput = z.infer<typeof ZSendInput>;
 

@@ -23,9 +23,7 @@ export async function listConversations(deps: AppDeps, userId: number, input: TL
         liveConversation(conversations),
         // Rooms have their own listing (rooms.list).
         ne(conversations.kind, 'room'),
-        cursor
-          ? or(lt(conversations.lastActivityAt, cursor.at), and(eq(conversations.lastActivityAt, cursor.at), lt(conversations.id, cursor.id)))
-          : undefined,
+        cursor ? or(lt(conversations.lastActivityAt, cursor.at), and(eq(conversations.lastActivityAt, cursor.at), lt(conversations.id, cursor.id))) : undefined,
       ),
     )
     .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))

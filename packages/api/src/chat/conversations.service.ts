@@ -25,9 +25,17 @@ export async function openDirect(deps: AppDeps, userId: number, peerId: number):
     event = await deps.db.transaction(async (tx) => {
       const [result] = await tx.insert(conversations).values({ kind: 'direct', directKey, lastActivityAt: now, createdAt: now });
       const id = result.insertId;
-      await tx.insert(conversationMembers).values([userId, peerId].map((memberId) => ({ conversationId: id, userId: memberId, role: 'member' as const, joinedAt: now })));
+      await tx
+        .insert(conversationMembers)
+        .values([userId, peerId].map((memberId) => ({ conversationId: id, userId: memberId, role: 'member' as const, joinedAt: now })));
       const summary = { id, kind: 'direct' as const, name: null, avatarUrl: null };
-      return appendConversationEvent(tx, now, id, { type: 'conversation.created', conversation: summary, memberIds: [userId, peerId] }, { add: [userId, peerId] });
+      return appendConversationEvent(
+        tx,
+        now,
+        id,
+        { type: 'conversation.created', conversation: summary, memberIds: [userId, peerId] },
+        { add: [userId, peerId] },
+      );
     });
   } catch (error) {
     // Both opened it at once: the unique key kept one; use it.
@@ -46,12 +54,16 @@ export async function createGroup(deps: AppDeps, ownerId: number, input: TCreate
   await assertCanAdd(deps.db, ownerId, memberIds);
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
-    const [result] = await tx.insert(conversations).values({ kind: 'group', name: input.name, avatarUrl: input.avatarUrl ?? null, lastActivityAt: now, createdAt: now });
+    const [result] = await tx
+      .insert(conversations)
+      .values({ kind: 'group', name: input.name, avatarUrl: input.avatarUrl ?? null, lastActivityAt: now, createdAt: now });
     const id = result.insertId;
-    await tx.insert(conversationMembers).values([
-      { conversationId: id, userId: ownerId, role: 'owner' as const, joinedAt: now },
-      ...memberIds.map((userId) => ({ conversationId: id, userId, role: 'member' as const, joinedAt: now })),
-    ]);
+    await tx
+      .insert(conversationMembers)
+      .values([
+        { conversationId: id, userId: ownerId, role: 'owner' as const, joinedAt: now },
+        ...memberIds.map((userId) => ({ conversationId: id, userId, role: 'member' as const, joinedAt: now })),
+      ]);
     const all = [ownerId, ...memberIds];
     const summary = { id, kind: 'group' as const, name: input.name, avatarUrl: input.avatarUrl ?? null };
     return appendConversationEvent(tx, now, id, { type: 'conversation.created', conversation: summary, memberIds: all }, { add: all });
@@ -74,11 +86,7 @@ export async function assertReachable(db: DbOrTx, userIds: number[]): Promise<vo
 export async function assertCanAdd(db: DbOrTx, adderId: number, userIds: number[]): Promise<void> {
   await assertReachable(db, userIds);
   if (userIds.length === 0) return;
-  const [blocked] = await db
-    .select({ blockerId: blocks.blockerId })
-    .from(blocks)
-    .where(blockBetween(adderId, userIds))
-    .limit(1);
+  const [blocked] = await db.select({ blockerId: blocks.blockerId }).from(blocks).where(blockBetween(adderId, userIds)).limit(1);
   if (blocked) throw new AppError('FORBIDDEN', 'You cannot add this user');
 }
 

@@ -21,7 +21,10 @@ export async function addMembers(deps: AppDeps, actorId: number, conversationId:
   await assertCanAdd(deps.db, actorId, added);
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
-    await tx.insert(conversationMembers).ignore().values(added.map((userId) => ({ conversationId, userId, role: 'member' as const, joinedAt: now })));
+    await tx
+      .insert(conversationMembers)
+      .ignore()
+      .values(added.map((userId) => ({ conversationId, userId, role: 'member' as const, joinedAt: now })));
     return appendConversationEvent(tx, now, conversationId, { type: 'member.added', userIds: added, by: actorId }, { add: added });
   });
   await deps.realtime.publishConversationEvent(event);
@@ -78,7 +81,13 @@ export async function updateConversation(deps: AppDeps, actorId: number, input: 
   const avatarUrl = input.avatarFileId !== undefined ? await prepareAvatar(deps, actorId, input.avatarFileId) : input.avatarUrl;
   const now = deps.clock.now();
   const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(avatarUrl !== undefined ? { avatarUrl } : {}) };
-  const summary = { id: input.conversationId, kind: 'group' as const, name: membership.conversation.name, avatarUrl: membership.conversation.avatarUrl, ...changes };
+  const summary = {
+    id: input.conversationId,
+    kind: 'group' as const,
+    name: membership.conversation.name,
+    avatarUrl: membership.conversation.avatarUrl,
+    ...changes,
+  };
   const event = await deps.db.transaction(async (tx) => {
     const stored = await appendConversationEvent(tx, now, input.conversationId, { type: 'conversation.updated', conversation: summary });
     await tx.update(conversations).set(changes).where(eq(conversations.id, input.conversationId));
@@ -116,7 +125,10 @@ async function changeRoles(deps: AppDeps, conversationId: number, changes: Array
   const now = deps.clock.now();
   const events = await deps.db.transaction(async (tx) => {
     for (const [userId, role] of changes) {
-      await tx.update(conversationMembers).set({ role }).where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
+      await tx
+        .update(conversationMembers)
+        .set({ role })
+        .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
     }
     const stored: StoredConversationEvent[] = [];
     for (const [userId, role] of changes) stored.push(await appendConversationEvent(tx, now, conversationId, { type: 'member.role', userId, role }));
@@ -124,4 +136,3 @@ async function changeRoles(deps: AppDeps, conversationId: number, changes: Array
   });
   for (const event of events) await deps.realtime.publishConversationEvent(event);
 }
-

@@ -20,10 +20,12 @@ beforeAll(async () => {
   alice = await user('alice');
   bob = await user('bob');
   const conversation = async (values: typeof conversations.$inferInsert) => (await db.insert(conversations).values(values))[0].insertId;
-  group = await conversation({ kind: 'group', name: "it's a \"group\"", avatarUrl: 'https://example.com/a.png', lastSeq: 7, lastMessageId: 41 });
+  group = await conversation({ kind: 'group', name: 'it\'s a "group"', avatarUrl: 'https://example.com/a.png', lastSeq: 7, lastMessageId: 41 });
   room = await conversation({ kind: 'room', name: 'room' });
   dissolved = await conversation({ kind: 'group', name: 'gone', dissolvedAt: new Date('2026-01-02T03:04:05.678Z') });
-  await db.insert(rooms).values({ id: room, name: 'room', visibility: 'public', joinPolicy: 'open', historyVisible: false, syncEnabled: true, maxMembers: 50, ownerId: alice });
+  await db
+    .insert(rooms)
+    .values({ id: room, name: 'room', visibility: 'public', joinPolicy: 'open', historyVisible: false, syncEnabled: true, maxMembers: 50, ownerId: alice });
   await db.insert(conversationMembers).values([
     { conversationId: group, userId: alice, role: 'owner', lastReadMessageId: 40 },
     { conversationId: group, userId: bob, role: 'admin' },

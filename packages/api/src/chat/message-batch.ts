@@ -81,7 +81,11 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
     return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
   });
   const notes = await storeAllExtras(connection, rows);
-  const eventIds = await insertEventsAndCommit(connection, events.map(({ values }) => values), rows);
+  const eventIds = await insertEventsAndCommit(
+    connection,
+    events.map(({ values }) => values),
+    rows,
+  );
 
   const committed = rows.map((row, index): CommittedMessage => ({ row, event: { ...events[index]!.event, id: eventIds[index]! }, notes: notes[index]! }));
   let next = 0;
@@ -107,7 +111,9 @@ async function storeExtras(txOf: () => DbOrTx, row: TMessageRow): Promise<Stored
   const mentions = row.mentions ?? [];
   if (mentions.length === 0) return [];
   const tx = txOf();
-  await tx.insert(messageMentions).values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
+  await tx
+    .insert(messageMentions)
+    .values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
   const payload = { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, excerpt: (row.text ?? '').slice(0, 140) };
   return createNotifications(
     tx,

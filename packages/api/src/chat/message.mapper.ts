@@ -29,7 +29,12 @@ export async function withReactions(db: DbOrTx, rows: TMessageRow[]): Promise<Pu
   const reactionRows = await db
     .select()
     .from(messageReactions)
-    .where(inArray(messageReactions.messageId, rows.map((row) => row.id)))
+    .where(
+      inArray(
+        messageReactions.messageId,
+        rows.map((row) => row.id),
+      ),
+    )
     .orderBy(asc(messageReactions.createdAt));
   const byMessage = new Map<number, Array<[string, number]>>();
   for (const reaction of reactionRows) {

@@ -24,7 +24,10 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   if (input.replyToId || input.attachment || (input.text ?? '').includes('@')) await requireMember(deps.db, input.conversationId, userId);
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
-  const attachment = input.attachment && (input.kind === 'image' || input.kind === 'file') ? await resolveAttachment(deps.db, userId, input.kind, input.attachment.fileId) : null;
+  const attachment =
+    input.attachment && (input.kind === 'image' || input.kind === 'file')
+      ? await resolveAttachment(deps.db, userId, input.kind, input.attachment.fileId)
+      : null;
   let committed: CommittedMessage;
   try {
     committed = await deps.sendQueue.commit({
@@ -124,7 +127,11 @@ export async function requireVisibleMessage(db: Db, messageId: number, userId: n
 }
 
 async function findByClientId(db: DbOrTx, senderId: number, clientId: string): Promise<PublicMessage | null> {
-  const [row] = await db.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId))).limit(1);
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId)))
+    .limit(1);
   return row ? ((await withReactions(db, [row]))[0] ?? null) : null;
 }
 
@@ -134,7 +141,11 @@ function sameConversation(message: PublicMessage, conversationId: number): Publi
 }
 
 async function assertInConversation(db: DbOrTx, messageId: number, conversationId: number): Promise<void> {
-  const [row] = await db.select({ id: messages.id }).from(messages).where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId))).limit(1);
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
+    .limit(1);
   if (!row) throw new AppError('BAD_INPUT', 'The replied-to message is not in this conversation');
 }
 

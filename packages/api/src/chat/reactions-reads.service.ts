@@ -52,7 +52,13 @@ export async function markRead(deps: AppDeps, userId: number, conversationId: nu
     const [result] = await tx
       .update(conversationMembers)
       .set({ lastReadMessageId: upToMessageId })
-      .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId), lt(conversationMembers.lastReadMessageId, upToMessageId)));
+      .where(
+        and(
+          eq(conversationMembers.conversationId, conversationId),
+          eq(conversationMembers.userId, userId),
+          lt(conversationMembers.lastReadMessageId, upToMessageId),
+        ),
+      );
     if (result.affectedRows === 0) return null;
     return appendConversationEvent(tx, now, conversationId, { type: 'read', userId, upToMessageId });
   });

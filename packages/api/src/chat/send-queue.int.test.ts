@@ -35,7 +35,9 @@ function openQueue(): SendQueue {
 }
 
 async function conversation(kind: 'direct' | 'group', memberIds: number[]): Promise<number> {
-  const [created] = await database.db.insert(conversations).values({ kind, name: kind === 'group' ? 'g' : null, directKey: kind === 'direct' ? memberIds.join(':') : null });
+  const [created] = await database.db
+    .insert(conversations)
+    .values({ kind, name: kind === 'group' ? 'g' : null, directKey: kind === 'direct' ? memberIds.join(':') : null });
   await database.db.insert(conversationMembers).values(memberIds.map((userId) => ({ conversationId: created.insertId, userId })));
   return created.insertId;
 }
@@ -101,7 +103,14 @@ describe('send queue', () => {
     await database.db.insert(blocks).values({ blockerId: ben, blockedId: ann });
     const queue = openQueue();
     try {
-      const results = await commitTogether(queue, [draft(group, ann), draft(direct, ann), draft(group, cat), draft(dissolved, ann), draft(group, ben), draft(direct, ben)]);
+      const results = await commitTogether(queue, [
+        draft(group, ann),
+        draft(direct, ann),
+        draft(group, cat),
+        draft(dissolved, ann),
+        draft(group, ben),
+        draft(direct, ben),
+      ]);
       const codes = results.map((result) => (result.status === 'fulfilled' ? 'stored' : (result.reason as AppError).code));
       expect(codes).toEqual(['stored', 'FORBIDDEN', 'NOT_FOUND', 'NOT_FOUND', 'stored', 'FORBIDDEN']);
       expect(queue.stats).toEqual({ transactions: 2, messages: 2 });
@@ -145,13 +154,28 @@ describe('send queue', () => {
   it('records mentions and their notifications for the messages that have them', async () => {
     const group = await conversation('group', [ann, ben, cat]);
     const queue = openQueue();
-    const results = await commitTogether(queue, [draft(group, ann), draft(group, ann, { text: '@ben @cat', mentions: [ben, cat] }), draft(group, ben, { text: '@ben', mentions: [ben] })]);
+    const results = await commitTogether(queue, [
+      draft(group, ann),
+      draft(group, ann, { text: '@ben @cat', mentions: [ben, cat] }),
+      draft(group, ben, { text: '@ben', mentions: [ben] }),
+    ]);
     const [, both, self] = results.map((result) => (result.status === 'fulfilled' ? result.value : expect.unreachable()));
     expect(both!.notes.map((note) => note.userId)).toEqual([ben, cat]);
     expect(self!.notes).toEqual([]);
-    const recorded = await database.db.select().from(messageMentions).where(inArray(messageMentions.messageId, [both!.row.id, self!.row.id]));
+    const recorded = await database.db
+      .select()
+      .from(messageMentions)
+      .where(inArray(messageMentions.messageId, [both!.row.id, self!.row.id]));
     expect(recorded).toHaveLength(3);
-    const stored = await database.db.select().from(notifications).where(inArray(notifications.id, both!.notes.map((note) => note.view.id)));
+    const stored = await database.db
+      .select()
+      .from(notifications)
+      .where(
+        inArray(
+          notifications.id,
+          both!.notes.map((note) => note.view.id),
+        ),
+      );
     expect(stored.map((row) => row.userId).sort()).toEqual([ben, cat].sort());
   });
 });

@@ -70,7 +70,12 @@ export class SendQueue {
 
   private async run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await retryOnDeadlock(() => commitMessageBatch(this.scripts, batch.map((waiting) => waiting.draft)));
+      const outcomes = await retryOnDeadlock(() =>
+        commitMessageBatch(
+          this.scripts,
+          batch.map((waiting) => waiting.draft),
+        ),
+      );
       this.stats.transactions++;
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.ok) {

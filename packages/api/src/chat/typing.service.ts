@@ -8,7 +8,11 @@ const key = (conversationId: number) => `chorus:typing:${conversationId}`;
 export async function startTyping(deps: AppDeps, userId: number, conversationId: number): Promise<{ expiresAt: Date }> {
   const membership = await requireMember(deps.db, conversationId, userId);
   const expiresAt = new Date(deps.clock.now().getTime() + TYPING_TTL_MS);
-  await deps.redis.multi().zadd(key(conversationId), expiresAt.getTime(), String(userId)).pexpire(key(conversationId), TYPING_TTL_MS * 2).exec();
+  await deps.redis
+    .multi()
+    .zadd(key(conversationId), expiresAt.getTime(), String(userId))
+    .pexpire(key(conversationId), TYPING_TTL_MS * 2)
+    .exec();
   if (membership.conversation.kind === 'room') {
     // A room's members watch its own stream, not their personal ones.
     await deps.realtime.rooms.publishEphemeral(conversationId, { type: 'typing', conversationId, userId, expiresAt });

@@ -11,16 +11,14 @@ export const eventsRouter = router({
    * first gets what it missed, then the snapshot.
    * The connection counts towards the user's presence while it lasts.
    */
-  subscribe: authedProcedure
-    .input(z.object({ lastEventId: zString().max(40).nullish() }).optional())
-    .subscription(({ ctx, input, signal }) =>
-      // The stream itself, not a generator wrapping it (which would hold its last item while it waits).
-      ctx.deps.realtime.subscribe(ctx.user.id, {
-        lastEventId: input?.lastEventId,
-        signal,
-        snapshot: () => presenceSnapshot(ctx.deps, ctx.user.id),
-        direct: directFramesFor(ctx, signal),
-        hold: () => ctx.deps.realtime.presence.connect(ctx.user.id),
-      }),
-    ),
+  subscribe: authedProcedure.input(z.object({ lastEventId: zString().max(40).nullish() }).optional()).subscription(({ ctx, input, signal }) =>
+    // The stream itself, not a generator wrapping it (which would hold its last item while it waits).
+    ctx.deps.realtime.subscribe(ctx.user.id, {
+      lastEventId: input?.lastEventId,
+      signal,
+      snapshot: () => presenceSnapshot(ctx.deps, ctx.user.id),
+      direct: directFramesFor(ctx, signal),
+      hold: () => ctx.deps.realtime.presence.connect(ctx.user.id),
+    }),
+  ),
 });

@@ -51,7 +51,11 @@ export type AvatarUse = { usedBy: 'account' } | { usedBy: 'group' | 'room'; conv
  */
 export async function avatarUseOf(db: DbOrTx, ownerId: number, fileId: string): Promise<AvatarUse | null> {
   const url = downloadPath(fileId, 'avatar-256');
-  const [account] = await db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), eq(users.avatarUrl, url))).limit(1);
+  const [account] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, ownerId), eq(users.avatarUrl, url)))
+    .limit(1);
   if (account) return { usedBy: 'account' };
   // No index on avatar_url: only files once made avatars (public ones) are looked up here.
   const [conversation] = await db

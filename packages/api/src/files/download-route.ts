@@ -30,7 +30,13 @@ function servableOf(file: TFileRow, variant: FileVariant | null): Servable | nul
   const derived = file.variants?.[variant];
   if (!derived) return null;
   // Derived from the original, so the original's hash names it too.
-  return { storageKey: derived.storageKey, size: derived.size, mimeType: derived.mimeType, etag: `"${file.sha256}-${variant}"`, name: `${file.name}.${variant}.webp` };
+  return {
+    storageKey: derived.storageKey,
+    size: derived.size,
+    mimeType: derived.mimeType,
+    etag: `"${file.sha256}-${variant}"`,
+    name: `${file.name}.${variant}.webp`,
+  };
 }
 
 /** A signed link (no headers needed) or the session of a user allowed to read the file. */

@@ -14,8 +14,10 @@ export interface FilesHttpOptions {
   allowedOrigins: ReadonlySet<string>;
 }
 
-const TUS_HEADERS = 'tus-resumable, upload-length, upload-metadata, upload-offset, upload-defer-length, upload-concat, x-http-method-override, x-requested-with';
-const EXPOSED = 'etag, content-range, content-disposition, content-length, accept-ranges, location, upload-offset, upload-length, upload-metadata, tus-resumable, tus-version, tus-extension, tus-max-size, x-request-id';
+const TUS_HEADERS =
+  'tus-resumable, upload-length, upload-metadata, upload-offset, upload-defer-length, upload-concat, x-http-method-override, x-requested-with';
+const EXPOSED =
+  'etag, content-range, content-disposition, content-length, accept-ranges, location, upload-offset, upload-length, upload-metadata, tus-resumable, tus-version, tus-extension, tus-max-size, x-request-id';
 
 function cors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlySet<string>): void {
   const origin = req.headers.origin;
@@ -69,7 +71,9 @@ export function createFilesHttpHandler(deps: AppDeps, opts: FilesHttpOptions) {
     const method = req.method ?? 'GET';
     const started = performance.now();
     // One line per request, as tRPC calls get (never the token or a signature).
-    res.once('finish', () => deps.logger.info({ method, fileId, variant, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'files request'));
+    res.once('finish', () =>
+      deps.logger.info({ method, fileId, variant, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'files request'),
+    );
     cors(req, res, opts.allowedOrigins);
     if (method === 'OPTIONS') return options(deps, res);
     const validId = fileId !== undefined && FILE_ID.test(fileId) && extra.length === 0;
@@ -87,5 +91,5 @@ export function createFilesHttpHandler(deps: AppDeps, opts: FilesHttpOptions) {
       return serveDownload(deps, req, res, { fileId, variant: variant ?? null }, url.searchParams);
     }
     reply(res, 405, { error: 'Method not allowed' }, { Allow: 'GET, HEAD, POST, PATCH, DELETE, OPTIONS' });
-  }
+  };
 }

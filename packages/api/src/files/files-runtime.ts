@@ -63,7 +63,8 @@ export async function createFilesRuntime(redis: Redis, logger: Logger, options: 
     async close() {
       await Promise.allSettled([...tasks]);
       locker.close();
-      if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error }, 'temporary files dir not removed'));
+      if (temporaryDir)
+        await rm(temporaryDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error }, 'temporary files dir not removed'));
     },
   };
 }

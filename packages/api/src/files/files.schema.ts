@@ -11,7 +11,9 @@ export type TFileRef = z.infer<typeof ZFileRef>;
 export const ZListFilesInput = z
   .object({
     /** `nextCursor` of the previous page. */
-    cursor: zString().regex(/^\d{1,15}_[\w-]{1,32}$/, 'Not a cursor of files.list').optional(),
+    cursor: zString()
+      .regex(/^\d{1,15}_[\w-]{1,32}$/, 'Not a cursor of files.list')
+      .optional(),
     limit: z.number().int().min(1).max(100).default(30),
   })
   .default({ limit: 30 });

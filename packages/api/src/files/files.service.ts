@@ -77,14 +77,25 @@ function decodeCursor(cursor: string | undefined): { at: Date; id: string } | nu
 export async function deleteFile(deps: Pick<AppDeps, 'db' | 'files' | 'logger'>, userId: number, input: TFileRef): Promise<{ ok: true }> {
   await deps.db.transaction(async (tx) => {
     // Locked, so a concurrent delete or avatar change waits for this one.
-    const [file] = await tx.select().from(files).where(and(eq(files.id, input.fileId), eq(files.ownerId, userId))).for('update');
+    const [file] = await tx
+      .select()
+      .from(files)
+      .where(and(eq(files.id, input.fileId), eq(files.ownerId, userId)))
+      .for('update');
     if (!file) throw new AppError('NOT_FOUND', 'No such file');
     if (file.status !== 'ready') throw new AppError('FILE_NOT_READY', 'The upload has not finished: cancel it with DELETE /files/:id instead');
     const use = file.isPublic ? await avatarUseOf(tx, userId, file.id) : null;
-    if (use) throw new AppError('FILE_IN_USE', `This image is ${use.usedBy === 'account' ? 'your avatar' : `the avatar of a ${use.usedBy}`}: change that avatar first`, { details: { ...use } });
+    if (use)
+      throw new AppError(
+        'FILE_IN_USE',
+        `This image is ${use.usedBy === 'account' ? 'your avatar' : `the avatar of a ${use.usedBy}`}: change that avatar first`,
+        { details: { ...use } },
+      );
     await tx.delete(files).where(eq(files.id, file.id));
   });
   // The row is gone, so the file is gone for everyone; bytes left by a failure here are removed by the cleanup job.
-  await removeStoredFile(deps.files.storage, input.fileId).catch((error: unknown) => deps.logger.warn({ err: error, fileId: input.fileId }, 'deleted file not removed from storage'));
+  await removeStoredFile(deps.files.storage, input.fileId).catch((error: unknown) =>
+    deps.logger.warn({ err: error, fileId: input.fileId }, 'deleted file not removed from storage'),
+  );
   return { ok: true };
 }

@@ -9,7 +9,9 @@ export const isFileVariant = (value: string): value is FileVariant => (FILE_VARI
 export const isAvatarVariant = (variant: FileVariant | null): boolean => variant !== null && variant.startsWith('avatar-');
 
 function signature(key: Buffer, fileId: string, variant: FileVariant | null, expiresAtSeconds: number): string {
-  return createHmac('sha256', key).update(`chorus-file-link\n${fileId}\n${variant ?? ''}\n${expiresAtSeconds}`).digest('base64url');
+  return createHmac('sha256', key)
+    .update(`chorus-file-link\n${fileId}\n${variant ?? ''}\n${expiresAtSeconds}`)
+    .digest('base64url');
 }
 
 /** The download path of a file or its variant: `/files/:id` or `/files/:id/thumbnail`. */

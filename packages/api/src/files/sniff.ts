@@ -50,11 +50,29 @@ function decodeText(head: Buffer, complete: boolean): string | null {
 
 /** Types a browser may execute or render as a document: never served inline, never with their type. */
 const DANGEROUS = new Set([
-  'text/html', 'application/xhtml+xml', 'image/svg+xml', 'application/xml', 'text/xml', 'text/javascript', 'application/javascript',
-  'application/x-javascript', 'application/ecmascript', 'application/wasm', 'application/x-msdownload', 'application/x-dosexec',
-  'application/vnd.microsoft.portable-executable', 'application/x-executable', 'application/x-elf', 'application/x-mach-binary',
-  'application/x-sharedlib', 'application/x-sh', 'application/x-msi', 'application/java-archive', 'application/x-apple-diskimage',
-  'application/vnd.android.package-archive', 'application/x-shockwave-flash',
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'application/xml',
+  'text/xml',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'application/wasm',
+  'application/x-msdownload',
+  'application/x-dosexec',
+  'application/vnd.microsoft.portable-executable',
+  'application/x-executable',
+  'application/x-elf',
+  'application/x-mach-binary',
+  'application/x-sharedlib',
+  'application/x-sh',
+  'application/x-msi',
+  'application/java-archive',
+  'application/x-apple-diskimage',
+  'application/vnd.android.package-archive',
+  'application/x-shockwave-flash',
 ]);
 
 /** Shown inline by browsers without running code (with nosniff and a sandboxing CSP on top). */

@@ -40,7 +40,15 @@ export async function blockUser(deps: FriendsDeps, userId: number, targetId: num
         ),
       );
     if (pending.length > 0) {
-      await tx.update(friendRequests).set({ status: 'cancelled', respondedAt: now }).where(inArray(friendRequests.id, pending.map((row) => row.id)));
+      await tx
+        .update(friendRequests)
+        .set({ status: 'cancelled', respondedAt: now })
+        .where(
+          inArray(
+            friendRequests.id,
+            pending.map((row) => row.id),
+          ),
+        );
     }
     return true;
   });

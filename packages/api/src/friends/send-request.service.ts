@@ -16,7 +16,11 @@ type Outcome = { request: TFriendRequest; published: 'created' | 'accepted' | nu
  * Sends a friend request. Repeating it returns the pending one; if the other user already
  * asked, this accepts theirs. A block by the target looks like an unknown user.
  */
-export async function sendFriendRequest(deps: FriendsDeps & Pick<AppDeps, 'limiters'>, fromUserId: number, input: TSendFriendRequestInput): Promise<TFriendRequest> {
+export async function sendFriendRequest(
+  deps: FriendsDeps & Pick<AppDeps, 'limiters'>,
+  fromUserId: number,
+  input: TSendFriendRequestInput,
+): Promise<TFriendRequest> {
   const toUserId = input.userId;
   if (toUserId === fromUserId) throw new AppError('BAD_INPUT', 'You cannot send a friend request to yourself');
   await consumeOrThrow(deps.limiters.friendRequestsPerUser, String(fromUserId));
@@ -47,4 +51,3 @@ export async function sendFriendRequest(deps: FriendsDeps & Pick<AppDeps, 'limit
   await deliverNotifications(deps, outcome.notes);
   return request;
 }
-

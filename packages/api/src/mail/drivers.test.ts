@@ -32,7 +32,9 @@ describe('resend driver (real SDK against the fake server)', () => {
     expect(String((error as Error).message)).not.toContain(wrongKey);
 
     fake.failNext(1, 429);
-    const limited = await createResendDriver({ apiKey: fake.apiKey, baseUrl: fake.url }).send(message).catch((caught: unknown) => caught);
+    const limited = await createResendDriver({ apiKey: fake.apiKey, baseUrl: fake.url })
+      .send(message)
+      .catch((caught: unknown) => caught);
     expect(limited).toMatchObject({ status: 429, providerCode: 'rate_limit_exceeded' });
   });
 

@@ -105,7 +105,10 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'>, 
       // Sends are sequential (providers rate-limit), so a slow provider can eat the lease;
       // past half of it, hand the rest back rather than race the instance that may take it.
       if (stopping || deps.clock.now().getTime() - claimedAt > leaseMs / 2) {
-        await releaseMail(deps.db, rows.slice(attempted).map((rest) => rest.id));
+        await releaseMail(
+          deps.db,
+          rows.slice(attempted).map((rest) => rest.id),
+        );
         break;
       }
       await deliver(row);

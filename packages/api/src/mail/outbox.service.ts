@@ -16,10 +16,7 @@ export interface OutboxMail<T extends MailTemplateName = MailTemplateName> {
  * inside the caller's transaction when given one, so the mail exists iff its cause commits.
  * Nothing is sent here: after the transaction commits, call the worker's `wake()`.
  */
-export async function enqueueMail<T extends MailTemplateName>(
-  deps: { db: DbOrTx; clock?: Clock },
-  mail: OutboxMail<T>,
-): Promise<{ id: number }> {
+export async function enqueueMail<T extends MailTemplateName>(deps: { db: DbOrTx; clock?: Clock }, mail: OutboxMail<T>): Promise<{ id: number }> {
   const rendered = renderMail(mail.template, mail.locale, mail.data);
   // Times come from the clock, not the column default: CURRENT_TIMESTAMP follows the
   // connection's time zone, and the worker compares against the clock.
@@ -54,13 +51,7 @@ export async function claimDueMail(db: Db, now: Date, leaseUntil: Date, limit: n
       const rows = await tx
         .select()
         .from(mailOutbox)
-        .where(
-          and(
-            eq(mailOutbox.status, 'pending'),
-            lte(mailOutbox.nextAttemptAt, now),
-            or(isNull(mailOutbox.lockedUntil), lt(mailOutbox.lockedUntil, now)),
-          ),
-        )
+        .where(and(eq(mailOutbox.status, 'pending'), lte(mailOutbox.nextAttemptAt, now), or(isNull(mailOutbox.lockedUntil), lt(mailOutbox.lockedUntil, now))))
         .orderBy(asc(mailOutbox.nextAttemptAt))
         .limit(limit)
         .for('update', { skipLocked: true });
@@ -81,11 +72,7 @@ export async function markMailSent(db: Db, id: number, attempts: number, sentAt:
     .where(eq(mailOutbox.id, id));
 }
 
-export async function markMailFailed(
-  db: Db,
-  id: number,
-  update: { attempts: number; lastError: string; nextAttemptAt: Date; dead: boolean },
-): Promise<void> {
+export async function markMailFailed(db: Db, id: number, update: { attempts: number; lastError: string; nextAttemptAt: Date; dead: boolean }): Promise<void> {
   await db
     .update(mailOutbox)
     .set({
@@ -101,5 +88,8 @@ export async function markMailFailed(
 /** Hands unsent claimed rows back at once (worker stopping) instead of waiting for the lease. */
 export async function releaseMail(db: Db, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(mailOutbox).set({ lockedUntil: null }).where(and(inArray(mailOutbox.id, ids), eq(mailOutbox.status, 'pending')));
+  await db
+    .update(mailOutbox)
+    .set({ lockedUntil: null })
+    .where(and(inArray(mailOutbox.id, ids), eq(mailOutbox.status, 'pending')));
 }

@@ -53,10 +53,7 @@ const copy: { [L in MailLanguage]: { [T in MailTemplateName]: (data: MailTemplat
     }),
     passwordChanged: () => ({
       subject: 'Your Chorus password was changed',
-      blocks: [
-        'The password of your Chorus account was just changed.',
-        'If this was not you, reset your password right away and contact us.',
-      ],
+      blocks: ['The password of your Chorus account was just changed.', 'If this was not you, reset your password right away and contact us.'],
     }),
     accountBanned: ({ reason }) => ({
       subject: 'Your Chorus account has been suspended',

@@ -23,7 +23,10 @@ export const defaultNotificationCleanup: NotificationCleanupConfig = {
  * (SET NX) elects exactly one instance, however many race for it.
  * Returns the number of rows deleted, or null when another instance has the period.
  */
-export async function runNotificationCleanupIfDue(deps: Pick<AppDeps, 'db' | 'redis' | 'clock' | 'logger'>, config: NotificationCleanupConfig): Promise<number | null> {
+export async function runNotificationCleanupIfDue(
+  deps: Pick<AppDeps, 'db' | 'redis' | 'clock' | 'logger'>,
+  config: NotificationCleanupConfig,
+): Promise<number | null> {
   const now = deps.clock.now().getTime();
   const period = Math.floor(now / config.everyMs);
   const claimed = await deps.redis.set(`chorus:job:notification-cleanup:${period}`, randomUUID(), 'PX', config.everyMs * 2, 'NX');
@@ -44,9 +47,11 @@ export async function runNotificationCleanupIfDue(deps: Pick<AppDeps, 'db' | 're
 }
 
 /** Checks every minute whether this period's cleanup is still to run. */
-export function startNotificationCleanup(deps: Pick<AppDeps, 'db' | 'redis' | 'clock' | 'logger'>, config: NotificationCleanupConfig = defaultNotificationCleanup) {
-  const tick = () =>
-    void runNotificationCleanupIfDue(deps, config).catch((error: unknown) => deps.logger.warn({ err: error }, 'notification cleanup failed'));
+export function startNotificationCleanup(
+  deps: Pick<AppDeps, 'db' | 'redis' | 'clock' | 'logger'>,
+  config: NotificationCleanupConfig = defaultNotificationCleanup,
+) {
+  const tick = () => void runNotificationCleanupIfDue(deps, config).catch((error: unknown) => deps.logger.warn({ err: error }, 'notification cleanup failed'));
   const timer = setInterval(tick, Math.min(60_000, config.everyMs)).unref();
   tick();
   return { stop: () => clearInterval(timer) };

@@ -4,7 +4,10 @@ import { ZListNotificationsInput, ZMarkNotificationsReadInput, ZNotificationPage
 import { clearNotifications, deleteNotification, listNotifications, markNotificationsRead, unreadCount } from './notifications.service';
 
 export const notificationsRouter = router({
-  list: authedProcedure.input(ZListNotificationsInput).output(ZNotificationPage).query(({ ctx, input }) => listNotifications(ctx.deps, ctx.user.id, input)),
+  list: authedProcedure
+    .input(ZListNotificationsInput)
+    .output(ZNotificationPage)
+    .query(({ ctx, input }) => listNotifications(ctx.deps, ctx.user.id, input)),
   unreadCount: authedProcedure.output(z.object({ count: z.number() })).query(({ ctx }) => unreadCount(ctx.deps, ctx.user.id)),
   markRead: authedProcedure
     .input(ZMarkNotificationsReadInput)

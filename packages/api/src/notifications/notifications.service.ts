@@ -21,18 +21,30 @@ export async function listNotifications(deps: Pick<AppDeps, 'db'>, userId: numbe
   const conditions = [eq(notifications.userId, userId)];
   if (input.unreadOnly) conditions.push(isNull(notifications.readAt));
   if (input.cursor) conditions.push(lt(notifications.id, input.cursor));
-  const rows = await deps.db.select().from(notifications).where(and(...conditions)).orderBy(desc(notifications.id)).limit(input.limit + 1);
+  const rows = await deps.db
+    .select()
+    .from(notifications)
+    .where(and(...conditions))
+    .orderBy(desc(notifications.id))
+    .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return { items: page.map(toView), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
 export async function unreadCount(deps: Pick<AppDeps, 'db'>, userId: number): Promise<{ count: number }> {
-  const [row] = await deps.db.select({ count: count() }).from(notifications).where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
+  const [row] = await deps.db
+    .select({ count: count() })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt)));
   return { count: row?.count ?? 0 };
 }
 
 /** Marks the caller's own notifications read; ids of others' are ignored. */
-export async function markNotificationsRead(deps: Pick<AppDeps, 'db' | 'clock'>, userId: number, input: TMarkNotificationsReadInput): Promise<{ updated: number }> {
+export async function markNotificationsRead(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  userId: number,
+  input: TMarkNotificationsReadInput,
+): Promise<{ updated: number }> {
   const mine = and(eq(notifications.userId, userId), isNull(notifications.readAt));
   const where = 'ids' in input ? and(mine, inArray(notifications.id, input.ids)) : mine;
   const [result] = await deps.db.update(notifications).set({ readAt: deps.clock.now() }).where(where);

@@ -17,4 +17,3 @@ export const presenceRouter = router({
       return { ok: true as const };
     }),
 });
-

@@ -21,7 +21,6 @@ afterAll(async () => {
   await redisService?.stop();
 });
 
-
 type Position = number | string;
 
 interface FakeListener {

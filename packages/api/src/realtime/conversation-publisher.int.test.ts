@@ -149,7 +149,10 @@ describe('conversation publisher', () => {
     const stream = deps.realtime.subscribe(reader, {
       lastEventId: undefined,
       signal: controller.signal,
-      snapshot: async () => ({ type: 'presence.snapshot', users: Array.from({ length: 2_000 }, (_, userId) => ({ userId, status: 'offline', lastSeenAt: null })) }),
+      snapshot: async () => ({
+        type: 'presence.snapshot',
+        users: Array.from({ length: 2_000 }, (_, userId) => ({ userId, status: 'offline', lastSeenAt: null })),
+      }),
     });
     const snapshot = await (async () => {
       const [, event] = (await stream.next()).value as unknown as [string, ChorusEvent];

@@ -170,7 +170,10 @@ export class ConversationPublisher {
   }
 
   private async audienceOf(conversationId: number): Promise<number[]> {
-    const rows = await this.db.select({ userId: conversationMembers.userId }).from(conversationMembers).where(eq(conversationMembers.conversationId, conversationId));
+    const rows = await this.db
+      .select({ userId: conversationMembers.userId })
+      .from(conversationMembers)
+      .where(eq(conversationMembers.conversationId, conversationId));
     return rows.map((row) => row.userId);
   }
 

@@ -15,7 +15,10 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
  * An iterator object rather than a generator: a generator passing items on keeps the last one
  * in its frame while it waits for the next, and a room's snapshot per subscriber adds up.
  */
-export function endOnRevocation<T>(source: AsyncIterable<T>, watch: { signal: AbortSignal; release(): void }): AsyncIterableIterator<T> & Required<Pick<AsyncIterator<T>, 'return' | 'throw'>> {
+export function endOnRevocation<T>(
+  source: AsyncIterable<T>,
+  watch: { signal: AbortSignal; release(): void },
+): AsyncIterableIterator<T> & Required<Pick<AsyncIterator<T>, 'return' | 'throw'>> {
   const iterator = source[Symbol.asyncIterator]();
   let revoke: (() => void) | null = null;
   let finished = false;

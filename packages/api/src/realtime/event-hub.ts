@@ -107,7 +107,6 @@ export class EventHub {
     this.headsBefore = heads;
   }
 
-
   private pokeAll(): void {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
   }
@@ -133,7 +132,7 @@ export class EventHub {
     this.lastReceived = id;
     let delivery: Delivery | undefined;
     // The recipients are read in place: a group's list is a thousand ids per message.
-    for (let start = first + 1; start < second; ) {
+    for (let start = first + 1; start < second;) {
       let end = message.indexOf(',', start);
       if (end < 0 || end > second) end = second;
       const listeners = this.listeners.get(decimalAt(message, start, end));

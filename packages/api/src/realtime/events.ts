@@ -84,11 +84,7 @@ export type EphemeralEvent =
   | ({ type: 'call.signal'; callId: number; from: number } & CallSignal);
 
 export type ChorusEvent =
-  | ConversationEventEnvelope
-  | (UserEvent & { at: Date })
-  | EphemeralEvent
-  | { type: 'presence.snapshot'; users: PresenceView[] }
-  | ResyncEvent;
+  ConversationEventEnvelope | (UserEvent & { at: Date }) | EphemeralEvent | { type: 'presence.snapshot'; users: PresenceView[] } | ResyncEvent;
 
 /** Events of a room's ordered log, besides its chat (which uses the conversation events). */
 export type RoomLogEvent =
@@ -100,7 +96,10 @@ export type RoomLogEvent =
   | { type: 'room.playback'; action: z.infer<typeof ZPlaybackAction>; playback: PlaybackState }
   | { type: 'room.dissolved'; by: number };
 
-type RoomChatEvent = Extract<ConversationEvent, { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' }>;
+type RoomChatEvent = Extract<
+  ConversationEvent,
+  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' }
+>;
 
 export type RoomEventEnvelope = (RoomLogEvent | RoomChatEvent) & { roomId: number; seq: number; at: Date };
 

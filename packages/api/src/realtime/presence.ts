@@ -63,7 +63,11 @@ export class PresenceTracker {
   /** Told when a user's presence changed; it reads the new state itself. */
   onChange: (userId: number) => void = () => {};
 
-  constructor(redis: Redis, private readonly clock: Clock, private readonly logger: Logger) {
+  constructor(
+    redis: Redis,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
     redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 0, lua: CONNECT });
     redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 0, lua: DISCONNECT });
     redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT });

@@ -47,7 +47,11 @@ export class RoomHub {
   /** Each listened room's head at the last catch-up check. */
   private headsBefore = new Map<number, number>();
 
-  private constructor(redis: Redis, private readonly logger: Logger, catchUpMs: number) {
+  private constructor(
+    redis: Redis,
+    private readonly logger: Logger,
+    catchUpMs: number,
+  ) {
     redis.defineCommand('chorusRoomPublish', { numberOfKeys: 0, lua: PUBLISH });
     this.redis = redis as HubRedis;
     this.subscriber = redis.duplicate();
@@ -102,7 +106,6 @@ export class RoomHub {
     }
     this.headsBefore = heads;
   }
-
 
   private pokeAll(): void {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();

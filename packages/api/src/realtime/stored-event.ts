@@ -24,5 +24,12 @@ export function decodePayload(stored: Record<string, unknown>): Record<string, u
 }
 
 export function fromRow(row: TConversationEventRow): StoredConversationEvent {
-  return { id: row.id, conversationId: row.conversationId, seq: row.seq, payload: decodePayload(row.payload), audience: row.audience, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    payload: decodePayload(row.payload),
+    audience: row.audience,
+    createdAt: row.createdAt,
+  };
 }

@@ -29,7 +29,10 @@ export interface ConversationPublish {
 export class UserStreams {
   private readonly redis: ScriptRedis;
 
-  constructor(redis: Redis, readonly retentionMs: number) {
+  constructor(
+    redis: Redis,
+    readonly retentionMs: number,
+  ) {
     redis.defineCommand('chorusPublishConversation', { numberOfKeys: 0, lua: PUBLISH_CONVERSATION_EVENT });
     redis.defineCommand('chorusPublishUser', { numberOfKeys: 0, lua: PUBLISH_USER_EVENT });
     this.redis = redis as ScriptRedis;

@@ -9,7 +9,10 @@ import { addRoomMember, inRoomTransaction, isBanned, requireRoomManager, roomNot
 export async function inviteToRoom(deps: AppDeps, userId: number, input: { roomId: number; userId: number }): Promise<{ inviteId: number }> {
   return inRoomTransaction(deps, input.roomId, userId, async (ctx) => {
     requireRoomManager(ctx);
-    const [invitee] = await ctx.tx.select({ id: users.id }).from(users).where(and(eq(users.id, input.userId), isNull(users.bannedAt)));
+    const [invitee] = await ctx.tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.id, input.userId), isNull(users.bannedAt)));
     if (!invitee) throw new AppError('NOT_FOUND', 'No such user');
     // Someone who blocked the inviter looks the same as someone who does not exist.
     if (await hasBlocked(ctx.tx, input.userId, userId)) throw new AppError('NOT_FOUND', 'No such user');
@@ -19,11 +22,17 @@ export async function inviteToRoom(deps: AppDeps, userId: number, input: { roomI
       .where(and(eq(conversationMembers.conversationId, input.roomId), eq(conversationMembers.userId, input.userId)));
     if (member) throw new AppError('ALREADY_MEMBER', 'This user is already a member');
     if (await isBanned(ctx.tx, input.roomId, input.userId)) throw new AppError('ROOM_BANNED', 'This user is banned from the room; unban them first');
-    const [existing] = await ctx.tx.select().from(roomInvites).where(and(eq(roomInvites.roomId, input.roomId), eq(roomInvites.inviteeId, input.userId)));
+    const [existing] = await ctx.tx
+      .select()
+      .from(roomInvites)
+      .where(and(eq(roomInvites.roomId, input.roomId), eq(roomInvites.inviteeId, input.userId)));
     if (existing?.status === 'pending') return { inviteId: existing.id };
     let inviteId: number;
     if (existing) {
-      await ctx.tx.update(roomInvites).set({ status: 'pending', inviterId: userId, createdAt: ctx.now, respondedAt: null }).where(eq(roomInvites.id, existing.id));
+      await ctx.tx
+        .update(roomInvites)
+        .set({ status: 'pending', inviterId: userId, createdAt: ctx.now, respondedAt: null })
+        .where(eq(roomInvites.id, existing.id));
       inviteId = existing.id;
     } else {
       const [result] = await ctx.tx.insert(roomInvites).values({ roomId: input.roomId, inviteeId: input.userId, inviterId: userId, createdAt: ctx.now });
@@ -58,12 +67,18 @@ export async function applyToRoom(deps: AppDeps, userId: number, input: { roomId
     if (await isBanned(ctx.tx, input.roomId, userId)) throw new AppError('ROOM_BANNED', 'You are banned from this room');
     if (ctx.room.joinPolicy === 'open') throw new AppError('CONFLICT', 'This room is open: join it with rooms.join');
     if (ctx.room.joinPolicy === 'invite_only') throw new AppError('INVITE_REQUIRED', 'This room takes members by invitation only');
-    const [existing] = await ctx.tx.select().from(roomApplications).where(and(eq(roomApplications.roomId, input.roomId), eq(roomApplications.userId, userId)));
+    const [existing] = await ctx.tx
+      .select()
+      .from(roomApplications)
+      .where(and(eq(roomApplications.roomId, input.roomId), eq(roomApplications.userId, userId)));
     if (existing?.status === 'pending') return { applicationId: existing.id };
     const message = input.message ?? null;
     let applicationId: number;
     if (existing) {
-      await ctx.tx.update(roomApplications).set({ status: 'pending', message, reviewedBy: null, reviewedAt: null, createdAt: ctx.now }).where(eq(roomApplications.id, existing.id));
+      await ctx.tx
+        .update(roomApplications)
+        .set({ status: 'pending', message, reviewedBy: null, reviewedAt: null, createdAt: ctx.now })
+        .where(eq(roomApplications.id, existing.id));
       applicationId = existing.id;
     } else {
       const [result] = await ctx.tx.insert(roomApplications).values({ roomId: input.roomId, userId, message, createdAt: ctx.now });
@@ -95,14 +110,21 @@ export async function reviewApplication(deps: AppDeps, userId: number, input: { 
       .set({ status: input.approve ? 'approved' : 'rejected', reviewedBy: userId, reviewedAt: ctx.now })
       .where(eq(roomApplications.id, application.id));
     await ctx.notify([
-      { userId: application.userId, type: 'application_result', payload: { applicationId: application.id, roomId: application.roomId, roomName: ctx.room.name, approved: input.approve } },
+      {
+        userId: application.userId,
+        type: 'application_result',
+        payload: { applicationId: application.id, roomId: application.roomId, roomName: ctx.room.name, approved: input.approve },
+      },
     ]);
   });
   return { ok: true };
 }
 
 async function pendingInviteOf(deps: AppDeps, inviteId: number, userId: number): Promise<TRoomInviteRow> {
-  const [invite] = await deps.db.select().from(roomInvites).where(and(eq(roomInvites.id, inviteId), eq(roomInvites.inviteeId, userId), eq(roomInvites.status, 'pending')));
+  const [invite] = await deps.db
+    .select()
+    .from(roomInvites)
+    .where(and(eq(roomInvites.id, inviteId), eq(roomInvites.inviteeId, userId), eq(roomInvites.status, 'pending')));
   if (!invite) throw new AppError('NOT_FOUND', 'No such invitation');
   return invite;
 }

@@ -5,7 +5,16 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { appendConversationEvent } from '../chat/conversation-log';
 import type { RoomSettingsView } from '../realtime/events';
-import { addRoomMember, hasPendingInvite, inRoomTransaction, isBanned, removeRoomMember, requireRoomManager, requireRoomOwner, roomNotFound } from './room-access';
+import {
+  addRoomMember,
+  hasPendingInvite,
+  inRoomTransaction,
+  isBanned,
+  removeRoomMember,
+  requireRoomManager,
+  requireRoomOwner,
+  roomNotFound,
+} from './room-access';
 import { clearDrift } from './drift';
 import { toMemberView, toSettingsView } from './room-views';
 import type { TCreateRoomInput, TUpdateRoomSettingsInput } from './rooms.schema';
@@ -14,7 +23,9 @@ import type { TCreateRoomInput, TUpdateRoomSettingsInput } from './rooms.schema'
 export async function createRoom(deps: AppDeps, userId: number, input: TCreateRoomInput): Promise<RoomSettingsView> {
   const now = deps.clock.now();
   const { room, event } = await deps.db.transaction(async (tx) => {
-    const [created] = await tx.insert(conversations).values({ kind: 'room', name: input.name, avatarUrl: input.avatarUrl ?? null, lastActivityAt: now, createdAt: now });
+    const [created] = await tx
+      .insert(conversations)
+      .values({ kind: 'room', name: input.name, avatarUrl: input.avatarUrl ?? null, lastActivityAt: now, createdAt: now });
     const id = created.insertId;
     const values = {
       id,
@@ -79,7 +90,10 @@ export async function dissolveRoom(deps: AppDeps, userId: number, roomId: number
     await ctx.log({ type: 'room.dissolved', by: userId });
     await ctx.tx.update(rooms).set({ dissolvedAt: ctx.now }).where(eq(rooms.id, roomId));
     await ctx.tx.update(conversations).set({ dissolvedAt: ctx.now }).where(eq(conversations.id, roomId));
-    await ctx.tx.update(roomInvites).set({ status: 'cancelled', respondedAt: ctx.now }).where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.status, 'pending')));
+    await ctx.tx
+      .update(roomInvites)
+      .set({ status: 'cancelled', respondedAt: ctx.now })
+      .where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.status, 'pending')));
     await ctx.tx
       .update(roomApplications)
       .set({ status: 'cancelled', reviewedAt: ctx.now })
@@ -105,7 +119,10 @@ export async function updateRoomSettings(deps: AppDeps, userId: number, input: T
     const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     await ctx.tx.update(rooms).set(defined).where(eq(rooms.id, roomId));
     if (changes.name !== undefined || changes.avatarUrl !== undefined) {
-      await ctx.tx.update(conversations).set({ name: changes.name ?? ctx.room.name, avatarUrl: changes.avatarUrl === undefined ? ctx.room.avatarUrl : changes.avatarUrl }).where(eq(conversations.id, roomId));
+      await ctx.tx
+        .update(conversations)
+        .set({ name: changes.name ?? ctx.room.name, avatarUrl: changes.avatarUrl === undefined ? ctx.room.avatarUrl : changes.avatarUrl })
+        .where(eq(conversations.id, roomId));
     }
     const room = toSettingsView({ ...ctx.room, ...defined });
     await ctx.log({ type: 'room.settings', room, by: userId });

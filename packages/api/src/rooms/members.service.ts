@@ -25,9 +25,15 @@ export async function kickMember(deps: AppDeps, userId: number, input: { roomId:
     const targetRole = await roleOf(ctx, input.userId);
     if (targetRole === 'owner' || (targetRole === 'admin' && role !== 'owner')) throw new AppError('FORBIDDEN', 'You cannot remove this member');
     await removeRoomMember(ctx, input.userId);
-    if (input.ban) await ctx.tx.insert(roomBans).values({ roomId: input.roomId, userId: input.userId, bannedBy: userId, createdAt: ctx.now }).onDuplicateKeyUpdate({ set: { bannedBy: userId } });
+    if (input.ban)
+      await ctx.tx
+        .insert(roomBans)
+        .values({ roomId: input.roomId, userId: input.userId, bannedBy: userId, createdAt: ctx.now })
+        .onDuplicateKeyUpdate({ set: { bannedBy: userId } });
     await ctx.log({ type: 'room.member_kicked', userId: input.userId, by: userId, banned: input.ban });
-    await ctx.notify([{ userId: input.userId, type: 'system', payload: { kind: 'room_kicked', roomId: input.roomId, roomName: ctx.room.name, banned: input.ban } }]);
+    await ctx.notify([
+      { userId: input.userId, type: 'system', payload: { kind: 'room_kicked', roomId: input.roomId, roomName: ctx.room.name, banned: input.ban } },
+    ]);
   });
   await clearDrift(deps, input.roomId, [input.userId]);
   return { ok: true };
@@ -65,7 +71,10 @@ export async function transferRoomOwnership(deps: AppDeps, userId: number, input
     if (input.userId === userId) throw new AppError('BAD_INPUT', 'You already own this room');
     await roleOf(ctx, input.userId);
     const setRole = (memberId: number, role: 'owner' | 'admin') =>
-      ctx.tx.update(conversationMembers).set({ role }).where(and(eq(conversationMembers.conversationId, input.roomId), eq(conversationMembers.userId, memberId)));
+      ctx.tx
+        .update(conversationMembers)
+        .set({ role })
+        .where(and(eq(conversationMembers.conversationId, input.roomId), eq(conversationMembers.userId, memberId)));
     await setRole(input.userId, 'owner');
     await setRole(userId, 'admin');
     await ctx.tx.update(rooms).set({ ownerId: input.userId }).where(eq(rooms.id, input.roomId));

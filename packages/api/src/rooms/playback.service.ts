@@ -49,7 +49,14 @@ export async function controlPlayback(deps: AppDeps, userId: number, input: TPla
     const next = nextPlayback(toPlaybackState(ctx.room), input, ctx.now, userId);
     await ctx.tx
       .update(rooms)
-      .set({ mediaUrl: next.mediaUrl, paused: next.paused, positionSec: next.positionSec, rate: next.rate, playbackUpdatedAt: next.updatedAt, playbackUpdatedBy: userId })
+      .set({
+        mediaUrl: next.mediaUrl,
+        paused: next.paused,
+        positionSec: next.positionSec,
+        rate: next.rate,
+        playbackUpdatedAt: next.updatedAt,
+        playbackUpdatedBy: userId,
+      })
       .where(eq(rooms.id, input.roomId));
     await ctx.log({ type: 'room.playback', action: input.action, playback: next });
     return next;

@@ -46,8 +46,18 @@ export async function getRoom(deps: AppDeps, userId: number, roomId: number) {
   const view = { room, myRole: access.role, myStatus: 'member' as const, members, playback: toPlaybackState(access.room), drift };
   if (access.role === 'member') return view;
   const [applications, invites] = await Promise.all([
-    deps.db.select().from(roomApplications).where(and(eq(roomApplications.roomId, roomId), eq(roomApplications.status, 'pending'))).orderBy(asc(roomApplications.id)).limit(500),
-    deps.db.select().from(roomInvites).where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.status, 'pending'))).orderBy(asc(roomInvites.id)).limit(500),
+    deps.db
+      .select()
+      .from(roomApplications)
+      .where(and(eq(roomApplications.roomId, roomId), eq(roomApplications.status, 'pending')))
+      .orderBy(asc(roomApplications.id))
+      .limit(500),
+    deps.db
+      .select()
+      .from(roomInvites)
+      .where(and(eq(roomInvites.roomId, roomId), eq(roomInvites.status, 'pending')))
+      .orderBy(asc(roomInvites.id))
+      .limit(500),
   ]);
   return { ...view, pendingApplications: applications.map(toApplicationView), pendingInvites: invites.map(toInviteView) };
 }
@@ -63,7 +73,10 @@ export async function listRooms(deps: AppDeps, userId: number, input: TListRooms
     .leftJoin(conversationMembers, and(eq(conversationMembers.conversationId, rooms.id), eq(conversationMembers.userId, userId)));
   if (input.scope === 'public') conditions.push(eq(rooms.visibility, 'public'));
   else conditions.push(eq(conversationMembers.userId, userId));
-  const rows = await base.where(and(...conditions)).orderBy(desc(rooms.id)).limit(input.limit + 1);
+  const rows = await base
+    .where(and(...conditions))
+    .orderBy(desc(rooms.id))
+    .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return {
     items: page.map((row) => ({ ...toSettingsView(row.room), myRole: row.myRole })),

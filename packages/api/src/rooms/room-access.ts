@@ -22,7 +22,10 @@ export interface RoomAccess {
 
 /** A live room and the caller's place in it. "Not found" for dissolved or unknown rooms. */
 export async function loadRoom(db: DbOrTx, roomId: number, userId: number, lock = false): Promise<RoomAccess> {
-  const query = db.select().from(rooms).where(and(eq(rooms.id, roomId), isNull(rooms.dissolvedAt)));
+  const query = db
+    .select()
+    .from(rooms)
+    .where(and(eq(rooms.id, roomId), isNull(rooms.dissolvedAt)));
   const [room] = lock ? await query.for('update') : await query;
   if (!room) throw roomNotFound();
   const [member] = await db
@@ -50,7 +53,10 @@ export function requireRoomOwner(access: RoomAccess): void {
 }
 
 export async function isBanned(db: DbOrTx, roomId: number, userId: number): Promise<boolean> {
-  const [row] = await db.select({ userId: roomBans.userId }).from(roomBans).where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId)));
+  const [row] = await db
+    .select({ userId: roomBans.userId })
+    .from(roomBans)
+    .where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId)));
   return Boolean(row);
 }
 
@@ -110,12 +116,20 @@ export async function addRoomMember(ctx: RoomTx, userId: number, via: 'join' | '
   const { tx, room, now } = ctx;
   if (await isBanned(tx, room.id, userId)) throw new AppError('ROOM_BANNED', 'You are banned from this room');
   if (room.memberCount >= room.maxMembers) throw new AppError('ROOM_FULL', 'This room is full');
-  const [user] = await tx.select().from(users).where(and(eq(users.id, userId), isNull(users.bannedAt)));
+  const [user] = await tx
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.bannedAt)));
   if (!user) throw new AppError('NOT_FOUND', 'No such user');
   // Locks the conversation row: no message slips between reading its last id and joining.
   const [conversation] = await tx.select({ lastMessageId: conversations.lastMessageId }).from(conversations).where(eq(conversations.id, room.id)).for('update');
-  await tx.insert(conversationMembers).values({ conversationId: room.id, userId, role: 'member', joinedAfterMessageId: conversation?.lastMessageId ?? 0, joinedAt: now });
-  await tx.update(rooms).set({ memberCount: sql`${rooms.memberCount} + 1` }).where(eq(rooms.id, room.id));
+  await tx
+    .insert(conversationMembers)
+    .values({ conversationId: room.id, userId, role: 'member', joinedAfterMessageId: conversation?.lastMessageId ?? 0, joinedAt: now });
+  await tx
+    .update(rooms)
+    .set({ memberCount: sql`${rooms.memberCount} + 1` })
+    .where(eq(rooms.id, room.id));
   await tx
     .update(roomInvites)
     .set({ status: via === 'invite' ? 'accepted' : 'cancelled', respondedAt: now })
@@ -137,5 +151,8 @@ export async function removeRoomMember(ctx: RoomTx, userId: number): Promise<voi
     .delete(conversationMembers)
     .where(and(eq(conversationMembers.conversationId, ctx.room.id), eq(conversationMembers.userId, userId)));
   if (result.affectedRows === 0) throw new AppError('NOT_FOUND', 'This user is not a member of the room');
-  await ctx.tx.update(rooms).set({ memberCount: sql`${rooms.memberCount} - 1` }).where(eq(rooms.id, ctx.room.id));
+  await ctx.tx
+    .update(rooms)
+    .set({ memberCount: sql`${rooms.memberCount} - 1` })
+    .where(eq(rooms.id, ctx.room.id));
 }

@@ -35,7 +35,9 @@ export const ZUpdateRoomSettingsInput = z
     description: ZDescription.nullable().optional(),
     avatarUrl: ZHttpUrl.nullable().optional(),
     /** An uploaded image of the caller's, made the room's avatar (standard sizes, public). */
-    avatarFileId: zString().regex(/^[\w-]{1,32}$/).optional(),
+    avatarFileId: zString()
+      .regex(/^[\w-]{1,32}$/)
+      .optional(),
     visibility: ZVisibility.optional(),
     joinPolicy: ZJoinPolicy.optional(),
     historyVisible: z.boolean().optional(),
@@ -136,7 +138,14 @@ export const ZRoomMemberView = z.object({
 /** A member with their presence, as `rooms.get` and the room's snapshot show them. */
 export const ZRoomMember = ZRoomMemberView.extend({ presence: ZPresenceStatus });
 
-export const ZRoomInvite = z.object({ id: z.number(), roomId: z.number(), inviteeId: z.number(), inviterId: z.number(), status: z.enum(roomInviteStatuses), createdAt: z.date() });
+export const ZRoomInvite = z.object({
+  id: z.number(),
+  roomId: z.number(),
+  inviteeId: z.number(),
+  inviterId: z.number(),
+  status: z.enum(roomInviteStatuses),
+  createdAt: z.date(),
+});
 export const ZRoomApplication = z.object({
   id: z.number(),
   roomId: z.number(),

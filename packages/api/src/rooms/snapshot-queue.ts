@@ -49,10 +49,12 @@ function sharedSnapshot(queue: RoomQueue & { release(): void }, read: () => Prom
     return snapshot;
   };
   if (!queue.current) return start();
-  const next = queue.current.snapshot.catch(() => undefined).then(() => {
-    queue.next = undefined;
-    return start();
-  });
+  const next = queue.current.snapshot
+    .catch(() => undefined)
+    .then(() => {
+      queue.next = undefined;
+      return start();
+    });
   queue.next = next;
   return next;
 }

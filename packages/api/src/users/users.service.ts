@@ -11,7 +11,11 @@ import type { TPublicUser, TSearchUsersInput } from './users.schema';
 const visible = and(isNull(users.bannedAt), or(isNotNull(users.emailVerifiedAt), eq(users.isGuest, true)));
 
 export async function getPublicUser(deps: Pick<AppDeps, 'db'>, userId: number): Promise<TPublicUser> {
-  const [row] = await deps.db.select().from(users).where(and(eq(users.id, userId), visible)).limit(1);
+  const [row] = await deps.db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), visible))
+    .limit(1);
   if (!row) throw new AppError('NOT_FOUND', 'No such user');
   return toPublicUser(row);
 }

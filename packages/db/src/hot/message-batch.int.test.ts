@@ -35,7 +35,14 @@ async function onConnection<T>(run: (connection: PoolConnection) => Promise<T>):
   }
 }
 
-const draft = (conversationId: number, senderId: number, clientId: string, createdAt = new Date()) => ({ conversationId, senderId, clientId, kind: 'text' as const, text: clientId, createdAt });
+const draft = (conversationId: number, senderId: number, clientId: string, createdAt = new Date()) => ({
+  conversationId,
+  senderId,
+  clientId,
+  kind: 'text' as const,
+  text: clientId,
+  createdAt,
+});
 
 describe('beginMessageBatch', () => {
   it("tells members from strangers, dissolved conversations and blocked direct peers, and reads each live conversation's last seq", async () => {
@@ -67,7 +74,9 @@ describe('beginMessageBatch', () => {
     const other = database.db.$client;
     await onConnection(async (connection) => {
       await beginMessageBatch(connection, [group], [ann]);
-      await expect(other.query('select id from conversations where id = ? for update nowait', [group])).rejects.toMatchObject({ errno: expect.any(Number) as number });
+      await expect(other.query('select id from conversations where id = ? for update nowait', [group])).rejects.toMatchObject({
+        errno: expect.any(Number) as number,
+      });
       await rollbackBatch(connection);
     });
     const [[row]] = (await other.query('select id from conversations where id = ? for update nowait', [group])) as unknown as [Array<{ id: number }>];
@@ -85,7 +94,11 @@ describe('insertMessages and insertEventsAndCommit', () => {
       await beginMessageBatch(connection, [first, second], [ann, ben]);
       const lone = await insertMessages(connection, [draft(second, ann, 'b0', at(0))]);
       const ids = await insertMessages(connection, drafts);
-      const rows = [{ ...drafts[0]!, id: ids[0]! }, { ...drafts[1]!, id: ids[1]! }, { ...drafts[2]!, id: ids[2]! }];
+      const rows = [
+        { ...drafts[0]!, id: ids[0]! },
+        { ...drafts[1]!, id: ids[1]! },
+        { ...drafts[2]!, id: ids[2]! },
+      ];
       const events = [
         { conversationId: first, seq: 3, payload: { n: 1 } },
         { conversationId: second, seq: 1, payload: { n: 2 } },

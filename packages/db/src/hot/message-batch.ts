@@ -88,12 +88,10 @@ function advanceSql(rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId
   const [seqCase, seqValues] = byId((row) => added.get(row.conversationId)!);
   const [lastCase, lastValues] = byId((row) => row.id);
   const [activityCase, activityValues] = byId((row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt));
-  return sqlText(`update conversations set last_seq = last_seq + ${seqCase}, last_message_id = ${lastCase}, last_activity_at = ${activityCase} where id in (?)`, [
-    ...seqValues,
-    ...lastValues,
-    ...activityValues,
-    [...last.keys()],
-  ]);
+  return sqlText(
+    `update conversations set last_seq = last_seq + ${seqCase}, last_message_id = ${lastCase}, last_activity_at = ${activityCase} where id in (?)`,
+    [...seqValues, ...lastValues, ...activityValues, [...last.keys()]],
+  );
 }
 
 /** A sender's standing in a conversation of the batch: not there (not a member, or the conversation is gone), blocked, or free to write. */
@@ -126,7 +124,10 @@ export async function beginMessageBatch(connection: PoolConnection, conversation
 const writerKey = (conversationId: number, userId: number) => `${conversationId}:${userId}`;
 
 /** Inserts the messages (in order; each sender's clientId unique) and returns their ids, in order. */
-export async function insertMessages(connection: PoolConnection, rows: ReadonlyArray<typeof messages.$inferInsert & Pick<TMessageRow, 'senderId' | 'clientId'>>): Promise<number[]> {
+export async function insertMessages(
+  connection: PoolConnection,
+  rows: ReadonlyArray<typeof messages.$inferInsert & Pick<TMessageRow, 'senderId' | 'clientId'>>,
+): Promise<number[]> {
   const keys = rows.map((row): IdKey => [row.senderId, row.clientId]);
   return insertedIds(await runScript(connection, [insertRowsSql(messages, rows), ...idsSql('messages', ['sender_id', 'client_id'], keys)]), keys);
 }
@@ -142,7 +143,12 @@ export async function insertEventsAndCommit(
   messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>,
 ): Promise<number[]> {
   const keys = eventRows.map((row): IdKey => [row.conversationId, row.seq]);
-  const results = await runScript(connection, [insertRowsSql(conversationEvents, eventRows), ...idsSql('conversation_events', ['conversation_id', 'seq'], keys), advanceSql(messageRows), 'commit']);
+  const results = await runScript(connection, [
+    insertRowsSql(conversationEvents, eventRows),
+    ...idsSql('conversation_events', ['conversation_id', 'seq'], keys),
+    advanceSql(messageRows),
+    'commit',
+  ]);
   return insertedIds(results, keys);
 }
 

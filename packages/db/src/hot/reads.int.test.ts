@@ -23,16 +23,24 @@ afterAll(async () => {
 describe('readMembership', () => {
   it("gives the conversation's row and the member's markers; null for strangers, dissolved conversations and unknown ids", async () => {
     const make = fixtures(database);
-    const group = await make.conversation('group', [], { name: "it's \"quoted\"", lastSeq: 3 });
+    const group = await make.conversation('group', [], { name: 'it\'s "quoted"', lastSeq: 3 });
     const room = await make.conversation('room', []);
     const gone = await make.conversation('group', [ann], { dissolvedAt: new Date() });
-    await database.db.insert(rooms).values({ id: room, name: 'room', visibility: 'public', joinPolicy: 'open', historyVisible: false, syncEnabled: true, maxMembers: 9, ownerId: ann });
+    await database.db
+      .insert(rooms)
+      .values({ id: room, name: 'room', visibility: 'public', joinPolicy: 'open', historyVisible: false, syncEnabled: true, maxMembers: 9, ownerId: ann });
     await database.db.insert(conversationMembers).values([
       { conversationId: group, userId: ann, role: 'owner', lastReadMessageId: 12 },
       { conversationId: room, userId: ben, joinedAfterMessageId: 40 },
     ]);
     const [row] = await database.db.select().from(conversations).where(eq(conversations.id, group));
-    expect(await readMembership(database.db.$client, group, ann)).toEqual({ conversation: row, role: 'owner', lastReadMessageId: 12, joinedAfterMessageId: 0, roomHistoryVisible: null });
+    expect(await readMembership(database.db.$client, group, ann)).toEqual({
+      conversation: row,
+      role: 'owner',
+      lastReadMessageId: 12,
+      joinedAfterMessageId: 0,
+      roomHistoryVisible: null,
+    });
     expect(await readMembership(database.db.$client, room, ben)).toMatchObject({ role: 'member', joinedAfterMessageId: 40, roomHistoryVisible: false });
     expect(await readMembership(database.db.$client, group, ben)).toBeNull();
     expect(await readMembership(database.db.$client, gone, ann)).toBeNull();

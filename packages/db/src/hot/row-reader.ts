@@ -33,7 +33,9 @@ export function tableReader<T extends MySqlTable>(table: T): TableReader<T> {
  * Like tableReader, for chosen columns of several tables: each `[key, alias, column]` is selected
  * as `alias`.column and read into `key` by that column's mapping.
  */
-export function columnsReader<K extends string>(columns: ReadonlyArray<readonly [K, string, MySqlColumn]>): {
+export function columnsReader<K extends string>(
+  columns: ReadonlyArray<readonly [K, string, MySqlColumn]>,
+): {
   selectList: string;
   width: number;
   read(row: readonly unknown[], offset?: number): Record<K, unknown>;

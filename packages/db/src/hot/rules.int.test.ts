@@ -36,7 +36,15 @@ async function textSays(rule: (a: SQLWrapper, b: SQLWrapper) => SQL, a: number, 
 }
 
 async function builderSays(rule: typeof blockBetween, a: number, b: number | number[]): Promise<boolean> {
-  return (await database.db.select({ one: sql`1` }).from(blocks).where(rule(a, b)).limit(1)).length > 0;
+  return (
+    (
+      await database.db
+        .select({ one: sql`1` })
+        .from(blocks)
+        .where(rule(a, b))
+        .limit(1)
+    ).length > 0
+  );
 }
 
 describe('block rules', () => {
@@ -71,7 +79,10 @@ describe('liveConversation', () => {
     const built = await database.db.select({ id: conversations.id }).from(conversations).where(liveConversation(conversations));
     expect(built.map((row) => row.id)).toContain(live);
     expect(built.map((row) => row.id)).not.toContain(gone);
-    const text = await queryArrays(database.db.$client, `select id from conversations where ${ruleText(liveConversation(conversations))} and id in (${live}, ${gone})`);
+    const text = await queryArrays(
+      database.db.$client,
+      `select id from conversations where ${ruleText(liveConversation(conversations))} and id in (${live}, ${gone})`,
+    );
     expect(text.map(([id]) => Number(id))).toEqual([live]);
     expect((await database.db.select().from(conversations).where(eq(conversations.id, gone)))[0]!.dissolvedAt).toBeInstanceOf(Date);
   });

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const awkward = [
-  "it's \"quoted\"",
+  'it\'s "quoted"',
   'back\\slash \\\' and \\" and a \\ at the end\\',
   'new\nline\ttab\r\0nul \u001a ctrl-z',
   '🎬 emoji, 日本語, ünïcödé, \u200b zero width',
@@ -35,7 +35,13 @@ describe('insertRowsSql', () => {
     const createdAt = new Date('2026-03-04T05:06:07.089Z');
     const attachment = { fileId: 'f"1\\', name: "a'b.png", mimeType: 'image/png', size: 12, width: 3, height: 4 };
     const base = { conversationId, senderId: userId, kind: 'text' as const, replyToId: null, createdAt };
-    const rows = awkward.map((text, index) => ({ ...base, clientId: `raw-${index}`, text, attachment: index === 0 ? attachment : null, mentions: index === 1 ? [userId, 7] : null }));
+    const rows = awkward.map((text, index) => ({
+      ...base,
+      clientId: `raw-${index}`,
+      text,
+      attachment: index === 0 ? attachment : null,
+      mentions: index === 1 ? [userId, 7] : null,
+    }));
     const [inserted] = (await database.db.execute(sql.raw(insertRowsSql(messages, rows)))) as unknown as [{ affectedRows: number; insertId: number }];
     expect(inserted.affectedRows).toBe(rows.length);
     await database.db.insert(messages).values(rows.map((row) => ({ ...row, clientId: `built-${row.clientId}` })));
@@ -54,8 +60,19 @@ describe('insertRowsSql', () => {
 
   it('gives left-out columns their defaults', async () => {
     const payload = { type: 'note', text: awkward.join(' | ') };
-    await database.db.execute(sql.raw(insertRowsSql(conversationEvents, [{ conversationId, seq: 1, payload }, { conversationId, seq: 2, payload, audience: { add: [userId] } }])));
-    const events = await database.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId)).orderBy(asc(conversationEvents.seq));
+    await database.db.execute(
+      sql.raw(
+        insertRowsSql(conversationEvents, [
+          { conversationId, seq: 1, payload },
+          { conversationId, seq: 2, payload, audience: { add: [userId] } },
+        ]),
+      ),
+    );
+    const events = await database.db
+      .select()
+      .from(conversationEvents)
+      .where(eq(conversationEvents.conversationId, conversationId))
+      .orderBy(asc(conversationEvents.seq));
     expect(events.map((event) => [event.seq, event.payload, event.audience, event.attempts, event.publishedAt])).toEqual([
       [1, payload, null, 0, null],
       [2, payload, { add: [userId] }, 0, null],
@@ -74,7 +91,11 @@ describe('insertRowsSql', () => {
       sql.raw(
         sqlText('select id, client_id as clientId from messages where id in (?) and (sender_id, client_id) in (?) and text <> ? order by id', [
           ids,
-          [[userId, 'raw-0'], [userId, 'raw-4'], [userId, "nobody') or ('1' = '1"]],
+          [
+            [userId, 'raw-0'],
+            [userId, 'raw-4'],
+            [userId, "nobody') or ('1' = '1"],
+          ],
           awkward[4]!,
         ]),
       ),
@@ -92,7 +113,10 @@ describe('tableReader', () => {
     const built = await database.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.id));
     expect(built.length).toBeGreaterThan(4);
     const reader = tableReader(messages);
-    const rows = await queryArrays(database.db.$client, sqlText(`select ${reader.selectList('m')}, 42 from messages m where m.conversation_id = ? order by m.id`, [conversationId]));
+    const rows = await queryArrays(
+      database.db.$client,
+      sqlText(`select ${reader.selectList('m')}, 42 from messages m where m.conversation_id = ? order by m.id`, [conversationId]),
+    );
     const read = rows.map((row) => reader.read(row));
     expect(read).toEqual(built);
     expect(read[1]!.editedAt).toBeInstanceOf(Date);

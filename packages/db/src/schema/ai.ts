@@ -1,5 +1,21 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, customType, date, datetime, index, int, json, mediumtext, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  date,
+  datetime,
+  index,
+  int,
+  json,
+  mediumtext,
+  mysqlEnum,
+  mysqlTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/mysql-core';
 import { exactVarchar } from './exact-varchar';
 import { users } from './users';
 
@@ -18,7 +34,9 @@ export const aiConfigs = mysqlTable(
   'ai_configs',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     label: varchar({ length: 100 }).notNull(),
     baseUrl: varchar({ length: 2048 }).notNull(),
     model: varchar({ length: 200 }).notNull(),
@@ -30,8 +48,12 @@ export const aiConfigs = mysqlTable(
     apiKeyLast4: varchar({ length: 4 }).notNull(),
     params: json().$type<TAiParams>().notNull(),
     isDefault: boolean().notNull().default(false),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // ai.configs.list and default provider lookup: a user's configs.
@@ -45,15 +67,21 @@ export const aiConversations = mysqlTable(
   'ai_conversations',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     title: varchar({ length: 200 }),
     /** A title the user chose is never replaced by a generated one. */
     titleByUser: boolean().notNull().default(false),
     /** The provider: one of the user's configs, or a system provider by its id (one or neither). */
     configId: bigint({ mode: 'number', unsigned: true }).references(() => aiConfigs.id, { onDelete: 'set null' }),
     systemProviderId: varchar({ length: 64 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    lastActivityAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    lastActivityAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // ai.conversations.list: a user's conversations by last activity.
@@ -69,7 +97,9 @@ export const aiMessages = mysqlTable(
   'ai_messages',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => aiConversations.id, { onDelete: 'cascade' }),
+    conversationId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => aiConversations.id, { onDelete: 'cascade' }),
     role: mysqlEnum(aiMessageRoles).notNull(),
     content: mediumtext().notNull(),
     status: mysqlEnum(aiMessageStatuses).notNull(),
@@ -83,7 +113,9 @@ export const aiMessages = mysqlTable(
     promptTokens: int(),
     completionTokens: int(),
     finishReason: varchar({ length: 32 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     completedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -100,7 +132,9 @@ export const aiMessages = mysqlTable(
 export const aiUsageDaily = mysqlTable(
   'ai_usage_daily',
   {
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     day: date({ mode: 'string' }).notNull(),
     requests: int().notNull().default(0),
     promptTokens: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
@@ -116,13 +150,17 @@ export const aiImages = mysqlTable(
   'ai_images',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     prompt: text().notNull(),
     size: varchar({ length: 16 }).notNull(),
     model: varchar({ length: 200 }).notNull(),
     mimeType: varchar({ length: 64 }).notNull(),
     bytes: mediumBlob().notNull(),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // The owner's images, newest first.

@@ -13,13 +13,19 @@ export const calls = mysqlTable(
   'calls',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    callerId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    calleeId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    callerId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    calleeId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     media: mysqlEnum(callMedia).notNull(),
     status: mysqlEnum(callStatuses).notNull().default('ringing'),
     outcome: mysqlEnum(callOutcomes),
     endedBy: bigint({ mode: 'number', unsigned: true }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     answeredAt: datetime({ mode: 'date', fsp: 3 }),
     endedAt: datetime({ mode: 'date', fsp: 3 }),
   },

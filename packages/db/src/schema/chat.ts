@@ -42,8 +42,12 @@ export const conversations = mysqlTable(
     lastSeq: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
     lastMessageId: bigint({ mode: 'number', unsigned: true }),
     /** chat.list orders a user's conversations by this (a user has few enough to sort). */
-    lastActivityAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    lastActivityAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     dissolvedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -55,8 +59,12 @@ export const conversations = mysqlTable(
 export const conversationMembers = mysqlTable(
   'conversation_members',
   {
-    conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => conversations.id, { onDelete: 'cascade' }),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: mysqlEnum(memberRoles).notNull().default('member'),
     /** "Read up to here": the last message id this member has read. */
     lastReadMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
@@ -65,7 +73,9 @@ export const conversationMembers = mysqlTable(
      * newcomers show a member only the messages after it.
      */
     joinedAfterMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
-    joinedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    joinedAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     primaryKey({ name: 'conversation_members_pk', columns: [t.conversationId, t.userId] }),
@@ -78,8 +88,12 @@ export const messages = mysqlTable(
   'messages',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => conversations.id, { onDelete: 'cascade' }),
-    senderId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    senderId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** The sender's idempotency key: a retry returns the first message. */
     clientId: exactVarchar({ length: 64 }).notNull(),
     kind: mysqlEnum(messageKinds).notNull(),
@@ -90,7 +104,9 @@ export const messages = mysqlTable(
     mentions: json().$type<number[]>(),
     editedAt: datetime({ mode: 'date', fsp: 3 }),
     deletedAt: datetime({ mode: 'date', fsp: 3 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // chat.history: newest first within a conversation, paged by id; unread counts.
@@ -103,10 +119,16 @@ export const messages = mysqlTable(
 export const messageReactions = mysqlTable(
   'message_reactions',
   {
-    messageId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => messages.id, { onDelete: 'cascade' }),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    messageId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     emoji: exactVarchar({ length: 32 }).notNull(),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'message_reactions_pk', columns: [t.messageId, t.userId, t.emoji] })],
 );
@@ -115,10 +137,16 @@ export const messageReactions = mysqlTable(
 export const messageMentions = mysqlTable(
   'message_mentions',
   {
-    messageId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => messages.id, { onDelete: 'cascade' }),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    messageId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     conversationId: bigint({ mode: 'number', unsigned: true }).notNull(),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     primaryKey({ name: 'message_mentions_pk', columns: [t.messageId, t.userId] }),
@@ -143,7 +171,9 @@ export const conversationEvents = mysqlTable(
     /** Users to add to / remove from the conversation's audience with this event. */
     audience: json().$type<{ add?: number[]; remove?: number[] }>(),
     publishedAt: datetime({ mode: 'date', fsp: 3 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     attempts: int().notNull().default(0),
   },
   (t) => [

@@ -13,7 +13,9 @@ export const files = mysqlTable(
   'files',
   {
     id: varchar({ length: 32 }).primaryKey(),
-    ownerId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    ownerId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** The client's file name (shown, and used in Content-Disposition). */
     name: varchar({ length: 255 }).notNull(),
     /** Declared size while uploading (counts against the quota), then the stored size. */
@@ -30,7 +32,9 @@ export const files = mysqlTable(
     variants: json().$type<Record<string, { storageKey: string; width: number; height: number; size: number; mimeType: string }>>(),
     /** Avatars (of users, rooms, groups) are readable by anyone. */
     isPublic: boolean().notNull().default(false),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     completedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -48,14 +52,20 @@ export const files = mysqlTable(
 export const fileShares = mysqlTable(
   'file_shares',
   {
-    fileId: varchar({ length: 32 }).notNull().references(() => files.id, { onDelete: 'cascade' }),
-    conversationId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+    fileId: varchar({ length: 32 })
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    conversationId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
     /**
      * The newest message that sent the file to the conversation (0: unknown). Compared with a
      * member's `joinedAfterMessageId` where the room hides its history.
      */
     lastMessageId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'file_shares_pk', columns: [t.fileId, t.conversationId] })],
 );

@@ -9,11 +9,17 @@ export const friendRequests = mysqlTable(
   'friend_requests',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    fromUserId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    toUserId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    fromUserId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    toUserId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     message: varchar({ length: 200 }),
     status: mysqlEnum(friendRequestStatuses).notNull().default('pending'),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     respondedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -28,9 +34,15 @@ export const friendRequests = mysqlTable(
 export const friendships = mysqlTable(
   'friendships',
   {
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    friendId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    friendId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'friendships_pk', columns: [t.userId, t.friendId] })],
 );
@@ -38,9 +50,15 @@ export const friendships = mysqlTable(
 export const blocks = mysqlTable(
   'blocks',
   {
-    blockerId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    blockedId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    blockerId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    blockedId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     primaryKey({ name: 'blocks_pk', columns: [t.blockerId, t.blockedId] }),

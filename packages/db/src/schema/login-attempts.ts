@@ -17,7 +17,9 @@ export const loginAttempts = mysqlTable(
     method: varchar({ length: 16 }).notNull().default('password'),
     ip: varchar({ length: 45 }),
     userAgent: varchar({ length: 512 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // account.loginHistory: a user's attempts, newest first, paged by id.

@@ -22,12 +22,16 @@ export const mailOutbox = mysqlTable(
     template: varchar({ length: 64 }).notNull(),
     status: mysqlEnum(mailStatuses).notNull().default('pending'),
     attempts: smallint({ unsigned: true }).notNull().default(0),
-    nextAttemptAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    nextAttemptAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     /** A worker that claimed the row owns it until then; a crashed worker's claim lapses. */
     lockedUntil: datetime({ mode: 'date', fsp: 3 }),
     lastError: varchar({ length: 1000 }),
     providerMessageId: varchar({ length: 128 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     sentAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [

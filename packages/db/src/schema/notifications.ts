@@ -10,11 +10,15 @@ export const notifications = mysqlTable(
   'notifications',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     type: mysqlEnum(notificationTypes).notNull(),
     payload: json().$type<Record<string, unknown>>().notNull(),
     readAt: datetime({ mode: 'date', fsp: 3 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // notifications.list: a user's notifications newest first, paged by id.

@@ -21,7 +21,9 @@ export type TRoomControlPolicy = (typeof roomControlPolicies)[number];
 export const rooms = mysqlTable(
   'rooms',
   {
-    id: bigint({ mode: 'number', unsigned: true }).primaryKey().references(() => conversations.id, { onDelete: 'cascade' }),
+    id: bigint({ mode: 'number', unsigned: true })
+      .primaryKey()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
     name: varchar({ length: 100 }).notNull(),
     description: varchar({ length: 1000 }),
     avatarUrl: varchar({ length: 2048 }),
@@ -38,9 +40,13 @@ export const rooms = mysqlTable(
     /** Where playback was at `playbackUpdatedAt`; it advances by `rate` per second while playing. */
     positionSec: double().notNull().default(0),
     rate: double().notNull().default(1),
-    playbackUpdatedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    playbackUpdatedAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     playbackUpdatedBy: bigint({ mode: 'number', unsigned: true }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     dissolvedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -53,10 +59,16 @@ export const rooms = mysqlTable(
 export const roomBans = mysqlTable(
   'room_bans',
   {
-    roomId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => rooms.id, { onDelete: 'cascade' }),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    roomId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     bannedBy: bigint({ mode: 'number', unsigned: true }).notNull(),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ name: 'room_bans_pk', columns: [t.roomId, t.userId] })],
 );
@@ -66,11 +78,17 @@ export const roomInvites = mysqlTable(
   'room_invites',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    roomId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => rooms.id, { onDelete: 'cascade' }),
-    inviteeId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    roomId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    inviteeId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     inviterId: bigint({ mode: 'number', unsigned: true }).notNull(),
     status: mysqlEnum(roomInviteStatuses).notNull().default('pending'),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     respondedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
@@ -85,12 +103,18 @@ export const roomApplications = mysqlTable(
   'room_applications',
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-    roomId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => rooms.id, { onDelete: 'cascade' }),
-    userId: bigint({ mode: 'number', unsigned: true }).notNull().references(() => users.id, { onDelete: 'cascade' }),
+    roomId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    userId: bigint({ mode: 'number', unsigned: true })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     message: varchar({ length: 500 }),
     status: mysqlEnum(roomApplicationStatuses).notNull().default('pending'),
     reviewedBy: bigint({ mode: 'number', unsigned: true }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     reviewedAt: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [

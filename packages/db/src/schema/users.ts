@@ -23,8 +23,12 @@ export const users = mysqlTable(
     emailVerifiedAt: datetime({ mode: 'date', fsp: 3 }),
     bannedAt: datetime({ mode: 'date', fsp: 3 }),
     banReason: varchar({ length: 500 }),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // Login and registration look a user up by email; also enforces uniqueness.

@@ -26,7 +26,9 @@ export const verificationCodes = mysqlTable(
     consumedAt: datetime({ mode: 'date', fsp: 3 }),
     /** Purpose-specific data, e.g. `{ newEmail }` for change_email. */
     payload: json().$type<Record<string, string>>(),
-    createdAt: datetime({ mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: datetime({ mode: 'date', fsp: 3 })
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [
     // The live code of a user for a purpose (verify, resend cooldown, replace).

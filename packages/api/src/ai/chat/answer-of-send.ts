@@ -17,7 +17,13 @@ const STORED_AFTER_MS = 250;
  * arrive and mark its answer running; null if the subscription ends first. It listens for the
  * announcement before it reads the send's state, so it cannot miss one in between.
  */
-export async function answerOfSend(deps: AppDeps, userId: number, conversationId: number, clientId: string, signal: AbortSignal | undefined): Promise<number | null> {
+export async function answerOfSend(
+  deps: AppDeps,
+  userId: number,
+  conversationId: number,
+  clientId: string,
+  signal: AbortSignal | undefined,
+): Promise<number | null> {
   let announced: number | null = null;
   let wake = () => {};
   const unlisten = deps.ai.log.onStart(startKey(conversationId, clientId), {

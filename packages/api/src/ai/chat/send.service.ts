@@ -25,8 +25,12 @@ function storeExchange(deps: AppDeps, conversationId: number, input: TSendInput,
       // Locks the conversation first (a concurrent retry of the same send then meets the unique
       // clientId cleanly), in the same statement that records the activity.
       await tx.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, conversationId));
-      const [user] = await tx.insert(aiMessages).values({ conversationId, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
-      const [answer] = await tx.insert(aiMessages).values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model, createdAt: now });
+      const [user] = await tx
+        .insert(aiMessages)
+        .values({ conversationId, role: 'user', content: input.content, status: 'complete', clientId: input.clientId, createdAt: now, completedAt: now });
+      const [answer] = await tx
+        .insert(aiMessages)
+        .values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model, createdAt: now });
       return { userMessageId: user.insertId, assistantMessageId: answer.insertId };
     }),
   );
@@ -99,7 +103,11 @@ export async function regenerate(deps: AppDeps, userId: number, assistantMessage
     .limit(1);
   if (later || message.replyToId === null) throw new AppError('CONFLICT', 'Only the latest answer can be regenerated');
   const replyToId = message.replyToId;
-  const [slot, provider, history] = await withSlot(admitGeneration(deps, userId), providerFor(deps, userId, providerRefOf(conversation)), loadHistory(deps.db, conversation.id, replyToId));
+  const [slot, provider, history] = await withSlot(
+    admitGeneration(deps, userId),
+    providerFor(deps, userId, providerRefOf(conversation)),
+    loadHistory(deps.db, conversation.id, replyToId),
+  );
   const stored = retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');

@@ -10,9 +10,16 @@ import { answerOfSend } from './answer-of-send';
  * stream itself is returned, not wrapped in a generator of this function's own (which would
  * add a step per delta and hold the last one while waiting).
  */
-export async function streamAnswer(deps: AppDeps, userId: number, input: TStreamInput, signal: AbortSignal | undefined): Promise<AsyncGenerator<AiStreamItem, void>> {
+export async function streamAnswer(
+  deps: AppDeps,
+  userId: number,
+  input: TStreamInput,
+  signal: AbortSignal | undefined,
+): Promise<AsyncGenerator<AiStreamItem, void>> {
   if ('assistantMessageId' in input) {
-    return generationStream(deps, input.assistantMessageId, input.lastEventId, signal, () => requireOwnAssistantMessage(deps.db, userId, input.assistantMessageId));
+    return generationStream(deps, input.assistantMessageId, input.lastEventId, signal, () =>
+      requireOwnAssistantMessage(deps.db, userId, input.assistantMessageId),
+    );
   }
   // The conversation's ownership is checked while waiting for the send.
   const assistantMessageId = await answerOfSend(deps, userId, input.conversationId, input.clientId, signal);

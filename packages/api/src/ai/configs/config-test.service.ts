@@ -17,11 +17,15 @@ export async function testConfig(deps: AppDeps, userId: number, configId: number
     deps.logger.info({ configId, ...providerErrorLogFields(error) }, 'ai config test failed');
     const failure = classifyProviderError(error);
     const result: ConfigTestResult =
-      failure === 'provider_auth' ? 'bad_key'
-      : failure === 'model_not_found' ? 'model_not_found'
-      : failure === 'rate_limited' ? 'rate_limited'
-      : failure === 'unreachable' || failure === 'timeout' ? 'unreachable'
-      : 'upstream_error';
+      failure === 'provider_auth'
+        ? 'bad_key'
+        : failure === 'model_not_found'
+          ? 'model_not_found'
+          : failure === 'rate_limited'
+            ? 'rate_limited'
+            : failure === 'unreachable' || failure === 'timeout'
+              ? 'unreachable'
+              : 'upstream_error';
     return { result, latencyMs: latency() };
   }
 }

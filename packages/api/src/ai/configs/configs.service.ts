@@ -20,20 +20,18 @@ function toView(row: TAiConfigRow): AiConfigView {
 
 export async function listConfigs(deps: AppDeps, userId: number): Promise<AiConfigView[]> {
   const rows = await deps.db.select().from(aiConfigs).where(eq(aiConfigs.userId, userId)).orderBy(aiConfigs.id);
-  const system = deps.ai.settings.systemProviders.map(
-    (provider): AiConfigView => ({
-      id: `system:${provider.id}`,
-      kind: 'system',
-      label: provider.label,
-      baseUrl: null,
-      model: provider.model,
-      apiKeyLast4: null,
-      params: { temperature: provider.params.temperature, maxTokens: provider.params.maxTokens },
-      isDefault: false,
-      createdAt: null,
-      updatedAt: null,
-    }),
-  );
+  const system = deps.ai.settings.systemProviders.map((provider): AiConfigView => ({
+    id: `system:${provider.id}`,
+    kind: 'system',
+    label: provider.label,
+    baseUrl: null,
+    model: provider.model,
+    apiKeyLast4: null,
+    params: { temperature: provider.params.temperature, maxTokens: provider.params.maxTokens },
+    isDefault: false,
+    createdAt: null,
+    updatedAt: null,
+  }));
   return [...rows.map(toView), ...system];
 }
 

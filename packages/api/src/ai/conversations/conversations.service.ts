@@ -25,7 +25,11 @@ export async function createConversation(deps: AppDeps, userId: number, input: {
 }
 
 /** A page by last activity, and how many there are in all (for offset paging). */
-export async function listConversations(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number }> {
+export async function listConversations(
+  deps: AppDeps,
+  userId: number,
+  input: { limit: number; offset: number },
+): Promise<{ items: AiConversationView[]; total: number }> {
   const [counted] = await deps.db.select({ total: count() }).from(aiConversations).where(eq(aiConversations.userId, userId));
   const rows = await deps.db
     .select()
@@ -67,7 +71,11 @@ export async function resetConversation(deps: AppDeps, userId: number, conversat
 }
 
 /** Newest first, paged with `beforeId`. */
-export async function listMessages(deps: AppDeps, userId: number, input: { conversationId: number; beforeId?: number; limit: number }): Promise<{ items: AiMessageView[]; nextBeforeId: number | null }> {
+export async function listMessages(
+  deps: AppDeps,
+  userId: number,
+  input: { conversationId: number; beforeId?: number; limit: number },
+): Promise<{ items: AiMessageView[]; nextBeforeId: number | null }> {
   await requireOwnConversation(deps.db, userId, input.conversationId);
   const rows = await deps.db
     .select()
@@ -76,6 +84,8 @@ export async function listMessages(deps: AppDeps, userId: number, input: { conve
     .orderBy(desc(aiMessages.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  const items = await Promise.all(page.map(async (row) => (row.status === 'streaming' ? toMessageView(row, await deps.ai.log.textSoFar(row.id)) : toMessageView(row))));
+  const items = await Promise.all(
+    page.map(async (row) => (row.status === 'streaming' ? toMessageView(row, await deps.ai.log.textSoFar(row.id)) : toMessageView(row))),
+  );
   return { items, nextBeforeId: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }

@@ -16,7 +16,11 @@ export async function requireOwnConversation(db: DbOrTx, userId: number, convers
 }
 
 /** An assistant message in one of the caller's conversations. */
-export async function requireOwnAssistantMessage(db: DbOrTx, userId: number, messageId: number): Promise<{ message: TAiMessageRow; conversation: TAiConversationRow }> {
+export async function requireOwnAssistantMessage(
+  db: DbOrTx,
+  userId: number,
+  messageId: number,
+): Promise<{ message: TAiMessageRow; conversation: TAiConversationRow }> {
   const [row] = await db
     .select({ message: aiMessages, conversation: aiConversations })
     .from(aiMessages)

@@ -25,7 +25,11 @@ describe('fitToBudget', () => {
   });
 
   it('always keeps the newest message, even alone over budget', () => {
-    const { messages } = fitToBudget(undefined, [message('user', 10, 'old'), message('user', 2000, 'huge')], { model: 'x', contextTokens: 256, maxReplyTokens: 10 });
+    const { messages } = fitToBudget(undefined, [message('user', 10, 'old'), message('user', 2000, 'huge')], {
+      model: 'x',
+      contextTokens: 256,
+      maxReplyTokens: 10,
+    });
     expect(messages.map((m) => m.content.split(' ')[0])).toEqual(['huge']);
   });
 

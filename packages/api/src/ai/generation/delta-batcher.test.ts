@@ -6,7 +6,11 @@ describe('DeltaBatcher', () => {
   it('sends the first piece at once and batches the rest per interval, in order', async () => {
     const writes: Array<{ text: string; at: number }> = [];
     const started = performance.now();
-    const batcher = new DeltaBatcher(40, async (text) => void writes.push({ text, at: performance.now() - started }), () => {});
+    const batcher = new DeltaBatcher(
+      40,
+      async (text) => void writes.push({ text, at: performance.now() - started }),
+      () => {},
+    );
     batcher.add('a');
     expect(writes.map((w) => w.text)).toEqual([]); // written on the next microtask
     await sleep(0);
@@ -27,13 +31,17 @@ describe('DeltaBatcher', () => {
     const errors: unknown[] = [];
     const written: string[] = [];
     let fail = true;
-    const batcher = new DeltaBatcher(0, async (text) => {
-      if (fail) {
-        fail = false;
-        throw new Error('redis down');
-      }
-      written.push(text);
-    }, (error) => errors.push(error));
+    const batcher = new DeltaBatcher(
+      0,
+      async (text) => {
+        if (fail) {
+          fail = false;
+          throw new Error('redis down');
+        }
+        written.push(text);
+      },
+      (error) => errors.push(error),
+    );
     batcher.add('x');
     await sleep(5);
     batcher.add('y');

@@ -4,10 +4,7 @@ import type { AppDeps } from '../../deps';
 import type { AiFailureCode } from '../providers/provider-errors';
 import type { GenerationEntry, TokenUsage } from './generation-log';
 
-export type GenerationOutcome =
-  | { status: 'complete'; finishReason: string }
-  | { status: 'stopped' }
-  | { status: 'failed'; code: AiFailureCode };
+export type GenerationOutcome = { status: 'complete'; finishReason: string } | { status: 'stopped' } | { status: 'failed'; code: AiFailureCode };
 
 export interface FinalizeArgs {
   messageId: number;
@@ -43,7 +40,9 @@ export async function finalizeGeneration(deps: AppDeps, args: FinalizeArgs): Pro
 
   const entry: GenerationEntry =
     outcome.status === 'failed' ? { t: 'error', code: outcome.code, text: args.text } : { t: 'done', text: args.text, finishReason, usage: args.usage };
-  await deps.ai.log.append(args.messageId, entry).catch((error: unknown) => deps.logger.warn({ err: error, messageId: args.messageId }, 'ai final entry not logged'));
+  await deps.ai.log
+    .append(args.messageId, entry)
+    .catch((error: unknown) => deps.logger.warn({ err: error, messageId: args.messageId }, 'ai final entry not logged'));
   await deps.db.update(aiConversations).set({ lastActivityAt: now }).where(eq(aiConversations.id, args.conversationId));
   if (args.usage) await recordUsage(deps, args.userId, now, args.usage);
   return true;

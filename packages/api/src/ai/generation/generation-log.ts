@@ -72,7 +72,11 @@ export class GenerationLog {
   private readonly subscriber: Redis;
   private readonly redis: LogRedis;
 
-  private constructor(redis: Redis, private readonly logger: Logger, private readonly retentionMs: number) {
+  private constructor(
+    redis: Redis,
+    private readonly logger: Logger,
+    private readonly retentionMs: number,
+  ) {
     redis.defineCommand('chorusAiAppend', { numberOfKeys: 1, lua: APPEND });
     redis.defineCommand('chorusAiAnnounceStart', { numberOfKeys: 1, lua: ANNOUNCE_START });
     this.redis = redis as LogRedis;
@@ -100,7 +104,10 @@ export class GenerationLog {
    * was never written.
    */
   async read(messageId: number, afterSeq: number): Promise<{ length: number; entries: LoggedEntry[] } | null> {
-    const [[, length], [, raw]] = (await this.redis.multi().llen(logKey(messageId)).lrange(logKey(messageId), afterSeq, -1).exec()) as [[null, number], [null, string[]]];
+    const [[, length], [, raw]] = (await this.redis.multi().llen(logKey(messageId)).lrange(logKey(messageId), afterSeq, -1).exec()) as [
+      [null, number],
+      [null, string[]],
+    ];
     if (length === 0) return null;
     return { length, entries: raw.map((text, index) => ({ seq: afterSeq + index + 1, entry: JSON.parse(text) as GenerationEntry })) };
   }

@@ -44,19 +44,26 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   const { signal } = job.controller;
   const messageId = () => job.stored.then((stored) => stored.assistantMessageId);
   job.stored.catch(() => job.controller.abort('dropped'));
-  const batcher = new DeltaBatcher(settings.deltaFlushMs, async (text) => log.append(await messageId(), { t: 'delta', text }), (error) => {
-    if (signal.reason !== 'dropped') deps.logger.warn({ err: error }, 'ai delta not logged');
-  });
+  const batcher = new DeltaBatcher(
+    settings.deltaFlushMs,
+    async (text) => log.append(await messageId(), { t: 'delta', text }),
+    (error) => {
+      if (signal.reason !== 'dropped') deps.logger.warn({ err: error }, 'ai delta not logged');
+    },
+  );
   let watchdog: NodeJS.Timeout | undefined;
   const armWatchdog = () => {
     clearTimeout(watchdog);
     watchdog = setTimeout(() => job.controller.abort(new ProviderTimeoutError()), settings.idleTimeoutMs);
   };
   const heartbeat = setInterval(() => {
-    void messageId().then(async (id) => {
-      await log.heartbeat(id, settings.heartbeatMs * 3);
-      if (await log.stopRequested(id)) job.controller.abort('stopped');
-    }, () => undefined);
+    void messageId().then(
+      async (id) => {
+        await log.heartbeat(id, settings.heartbeatMs * 3);
+        if (await log.stopRequested(id)) job.controller.abort('stopped');
+      },
+      () => undefined,
+    );
   }, settings.heartbeatMs);
 
   let usage: TokenUsage | null = null;
@@ -85,13 +92,15 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
       const choice = chunk.choices[0];
       if (choice?.delta?.content) batcher.add(choice.delta.content);
       if (choice?.finish_reason) finishReason = choice.finish_reason;
-      if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
+      if (chunk.usage)
+        usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
     }
     // The SDK ends the iteration quietly when the request is aborted.
     outcome = outcomeOfAbort(signal) ?? { status: 'complete', finishReason };
   } catch (error) {
     outcome = outcomeOfAbort(signal) ?? { status: 'failed', code: classifyProviderError(error) };
-    if (outcome.status === 'failed' && signal.reason !== 'dropped') deps.logger.warn({ code: outcome.code, ...providerErrorLogFields(error) }, 'ai generation failed');
+    if (outcome.status === 'failed' && signal.reason !== 'dropped')
+      deps.logger.warn({ code: outcome.code, ...providerErrorLogFields(error) }, 'ai generation failed');
   } finally {
     clearTimeout(watchdog);
     clearInterval(heartbeat);

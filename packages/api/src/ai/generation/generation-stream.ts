@@ -164,6 +164,9 @@ async function finalFromDatabase(deps: AppDeps, messageId: number, position: num
     const code = (row.errorCode ?? 'upstream') as AiFailureCode;
     return tracked(id, { type: 'error', messageId, code, message: failureMessage(code), text: row.content });
   }
-  const usage = row.promptTokens === null || row.completionTokens === null ? null : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, totalTokens: row.promptTokens + row.completionTokens };
+  const usage =
+    row.promptTokens === null || row.completionTokens === null
+      ? null
+      : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, totalTokens: row.promptTokens + row.completionTokens };
   return tracked(id, { type: 'done', messageId, text: row.content, finishReason: row.finishReason ?? 'stop', usage });
 }

@@ -13,7 +13,13 @@ export async function loadHistory(db: DbOrTx, conversationId: number, upToId?: n
   const rows = await db
     .select({ role: aiMessages.role, content: aiMessages.content })
     .from(aiMessages)
-    .where(and(eq(aiMessages.conversationId, conversationId), upToId === undefined ? undefined : lte(aiMessages.id, upToId), inArray(aiMessages.status, ['complete', 'stopped'])))
+    .where(
+      and(
+        eq(aiMessages.conversationId, conversationId),
+        upToId === undefined ? undefined : lte(aiMessages.id, upToId),
+        inArray(aiMessages.status, ['complete', 'stopped']),
+      ),
+    )
     .orderBy(desc(aiMessages.id))
     .limit(HISTORY_LIMIT);
   return rows.filter((row) => row.content.length > 0).reverse();

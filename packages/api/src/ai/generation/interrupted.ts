@@ -7,7 +7,11 @@ import { finalizeGeneration, type GenerationOutcome } from './finalize';
  * Ends a generation whose process is gone (no heartbeat): the text it logged before dying is
  * stored as the partial answer. Safe to race with the runner and other instances.
  */
-export async function finalizeInterrupted(deps: AppDeps, messageId: number, outcome: GenerationOutcome = { status: 'failed', code: 'interrupted' }): Promise<boolean> {
+export async function finalizeInterrupted(
+  deps: AppDeps,
+  messageId: number,
+  outcome: GenerationOutcome = { status: 'failed', code: 'interrupted' },
+): Promise<boolean> {
   const [row] = await deps.db
     .select({ conversationId: aiMessages.conversationId, status: aiMessages.status, userId: aiConversations.userId })
     .from(aiMessages)

@@ -19,7 +19,11 @@ beforeAll(async () => {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(req.url === '/v1/models' ? { object: 'list', data: [{ id: 'local-model', object: 'model', created: 0, owned_by: 'me' }] } : { ok: true }));
+      res.end(
+        JSON.stringify(
+          req.url === '/v1/models' ? { object: 'list', data: [{ id: 'local-model', object: 'model', created: 0, owned_by: 'me' }] } : { ok: true },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -35,7 +39,10 @@ const allowed = createGuardedFetch({ allowPrivateNetworks: true }, { connectTime
 const refused = createGuardedFetch({ allowPrivateNetworks: false }, { connectTimeoutMs: 2_000 });
 
 async function refusal(promise: Promise<unknown>): Promise<EgressRefusedError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(EgressRefusedError);
   expect((error as Error).message).toMatch(/address is not allowed/);
   return error as EgressRefusedError;
@@ -93,7 +100,10 @@ describe('createGuardedFetch', () => {
     expect(models.data.map((m) => m.id)).toEqual(['local-model']);
 
     const blocked = new OpenAI({ apiKey: 'k', baseURL: `http://127.0.0.1:${port}/v1`, fetch: refused, maxRetries: 0 });
-    const error = await blocked.models.list().then(() => null, (e: unknown) => e);
+    const error = await blocked.models.list().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
     expect((error as Error).cause).toBeInstanceOf(EgressRefusedError);
   });

@@ -54,7 +54,10 @@ function toUndiciArgs(input: string | URL | Request, init: RequestInit | undefin
   }
   const request = new Request(input, init);
   const body = request.body ?? undefined;
-  return [request.url, { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect, ...(body ? { duplex: 'half' } : {}) }];
+  return [
+    request.url,
+    { method: request.method, headers: request.headers, body, signal: request.signal, redirect: request.redirect, ...(body ? { duplex: 'half' } : {}) },
+  ];
 }
 
 /**

@@ -82,7 +82,15 @@ describe('parseKeyRing / formatKeyRing', () => {
     expect([...parsed.keys.keys()]).toEqual([3, 1, 2]);
     expect(parsed.keys.get(1)?.toString('base64')).toBe(b);
     expect(formatKeyRing(parsed)).toBe(`3:${a},1:${b},2:${c}`);
-    expect(formatKeyRing({ current: 2, keys: new Map([[1, Buffer.alloc(32, 1)], [2, Buffer.alloc(32, 2)]]) })).toMatch(/^2:.*,1:/);
+    expect(
+      formatKeyRing({
+        current: 2,
+        keys: new Map([
+          [1, Buffer.alloc(32, 1)],
+          [2, Buffer.alloc(32, 2)],
+        ]),
+      }),
+    ).toMatch(/^2:.*,1:/);
   });
 
   const good = key();

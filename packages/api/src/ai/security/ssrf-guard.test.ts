@@ -5,11 +5,13 @@ import { addressAllowed, classifyAddress, validateProviderUrl, type AddressClass
 const open = { allowPrivateNetworks: true };
 const closed = { allowPrivateNetworks: false };
 
-const fakeDns = (table: Record<string, string[]>): LookupFn => async (hostname) => {
-  const addresses = table[hostname];
-  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const fakeDns =
+  (table: Record<string, string[]>): LookupFn =>
+  async (hostname) => {
+    const addresses = table[hostname];
+    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 describe('classifyAddress', () => {
   const table: Array<[string, AddressClass]> = [
@@ -75,7 +77,10 @@ describe('validateProviderUrl', () => {
   });
 
   const refused = async (url: string, policy = open, reason?: RegExp) => {
-    const error = await validateProviderUrl(url, policy, dns).then(() => null, (e: unknown) => e);
+    const error = await validateProviderUrl(url, policy, dns).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error, url).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('BAD_INPUT');
     if (reason) expect((error as AppError).message).toMatch(reason);
