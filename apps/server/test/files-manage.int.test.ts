@@ -75,21 +75,19 @@ describe('files.list', () => {
   it('does not skip or repeat files created in the same millisecond', async () => {
     const at = new Date('2030-01-02T03:04:05.678Z');
     const ids = ['tieA', 'tieB', 'tieC', 'tieD'].map((prefix) => `${prefix}${randomBytes(6).toString('hex')}`);
-    await a.server.deps.db
-      .insert(files)
-      .values(
-        ids.map((id) => ({
-          id,
-          ownerId: cat.id,
-          name: `${id}.bin`,
-          size: 1,
-          receivedBytes: 1,
-          status: 'ready' as const,
-          mimeType: 'application/octet-stream',
-          storageKey: `uploads/${id}`,
-          createdAt: at,
-        })),
-      );
+    await a.server.deps.db.insert(files).values(
+      ids.map((id) => ({
+        id,
+        ownerId: cat.id,
+        name: `${id}.bin`,
+        size: 1,
+        receivedBytes: 1,
+        status: 'ready' as const,
+        mimeType: 'application/octet-stream',
+        storageKey: `uploads/${id}`,
+        createdAt: at,
+      })),
+    );
     const { ids: listed, pages } = await listAll(cat, 1);
     expect(pages).toBe(4);
     expect([...listed].sort()).toEqual([...ids].sort());

@@ -205,16 +205,14 @@ beforeAll(async () => {
   [wsProxy, httpProxy] = await Promise.all([startTcpProxy(ports), startTcpProxy(ports)]);
 
   const now = new Date();
-  await database.db
-    .insert(users)
-    .values(
-      Array.from({ length: USERS }, (_, index) => ({
-        email: `gapless${index}@example.com`,
-        username: `gapless${index}`,
-        displayName: `Gapless ${index}`,
-        emailVerifiedAt: now,
-      })),
-    );
+  await database.db.insert(users).values(
+    Array.from({ length: USERS }, (_, index) => ({
+      email: `gapless${index}@example.com`,
+      username: `gapless${index}`,
+      displayName: `Gapless ${index}`,
+      emailVerifiedAt: now,
+    })),
+  );
   const rows = await database.db.select({ id: users.id, username: users.username }).from(users);
   people = await Promise.all(
     Array.from({ length: USERS }, async (_, index) => {
