@@ -66,12 +66,12 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   const logger = options.logger;
   // A frame over maxPayload closes that one connection with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: options.compression ? deflate : false });
-  const writers = new Map<WebSocket, SocketWriter>();
+  // Weak: a context made after its socket closed (connectionParams arriving last) still finds it.
+  const writers = new WeakMap<WebSocket, SocketWriter>();
   const guard = new ConnectionGuard(options);
   // Before tRPC's own listener: every socket gets its writer before tRPC can send on it.
   wss.on('connection', (ws, req) => {
     writers.set(ws, new SocketWriter(ws, req.socket));
-    ws.once('close', () => writers.delete(ws));
     guard.watch(ws, req);
   });
   const handler = applyWSSHandler({
@@ -97,9 +97,9 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   });
 
   const slowConsumerCheck = setInterval(() => {
-    for (const writer of writers.values()) {
-      const bufferedBytes = writer.bufferedAmount;
-      if (writer.closeIfSlow(options.maxBufferedBytes)) logger.warn({ bufferedBytes }, 'closing slow websocket consumer');
+    for (const client of wss.clients) {
+      const bufferedBytes = client.bufferedAmount;
+      if (writers.get(client)?.closeIfSlow(options.maxBufferedBytes)) logger.warn({ bufferedBytes }, 'closing slow websocket consumer');
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
