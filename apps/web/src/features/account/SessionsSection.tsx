@@ -38,7 +38,7 @@ export function SessionsSection() {
     <section className="account-card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">{t('sessions')}</h2>
       <Alert>{error ? errorText(error) : null}</Alert>
-      <ul className="account-sessions">
+      <ul className="account-sessions" aria-labelledby="sessions-title">
         {(sessions.data ?? []).map((session) => (
           <SessionItem key={session.id} session={session} onRevoke={() => revoke.mutate({ sessionId: session.id })} busy={revoke.isPending} />
         ))}
