@@ -29,6 +29,8 @@ export function AvatarUpload({ user }: { user: Me['user'] }) {
       setProgress(0);
       try {
         const fileId = await uploadFile(file, { signal: controller.signal, onProgress: (sent, total) => setProgress(total > 0 ? sent / total : 0) });
+        // Done: aborting now (on leaving the page) would ask the server to delete the file.
+        if (abort.current === controller) abort.current = null;
         return await client.account.setAvatar.mutate({ fileId });
       } finally {
         setProgress(null);

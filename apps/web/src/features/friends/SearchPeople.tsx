@@ -25,10 +25,7 @@ export function SearchPeople({ relationOf }: { relationOf: (userId: number) => R
   const error = results.error ?? request.error;
 
   return (
-    <section className="friends-card" aria-labelledby={`${inputId}-title`}>
-      <h2 id={`${inputId}-title`} className="visually-hidden">
-        {t('findPeople')}
-      </h2>
+    <section className="friends-card">
       <form className="field" role="search" onSubmit={(event) => event.preventDefault()}>
         <label htmlFor={inputId}>{t('findPeople')}</label>
         <input id={inputId} type="search" value={text} onChange={(event) => setText(event.target.value)} maxLength={64} aria-describedby={`${inputId}-hint`} />
