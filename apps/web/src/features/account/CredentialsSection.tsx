@@ -32,7 +32,9 @@ export function PasswordSection() {
       <p className="hint">{t('passwordNote')}</p>
       <form onSubmit={submit}>
         <Alert>{change.error ? errorText(change.error) : null}</Alert>
-        <Alert kind="info">{change.data ? t('passwordChanged', { count: change.data.revokedSessions }) : null}</Alert>
+        <Alert kind="info">
+          {change.data ? (change.data.revokedSessions > 0 ? t('passwordChanged', { count: change.data.revokedSessions }) : t('passwordChangedAlone')) : null}
+        </Alert>
         <Field label={t('currentPassword')} name="currentPassword" type="password" autoComplete="current-password" required />
         <Field label={t('newPassword')} name="newPassword" type="password" autoComplete="new-password" hint={t('passwordHint')} required minLength={8} />
         <button type="submit" className="primary" disabled={change.isPending}>
