@@ -49,7 +49,8 @@ export function ProfileSection({ user }: { user: Me['user'] }) {
     <section className="account-card" aria-labelledby="profile-title">
       <h2 id="profile-title">{t('profile')}</h2>
       <AvatarUpload user={user} />
-      <form onSubmit={submit} key={user.id}>
+      {/* Keyed by the saved values: when they change (saved here, or elsewhere) the fields show them. */}
+      <form onSubmit={submit} key={[user.id, user.username, user.displayName, user.bio, user.locale].join('\n')}>
         <Alert>{update.error ? errorText(update.error) : null}</Alert>
         <Alert kind="info">{update.isSuccess && !update.isPending ? t('saved') : null}</Alert>
         <Field label={t('displayName')} name="displayName" defaultValue={user.displayName} required maxLength={64} />
