@@ -48,13 +48,14 @@ export const nodeConsumerScript = nodeConsumer
   .replace(/^import \{.*\} from '@chorus\/client';$/m, "import { appCodeOf, closeChorusClient, createChorusClient } from '@chorus/client';")
   .replace('new Promise<Date>', 'new Promise');
 
+/** The React Query example of packages/client/README.md, as it is written there. */
 export const reactConsumer = `
-import { QueryClient, QueryClientProvider, useMutation, useQuery } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createTRPCContext, useSubscription } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
-import { createChorusClient, type AppRouter, type ChorusEvent } from '@chorus/client';
+import { createChorusClient, isChorusError, type AppRouter } from '@chorus/client';
 
-const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function ChorusProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient());
@@ -69,18 +70,29 @@ export function ChorusProvider({ children }: { children: ReactNode }) {
   );
 }
 
-export function Chat({ conversationId }: { conversationId: number }) {
+export function Conversation({ conversationId }: { conversationId: number }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const ping = useQuery(trpc.system.ping.queryOptions());
-  const serverTime: Date | undefined = ping.data?.time;
-  const send = useMutation(trpc.chat.send.mutationOptions());
-  const [last, setLast] = useState<ChorusEvent | null>(null);
-  const events = useSubscription(trpc.events.subscribe.subscriptionOptions(undefined, { onData: (event) => setLast(event.data) }));
+  const history = useQuery(trpc.chat.history.queryOptions({ conversationId }));
+  const refresh = () => queryClient.invalidateQueries(trpc.chat.history.queryFilter({ conversationId }));
+  const send = useMutation(trpc.chat.send.mutationOptions({ onSuccess: refresh }));
+  const events = useSubscription(
+    trpc.events.subscribe.subscriptionOptions(undefined, {
+      onData: ({ data: event }) => {
+        if (event.type === 'message.created' && event.message.conversationId === conversationId) void refresh();
+        if (event.type === 'resync') void queryClient.invalidateQueries();
+      },
+    }),
+  );
   const sendHello = () => send.mutate({ conversationId, clientId: crypto.randomUUID(), kind: 'text', text: 'Hello' });
+  if (isChorusError(history.error, 'NOT_FOUND')) return <p>No such conversation</p>;
   return (
-    <button type="button" onClick={sendHello} disabled={send.isPending}>
-      {serverTime?.toISOString()} {events.status} {last?.type}
-    </button>
+    <section>
+      <p>{events.status === 'error' ? 'Reconnecting…' : \`Server time \${ping.data?.time.toLocaleTimeString() ?? '…'}\`}</p>
+      <ul>{history.data?.map((message) => <li key={message.id}>{message.text}</li>)}</ul>
+      <button type="button" onClick={sendHello} disabled={send.isPending}>Send</button>
+    </section>
   );
 }
 `;
@@ -90,11 +102,11 @@ export const reactConsumerWrong = reactConsumer.replace("kind: 'text'", "kind: '
 
 export const reactEntry = `
 import { createRoot } from 'react-dom/client';
-import { Chat, ChorusProvider } from './react-ok';
+import { ChorusProvider, Conversation } from './react-ok';
 
 createRoot(document.getElementById('root')!).render(
   <ChorusProvider>
-    <Chat conversationId={1} />
+    <Conversation conversationId={1} />
   </ChorusProvider>,
 );
 `;

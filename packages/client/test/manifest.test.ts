@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as viaPackage from '@chorus/client';
 import { describe, expect, it } from 'vitest';
 import * as viaSource from '../src/index';
+import { reactConsumer } from './consumer-sources';
 
 type Manifest = {
   exports: Record<string, Record<string, string>>;
@@ -25,7 +26,7 @@ function catalog(): Map<string, string> {
   return new Map(entries);
 }
 
-describe('@chorus/client package.json', () => {
+describe('@chorus/client as published', () => {
   it('gives every installed dependency a plain version range', () => {
     const specs = { ...manifest.dependencies, ...manifest.peerDependencies };
     expect(Object.keys(specs).length).toBeGreaterThan(0);
@@ -69,5 +70,11 @@ describe('@chorus/client package.json', () => {
 
   it('resolves to the TypeScript source inside the workspace, with no build', () => {
     expect(viaPackage.createChorusClient).toBe(viaSource.createChorusClient);
+  });
+
+  it('shows in its README the React example the package test typechecks', () => {
+    const readme = readFileSync(join(repoRoot, 'packages/client/README.md'), 'utf8');
+    const example = /```tsx\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example?.trim()).toBe(reactConsumer.trim());
   });
 });
