@@ -48,7 +48,15 @@ const errorsOf = (output: string) => [...output.matchAll(/^(\S+)\(\d+,\d+\): err
 
 beforeAll(async () => {
   const started = startTestServer();
-  // Outside the repository, so nothing resolves through the workspace's node_modules.
+  try {
+    await installConsumer();
+  } finally {
+    server = await started; // stopped by afterAll even when the install failed
+  }
+}, 300_000);
+
+/** A project outside the repository, so nothing resolves through the workspace's node_modules. */
+async function installConsumer(): Promise<void> {
   project = mkdtempSync(join(tmpdir(), 'chorus-client-consumer-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: consumerDependencies }));
   const npmInstall = (...args: string[]) =>
@@ -63,8 +71,7 @@ beforeAll(async () => {
     })(),
   ]);
   await npmInstall(`./${tarball}`);
-  server = await started;
-}, 300_000);
+}
 
 afterAll(async () => {
   await server?.stop();
