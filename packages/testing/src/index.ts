@@ -15,3 +15,18 @@ export { createTusUpload, imageInfo, noisePng, patchTusUpload, sha256, tus, uplo
 export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from './webrtc';
 export { fakeWords, isTitleRequest, streamedText } from './ai';
 export { exposedGc } from './gc';
+export {
+  CHROMIUM_ARGS,
+  SCREENSHOTS_DIR,
+  captureFailure,
+  launchBrowser,
+  openPages,
+  pageErrorsOf,
+  useBrowser,
+  type Browser,
+  type BrowserContext,
+  type BrowserSuite,
+  type ConsoleMessage,
+  type Locator,
+  type Page,
+} from './browser';
