@@ -2,9 +2,12 @@
 // and Redis), driven by playwright-core, which never downloads a browser of its own.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SESSION_COOKIE } from '@chorus/api';
+import type { ChorusClient } from '@chorus/client';
 import { findChromium, MissingBinariesError } from '@chorus/local-services';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
+import { createTestClient } from './client';
 import { repoRoot } from './paths';
 
 export type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
@@ -80,6 +83,16 @@ export async function pageErrorsOf(page: Page): Promise<string[]> {
     ...messages.filter((message) => message.type() === 'error').map((message) => `console.error: ${message.text()}`),
     ...errors.map((error) => `uncaught: ${error.stack ?? error.message}`),
   ];
+}
+
+/**
+ * A Node client signed in as the browser context's user, from its HttpOnly session cookie for
+ * `url`: to arrange what a test does not drive through the UI. Close it with closeChorusClient.
+ */
+export async function clientOfContext(context: BrowserContext, url: string): Promise<ChorusClient> {
+  const cookie = (await context.cookies(url)).find((candidate) => candidate.name === SESSION_COOKIE);
+  if (!cookie) throw new Error(`the browser context has no ${SESSION_COOKIE} cookie for ${url}: not signed in`);
+  return createTestClient(url, { token: cookie.value });
 }
 
 export interface BrowserSuite {

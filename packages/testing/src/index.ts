@@ -3,6 +3,7 @@ export { startTestRedis } from './redis';
 export { startTestServer, TEST_ALLOWED_ORIGIN, type TestServer, type TestServerOptions } from './server';
 export { createTestClient } from './client';
 export { repoRoot } from './paths';
+export { testRunDir } from './run-dir';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, appErrorOf, chorusError, failure, failureWithDetails, TEST_PASSWORD, type TestAccount } from './accounts';
@@ -19,6 +20,7 @@ export {
   CHROMIUM_ARGS,
   SCREENSHOTS_DIR,
   captureFailure,
+  clientOfContext,
   launchBrowser,
   openPages,
   pageErrorsOf,
