@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
@@ -16,8 +17,9 @@ export default defineConfig(
   {
     languageOptions: {
       parserOptions: {
-        // One program for every TypeScript file: the root tsconfig.json includes them all.
-        project: './tsconfig.json',
+        // The root tsconfig.json has every TypeScript file but the web app's browser code,
+        // which has its own (DOM types, JSX).
+        project: ['./tsconfig.json', './apps/web/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -35,6 +37,11 @@ export default defineConfig(
       // An `async` method without `await` is how a Promise-returning interface (close(), send(), test fakes) is implemented here.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    extends: [reactHooks.configs.flat['recommended-latest']],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Plain JavaScript (this file, scripts/*.mjs) runs under Node with no tsconfig behind it.

@@ -55,6 +55,8 @@ function main() {
     return 0;
   }
   console.error(`[build-web] building the web app (${reason})`);
+  // Vite compiles the workspace packages from their TypeScript source (the `@chorus/source`
+  // export condition in apps/web/vite.config.ts), so the client's own build is not needed.
   const result = spawnSync('pnpm', ['--filter', '@chorus/web', 'build'], { cwd: root, stdio: 'inherit' });
   if (result.error) throw result.error;
   return result.status ?? 1;

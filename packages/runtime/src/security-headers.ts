@@ -4,8 +4,9 @@
  * origin (`/files/...`, `/ai/images/...`) or made in the page (`blob:` previews, `data:` icons).
  *
  * `connect-src 'self'` covers fetch and the same-origin WebSocket: CSP 3 lets 'self' match
- * ws:/wss: on the page's host and port (Chromium since 71, Firefox, Safari since 16). Naming
- * `ws: wss:` would let injected script talk to any socket server, so they are left out.
+ * ws:/wss: on the page's host and port (Chromium since 71, seen in 156 to open the page's own
+ * socket and refuse another port's; Firefox; Safari 16). Naming `ws: wss:` would let injected
+ * script talk to any socket server, so they are left out.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

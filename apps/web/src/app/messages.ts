@@ -1,0 +1,38 @@
+import { defineMessages } from '../i18n/i18n';
+
+export const shellMessages = defineMessages({
+  en: {
+    nav: 'Main',
+    chats: 'Chats',
+    friends: 'Friends',
+    rooms: 'Rooms',
+    ai: 'AI',
+    notifications: 'Notifications',
+    settings: 'Settings',
+    admin: 'Admin',
+    signOut: 'Sign out',
+    language: 'Language',
+    reconnecting: 'Reconnecting…',
+    loading: 'Loading…',
+    notFound: 'Page not found',
+    guestBanner: 'You are using a guest account.',
+    upgrade: 'Create an account',
+  },
+  zh: {
+    nav: '主导航',
+    chats: '聊天',
+    friends: '好友',
+    rooms: '放映室',
+    ai: 'AI',
+    notifications: '通知',
+    settings: '设置',
+    admin: '管理',
+    signOut: '退出登录',
+    language: '语言',
+    reconnecting: '正在重新连接…',
+    loading: '加载中…',
+    notFound: '页面不存在',
+    guestBanner: '你正在使用访客账号。',
+    upgrade: '创建账号',
+  },
+});

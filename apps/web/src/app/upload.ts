@@ -1,0 +1,35 @@
+import { Upload } from 'tus-js-client';
+
+export interface UploadOptions {
+  /** Bytes sent so far and the total, as the upload goes. */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Uploads a file to the server's tus endpoint (`/files/`, same origin: the session cookie
+ * authenticates it) and resolves with the file id. A dropped connection resumes by itself.
+ */
+export function uploadFile(file: File, options: UploadOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const upload = new Upload(file, {
+      endpoint: `${window.location.origin}/files/`,
+      chunkSize: 8 * 1024 * 1024,
+      metadata: { filename: file.name, filetype: file.type },
+      retryDelays: [0, 1000, 3000, 5000],
+      removeFingerprintOnSuccess: true,
+      onProgress: (sent, total) => options.onProgress?.(sent, total),
+      onError: (error) => reject(error),
+      onSuccess: () => {
+        const id = upload.url?.split('/').pop();
+        if (id) resolve(id);
+        else reject(new Error('The server did not name the upload'));
+      },
+    });
+    options.signal?.addEventListener('abort', () => {
+      void upload.abort(true);
+      reject(new DOMException('Upload cancelled', 'AbortError'));
+    });
+    upload.start();
+  });
+}
