@@ -128,5 +128,9 @@ describe('settings', () => {
     // This one is still signed in.
     await first.page.reload();
     await signOutButton(first.page).waitFor();
+
+    // Both sign-ins (the code that made the account, the password in the second browser) are in the history.
+    await first.page.getByText('Show recent sign-ins').click();
+    await expect.poll(() => first.page.getByRole('list', { name: 'Recent sign-ins' }).getByRole('listitem').filter({ hasText: 'Succeeded' }).count()).toBe(2);
   });
 });
