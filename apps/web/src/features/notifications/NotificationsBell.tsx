@@ -16,6 +16,8 @@ export function NotificationsBell() {
   const queryClient = useQueryClient();
   const unread = useQuery(trpc.notifications.unreadCount.queryOptions(undefined, { staleTime: 60_000 }));
   useChorusEvents((event) => {
+    // A (re)started stream begins with a snapshot: anything stored before it was not pushed.
+    if (event.type === 'presence.snapshot') void queryClient.invalidateQueries(trpc.notifications.unreadCount.queryFilter());
     if (event.type !== 'notification') return;
     // Each event arrives once, so counting it is exact; the list reloads when next shown.
     queryClient.setQueryData(trpc.notifications.unreadCount.queryKey(), (old) => (old ? { count: old.count + 1 } : old));
