@@ -19,10 +19,10 @@ export function NotificationsBell() {
     // A (re)started stream begins with a snapshot: anything stored before it was not pushed.
     if (event.type === 'presence.snapshot') void queryClient.invalidateQueries(trpc.notifications.unreadCount.queryFilter());
     if (event.type !== 'notification') return;
-    // Each event arrives once, so counting it is exact; the list reloads when next shown.
+    // Shown at once, then confirmed by the server (a count fetched meanwhile may predate it).
     queryClient.setQueryData(trpc.notifications.unreadCount.queryKey(), (old) => (old ? { count: old.count + 1 } : old));
+    void queryClient.invalidateQueries(trpc.notifications.unreadCount.queryFilter());
     void queryClient.invalidateQueries(trpc.notifications.list.pathFilter());
-    if (!unread.data) void queryClient.invalidateQueries(trpc.notifications.unreadCount.queryFilter());
   });
   const count = unread.data?.count ?? 0;
   return (
