@@ -38,10 +38,12 @@ export function ConversationView({ conversationId }: { conversationId: number | 
     ]);
   const live = useAnswerStream(streaming?.id ?? null, () => void (conversationId !== null && refresh(conversationId)));
 
+  // A new conversation made for a first message whose send failed is reused by the retry.
+  const created = useRef<number | null>(null);
   const ask = useMutation({
     mutationFn: async (content: string) => {
       const ref = configId ?? undefined;
-      const id = conversationId ?? (await client.ai.conversations.create.mutate({ configId: ref })).id;
+      const id = conversationId ?? (created.current ??= (await client.ai.conversations.create.mutate({ configId: ref })).id);
       await client.ai.chat.send.mutate({ conversationId: id, content, clientId: crypto.randomUUID(), configId: ref });
       return id;
     },
