@@ -67,7 +67,7 @@ export function ConversationView({ conversationId }: { conversationId: number | 
   );
 
   // Follow the conversation as it grows, unless the reader scrolled up.
-  const logRef = useRef<HTMLOListElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   useEffect(() => {
     const log = logRef.current;
@@ -89,7 +89,7 @@ export function ConversationView({ conversationId }: { conversationId: number | 
           </button>
         ) : null}
       </header>
-      <ol
+      <div
         className="ai-messages"
         role="log"
         aria-labelledby="ai-conversation-title"
@@ -99,24 +99,26 @@ export function ConversationView({ conversationId }: { conversationId: number | 
           pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
-        {history.data?.nextBeforeId ? <li className="muted">{t('loadEarlier')}</li> : null}
-        {messages.length === 0 && !ask.isPending && !history.isLoading ? <li className="muted">{t('emptyConversation')}</li> : null}
-        {messages.map((message) => (
-          <MessageItem
-            key={message.id}
-            message={message}
-            live={message.id === streaming?.id ? live : null}
-            onRegenerate={message === last && message.role === 'assistant' && !busy ? () => regenerate.mutate({ assistantMessageId: message.id }) : null}
-            regenerating={regenerate.isPending}
-          />
-        ))}
-        {ask.isPending ? (
-          <li className="ai-message user">
-            <span className="ai-role">{t('you')}</span>
-            <p className="ai-text">{ask.variables}</p>
-          </li>
-        ) : null}
-      </ol>
+        <ol>
+          {history.data?.nextBeforeId ? <li className="muted">{t('loadEarlier')}</li> : null}
+          {messages.length === 0 && !ask.isPending && !history.isLoading ? <li className="muted">{t('emptyConversation')}</li> : null}
+          {messages.map((message) => (
+            <MessageItem
+              key={message.id}
+              message={message}
+              live={message.id === streaming?.id ? live : null}
+              onRegenerate={message === last && message.role === 'assistant' && !busy ? () => regenerate.mutate({ assistantMessageId: message.id }) : null}
+              regenerating={regenerate.isPending}
+            />
+          ))}
+          {ask.isPending ? (
+            <li className="ai-message user">
+              <span className="ai-role">{t('you')}</span>
+              <p className="ai-text">{ask.variables}</p>
+            </li>
+          ) : null}
+        </ol>
+      </div>
       {noProvider ? (
         <p className="ai-note">
           {t('addProviderFirst')} <Link to="/ai/providers">{t('addProviderLink')}</Link>
