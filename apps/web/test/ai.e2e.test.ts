@@ -1,0 +1,124 @@
+// The AI screens in a real browser, against the fake OpenAI-compatible provider the stack offers
+// as the system provider "House": an answer streamed token by token, stopped and regenerated;
+// a provider's refusal; the providers page; image generation.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fakeWords, isTitleRequest, useBrowser, type FakeOpenAi, type Page } from '@chorus/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+
+const suite = useBrowser();
+let stack: WebStack;
+let ai: FakeOpenAi;
+
+beforeAll(async () => {
+  stack = await startWebStack({ ai: true });
+  if (!stack.ai) throw new Error('the stack started without its fake provider');
+  ai = stack.ai;
+}, STACK_TIMEOUT_MS);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A new user's page, on the AI screen. */
+async function openAi(): Promise<Page> {
+  const { page } = await newUserPage(suite.browser, stack);
+  await page.getByRole('link', { name: 'AI', exact: true }).click();
+  return page;
+}
+
+/** The last answer in the conversation's log. */
+const lastAnswer = (page: Page) => page.getByRole('log').getByRole('listitem').filter({ hasText: 'Assistant' }).last();
+
+describe('AI in the browser', () => {
+  it('streams an answer token by token, stops it mid-stream, regenerates it, and titles the conversation live', async () => {
+    let reply: 'slow' | 'short' = 'slow';
+    ai.respondWith((request) => {
+      if (isTitleRequest(request)) return { tokens: ['Story', ' time'] };
+      return reply === 'slow' ? { tokens: fakeWords(400), tokensPerSecond: 25 } : { tokens: ['A', ' fresh', ' answer'] };
+    });
+    const page = await openAi();
+    await page.getByLabel('Message').fill('Tell me a long story');
+    await page.getByLabel('Message').press('Enter');
+
+    const answer = lastAnswer(page);
+    const text = answer.locator('.ai-text');
+    // The text grows over several observations: tokens arrive as they are generated.
+    const seen: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          const length = (await text.innerText().catch(() => '')).length;
+          if (length > (seen.at(-1) ?? 0)) seen.push(length);
+          return seen.length;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBeGreaterThanOrEqual(4);
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => answer.getAttribute('data-status')).toBe('stopped');
+    await expect.poll(() => answer.getByText('Stopped', { exact: true }).isVisible()).toBe(true);
+    const stopped = await text.innerText();
+    await sleep(600);
+    expect(await text.innerText()).toBe(stopped);
+    expect(stopped.trim().split(' ').length).toBeLessThan(400);
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+
+    reply = 'short';
+    await answer.getByRole('button', { name: 'Regenerate' }).click();
+    await expect.poll(() => answer.getAttribute('data-status')).toBe('complete');
+    expect(await text.innerText()).toBe('A fresh answer');
+    // The title the provider wrote after the first complete exchange arrives by event.
+    await expect.poll(() => page.getByRole('link', { name: 'Story time' }).isVisible()).toBe(true);
+  });
+
+  it("shows the provider's failure as a sentence", async () => {
+    ai.respondWith((request) => (isTitleRequest(request) ? undefined : { failStatus: 401 }));
+    const page = await openAi();
+    await page.getByLabel('Message').fill('Hello?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = lastAnswer(page);
+    await expect.poll(() => answer.getByRole('alert').innerText()).toBe('The provider refused the API key.');
+    expect(await answer.getAttribute('data-status')).toBe('failed');
+  });
+
+  it('adds a provider, tests it (a working key and a refused one), and deletes it', async () => {
+    ai.respondWith(null);
+    const page = await openAi();
+    await page.getByRole('link', { name: 'Providers' }).click();
+    const add = async (name: string, apiKey: string) => {
+      await page.getByLabel('Name').fill(name);
+      await page.getByLabel('Base URL').fill(ai.url);
+      await page.getByLabel('API key').fill(apiKey);
+      await page.getByLabel('Model').fill('fake-model');
+      await page.getByRole('button', { name: 'Add provider' }).click();
+      await expect.poll(() => page.getByRole('listitem').filter({ hasText: name }).count()).toBe(1);
+      return page.getByRole('listitem').filter({ hasText: name });
+    };
+    const good = await add('Local fake', ai.apiKey);
+    // The key is never shown again, only its last four characters.
+    expect(await good.innerText()).toContain(`Key ending ${ai.apiKey.slice(-4)}`);
+    expect(await page.content()).not.toContain(ai.apiKey);
+    await good.getByRole('button', { name: 'Test' }).click();
+    await expect.poll(() => good.getByRole('status').innerText()).toMatch(/^Works \(\d+ ms\)$/);
+
+    const bad = await add('Wrong key', 'sk-not-the-key');
+    await bad.getByRole('button', { name: 'Test' }).click();
+    await expect.poll(() => bad.getByRole('status').innerText()).toBe('The provider refused the API key');
+
+    await bad.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByRole('listitem').filter({ hasText: 'Wrong key' }).count()).toBe(0);
+    expect(await page.getByRole('listitem').filter({ hasText: 'Local fake' }).count()).toBe(1);
+  });
+
+  it('generates an image and shows it from the same origin', async () => {
+    const page = await openAi();
+    await page.getByRole('link', { name: 'Images' }).click();
+    await page.getByLabel('Prompt').fill('a red square');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const image = page.getByRole('img', { name: 'a red square' }).first();
+    // Loaded with the session cookie: a broken image has no natural width.
+    await expect.poll(() => image.evaluate((element) => (element as { naturalWidth?: number }).naturalWidth ?? 0)).toBeGreaterThan(0);
+    expect(await image.getAttribute('src')).toMatch(/^\/ai\/images\/\d+$/);
+  });
+});
