@@ -9,21 +9,24 @@ import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './h
 const suite = useBrowser();
 let stack: WebStack;
 let ai: FakeOpenAi;
+// One user for the file (signing up takes seconds); each test starts from the AI screen.
+let userPage: Page;
 
 beforeAll(async () => {
   stack = await startWebStack({ ai: true });
   if (!stack.ai) throw new Error('the stack started without its fake provider');
   ai = stack.ai;
+  userPage = (await newUserPage(suite.browser, stack)).page;
 }, STACK_TIMEOUT_MS);
 afterAll(async () => {
   await stack?.stop();
 });
 
-/** A new user's page, on the AI screen. */
+/** The user's page on a new conversation of the AI screen. */
 async function openAi(): Promise<Page> {
-  const { page } = await newUserPage(suite.browser, stack);
-  await page.getByRole('link', { name: 'AI', exact: true }).click();
-  return page;
+  await userPage.getByRole('link', { name: 'AI', exact: true }).click();
+  await userPage.getByRole('link', { name: 'New conversation' }).click();
+  return userPage;
 }
 
 /** The last answer in the conversation's log. */
