@@ -85,7 +85,7 @@ describe('AI in the browser', () => {
     expect(await answer.getAttribute('data-status')).toBe('failed');
   });
 
-  it('adds a provider, tests it (a working key and a refused one), and deletes it', async () => {
+  it('adds a provider, tests it (a working key, a refused one, the system provider), and deletes it', async () => {
     ai.respondWith(null);
     const page = await openAi();
     await page.getByRole('link', { name: 'Providers' }).click();
@@ -104,6 +104,11 @@ describe('AI in the browser', () => {
     expect(await page.content()).not.toContain(ai.apiKey);
     await good.getByRole('button', { name: 'Test' }).click();
     await expect.poll(() => good.getByRole('status').innerText()).toMatch(/^Works \(\d+ ms\)$/);
+    // The operator's provider is tested by the id the list gives it (`system:house`); it cannot be deleted.
+    const house = page.getByRole('listitem').filter({ hasText: 'House' });
+    await house.getByRole('button', { name: 'Test' }).click();
+    await expect.poll(() => house.getByRole('status').innerText()).toMatch(/^Works \(\d+ ms\)$/);
+    expect(await house.getByRole('button', { name: 'Delete' }).count()).toBe(0);
 
     const bad = await add('Wrong key', 'sk-not-the-key');
     await bad.getByRole('button', { name: 'Test' }).click();
