@@ -75,6 +75,24 @@ describe('AI in the browser', () => {
     await expect.poll(() => page.getByRole('link', { name: 'Story time' }).isVisible()).toBe(true);
   });
 
+  it('after a server restart mid-answer the page reconnects to the answer and shows its partial text once, in order, as interrupted', async () => {
+    ai.respondWith((request) => (isTitleRequest(request) ? undefined : { tokens: fakeWords(400), tokensPerSecond: 25 }));
+    const page = await openAi();
+    await page.getByLabel('Message').fill('Keep talking');
+    await page.getByLabel('Message').press('Enter');
+    const answer = lastAnswer(page);
+    const text = answer.locator('.ai-text');
+    await expect.poll(async () => (await text.innerText().catch(() => '')).length, { timeout: 10_000 }).toBeGreaterThan(20);
+
+    // The server's shutdown ends the generation; the page's stream reconnects (after the last event it saw) and gets its end.
+    await stack.restart();
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 20_000 }).toBe('failed');
+    expect(await answer.getByRole('alert').innerText()).toBe('The answer was interrupted.');
+    const words = (await text.innerText()).trim().split(' ');
+    expect(words.length).toBeGreaterThan(3);
+    expect(words).toEqual(words.map((_, index) => `w${index}`));
+  });
+
   it("shows the provider's failure as a sentence", async () => {
     ai.respondWith((request) => (isTitleRequest(request) ? undefined : { failStatus: 401 }));
     const page = await openAi();
