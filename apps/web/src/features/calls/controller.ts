@@ -90,7 +90,7 @@ function end(call: CallView | null): void {
   peer = null;
   peerReady = Promise.resolve(null);
   for (const track of state?.local?.getTracks() ?? []) track.stop();
-  if (state) set({ ...state, call: call ?? state.call, phase: 'ended', local: null });
+  if (state) set({ ...state, call: call ?? state.call, phase: 'ended', connectionState: 'closed', local: null });
 }
 
 /** Calls `peer` (a friend): opens the microphone (and camera), rings them, offers once they answer. */
