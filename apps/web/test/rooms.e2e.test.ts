@@ -2,8 +2,10 @@
 // a member finds it and joins; play, seek and pause on the owner's side move the member's
 // player to the same position (within the server's in-sync tolerance); room chat goes both
 // ways. Joining by approval: apply, approve, then removal by the owner.
-import { useBrowser, type Page } from '@chorus/testing';
+import { closeChorusClient } from '@chorus/client';
+import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { befriend } from './chat';
 import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 import { playerState, recordWebm } from './media';
 
@@ -20,10 +22,16 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function createRoom(page: Page, name: string, joinPolicy: 'Anyone' | 'By approval'): Promise<void> {
+async function createRoom(
+  page: Page,
+  name: string,
+  joinPolicy: 'Anyone' | 'By approval' | 'By invitation only',
+  visibility: 'Public' | 'Private' = 'Public',
+): Promise<void> {
   await page.getByRole('link', { name: 'Rooms', exact: true }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Description').fill('Films on Fridays');
+  await page.getByLabel('Visibility').selectOption({ label: visibility });
   await page.getByLabel('Who can join').selectOption({ label: joinPolicy });
   await page.getByRole('button', { name: 'Create room' }).click();
   await page.getByRole('heading', { name, level: 1 }).waitFor();
@@ -129,5 +137,39 @@ describe('watch-together rooms', () => {
     await owner.page.getByRole('button', { name: `Remove ${applicant.user.username}` }).click();
     await applicant.page.getByText('You are no longer a member of this room.').waitFor();
     expect(await roomLog(applicant.page).count()).toBe(0);
+  }, 60_000);
+
+  it('invites a friend to a private room: unseen before, the invitation is accepted from the rooms list', async () => {
+    const [owner, friend] = await Promise.all([newUserPage(suite.browser, stack, newUser('inviter')), newUserPage(suite.browser, stack, newUser('invitee'))]);
+    const [ownerClient, friendClient] = await Promise.all([
+      clientOfContext(owner.page.context(), stack.url),
+      clientOfContext(friend.page.context(), stack.url),
+    ]);
+    try {
+      await befriend(ownerClient, friendClient, friend.user.username);
+    } finally {
+      await Promise.allSettled([closeChorusClient(ownerClient), closeChorusClient(friendClient)]);
+    }
+    const name = `Private screening ${process.pid}`;
+    await createRoom(owner.page, name, 'By invitation only', 'Private');
+    const roomPath = new URL(owner.page.url()).pathname;
+
+    // A private room is not found by others: not listed, and its page says so.
+    await friend.page.goto(`${stack.url}${roomPath}`);
+    await friend.page.getByRole('alert').filter({ hasText: 'Not found.' }).waitFor();
+
+    await owner.page.getByLabel('Friend', { exact: true }).selectOption({ label: `${friend.user.username} (@${friend.user.username})` });
+    await owner.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await owner.page.getByText('Invitation sent.').waitFor();
+
+    await friend.page.getByRole('link', { name: 'Rooms', exact: true }).click();
+    const invitation = friend.page.getByRole('listitem').filter({ hasText: `${name}: invited you` });
+    await invitation.getByRole('button', { name: 'Accept', exact: true }).click();
+    await friend.page.getByRole('heading', { name, level: 1 }).waitFor();
+    await roomLog(friend.page).waitFor();
+    await owner.page
+      .getByRole('region', { name: /Members/ })
+      .getByText(friend.user.username, { exact: true })
+      .waitFor();
   }, 60_000);
 });

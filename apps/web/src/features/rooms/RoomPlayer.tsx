@@ -133,6 +133,9 @@ export function RoomPlayer({ roomId, playback: fromRoom, syncEnabled, canControl
             </button>
           ) : null}
           {driftLabel ? <span className="player-drift">{driftLabel}</span> : null}
+          <button type="button" onClick={() => void videoRef.current?.requestFullscreen().catch(() => {})}>
+            {t('fullscreen')}
+          </button>
         </div>
       ) : null}
       {mediaUrl && syncEnabled && !canControl ? <p className="hint">{t('viewOnly')}</p> : null}

@@ -29,7 +29,8 @@ export function RoomView({ roomId, me }: { roomId: number; me: number }) {
   const queryClient = useQueryClient();
   const errorText = useErrorText();
   const getKey = trpc.rooms.get.queryKey({ roomId });
-  const view = useQuery(trpc.rooms.get.queryOptions({ roomId }));
+  // Asked again on every visit: whether we are in the room changes from elsewhere (invitations, approvals).
+  const view = useQuery(trpc.rooms.get.queryOptions({ roomId }, { staleTime: 0 }));
   const isMember = view.data?.myStatus === 'member';
   const live = useRoomEvents(roomId, me, isMember);
   const refresh = () => {

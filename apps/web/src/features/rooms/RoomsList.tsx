@@ -104,6 +104,7 @@ function Invitations() {
         onSuccess: ({ joined }) => {
           setAnswered((prev) => new Set(prev).add(invite.inviteId));
           void queryClient.invalidateQueries({ queryKey: trpc.rooms.list.pathKey() });
+          void queryClient.invalidateQueries({ queryKey: trpc.rooms.get.queryKey({ roomId: invite.roomId }) });
           if (joined) navigate(`/rooms/${invite.roomId}`);
         },
         // An invitation already answered (or withdrawn) elsewhere: nothing left to do with it.

@@ -11,7 +11,7 @@ export const roomMessages = defineMessages({
     noInvitations: 'No invitations.',
     search: 'Search rooms',
     searchHint: 'The start of a room’s name',
-    members: '{count} members',
+    members: 'Members: {count}',
     invitedTo: '{room}: invited you',
     accept: 'Accept',
     decline: 'Decline',
@@ -84,6 +84,7 @@ export const roomMessages = defineMessages({
     drift: 'Off by {seconds} s',
     outOfSync: '{count} out of sync',
     video: 'Room video',
+    fullscreen: 'Full screen',
   },
   zh: {
     title: '放映室',
@@ -168,6 +169,7 @@ export const roomMessages = defineMessages({
     drift: '相差 {seconds} 秒',
     outOfSync: '{count} 人未同步',
     video: '放映室视频',
+    fullscreen: '全屏',
   },
 });
 
