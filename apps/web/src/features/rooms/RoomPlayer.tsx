@@ -61,22 +61,20 @@ export function RoomPlayer({ roomId, playback: fromRoom, syncEnabled, canControl
       <h2 id="room-player-title" className="visually-hidden">
         {t('playerTitle')}
       </h2>
-      {mediaUrl ? (
-        <video
-          ref={videoRef}
-          src={mediaUrl}
-          aria-label={t('video')}
-          preload="auto"
-          playsInline
-          controls={!syncEnabled}
-          onTimeUpdate={onTime}
-          onLoadedMetadata={onTime}
-          onDurationChange={onTime}
-          data-expected-paused={String(paused)}
-        />
-      ) : (
-        <p className="room-empty">{canControl ? t('noMediaControl') : t('noMedia')}</p>
-      )}
+      {/* Always mounted, so the sync hook's listeners stay on one element when media is set later. */}
+      <video
+        ref={videoRef}
+        src={mediaUrl ?? undefined}
+        hidden={!mediaUrl}
+        aria-label={t('video')}
+        preload="auto"
+        playsInline
+        controls={!syncEnabled}
+        onTimeUpdate={onTime}
+        onLoadedMetadata={onTime}
+        onDurationChange={onTime}
+      />
+      {mediaUrl ? null : <p className="room-empty">{canControl ? t('noMediaControl') : t('noMedia')}</p>}
       {!syncEnabled ? <p className="hint">{t('syncOff')}</p> : null}
       {mediaUrl && syncEnabled ? (
         <div className="player-controls">
