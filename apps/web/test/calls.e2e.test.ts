@@ -5,7 +5,7 @@
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
 import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend } from './chat';
+import { befriend, userIdOf } from './chat';
 import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 
 const suite = useBrowser();
@@ -78,4 +78,22 @@ describe('calls', () => {
     const [declined] = (await calleeClient.calls.history.query({})).items;
     expect(declined).toMatchObject({ outcome: 'rejected', direction: 'incoming', media: 'audio' });
   }, 90_000);
+
+  it('rings for a call started on another device and stops ringing when the caller cancels it', async () => {
+    const [caller, callee] = await Promise.all([newUserPage(suite.browser, stack, newUser('ringer')), newUserPage(suite.browser, stack, newUser('rung'))]);
+    const [callerClient, calleeClient] = await Promise.all([
+      clientOfContext(caller.page.context(), stack.url),
+      clientOfContext(callee.page.context(), stack.url),
+    ]);
+    clients.push(callerClient, calleeClient);
+    await befriend(callerClient, calleeClient, callee.user.username);
+
+    const { callId } = await callerClient.calls.start.mutate({ calleeId: await userIdOf(callerClient, callee.user.username), media: 'audio' });
+    const incoming = callee.page.getByRole('dialog', { name: 'Incoming call' });
+    await incoming.getByText(`${caller.user.username} is calling you`).waitFor();
+    await callerClient.calls.cancel.mutate({ callId });
+    await incoming.waitFor({ state: 'detached' });
+    // Nothing was answered here: no call window either.
+    expect(await callPanel(callee.page).count()).toBe(0);
+  }, 60_000);
 });

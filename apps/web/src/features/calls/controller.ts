@@ -176,7 +176,11 @@ function onCallEvent(event: CallEvent): void {
     return;
   }
   const { call } = event;
-  if (call.status === 'ended') return end(call);
+  if (call.status === 'ended') {
+    // A ring that stops unanswered just goes away (a missed call is a notification).
+    if (state.phase === 'incoming') return set(null);
+    return end(call);
+  }
   if (call.status !== 'active') return update({ call });
   if (state.phase === 'incoming') {
     // Answered on another of our devices: stop ringing here.
