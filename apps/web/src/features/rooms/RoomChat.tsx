@@ -24,7 +24,8 @@ export function RoomChat({ roomId, members, live }: Props) {
   const errorText = useErrorText();
   const inputId = useId();
   const [text, setText] = useState('');
-  const history = useQuery(trpc.chat.history.queryOptions({ conversationId: roomId, limit: 50 }, { staleTime: Infinity }));
+  // Loaded on every visit: the live list starts empty each time the room opens.
+  const history = useQuery(trpc.chat.history.queryOptions({ conversationId: roomId, limit: 50 }, { staleTime: 0 }));
   const send = useMutation(trpc.chat.send.mutationOptions());
   const logRef = useRef<HTMLOListElement>(null);
 

@@ -37,8 +37,12 @@ export function RoomView({ roomId, me }: { roomId: number; me: number }) {
     void queryClient.invalidateQueries({ queryKey: getKey });
     void queryClient.invalidateQueries({ queryKey: trpc.rooms.list.pathKey() });
   };
-  const leave = useMutation(trpc.rooms.leave.mutationOptions({ onSuccess: () => (refresh(), navigate('/rooms')) }));
-  const dissolve = useMutation(trpc.rooms.dissolve.mutationOptions({ onSuccess: () => (refresh(), navigate('/rooms')) }));
+  const leftRoom = () => {
+    refresh();
+    navigate('/rooms');
+  };
+  const leave = useMutation(trpc.rooms.leave.mutationOptions({ onSuccess: leftRoom }));
+  const dissolve = useMutation(trpc.rooms.dissolve.mutationOptions({ onSuccess: leftRoom }));
 
   // Applications and their results arrive as notifications: the room's lists change with them.
   useChorusEvents((event) => {
