@@ -1,5 +1,5 @@
 // A 1:1 video call between two browser contexts, with Chromium's fake camera and microphone:
-// the caller presses "Video call" in the direct chat, the callee's "Incoming call" dialog
+// the caller presses "Video call" by a friend in a room's member list, the callee's "Incoming call" dialog
 // accepts, and both RTCPeerConnections reach `connected` (negotiated only through calls.signal
 // and each side's event stream), with the other's video playing. Then a declined call.
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
@@ -39,10 +39,16 @@ describe('calls', () => {
       clientOfContext(callee.page.context(), stack.url),
     ]);
     clients.push(callerClient, calleeClient);
-    const { conversationId } = await befriend(callerClient, calleeClient, callee.user.username);
-
-    await caller.page.goto(`${stack.url}/chat/${conversationId}`);
-    await caller.page.getByRole('button', { name: 'Video call', exact: true }).click();
+    await befriend(callerClient, calleeClient, callee.user.username);
+    // They watch together; the room's member list offers calls to friends. The callee is on another screen.
+    const room = await callerClient.rooms.create.mutate({ name: `Calls ${process.pid}`, visibility: 'public', joinPolicy: 'open' });
+    await calleeClient.rooms.join.mutate({ roomId: room.id });
+    await caller.page.goto(`${stack.url}/rooms/${room.id}`);
+    const calleeRow = caller.page
+      .getByRole('region', { name: /Members/ })
+      .getByRole('listitem')
+      .filter({ hasText: callee.user.username });
+    await calleeRow.getByRole('button', { name: 'Video call', exact: true }).click();
     await callStatus(caller.page, 'Ringing…').waitFor();
 
     const incoming = callee.page.getByRole('dialog', { name: 'Incoming call' });
@@ -72,7 +78,7 @@ describe('calls', () => {
     expect(last!.durationSec).toBeGreaterThan(0);
 
     // A second call, declined: the caller is told, and no call stays open on either side.
-    await caller.page.getByRole('button', { name: 'Voice call', exact: true }).click();
+    await calleeRow.getByRole('button', { name: 'Voice call', exact: true }).click();
     await callee.page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Decline', exact: true }).click();
     await callStatus(caller.page, 'Call declined').waitFor();
     const [declined] = (await calleeClient.calls.history.query({})).items;
