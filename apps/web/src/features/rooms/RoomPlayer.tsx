@@ -6,7 +6,7 @@ import { useT } from '../../i18n/i18n';
 import { Alert } from '../../ui/Alert';
 import { useErrorText } from '../../ui/errors';
 import { roomMessages } from './messages';
-import { formatTime } from './sync';
+import { formatTime } from './position';
 import { durationOf, usePlaybackSync } from './usePlaybackSync';
 import { VideoUpload } from './VideoUpload';
 
@@ -19,10 +19,12 @@ interface Props {
   playback: PlaybackState | null;
   syncEnabled: boolean;
   canControl: boolean;
+  /** Members the latest drift summary found out of sync. */
+  outOfSync: number;
 }
 
 /** The room's video, kept in sync with the room; its controls drive the room for those who may. */
-export function RoomPlayer({ roomId, playback: fromRoom, syncEnabled, canControl }: Props) {
+export function RoomPlayer({ roomId, playback: fromRoom, syncEnabled, canControl, outOfSync }: Props) {
   const t = useT(roomMessages);
   const trpc = useTRPC();
   const errorText = useErrorText();
@@ -131,6 +133,7 @@ export function RoomPlayer({ roomId, playback: fromRoom, syncEnabled, canControl
             </button>
           ) : null}
           {driftLabel ? <span className="player-drift">{driftLabel}</span> : null}
+          {canControl && outOfSync > 0 ? <span className="player-drift">{t('outOfSync', { count: outOfSync })}</span> : null}
           <button type="button" onClick={() => void videoRef.current?.requestFullscreen().catch(() => {})}>
             {t('fullscreen')}
           </button>

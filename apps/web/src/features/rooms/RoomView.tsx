@@ -92,7 +92,13 @@ export function RoomView({ roomId, me }: { roomId: number; me: number }) {
       ) : !ended && live.ready ? (
         <div className="room-body">
           <div className="room-main">
-            <RoomPlayer roomId={roomId} playback={live.playback} syncEnabled={room.syncEnabled} canControl={mayControl(room, myRole)} />
+            <RoomPlayer
+              roomId={roomId}
+              playback={live.playback}
+              syncEnabled={room.syncEnabled}
+              canControl={mayControl(room, myRole)}
+              outOfSync={live.outOfSync.length}
+            />
             <RoomChat roomId={roomId} members={live.members} live={live.messages} />
           </div>
           <aside className="room-side">

@@ -1,7 +1,8 @@
 import type { PlaybackState } from '@chorus/client';
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { chorus } from '../../app/client';
-import { expectedPosition, measureClockOffset, REPORT_EVERY_MS, SEEK_THRESHOLD_SEC } from './sync';
+import { expectedPosition, REPORT_EVERY_MS, SEEK_THRESHOLD_SEC } from './position';
+import { measureClockOffset } from './sync';
 
 /** How long a media element may take before it knows its length (a MediaRecorder WebM never says). */
 export function durationOf(video: HTMLVideoElement): number {
