@@ -14,8 +14,9 @@ export function useSession(): Me | null | undefined {
     ...trpc.auth.me.queryOptions(undefined, { staleTime: Infinity }),
     retry: (count, error) => !isChorusError(error, 'UNAUTHORIZED') && count < 2,
   });
-  if (me.data) return me.data;
+  // First: a refetch that fails keeps the old data, but a session that ended is signed out.
   if (me.error && isChorusError(me.error, 'UNAUTHORIZED')) return null;
+  if (me.data) return me.data;
   return me.isPending ? undefined : null;
 }
 
