@@ -22,7 +22,9 @@ export function AttachButton({ onSend }: { onSend: (draft: Draft) => void }) {
   const errorText = useErrorText();
   const [uploads, setUploads] = useState<Upload[]>([]);
   const update = (key: number, patch: Partial<Upload> | null) =>
-    setUploads((current) => (patch ? current.map((entry) => (entry.key === key ? { ...entry, ...patch } : entry)) : current.filter((entry) => entry.key !== key)));
+    setUploads((current) =>
+      patch ? current.map((entry) => (entry.key === key ? { ...entry, ...patch } : entry)) : current.filter((entry) => entry.key !== key),
+    );
 
   const onPick = (event: ChangeEvent<HTMLInputElement>) => {
     const files = [...(event.target.files ?? [])];
@@ -42,7 +44,9 @@ export function AttachButton({ onSend }: { onSend: (draft: Draft) => void }) {
   return (
     <>
       <label className="attach button-like" title={t('attachFile')}>
-        <span aria-hidden="true">📎</span>
+        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+          <path d="M21 11.5 12.5 20a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5" />
+        </svg>
         <span className="visually-hidden">{t('attachFile')}</span>
         <input type="file" className="visually-hidden" multiple onChange={onPick} />
       </label>

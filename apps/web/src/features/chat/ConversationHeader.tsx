@@ -6,7 +6,7 @@ import { chatMessages } from './messages';
 import type { Detail } from './types';
 
 /** The conversation's name and picture, the call buttons' place, and group settings. */
-export function ConversationHeader({ detail, name }: { detail: Detail; name: string }) {
+export function ConversationHeader({ detail, name, meId }: { detail: Detail; name: string; meId: number }) {
   const t = useT(chatMessages);
   const [settings, setSettings] = useState(false);
   const isGroup = detail.kind === 'group';
@@ -27,7 +27,7 @@ export function ConversationHeader({ detail, name }: { detail: Detail; name: str
           ) : null}
         </div>
       </header>
-      {isGroup && settings ? <GroupSettings detail={detail} onClose={() => setSettings(false)} /> : null}
+      {isGroup && settings ? <GroupSettings detail={detail} meId={meId} onClose={() => setSettings(false)} /> : null}
     </>
   );
 }

@@ -85,7 +85,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   const typingNames = typingIds.map((userId) => nameOf(ctx, userId));
   return (
     <section className="conversation" aria-label={name}>
-      {detail.data ? <ConversationHeader detail={detail.data} name={name} /> : null}
+      {detail.data ? <ConversationHeader detail={detail.data} name={name} meId={meId} /> : null}
       <Alert>{actionError ? errorText(actionError) : null}</Alert>
       {timeline && detail.data ? (
         <MessageLog
@@ -107,7 +107,11 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
         <p className="loading message-log">{t('loading')}</p>
       )}
       <p className="typing" role="status">
-        {typingNames.length === 1 ? t('typingOne', { name: typingNames[0]! }) : typingNames.length > 1 ? t('typingMany', { names: typingNames.join(', ') }) : ''}
+        {typingNames.length === 1
+          ? t('typingOne', { name: typingNames[0]! })
+          : typingNames.length > 1
+            ? t('typingMany', { names: typingNames.join(', ') })
+            : ''}
       </p>
       {/* reply suggestions */}
       <Composer

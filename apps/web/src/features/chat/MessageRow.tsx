@@ -4,7 +4,7 @@ import { shortTime } from '../../ui/time';
 import { Attachment } from './Attachment';
 import type { ChatT } from './messages';
 import { MessageText } from './MessageText';
-import { Reactions } from './Reactions';
+import { EmojiPicker, ReactionChips } from './Reactions';
 import type { Member, Message, PendingMessage } from './types';
 
 /** What every row needs from the conversation: lookups, the current user, and actions. */
@@ -36,6 +36,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
   const { t } = ctx;
   const mine = message.senderId === ctx.meId;
   const [confirming, setConfirming] = useState(false);
+  const [picking, setPicking] = useState(false);
   const sender = ctx.members.get(message.senderId)?.user;
   const deleted = message.deletedAt !== null;
   const editing = ctx.editingId === message.id;
@@ -59,35 +60,39 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
             {message.text ? <MessageText text={message.text} mentions={message.mentions} usernames={ctx.usernames} /> : null}
           </>
         )}
-        {!deleted ? <Reactions message={message} ctx={ctx} /> : null}
-        {!deleted && !editing ? (
-          <div className="message-actions">
-            <button type="button" className="link" onClick={() => ctx.reply(message)}>
-              {t('reply')}
-            </button>
-            {mine && message.kind === 'text' ? (
-              <button type="button" className="link" onClick={() => ctx.startEdit(message.id)}>
-                {t('edit')}
-              </button>
-            ) : null}
-            {mine && !confirming ? (
-              <button type="button" className="link" onClick={() => setConfirming(true)}>
-                {t('delete')}
-              </button>
-            ) : null}
-            {mine && confirming ? (
-              <>
-                <button type="button" className="link danger" onClick={() => ctx.remove(message.id)}>
-                  {t('confirmDelete')}
-                </button>
-                <button type="button" className="link" onClick={() => setConfirming(false)}>
-                  {t('cancel')}
-                </button>
-              </>
-            ) : null}
-          </div>
-        ) : null}
+        {!deleted ? <ReactionChips message={message} ctx={ctx} /> : null}
       </div>
+      {!deleted && !editing ? (
+        <div className={`message-actions${picking || confirming ? ' message-actions-open' : ''}`}>
+          {picking ? <EmojiPicker message={message} ctx={ctx} onDone={() => setPicking(false)} /> : null}
+          <button type="button" className="link" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            {t('react')}
+          </button>
+          <button type="button" className="link" onClick={() => ctx.reply(message)}>
+            {t('reply')}
+          </button>
+          {mine && message.kind === 'text' ? (
+            <button type="button" className="link" onClick={() => ctx.startEdit(message.id)}>
+              {t('edit')}
+            </button>
+          ) : null}
+          {mine && !confirming ? (
+            <button type="button" className="link" onClick={() => setConfirming(true)}>
+              {t('delete')}
+            </button>
+          ) : null}
+          {mine && confirming ? (
+            <>
+              <button type="button" className="link danger" onClick={() => ctx.remove(message.id)}>
+                {t('confirmDelete')}
+              </button>
+              <button type="button" className="link" onClick={() => setConfirming(false)}>
+                {t('cancel')}
+              </button>
+            </>
+          ) : null}
+        </div>
+      ) : null}
       {ctx.seen?.messageId === message.id ? <p className="message-seen">{ctx.seen.label}</p> : null}
     </article>
   );

@@ -40,13 +40,6 @@ export function dropConversation<D extends ListData>(data: D, conversationId: nu
 }
 
 /** The last message's preview follows its edits and deletion. */
-export function patchLastMessage<D extends ListData>(
-  data: D,
-  conversationId: number,
-  messageId: number,
-  patch: (message: Message) => Message,
-): D {
-  return mapConversation(data, conversationId, (item) =>
-    item.lastMessage?.id === messageId ? { ...item, lastMessage: patch(item.lastMessage) } : item,
-  );
+export function patchLastMessage<D extends ListData>(data: D, conversationId: number, messageId: number, patch: (message: Message) => Message): D {
+  return mapConversation(data, conversationId, (item) => (item.lastMessage?.id === messageId ? { ...item, lastMessage: patch(item.lastMessage) } : item));
 }

@@ -8,10 +8,7 @@ import { HISTORY_PAGE } from './types';
 export function useTimeline(conversationId: number) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const fetchPage = useCallback(
-    (beforeId?: number) => client.chat.history.query({ conversationId, beforeId, limit: HISTORY_PAGE }),
-    [client, conversationId],
-  );
+  const fetchPage = useCallback((beforeId?: number) => client.chat.history.query({ conversationId, beforeId, limit: HISTORY_PAGE }), [client, conversationId]);
   const query = useQuery(timelineOptions(conversationId, queryClient, fetchPage, HISTORY_PAGE));
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<unknown>(null);
