@@ -25,7 +25,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   const { timeline, error, loadOlder, loadingOlder, olderError } = useTimeline(conversationId);
   const { send, retry, discard } = useSend(conversationId);
   const typingIds = useTypingUsers(conversationId, meId);
-  const onTyping = useTypingNotice(conversationId);
+  const typingNotice = useTypingNotice(conversationId);
   const [atEnd, setAtEnd] = useState(true);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editingId, setEditingId] = useState<number | null>(null);
@@ -120,8 +120,11 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
         meId={meId}
         replyTo={replyTo ? { id: replyTo.id, name: nameOf(ctx, replyTo.senderId), text: replyTo.text ?? replyTo.attachment?.name ?? '' } : null}
         onCancelReply={() => setReplyTo(null)}
-        onSend={send}
-        onTyping={onTyping}
+        onSend={(draft) => {
+          typingNotice.sent();
+          send(draft);
+        }}
+        onTyping={typingNotice.typing}
       />
     </section>
   );
