@@ -44,7 +44,14 @@ export function Attachment({ attachment, kind, t }: { attachment: Attached; kind
         <img src={`${full}/thumbnail`} alt={attachment.name} width={width} height={height} loading="lazy" />
       </a>
       {open ? (
-        <div className="lightbox" role="dialog" aria-modal="true" aria-label={attachment.name} onClick={() => setOpen(false)}>
+        <div
+          className="lightbox"
+          role="dialog"
+          aria-modal="true"
+          aria-label={attachment.name}
+          onClick={() => setOpen(false)}
+          onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}
+        >
           <img src={full} alt={attachment.name} />
           <button type="button" autoFocus onClick={() => setOpen(false)}>
             {t('close')}

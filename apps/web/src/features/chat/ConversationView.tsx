@@ -27,6 +27,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   const typingIds = useTypingUsers(conversationId, meId);
   const typingNotice = useTypingNotice(conversationId);
   const [atEnd, setAtEnd] = useState(true);
+  const [sentCount, setSentCount] = useState(0);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editingId, setEditingId] = useState<number | null>(null);
   const edit = useMutation(trpc.chat.edit.mutationOptions({ onSuccess: () => setEditingId(null) }));
@@ -101,6 +102,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
           }
           onLoadOlder={onLoadOlder}
           onAtEndChange={setAtEnd}
+          jumpToEnd={sentCount}
           renderRow={(row) => (row.type === 'message' ? <MessageRow message={row.message} ctx={ctx} /> : <PendingRow pending={row.pending} ctx={ctx} />)}
         />
       ) : (
@@ -123,6 +125,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
         onSend={(draft) => {
           typingNotice.sent();
           send(draft);
+          setSentCount((count) => count + 1);
         }}
         onTyping={typingNotice.typing}
       />

@@ -16,6 +16,8 @@ interface MessageLogProps {
   top: ReactNode;
   onLoadOlder: () => void;
   onAtEndChange: (atEnd: boolean) => void;
+  /** Changes when the reader sent something: scroll to it even if they were reading older messages. */
+  jumpToEnd: number;
   renderRow: (row: Row, index: number) => ReactNode;
 }
 
@@ -29,7 +31,7 @@ function rowKey(row: Row, meId: number): string {
  * each measured as it renders. Anchored to the end: prepending older pages keeps what is on
  * screen in place, and new rows are followed while the reader is at the bottom.
  */
-export function MessageLog({ name, rows, meId, hasOlder, top, onLoadOlder, onAtEndChange, renderRow }: MessageLogProps) {
+export function MessageLog({ name, rows, meId, hasOlder, top, onLoadOlder, onAtEndChange, jumpToEnd, renderRow }: MessageLogProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read in render on purpose
   const virtualizer = useVirtualizer({
@@ -50,6 +52,10 @@ export function MessageLog({ name, rows, meId, hasOlder, top, onLoadOlder, onAtE
     opened.current = true;
     virtualizer.scrollToEnd();
   }, [rows.length, virtualizer]);
+
+  useEffect(() => {
+    if (jumpToEnd > 0) virtualizer.scrollToEnd();
+  }, [jumpToEnd, virtualizer]);
 
   // A short history that does not fill the log cannot be scrolled up: load on until it does.
   useEffect(() => {

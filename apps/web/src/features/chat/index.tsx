@@ -1,6 +1,8 @@
 import { useSession } from '../../app/session';
 import { useT } from '../../i18n/i18n';
 import './chat.css';
+import './conversation.css';
+import './composer.css';
 import { ConversationList } from './ConversationList';
 import { ConversationView } from './ConversationView';
 import { chatMessages } from './messages';
