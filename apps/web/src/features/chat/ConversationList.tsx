@@ -9,6 +9,7 @@ import { useErrorText } from '../../ui/errors';
 import { shortTime } from '../../ui/time';
 import { chatMessages, type ChatT } from './messages';
 import { NewConversation } from './NewConversation';
+import { usePresence, type PresenceStatus } from './usePresence';
 import { conversationName, LIST_INPUT, type Message, type Summary } from './types';
 
 /** The left column: conversations by last activity, kept in order by live events. */
@@ -19,6 +20,7 @@ export function ConversationList({ activeId, meId }: { activeId: number | null; 
   const [creating, setCreating] = useState<'direct' | 'group' | null>(null);
   const list = useInfiniteQuery(trpc.chat.list.infiniteQueryOptions(LIST_INPUT, { getNextPageParam: (page) => page.nextCursor }));
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const presence = usePresence(items.flatMap((item) => (item.kind === 'direct' && item.peer ? [item.peer.id] : [])));
   return (
     <aside className="chat-list" aria-labelledby="chat-list-title">
       <div className="chat-list-head">
@@ -37,7 +39,14 @@ export function ConversationList({ activeId, meId }: { activeId: number | null; 
       {list.isSuccess && items.length === 0 ? <p className="muted chat-empty">{t('noConversations')}</p> : null}
       <ul className="conversation-list" aria-label={t('conversations')}>
         {items.map((item) => (
-          <ConversationRow key={item.id} item={item} active={item.id === activeId} meId={meId} t={t} />
+          <ConversationRow
+            key={item.id}
+            item={item}
+            active={item.id === activeId}
+            meId={meId}
+            t={t}
+            presence={item.peer ? presence.get(item.peer.id) : undefined}
+          />
         ))}
       </ul>
       {list.hasNextPage ? (
@@ -49,13 +58,13 @@ export function ConversationList({ activeId, meId }: { activeId: number | null; 
   );
 }
 
-function ConversationRow({ item, active, meId, t }: { item: Summary; active: boolean; meId: number; t: ChatT }) {
+function ConversationRow({ item, active, meId, t, presence }: { item: Summary; active: boolean; meId: number; t: ChatT; presence?: PresenceStatus }) {
   const { locale } = useLocale();
   const name = conversationName(item, t('untitled'));
   return (
     <li>
       <Link to={`/chat/${item.id}`} className="conversation-row" aria-current={active ? 'page' : undefined}>
-        <Avatar name={name} url={item.kind === 'direct' ? item.peer?.avatarUrl : item.avatarUrl} />
+        <Avatar name={name} url={item.kind === 'direct' ? item.peer?.avatarUrl : item.avatarUrl} presence={presence} />
         <span className="conversation-main">
           <span className="conversation-top">
             <span className="conversation-name">{name}</span>

@@ -7,6 +7,8 @@ import { bumpConversation, dropConversation, mapConversation, patchLastMessage }
 import { deletedMessage, patchMessage, timelineKey, updateTimeline, withMessages, withReaction } from './timeline';
 import { LIST_INPUT, type Detail } from './types';
 
+type PresenceList = Array<{ userId: number; status: 'online' | 'away' | 'offline'; lastSeenAt: Date | null }>;
+
 /**
  * Keeps the chat caches (conversations list, open timelines, conversation details) current
  * from live events, so nothing is refetched per message. Unknown conversations, membership
@@ -111,6 +113,14 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
           queryClient.setQueryData(listKey, (data) => (data ? mapConversation(data, event.conversationId, (item) => ({ ...item, myRole: event.role })) : data));
         }
         return;
+      case 'presence':
+      case 'presence.snapshot': {
+        const updates = new Map((event.type === 'presence' ? [event.presence] : event.users).map((entry) => [entry.userId, entry]));
+        queryClient.setQueriesData({ queryKey: trpc.presence.get.pathKey() }, (list: PresenceList | undefined) =>
+          list?.map((entry) => updates.get(entry.userId) ?? entry),
+        );
+        return;
+      }
       default:
         return;
     }
