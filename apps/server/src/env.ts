@@ -5,6 +5,11 @@ import { z } from 'zod';
 /** The repository root, for defaults that live in the checkout (local data). */
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
+/** The web app's build, served at `/` when present (`pnpm --filter @chorus/web build`). */
+export const DEFAULT_WEB_DIST_DIR = `${repoRoot}apps/web/dist`;
+
+export const DEFAULT_PUBLIC_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:4173', 'http://127.0.0.1:4173'];
+
 const csv = z.string().transform((value) =>
   value
     .split(',')
@@ -73,9 +78,14 @@ const ZEnv = z.object({
   /** redis://[user:password@]host:port[/db]; unset: a private Redis under LOCAL_DATA_DIR. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   LOCAL_DATA_DIR: z.string().min(1).default(`${repoRoot}.data/dev`),
-  /** Browser origins allowed to call the API and open WebSockets. */
-  PUBLIC_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:5173', 'http://127.0.0.1:5173']),
+  /**
+   * Other browser origins allowed to call the API and open WebSockets (the server's own origin
+   * always is). Default: Vite's dev (5173) and preview (4173) servers on either loopback name.
+   */
+  PUBLIC_ORIGINS: csv.default(DEFAULT_PUBLIC_ORIGINS),
   TRUST_PROXY: bool.default(false),
+  /** The built web app served at `/`; set but empty: serve the API only. */
+  WEB_DIST_DIR: z.string().default(DEFAULT_WEB_DIST_DIR),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
@@ -182,7 +192,8 @@ export type Env = z.infer<typeof ZEnv>;
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const result = ZEnv.safeParse(cleaned);
-  if (result.success) return result.data;
+  // Empty values mean unset, except WEB_DIST_DIR, where empty turns the web app off.
+  if (result.success) return source.WEB_DIST_DIR === '' ? { ...result.data, WEB_DIST_DIR: '' } : result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   console.error(`Invalid environment:\n${lines.join('\n')}\nSee .env.example for every variable.`);
   process.exit(1);

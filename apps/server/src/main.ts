@@ -5,6 +5,7 @@ import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
 import { loadEnv } from './env';
+import { findWebRoot } from './web-root';
 
 const env = loadEnv();
 const logger = createLogger(env);
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const ai = await loadAiOptions(env, logger);
   const files = await loadFilesOptions(env, logger);
   const calls = loadCallsOptions(env);
+  const webRoot = findWebRoot(env.WEB_DIST_DIR, logger);
   const infra = await connectInfrastructure(env, logger);
   const deps = await createAppDeps({
     db: infra.db,
@@ -53,8 +55,10 @@ async function main(): Promise<void> {
     wsAuthTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
     wsMaxUnauthenticatedPerIp: env.WS_MAX_UNAUTHENTICATED_PER_IP,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    webRoot,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');
+  if (webRoot) logger.info({ url: `${server.url}/`, webRoot }, `web app at ${server.url}/`);
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {

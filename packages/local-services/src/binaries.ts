@@ -3,17 +3,21 @@ import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'no
 import path from 'node:path';
 
 export type ServiceKind = 'mariadb' | 'redis';
+/** What `ensureBinaries` can install: the services, and Chromium for browser tests. */
+export type BinaryKind = ServiceKind | 'chromium';
 export type Log = (msg: string) => void;
 
-/** Thrown when server binaries are missing and cannot be installed automatically. */
+/** Thrown when binaries are missing and cannot be installed automatically. */
 export class MissingBinariesError extends Error {
   /** Debian package names that would provide the missing binaries. */
   readonly packages: string[];
   constructor(packages: string[], missing: string[]) {
     super(
-      `Missing server binaries (${missing.join(', ')}). Install them with ` +
-        `\`apt-get install ${packages.join(' ')}\` (Debian/Ubuntu, as root), ` +
-        `or set DATABASE_URL / REDIS_URL to use servers you already run.`,
+      `Missing binaries (${missing.join(', ')}). Install them with ` +
+        `\`apt-get install ${packages.join(' ')}\` (Debian/Ubuntu, as root)` +
+        (packages.includes('chromium')
+          ? ', or set CHROMIUM_PATH to a Chromium or Chrome executable.'
+          : ', or set DATABASE_URL / REDIS_URL to use servers you already run.'),
     );
     this.name = 'MissingBinariesError';
     this.packages = packages;
@@ -54,10 +58,22 @@ export function findRedisServer(): string | undefined {
   return findBinary('redis-server');
 }
 
-const PACKAGES: Record<ServiceKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server' };
-const present: Record<ServiceKind, () => boolean> = {
+/**
+ * Debian's Chromium (binary /usr/bin/chromium) for browser tests: a distribution build kept
+ * patched by apt, never a browser downloaded by a test tool. CHROMIUM_PATH points elsewhere.
+ */
+export function findChromium(): string | undefined {
+  const override = process.env['CHROMIUM_PATH'];
+  if (override) return override;
+  return findBinary('chromium', 'chromium-browser');
+}
+
+const PACKAGES: Record<BinaryKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server', chromium: 'chromium' };
+const BINARY_NAMES: Record<BinaryKind, string> = { mariadb: 'mariadbd/mariadb-install-db', redis: 'redis-server', chromium: 'chromium' };
+const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   redis: () => findRedisServer() !== undefined,
+  chromium: () => findChromium() !== undefined,
 };
 
 function defaultLog(msg: string): void {
@@ -121,16 +137,16 @@ async function aptInstall(packages: string[], log: Log): Promise<void> {
 let installing: Promise<void> | undefined;
 
 /**
- * Make sure the server binaries for the given services exist. When missing and running as root
- * with apt-get available, installs the Debian packages; otherwise throws MissingBinariesError.
+ * Make sure the binaries for the given kinds exist. When missing and running as root with
+ * apt-get available, installs the Debian packages; otherwise throws MissingBinariesError.
  */
-export async function ensureBinaries(which: ServiceKind[], log: Log = defaultLog): Promise<void> {
+export async function ensureBinaries(which: BinaryKind[], log: Log = defaultLog): Promise<void> {
   // Serialize with any install already in flight in this process, then re-check.
   while (installing) await installing.catch(() => undefined);
   const missing = [...new Set(which)].filter((kind) => !present[kind]());
   if (missing.length === 0) return;
   const packages = missing.map((kind) => PACKAGES[kind]);
-  const missingNames = missing.map((kind) => (kind === 'mariadb' ? 'mariadbd/mariadb-install-db' : 'redis-server'));
+  const missingNames = missing.map((kind) => BINARY_NAMES[kind]);
   if (process.getuid?.() !== 0 || !findBinary('apt-get')) throw new MissingBinariesError(packages, missingNames);
   const promise = aptInstall(packages, log);
   installing = promise;
@@ -143,7 +159,7 @@ export async function ensureBinaries(which: ServiceKind[], log: Log = defaultLog
   if (still.length > 0) {
     throw new MissingBinariesError(
       still.map((kind) => PACKAGES[kind]),
-      still,
+      still.map((kind) => BINARY_NAMES[kind]),
     );
   }
 }

@@ -14,7 +14,8 @@ import {
 } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyCors, originAllowed } from './origins';
+import { applyCors, createOriginPolicy } from './origins';
+import { createStaticSite } from './static-site';
 import { checkReadiness } from './readiness';
 import { logProcedureError } from './procedure-errors';
 import { attachWebSockets } from '@chorus/transport';
@@ -35,6 +36,8 @@ export interface ServerConfig {
   wsAuthTimeoutMs: number;
   wsMaxUnauthenticatedPerIp: number;
   shutdownTimeoutMs: number;
+  /** A built web app (Vite's dist, with index.html) served at `/`; undefined: the API only. */
+  webRoot?: string;
 }
 
 /** A loopback server on a free port with modest limits: tests, benchmarks, scripts. */
@@ -68,10 +71,20 @@ export interface RunningServer {
 }
 
 const TRPC_PATH = '/trpc';
+/**
+ * Paths the API owns: the web app never answers under them, not even with its index.html.
+ * Only the images themselves (`/ai/images/<id>`) are the API's: `/ai/images` is the app's page.
+ */
+const API_PATHS = [TRPC_PATH, FILES_PATH, '/healthz', '/readyz'];
+const isApiPath = (path: string) => path.startsWith(AI_IMAGE_PATH) || API_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 
-/** One port: tRPC over HTTP at /trpc, tRPC over WebSocket at /trpc, and health checks. */
+/**
+ * One port: tRPC over HTTP at /trpc, tRPC over WebSocket at /trpc, files, health checks and,
+ * given a web root, the web app at every other path.
+ */
 export async function startServer(deps: AppDeps, config: ServerConfig): Promise<RunningServer> {
-  const allowedOrigins = new Set(config.publicOrigins);
+  const originAllowed = createOriginPolicy({ publicOrigins: config.publicOrigins, trustProxy: config.trustProxy });
+  const site = config.webRoot === undefined ? null : await createStaticSite(config.webRoot);
   const contextOptions = { trustProxy: config.trustProxy };
   const trpcHandler = createHTTPHandler({
     router: appRouter,
@@ -81,7 +94,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     onError: (opts) => logProcedureError(deps.logger, opts),
   });
   // tus uploads and downloads under /files/ (see packages/api/src/files).
-  const filesHandler = createFilesHttpHandler(deps, { allowedOrigins });
+  const filesHandler = createFilesHttpHandler(deps, { originAllowed });
 
   const state = { shuttingDown: false };
   const httpServer = createServer((req, res) => {
@@ -92,21 +105,22 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       if (state.shuttingDown) return sendJson(res, 503, { status: 'shutting down' });
       const report = await checkReadiness(deps.db, deps.redis);
       return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', checks: report.checks });
     }
-    // One rule for every route but the health checks: a browser Origin outside the allow-list is refused.
-    if (!originAllowed(req, allowedOrigins)) return sendJson(res, 403, { error: 'Origin not allowed' });
+    // One rule for every route but the health checks: a browser Origin that is neither the server's own nor allowed is refused.
+    if (!originAllowed(req)) return sendJson(res, 403, { error: 'Origin not allowed' });
     if (path === TRPC_PATH || path?.startsWith(`${TRPC_PATH}/`)) {
       if (applyCors(req, res)) return;
       return trpcHandler(req, res);
     }
     if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
     if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) return filesHandler(req, res);
+    if (site && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path)) return site.serve(req, res);
     sendJson(res, 404, { error: 'Not found' });
   }
 
@@ -121,7 +135,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     ipOf: (req) => clientAddress(req, contextOptions) ?? 'unknown',
     onError: (opts) => logProcedureError(deps.logger, opts),
     logger: deps.logger,
-    allowRequest: (req) => originAllowed(req, allowedOrigins),
+    allowRequest: originAllowed,
     maxPayloadBytes: config.wsMaxPayloadBytes,
     pingMs: config.wsPingMs,
     pongWaitMs: config.wsPongWaitMs,

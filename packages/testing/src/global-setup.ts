@@ -1,5 +1,6 @@
 // Vitest global setup: one MariaDB server for the whole run (each test file makes its own
-// database on it), started privately unless DATABASE_URL points at one.
+// database on it), started privately unless DATABASE_URL points at one. Debian's Chromium for the
+// browser tests is installed here too, once, before parallel test files could race apt-get.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
@@ -18,7 +19,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
-  await ensureBinaries(process.env.REDIS_URL ? ['mariadb'] : ['mariadb', 'redis'], log);
+  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
 
   let mariadb: LocalService | undefined;
   let serverUrl: string;

@@ -3,6 +3,7 @@ export { startTestRedis } from './redis';
 export { startTestServer, TEST_ALLOWED_ORIGIN, type TestServer, type TestServerOptions } from './server';
 export { createTestClient } from './client';
 export { repoRoot } from './paths';
+export { testRunDir } from './run-dir';
 export { extractCode, startFakeResend, type FakeResend, type FakeResendMessage, type FakeResendRequest } from './fake-resend';
 export { createShiftableClock, type ShiftableClock } from './clock';
 export { accountFactory, appErrorOf, chorusError, failure, failureWithDetails, TEST_PASSWORD, type TestAccount } from './accounts';
@@ -15,3 +16,19 @@ export { createTusUpload, imageInfo, noisePng, patchTusUpload, sha256, tus, uplo
 export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from './webrtc';
 export { fakeWords, isTitleRequest, streamedText } from './ai';
 export { exposedGc } from './gc';
+export {
+  CHROMIUM_ARGS,
+  SCREENSHOTS_DIR,
+  captureFailure,
+  clientOfContext,
+  launchBrowser,
+  openPages,
+  pageErrorsOf,
+  useBrowser,
+  type Browser,
+  type BrowserContext,
+  type BrowserSuite,
+  type ConsoleMessage,
+  type Locator,
+  type Page,
+} from './browser';

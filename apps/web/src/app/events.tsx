@@ -1,7 +1,7 @@
-import type { ChorusEvent } from '@chorus/client';
+import { isChorusError, type ChorusEvent } from '@chorus/client';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useEffectEvent, type ReactNode } from 'react';
-import { chorus } from './client';
+import { chorus, useTRPC } from './client';
 
 type Handler = (event: ChorusEvent) => void;
 const handlers = new Set<Handler>();
@@ -28,15 +28,20 @@ export function useChorusEvents(handler: Handler): void {
  */
 export function EventsProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
+  const trpc = useTRPC();
   useEffect(() => {
     const subscription = chorus.events.subscribe.subscribe(undefined, {
       onData: ({ data }) => {
         if (data.type === 'resync') void queryClient.invalidateQueries();
         for (const handler of handlers) handler(data);
       },
-      onError: (error) => console.warn('events stream ended', error),
+      onError: (error) => {
+        // The session ended (signed out elsewhere, revoked, banned): asking who we are shows sign-in.
+        if (isChorusError(error, 'UNAUTHORIZED')) void queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() });
+        else console.warn('events stream ended', error);
+      },
     });
     return () => subscription.unsubscribe();
-  }, [queryClient]);
+  }, [queryClient, trpc]);
   return <>{children}</>;
 }

@@ -10,8 +10,8 @@ import { createTusServer, setUploader } from './tus-server';
 import { recordProgress } from './upload-progress';
 
 export interface FilesHttpOptions {
-  /** Browser origins allowed to call the API (the server refuses others before this handler). */
-  allowedOrigins: ReadonlySet<string>;
+  /** The server's one Origin rule (its own origin and PUBLIC_ORIGINS); others are refused here too. */
+  originAllowed: (req: IncomingMessage) => boolean;
 }
 
 const TUS_HEADERS =
@@ -19,9 +19,10 @@ const TUS_HEADERS =
 const EXPOSED =
   'etag, content-range, content-disposition, content-length, accept-ranges, location, upload-offset, upload-length, upload-metadata, tus-resumable, tus-version, tus-extension, tus-max-size, x-request-id';
 
-function cors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlySet<string>): void {
+/** For a request whose Origin passed the server's rule. */
+function cors(req: IncomingMessage, res: ServerResponse): void {
   const origin = req.headers.origin;
-  if (!origin || !allowed.has(origin)) return;
+  if (!origin) return;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Access-Control-Expose-Headers', EXPOSED);
@@ -53,7 +54,7 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
  * session or signed link). A HEAD is tus's when it carries Tus-Resumable.
  */
 export function createFilesHttpHandler(deps: AppDeps, opts: FilesHttpOptions) {
-  const tus = createTusServer(deps, opts.allowedOrigins);
+  const tus = createTusServer(deps);
 
   async function upload(req: IncomingMessage, res: ServerResponse, fileId: string | null): Promise<void> {
     const token = sessionTokenOf(req);
@@ -74,7 +75,8 @@ export function createFilesHttpHandler(deps: AppDeps, opts: FilesHttpOptions) {
     res.once('finish', () =>
       deps.logger.info({ method, fileId, variant, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'files request'),
     );
-    cors(req, res, opts.allowedOrigins);
+    if (!opts.originAllowed(req)) return reply(res, 403, { error: 'Origin not allowed' });
+    cors(req, res);
     if (method === 'OPTIONS') return options(deps, res);
     const validId = fileId !== undefined && FILE_ID.test(fileId) && extra.length === 0;
     if (method === 'POST') {
