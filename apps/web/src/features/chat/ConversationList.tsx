@@ -19,7 +19,9 @@ export function ConversationList({ activeId, meId }: { activeId: number | null; 
   const errorText = useErrorText();
   const [creating, setCreating] = useState<'direct' | 'group' | null>(null);
   const list = useInfiniteQuery(trpc.chat.list.infiniteQueryOptions(LIST_INPUT, { getNextPageParam: (page) => page.nextCursor }));
-  const items = list.data?.pages.flatMap((page) => page.items) ?? [];
+  // Pages fetched while conversations move can overlap: each conversation shows once, where it first appears.
+  const shown = new Set<number>();
+  const items = (list.data?.pages.flatMap((page) => page.items) ?? []).filter((item) => !shown.has(item.id) && Boolean(shown.add(item.id)));
   const presence = usePresence(items.flatMap((item) => (item.kind === 'direct' && item.peer ? [item.peer.id] : [])));
   return (
     <aside className="chat-list" aria-labelledby="chat-list-title">
