@@ -5,7 +5,7 @@ import { useChorusEvents } from '../../app/events';
 import { navigate } from '../../app/router';
 import { bumpConversation, dropConversation, mapConversation, patchLastMessage } from './listCache';
 import { deletedMessage, patchMessage, timelineKey, updateTimeline, withMessages, withReaction } from './timeline';
-import { LIST_INPUT, type Detail } from './types';
+import { LIST_INPUT, type Detail, type Timeline } from './types';
 
 type PresenceList = Array<{ userId: number; status: 'online' | 'away' | 'offline'; lastSeenAt: Date | null }>;
 
@@ -30,8 +30,9 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
   useChorusEvents((event: ChorusEvent) => {
     switch (event.type) {
       case 'resync':
-        // Events were lost: timelines may miss messages, so they start over.
-        void queryClient.resetQueries({ queryKey: ['chat', 'timeline'] });
+        // Events were lost: timelines may miss messages, so they start over (keeping unsent ones).
+        queryClient.setQueriesData<Timeline>({ queryKey: ['chat', 'timeline'] }, (timeline) => timeline && { ...timeline, messages: [], hasOlder: true });
+        void queryClient.invalidateQueries({ queryKey: ['chat', 'timeline'] });
         return;
       case 'message.created': {
         const { message } = event;
