@@ -1,5 +1,6 @@
 import { useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useT } from '../../i18n/i18n';
+import { SuggestReplies } from '../ai';
 import { AttachButton } from './AttachButton';
 import { chatMessages } from './messages';
 import type { Draft } from './useSend';
@@ -13,6 +14,8 @@ interface ComposerProps {
   onCancelReply: () => void;
   onSend: (draft: Draft) => void;
   onTyping: () => void;
+  /** The conversation the AI suggests replies for; a picked suggestion fills the box. */
+  conversationId: number;
 }
 
 /** `@` followed by what is typed so far, right before the caret. */
@@ -22,7 +25,7 @@ function mentionAt(text: string, caret: number): { start: number; query: string 
 }
 
 /** The message box: Enter sends, Shift+Enter is a new line, `@` suggests members. */
-export function Composer({ members, meId, replyTo, onCancelReply, onSend, onTyping }: ComposerProps) {
+export function Composer({ members, meId, replyTo, onCancelReply, onSend, onTyping, conversationId }: ComposerProps) {
   const t = useT(chatMessages);
   const [text, setText] = useState('');
   const [caret, setCaret] = useState(0);
@@ -91,8 +94,15 @@ export function Composer({ members, meId, replyTo, onCancelReply, onSend, onTypi
     }
   };
 
+  const insert = (value: string) => {
+    setText(value);
+    setCaret(value.length);
+    box.current?.focus();
+  };
+
   return (
     <form className="composer" onSubmit={submit}>
+      <SuggestReplies conversationId={conversationId} onPick={insert} />
       {replyTo ? (
         <div className="composer-reply">
           <span>

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useT } from '../../i18n/i18n';
 import { Avatar } from '../../ui/Avatar';
+import { CallButtons } from '../calls';
 import { GroupSettings } from './GroupSettings';
 import { chatMessages } from './messages';
 import type { Detail } from './types';
 import { usePresence } from './usePresence';
 
-/** The conversation's name and picture, the call buttons' place, and group settings. */
+/** The conversation's name and picture, call buttons (direct chats) and group settings. */
 export function ConversationHeader({ detail, name, meId }: { detail: Detail; name: string; meId: number }) {
   const t = useT(chatMessages);
   const [settings, setSettings] = useState(false);
@@ -21,7 +22,7 @@ export function ConversationHeader({ detail, name, meId }: { detail: Detail; nam
           {isGroup ? <span className="muted">{t('members', { count: detail.members.length })}</span> : <span className="muted">@{detail.peer?.username}</span>}
         </div>
         <div className="conversation-tools">
-          {/* call buttons */}
+          {detail.peer ? <CallButtons userId={detail.peer.id} /> : null}
           {isGroup ? (
             <button type="button" aria-expanded={settings} onClick={() => setSettings(!settings)}>
               {t('groupSettings')}

@@ -115,7 +115,6 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
             ? t('typingMany', { names: typingNames.join(', ') })
             : ''}
       </p>
-      {/* reply suggestions */}
       <Composer
         key={conversationId}
         members={members}
@@ -128,6 +127,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
           setSentCount((count) => count + 1);
         }}
         onTyping={typingNotice.typing}
+        conversationId={conversationId}
       />
     </section>
   );
