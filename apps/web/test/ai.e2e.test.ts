@@ -2,21 +2,24 @@
 // as the system provider "House": an answer streamed token by token, stopped and regenerated;
 // a provider's refusal; the providers page; image generation.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fakeWords, isTitleRequest, useBrowser, type FakeOpenAi, type Page } from '@chorus/testing';
+import { closeChorusClient } from '@chorus/client';
+import { clientOfContext, fakeWords, isTitleRequest, useBrowser, type FakeOpenAi, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { befriend, messageBox, sendText } from './chat';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser } from './harness';
 
 const suite = useBrowser();
 let stack: WebStack;
 let ai: FakeOpenAi;
 // One user for the file (signing up takes seconds); each test starts from the AI screen.
 let userPage: Page;
+let user: WebUser;
 
 beforeAll(async () => {
   stack = await startWebStack({ ai: true });
   if (!stack.ai) throw new Error('the stack started without its fake provider');
   ai = stack.ai;
-  userPage = (await newUserPage(suite.browser, stack)).page;
+  ({ page: userPage, user } = await newUserPage(suite.browser, stack));
 }, STACK_TIMEOUT_MS);
 afterAll(async () => {
   await stack?.stop();
@@ -146,5 +149,25 @@ describe('AI in the browser', () => {
     // Loaded with the session cookie: a broken image has no natural width.
     await expect.poll(() => image.evaluate((element) => (element as { naturalWidth?: number }).naturalWidth ?? 0)).toBeGreaterThan(0);
     expect(await image.getAttribute('src')).toMatch(/^\/ai\/images\/\d+$/);
+  });
+
+  it('suggests replies in a chat with a friend; a picked one fills the message box and is sent', async () => {
+    ai.respondWith(() => ({ tokens: ['["Sounds good!", ', '"See you at 7", "Thanks"]'] }));
+    const friend = await newUserPage(suite.browser, stack);
+    const [mine, theirs] = await Promise.all([clientOfContext(userPage.context(), stack.url), clientOfContext(friend.page.context(), stack.url)]);
+    try {
+      const { conversationId } = await befriend(theirs, mine, user.username);
+      await sendText(theirs, conversationId, 'Dinner at 7?');
+      await userPage.goto(`${stack.url}/chat/${conversationId}`);
+      await userPage.getByRole('button', { name: 'Suggest replies' }).click();
+      await userPage.getByRole('button', { name: 'See you at 7' }).click();
+      await expect.poll(() => messageBox(userPage).inputValue()).toBe('See you at 7');
+      await messageBox(userPage).press('Enter');
+      await expect
+        .poll(async () => (await theirs.chat.history.query({ conversationId })).map((message) => message.text))
+        .toEqual(['See you at 7', 'Dinner at 7?']);
+    } finally {
+      await Promise.allSettled([closeChorusClient(mine), closeChorusClient(theirs)]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 // A 1:1 video call between two browser contexts, with Chromium's fake camera and microphone:
-// the caller presses "Video call" by a friend in a room's member list, the callee's "Incoming call" dialog
+// the caller presses "Video call" in their direct chat's header, the callee's "Incoming call" dialog
 // accepts, and both RTCPeerConnections reach `connected` (negotiated only through calls.signal
 // and each side's event stream), with the other's video playing. Then a declined call.
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
@@ -20,6 +20,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** A call button in the open direct chat's header. */
+const chatHeaderButton = (page: Page, name: string) => page.locator('.conversation-head').getByRole('button', { name, exact: true });
 const callPanel = (page: Page) => page.locator('[data-connection-state]');
 const callStatus = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text });
 
@@ -39,16 +41,10 @@ describe('calls', () => {
       clientOfContext(callee.page.context(), stack.url),
     ]);
     clients.push(callerClient, calleeClient);
-    await befriend(callerClient, calleeClient, callee.user.username);
-    // They watch together; the room's member list offers calls to friends. The callee is on another screen.
-    const room = await callerClient.rooms.create.mutate({ name: `Calls ${process.pid}`, visibility: 'public', joinPolicy: 'open' });
-    await calleeClient.rooms.join.mutate({ roomId: room.id });
-    await caller.page.goto(`${stack.url}/rooms/${room.id}`);
-    const calleeRow = caller.page
-      .getByRole('region', { name: /Members/ })
-      .getByRole('listitem')
-      .filter({ hasText: callee.user.username });
-    await calleeRow.getByRole('button', { name: 'Video call', exact: true }).click();
+    const { conversationId } = await befriend(callerClient, calleeClient, callee.user.username);
+    // The caller opens their direct chat; the callee is on another screen.
+    await caller.page.goto(`${stack.url}/chat/${conversationId}`);
+    await chatHeaderButton(caller.page, 'Video call').click();
     await callStatus(caller.page, 'Ringing…').waitFor();
 
     const incoming = callee.page.getByRole('dialog', { name: 'Incoming call' });
@@ -78,7 +74,7 @@ describe('calls', () => {
     expect(last!.durationSec).toBeGreaterThan(0);
 
     // A second call, declined: the caller is told, and no call stays open on either side.
-    await calleeRow.getByRole('button', { name: 'Voice call', exact: true }).click();
+    await chatHeaderButton(caller.page, 'Voice call').click();
     await callee.page.getByRole('dialog', { name: 'Incoming call' }).getByRole('button', { name: 'Decline', exact: true }).click();
     await callStatus(caller.page, 'Call declined').waitFor();
     const [declined] = (await calleeClient.calls.history.query({})).items;
