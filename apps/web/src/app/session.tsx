@@ -14,8 +14,9 @@ export function useSession(): Me | null | undefined {
     ...trpc.auth.me.queryOptions(undefined, { staleTime: Infinity }),
     retry: (count, error) => !isChorusError(error, 'UNAUTHORIZED') && count < 2,
   });
-  if (me.data) return me.data;
+  // First: a failed refetch keeps the last data, and after sign-out that is the old user.
   if (me.error && isChorusError(me.error, 'UNAUTHORIZED')) return null;
+  if (me.data) return me.data;
   return me.isPending ? undefined : null;
 }
 
@@ -38,7 +39,9 @@ export function useSignOut(): () => Promise<void> {
     } finally {
       await closeChorusClient(chorus);
       connection.reset();
-      queryClient.clear();
+      // Not clear(): the mounted `auth.me` observer would keep the removed query and its user.
+      // A reset drops every user's data and asks again, which answers UNAUTHORIZED: sign-in.
+      void queryClient.resetQueries();
       navigate('/', { replace: true });
     }
   }, [queryClient]);
