@@ -2,20 +2,10 @@
 import type { ChorusClient } from '@chorus/client';
 import type { Locator, Page } from '@chorus/testing';
 import { messagesIn, openConversation, sendText } from '../test/chat';
+import { percentiles, type Percentiles } from './percentiles';
+import { TRACE_CATEGORIES, traceFrames, type TraceFrames } from './measure-trace';
 
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p95: number;
-  max: number;
-}
-
-export function percentiles(samples: number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  const round = (value: number) => Math.round(value * 10) / 10;
-  return { count: sorted.length, p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? NaN) };
-}
+export type { Percentiles } from './percentiles';
 
 // What the page keeps for the measurements (on window, set by the code below).
 interface Probe {
@@ -75,6 +65,8 @@ export interface ScrollFigure extends Percentiles {
   frames: number;
   /** The oldest message number rendered when scrolling stopped (0 = the very first). */
   oldestReached: number | null;
+  /** The same scroll as Chromium's trace saw it: gaps between presented frames, dropped frames. */
+  trace: TraceFrames;
 }
 
 /**
@@ -117,15 +109,19 @@ export async function measureScrolling(
     requestAnimationFrame(tick);
   });
   log('scrolling');
+  const browser = page.context().browser();
+  if (!browser) throw new Error('tracing needs a launched browser');
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   for (let step = 0; step < 400; step++) {
     await page.mouse.wheel(0, -500);
     await page.waitForTimeout(20);
   }
+  const trace = traceFrames(await browser.stopTracing());
   const frames = await page.evaluate(() => {
     window.chorusProbe.stopFrames = true;
     return window.chorusProbe.frames.slice(1);
   });
   const rendered = await messagesIn(page, conversation).allInnerTexts();
   const numbers = rendered.flatMap((text) => /History message (\d+)/.exec(text)?.[1] ?? []).map(Number);
-  return { history, frames: frames.length, oldestReached: numbers.length ? Math.min(...numbers) : null, ...percentiles(frames) };
+  return { history, frames: frames.length, oldestReached: numbers.length ? Math.min(...numbers) : null, ...percentiles(frames), trace };
 }

@@ -12,7 +12,8 @@
 //    and React's commit to the DOM;
 // 3. scrolling: a conversation of --history messages (sent through the API), scrolled upwards by
 //    mouse wheel in steps from the newest message while the list loads older pages; the frame
-//    times are the gaps between requestAnimationFrame callbacks, p50/p95/max.
+//    times are the gaps between requestAnimationFrame callbacks, p50/p95/max, and from a
+//    Chromium trace of the same scroll the gaps between presented frames and the dropped ones.
 //
 // It builds the app when stale and starts its own MariaDB and Redis under .data/measure/, all
 // removed at the end. A JSON line with every figure closes the output.
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
       const group = await writer.client.chat.createGroup.mutate({ name, memberIds: [(await readerClient.auth.me.query()).user.id] });
       scrolling = await measureScrolling(page, name, writer.client, group.conversationId, Number(values.history), log);
       log(`scrolling ${scrolling.history} messages: ${scrolling.frames} frames, p50 ${scrolling.p50} ms, p95 ${scrolling.p95} ms, max ${scrolling.max} ms`);
+      const { trace } = scrolling;
+      log(
+        `  Chromium trace: ${trace.presented} frames presented, ${trace.dropped} dropped, gaps p50 ${trace.p50} ms, p95 ${trace.p95} ms, max ${trace.max} ms`,
+      );
     }
 
     console.log(JSON.stringify({ chromium: browser.version(), bundle, delivery, scrolling }));

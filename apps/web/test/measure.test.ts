@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { useBrowser } from '@chorus/testing';
 import { initialJavaScript, initialScripts } from '../scripts/measure-bundle';
+import { TRACE_CATEGORIES, traceFrames } from '../scripts/measure-trace';
 
 const html = `<!doctype html><html><head>
 <script type="module" crossorigin src="/assets/index-abc.js"></script>
@@ -39,5 +41,43 @@ describe('initial JavaScript of a built index.html', () => {
     } finally {
       await rm(dist, { recursive: true, force: true });
     }
+  });
+});
+
+describe('frame times from a Chromium trace', () => {
+  const suite = useBrowser();
+
+  it('counts presented and dropped frames and the gaps between presented ones, in a real scroll', async () => {
+    const page = await (await suite.newContext({ viewport: { width: 800, height: 600 } })).newPage();
+    const items = Array.from({ length: 2000 }, (_, i) => `<li>item ${i}</li>`).join('');
+    await page.setContent(`<ul style="height: 500px; overflow: auto; margin: 0">${items}</ul>`);
+    await page.mouse.move(200, 200);
+    await suite.browser.startTracing(page, { categories: TRACE_CATEGORIES });
+    for (let step = 0; step < 30; step++) {
+      await page.mouse.wheel(0, 300);
+      await page.waitForTimeout(16);
+    }
+    const frames = traceFrames(await suite.browser.stopTracing());
+    expect(frames.presented).toBeGreaterThan(10);
+    expect(frames.count).toBe(frames.presented - 1);
+    // Headless Chromium presents at 60 Hz: no two presented frames closer than a vsync apart.
+    expect(frames.p50).toBeGreaterThanOrEqual(16);
+    expect(frames.max).toBeGreaterThanOrEqual(frames.p95);
+  });
+
+  it('reads PipelineReporter begin events only', () => {
+    const event = (ts: number, state: string, ph = 'b') => ({ name: 'PipelineReporter', ph, ts: ts * 1000, args: { frame_reporter: { state } } });
+    const trace = JSON.stringify({
+      traceEvents: [
+        event(0, 'STATE_PRESENTED_ALL'),
+        event(5, '', 'e'),
+        event(16, 'STATE_DROPPED'),
+        event(33, 'STATE_PRESENTED_PARTIAL'),
+        event(40, 'STATE_NO_UPDATE_DESIRED'),
+        event(50, 'STATE_PRESENTED_ALL'),
+        { name: 'DrawFrame', ph: 'X', ts: 1 },
+      ],
+    });
+    expect(traceFrames(trace)).toEqual({ presented: 3, dropped: 1, count: 2, p50: 17, p95: 33, max: 33 });
   });
 });
