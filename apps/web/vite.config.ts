@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The API server `pnpm dev` starts beside Vite (apps/server, PORT 3000 by default).
 const api = process.env.CHORUS_API_URL ?? 'http://127.0.0.1:3000';
@@ -8,7 +8,7 @@ export default defineConfig({
   plugins: [react()],
   resolve: {
     // Workspace packages are used from their TypeScript source (see packages/client/package.json).
-    conditions: ['@chorus/source', 'module', 'browser', 'development|production'],
+    conditions: ['@chorus/source', ...defaultClientConditions],
   },
   server: {
     proxy: {

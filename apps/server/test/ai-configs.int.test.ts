@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { formatKeyRing, KeyVault, parseKeyRing, rotateProviderKeys, type KeyRing } from '@chorus/api';
-import { closeChorusClient, type ChorusClient } from '@chorus/client';
+import { closeChorusClient, type ChorusClient, type RouterInputs } from '@chorus/client';
 import {
   collectAiStream,
   createTestClient,
@@ -218,6 +218,25 @@ describe('ai configs', () => {
     );
   });
 
+  it('tests a system provider by the id the list gives, as it tests a config of the caller', async () => {
+    const tia = await a.accounts.register('tia');
+    const tiaOnHouse = clientOn(house.url, tia);
+    const [system] = await tiaOnHouse.ai.configs.list.query();
+    // The id type that list (and create) return is the one test takes: no cast.
+    const id: RouterInputs['ai']['configs']['test']['id'] = system!.id;
+    expect(id).toBe('system:house');
+    const requestsBefore = fake.requests.length;
+    expect(await tiaOnHouse.ai.configs.test.mutate({ id })).toMatchObject({ result: 'ok', latencyMs: expect.any(Number) as number });
+    expect(fake.requests.length).toBe(requestsBefore + 1);
+    expect(fake.requests.at(-1)).toMatchObject({ path: '/v1/chat/completions', apiKey: fake.apiKey, body: { model: 'fake-model', max_tokens: 1 } });
+
+    // What the server does not offer is not found; a malformed id is bad input; neither calls out.
+    expect(await failure(tiaOnHouse.ai.configs.test.mutate({ id: 'system:nope' }))).toBe('NOT_FOUND');
+    expect(await failure(clientOn(b.url, tia).ai.configs.test.mutate({ id: 'system:house' }))).toBe('NOT_FOUND');
+    expect(await failure(tiaOnHouse.ai.configs.test.mutate({ id: 'house' as `system:${string}` }))).toBe('BAD_INPUT');
+    expect(fake.requests.length).toBe(requestsBefore + 1);
+  });
+
   it('deletes a config; conversations that used it stay, and fall back to the default provider', async () => {
     const dee = await a.accounts.register('dee');
     const keep = await dee.client.ai.configs.create.mutate({ label: 'keep', baseUrl: fake.url, model: 'fake-image-model', apiKey: fake.apiKey });
@@ -270,14 +289,14 @@ describe('key rotation', () => {
     const testOn = async (keyRing: KeyRing) => {
       const server = await startTestServer({ database: own, redisUrl: redis.url, ai: { keyRing } });
       cleanups.push(() => server.stop());
-      return (await clientOn(server.url, ray).ai.configs.test.mutate({ id: id as number })).result;
+      return (await clientOn(server.url, ray).ai.configs.test.mutate({ id })).result;
     };
     expect(await testOn(ring2)).toBe('ok');
     // The old key can be dropped once everything is rotated.
     expect(await testOn(parseKeyRing(`2:${newKey}`))).toBe('ok');
     // A server that never got the new key cannot open it (and does not call the provider with garbage).
     const requestsBefore = fake.requests.length;
-    await expect(ray.client.ai.configs.test.mutate({ id: id as number })).rejects.toThrow();
+    await expect(ray.client.ai.configs.test.mutate({ id })).rejects.toThrow();
     expect(fake.requests.length).toBe(requestsBefore);
   });
 

@@ -93,12 +93,14 @@ describe('the web app at /', () => {
     const pong = await fetch(`${a.server.url}/trpc/system.ping`, { headers: html });
     expect(pong.status).toBe(200);
     expect(pong.headers.get('content-type')).toMatch(/application\/json/);
-    for (const apiPath of ['/trpc/system.nothingHere', '/files/not-a-file', '/ai/images', '/ai/images/nope', '/trpc']) {
+    for (const apiPath of ['/trpc/system.nothingHere', '/files/not-a-file', '/ai/images/nope', '/trpc']) {
       const response = await fetch(`${a.server.url}${apiPath}`, { headers: html });
       expect(response.status, apiPath).toBeGreaterThanOrEqual(400);
       expect(await response.text(), apiPath).not.toContain('<div id="root">');
     }
     expect((await fetch(`${a.server.url}/`, { method: 'POST', headers: html })).status).toBe(404);
+    // The app's own image page shares the images' prefix without its slash.
+    expect(await (await fetch(`${a.server.url}/ai/images`, { headers: html })).text()).toContain('<div id="root">');
   });
 });
 

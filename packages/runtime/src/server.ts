@@ -71,9 +71,12 @@ export interface RunningServer {
 }
 
 const TRPC_PATH = '/trpc';
-/** Paths the API owns: the web app never answers under them, not even with its index.html. */
-const API_PATHS = [TRPC_PATH, FILES_PATH, AI_IMAGE_PATH.replace(/\/$/, ''), '/healthz', '/readyz'];
-const isApiPath = (path: string) => API_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+/**
+ * Paths the API owns: the web app never answers under them, not even with its index.html.
+ * Only the images themselves (`/ai/images/<id>`) are the API's: `/ai/images` is the app's page.
+ */
+const API_PATHS = [TRPC_PATH, FILES_PATH, '/healthz', '/readyz'];
+const isApiPath = (path: string) => path.startsWith(AI_IMAGE_PATH) || API_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 
 /**
  * One port: tRPC over HTTP at /trpc, tRPC over WebSocket at /trpc, files, health checks and,

@@ -14,7 +14,7 @@ export function useSession(): Me | null | undefined {
     ...trpc.auth.me.queryOptions(undefined, { staleTime: Infinity }),
     retry: (count, error) => !isChorusError(error, 'UNAUTHORIZED') && count < 2,
   });
-  // First: a failed refetch keeps the last data, and after sign-out that is the old user.
+  // First: a refetch that fails keeps the old data, but a session that ended is signed out.
   if (me.error && isChorusError(me.error, 'UNAUTHORIZED')) return null;
   if (me.data) return me.data;
   return me.isPending ? undefined : null;

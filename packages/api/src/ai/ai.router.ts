@@ -10,6 +10,7 @@ import {
   ZGenerateImageInput,
   ZListConversationsInput,
   ZMessagesInput,
+  ZProviderIdInput,
   ZRenameConversationInput,
   ZSendInput,
   ZStreamInput,
@@ -52,8 +53,9 @@ const configsRouter = router({
     .input(ZConfigRef)
     .output(ZOk)
     .mutation(async ({ ctx, input }) => (await deleteConfig(ctx.deps, ctx.user.id, input.id), ok)),
+  /** One tiny completion against one of the caller's configs or a system provider. */
   test: accountProcedure
-    .input(ZConfigRef)
+    .input(ZProviderIdInput)
     .output(ZConfigTestResult)
     .mutation(({ ctx, input }) => testConfig(ctx.deps, ctx.user.id, input.id)),
 });

@@ -46,6 +46,8 @@ export const ZUpdateConfigInput = z.object({
 export type TUpdateConfigInput = z.infer<typeof ZUpdateConfigInput>;
 
 export const ZConfigRef = z.object({ id: ZId });
+/** Any provider the caller may use, by the `id` that `ai.configs.list` and `create` return. */
+export const ZProviderIdInput = z.object({ id: ZProviderRef });
 
 const ZTitle = zString().trim().min(1).max(200);
 export const ZCreateConversationInput = z.object({ title: ZTitle.optional(), configId: ZProviderRef.optional() });

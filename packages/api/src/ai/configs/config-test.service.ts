@@ -1,11 +1,15 @@
 import type { AppDeps } from '../../deps';
+import type { TProviderRef } from '../ai.schema';
 import { classifyProviderError, providerErrorLogFields } from '../providers/provider-errors';
 import { openClient, resolveProvider } from '../providers/providers';
 
 export type ConfigTestResult = 'ok' | 'bad_key' | 'unreachable' | 'model_not_found' | 'rate_limited' | 'upstream_error';
 
-/** One tiny completion against the provider, to tell the user whether the config works. */
-export async function testConfig(deps: AppDeps, userId: number, configId: number): Promise<{ result: ConfigTestResult; latencyMs: number }> {
+/**
+ * One tiny completion against the provider, to tell the user whether it works: one of their
+ * configs, or a system provider (the operator's, which they may use too), tested alike.
+ */
+export async function testConfig(deps: AppDeps, userId: number, configId: TProviderRef): Promise<{ result: ConfigTestResult; latencyMs: number }> {
   const provider = await resolveProvider(deps, userId, configId);
   const client = openClient(deps, provider, deps.ai.settings.requestTimeoutMs);
   const started = performance.now();
