@@ -2,7 +2,7 @@ import { closeChorusClient, type ChorusClient } from '@chorus/client';
 import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messageTexts, openConversation, reconnectingStatus, sendMessage, sendText } from './chat';
-import { newUserPage, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser } from './harness';
+import { newUser, newUserPage, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser } from './harness';
 
 const suite = useBrowser();
 /** UI waits: the app's answer, not a fixed pause. */
@@ -28,8 +28,8 @@ interface Person {
 /** Two people signed up in their own browser contexts, friends, each with their conversation open. */
 async function twoFriends(): Promise<{ ann: Person; bob: Person; conversationId: number }> {
   const [ann, bob] = await Promise.all(
-    ['ann', 'bob'].map(async () => {
-      const { page, user } = await newUserPage(suite.browser, stack);
+    ['ann', 'bob'].map(async (name) => {
+      const { page, user } = await newUserPage(suite.browser, stack, newUser(name));
       const api = await clientOfContext(page.context(), stack.url);
       clients.push(api);
       return { page, user, api };

@@ -14,7 +14,8 @@ let made = 0;
 /** A new user's details, unique within the test run (username 3–32 letters, digits or _). */
 export function newUser(prefix = 'user'): WebUser {
   made += 1;
-  const username = `${prefix}_${process.pid.toString(36)}_${made}`.slice(0, 32);
+  // A fixed-width counter: no name is the start of another (locators match names by substring).
+  const username = `${prefix}_${process.pid.toString(36)}_${String(made).padStart(3, '0')}`.slice(0, 32);
   return { email: `${username}@example.com`, username, password: 'correct horse battery' };
 }
 
