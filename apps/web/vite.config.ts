@@ -14,7 +14,8 @@ export default defineConfig({
     proxy: {
       '/trpc': { target: api, ws: true },
       '/files': { target: api },
-      '/ai/images': { target: api },
+      // With the slash: /ai/images itself is the app's image page.
+      '/ai/images/': { target: api },
     },
   },
   build: {

@@ -1,7 +1,9 @@
 import { lazy, Suspense } from 'react';
 import { AuthScreen } from '../features/auth/AuthScreen';
 import { CallLayer } from '../features/calls';
+import { AiScreen } from '../features/ai';
 import { ChatScreen } from '../features/chat';
+import { NotificationsScreen } from '../features/notifications';
 import { useT } from '../i18n/i18n';
 import { EventsProvider } from './events';
 import { shellMessages } from './messages';
@@ -25,11 +27,10 @@ export function App() {
   );
 }
 
-// The chat screen is the first one most people see; the others load when opened.
+// The chat screen is the first one most people see; the others load when opened (the AI and
+// notifications features split themselves: their entry modules hold small always-shown parts).
 const AdminScreen = lazy(() => import('../features/admin').then((m) => ({ default: m.AdminScreen })));
-const AiScreen = lazy(() => import('../features/ai').then((m) => ({ default: m.AiScreen })));
 const FriendsScreen = lazy(() => import('../features/friends').then((m) => ({ default: m.FriendsScreen })));
-const NotificationsScreen = lazy(() => import('../features/notifications').then((m) => ({ default: m.NotificationsScreen })));
 const RoomsScreen = lazy(() => import('../features/rooms').then((m) => ({ default: m.RoomsScreen })));
 const SettingsScreen = lazy(() => import('../features/account').then((m) => ({ default: m.SettingsScreen })));
 

@@ -12,6 +12,11 @@ export interface UploadOptions {
  */
 export function uploadFile(file: File, options: UploadOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
+    // Cancelling deletes the upload on the server, so only an unfinished one may be cancelled.
+    const cancel = () => {
+      void upload.abort(true);
+      reject(new DOMException('Upload cancelled', 'AbortError'));
+    };
     const upload = new Upload(file, {
       endpoint: `${window.location.origin}/files/`,
       chunkSize: 8 * 1024 * 1024,
@@ -19,17 +24,19 @@ export function uploadFile(file: File, options: UploadOptions = {}): Promise<str
       retryDelays: [0, 1000, 3000, 5000],
       removeFingerprintOnSuccess: true,
       onProgress: (sent, total) => options.onProgress?.(sent, total),
-      onError: (error) => reject(error),
+      onError: (error) => {
+        options.signal?.removeEventListener('abort', cancel);
+        reject(error);
+      },
       onSuccess: () => {
+        options.signal?.removeEventListener('abort', cancel);
         const id = upload.url?.split('/').pop();
         if (id) resolve(id);
         else reject(new Error('The server did not name the upload'));
       },
     });
-    options.signal?.addEventListener('abort', () => {
-      void upload.abort(true);
-      reject(new DOMException('Upload cancelled', 'AbortError'));
-    });
+    if (options.signal?.aborted) return cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
     upload.start();
   });
 }

@@ -1,12 +1,11 @@
-import { defineMessages, useT } from '../../i18n/i18n';
+import { lazy } from 'react';
 
-const messages = defineMessages({ en: { title: 'AI' }, zh: { title: 'AI 助手' } });
+// The chat composer shows SuggestReplies on the first screen: this module stays small, and the
+// rest of the AI feature loads when one of its pages is opened.
+export { SuggestReplies } from './SuggestReplies';
+
+const Screen = lazy(() => import('./AiScreen'));
 
 export function AiScreen(props: { conversationId: number | null; page: 'chat' | 'providers' | 'images' }) {
-  const t = useT(messages);
-  return (
-    <section className="screen" data-id={props.conversationId ?? undefined} aria-labelledby="ai-title">
-      <h1 id="ai-title">{t('title')}</h1>
-    </section>
-  );
+  return <Screen {...props} />;
 }

@@ -1,4 +1,5 @@
-/** Incoming and active calls, shown above every screen (WebRTC over `calls.*` signaling). */
-export function CallLayer() {
-  return null;
-}
+import './calls.css';
+
+// Calls are small and must be ready the moment one rings, so this module loads with the app.
+export { CallLayer } from './CallLayer';
+export { CallButtons } from './CallButtons';

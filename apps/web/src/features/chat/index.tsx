@@ -1,12 +1,33 @@
-import { defineMessages, useT } from '../../i18n/i18n';
+import { useSession } from '../../app/session';
+import { useT } from '../../i18n/i18n';
+import './chat.css';
+import './conversation.css';
+import './composer.css';
+import { ConversationList } from './ConversationList';
+import { ConversationView } from './ConversationView';
+import { chatMessages } from './messages';
+import { useChatEvents } from './useChatEvents';
 
-const messages = defineMessages({ en: { title: 'Chats' }, zh: { title: '聊天' } });
+/** The main screen: conversations on the left, the open one on the right (`/` and `/chat/:id`). */
+export function ChatScreen({ conversationId }: { conversationId: number | null }) {
+  const me = useSession();
+  if (!me) return null;
+  return <ChatLayout conversationId={conversationId} meId={me.user.id} />;
+}
 
-export function ChatScreen(props: { conversationId: number | null }) {
-  const t = useT(messages);
+function ChatLayout({ conversationId, meId }: { conversationId: number | null; meId: number }) {
+  const t = useT(chatMessages);
+  useChatEvents(meId, conversationId);
   return (
-    <section className="screen" data-id={props.conversationId ?? undefined} aria-labelledby="chat-title">
-      <h1 id="chat-title">{t('title')}</h1>
-    </section>
+    <div className={`chat${conversationId ? ' chat-open' : ''}`}>
+      <ConversationList activeId={conversationId} meId={meId} />
+      {conversationId ? (
+        <ConversationView key={conversationId} conversationId={conversationId} meId={meId} />
+      ) : (
+        <section className="conversation conversation-empty">
+          <p className="muted">{t('pickConversation')}</p>
+        </section>
+      )}
+    </div>
   );
 }

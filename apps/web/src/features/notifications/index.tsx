@@ -1,17 +1,11 @@
-import { defineMessages, useT } from '../../i18n/i18n';
+import { lazy } from 'react';
+import './notifications.css';
 
-const messages = defineMessages({ en: { title: 'Notifications' }, zh: { title: '通知' } });
+export { NotificationsBell } from './NotificationsBell';
+
+// The bell is on every screen; the list only loads when opened.
+const Screen = lazy(() => import('./NotificationsScreen'));
 
 export function NotificationsScreen() {
-  const t = useT(messages);
-  return (
-    <section className="screen" aria-labelledby="notifications-title">
-      <h1 id="notifications-title">{t('title')}</h1>
-    </section>
-  );
-}
-
-/** The bell in the navigation with the live unread count. */
-export function NotificationsBell() {
-  return null;
+  return <Screen />;
 }

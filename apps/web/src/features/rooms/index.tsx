@@ -1,12 +1,16 @@
-import { defineMessages, useT } from '../../i18n/i18n';
+import { useSession } from '../../app/session';
+import './rooms.css';
+import { RoomsList } from './RoomsList';
+import { RoomView } from './RoomView';
 
-const messages = defineMessages({ en: { title: 'Rooms' }, zh: { title: '放映室' } });
-
-export function RoomsScreen(props: { roomId: number | null }) {
-  const t = useT(messages);
+/** Watch-together rooms: `/rooms` lists and creates them, `/rooms/:id` is one room. */
+export function RoomsScreen({ roomId }: { roomId: number | null }) {
+  const me = useSession();
+  if (!me) return null;
+  if (roomId === null || !Number.isInteger(roomId)) return <RoomsList />;
   return (
-    <section className="screen" data-id={props.roomId ?? undefined} aria-labelledby="rooms-title">
-      <h1 id="rooms-title">{t('title')}</h1>
+    <section className="screen">
+      <RoomView key={roomId} roomId={roomId} me={me.user.id} />
     </section>
   );
 }
