@@ -1,6 +1,6 @@
 // The web app's figures, measured on this machine against a real server and Chromium:
 //
-//   node scripts/bootstrap.mjs tsx apps/web/scripts/measure.ts [--messages 100] [--history 10000]
+//   node scripts/bootstrap.mjs tsx --conditions=@chorus/source apps/web/scripts/measure.ts [--messages 100] [--history 10000]
 //
 // 1. initial JavaScript of the first screen: the scripts apps/web/dist/index.html loads plus its
 //    modulepreloads, each gzipped at level 9, summed (what a first visit downloads before the
