@@ -27,11 +27,17 @@ declare const window: { chorusProbe: Probe };
 declare const MutationObserver: new (callback: (records: PageMutation[]) => void) => { observe(target: unknown, options: object): void };
 declare function requestAnimationFrame(callback: (now: number) => void): number;
 
+/** tsx compiles with esbuild's keepNames: functions sent to the page call its `__name` helper. */
+async function defineNameHelper(page: Page): Promise<void> {
+  await page.evaluate('globalThis.__name = (fn) => fn');
+}
+
 /**
  * Sends `count` messages one at a time (after 5 unmeasured ones) and times each from just before
  * `chat.send` to its element in the page's message log.
  */
 export async function measureDelivery(page: Page, log: Locator, client: ChorusClient, conversationId: number, count: number): Promise<Percentiles> {
+  await defineNameHelper(page);
   await log.evaluate((element: unknown) => {
     const arrivals = new Map<string, number>();
     window.chorusProbe = { arrivals, frames: [], stopFrames: false };
@@ -97,6 +103,7 @@ export async function measureScrolling(
   const box = await messagesIn(page, conversation).last().boundingBox();
   if (!box) throw new Error('the message list is not on screen');
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await defineNameHelper(page);
   await page.evaluate(() => {
     const state: Probe = { arrivals: new Map(), frames: [], stopFrames: false };
     window.chorusProbe = state;
