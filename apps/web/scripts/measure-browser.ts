@@ -17,6 +17,7 @@ interface Probe {
 // The page's globals the in-page functions below use: this program has Node's types, not the DOM's.
 interface PageNode {
   textContent: string | null;
+  parentElement: { closest(selector: string): unknown } | null;
 }
 interface PageMutation {
   type: string;
@@ -24,6 +25,7 @@ interface PageMutation {
   addedNodes: { forEach(callback: (node: PageNode) => void): void };
 }
 declare const window: { chorusProbe: Probe };
+declare const document: { body: unknown };
 declare const MutationObserver: new (callback: (records: PageMutation[]) => void) => { observe(target: unknown, options: object): void };
 declare function requestAnimationFrame(callback: (now: number) => void): number;
 
@@ -38,10 +40,13 @@ async function defineNameHelper(page: Page): Promise<void> {
  */
 export async function measureDelivery(page: Page, log: Locator, client: ChorusClient, conversationId: number, count: number): Promise<Percentiles> {
   await defineNameHelper(page);
-  await log.evaluate((element: unknown) => {
+  await log.waitFor();
+  // The whole document: the log element may be replaced as the view loads; only text inside a log counts.
+  await page.evaluate(() => {
     const arrivals = new Map<string, number>();
     window.chorusProbe = { arrivals, frames: [], stopFrames: false };
     const note = (node: PageNode) => {
+      if (!node.parentElement?.closest('[role="log"]')) return;
       for (const [token] of (node.textContent ?? '').matchAll(/\bdelivery-\d+\b/g)) {
         if (!arrivals.has(token)) arrivals.set(token, performance.timeOrigin + performance.now());
       }
@@ -51,7 +56,7 @@ export async function measureDelivery(page: Page, log: Locator, client: ChorusCl
         record.addedNodes.forEach(note);
         if (record.type === 'characterData') note(record.target);
       }
-    }).observe(element, { childList: true, subtree: true, characterData: true });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
   const samples: number[] = [];
   const warmup = 5;
@@ -59,7 +64,12 @@ export async function measureDelivery(page: Page, log: Locator, client: ChorusCl
     const token = `delivery-${i}`;
     const sentAt = Date.now();
     await sendText(client, conversationId, `${token} at ${sentAt}`);
-    await page.waitForFunction((wanted) => window.chorusProbe.arrivals.has(wanted), token, { timeout: 10_000 });
+    // Polled from here: waitForFunction compiles its predicate in the page, which the app's CSP forbids.
+    const deadline = Date.now() + 10_000;
+    while (!(await page.evaluate((wanted) => window.chorusProbe.arrivals.has(wanted), token))) {
+      if (Date.now() > deadline) throw new Error(`${token} not seen; the log shows: ${JSON.stringify(await log.getByRole('listitem').allInnerTexts())}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const arrivedAt = await page.evaluate((wanted) => window.chorusProbe.arrivals.get(wanted) ?? NaN, token);
     if (i >= warmup) samples.push(arrivedAt - sentAt);
   }
