@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChorusClient } from '@chorus/client';
 import type { Page } from '@chorus/testing';
 
-export const messageLog = (page: Page, conversation: string) => page.getByRole('log', { name: conversation });
+export const messageLog = (page: Page, conversation: string) => page.getByRole('log', { name: conversation, exact: true });
 export const messagesIn = (page: Page, conversation: string) => messageLog(page, conversation).getByRole('listitem');
 export const messageBox = (page: Page) => page.getByRole('textbox', { name: 'Message' });
 export const reconnectingStatus = (page: Page) => page.getByRole('status').filter({ hasText: /reconnecting/i });

@@ -21,7 +21,7 @@ import {
 import { ensureWebBuild } from './web-build';
 
 export { buildWeb, ensureWebBuild, WEB_DIST_DIR } from './web-build';
-export { enterCode, fillSignIn, fillSignUp, newUser, newUserPage, openApp, signIn, signOutButton, signUp, type WebUser } from './users';
+export { enterCode, fillSignIn, fillSignUp, newUser, newUserPage, openApp, signIn, signOut, signOutButton, signUp, type WebUser } from './users';
 
 /** Starting a stack may build the app first: hooks that start one get this timeout. */
 export const STACK_TIMEOUT_MS = 300_000;

@@ -1,6 +1,6 @@
 // People using the app: sign-up and sign-in driven through the UI by its accessible names, as a
 // person (or a screen reader) finds them, with the emailed code read from the fake mail server.
-import type { Browser, Page } from '@chorus/testing';
+import { ACTION_TIMEOUT_MS, type Browser, type Page } from '@chorus/testing';
 import type { WebStack } from './harness';
 
 export interface WebUser {
@@ -14,7 +14,8 @@ let made = 0;
 /** A new user's details, unique within the test run (username 3–32 letters, digits or _). */
 export function newUser(prefix = 'user'): WebUser {
   made += 1;
-  const username = `${prefix}_${process.pid.toString(36)}_${made}`.slice(0, 32);
+  // A fixed-width counter: no name is the start of another (locators match names by substring).
+  const username = `${prefix}_${process.pid.toString(36)}_${String(made).padStart(3, '0')}`.slice(0, 32);
   return { email: `${username}@example.com`, username, password: 'correct horse battery' };
 }
 
@@ -28,30 +29,36 @@ export function signOutButton(page: Page) {
   return page.getByRole('button', { name: 'Sign out', exact: true });
 }
 
-/** The auth screen's submit buttons share names with its switches ("Sign up" tab, "Sign up" button): the form's is last. */
-function submit(page: Page, name: string) {
-  return page.getByRole('button', { name, exact: true }).last();
+/** The auth screens link to each other ("New to Chorus? Sign up", "Already have an account? Sign in"). */
+async function switchTo(page: Page, form: 'Sign up' | 'Sign in', field: string): Promise<void> {
+  const wanted = page.getByLabel(field, { exact: true });
+  const link = page.getByRole('link', { name: new RegExp(`${form}$`) });
+  // Either screen may still be on its way (a sign-out just pressed): wait for one of them.
+  await wanted.or(link).first().waitFor();
+  if (await wanted.isVisible()) return;
+  await link.click();
+  await wanted.waitFor();
 }
 
-/** Fills and submits the sign-up form (switching to it when the sign-in form shows), without waiting for the outcome. */
+/** Presses "Sign out" and waits for the sign-in form. */
+export async function signOut(page: Page): Promise<void> {
+  await signOutButton(page).click();
+  await page.getByLabel('Email or username', { exact: true }).waitFor();
+}
+
+/** Fills and submits the sign-up form (switching to it from sign-in), without waiting for the outcome. */
 export async function fillSignUp(page: Page, user: WebUser): Promise<void> {
-  const username = page.getByLabel('Username', { exact: true });
-  if (!(await username.isVisible()))
-    await page
-      .getByRole('tab', { name: 'Sign up' })
-      .or(page.getByRole('link', { name: 'Sign up' }))
-      .first()
-      .click();
+  await switchTo(page, 'Sign up', 'Username');
   await page.getByLabel('Email', { exact: true }).fill(user.email);
-  await username.fill(user.username);
+  await page.getByLabel('Username', { exact: true }).fill(user.username);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await submit(page, 'Sign up').click();
+  await page.getByRole('button', { name: 'Sign up', exact: true }).click();
 }
 
 /** Types a verification code and presses Verify. */
 export async function enterCode(page: Page, code: string): Promise<void> {
   await page.getByLabel('Verification code', { exact: true }).fill(code);
-  await submit(page, 'Verify').click();
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
 }
 
 /**
@@ -67,30 +74,25 @@ export async function signUp(page: Page, stack: WebStack, user: WebUser = newUse
   return user;
 }
 
-/** Signs in through the UI with email (or username) and password; resolves once the shell shows. */
-export async function signIn(page: Page, stack: WebStack, user: Pick<WebUser, 'email' | 'password'>): Promise<void> {
-  await openApp(page, stack);
-  await fillSignIn(page, user);
-  await signOutButton(page).waitFor();
+/** Fills and submits the sign-in form (switching to it from sign-up), without waiting for the outcome. */
+export async function fillSignIn(page: Page, login: string, password: string): Promise<void> {
+  await switchTo(page, 'Sign in', 'Email or username');
+  await page.getByLabel('Email or username', { exact: true }).fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-/** Fills and submits the sign-in form without waiting for the outcome (tests of wrong passwords). */
-export async function fillSignIn(page: Page, user: Pick<WebUser, 'email' | 'password'>): Promise<void> {
-  const username = page.getByLabel('Username', { exact: true });
-  if (await username.isVisible())
-    await page
-      .getByRole('tab', { name: 'Sign in' })
-      .or(page.getByRole('link', { name: 'Sign in' }))
-      .first()
-      .click();
-  await page.getByLabel('Email', { exact: true }).fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await submit(page, 'Sign in').click();
+/** Signs in through the UI with the user's email (or username); resolves once the shell shows. */
+export async function signIn(page: Page, stack: WebStack, user: WebUser, by: 'email' | 'username' = 'email'): Promise<void> {
+  await openApp(page, stack);
+  await fillSignIn(page, user[by], user.password);
+  await signOutButton(page).waitFor();
 }
 
 /** A new browser context (own cookies) with a page signed up as a new user. */
 export async function newUserPage(browser: Browser, stack: WebStack, user?: WebUser): Promise<{ page: Page; user: WebUser }> {
   const context = await browser.newContext();
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const page = await context.newPage();
   return { page, user: await signUp(page, stack, user) };
 }

@@ -30,6 +30,9 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+/** How long a Playwright action or wait may take in contexts made here: well inside a test's own timeout, so a missing element fails with its locator named. */
+export const ACTION_TIMEOUT_MS = 10_000;
+
 /** Where failed tests leave their screenshots. */
 export const SCREENSHOTS_DIR = join(repoRoot, '.data', 'screenshots');
 
@@ -98,7 +101,7 @@ export async function clientOfContext(context: BrowserContext, url: string): Pro
 export interface BrowserSuite {
   /** The file's browser (launched in beforeAll). */
   readonly browser: Browser;
-  /** A fresh context (own cookies and storage); one made inside a test is closed when it ends. */
+  /** A fresh context (own cookies and storage, ACTION_TIMEOUT_MS); one made inside a test is closed when it ends. */
   newContext(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
 }
 
@@ -139,6 +142,10 @@ export function useBrowser(options: { args?: string[] } = {}): BrowserSuite {
     get browser() {
       return get();
     },
-    newContext: (contextOptions) => get().newContext(contextOptions),
+    async newContext(contextOptions) {
+      const context = await get().newContext(contextOptions);
+      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+      return context;
+    },
   };
 }

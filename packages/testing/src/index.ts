@@ -17,6 +17,7 @@ export { createLoopbackPeer, nextMessage, pipeSignals, type LoopbackPeer } from 
 export { fakeWords, isTitleRequest, streamedText } from './ai';
 export { exposedGc } from './gc';
 export {
+  ACTION_TIMEOUT_MS,
   CHROMIUM_ARGS,
   SCREENSHOTS_DIR,
   captureFailure,

@@ -39,7 +39,9 @@ export function useSignOut(): () => Promise<void> {
     } finally {
       await closeChorusClient(chorus);
       connection.reset();
-      queryClient.clear();
+      // Not clear(): the mounted `auth.me` observer would keep the removed query and its user.
+      // A reset drops every user's data and asks again, which answers UNAUTHORIZED: sign-in.
+      void queryClient.resetQueries();
       navigate('/', { replace: true });
     }
   }, [queryClient]);
