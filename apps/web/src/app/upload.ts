@@ -1,4 +1,3 @@
-import { Upload } from 'tus-js-client';
 
 export interface UploadOptions {
   /** Bytes sent so far and the total, as the upload goes. */
@@ -10,7 +9,9 @@ export interface UploadOptions {
  * Uploads a file to the server's tus endpoint (`/files/`, same origin: the session cookie
  * authenticates it) and resolves with the file id. A dropped connection resumes by itself.
  */
-export function uploadFile(file: File, options: UploadOptions = {}): Promise<string> {
+export async function uploadFile(file: File, options: UploadOptions = {}): Promise<string> {
+  // The tus client loads with the first upload, not with the app's first screen.
+  const { Upload } = await import('tus-js-client');
   return new Promise((resolve, reject) => {
     // Cancelling deletes the upload on the server, so only an unfinished one may be cancelled.
     const cancel = () => {
