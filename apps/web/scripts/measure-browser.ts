@@ -17,16 +17,10 @@ interface Probe {
 // The page's globals the in-page functions below use: this program has Node's types, not the DOM's.
 interface PageNode {
   textContent: string | null;
-  parentElement: { closest(selector: string): unknown } | null;
-}
-interface PageMutation {
-  type: string;
-  target: PageNode;
-  addedNodes: { forEach(callback: (node: PageNode) => void): void };
 }
 declare const window: { chorusProbe: Probe };
-declare const document: { body: unknown };
-declare const MutationObserver: new (callback: (records: PageMutation[]) => void) => { observe(target: unknown, options: object): void };
+declare const document: { body: unknown; querySelectorAll(selector: string): { forEach(callback: (node: PageNode) => void): void } };
+declare const MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
 declare function requestAnimationFrame(callback: (now: number) => void): number;
 
 /** tsx compiles with esbuild's keepNames: functions sent to the page call its `__name` helper. */
@@ -45,17 +39,16 @@ export async function measureDelivery(page: Page, log: Locator, client: ChorusCl
   await page.evaluate(() => {
     const arrivals = new Map<string, number>();
     window.chorusProbe = { arrivals, frames: [], stopFrames: false };
-    const note = (node: PageNode) => {
-      if (!node.parentElement?.closest('[role="log"]')) return;
-      for (const [token] of (node.textContent ?? '').matchAll(/\bdelivery-\d+\b/g)) {
-        if (!arrivals.has(token)) arrivals.set(token, performance.timeOrigin + performance.now());
-      }
-    };
-    new MutationObserver((records) => {
-      for (const record of records) {
-        record.addedNodes.forEach(note);
-        if (record.type === 'characterData') note(record.target);
-      }
+    // After every DOM change, the text of every message log (a change may add a row, a whole log
+    // or a subtree around it). textContent runs the rows' texts together, so a token is found by
+    // what follows it, not by a word boundary before it.
+    new MutationObserver(() => {
+      const at = performance.timeOrigin + performance.now();
+      document.querySelectorAll('[role="log"]').forEach((log) => {
+        for (const [, token] of (log.textContent ?? '').matchAll(/(delivery-\d+) at /g)) {
+          if (token && !arrivals.has(token)) arrivals.set(token, at);
+        }
+      });
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
   const samples: number[] = [];

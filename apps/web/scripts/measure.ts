@@ -17,48 +17,31 @@
 //
 // It builds the app when stale and starts its own MariaDB and Redis under .data/measure/, all
 // removed at the end. A JSON line with every figure closes the output.
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeChorusClient } from '@chorus/client';
-import { createScratchDatabase } from '@chorus/db/testing';
-import { startMariaDb, startRedis } from '@chorus/local-services';
-import { ACTION_TIMEOUT_MS, clientOfContext, launchBrowser, repoRoot } from '@chorus/testing';
+import { ACTION_TIMEOUT_MS, clientOfContext } from '@chorus/testing';
 import { befriend, messageLog, openConversation } from '../test/chat';
-import { buildWeb, serveWebStack, signUp, WEB_DIST_DIR, type WebStack } from '../test/harness';
+import { signUp, WEB_DIST_DIR } from '../test/harness';
 import { initialJavaScript } from './measure-bundle';
 import { measureDelivery, measureScrolling, type Percentiles, type ScrollFigure } from './measure-browser';
+import { startScriptStack } from './script-stack';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '100' }, history: { type: 'string', default: '10000' } } });
 const log = (line: string) => console.error(`[measure] ${line}`);
 
 async function main(): Promise<void> {
-  await buildWeb();
+  const { stack, browser, defer, close } = await startScriptStack('measure', log);
   const bundle = await initialJavaScript(WEB_DIST_DIR);
   log(`initial JavaScript: ${bundle.files.length} files, ${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzipped`);
 
-  const dataDir = join(repoRoot, '.data', 'measure', `run-${process.pid}`);
-  const cleanups: Array<() => Promise<unknown>> = [() => rm(dataDir, { recursive: true, force: true })];
   try {
-    const [mariadb, redis] = await Promise.all([startMariaDb({ dataDir }), startRedis({ dataDir })]);
-    cleanups.push(
-      () => mariadb.stop(),
-      () => redis.stop(),
-    );
-    const database = await createScratchDatabase(mariadb.url);
-    cleanups.push(() => database.drop());
-    const stack: WebStack = await serveWebStack({ webRoot: WEB_DIST_DIR, database, redisUrl: redis.url });
-    cleanups.push(() => stack.stop());
-    const browser = await launchBrowser();
-    cleanups.push(() => browser.close());
-
     // The reader signs up in the browser; the writer is a Node client, their friend.
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);
     const page = await context.newPage();
     const reader = await signUp(page, stack);
     const readerClient = await clientOfContext(context, stack.url);
-    cleanups.push(() => closeChorusClient(readerClient));
+    defer(() => closeChorusClient(readerClient));
     const writer = await stack.accounts.register(`writer_${process.pid}`);
     const { conversationId } = await befriend(writer.client, readerClient, reader.username);
     await page.reload();
@@ -84,7 +67,7 @@ async function main(): Promise<void> {
 
     console.log(JSON.stringify({ chromium: browser.version(), bundle, delivery, scrolling }));
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+    await close();
   }
 }
 
