@@ -101,9 +101,9 @@ describe('provider URLs (SSRF)', () => {
 
     // A stored URL is checked again at connect time: the strict server never reaches it.
     const requestsBefore = fake.requests.length;
-    expect((await annStrict.ai.configs.test.mutate({ id: allowed.id as number })).result).toBe('unreachable');
+    expect((await annStrict.ai.configs.test.mutate({ id: allowed.id })).result).toBe('unreachable');
     expect(fake.requests.length).toBe(requestsBefore);
-    expect((await ann.client.ai.configs.test.mutate({ id: allowed.id as number })).result).toBe('ok');
+    expect((await ann.client.ai.configs.test.mutate({ id: allowed.id })).result).toBe('ok');
   });
 });
 
@@ -115,7 +115,7 @@ describe('API keys', () => {
     const ok = await eve.client.ai.conversations.create.mutate({ configId: good.id });
     const sentOk = await eve.client.ai.chat.send.mutate({ conversationId: ok.id, content: 'hello', clientId: 'k1' });
     await collectAiStream(eveOnB, sentOk.assistantMessageId).waitFor((event) => event.type === 'done', 10_000);
-    expect((await eveOnB.ai.configs.test.mutate({ id: good.id as number })).result).toBe('ok');
+    expect((await eveOnB.ai.configs.test.mutate({ id: good.id })).result).toBe('ok');
 
     const wrong = `sk-wrong-${randomBytes(16).toString('hex')}`;
     const bad = await eve.client.ai.configs.create.mutate(config(fake.url, wrong));
@@ -124,7 +124,7 @@ describe('API keys', () => {
     const stream = collectAiStream(eveOnB, sent.assistantMessageId);
     const error = await stream.waitFor((event) => event.type === 'error', 10_000);
     expect(error).toMatchObject({ type: 'error', code: 'provider_auth' });
-    expect((await eveOnB.ai.configs.test.mutate({ id: bad.id as number })).result).toBe('bad_key');
+    expect((await eveOnB.ai.configs.test.mutate({ id: bad.id })).result).toBe('bad_key');
     // The provider did get the wrong key, and echoed it back.
     expect(fake.requests.filter((request) => request.apiKey === wrong).length).toBeGreaterThanOrEqual(2);
 

@@ -31,10 +31,10 @@ const log = (line: string) => console.error(`[measure] ${line}`);
 
 async function main(): Promise<void> {
   const { stack, browser, defer, close } = await startScriptStack('measure', log);
-  const bundle = await initialJavaScript(WEB_DIST_DIR);
-  log(`initial JavaScript: ${bundle.files.length} files, ${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzipped`);
-
   try {
+    const bundle = await initialJavaScript(WEB_DIST_DIR);
+    log(`initial JavaScript: ${bundle.files.length} files, ${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzipped`);
+
     // The reader signs up in the browser; the writer is a Node client, their friend.
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);

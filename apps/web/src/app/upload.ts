@@ -1,4 +1,3 @@
-
 export interface UploadOptions {
   /** Bytes sent so far and the total, as the upload goes. */
   onProgress?: (sent: number, total: number) => void;
