@@ -3,7 +3,7 @@
 import { isChorusError } from '@chorus/client';
 import { TEST_PASSWORD, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUserPage, openApp, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, signIn, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 
 const suite = useBrowser();
 let stack: WebStack;
@@ -35,15 +35,6 @@ const row = (page: Page, username: string) =>
     .getByRole('row')
     .filter({ hasText: `@${username}` });
 
-/** Signs in through the sign-in form (its field takes the email or the username). */
-async function signInAs(page: Page, user: { email: string; password: string }): Promise<void> {
-  await openApp(page, stack);
-  await page.getByLabel(/^Email( or username)?$/).fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
-  await signOutButton(page).waitFor();
-}
-
 describe('admin', () => {
   it('is not offered to other users', async () => {
     const { page } = await newUserPage(suite.browser, stack);
@@ -58,7 +49,7 @@ describe('admin', () => {
     const target = await stack.accounts.register(`mallory_${suffix}`);
     await promote(admin.email);
     const page = await (await suite.newContext()).newPage();
-    await signInAs(page, { email: admin.email, password: TEST_PASSWORD });
+    await signIn(page, stack, { email: admin.email, password: TEST_PASSWORD });
     await page.getByRole('navigation').getByRole('link', { name: 'Admin', exact: true }).click();
 
     await page.getByLabel('Search users', { exact: true }).fill(target.username);

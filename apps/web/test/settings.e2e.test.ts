@@ -2,7 +2,7 @@
 // and password change; the sessions list ends another device's session, which that device notices.
 import { noisePng, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, newUserPage, openApp, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUser, newUserPage, openApp, signIn, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 
 const suite = useBrowser();
 let stack: WebStack;
@@ -17,15 +17,6 @@ afterAll(async () => {
 async function openSettings(page: Page): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name: 'Settings', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
-}
-
-/** Signs in through the sign-in form (its field takes the email or the username). */
-async function signInAs(page: Page, user: { email: string; password: string }): Promise<void> {
-  await openApp(page, stack);
-  await page.getByLabel(/^Email( or username)?$/).fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
-  await signOutButton(page).waitFor();
 }
 
 describe('settings', () => {
@@ -110,7 +101,7 @@ describe('settings', () => {
   it('lists both sessions, and revoking the other signs that browser out', async () => {
     const first = await newUserPage(suite.browser, stack, newUser('two_dev'));
     const second = await (await suite.newContext()).newPage();
-    await signInAs(second, first.user);
+    await signIn(second, stack, first.user);
 
     await openSettings(first.page);
     const sessions = first.page.getByRole('list', { name: 'Sessions' });

@@ -83,9 +83,16 @@ export async function fillSignIn(page: Page, login: string, password: string): P
 }
 
 /** Signs in through the UI with the user's email (or username); resolves once the shell shows. */
-export async function signIn(page: Page, stack: WebStack, user: WebUser, by: 'email' | 'username' = 'email'): Promise<void> {
+export async function signIn(
+  page: Page,
+  stack: WebStack,
+  user: Pick<WebUser, 'email' | 'password'> & Partial<Pick<WebUser, 'username'>>,
+  by: 'email' | 'username' = 'email',
+): Promise<void> {
+  const login = by === 'email' ? user.email : user.username;
+  if (!login) throw new Error('signIn by username needs the username');
   await openApp(page, stack);
-  await fillSignIn(page, user[by], user.password);
+  await fillSignIn(page, login, user.password);
   await signOutButton(page).waitFor();
 }
 

@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTRPC } from '../../app/client';
 import { useT } from '../../i18n/i18n';
 import { Alert } from '../../ui/Alert';
@@ -7,6 +7,7 @@ import { useErrorText } from '../../ui/errors';
 import './admin.css';
 import { adminMessages } from './messages';
 import { UserRow } from './UserRow';
+import { useDebounced } from '../../ui/useDebounced';
 
 type Status = 'all' | 'banned';
 
@@ -78,13 +79,4 @@ export function AdminScreen() {
       ) : null}
     </section>
   );
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }

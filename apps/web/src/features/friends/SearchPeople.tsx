@@ -1,12 +1,13 @@
 import type { RouterOutputs } from '@chorus/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTRPC } from '../../app/client';
 import { useT } from '../../i18n/i18n';
 import { Alert } from '../../ui/Alert';
 import { Avatar } from '../../ui/Avatar';
 import { useErrorText } from '../../ui/errors';
 import { friendsMessages } from './messages';
+import { useDebounced } from '../../ui/useDebounced';
 
 type PublicUser = RouterOutputs['users']['search'][number];
 export type Relation = 'self' | 'friend' | 'requested' | 'incoming' | 'blocked' | 'none';
@@ -74,13 +75,4 @@ export function Person({ user, presence, detail }: { user: PublicUser; presence?
       </span>
     </span>
   );
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
