@@ -45,13 +45,15 @@ export function MessageLog({ name, rows, meId, hasOlder, top, onLoadOlder, onAtE
     followOnAppend: true,
   });
 
-  // Open at the newest message, once the first rows are there.
-  const opened = useRef(false);
+  // Open at the newest message, once the first rows are there. Rows are measured as they render
+  // (and a busy machine may render late), so the log keeps going to the end each time its size
+  // changes until it has been there once.
+  const reachedEnd = useRef(false);
+  const totalSize = virtualizer.getTotalSize();
   useLayoutEffect(() => {
-    if (opened.current || rows.length === 0) return;
-    opened.current = true;
+    if (rows.length === 0 || reachedEnd.current) return;
     virtualizer.scrollToEnd();
-  }, [rows.length, virtualizer]);
+  }, [rows.length, totalSize, virtualizer]);
 
   useEffect(() => {
     if (jumpToEnd > 0) virtualizer.scrollToEnd();
@@ -66,14 +68,16 @@ export function MessageLog({ name, rows, meId, hasOlder, top, onLoadOlder, onAtE
   const onScroll = () => {
     const element = scrollRef.current;
     if (!element) return;
-    onAtEndChange(element.scrollHeight - element.scrollTop - element.clientHeight < AT_END);
-    if (opened.current && hasOlder && element.scrollTop < LOAD_AHEAD) onLoadOlder();
+    const atEnd = element.scrollHeight - element.scrollTop - element.clientHeight < AT_END;
+    if (atEnd) reachedEnd.current = true;
+    onAtEndChange(atEnd);
+    if (reachedEnd.current && hasOlder && element.scrollTop < LOAD_AHEAD) onLoadOlder();
   };
 
   return (
     // A scrollable region must be reachable by keyboard to be scrolled without a mouse.
     <div ref={scrollRef} className="message-log" role="log" aria-label={name} tabIndex={0} onScroll={onScroll}>
-      <div role="list" className="message-list" style={{ height: virtualizer.getTotalSize() }}>
+      <div role="list" className="message-list" style={{ height: totalSize }}>
         <div className="log-top" style={{ height: TOP_SPACE }}>
           {top}
         </div>
