@@ -109,4 +109,16 @@ describe('signing up and in, in the browser', () => {
     expect(stack.mail.messages.length).toBe(mailsBefore);
     expect((await page.context().cookies(stack.url)).find((cookie) => cookie.name === 'chorus_session')?.httpOnly).toBe(true);
   });
+
+  it('speaks Chinese to a browser set to Chinese: labels and buttons name their fields and actions', async () => {
+    const page = await (await suite.newContext({ locale: 'zh-CN' })).newPage();
+    await openApp(page, stack);
+    await page.getByLabel('邮箱或用户名', { exact: true }).waitFor();
+    await page.getByLabel('密码', { exact: true }).waitFor();
+    await page.getByRole('button', { name: '登录', exact: true }).waitFor();
+    await page.getByRole('link', { name: /注册/ }).click();
+    for (const label of ['邮箱', '用户名', '密码']) await page.getByLabel(label, { exact: true }).waitFor();
+    await page.getByRole('button', { name: '注册', exact: true }).waitFor();
+    expect(await page.evaluate<string>('document.documentElement.lang')).toBe('zh-CN');
+  });
 });
