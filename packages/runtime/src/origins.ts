@@ -65,8 +65,9 @@ export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
     res.setHeader('Access-Control-Expose-Headers', 'x-request-id');
-    res.setHeader('Vary', 'Origin');
   }
+  // Also without an Origin: a cache must not hand this answer (without CORS headers) to a browser page.
+  res.setHeader('Vary', 'Origin');
   if (req.method !== 'OPTIONS') return false;
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, trpc-accept, x-request-id');

@@ -1,3 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
+
 /**
  * The Content-Security-Policy of the web app's HTML. The app loads only its own scripts (no
  * inline script, no eval), inline styles (React `style` props), images and media from its own
@@ -45,3 +48,31 @@ export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'permissions-policy': PERMISSIONS_POLICY,
 };
+
+/** A year, and the subdomains (which live under the server's own name) with it. */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Whether the browser reached us over HTTPS: on a TLS socket of our own, or, behind a trusted
+ * proxy, per its `X-Forwarded-Proto` (the first value: the hop nearest the browser, as
+ * `X-Forwarded-For` is read). Without TRUST_PROXY the header is anyone's to send and is ignored.
+ */
+export function arrivedOverTls(req: IncomingMessage, trustProxy: boolean): boolean {
+  if (req.socket instanceof TLSSocket) return true;
+  if (!trustProxy) return false;
+  const forwarded = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
+
+/**
+ * Headers every HTTP response carries, whichever route (or error path) answers it: set once
+ * before routing, so no route can forget them. `nosniff` stops a browser from reading a JSON
+ * error or a download as HTML or script; no referrer leaves for other sites. HSTS is sent only
+ * over HTTPS (browsers ignore it on plain HTTP, and a plain-HTTP deployment must not pin itself).
+ */
+export function setBaseSecurityHeaders(req: IncomingMessage, res: ServerResponse, trustProxy: boolean): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  if (arrivedOverTls(req, trustProxy)) res.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+}

@@ -15,6 +15,7 @@ import {
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, createOriginPolicy } from './origins';
+import { setBaseSecurityHeaders } from './security-headers';
 import { createStaticSite } from './static-site';
 import { checkReadiness } from './readiness';
 import { logProcedureError } from './procedure-errors';
@@ -92,12 +93,15 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     maxBodySize: config.httpMaxBodyBytes,
     createContext: limitBatchSize(createHttpContextFactory(deps, contextOptions), config.httpMaxBatch),
     onError: (opts) => logProcedureError(deps.logger, opts),
+    // tRPC sets its own `Vary` (trpc-accept, accept) over the one set before routing: an array appends Origin to it.
+    responseMeta: () => ({ headers: { vary: ['Origin'] } }),
   });
   // tus uploads and downloads under /files/ (see packages/api/src/files).
   const filesHandler = createFilesHttpHandler(deps, { originAllowed });
 
   const state = { shuttingDown: false };
   const httpServer = createServer((req, res) => {
+    setBaseSecurityHeaders(req, res, config.trustProxy);
     void route(req, res).catch((error: unknown) => {
       deps.logger.error({ err: error, url: req.url }, 'request handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
@@ -112,6 +116,8 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
       const report = await checkReadiness(deps.db, deps.redis);
       return sendJson(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', checks: report.checks });
     }
+    // From here the answer depends on the Origin (refused, or CORS headers naming it): caches must key on it.
+    res.setHeader('Vary', 'Origin');
     // One rule for every route but the health checks: a browser Origin that is neither the server's own nor allowed is refused.
     if (!originAllowed(req)) return sendJson(res, 403, { error: 'Origin not allowed' });
     if (path === TRPC_PATH || path?.startsWith(`${TRPC_PATH}/`)) {

@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps';
 import { canReadFile, findFile } from './access';
 import { contentDisposition } from './file-names';
 import { etagMatches, ifRangeAllows, parseRange } from './http-range';
-import { servingOf } from './sniff';
+import { downloadPolicy, servingOf } from './sniff';
 import { isAvatarVariant, verifySignedLink, type FileVariant } from './signed-link';
 
 export interface DownloadTarget {
@@ -55,8 +55,9 @@ function notFound(res: ServerResponse): void {
 
 /**
  * GET/HEAD /files/:id and /files/:id/thumbnail. Unknown, unfinished and forbidden files are all
- * 404. Dangerous types go out as opaque attachments; everything carries nosniff and a
- * sandboxing CSP, so even a file that fooled the sniffer cannot run script on our origin.
+ * 404. Dangerous types go out as opaque attachments; everything carries nosniff and a CSP that
+ * lets no script load (sandboxed but for video and audio, see `downloadPolicy`), so even a file
+ * that fooled the sniffer cannot run script on our origin.
  * Bytes are streamed with backpressure, one `Range` honoured (206/416), `If-None-Match` → 304.
  */
 export async function serveDownload(deps: AppDeps, req: IncomingMessage, res: ServerResponse, target: DownloadTarget, query: URLSearchParams): Promise<void> {
@@ -74,7 +75,7 @@ export async function serveDownload(deps: AppDeps, req: IncomingMessage, res: Se
   res.setHeader('Cache-Control', file.isPublic && isAvatarVariant(target.variant) ? 'public, max-age=86400' : 'private, no-cache');
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+  res.setHeader('Content-Security-Policy', downloadPolicy(serving));
   if (etagMatches(req.headers['if-none-match'], servable.etag)) {
     res.writeHead(304).end();
     return;

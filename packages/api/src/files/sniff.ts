@@ -84,3 +84,24 @@ export function servingOf(mimeType: string): { contentType: string; inline: bool
   if (INLINE.test(mimeType)) return { contentType: mimeType === 'text/plain' ? 'text/plain; charset=utf-8' : mimeType, inline: true };
   return { contentType: mimeType, inline: false };
 }
+
+/** Attachments are saved, never rendered: nothing at all may load, and the document is sandboxed. */
+const ATTACHMENT_POLICY = "default-src 'none'; sandbox";
+/**
+ * An image or text opened on its own: the browser's viewer page styles it inline; sandboxed,
+ * so it runs in an opaque origin with no script, never in ours.
+ */
+const DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+/**
+ * Video and audio opened on their own: Chromium's viewer page is a `<video crossorigin>` that
+ * fetches the file again, which `media-src` must allow and which a sandbox (an opaque `null`
+ * origin, refused by CORS) would break. No sandbox is safe here: the type is sniffed from the
+ * bytes, sent with nosniff, never markup, and no script may load.
+ */
+const MEDIA_POLICY = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+/** The Content-Security-Policy of a download, from what `servingOf` made of it. */
+export function downloadPolicy(serving: { contentType: string; inline: boolean }): string {
+  if (!serving.inline) return ATTACHMENT_POLICY;
+  return /^(video|audio)\//.test(serving.contentType) ? MEDIA_POLICY : DOCUMENT_POLICY;
+}
