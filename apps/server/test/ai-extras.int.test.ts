@@ -119,6 +119,10 @@ describe('ai.images.generate', () => {
     const owned = await get(ida.token);
     expect(owned.status).toBe(200);
     expect(owned.headers.get('content-type')).toBe('image/png');
+    // Shown inline by the app; opened on its own, a sandboxed image viewer that may load nothing.
+    expect(owned.headers.get('content-disposition')).toBe(`inline; filename="image-${image.id}.png"; filename*=UTF-8''image-${image.id}.png`);
+    expect(owned.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox");
+    expect(owned.headers.get('x-content-type-options')).toBe('nosniff');
     const bytes = new Uint8Array(await owned.arrayBuffer());
     expect([...bytes.subarray(0, 8)]).toEqual(PNG_MAGIC);
     expect((await get(other.token)).status).toBe(404);

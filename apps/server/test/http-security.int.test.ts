@@ -15,6 +15,7 @@ import {
   type TestServer,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentWav } from './wav-fixture';
 
 const EVIL = 'https://evil.example';
 const ATTACHMENT_POLICY = "default-src 'none'; sandbox";
@@ -42,24 +43,6 @@ const send = (path: string, init: RequestInit = {}, url = a.server.url) => fetch
 const asAnn = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${ann.token}`, ...extra });
 const upload = (data: Buffer, filename: string, filetype: string) =>
   uploadWithTus(a.server.url, data, { token: ann.token, filename, filetype }).then((result) => result.fileId);
-
-/** A mono 8-bit PCM WAV of `samples` silent samples at 8 kHz. */
-function wav(samples: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + samples, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(8000, 28);
-  header.writeUInt16LE(1, 32);
-  header.writeUInt16LE(8, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(samples, 40);
-  return Buffer.concat([header, Buffer.alloc(samples, 0x80)]);
-}
 
 describe('every HTTP response', () => {
   it('carries nosniff and Referrer-Policy, whichever route or error answers', async () => {
@@ -223,7 +206,7 @@ describe('downloads the app shows inline', () => {
   });
 
   it('video and audio are inline; their viewer may load the media itself and nothing else', async () => {
-    const fileId = await upload(wav(800), 'beep.wav', 'audio/wav');
+    const fileId = await upload(silentWav(800), 'beep.wav', 'audio/wav');
     const response = await send(`/files/${fileId}`, { headers: asAnn() });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^audio\//);
