@@ -43,7 +43,8 @@ describe('a download opened in a browser tab', () => {
     const refusals = cspRefusals(page);
     const response = await page.goto(`${a.server.url}/files/${fileId}`);
     expect(response?.status()).toBe(200);
-    await page.waitForFunction(() => document.querySelector('img')?.naturalWidth === 24);
+    // Strings run in the page: this package's TypeScript has no DOM types.
+    await page.waitForFunction('document.querySelector("img")?.naturalWidth === 24');
     expect(refusals).toEqual([]);
   });
 
@@ -53,8 +54,8 @@ describe('a download opened in a browser tab', () => {
     const refusals = cspRefusals(page);
     await page.goto(`${a.server.url}/files/${fileId}`);
     // HAVE_METADATA or more: the viewer's <video> fetched the file and read its duration.
-    await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1);
-    expect(await page.evaluate(() => document.querySelector('video')?.duration)).toBeCloseTo(0.5, 1);
+    await page.waitForFunction('(document.querySelector("video")?.readyState ?? 0) >= 1');
+    expect(await page.evaluate<number>('document.querySelector("video").duration')).toBeCloseTo(0.5, 1);
     expect(refusals).toEqual([]);
   });
 
