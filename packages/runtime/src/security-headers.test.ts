@@ -40,7 +40,7 @@ describe('headers every response carries', () => {
   it('HSTS on a TLS connection of our own, whatever the proxy setting', async () => {
     for (const trustProxy of [false, true]) {
       const port = await listen(createHttpsServer({ ...PSK, pskCallback: () => key }, handler(trustProxy)));
-      const headers = await headersOf(httpsRequest as typeof httpRequest, {
+      const headers = await headersOf(httpsRequest, {
         port,
         ...PSK,
         pskCallback: () => ({ psk: key, identity: 'test' }),
