@@ -4,12 +4,14 @@ import { defineConfig } from 'vitest/config';
 // the source entry in their package.json `exports` (published builds point at dist/). The rest of
 // each list is Vite's default (defaultServerConditions, defaultClientConditions), which a list
 // given here replaces. Vitest runs Node tests in the `ssr` environment and passes these
-// conditions to its workers' Node (`--conditions`), so modules it leaves to Node agree.
+// conditions to its workers' Node (`--conditions`), so modules it leaves to Node agree. The server
+// side leaves out Vite's `module`: Node would then load bundler-only builds (the AWS SDK's
+// `module` entries import files without extensions) that it cannot run.
 const source = '@chorus/source';
 
 export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
-  ssr: { resolve: { conditions: [source, 'module', 'node', 'development|production'] } },
+  ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
   test: {
     include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createLocalDiskStorage } from './local-storage';
-import { createS3Storage, type S3Settings } from './s3-storage';
+import type { S3Settings } from './s3-storage';
 import type { FileStorage } from './storage';
 import { UploadLocker } from './upload-locker';
 
@@ -54,7 +54,7 @@ export async function createFilesRuntime(redis: Redis, logger: Logger, options: 
   const { dir, s3, storage: givenStorage, linkSecret, ...overrides } = options;
   const settings: FilesSettings = { ...defaultFilesSettings, ...overrides };
   const temporaryDir = givenStorage || s3 || dir ? null : await mkdtemp(join(tmpdir(), 'chorus-files-'));
-  const storage = givenStorage ?? (s3 ? await createS3Storage(s3, logger) : await createLocalDiskStorage(dir ?? temporaryDir!));
+  const storage = givenStorage ?? (s3 ? await (await import('./s3-storage')).createS3Storage(s3, logger) : await createLocalDiskStorage(dir ?? temporaryDir!));
   const tasks = new Set<Promise<unknown>>();
   const locker = await UploadLocker.start(redis, logger);
   return {
