@@ -19,5 +19,19 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'local' } },
+      // The files suites once more with files in an S3 bucket (a local S3-compatible server per
+      // test file, see packages/testing/src/s3-server.ts) instead of on local disk.
+      {
+        extends: true,
+        test: {
+          name: 'files-s3',
+          include: ['apps/server/test/files-*.int.test.ts'],
+          exclude: ['apps/server/test/files-config.int.test.ts', 'apps/server/test/files-s3*.int.test.ts'],
+          env: { CHORUS_TEST_FILES_STORAGE: 's3' },
+        },
+      },
+    ],
   },
 });
