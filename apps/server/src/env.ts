@@ -142,8 +142,22 @@ const ZEnv = z.object({
   /** Provider silence (before the first token or between tokens) that fails a generation. */
   AI_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   AI_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
-  /** Uploaded files (tus uploads, thumbnails). Every instance must see the same directory. */
+  /** Where uploaded files live: `local` (FILES_DIR) or `s3` (an S3-compatible bucket, the S3_* variables). */
+  FILES_STORAGE: z.enum(['local', 's3']).default('local'),
+  /** Uploaded files (tus uploads, thumbnails) with FILES_STORAGE=local. Every instance must see the same directory. */
   FILES_DIR: z.string().min(1).default(`${repoRoot}.data/files`),
+  /** With FILES_STORAGE=s3: the endpoint (unset: AWS S3 itself), e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** The bucket, created at start when missing (if the key may create buckets). */
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name: 3-63 lowercase letters, digits, dots and hyphens')
+    .optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style URLs (`<endpoint>/<bucket>/<key>`): MinIO and most self-hosted servers need it. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
   /** Largest single file, refused when its upload is created. */
   FILES_MAX_SIZE_BYTES: z.coerce
     .number()
@@ -184,6 +198,11 @@ const ZEnv = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(3600),
+}).superRefine((env, ctx) => {
+  if (env.FILES_STORAGE !== 's3') return;
+  for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+    if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required with FILES_STORAGE=s3` });
+  }
 });
 
 export type Env = z.infer<typeof ZEnv>;
