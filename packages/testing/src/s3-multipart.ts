@@ -63,7 +63,8 @@ async function listUploads(res: ServerResponse, bucket: string, bucketDir: strin
     (upload) =>
       `<Upload>${tag('Key', upload.key)}${tag('UploadId', upload.uploadId)}${tag('Initiated', upload.initiated.toISOString())}${tag('StorageClass', 'STANDARD')}</Upload>`,
   );
-  const head = tag('Bucket', bucket) + tag('KeyMarker', '') + tag('UploadIdMarker', '') + tag('Prefix', prefix) + tag('MaxUploads', 1000) + tag('IsTruncated', false);
+  const head =
+    tag('Bucket', bucket) + tag('KeyMarker', '') + tag('UploadIdMarker', '') + tag('Prefix', prefix) + tag('MaxUploads', 1000) + tag('IsTruncated', false);
   reply(res, 200, `${XML_HEAD}<ListMultipartUploadsResult ${NS}>${head}${items.join('')}</ListMultipartUploadsResult>`);
 }
 

@@ -148,14 +148,17 @@ async function ensureBucket(client: S3Client, Bucket: string, logger?: Logger): 
     if (status === 403 || status === 401 || status === 400)
       throw new Error(
         `S3 refused access to bucket "${Bucket}" (HTTP ${status} ${nameOf(error)}): check S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY and the key's permissions`,
+        { cause: error },
       );
-    if (status !== 404) throw new Error(`S3 endpoint unreachable for bucket "${Bucket}" (${nameOf(error)}: ${(error as Error).message})`);
+    if (status !== 404) throw new Error(`S3 endpoint unreachable for bucket "${Bucket}" (${nameOf(error)}: ${(error as Error).message})`, { cause: error });
   }
   try {
     await client.send(new CreateBucketCommand({ Bucket }));
     logger?.info({ bucket: Bucket }, 'S3 bucket created');
   } catch (error) {
     if (nameOf(error) === 'BucketAlreadyOwnedByYou') return;
-    throw new Error(`S3 bucket "${Bucket}" does not exist and could not be created (${nameOf(error)}): create it, or allow the key s3:CreateBucket`);
+    throw new Error(`S3 bucket "${Bucket}" does not exist and could not be created (${nameOf(error)}): create it, or allow the key s3:CreateBucket`, {
+      cause: error,
+    });
   }
 }
