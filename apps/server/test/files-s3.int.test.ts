@@ -130,6 +130,17 @@ describe('uploads and downloads on S3', () => {
     expect(outside.status).toBe(416);
   });
 
+  it('stores an empty file, finished at creation as tus finishes it', async () => {
+    const created = await createTusUpload(a.server.url, { token: ann.token, length: 0, metadata: { filename: 'empty.txt' } });
+    expect(created.status).toBe(201);
+    const fileId = created.headers.get('location')!.split('/').pop()!;
+    expect(await ann.client.files.get.query({ fileId })).toMatchObject({ status: 'ready', size: 0 });
+    const download = await fetch(`${a.server.url}/files/${fileId}`, { headers: auth() });
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(0);
+    expect(await multipartUploadsIn(bucket)).toBe(0);
+  });
+
   it('aborts the multipart upload of an abandoned upload, and deletes a deleted file’s objects', async () => {
     const HOUR = 3600 * 1000;
     const created = await createTusUpload(a.server.url, { token: ann.token, length: 100, metadata: { filename: 'left.bin' } });

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type MultipartUpload, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { Upload, type KvStore } from '@tus/server';
@@ -34,6 +34,9 @@ export class FolderS3Store extends S3Store {
 
   override async create(upload: Upload): Promise<Upload> {
     const created = await super.create(new Upload({ ...upload, id: this.keyOf(upload.id) }));
+    // tus finishes an empty upload at creation without a write, which is where S3Store completes
+    // the multipart upload: complete it here, or the empty file would never exist.
+    if (upload.size === 0) await super.write(Readable.from([]), this.keyOf(upload.id), 0);
     return new Upload({ ...created, id: upload.id });
   }
 
