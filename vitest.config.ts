@@ -4,12 +4,14 @@ import { defineConfig } from 'vitest/config';
 // the source entry in their package.json `exports` (published builds point at dist/). The rest of
 // each list is Vite's default (defaultServerConditions, defaultClientConditions), which a list
 // given here replaces. Vitest runs Node tests in the `ssr` environment and passes these
-// conditions to its workers' Node (`--conditions`), so modules it leaves to Node agree.
+// conditions to its workers' Node (`--conditions`), so modules it leaves to Node agree. The server
+// side leaves out Vite's `module`: Node would then load bundler-only builds (the AWS SDK's
+// `module` entries import files without extensions) that it cannot run.
 const source = '@chorus/source';
 
 export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
-  ssr: { resolve: { conditions: [source, 'module', 'node', 'development|production'] } },
+  ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
   test: {
     include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],
@@ -17,5 +19,19 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'local' } },
+      // The files suites once more with files in an S3 bucket (a local S3-compatible server per
+      // test file, see packages/testing/src/s3-server.ts) instead of on local disk.
+      {
+        extends: true,
+        test: {
+          name: 'files-s3',
+          include: ['apps/server/test/files-*.int.test.ts'],
+          exclude: ['apps/server/test/files-config.int.test.ts', 'apps/server/test/files-s3*.int.test.ts'],
+          env: { CHORUS_TEST_FILES_STORAGE: 's3' },
+        },
+      },
+    ],
   },
 });

@@ -22,6 +22,7 @@ import { CpuSampler, exposeGc, servicePids } from '../lib/process-cpu';
 
 export async function files(stack: BenchStack): Promise<BenchReport> {
   const storage = stack.deps.files.storage;
+  if (!storage.uploadsDir) throw new Error('the files bench measures uploads to local disk');
   const filesDir = dirname(storage.uploadsDir);
   // Sources and copies sit beside FILES_DIR: the same filesystem, so cp and tus write the same disk.
   const dir = join(stack.dataDir, 'files-bench');

@@ -50,7 +50,7 @@ export async function throughput(ctx: Context, dir: string): Promise<ThroughputR
       cpus.push(cpu);
       rsses.push(rss);
       if (!upload.error) {
-        const storedPath = join(ctx.stack.deps.files.storage.uploadsDir, upload.fileId);
+        const storedPath = join(ctx.stack.deps.files.storage.uploadsDir ?? '', upload.fileId);
         chorus.fsync.push(await timeFsync(storedPath));
         // Once: the stored bytes hashed here too, not only by the server (and how long a SHA-256 pass over them takes).
         if (!storedHash) {

@@ -22,11 +22,26 @@ export async function loadFilesOptions(env: Env, logger: Logger): Promise<FilesO
     linkSecret = dev.secret;
   }
   return {
-    dir: env.FILES_DIR,
+    ...storageOf(env, logger),
     maxFileBytes: env.FILES_MAX_SIZE_BYTES,
     quotaBytes: env.FILES_QUOTA_BYTES,
     linkSecret,
     linkTtlSeconds: env.FILES_LINK_TTL_SECONDS,
     abandonedMs: env.FILES_ABANDONED_HOURS * 3600 * 1000,
   };
+}
+
+/** FILES_STORAGE: a directory, or an S3 bucket (its secret key goes to the S3 client only, never to a log). */
+function storageOf(env: Env, logger: Logger): Pick<FilesOptions, 'dir' | 's3'> {
+  if (env.FILES_STORAGE === 'local') return { dir: env.FILES_DIR };
+  const s3 = {
+    endpoint: env.S3_ENDPOINT,
+    bucket: env.S3_BUCKET!,
+    region: env.S3_REGION,
+    accessKeyId: env.S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  };
+  logger.info({ endpoint: s3.endpoint ?? 'AWS', bucket: s3.bucket, region: s3.region, forcePathStyle: s3.forcePathStyle }, 'files stored in S3');
+  return { s3 };
 }

@@ -1,6 +1,5 @@
-// Abandoned uploads are deleted (row and bytes) by one instance per period.
-import { utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+// Abandoned uploads are deleted (row and bytes) by one instance per period; so are stored
+// uploads, finished or not, that have no row any more. Runs on local disk and on S3.
 import { runFileCleanupIfDue } from '@chorus/api';
 import { files } from '@chorus/db';
 import {
@@ -43,34 +42,37 @@ async function startUpload(bytes: number): Promise<{ url: string; fileId: string
 }
 
 describe('file cleanup', () => {
-  it('deletes uploads unfinished past the age, and stored bytes without a row, in one of two concurrent runs', async () => {
+  it('deletes uploads unfinished past the age, and stored uploads without a row, in one of two concurrent runs', async () => {
     const { db } = a.server.deps;
     const storage = a.server.deps.files.storage;
     const abandoned = await startUpload(40);
     const recent = await startUpload(40);
     const finished = await uploadWithTus(a.server.url, Buffer.from('keep me'), { token: ann.token, filename: 'keep.txt' });
-    const longAgo = new Date(Date.now() - 2 * HOUR);
-    await db
-      .update(files)
-      .set({ createdAt: longAgo })
-      .where(inArray(files.id, [abandoned.fileId, finished.fileId]));
-    // Bytes left behind by a deleted owner (no row), long untouched.
-    const orphan = 'orphan0000000000000000000';
-    await storage.writeDerived(`uploads/${orphan}`, Buffer.from('lost'));
-    await utimes(join(storage.uploadsDir, orphan), longAgo, longAgo);
-    expect((await storage.stat(`uploads/${abandoned.fileId}`))!.size).toBe(40);
+    // Uploads left behind by a deleted owner (no row): one unfinished, one complete.
+    const unfinishedOrphan = await startUpload(30);
+    const finishedOrphan = await uploadWithTus(a.server.url, Buffer.from('lost'), { token: ann.token, filename: 'lost.txt' });
+    await db.delete(files).where(inArray(files.id, [unfinishedOrphan.fileId, finishedOrphan.fileId]));
+    // The cleanup runs two hours from now: what is stored now has been untouched for longer
+    // than the hour allowed, and so have the rows, except the recent one's.
+    const later = { now: () => new Date(Date.now() + 2 * HOUR) };
+    await db.update(files).set({ createdAt: later.now() }).where(eq(files.id, recent.fileId));
+    expect(await storage.uploadedBytes(abandoned.fileId)).toBe(40);
+    expect(await storage.uploadedBytes(unfinishedOrphan.fileId)).toBe(30);
 
     const config = { everyMs: HOUR, batchSize: 1 };
-    const runs = await Promise.all([runFileCleanupIfDue(a.server.deps, config), runFileCleanupIfDue(second.deps, config)]);
+    const runs = await Promise.all([
+      runFileCleanupIfDue({ ...a.server.deps, clock: later }, config),
+      runFileCleanupIfDue({ ...second.deps, clock: later }, config),
+    ]);
     expect(runs.filter((result) => result === null)).toHaveLength(1);
     expect(runs.find((result) => result !== null)).toBe(1);
 
     const left = await db.select({ id: files.id, status: files.status }).from(files).where(eq(files.ownerId, ann.id));
     expect(left.map((row) => row.id).sort()).toEqual([recent.fileId, finished.fileId].sort());
-    expect(await storage.stat(`uploads/${abandoned.fileId}`)).toBeNull();
-    expect(await storage.stat(`uploads/${abandoned.fileId}.json`)).toBeNull();
-    expect(await storage.stat(`uploads/${orphan}`)).toBeNull();
-    expect((await storage.stat(`uploads/${recent.fileId}`))!.size).toBe(40);
+    for (const gone of [abandoned, unfinishedOrphan, finishedOrphan]) expect(await storage.uploadedBytes(gone.fileId)).toBeNull();
+    // Nothing of theirs is left: no bytes, no tus bookkeeping, no unfinished multipart upload.
+    expect((await storage.listUploads()).map((upload) => upload.id).sort()).toEqual([recent.fileId, finished.fileId].sort());
+    expect(await storage.uploadedBytes(recent.fileId)).toBe(40);
     expect((await storage.stat(`uploads/${finished.fileId}`))!.size).toBe(7);
 
     // The client of the deleted upload learns it is gone; the others carry on.
@@ -81,6 +83,7 @@ describe('file cleanup', () => {
     expect(await (await fetch(`${a.server.url}/files/${finished.fileId}`, { headers: { authorization: `Bearer ${ann.token}` } })).text()).toBe('keep me');
 
     // Within the same period, nobody runs it again.
-    expect(await Promise.all([runFileCleanupIfDue(a.server.deps, config), runFileCleanupIfDue(second.deps, config)])).toEqual([null, null]);
+    const again = [runFileCleanupIfDue({ ...a.server.deps, clock: later }, config), runFileCleanupIfDue({ ...second.deps, clock: later }, config)];
+    expect(await Promise.all(again)).toEqual([null, null]);
   });
 });

@@ -1,7 +1,8 @@
-// Two instances on one database, Redis and storage directory: a client whose connection to one
+// Two instances on one database, Redis and storage (directory or bucket): a client whose connection to one
 // went quiet (half-open) resumes through the other, which takes the upload's lock over.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { files } from '@chorus/db';
 import {
   createTusUpload,
   sha256,
@@ -12,6 +13,7 @@ import {
   type TestAccount,
   type TestServer,
 } from '@chorus/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let a: MailedTestServer;
@@ -48,8 +50,9 @@ describe('uploads across instances', () => {
         `Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`,
     );
     socket.write(data.subarray(0, half));
-    const storage = a.server.deps.files.storage;
-    for (let i = 0; i < 250 && (await storage.stat(`uploads/${fileId}`))?.size !== half; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Wait until A has received the half (as the upload's progress shows it).
+    const received = async () => (await a.server.deps.db.select().from(files).where(eq(files.id, fileId)))[0]?.receivedBytes;
+    for (let i = 0; i < 250 && (await received()) !== half; i++) await new Promise((resolve) => setTimeout(resolve, 20));
 
     // The client resumes through instance B: B asks A to let go of the upload, then continues from A's offset.
     const offsets: number[] = [];

@@ -56,7 +56,9 @@ export type { AiConversationView, AiMessageView } from './ai/conversations/views
 export { createFilesHttpHandler, type FilesHttpOptions } from './files/files-http';
 export { FILES_PATH } from './files/signed-link';
 export { defaultFilesSettings, type FilesOptions, type FilesSettings } from './files/files-runtime';
-export { createLocalDiskStorage, type FileStorage } from './files/storage';
+export { type FileStorage } from './files/storage';
+export { createLocalDiskStorage } from './files/local-storage';
+export type { S3Settings } from './files/s3-storage';
 export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
 export type { FileView } from './files/files.schema';

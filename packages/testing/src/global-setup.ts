@@ -17,7 +17,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
+  // One directory (and MariaDB) per vitest project: the projects' setups run side by side.
+  const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}-${project.name || 'root'}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
   await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
 

@@ -33,3 +33,4 @@ export {
   type Locator,
   type Page,
 } from './browser';
+export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type TestS3Server } from './s3-server';

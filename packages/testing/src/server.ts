@@ -24,6 +24,7 @@ import pino, { type Logger } from 'pino';
 import type { FakeResend } from './fake-resend';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestRedis } from './redis';
+import { sharedS3Server, testFilesDriver } from './s3-server';
 
 export const TEST_ALLOWED_ORIGIN = 'http://app.chorus.test';
 
@@ -81,7 +82,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // The fake AI providers of tests listen on loopback.
     ai: { egress: { allowPrivateNetworks: true }, ...options.ai },
     calls: options.calls,
-    files: options.files,
+    files: await filesOf(options.files),
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
@@ -103,6 +104,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!options.database) await database.drop();
     },
   };
+}
+
+/**
+ * Under CHORUS_TEST_FILES_STORAGE=s3, a server given no storage of its own gets a fresh bucket on
+ * this test file's S3 server (created at start, as production creates a missing bucket).
+ */
+async function filesOf(files: FilesOptions = {}): Promise<FilesOptions> {
+  if (testFilesDriver() !== 's3' || files.storage || files.s3 || files.dir) return files;
+  return { ...files, s3: (await sharedS3Server()).settings() };
 }
 
 /**

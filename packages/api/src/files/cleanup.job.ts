@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { files } from '@chorus/db';
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import { derivedFolderOf, UPLOADS_FOLDER, uploadKeyOf, type FileStorage } from './storage';
+import { derivedFolderOf, type FileStorage } from './storage';
 
 type CleanupDeps = Pick<AppDeps, 'db' | 'redis' | 'clock' | 'logger' | 'files'>;
 
@@ -16,13 +16,13 @@ export interface FileCleanupConfig {
 export const defaultFileCleanup: FileCleanupConfig = { everyMs: 3600 * 1000, batchSize: 200 };
 
 /**
- * An upload's bytes, tus's sidecar `<id>.json` and derived images; missing ones are fine. The
- * upload goes last: if a step fails, the orphan sweep still finds it and finishes the job.
+ * Derived images, then the upload (bytes, tus's bookkeeping, an unfinished multipart upload);
+ * missing ones are fine. The upload goes last: if a step fails, the orphan sweep still finds it
+ * and finishes the job.
  */
 export async function removeStoredFile(storage: FileStorage, fileId: string): Promise<void> {
   await storage.delete(derivedFolderOf(fileId));
-  await storage.delete(`${uploadKeyOf(fileId)}.json`);
-  await storage.delete(uploadKeyOf(fileId));
+  await storage.deleteUpload(fileId);
 }
 
 /**
@@ -58,17 +58,18 @@ export async function runFileCleanupIfDue(deps: CleanupDeps, config: FileCleanup
   return deleted;
 }
 
-/** Stored uploads older than `before` whose row is gone. */
+/**
+ * Stored uploads untouched since `before` whose row is gone, finished or not (on S3 this aborts
+ * multipart uploads nobody will complete, whose parts would otherwise be kept and billed).
+ */
 async function removeOrphans(deps: CleanupDeps, before: Date): Promise<number> {
   const { storage } = deps.files;
-  const ids = (await storage.list(UPLOADS_FOLDER)).filter((name) => /^[\w-]{1,32}$/.test(name));
+  const stale = (await storage.listUploads()).filter((upload) => upload.modifiedAt < before).map((upload) => upload.id);
   let removed = 0;
-  for (let i = 0; i < ids.length; i += 500) {
-    const batch = ids.slice(i, i + 500);
+  for (let i = 0; i < stale.length; i += 500) {
+    const batch = stale.slice(i, i + 500);
     const known = new Set((await deps.db.select({ id: files.id }).from(files).where(inArray(files.id, batch))).map((row) => row.id));
     for (const id of batch.filter((candidate) => !known.has(candidate))) {
-      const stored = await storage.stat(uploadKeyOf(id));
-      if (stored && stored.modifiedAt >= before) continue;
       await removeStoredFile(storage, id);
       removed++;
     }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createLocalDiskStorage, type FileStorage } from './storage';
+import { createLocalDiskStorage } from './local-storage';
+import type { S3Settings } from './s3-storage';
+import type { FileStorage } from './storage';
 import { UploadLocker } from './upload-locker';
 
 export interface FilesSettings {
@@ -28,11 +30,12 @@ export const defaultFilesSettings: FilesSettings = {
 };
 
 /**
- * Without `dir` (and `storage`), files go to a fresh temporary directory removed on close
- * (tests, benches). Without `linkSecret`, links are signed with a per-process random key, so
- * several instances must be given the same secret.
+ * Where files go: a given `storage` (owned by the caller), an S3 bucket (`s3`), a local `dir`,
+ * or else a fresh temporary directory removed on close (tests, benches). Without `linkSecret`,
+ * links are signed with a per-process random key, so several instances must be given the same
+ * secret.
  */
-export type FilesOptions = Partial<FilesSettings> & { dir?: string; storage?: FileStorage; linkSecret?: string | Buffer };
+export type FilesOptions = Partial<FilesSettings> & { dir?: string; s3?: S3Settings; storage?: FileStorage; linkSecret?: string | Buffer };
 
 /** The files domain's process-wide parts, built once with the other deps. */
 export interface FilesRuntime {
@@ -48,10 +51,10 @@ export interface FilesRuntime {
 }
 
 export async function createFilesRuntime(redis: Redis, logger: Logger, options: FilesOptions = {}): Promise<FilesRuntime> {
-  const { dir, storage: givenStorage, linkSecret, ...overrides } = options;
+  const { dir, s3, storage: givenStorage, linkSecret, ...overrides } = options;
   const settings: FilesSettings = { ...defaultFilesSettings, ...overrides };
-  const temporaryDir = givenStorage || dir ? null : await mkdtemp(join(tmpdir(), 'chorus-files-'));
-  const storage = givenStorage ?? (await createLocalDiskStorage(dir ?? temporaryDir!));
+  const temporaryDir = givenStorage || s3 || dir ? null : await mkdtemp(join(tmpdir(), 'chorus-files-'));
+  const storage = givenStorage ?? (s3 ? await (await import('./s3-storage')).createS3Storage(s3, logger) : await createLocalDiskStorage(dir ?? temporaryDir!));
   const tasks = new Set<Promise<unknown>>();
   const locker = await UploadLocker.start(redis, logger);
   return {
@@ -63,6 +66,7 @@ export async function createFilesRuntime(redis: Redis, logger: Logger, options: 
     async close() {
       await Promise.allSettled([...tasks]);
       locker.close();
+      if (!givenStorage) await storage.close();
       if (temporaryDir)
         await rm(temporaryDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error }, 'temporary files dir not removed'));
     },

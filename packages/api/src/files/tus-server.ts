@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { files } from '@chorus/db';
-import { FileStore } from '@tus/file-store';
 import { EVENTS, Server, type ServerOptions } from '@tus/server';
 import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
@@ -33,15 +32,16 @@ function uploaderOf(req: TusRequest): number {
 export const newFileId = () => randomBytes(18).toString('base64url');
 
 /**
- * The tus server behind POST/HEAD/PATCH/DELETE /files/. Uploads land in the storage's uploads
- * directory through tus's FileStore (its `<id>.json` sidecar holds the declared length and
- * metadata). Its per-upload locks live in Redis, so a client that reconnects to another instance
- * takes over its upload from the old request instead of writing beside it.
+ * The tus server behind POST/HEAD/PATCH/DELETE /files/. Uploads go through the storage's tus
+ * DataStore (FileStore on local disk, S3Store on a bucket), which keeps the declared length and
+ * metadata beside the bytes, so any instance can resume any upload. Its per-upload locks live in
+ * Redis, so a client that reconnects to another instance takes over its upload from the old
+ * request instead of writing beside it.
  */
 export function createTusServer(deps: AppDeps): Server {
   const server = new Server({
     path: FILES_PATH,
-    datastore: new FileStore({ directory: deps.files.storage.uploadsDir }),
+    datastore: deps.files.storage.uploadStore,
     locker: deps.files.locker,
     relativeLocation: true,
     namingFunction: () => newFileId(),

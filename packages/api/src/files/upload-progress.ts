@@ -1,7 +1,6 @@
 import { files } from '@chorus/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import { uploadKeyOf } from './storage';
 
 /**
  * Moves `files.receivedBytes` forward (never back) while the upload is in progress, so
@@ -9,8 +8,8 @@ import { uploadKeyOf } from './storage';
  * offset, the stored size is the truth (after a PATCH ended, completely or not).
  */
 export async function recordProgress(deps: Pick<AppDeps, 'db' | 'files'>, fileId: string, offset?: number): Promise<void> {
-  const received = offset ?? (await deps.files.storage.stat(uploadKeyOf(fileId)))?.size;
-  if (received === undefined) return;
+  const received = offset ?? (await deps.files.storage.uploadedBytes(fileId));
+  if (received === undefined || received === null) return;
   await deps.db
     .update(files)
     .set({ receivedBytes: sql`greatest(${files.receivedBytes}, ${received})` })
