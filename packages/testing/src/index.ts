@@ -33,3 +33,4 @@ export {
   type Locator,
   type Page,
 } from './browser';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
