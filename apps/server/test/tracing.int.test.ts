@@ -71,8 +71,10 @@ async function sendOverHttp(url: string, text: string, headers: Record<string, s
 const instanceOf = (span: ReceivedSpan) => span.resource['service.instance.id'];
 /** Whether `ancestor` is above `span` in the spans received. */
 function descendsFrom(span: ReceivedSpan, ancestor: ReceivedSpan, spans: ReceivedSpan[]): boolean {
-  for (let current: ReceivedSpan | undefined = span; current; current = spans.find((s) => s.spanId === current!.parentSpanId)) {
-    if (current.parentSpanId === ancestor.spanId) return true;
+  for (let current: ReceivedSpan | undefined = span; current;) {
+    const parentId: string = current.parentSpanId;
+    if (parentId === ancestor.spanId) return true;
+    current = spans.find((candidate) => candidate.spanId === parentId);
   }
   return false;
 }

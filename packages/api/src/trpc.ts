@@ -56,9 +56,7 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure
-  .use(traceCall)
-  .use(withRequestLog);
+export const publicProcedure = t.procedure.use(traceCall).use(withRequestLog);
 
 /**
  * Requires a live session. A WebSocket's session was resolved when it connected and is watched

@@ -50,7 +50,10 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   if (running++ === 0) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   if (options.logger) {
     const log = options.logger;
-    diag.setLogger({ error: (msg) => log.warn({ component: 'tracing' }, msg), warn: (msg) => log.warn({ component: 'tracing' }, msg), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    diag.setLogger(
+      { error: (msg) => log.warn({ component: 'tracing' }, msg), warn: (msg) => log.warn({ component: 'tracing' }, msg), info() {}, debug() {}, verbose() {} },
+      DiagLogLevel.WARN,
+    );
   }
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'chorus', 'service.instance.id': randomUUID() }))

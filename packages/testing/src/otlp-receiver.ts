@@ -88,7 +88,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       for (;;) {
         const result = done(spans);
         if (result) return result;
-        if (Date.now() > deadline) throw new Error(`OTLP receiver: condition not met within ${timeoutMs} ms (${spans.length} spans: ${[...new Set(spans.map((s) => s.name))].join(', ')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `OTLP receiver: condition not met within ${timeoutMs} ms (${spans.length} spans: ${[...new Set(spans.map((s) => s.name))].join(', ')})`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -64,7 +64,13 @@ export class UserStreams {
   async publishUserEvent(userIds: number[], dedupeKey: string, event: ChorusEvent): Promise<void> {
     if (userIds.length === 0) return;
     await withPublishSpan(this.tracer, event.type, (traceparent) =>
-      this.redis.chorusPublishUser(dedupeKey, stringify(event), String(this.retentionMs), [...new Set(userIds)].join(','), ...(traceparent ? [traceparent] : [])),
+      this.redis.chorusPublishUser(
+        dedupeKey,
+        stringify(event),
+        String(this.retentionMs),
+        [...new Set(userIds)].join(','),
+        ...(traceparent ? [traceparent] : []),
+      ),
     );
   }
 
