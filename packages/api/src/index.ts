@@ -60,4 +60,4 @@ export { createLocalDiskStorage, type FileStorage } from './files/storage';
 export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
 export type { FileView } from './files/files.schema';
-export { activeTracedSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
+export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
