@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // each list is Vite's default (defaultServerConditions, defaultClientConditions), which a list
 // given here replaces. Vitest runs Node tests in the `ssr` environment and passes these
 // conditions to its workers' Node (`--conditions`), so modules it leaves to Node agree. The server
-// side leaves out Vite's `module`: Node would then load bundler-only builds (the AWS SDK's
+// side leaves out Vite's `module`: Node would then load bundler-only builds (the AWS SDK's and OpenTelemetry's
 // `module` entries import files without extensions) that it cannot run.
 const source = '@chorus/source';
 

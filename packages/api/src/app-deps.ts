@@ -1,4 +1,5 @@
 import type { Db } from '@chorus/db';
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
@@ -29,6 +30,8 @@ export interface CreateAppDepsOptions {
   calls?: CallsOptions;
   /** Group commit of chat messages: lanes and batch size. */
   sends?: SendQueueOptions;
+  /** Traces calls, queries and events with this tracer (see @chorus/runtime startTracing); default: off. */
+  tracer?: Tracer | null;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -42,7 +45,8 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const revocations = await SessionRevocations.start(options.redis, options.logger);
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
-  const realtime = await Realtime.start({ ...options, clock }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  const tracer = options.tracer ?? null;
+  const realtime = await Realtime.start({ ...options, clock, tracer }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
     redis: options.redis,
@@ -57,6 +61,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     ai,
     files,
     calls: createCallsRuntime(options.calls),
+    tracer,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

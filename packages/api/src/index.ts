@@ -62,3 +62,4 @@ export type { S3Settings } from './files/s3-storage';
 export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
 export type { FileView } from './files/files.schema';
+export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';

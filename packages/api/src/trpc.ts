@@ -6,6 +6,7 @@ import { webSocketSessionLive } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
 import { chorusTransformer } from '@chorus/transport';
+import { traceCall } from './tracing/call-span';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -55,7 +56,7 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(withRequestLog);
+export const publicProcedure = t.procedure.use(traceCall).use(withRequestLog);
 
 /**
  * Requires a live session. A WebSocket's session was resolved when it connected and is watched

@@ -34,3 +34,4 @@ export {
   type Page,
 } from './browser';
 export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type TestS3Server } from './s3-server';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

@@ -61,6 +61,8 @@ export interface TestServerOptions {
   calls?: CallsOptions;
   /** Files settings (small limits, a short link lifetime, a shared dir and secret); default: a temporary dir per server. */
   files?: FilesOptions;
+  /** Trace this server's calls, queries and events (a tracer of @chorus/runtime startTracing); default: off. */
+  tracer?: CreateAppDepsOptions['tracer'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -83,6 +85,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ai: { egress: { allowPrivateNetworks: true }, ...options.ai },
     calls: options.calls,
     files: await filesOf(options.files),
+    tracer: options.tracer,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
