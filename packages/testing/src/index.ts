@@ -33,3 +33,4 @@ export {
   type Locator,
   type Page,
 } from './browser';
+export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
