@@ -93,7 +93,8 @@ describe('procedure calls', () => {
       await overSocket.chat.send.mutate(text('again over ws'));
       expect(await failure(ann.client.chat.send.mutate({ ...text('x'), conversationId: -1 }))).toBe('BAD_INPUT');
       const samples = await scrape();
-      const count = (labels: Record<string, string>) => metricValue(samples, 'chorus_rpc_duration_seconds_count', { procedure: 'chat.send', type: 'mutation', ...labels });
+      const count = (labels: Record<string, string>) =>
+        metricValue(samples, 'chorus_rpc_duration_seconds_count', { procedure: 'chat.send', type: 'mutation', ...labels });
       expect(count({ transport: 'http', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
       expect(count({ transport: 'ws', outcome: 'ok' })).toBe(2);
       expect(count({ transport: 'http', outcome: 'BAD_INPUT' })).toBe(1);
@@ -114,8 +115,12 @@ describe('WebSockets, subscriptions and events', () => {
     await events.waitFor((event) => event.type === 'presence.snapshot');
     const open = await scrape();
     expect(metricValue(open, 'chorus_ws_connections')).toBe((metricValue(before, 'chorus_ws_connections') ?? 0) + 1);
-    expect(metricValue(open, 'chorus_subscriptions', { procedure: 'events.subscribe' })).toBe((metricValue(before, 'chorus_subscriptions', { procedure: 'events.subscribe' }) ?? 0) + 1);
-    expect(metricValue(open, 'chorus_rpc_duration_seconds_count', { procedure: 'events.subscribe', transport: 'ws', type: 'subscription', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(open, 'chorus_subscriptions', { procedure: 'events.subscribe' })).toBe(
+      (metricValue(before, 'chorus_subscriptions', { procedure: 'events.subscribe' }) ?? 0) + 1,
+    );
+    expect(
+      metricValue(open, 'chorus_rpc_duration_seconds_count', { procedure: 'events.subscribe', transport: 'ws', type: 'subscription', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
 
     // Ann's message reaches Ben's socket: published, and its delivery timed (the sample is due).
     const published = metricValue(open, 'chorus_events_published_total')!;
@@ -132,7 +137,9 @@ describe('WebSockets, subscriptions and events', () => {
     await eventually((samples) => {
       expect(metricValue(samples, 'chorus_ws_connections')).toBe(metricValue(before, 'chorus_ws_connections') ?? 0);
       expect(metricValue(samples, 'chorus_ws_closed_total', { reason: 'normal' })).toBe(closedBefore + 1);
-      expect(metricValue(samples, 'chorus_subscriptions', { procedure: 'events.subscribe' })).toBe(metricValue(before, 'chorus_subscriptions', { procedure: 'events.subscribe' }) ?? 0);
+      expect(metricValue(samples, 'chorus_subscriptions', { procedure: 'events.subscribe' })).toBe(
+        metricValue(before, 'chorus_subscriptions', { procedure: 'events.subscribe' }) ?? 0,
+      );
     });
   });
 
@@ -170,7 +177,9 @@ describe('domain families', () => {
     const sent = await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'hello', clientId: 'ai1' });
     const stream = collectAiStream(ann.client, sent.assistantMessageId);
     await stream.waitFor((event) => event.type === 'done', 10_000);
-    const samples = await eventually((found) => expect(metricValue(found, 'chorus_ai_tokens_total', { provider_kind: 'user', direction: 'out' })).toBeGreaterThan(0));
+    const samples = await eventually((found) =>
+      expect(metricValue(found, 'chorus_ai_tokens_total', { provider_kind: 'user', direction: 'out' })).toBeGreaterThan(0),
+    );
     expect(metricValue(samples, 'chorus_ai_tokens_total', { provider_kind: 'user', direction: 'in' })).toBeGreaterThan(0);
     expect(metricValue(samples, 'chorus_ai_first_token_seconds_count', { provider_kind: 'user' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(samples, 'chorus_ai_generations_active')).toBe(0);

@@ -12,7 +12,12 @@ type Result = { ok: true; data: unknown } | { ok: false; error: TRPCError };
  * labels it with the app error code the client sees, and counts the subscription as
  * running until its stream ends. Metrics off: just the call.
  */
-export async function observeRpc<R extends Result>(ctx: Context, path: string, type: 'query' | 'mutation' | 'subscription', next: () => Promise<R>): Promise<R> {
+export async function observeRpc<R extends Result>(
+  ctx: Context,
+  path: string,
+  type: 'query' | 'mutation' | 'subscription',
+  next: () => Promise<R>,
+): Promise<R> {
   const metrics = ctx.deps.metrics;
   const transport = ctx.request.transport;
   // In-process calls (scripts, tests' callers) are not the service's traffic.
@@ -56,7 +61,7 @@ function countWhileRunning<T>(stream: AsyncIterable<T>, procedure: string, metri
         },
         throw: (error?: unknown) => {
           end();
-          return inner.throw ? inner.throw(error) : Promise.reject(error);
+          return inner.throw ? inner.throw(error) : Promise.reject(error instanceof Error ? error : new Error(String(error)));
         },
       } as AsyncIterator<T>;
     },
