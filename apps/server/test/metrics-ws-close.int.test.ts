@@ -1,6 +1,6 @@
 // chorus_ws_closed_total by reason, for the closes the server decides: an authentication
 // deadline missed, a frame over the size limit, a peer that vanished.
-import { metricValue, scrapeMetrics, startTestServer, type TestServer } from '@chorus/testing';
+import { createTestClient, metricValue, scrapeMetrics, startTestServer, type TestServer } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
@@ -13,9 +13,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function open(): Promise<WebSocket> {
+function open(query = ''): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/trpc`);
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/trpc${query}`);
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
   });
@@ -51,5 +51,18 @@ describe('WebSocket closes by reason', () => {
     socket.terminate();
     await closedTotal('error', 1);
     expect(metricValue(await scrapeMetrics(server.metricsUrl!), 'chorus_ws_connections')).toBe(0);
+  });
+
+  it('counts the sockets a draining instance closes as shutdown (the metrics listener outlives the public one)', async () => {
+    // Signed in, so that only the shutdown can close them.
+    const { token } = await createTestClient(server.url).auth.guest.mutate();
+    const sockets = await Promise.all([open('?connectionParams=1'), open('?connectionParams=1')]);
+    for (const socket of sockets) socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(sockets.map((socket) => socket.readyState)).toEqual([WebSocket.OPEN, WebSocket.OPEN]);
+    const closes = sockets.map(closed);
+    await server.close();
+    expect(await Promise.all(closes)).toEqual([1012, 1012]);
+    await closedTotal('shutdown', 2);
   });
 });
