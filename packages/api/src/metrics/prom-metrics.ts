@@ -99,8 +99,6 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
     registry,
     close() {
       stopPool();
-      const uploadsFinished = f.uploads.labels('finished');
-      const uploadsFailed = f.uploads.labels('failed');
       if (sources.redis instanceof TimedRedis) sources.redis.commandTimer = null;
     },
   };
