@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CheapHistogram } from './cheap-histogram';
 
 /** Latency buckets for calls and deliveries: 1 ms to 10 s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -11,13 +12,13 @@ const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 export function createFamilies(registry: Registry) {
   const registers = [registry];
   return {
-    rpcDuration: new Histogram({
-      name: 'chorus_rpc_duration_seconds',
-      help: 'Procedure calls by procedure, transport, type and outcome (a subscription: its setup).',
-      labelNames: ['procedure', 'transport', 'type', 'outcome'] as const,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
+    rpcDuration: new CheapHistogram(
+      'chorus_rpc_duration_seconds',
+      'Procedure calls by procedure, transport, type and outcome (a subscription: its setup).',
+      ['procedure', 'transport', 'type', 'outcome'],
+      LATENCY_BUCKETS,
+      registry,
+    ),
     wsConnections: new Gauge({ name: 'chorus_ws_connections', help: 'Open WebSocket connections.', registers }),
     subscriptions: new Gauge({ name: 'chorus_subscriptions', help: 'Running subscriptions by procedure.', labelNames: ['procedure'] as const, registers }),
     wsClosed: new Counter({ name: 'chorus_ws_closed_total', help: 'WebSocket connections closed, by reason.', labelNames: ['reason'] as const, registers }),
@@ -54,13 +55,13 @@ export function createFamilies(registry: Registry) {
     uploadBytes: new Counter({ name: 'chorus_upload_bytes_total', help: 'Bytes of finished uploads.', registers }),
     uploads: new Counter({ name: 'chorus_uploads_total', help: 'Uploads that finished or failed.', labelNames: ['result'] as const, registers }),
     calls: new Counter({ name: 'chorus_calls_total', help: 'Calls by final state (their outcome).', labelNames: ['state'] as const, registers }),
-    redisCommand: new Histogram({
-      name: 'chorus_redis_command_duration_seconds',
-      help: 'Redis commands of the main connection, by command.',
-      labelNames: ['command'] as const,
-      buckets: REDIS_BUCKETS,
-      registers,
-    }),
+    redisCommand: new CheapHistogram(
+      'chorus_redis_command_duration_seconds',
+      'Redis commands of the main connection, by command.',
+      ['command'],
+      REDIS_BUCKETS,
+      registry,
+    ),
   };
 }
 
