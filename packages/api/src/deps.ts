@@ -9,6 +9,7 @@ import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { SendQueue } from './chat/send-queue';
 import type { Clock } from './kernel';
 import type { MailSignal } from './mail/mail-signal';
+import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 
@@ -44,4 +45,6 @@ export interface AppDeps {
   calls: CallsRuntime;
   /** Traces calls, queries and events when set (see @chorus/runtime startTracing); null: tracing off. */
   tracer: Tracer | null;
+  /** What operators see on /metrics; the no-op implementation when metrics are off. */
+  metrics: Metrics;
 }

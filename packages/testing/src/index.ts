@@ -35,3 +35,4 @@ export {
 } from './browser';
 export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type TestS3Server } from './s3-server';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';

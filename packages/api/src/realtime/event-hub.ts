@@ -1,6 +1,9 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics';
+import { noopMetrics } from '../metrics/noop-metrics';
+import { timeDelivery } from '../metrics/delivery-timing';
 import type { ChorusEvent } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
@@ -50,6 +53,7 @@ export class EventHub {
     private readonly logger: Logger,
     catchUpMs: number,
     private readonly tracer: Tracer | null,
+    private readonly metrics: Metrics,
   ) {
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
@@ -63,8 +67,8 @@ export class EventHub {
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; tracer?: Tracer | null } = {}): Promise<EventHub> {
-    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.tracer ?? null);
+  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; tracer?: Tracer | null; metrics?: Metrics } = {}): Promise<EventHub> {
+    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.tracer ?? null, options.metrics ?? noopMetrics);
     await hub.subscriber.subscribe(EVENTS_CHANNEL, EPHEMERAL_CHANNEL);
     return hub;
   }
@@ -154,6 +158,7 @@ export class EventHub {
       for (const listener of listeners) listener.onDelivery(delivery);
     }
     span?.end();
+    if (delivery) timeDelivery(this.metrics, delivery.event);
   }
 
   /** `recipients csv \n body`. */
