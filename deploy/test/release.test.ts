@@ -1,0 +1,128 @@
+// The production bundle the Dockerfile ships, made by the same script, started the way the image
+// starts it, against a real MariaDB and Redis: it must be ready and serve the web app on its own.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalService } from '@chorus/local-services';
+import { createTestDatabase, repoRoot, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Outside the repository: Node looks for packages in every parent directory, and the
+// workspace's node_modules would hide a dependency missing from the bundle.
+let outDir: string;
+let database: TestDatabase;
+let redis: LocalService;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'chorus-release-'));
+  [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
+  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts/release.mjs'), outDir], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`release.mjs failed (${String(result.status)}):\n${result.stderr}`);
+}, 240_000);
+afterAll(async () => {
+  await Promise.all([database?.drop(), redis?.stop()]);
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  lines: Array<Record<string, unknown>>;
+}
+
+/** `node --import tsx src/main.ts` in the bundle, as the image's CMD; resolves at its "listening" line. */
+async function startBundle(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
+    cwd: join(outDir, 'apps/server'),
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let buffered = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const part of parts.filter((line) => line.trim())) {
+        const line = JSON.parse(part) as Record<string, unknown>;
+        lines.push(line);
+        if (line.msg === 'listening') resolve(String(line.url));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`bundle exited with ${String(code)} before listening: ${stderr}`)));
+  });
+  return { child, url, lines };
+}
+
+describe('release bundle (scripts/release.mjs)', () => {
+  it('holds the server with production dependencies only, and the web app', () => {
+    const server = join(outDir, 'apps/server');
+    expect(existsSync(join(server, 'src/main.ts'))).toBe(true);
+    expect(existsSync(join(server, 'node_modules/tsx/package.json'))).toBe(true);
+    expect(existsSync(join(outDir, 'apps/web/dist/index.html'))).toBe(true);
+    expect(existsSync(join(server, 'test'))).toBe(false);
+    const installed = readdirSync(join(server, 'node_modules/.pnpm'));
+    // Test and build tools of the workspace stay out (TypeScript itself is there: @trpc/server names it as a peer).
+    for (const devOnly of ['vitest@', 'vite@', 'playwright-core@', '@chorus+testing@', '@chorus+client@']) {
+      expect(installed.filter((name) => name.startsWith(devOnly))).toEqual([]);
+    }
+    // The workspace's patch of tRPC is applied in the bundle too.
+    expect(installed.some((name) => name.startsWith('@trpc+server@') && name.includes('patch_hash'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(outDir, 'release.json'), 'utf8'))).toMatchObject({ commit: expect.any(String) as string });
+  });
+
+  it('starts as the image starts it: ready, serving the web app, draining on SIGTERM', async () => {
+    const filesDir = await mkdtemp(join(tmpdir(), 'chorus-release-files-'));
+    const server = await startBundle({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      AI_ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      FILES_LINK_SECRET: randomBytes(32).toString('base64'),
+      FILES_DIR: filesDir,
+    });
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+
+      const index = readFileSync(join(outDir, 'apps/web/dist/index.html'), 'utf8');
+      const page = await fetch(`${server.url}/chats`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(index);
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(index)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${server.url}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toContain('javascript');
+
+      const ping = await fetch(`${server.url}/trpc/system.ping`);
+      expect(ping.status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      const [code] = (await once(server.child, 'exit')) as [number | null];
+      await rm(filesDir, { recursive: true, force: true });
+      expect(code).toBe(0);
+      expect(server.lines.map((line) => line.msg)).toContain('shutdown complete');
+    }
+  });
+
+  it('refuses to start in production without its secrets, naming the missing one', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: join(outDir, 'apps/server'),
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', PORT: '0', DATABASE_URL: database.url, REDIS_URL: redis.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stdout).toContain('AI_ENCRYPTION_KEYS is required in production');
+  });
+});
