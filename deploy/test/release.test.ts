@@ -78,7 +78,8 @@ describe('release bundle (scripts/release.mjs)', () => {
     expect(JSON.parse(readFileSync(join(outDir, 'release.json'), 'utf8'))).toMatchObject({ commit: expect.any(String) as string });
   });
 
-  it('starts as the image starts it: ready, serving the web app, draining on SIGTERM', async () => {
+  // The two starts run side by side: most of each is Node loading and compiling the server.
+  it.concurrent('starts as the image starts it: ready, serving the web app, draining on SIGTERM', async ({ expect }) => {
     const filesDir = await mkdtemp(join(tmpdir(), 'chorus-release-files-'));
     const server = await startBundle({
       DATABASE_URL: database.url,
@@ -113,7 +114,7 @@ describe('release bundle (scripts/release.mjs)', () => {
     }
   });
 
-  it('refuses to start in production without its secrets, naming the missing one', async () => {
+  it.concurrent('refuses to start in production without its secrets, naming the missing one', async ({ expect }) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: join(outDir, 'apps/server'),
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', PORT: '0', DATABASE_URL: database.url, REDIS_URL: redis.url },
