@@ -10,6 +10,14 @@ import { join } from 'node:path';
 import type { LocalService } from '@chorus/local-services';
 import { createTestDatabase, repoRoot, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envOf, execForm, instruction, readDockerfile } from './dockerfile';
+
+const [buildStage = [], imageStage = []] = readDockerfile();
+/** The image's command with `node` as this Node, and the bundle where the image has /app. */
+const imageCommand = execForm(instruction(imageStage, 'CMD') ?? '[]');
+const imageWorkdir = instruction(imageStage, 'WORKDIR') ?? '';
+const healthcheck = execForm((instruction(imageStage, 'HEALTHCHECK') ?? '').split(' CMD ')[1] ?? '[]');
+const asHost = ([command = '', ...args]: string[]) => ({ command: command === 'node' ? process.execPath : command, args });
 
 // Outside the repository: Node looks for packages in every parent directory, and the
 // workspace's node_modules would hide a dependency missing from the bundle.
@@ -34,11 +42,12 @@ interface Started {
   lines: Array<Record<string, unknown>>;
 }
 
-/** `node --import tsx src/main.ts` in the bundle, as the image's CMD; resolves at its "listening" line. */
+/** The Dockerfile's CMD in its WORKDIR of the bundle, with its ENV; resolves at the "listening" line. */
 async function startBundle(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
-    cwd: join(outDir, 'apps/server'),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: '0', ...env },
+  const { command, args } = asHost(imageCommand);
+  const child = spawn(command, args, {
+    cwd: join(outDir, imageWorkdir.replace(/^\/app\/?/, '')),
+    env: { PATH: process.env.PATH ?? '', ...envOf(imageStage), HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -60,6 +69,27 @@ async function startBundle(env: Record<string, string>): Promise<Started> {
   });
   return { child, url, lines };
 }
+
+/** The image's HEALTHCHECK command against a server on this port: its exit code. */
+function runHealthcheck(port: number): number | null {
+  const { command, args } = asHost(healthcheck);
+  return spawnSync(command, args, { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, timeout: 10_000 }).status;
+}
+
+describe('Dockerfile', () => {
+  it('builds with release.mjs on node:20-bookworm-slim and runs only its bundle, as a non-root user, in exec form', () => {
+    expect(instruction(buildStage, 'FROM')).toBe('node:20-bookworm-slim AS build');
+    expect(instruction(buildStage, 'RUN')).toBe('node scripts/bootstrap.mjs node scripts/release.mjs /release');
+    expect(instruction(imageStage, 'FROM')).toBe('node:20-bookworm-slim');
+    expect(imageStage.filter((item) => item.keyword === 'COPY').map((item) => item.args)).toEqual(['--from=build /release /app']);
+    expect(instruction(imageStage, 'USER')).toBe('10001:10001');
+    expect(imageWorkdir).toBe('/app/apps/server');
+    expect(instruction(imageStage, 'STOPSIGNAL')).toBe('SIGTERM');
+    expect(imageCommand).toEqual(['node', '--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts']);
+    expect(envOf(imageStage)).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '3000' });
+    expect(healthcheck.join(' ')).toContain('/readyz');
+  });
+});
 
 describe('release bundle (scripts/release.mjs)', () => {
   it('holds the server with production dependencies only, and the web app', () => {
@@ -105,12 +135,14 @@ describe('release bundle (scripts/release.mjs)', () => {
 
       const ping = await fetch(`${server.url}/trpc/system.ping`);
       expect(ping.status).toBe(200);
+      expect(runHealthcheck(Number(new URL(server.url).port))).toBe(0);
     } finally {
       server.child.kill('SIGTERM');
       const [code] = (await once(server.child, 'exit')) as [number | null];
       await rm(filesDir, { recursive: true, force: true });
       expect(code).toBe(0);
       expect(server.lines.map((line) => line.msg)).toContain('shutdown complete');
+      expect(runHealthcheck(Number(new URL(server.url).port))).toBe(1);
     }
   });
 
