@@ -9,7 +9,7 @@ import { DEBIAN_GOPATH, ensureBinaries } from '@chorus/local-services';
 import { repoRoot } from '@chorus/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { validateManifest, type Manifest } from './k8s-schemas';
+import { unknownFields, validateManifest, type Manifest } from './k8s-schemas';
 
 const chart = join(repoRoot, 'deploy/helm/chorus');
 const buildDir = join(repoRoot, '.data/helm-render');
@@ -64,6 +64,7 @@ describe('deploy/helm/chorus', () => {
       'ServiceMonitor',
     ]);
     for (const manifest of manifests) expect(() => validateManifest(manifest), `${manifest.kind}`).not.toThrow();
+    expect(unknownFields(manifests)).toEqual([]);
     expect(one(manifests, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }] });
   });
 
@@ -111,6 +112,7 @@ describe('deploy/helm/chorus', () => {
     expect(manifests.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
     const deployment = one(manifests, 'Deployment');
     expect(() => validateManifest(deployment)).not.toThrow();
+    expect(unknownFields(manifests)).toEqual([]);
     const container = deployment.spec.template.spec.containers[0];
     expect(container.envFrom).toEqual([{ secretRef: { name: 'chorus-secrets' } }]);
     const refs = Object.fromEntries(
@@ -119,7 +121,7 @@ describe('deploy/helm/chorus', () => {
         .map((entry) => [entry.name, entry.valueFrom?.secretKeyRef]),
     );
     expect(refs).toEqual({ DATABASE_URL: { name: 'db', key: 'url' }, REDIS_URL: { name: 'cache', key: 'REDIS_URL' } });
-    expect(deployment.spec.template.metadata.annotations ?? {}).not.toHaveProperty('checksum/secret');
+    expect(deployment.spec.template.metadata).not.toHaveProperty('annotations');
   });
 
   it('stores files in S3 when asked, and without metrics has no metrics port or ServiceMonitor', () => {
@@ -129,6 +131,7 @@ describe('deploy/helm/chorus', () => {
       metrics: { enabled: false, serviceMonitor: { enabled: true } },
     });
     for (const manifest of manifests) expect(() => validateManifest(manifest)).not.toThrow();
+    expect(unknownFields(manifests)).toEqual([]);
     expect(manifests.map((manifest) => manifest.kind)).not.toContain('PersistentVolumeClaim');
     expect(manifests.map((manifest) => manifest.kind)).not.toContain('ServiceMonitor');
     const container = one(manifests, 'Deployment').spec.template.spec.containers[0];
@@ -159,5 +162,10 @@ describe('deploy/helm/chorus', () => {
     pdb.spec.minAvailable = [1];
     expect(() => validateManifest(pdb)).toThrow();
     expect(() => validateManifest({ apiVersion: 'v1', kind: 'Unknown' })).toThrow(/no schema/);
+    // A misspelt field passes the schemas but not the declarations.
+    const typo = structuredClone(one(manifests, 'Deployment'));
+    typo.spec.template.spec.containers[0].readinesProbe = typo.spec.template.spec.containers[0].readinessProbe;
+    expect(() => validateManifest(typo)).not.toThrow();
+    expect(unknownFields([typo])).toEqual([expect.stringMatching(/readinesProbe.*does not exist in type 'IContainer'/)]);
   });
 });
