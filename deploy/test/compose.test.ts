@@ -24,8 +24,22 @@ interface Service {
 interface ComposeFile {
   services: Record<string, Service>;
 }
+/** The parts of `caddy adapt`'s JSON read here. */
+interface CaddyProxy {
+  handler: string;
+  upstreams: Array<{ dial: string }>;
+  health_checks: { active: { uri: string } };
+  load_balancing: { selection_policy: { policy: string } };
+}
+interface CaddyConfig {
+  apps: {
+    http: { servers: Record<string, { listen: string[]; routes: Array<{ match: unknown; handle: Array<{ routes: Array<{ handle: CaddyProxy[] }> }> }> }> };
+    tls: { automation: { policies: unknown[] } };
+  };
+}
 
 const composePath = join(repoRoot, 'deploy/compose.yaml');
+const caddyfilePath = join(repoRoot, 'deploy/caddy/Caddyfile');
 const composeText = readFileSync(composePath, 'utf8');
 const compose = parse(composeText, { merge: true }) as ComposeFile;
 const envExample = readFileSync(join(repoRoot, 'deploy/.env.example'), 'utf8');
@@ -86,12 +100,48 @@ describe('deploy/compose.yaml', () => {
     for (const name of ['mariadb', 'redis', 'caddy']) expect(compose.services[name]!.healthcheck).toBeDefined();
   });
 
-  it('sends HTTP and WebSocket upgrades to each replica from Caddy, checking /readyz', () => {
-    const caddyfile = readFileSync(join(repoRoot, 'deploy/caddy/Caddyfile'), 'utf8');
-    const upstreams = /reverse_proxy ([^{]+)\{/.exec(caddyfile)?.[1]?.trim().split(/\s+/);
-    expect(upstreams).toEqual(replicas.map((name) => `${name}:3000`));
-    expect(caddyfile).toContain('health_uri /readyz');
-    expect(caddyfile).toMatch(/tls \{\$CADDY_TLS:internal\}/);
+  describe('with Caddy', () => {
+    let dir: string;
+    beforeAll(async () => {
+      await ensureBinaries(['caddy']);
+      dir = mkdtempSync(join(tmpdir(), 'chorus-caddy-'));
+      return () => rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** `caddy <command>` on a Caddyfile with the environment compose gives the proxy. */
+    function caddy(command: 'adapt' | 'validate', file: string, tls: string) {
+      // Caddy keeps its CA and state under XDG_DATA_HOME: a scratch directory, never $HOME.
+      const env = { PATH: process.env.PATH ?? '', CHORUS_DOMAIN: 'chat.example.com', CADDY_TLS: tls, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+      return spawnSync('caddy', [command, '--config', file, '--adapter', 'caddyfile'], { env, encoding: 'utf8' });
+    }
+
+    it('validates the Caddyfile with its own CA and with a Let’s Encrypt account, and refuses a broken one', () => {
+      for (const tls of ['internal', 'ops@example.com']) {
+        const result = caddy('validate', caddyfilePath, tls);
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stdout).toContain('Valid configuration');
+      }
+      const broken = join(dir, 'Caddyfile');
+      writeFileSync(broken, readFileSync(caddyfilePath, 'utf8').replace('health_uri /readyz', 'health_url /readyz'));
+      const refused = caddy('validate', broken, 'internal');
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('unrecognized subdirective health_url');
+    });
+
+    it('proxies the domain to every replica over TLS, checking /readyz, least connections first', () => {
+      const adapted = caddy('adapt', caddyfilePath, 'internal');
+      expect(adapted.status, adapted.stderr).toBe(0);
+      const config = JSON.parse(adapted.stdout) as CaddyConfig;
+      const server = config.apps.http.servers.srv0!;
+      expect(server.listen).toEqual([':443']);
+      expect(server.routes[0]!.match).toEqual([{ host: ['chat.example.com'] }]);
+      const proxy = server.routes[0]!.handle[0]!.routes[0]!.handle[0]!;
+      expect(proxy.handler).toBe('reverse_proxy');
+      expect(proxy.upstreams).toEqual(replicas.map((name) => ({ dial: `${name}:3000` })));
+      expect(proxy.health_checks.active.uri).toBe('/readyz');
+      expect(proxy.load_balancing.selection_policy.policy).toBe('least_conn');
+      expect(config.apps.tls.automation.policies[0]).toEqual({ subjects: ['chat.example.com'], issuers: [{ module: 'internal' }] });
+    });
   });
 
   it('takes every ${VARIABLE} from deploy/.env.example, and puts no secret in the file itself', () => {

@@ -5,10 +5,10 @@ import path from 'node:path';
 export type ServiceKind = 'mariadb' | 'redis';
 /**
  * What `ensureBinaries` can install: the services, Chromium for browser tests, and the tools
- * that check the deployment files (docker-compose's parser; Go with Sprig and sigs.k8s.io/yaml,
- * which render the Helm chart as Helm does).
+ * that check the deployment files (docker-compose's parser, Caddy's config validation, Go with
+ * Sprig and sigs.k8s.io/yaml, which render the Helm chart as Helm does).
  */
-export type BinaryKind = ServiceKind | 'chromium' | 'docker-compose' | 'go-templates';
+export type BinaryKind = ServiceKind | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
 export type Log = (msg: string) => void;
 
 /** Thrown when binaries are missing and cannot be installed automatically. */
@@ -78,6 +78,7 @@ const PACKAGES: Record<BinaryKind, string> = {
   redis: 'redis-server',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
+  caddy: 'caddy',
   'go-templates': 'golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev',
 };
 const BINARY_NAMES: Record<BinaryKind, string> = {
@@ -85,6 +86,7 @@ const BINARY_NAMES: Record<BinaryKind, string> = {
   redis: 'redis-server',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
+  caddy: 'caddy',
   'go-templates': 'go with Sprig and sigs.k8s.io/yaml',
 };
 /** Where Debian's Go library packages put their sources (GOPATH mode). */
@@ -94,6 +96,7 @@ const present: Record<BinaryKind, () => boolean> = {
   redis: () => findRedisServer() !== undefined,
   chromium: () => findChromium() !== undefined,
   'docker-compose': () => findBinary('docker-compose') !== undefined,
+  caddy: () => findBinary('caddy') !== undefined,
   'go-templates': () =>
     findBinary('go') !== undefined && ['github.com/Masterminds/sprig', 'sigs.k8s.io/yaml'].every((pkg) => existsSync(path.join(DEBIAN_GOPATH, 'src', pkg))),
 };

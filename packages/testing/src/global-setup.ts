@@ -1,6 +1,7 @@
 // Vitest global setup: one MariaDB server for the whole run (each test file makes its own
 // database on it), started privately unless DATABASE_URL points at one. Debian's Chromium for the
-// browser tests is installed here too, once, before parallel test files could race apt-get.
+// browser tests and the tools deploy/test checks its files with are installed here too, once,
+// before parallel test files could race apt-get.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
@@ -19,7 +20,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
-  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
+  const tools = ['chromium', 'docker-compose', 'caddy', 'go-templates'] as const;
+  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', ...tools] : ['mariadb', 'redis', ...tools], log);
 
   let mariadb: LocalService | undefined;
   let serverUrl: string;
