@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { LocalService } from '@chorus/local-services';
 import { createTestDatabase, repoRoot, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuild } from '../../apps/web/test/web-build';
 import { envOf, execForm, instruction, readDockerfile } from './dockerfile';
 
 const [buildStage = [], imageStage = []] = readDockerfile();
@@ -28,6 +29,9 @@ let redis: LocalService;
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'chorus-release-'));
   [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
+  // The browser tests build the web app too: take their lock, so that release.mjs finds the
+  // build current instead of writing apps/web/dist while another build does.
+  await ensureWebBuild();
   const result = spawnSync(process.execPath, [join(repoRoot, 'scripts/release.mjs'), outDir], { cwd: repoRoot, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`release.mjs failed (${String(result.status)}):\n${result.stderr}`);
 }, 240_000);
