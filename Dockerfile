@@ -3,13 +3,15 @@
 # container (scripts/release.mjs, tested by deploy/test/release.test.ts); docs/deploy.md explains
 # how to run the image.
 #
-#   docker build -t chorus .
+#   docker build --build-arg CHORUS_COMMIT=$(git rev-parse HEAD) -t chorus .
 #   docker run --init -p 3000:3000 --env-file deploy/.env chorus
 
 # --- build: the workspace's dependencies (dev ones too: the web app is built here), then the bundle
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY . .
+# The commit recorded in /app/release.json: `--build-arg CHORUS_COMMIT=$(git rev-parse HEAD)`.
+ARG CHORUS_COMMIT=unknown
 # bootstrap.mjs installs the pinned pnpm and the dependencies from the lockfile, as on a CI machine.
 RUN node scripts/bootstrap.mjs node scripts/release.mjs /release
 

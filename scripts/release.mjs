@@ -8,6 +8,8 @@
 // Layout of <out-dir>, the same as the repository's so the server's defaults hold:
 //   apps/server/         package.json, src/, node_modules/ (`pnpm deploy --prod`)
 //   apps/web/dist/       the web app, served at / (WEB_DIST_DIR's default)
+//   tsconfig.base.json   what apps/server/tsconfig.json extends
+//   release.json         the commit it was made from
 // Start it with `node --import tsx src/main.ts` in apps/server (tsx is a production
 // dependency: docs/decisions/0035-production-runs-typescript-with-tsx.md).
 //
@@ -55,8 +57,12 @@ rmSync(join(out, 'apps/server/test'), { recursive: true, force: true });
 
 // 3. The web app beside it, where WEB_DIST_DIR points by default.
 cpSync(webDist, join(out, 'apps/web/dist'), { recursive: true });
+// apps/server/tsconfig.json extends it: tsx compiles with the same settings as in the workspace.
+cpSync(join(root, 'tsconfig.base.json'), join(out, 'tsconfig.base.json'));
 
-const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
-const version = { commit: commit.status === 0 ? commit.stdout.trim() : 'unknown', builtAt: new Date().toISOString() };
+// CHORUS_COMMIT: for builds without .git (the Dockerfile's build argument).
+const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+const commit = process.env.CHORUS_COMMIT || (git.status === 0 ? git.stdout.trim() : 'unknown');
+const version = { commit, builtAt: new Date().toISOString() };
 writeFileSync(join(out, 'release.json'), `${JSON.stringify(version, null, 2)}\n`);
 console.error(`[release] bundle ready in ${out}`);
