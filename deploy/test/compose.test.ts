@@ -19,6 +19,7 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   init?: boolean;
+  stop_grace_period?: string;
   volumes?: string[];
 }
 interface ComposeFile {
@@ -92,6 +93,9 @@ describe('deploy/compose.yaml', () => {
       expect(service.depends_on).toEqual({ mariadb: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
       expect(service.environment).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: 'true', METRICS_PORT: '9464' });
       expect(service.volumes).toContain('files:/var/lib/chorus/files');
+      // Room for the server's whole drain: its watchdog fires at 2 × SHUTDOWN_TIMEOUT_MS + 15 s.
+      const shutdownSeconds = Number(service.environment?.SHUTDOWN_TIMEOUT_MS) / 1000;
+      expect(service.stop_grace_period).toBe(`${2 * shutdownSeconds + 15}s`);
     }
     // The metrics port stays on the compose network: no service publishes it.
     const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
