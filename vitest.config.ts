@@ -13,7 +13,7 @@ export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
   test: {
-    include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],
     // Real servers and databases: generous hooks, but every test still has a deadline.
     testTimeout: 30_000,

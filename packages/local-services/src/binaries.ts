@@ -3,8 +3,12 @@ import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'no
 import path from 'node:path';
 
 export type ServiceKind = 'mariadb' | 'redis';
-/** What `ensureBinaries` can install: the services, and Chromium for browser tests. */
-export type BinaryKind = ServiceKind | 'chromium';
+/**
+ * What `ensureBinaries` can install: the services, Chromium for browser tests, and the tools
+ * that check the deployment files (docker-compose's parser, Caddy's config validation, Go with
+ * Sprig and sigs.k8s.io/yaml, which render the Helm chart as Helm does).
+ */
+export type BinaryKind = ServiceKind | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
 export type Log = (msg: string) => void;
 
 /** Thrown when binaries are missing and cannot be installed automatically. */
@@ -68,12 +72,33 @@ export function findChromium(): string | undefined {
   return findBinary('chromium', 'chromium-browser');
 }
 
-const PACKAGES: Record<BinaryKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server', chromium: 'chromium' };
-const BINARY_NAMES: Record<BinaryKind, string> = { mariadb: 'mariadbd/mariadb-install-db', redis: 'redis-server', chromium: 'chromium' };
+/** Debian packages for each kind, space-separated. */
+const PACKAGES: Record<BinaryKind, string> = {
+  mariadb: 'mariadb-server',
+  redis: 'redis-server',
+  chromium: 'chromium',
+  'docker-compose': 'docker-compose',
+  caddy: 'caddy',
+  'go-templates': 'golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev',
+};
+const BINARY_NAMES: Record<BinaryKind, string> = {
+  mariadb: 'mariadbd/mariadb-install-db',
+  redis: 'redis-server',
+  chromium: 'chromium',
+  'docker-compose': 'docker-compose',
+  caddy: 'caddy',
+  'go-templates': 'go with Sprig and sigs.k8s.io/yaml',
+};
+/** Where Debian's Go library packages put their sources (GOPATH mode). */
+export const DEBIAN_GOPATH = '/usr/share/gocode';
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   redis: () => findRedisServer() !== undefined,
   chromium: () => findChromium() !== undefined,
+  'docker-compose': () => findBinary('docker-compose') !== undefined,
+  caddy: () => findBinary('caddy') !== undefined,
+  'go-templates': () =>
+    findBinary('go') !== undefined && ['github.com/Masterminds/sprig', 'sigs.k8s.io/yaml'].every((pkg) => existsSync(path.join(DEBIAN_GOPATH, 'src', pkg))),
 };
 
 function defaultLog(msg: string): void {
@@ -145,7 +170,7 @@ export async function ensureBinaries(which: BinaryKind[], log: Log = defaultLog)
   while (installing) await installing.catch(() => undefined);
   const missing = [...new Set(which)].filter((kind) => !present[kind]());
   if (missing.length === 0) return;
-  const packages = missing.map((kind) => PACKAGES[kind]);
+  const packages = missing.flatMap((kind) => PACKAGES[kind].split(' '));
   const missingNames = missing.map((kind) => BINARY_NAMES[kind]);
   if (process.getuid?.() !== 0 || !findBinary('apt-get')) throw new MissingBinariesError(packages, missingNames);
   const promise = aptInstall(packages, log);
@@ -158,7 +183,7 @@ export async function ensureBinaries(which: BinaryKind[], log: Log = defaultLog)
   const still = missing.filter((kind) => !present[kind]());
   if (still.length > 0) {
     throw new MissingBinariesError(
-      still.map((kind) => PACKAGES[kind]),
+      still.flatMap((kind) => PACKAGES[kind].split(' ')),
       still.map((kind) => BINARY_NAMES[kind]),
     );
   }

@@ -1,5 +1,5 @@
 export type { LocalService } from './service.js';
 export type { BinaryKind, ServiceKind } from './binaries.js';
-export { ensureBinaries, MissingBinariesError, findBinary, findChromium } from './binaries.js';
+export { DEBIAN_GOPATH, ensureBinaries, MissingBinariesError, findBinary, findChromium } from './binaries.js';
 export { startMariaDb, MARIADB_USER, MARIADB_PASSWORD } from './mariadb.js';
 export { startRedis } from './redis.js';

@@ -1,6 +1,7 @@
 // Vitest global setup: one MariaDB server for the whole run (each test file makes its own
 // database on it), started privately unless DATABASE_URL points at one. Debian's Chromium for the
-// browser tests is installed here too, once, before parallel test files could race apt-get.
+// browser tests and the tools deploy/test checks its files with are installed here too, once,
+// before parallel test files could race apt-get.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
@@ -21,6 +22,10 @@ export default async function setup(project: TestProject) {
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}-${project.name || 'root'}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
   await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
+  // Where they cannot be installed (not root), only the deploy/test files fail, naming the packages.
+  await ensureBinaries(['docker-compose', 'caddy', 'go-templates'], log).catch((error: unknown) =>
+    log(`deployment checks will fail: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   let mariadb: LocalService | undefined;
   let serverUrl: string;
