@@ -43,23 +43,30 @@ function render(values: object): { status: number | null; stderr: string; manife
   return { status: result.status, stderr: result.stderr, manifests };
 }
 
-function one(manifests: Manifest[], kind: string): Manifest {
-  const found = manifests.filter((manifest) => manifest.kind === kind);
-  expect(found, kind).toHaveLength(1);
+function one(manifests: Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.filter((manifest) => manifest.kind === kind && (name === undefined || (manifest.metadata as { name?: string }).name === name));
+  expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
   return found[0]!;
 }
 
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- manifests are checked by schema, then read loosely */
+/** Whether a label selector's matchLabels all hold on these labels. */
+function selects(selector: { matchLabels: Record<string, string> }, labels: Record<string, string>): boolean {
+  return Object.entries(selector.matchLabels).every(([key, value]) => labels[key] === value);
+}
+
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- manifests are checked by schema, then read loosely */
 describe('deploy/helm/chorus', () => {
-  it('renders valid Kubernetes manifests: Deployment, Service, Ingress, PDB, Secret, PVC, ServiceMonitor', () => {
-    const { status, stderr, manifests } = render({ ...inline, metrics: { serviceMonitor: { enabled: true } } });
+  it('renders valid Kubernetes manifests: Deployment, Services, Ingress, PDB, Secret, PVC, ServiceMonitor, NetworkPolicy', () => {
+    const { status, stderr, manifests } = render({ ...inline, metrics: { serviceMonitor: { enabled: true }, networkPolicy: { enabled: true } } });
     expect(status, stderr).toBe(0);
     expect(manifests.map((manifest) => manifest.kind).sort()).toEqual([
       'Deployment',
       'Ingress',
+      'NetworkPolicy',
       'PersistentVolumeClaim',
       'PodDisruptionBudget',
       'Secret',
+      'Service',
       'Service',
       'ServiceMonitor',
     ]);
@@ -77,16 +84,17 @@ describe('deploy/helm/chorus', () => {
     expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     const env = Object.fromEntries((container.env as Array<{ name: string; value?: string }>).map((entry) => [entry.name, entry.value]));
     expect(env).toMatchObject({ SHUTDOWN_TIMEOUT_MS: '20000', METRICS_PORT: '9464', PUBLIC_ORIGINS: 'https://chat.example.com', TRUST_PROXY: 'true' });
-    // preStop, then the server's drain (2 × SHUTDOWN_TIMEOUT_MS) and its 15 s watchdog.
-    expect(pod.terminationGracePeriodSeconds).toBe(5 + 2 * 20 + 15);
+    // preStop, then the server's drain (2 × SHUTDOWN_TIMEOUT_MS) and its 15 s watchdog, then 5 s
+    // for the last log lines: never exactly the watchdog's deadline.
+    expect(pod.terminationGracePeriodSeconds).toBe(5 + 2 * 20 + 15 + 5);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(container.ports).toEqual([
       { name: 'http', containerPort: 3000 },
       { name: 'metrics', containerPort: 9464 },
     ]);
-    const service = one(manifests, 'Service').spec;
-    expect(service.ports.map((port: { name: string }) => port.name)).toEqual(['http', 'metrics']);
+    expect(one(manifests, 'Service', 'chat-chorus').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    expect(one(manifests, 'Service', 'chat-chorus-metrics').spec.ports).toEqual([{ name: 'metrics', port: 9464, targetPort: 'metrics' }]);
     const ingress = one(manifests, 'Ingress');
     expect(ingress.spec.rules[0].http.paths[0].backend.service.port).toEqual({ name: 'http' });
     expect(ingress.metadata.annotations).toMatchObject({
@@ -100,6 +108,47 @@ describe('deploy/helm/chorus', () => {
       FILES_LINK_SECRET: inline.secrets.FILES_LINK_SECRET,
       TURN_SECRET: inline.secrets.TURN_SECRET,
     });
+  });
+
+  it('never publishes the metrics port on the public Service, whatever its type; the ServiceMonitor scrapes the ClusterIP one', () => {
+    for (const type of ['ClusterIP', 'NodePort', 'LoadBalancer']) {
+      const { status, stderr, manifests } = render({ ...inline, service: { type }, metrics: { serviceMonitor: { enabled: true } } });
+      expect(status, stderr).toBe(0);
+      for (const manifest of manifests) expect(() => validateManifest(manifest), `${manifest.kind}`).not.toThrow();
+      expect(unknownFields(manifests)).toEqual([]);
+      const main = one(manifests, 'Service', 'chat-chorus');
+      expect(main.spec.type).toBe(type);
+      expect(main.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+      const metrics = one(manifests, 'Service', 'chat-chorus-metrics');
+      expect(metrics.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'metrics', port: 9464, targetPort: 'metrics' }] });
+      expect(metrics.spec.selector).toEqual(main.spec.selector);
+      const monitor = one(manifests, 'ServiceMonitor');
+      expect(selects(monitor.spec.selector, metrics.metadata.labels)).toBe(true);
+      expect(selects(monitor.spec.selector, main.metadata.labels)).toBe(false);
+    }
+  });
+
+  it('lets only the monitoring namespaces reach the metrics port when the NetworkPolicy is on (it is off by default)', () => {
+    expect(render(inline).manifests.map((manifest) => manifest.kind)).not.toContain('NetworkPolicy');
+    const selector = { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } };
+    const { status, stderr, manifests } = render({
+      ...inline,
+      metrics: { networkPolicy: { enabled: true, namespaceSelector: selector, podSelector: { matchLabels: { app: 'prometheus' } } } },
+    });
+    expect(status, stderr).toBe(0);
+    const policy = one(manifests, 'NetworkPolicy');
+    expect(() => validateManifest(policy)).not.toThrow();
+    expect(unknownFields([policy])).toEqual([]);
+    const pod = one(manifests, 'Deployment').spec.template.metadata.labels;
+    expect(selects(policy.spec.podSelector, pod)).toBe(true);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      { ports: [{ port: 'http', protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: selector, podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] },
+    ]);
+    // Without metrics there is no port to guard.
+    const off = render({ ...inline, metrics: { enabled: false, networkPolicy: { enabled: true } } });
+    expect(off.manifests.map((manifest) => manifest.kind)).not.toContain('NetworkPolicy');
   });
 
   it('uses existing Secrets instead of making one', () => {
@@ -127,6 +176,7 @@ describe('deploy/helm/chorus', () => {
   it('stores files in S3 when asked, and without metrics has no metrics port or ServiceMonitor', () => {
     const { manifests } = render({
       ...inline,
+      secrets: { ...inline.secrets, S3_SECRET_ACCESS_KEY: 'k'.repeat(40) },
       files: { storage: 's3', s3: { endpoint: 'https://s3.example.com', bucket: 'chorus-files', accessKeyId: 'AKID' } },
       metrics: { enabled: false, serviceMonitor: { enabled: true } },
     });
@@ -134,6 +184,8 @@ describe('deploy/helm/chorus', () => {
     expect(unknownFields(manifests)).toEqual([]);
     expect(manifests.map((manifest) => manifest.kind)).not.toContain('PersistentVolumeClaim');
     expect(manifests.map((manifest) => manifest.kind)).not.toContain('ServiceMonitor');
+    expect(manifests.filter((manifest) => manifest.kind === 'Service').map((service) => service.metadata.name)).toEqual(['chat-chorus']);
+    expect(one(manifests, 'Secret').stringData).toMatchObject({ S3_SECRET_ACCESS_KEY: 'k'.repeat(40) });
     const container = one(manifests, 'Deployment').spec.template.spec.containers[0];
     const env = Object.fromEntries((container.env as Array<{ name: string; value?: string }>).map((entry) => [entry.name, entry.value]));
     expect(env).toMatchObject({ FILES_STORAGE: 's3', S3_BUCKET: 'chorus-files', S3_ENDPOINT: 'https://s3.example.com', S3_ACCESS_KEY_ID: 'AKID' });
@@ -150,6 +202,20 @@ describe('deploy/helm/chorus', () => {
     expect(noKeys.stderr).toContain('secrets.AI_ENCRYPTION_KEYS (or secrets.existingSecret) is required');
     const storage = render({ ...inline, files: { storage: 'nfs' } });
     expect(storage.stderr).toContain('files.storage must be pvc or s3');
+    // With S3, a chart-made Secret without the key would render and the pods crash-loop.
+    const s3 = { storage: 's3', s3: { bucket: 'chorus-files', accessKeyId: 'AKID' } };
+    const noS3Key = render({ ...inline, files: s3 });
+    expect(noS3Key.status).toBe(1);
+    expect(noS3Key.stderr).toContain('secrets.S3_SECRET_ACCESS_KEY (or secrets.existingSecret) is required with files.storage=s3');
+    const noKeyId = render({
+      ...inline,
+      secrets: { ...inline.secrets, S3_SECRET_ACCESS_KEY: 'k'.repeat(40) },
+      files: { ...s3, s3: { bucket: 'chorus-files' } },
+    });
+    expect(noKeyId.stderr).toContain('files.s3.accessKeyId is required with files.storage=s3');
+    // A Secret of the operator's own holds the key: nothing to check here.
+    const existing = render({ ...inline, secrets: { existingSecret: 'chorus-secrets' }, files: s3 });
+    expect(existing.status, existing.stderr).toBe(0);
   });
 
   it('has schemas that catch a broken manifest', () => {

@@ -34,7 +34,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- .Values.files.pvc.existingClaim | default (printf "%s-files" (include "chorus.fullname" .)) -}}
 {{- end -}}
 
-{{/* The longest a pod may take to stop: preStop, then the server's drain and its watchdog. */}}
+{{/*
+The longest a pod may take to stop: preStop, then the server's drain and its watchdog (2 × timeout
++ 15 s), and 5 s more so that a watchdog exit still flushes its last log lines before SIGKILL.
+*/}}
 {{- define "chorus.terminationGrace" -}}
-{{- add .Values.shutdown.preStopSleepSeconds (mul 2 .Values.shutdown.timeoutSeconds) 15 -}}
+{{- add .Values.shutdown.preStopSleepSeconds (mul 2 .Values.shutdown.timeoutSeconds) 15 5 -}}
+{{- end -}}
+
+{{/* Marks the metrics Service, which the ServiceMonitor selects. */}}
+{{- define "chorus.metricsLabel" -}}
+app.kubernetes.io/component: metrics
 {{- end -}}
