@@ -2,6 +2,7 @@
 // docker-compose's own parser (`config` needs no engine), and the rules an operator relies on.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from '@chorus/local-services';
@@ -93,15 +94,38 @@ describe('deploy/compose.yaml', () => {
       expect(service.depends_on).toEqual({ mariadb: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
       expect(service.environment).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: 'true', METRICS_PORT: '9464' });
       expect(service.volumes).toContain('files:/var/lib/chorus/files');
-      // Room for the server's whole drain: its watchdog fires at 2 × SHUTDOWN_TIMEOUT_MS + 15 s.
+      // Room for the server's whole drain: its watchdog fires at 2 × SHUTDOWN_TIMEOUT_MS + 15 s,
+      // and 5 s more for its last log lines, rather than SIGKILL racing them.
       const shutdownSeconds = Number(service.environment?.SHUTDOWN_TIMEOUT_MS) / 1000;
-      expect(service.stop_grace_period).toBe(`${2 * shutdownSeconds + 15}s`);
+      expect(service.stop_grace_period).toBe(`${2 * shutdownSeconds + 15 + 5}s`);
     }
     // The metrics port stays on the compose network: no service publishes it.
     const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
     expect(published.filter((port) => port.includes('9464') || port.startsWith('3000'))).toEqual([]);
     expect(compose.services.caddy!.ports).toEqual(expect.arrayContaining(['80:80', '443:443']));
     for (const name of ['mariadb', 'redis', 'caddy']) expect(compose.services[name]!.healthcheck).toBeDefined();
+  });
+
+  it('has coturn refuse to relay to private, loopback, link-local (cloud metadata) and reserved addresses', () => {
+    const command = (compose.services.coturn as { command: string[] }).command.join(' ');
+    const rules = [...command.matchAll(/--denied-peer-ip=(\S+)/g)].map((match) => match[1]!);
+    // coturn's syntax: one address or first-last, never CIDR. Node's BlockList stands in for it,
+    // one list per family: coturn matches an IPv4-mapped IPv6 peer (::ffff:a.b.c.d) against the
+    // IPv6 rules alone (before 4.9), so those must cover it themselves.
+    const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
+    for (const rule of rules) {
+      expect(rule).not.toContain('/');
+      const [first, last] = rule.split('-') as [string, string | undefined];
+      const type = first.includes(':') ? 'ipv6' : 'ipv4';
+      if (last) lists[type].addRange(first, last, type);
+      else lists[type].addAddress(first, type);
+    }
+    const refused = ['169.254.169.254', '100.100.100.200', '0.0.0.0', '10.1.2.3', '100.64.0.1', '127.0.0.1', '172.17.0.1', '192.0.0.170', '192.168.1.1'];
+    for (const address of [...refused, '198.18.0.1', '240.0.0.1', '255.255.255.255']) expect(lists.ipv4.check(address, 'ipv4'), address).toBe(true);
+    const refused6 = ['::1', 'fd00:ec2::254', 'fe80::1', '64:ff9b::a9fe:a9fe', ...refused.map((address) => `::ffff:${address}`)];
+    for (const address of refused6) expect(lists.ipv6.check(address, 'ipv6'), address).toBe(true);
+    for (const address of ['8.8.8.8', '1.1.1.1', '100.128.0.1', '198.20.0.1']) expect(lists.ipv4.check(address, 'ipv4'), address).toBe(false);
+    expect(lists.ipv6.check('2001:4860:4860::8888', 'ipv6')).toBe(false);
   });
 
   describe('with Caddy', () => {
@@ -188,6 +212,53 @@ describe('deploy/compose.yaml', () => {
       const missing = config(filled.replace(/^FILES_LINK_SECRET=.*$/m, 'FILES_LINK_SECRET='));
       expect(missing.status).not.toBe(0);
       expect(missing.stderr).toContain('FILES_LINK_SECRET');
+    });
+
+    /** The server's own environment parsing (apps/server/src/env.ts) on a replica's resolved environment. */
+    function serverEnv(environment: Record<string, string>) {
+      const code = `const { loadEnv } = await import('./src/env.ts'); const env = loadEnv(); console.log(JSON.stringify({ storage: env.FILES_STORAGE, endpoint: env.S3_ENDPOINT ?? null, region: env.S3_REGION, pathStyle: env.S3_FORCE_PATH_STYLE }));`;
+      const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+        cwd: join(repoRoot, 'apps/server'),
+        env: { PATH: process.env.PATH ?? '', ...environment },
+        encoding: 'utf8',
+      });
+      return { status: result.status, stderr: result.stderr, parsed: result.status === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : null };
+    }
+
+    it('passes the S3 and OTEL variables through; left empty they count as unset for the server', () => {
+      const secrets = /^(MARIADB_PASSWORD|MARIADB_ROOT_PASSWORD|REDIS_PASSWORD|TURN_SECRET|TURN_EXTERNAL_IP)=$/gm;
+      const filled = envExample
+        .replace(secrets, '$1=s3cret-$1')
+        .replace(/^AI_ENCRYPTION_KEYS=$/m, `AI_ENCRYPTION_KEYS=1:${Buffer.alloc(32, 7).toString('base64')}`)
+        .replace(/^FILES_LINK_SECRET=$/m, `FILES_LINK_SECRET=${'f'.repeat(40)}`);
+      const empty = config(filled);
+      expect(empty.status, empty.stderr).toBe(0);
+      const defaults = (parse(empty.stdout) as ComposeFile).services['chorus-1']!.environment!;
+      expect(defaults).toMatchObject({ FILES_STORAGE: '', S3_ENDPOINT: '', OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_SAMPLER: '' });
+      const local = serverEnv(defaults);
+      expect(local.status, local.stderr).toBe(0);
+      expect(local.parsed).toEqual({ storage: 'local', endpoint: null, region: 'us-east-1', pathStyle: false });
+
+      const s3 = config(
+        filled
+          .replace(/^FILES_STORAGE=$/m, 'FILES_STORAGE=s3')
+          .replace(/^S3_ENDPOINT=$/m, 'S3_ENDPOINT=http://minio:9000')
+          .replace(/^S3_BUCKET=$/m, 'S3_BUCKET=chorus-files')
+          .replace(/^S3_ACCESS_KEY_ID=$/m, 'S3_ACCESS_KEY_ID=chorus')
+          .replace(/^S3_SECRET_ACCESS_KEY=$/m, 'S3_SECRET_ACCESS_KEY=s3cret-key')
+          .replace(/^S3_FORCE_PATH_STYLE=$/m, 'S3_FORCE_PATH_STYLE=true')
+          .replace(/^OTEL_EXPORTER_OTLP_ENDPOINT=$/m, 'OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318'),
+      );
+      expect(s3.status, s3.stderr).toBe(0);
+      const environment = (parse(s3.stdout) as ComposeFile).services['chorus-2']!.environment!;
+      expect(environment).toMatchObject({ S3_BUCKET: 'chorus-files', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' });
+      const bucket = serverEnv(environment);
+      expect(bucket.status, bucket.stderr).toBe(0);
+      expect(bucket.parsed).toEqual({ storage: 's3', endpoint: 'http://minio:9000', region: 'us-east-1', pathStyle: true });
+      // The server still refuses S3 without its key, naming it.
+      const noKey = serverEnv({ ...environment, S3_SECRET_ACCESS_KEY: '' });
+      expect(noKey.status).toBe(1);
+      expect(noKey.stderr).toContain('S3_SECRET_ACCESS_KEY is required with FILES_STORAGE=s3');
     });
   });
 });
