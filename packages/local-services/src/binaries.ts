@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type ServiceKind = 'mariadb' | 'redis';
+export type ServiceKind = 'mariadb' | 'redis' | 'prometheus';
 /** What `ensureBinaries` can install: the services, and Chromium for browser tests. */
 export type BinaryKind = ServiceKind | 'chromium';
 export type Log = (msg: string) => void;
@@ -58,6 +58,18 @@ export function findRedisServer(): string | undefined {
   return findBinary('redis-server');
 }
 
+export interface PrometheusBinaries {
+  prometheus: string;
+  promtool: string;
+}
+
+/** Debian's `prometheus` package ships both: the server and `promtool` (config and rule checks). */
+export function findPrometheusBinaries(): PrometheusBinaries | undefined {
+  const prometheus = findBinary('prometheus');
+  const promtool = findBinary('promtool');
+  return prometheus && promtool ? { prometheus, promtool } : undefined;
+}
+
 /**
  * Debian's Chromium (binary /usr/bin/chromium) for browser tests: a distribution build kept
  * patched by apt, never a browser downloaded by a test tool. CHROMIUM_PATH points elsewhere.
@@ -68,11 +80,17 @@ export function findChromium(): string | undefined {
   return findBinary('chromium', 'chromium-browser');
 }
 
-const PACKAGES: Record<BinaryKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server', chromium: 'chromium' };
-const BINARY_NAMES: Record<BinaryKind, string> = { mariadb: 'mariadbd/mariadb-install-db', redis: 'redis-server', chromium: 'chromium' };
+const PACKAGES: Record<BinaryKind, string> = { mariadb: 'mariadb-server', redis: 'redis-server', prometheus: 'prometheus', chromium: 'chromium' };
+const BINARY_NAMES: Record<BinaryKind, string> = {
+  mariadb: 'mariadbd/mariadb-install-db',
+  redis: 'redis-server',
+  prometheus: 'prometheus/promtool',
+  chromium: 'chromium',
+};
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   redis: () => findRedisServer() !== undefined,
+  prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,
 };
 
