@@ -125,6 +125,10 @@ const ZEnv = z.object({
   NOTIFICATION_READ_MAX_AGE_DAYS: z.coerce.number().min(1).default(30),
   NOTIFICATION_MAX_AGE_DAYS: z.coerce.number().min(1).default(180),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Prometheus metrics at /metrics on this port, a listener apart from PORT; unset: metrics off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** The metrics listener's interface: keep it private (only Prometheus should reach it). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Default: on in production. Turn off only for plain-http localhost. */
   SESSION_COOKIE_SECURE: bool.optional(),
   RATE_LIMITS: rateLimits.default({}),

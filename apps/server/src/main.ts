@@ -1,6 +1,6 @@
-import { createAppDeps } from '@chorus/api';
+import { createAppDeps, createPromMetrics } from '@chorus/api';
 import { createLogDriver, createResendDriver } from '@chorus/api/mail';
-import { connectInfrastructure, createLogger, startBackgroundJobs, startServer } from '@chorus/runtime';
+import { connectInfrastructure, createLogger, startBackgroundJobs, startMetricsServer, startServer } from '@chorus/runtime';
 import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const calls = loadCallsOptions(env);
   const webRoot = findWebRoot(env.WEB_DIST_DIR, logger);
   const infra = await connectInfrastructure(env, logger);
+  // Metrics off (METRICS_PORT unset): the no-op Metrics, no registry, no listener.
+  const prom = env.METRICS_PORT === undefined ? null : createPromMetrics({ db: infra.db, redis: infra.redis });
   const deps = await createAppDeps({
     db: infra.db,
     redis: infra.redis,
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     ai,
     calls,
     files,
+    metrics: prom?.metrics,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
@@ -58,6 +61,8 @@ async function main(): Promise<void> {
     webRoot,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');
+  const metricsServer = prom && env.METRICS_PORT !== undefined ? await startMetricsServer(prom.registry, { host: env.METRICS_HOST, port: env.METRICS_PORT }) : null;
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics listening');
   if (webRoot) logger.info({ url: `${server.url}/`, webRoot }, `web app at ${server.url}/`);
 
   let stopping = false;
@@ -77,8 +82,10 @@ async function main(): Promise<void> {
     );
     watchdog.unref();
     await server.close();
+    await metricsServer?.close();
     await jobs.stop();
     await deps.close();
+    prom?.close();
     await infra.close();
     logger.info('shutdown complete');
     logger.flush();

@@ -9,6 +9,8 @@ import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
 import { MailSignal } from './mail/mail-signal';
+import type { Metrics } from './metrics/metrics';
+import { noopMetrics } from './metrics/noop-metrics';
 import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
@@ -29,6 +31,8 @@ export interface CreateAppDepsOptions {
   calls?: CallsOptions;
   /** Group commit of chat messages: lanes and batch size. */
   sends?: SendQueueOptions;
+  /** Metrics (see createPromMetrics); default: off, the no-op implementation. */
+  metrics?: Metrics;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -39,10 +43,11 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     eventRetentionMs: options.config?.eventRetentionMs ?? 48 * 3600 * 1000,
   };
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? noopMetrics;
   const revocations = await SessionRevocations.start(options.redis, options.logger);
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
-  const realtime = await Realtime.start({ ...options, clock }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  const realtime = await Realtime.start({ ...options, clock, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
     redis: options.redis,
@@ -57,6 +62,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     ai,
     files,
     calls: createCallsRuntime(options.calls),
+    metrics,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

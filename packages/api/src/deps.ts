@@ -8,6 +8,7 @@ import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { SendQueue } from './chat/send-queue';
 import type { Clock } from './kernel';
 import type { MailSignal } from './mail/mail-signal';
+import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 
@@ -41,4 +42,6 @@ export interface AppDeps {
   files: FilesRuntime;
   /** Call timeouts, who may call, STUN/TURN servers. */
   calls: CallsRuntime;
+  /** What operators see on /metrics; the no-op implementation when metrics are off. */
+  metrics: Metrics;
 }

@@ -60,3 +60,13 @@ export { createLocalDiskStorage, type FileStorage } from './files/storage';
 export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
 export type { FileView } from './files/files.schema';
+export {
+  createPromMetrics,
+  noopMetrics,
+  TimedRedis,
+  type Metrics,
+  type PromMetrics,
+  type RpcTransport,
+  type RpcType,
+  type WsCloseReason,
+} from './metrics';

@@ -5,6 +5,7 @@ import { formatError, findAppError } from './error-formatter';
 import { webSocketSessionLive } from './auth/session-management';
 import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
+import { observeRpc } from './metrics/rpc-middleware';
 import { chorusTransformer } from '@chorus/transport';
 
 export interface Meta {
@@ -55,7 +56,7 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(withRequestLog);
+export const publicProcedure = t.procedure.use(withRequestLog).use(({ ctx, path, type, next }) => observeRpc(ctx, path, type, next));
 
 /**
  * Requires a live session. A WebSocket's session was resolved when it connected and is watched

@@ -3,3 +3,4 @@ export { connectInfrastructure, createRedis, type Infrastructure, type Infrastru
 export { createLogger, type LoggerEnv } from './logger';
 export { checkReadiness, type ReadinessReport } from './readiness';
 export { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from './server';
+export { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics-server';

@@ -1,6 +1,7 @@
 import { closeDb, createDb, ensureDatabase, migrate, type Db } from '@chorus/db';
 import { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
-import { Redis } from 'ioredis';
+import { TimedRedis } from '@chorus/api';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
 import { coalesceCommandWrites } from '@chorus/transport';
@@ -79,8 +80,9 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
   }
 }
 
+/** A client whose commands metrics can time (see createPromMetrics); untimed until then. */
 export function createRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
+  const redis = new TimedRedis(url, {
     // Reconnect forever with a capped, jittered delay; commands wait in the offline queue.
     retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) + Math.floor(Math.random() * 100),
     maxRetriesPerRequest: 3,

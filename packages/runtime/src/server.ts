@@ -142,6 +142,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     maxBufferedBytes: config.wsMaxBufferedBytes,
     compression: config.wsCompression,
     isShuttingDown: () => state.shuttingDown,
+    observer: deps.metrics.enabled ? { opened: () => deps.metrics.wsOpened(), closed: (reason) => deps.metrics.wsClosed(reason) } : undefined,
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import {
   createAppDeps,
+  createPromMetrics,
   logSerializers,
   systemClock,
   type AiOptions,
@@ -15,6 +16,7 @@ import {
   createRedis,
   loopbackServerConfig,
   startBackgroundJobs,
+  startMetricsServer,
   startServer,
   type BackgroundJobsOptions,
   type RunningServer,
@@ -32,6 +34,8 @@ export interface TestServer extends RunningServer {
   database: TestDatabase;
   /** The private Redis behind this server, when the test harness started it. */
   redisService: LocalService | null;
+  /** http://127.0.0.1:<port>/metrics, with `metrics: true`; null otherwise. */
+  metricsUrl: string | null;
   /** Stops the server, closes its pools and drops its database. */
   stop(): Promise<void>;
 }
@@ -60,6 +64,8 @@ export interface TestServerOptions {
   calls?: CallsOptions;
   /** Files settings (small limits, a short link lifetime, a shared dir and secret); default: a temporary dir per server. */
   files?: FilesOptions;
+  /** Metrics on, served on a loopback listener of their own (`metricsUrl`); default off. */
+  metrics?: boolean;
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -72,6 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
+  const prom = options.metrics ? createPromMetrics({ db: database.db, redis }) : null;
   const deps = await createAppDeps({
     db: database.db,
     redis,
@@ -82,22 +89,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ai: { egress: { allowPrivateNetworks: true }, ...options.ai },
     calls: options.calls,
     files: options.files,
+    metrics: prom?.metrics,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
     mail: { driver: mailDriver(mail.fake, logger), from: 'Chorus <no-reply@chorus.test>', pollMs: 100, backoff: { baseMs: 50, maxMs: 400 } },
   });
   const server = await startServer(deps, loopbackServerConfig({ publicOrigins: [TEST_ALLOWED_ORIGIN], ...options.config }));
+  const metricsServer = prom ? await startMetricsServer(prom.registry, { host: '127.0.0.1', port: 0 }) : null;
   return {
     ...server,
     deps,
     database,
     redisService,
+    metricsUrl: metricsServer?.url ?? null,
     async stop() {
       await server.close();
+      await metricsServer?.close();
       await jobs.stop();
       mail.release();
       await deps.close();
+      prom?.close();
       redis.disconnect();
       await redisService?.stop();
       if (!options.database) await database.drop();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { markClose } from './close-reasons';
 
 export interface ConnectionGuardOptions {
   /** A socket whose connection has not authenticated by then is closed. */
@@ -35,6 +36,7 @@ export class ConnectionGuard {
     this.waitingByIp.set(ip, (this.waitingByIp.get(ip) ?? 0) + 1);
     const timer = setTimeout(() => {
       this.release(ws);
+      markClose(ws, 'auth_timeout');
       ws.close(POLICY_VIOLATION, 'authentication timeout');
       setTimeout(() => ws.terminate(), 2000).unref();
     }, this.options.authTimeoutMs);

@@ -5,3 +5,4 @@ export { parseSharedEvent, sendOnce, shareEvent, isSharedEvent, type SharedEvent
 export { DirectFrames, directFramesFor } from './direct-frames';
 export { coalesceCommandWrites } from './write-coalescing';
 export { serialize, stringify } from './superjson-fast';
+export type { CloseReason, ConnectionObserver } from './close-reasons';

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
+import { markClose } from './close-reasons';
 import { SharedFrame } from './shared-frame';
 import { holdUntilTurnEnds } from './write-coalescing';
 import { senderIdle } from './ws-internals';
@@ -73,6 +74,7 @@ export class SocketWriter implements FrameSink {
    */
   closeIfSlow(maxBufferedBytes: number): boolean {
     if (this.ws.bufferedAmount <= maxBufferedBytes) return false;
+    markClose(this.ws, 'slow_consumer');
     this.ws.close(TRY_AGAIN_LATER, 'slow consumer');
     setTimeout(() => this.ws.terminate(), 2000).unref();
     return true;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyRouter, inferRouterContext } from '@trpc/server';
 import { applyWSSHandler, type CreateWSSContextFnOptions, type WSSHandlerOptions } from '@trpc/server/adapters/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
 import { SocketWriter } from './socket-writer';
@@ -33,6 +34,8 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   /** Offer permessage-deflate: small frames (streamed tokens) shrink to a fraction. */
   compression: boolean;
   isShuttingDown: () => boolean;
+  /** Told of each connection opened and closed, with the reason (metrics). */
+  observer?: ConnectionObserver;
 }
 
 export interface WebSockets {
@@ -70,9 +73,16 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   const writers = new WeakMap<WebSocket, SocketWriter>();
   const guard = new ConnectionGuard(options);
   // Before tRPC's own listener: every socket gets its writer before tRPC can send on it.
+  const observer = options.observer;
   wss.on('connection', (ws, req) => {
     writers.set(ws, new SocketWriter(ws, req.socket));
     guard.watch(ws, req);
+    if (observer) {
+      observer.opened();
+      // `ws` reports a peer's protocol error (a frame over maxPayload: 1009) before closing.
+      ws.on('error', (error: Error & { code?: string }) => markClose(ws, error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'payload_too_big' : 'error'));
+      ws.once('close', (code: number) => observer.closed(closeReasonOf(ws, code)));
+    }
   });
   const handler = applyWSSHandler({
     wss,
@@ -134,6 +144,8 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
      * to leave on their own, then closes the rest with 1012.
      */
     async drain(graceMs: number): Promise<void> {
+      // Those that leave when told to reconnect leave because of the shutdown too.
+      for (const client of wss.clients) markClose(client, 'shutdown');
       handler.broadcastReconnectNotification();
       const until = Date.now() + graceMs;
       while (wss.clients.size > 0 && Date.now() < until) await sleep(25);

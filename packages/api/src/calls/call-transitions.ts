@@ -8,7 +8,7 @@ import type { CallView } from '../realtime/events';
 import { toCallView } from './call-view';
 import { publishCallUpdated } from './calls.events';
 
-export type TransitionDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger'>;
+export type TransitionDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'metrics'>;
 
 type Change = { status: 'active'; answeredAt: Date } | { status: 'ended'; outcome: TCallOutcome; endedBy: number | null; endedAt: Date };
 
@@ -38,6 +38,7 @@ export async function transition(
     return { row, notes };
   });
   if (!won) return null;
+  if (change.status === 'ended') deps.metrics.callEnded(change.outcome);
   const view = toCallView(won.row);
   await publishCallUpdated(deps, view);
   await deliverNotifications(deps, won.notes);

@@ -14,7 +14,7 @@ import { publishIncoming } from './calls.events';
 import type { TStartCallInput } from './calls.schema';
 import { assertMayCall } from './permissions';
 
-type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' | 'limiters'>;
+type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' | 'limiters' | 'metrics'>;
 
 /**
  * Rings the callee on every device. A user is in at most one live (ringing or active) call:
@@ -78,6 +78,7 @@ export async function startCall(deps: StartDeps, callerId: number, input: TStart
   });
   const call = toCallView(outcome.row);
   if (outcome.kind === 'busy') {
+    deps.metrics.callEnded('busy');
     await deliverNotifications(deps, outcome.notes);
     throw new AppError('CALLEE_BUSY', 'The user is in another call', { details: { callId: call.id } });
   }

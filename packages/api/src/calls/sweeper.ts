@@ -3,7 +3,7 @@ import { asc, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { missedCallNotice, transition } from './call-transitions';
 
-type SweepDeps = Pick<AppDeps, 'db' | 'redis' | 'clock' | 'realtime' | 'logger' | 'calls'>;
+type SweepDeps = Pick<AppDeps, 'db' | 'redis' | 'clock' | 'realtime' | 'logger' | 'calls' | 'metrics'>;
 
 /** Live calls looked at per sweep; more wait for the next one (ringing ones come first: they time out). */
 const BATCH = 1000;

@@ -66,7 +66,13 @@ export function createTusServer(deps: AppDeps): Server {
       return {};
     },
     async onUploadFinish(_req, upload) {
-      await finalizeUpload(deps, upload.id);
+      try {
+        await finalizeUpload(deps, upload.id);
+      } catch (error) {
+        deps.metrics.uploadFailed();
+        throw error;
+      }
+      deps.metrics.uploadFinished(upload.offset);
       return {};
     },
     onResponseError(_req, error) {
@@ -76,11 +82,12 @@ export function createTusServer(deps: AppDeps): Server {
     },
   });
   server.on(EVENTS.POST_RECEIVE, (_req, upload) => runFilesTask(deps.files, deps.logger, () => recordProgress(deps, upload.id, upload.offset)));
-  server.on(EVENTS.POST_TERMINATE, (_req, _res, id) =>
-    runFilesTask(deps.files, deps.logger, async () => {
+  server.on(EVENTS.POST_TERMINATE, (_req, _res, id) => {
+    deps.metrics.uploadFailed();
+    return runFilesTask(deps.files, deps.logger, async () => {
       await deps.db.delete(files).where(and(eq(files.id, id), eq(files.status, 'uploading')));
       await removeStoredFile(deps.files.storage, id);
-    }),
-  );
+    });
+  });
   return server;
 }

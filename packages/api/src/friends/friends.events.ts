@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps';
 import type { UserEvent } from '../realtime/events';
 import type { TFriendRequest } from './friends.schema';
 
-export type FriendsDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'clock' | 'realtime'>;
+export type FriendsDeps = Pick<AppDeps, 'db' | 'redis' | 'logger' | 'clock' | 'realtime' | 'metrics'>;
 
 export function toFriendRequest(row: TFriendRequestRow): TFriendRequest {
   return {

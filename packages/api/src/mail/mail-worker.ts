@@ -1,6 +1,8 @@
 import type { TMailOutboxRow } from '@chorus/db';
 import type { AppDeps } from '../deps';
 import type { MailDriver } from './drivers';
+import type { Metrics } from '../metrics/metrics';
+import { noopMetrics } from '../metrics/noop-metrics';
 import { claimDueMail, markMailFailed, markMailSent, releaseMail } from './outbox.service';
 
 export interface BackoffPolicy {
@@ -48,8 +50,9 @@ function describeFailure(error: unknown): string {
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }
 
-export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'>, options: MailWorkerOptions): MailWorker {
+export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'> & { metrics?: Metrics }, options: MailWorkerOptions): MailWorker {
   const { driver, from } = options;
+  const metrics = deps.metrics ?? noopMetrics;
   const pollMs = options.pollMs ?? 1_000;
   const batchSize = options.batchSize ?? 20;
   const maxAttempts = options.maxAttempts ?? 8;
@@ -84,6 +87,7 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'>, 
         idempotencyKey: `chorus-mail-${row.id}-${row.createdAt.getTime()}`,
       }));
     } catch (error) {
+      metrics.mailFailed(driver.name);
       const reason = describeFailure(error);
       const dead = attempts >= maxAttempts;
       const retryInMs = backoffDelay(attempts, backoff);
@@ -93,6 +97,7 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'>, 
       else logger.warn({ ...context, reason, retryInMs }, 'mail send failed; will retry');
       return;
     }
+    metrics.mailSent(driver.name);
     await markMailSent(deps.db, row.id, attempts, deps.clock.now(), providerMessageId);
     logger.info({ ...context, providerMessageId }, 'mail sent');
   }

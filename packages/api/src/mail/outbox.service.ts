@@ -1,5 +1,5 @@
 import { mailOutbox, type Db, type TMailOutboxRow } from '@chorus/db';
-import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { systemClock, type Clock, type DbOrTx } from '../kernel';
 import { renderMail, type MailTemplateData, type MailTemplateName } from './templates';
 
@@ -92,4 +92,10 @@ export async function releaseMail(db: Db, ids: number[]): Promise<void> {
     .update(mailOutbox)
     .set({ lockedUntil: null })
     .where(and(inArray(mailOutbox.id, ids), eq(mailOutbox.status, 'pending')));
+}
+
+/** Mails still to be sent (the outbox's backlog, for metrics). */
+export async function countPendingMail(db: Db): Promise<number> {
+  const [row] = await db.select({ pending: count() }).from(mailOutbox).where(eq(mailOutbox.status, 'pending'));
+  return row?.pending ?? 0;
 }

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics';
+import { noopMetrics } from '../metrics/noop-metrics';
 import type { ChorusEvent } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
@@ -47,6 +49,7 @@ export class EventHub {
     private readonly redis: Redis,
     private readonly logger: Logger,
     catchUpMs: number,
+    private readonly metrics: Metrics,
   ) {
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
@@ -60,8 +63,8 @@ export class EventHub {
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number } = {}): Promise<EventHub> {
-    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000);
+  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics } = {}): Promise<EventHub> {
+    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.metrics ?? noopMetrics);
     await hub.subscriber.subscribe(EVENTS_CHANNEL, EPHEMERAL_CHANNEL);
     return hub;
   }
@@ -141,6 +144,16 @@ export class EventHub {
       delivery ??= { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
       for (const listener of listeners) listener.onDelivery(delivery);
     }
+    if (delivery && this.metrics.deliverySampleDue()) this.timeDelivery(delivery.event);
+  }
+
+  /**
+   * The delivery's latency from its commit (the event's `at`) to now, when its listeners have
+   * written it to their sockets (they go out at the end of this event-loop turn). Sampled.
+   */
+  private timeDelivery(event: ChorusEvent): void {
+    const at = (event as { at?: unknown }).at;
+    if (at instanceof Date) this.metrics.eventDelivered(Math.max(0, Date.now() - at.getTime()) / 1000);
   }
 
   /** `recipients csv \n body`. */

@@ -2,6 +2,7 @@ import { tracked } from '@trpc/server';
 import type { Delivery, EventHub } from './event-hub';
 import type { DirectFrames } from '@chorus/transport';
 import type { ChorusEvent } from './events';
+import type { Metrics } from '../metrics/metrics';
 import { LiveBuffer } from './live-buffer';
 import { sendOnce } from '@chorus/transport';
 import { compareStreamIds, isStreamId } from './stream-ids';
@@ -34,7 +35,7 @@ export interface UserStreamArgs {
  * deliver if the connection dropped, and an id behind what the client already has (a socket
  * handed over while the old one still delivered) would replay that again.
  */
-export async function* userEventStream(deps: { hub: EventHub; streams: UserStreams }, userId: number, args: UserStreamArgs) {
+export async function* userEventStream(deps: { hub: EventHub; streams: UserStreams; metrics?: Metrics }, userId: number, args: UserStreamArgs) {
   const { lastEventId, signal, snapshot, direct } = args;
   const release = await args.hold?.();
   let last = START;
@@ -64,6 +65,7 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
       if (!continuous || (deliveries.length === 0 && head !== last)) {
         const reason = compareStreamIds(last, head) > 0 || head === START ? 'unknown_position' : 'expired';
         last = (await deps.streams.head(userId)) ?? START;
+        deps.metrics?.eventResynced();
         yield tracked(last, { type: 'resync', reason } satisfies ChorusEvent);
         return;
       }
@@ -90,6 +92,7 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
     last = (await deps.streams.head(userId)) ?? START;
     if (lastEventId) {
       if (!isStreamId(lastEventId)) {
+        deps.metrics?.eventResynced();
         yield tracked(last, { type: 'resync', reason: 'unknown_position' } satisfies ChorusEvent);
       } else {
         last = lastEventId;

@@ -2,6 +2,7 @@ import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
+import type { Metrics } from '../metrics/metrics';
 import { ConversationPublisher } from './conversation-publisher';
 import { EventHub } from './event-hub';
 import { userEventStream, type UserStreamArgs } from './event-stream';
@@ -27,29 +28,33 @@ export class Realtime {
     readonly presence: PresenceTracker,
     readonly rooms: RoomHub,
     private readonly clock: Clock,
+    readonly metrics: Metrics,
   ) {}
 
-  static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock }, options: RealtimeOptions = {}): Promise<Realtime> {
+  static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock; metrics: Metrics }, options: RealtimeOptions = {}): Promise<Realtime> {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
     const streams = new UserStreams(deps.redis, retentionMs);
-    const hub = await EventHub.start(deps.redis, deps.logger);
+    const hub = await EventHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const rooms = await RoomHub.start(deps.redis, deps.logger);
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
-    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock);
+    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
   }
 
   /** A replayable event for these users; call after commit. Retries with the same key publish once. */
   publishToUsers(userIds: number[], dedupeKey: string, event: UserEvent): Promise<void> {
+    this.metrics.eventPublished();
     return this.streams.publishUserEvent(userIds, dedupeKey, { ...event, at: this.clock.now() });
   }
 
   /** A live-only event for those of `userIds` connected now. */
   publishEphemeral(userIds: number[], event: EphemeralEvent): Promise<void> {
+    this.metrics.eventPublished();
     return this.streams.publishEphemeral(userIds, event);
   }
 
   /** Publishes a stored conversation event (after its transaction committed). */
   publishConversationEvent(event: StoredConversationEvent): Promise<void> {
+    this.metrics.eventPublished();
     return this.conversations.publish(event);
   }
 

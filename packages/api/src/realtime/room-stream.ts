@@ -1,6 +1,7 @@
 import { conversationEvents, type Db } from '@chorus/db';
 import { tracked } from '@trpc/server';
 import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Metrics } from '../metrics/metrics';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import type { DirectFrames } from '@chorus/transport';
 import { LiveBuffer } from './live-buffer';
@@ -66,7 +67,7 @@ function endsStreamFor(event: RoomEventEnvelope, userId: number): boolean {
  * yield `resync` and a fresh snapshot. Ephemeral events (typing, drift) travel at the current
  * position. The stream ends after an event that removes the caller or dissolves the room.
  */
-export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: RoomStreamArgs) {
+export async function* roomEventStream(deps: { hub: RoomHub; db: Db; metrics?: Metrics }, args: RoomStreamArgs) {
   let last = 0;
   const buffer = new LiveBuffer<RoomDelivery, RoomEvent, number>(() => last);
   const { live, ephemeral } = buffer;
@@ -107,12 +108,14 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
       last = start.seq;
     } else if (resumeFrom < 0 || resumeFrom > start.seq) {
       last = start.seq;
+      deps.metrics?.eventResynced();
       yield tracked(String(last), { type: 'resync', reason: 'unknown_position' } satisfies RoomEvent);
     } else {
       last = resumeFrom;
       const rows = await readAfterLast();
       if (rows === null) {
         last = start.seq;
+        deps.metrics?.eventResynced();
         yield tracked(String(last), { type: 'resync', reason: 'expired' } satisfies RoomEvent);
       } else {
         pending = rows;
@@ -136,6 +139,7 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db }, args: Roo
         if (rows === null) {
           const fresh = await args.snapshot({ listeningSince: performance.now(), atLeastSeq: last });
           last = fresh.seq;
+          deps.metrics?.eventResynced();
           yield tracked(String(last), { type: 'resync', reason: 'expired' } satisfies RoomEvent);
           yield tracked(String(last), fresh.event as RoomEvent);
           continue;

@@ -19,7 +19,7 @@ export async function roomEvents(
   const access = await loadRoom(deps.db, input.roomId, userId);
   requireRoomMember(access);
   return roomEventStream(
-    { hub: deps.realtime.rooms, db: deps.db },
+    { hub: deps.realtime.rooms, db: deps.db, metrics: deps.metrics },
     {
       roomId: input.roomId,
       userId,

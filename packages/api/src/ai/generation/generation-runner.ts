@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../deps';
 import { classifyProviderError, ProviderTimeoutError, providerErrorLogFields } from '../providers/provider-errors';
-import { openClient, type ResolvedProvider } from '../providers/providers';
+import { isSystemRef, openClient, type ResolvedProvider } from '../providers/providers';
 import { countTokens } from 'gpt-tokenizer';
 import { fitToBudget, type ContextMessage } from './context-budget';
 import { DeltaBatcher } from './delta-batcher';
@@ -69,6 +69,10 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   let usage: TokenUsage | null = null;
   let promptTokens = 0;
   let outcome: GenerationOutcome;
+  const providerKind = isSystemRef(job.provider.ref) ? 'system' : 'user';
+  const requested = performance.now();
+  let awaitingFirstToken = true;
+  deps.metrics.aiGenerationStarted();
   try {
     const { params, model } = job.provider;
     const context = fitToBudget(params.systemPrompt, job.history, { model, contextTokens: params.contextTokens, maxReplyTokens: params.maxTokens });
@@ -90,7 +94,13 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
     for await (const chunk of stream) {
       armWatchdog();
       const choice = chunk.choices[0];
-      if (choice?.delta?.content) batcher.add(choice.delta.content);
+      if (choice?.delta?.content) {
+        if (awaitingFirstToken) {
+          awaitingFirstToken = false;
+          deps.metrics.aiFirstToken(providerKind, (performance.now() - requested) / 1000);
+        }
+        batcher.add(choice.delta.content);
+      }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (chunk.usage)
         usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, totalTokens: chunk.usage.total_tokens };
@@ -104,7 +114,9 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   } finally {
     clearTimeout(watchdog);
     clearInterval(heartbeat);
+    deps.metrics.aiGenerationEnded();
   }
+  if (outcome.status === 'failed') deps.metrics.aiError(providerKind, outcome.code);
   const text = await batcher.close();
   await job.slot.release().catch(() => undefined);
   const stored = await job.stored.catch(() => null);
@@ -113,6 +125,7 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   const storedId = stored.assistantMessageId;
   // A refused request used nothing; a partial or unreported answer is counted by our tokenizer.
   usage ??= text ? estimateUsage(promptTokens, text) : null;
+  if (usage) deps.metrics.aiTokens(providerKind, usage.promptTokens, usage.completionTokens);
   try {
     await finalizeGeneration(deps, { messageId: storedId, conversationId: job.conversationId, userId: job.userId, text, outcome, usage });
   } finally {
