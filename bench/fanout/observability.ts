@@ -6,7 +6,7 @@
 // alternating windows; a window's deliveries/s is the figure compared.
 import type { ClosedLoopSpec, LoadRequest, LoadResult, ReceiverSpec } from './protocol';
 import { CONFIG } from './config';
-import { alternate, OBS_CONFIG, OBS_LABEL, OBS_MODES, ratioFacts, startObsInstances, type ObsMode } from '../lib/observability';
+import { alternate, OBS_CONFIG, OBS_LABEL, ratioFacts, startObsInstances, type ObsMode } from '../lib/observability';
 import { sized } from '../lib/env';
 import { log, type BenchStack, type Cell } from '../lib/harness';
 import { LoadProcess } from '../lib/load-process';
@@ -15,7 +15,8 @@ import { chorusWs } from '../lib/trpc-wire';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
 
 const GROUP = sized(300, 10);
-const SENDERS = sized(10, 3);
+/** Enough closed-loop senders that the instance, not the round trips of a few, sets the pace. */
+const SENDERS = sized(32, 3);
 
 async function createGroup(stack: BenchStack, members: Member[]): Promise<number> {
   const [owner, ...rest] = members;
@@ -32,8 +33,8 @@ async function createGroup(stack: BenchStack, members: Member[]): Promise<number
 export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Array<Record<string, Cell>>; facts: Record<string, Cell>; notes: string[] }> {
   const rows: Array<Record<string, Cell>> = [];
   const facts: Record<string, Cell> = {};
-  log(`fanout: observability: ${OBS_MODES.length} groups of ${GROUP}`);
-  const everyone = await createMembers(stack, GROUP * OBS_MODES.length);
+  log(`fanout: observability: ${OBS_CONFIG.modes.length} groups of ${GROUP}`);
+  const everyone = await createMembers(stack, GROUP * OBS_CONFIG.modes.length);
   const running = await startObsInstances(stack);
   const load = new LoadProcess<LoadRequest>(new URL('./load.ts', import.meta.url));
   try {
@@ -45,7 +46,9 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
       for (const member of members) receivers.push({ userId: member.id, url: chorusWs(instance.url), token: member.token });
       specs.set(instance.mode, {
         system: 'chorus',
-        senders: members.slice(1, 1 + SENDERS).map((member) => ({ userId: member.id, conversationId, token: member.token, url: instance.url, calls: CONFIG.chorusCalls })),
+        senders: members
+          .slice(1, 1 + SENDERS)
+          .map((member) => ({ userId: member.id, conversationId, token: member.token, url: instance.url, calls: CONFIG.chorusCalls })),
         durationMs: OBS_CONFIG.windowMs,
         drainMs: CONFIG.drainMs,
         fanout: GROUP,
@@ -75,7 +78,7 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
     });
     const deliveriesPerSec = new Map<ObsMode, number>();
     const perCpuSecond = new Map<ObsMode, number>();
-    for (const mode of OBS_MODES) {
+    for (const mode of OBS_CONFIG.modes) {
       const total = totals.get(mode);
       if (!total) continue;
       const perSec = Math.round((total.count * 1000) / total.elapsedMs);
@@ -94,7 +97,12 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
         'server CPU %': Math.round((total.cpuSeconds / (total.elapsedMs / 1000)) * 100),
       });
     }
-    Object.assign(facts, ratioFacts('fanout deliveries/s', deliveriesPerSec), ratioFacts('fanout deliveries per server CPU second', perCpuSecond), running.facts());
+    Object.assign(
+      facts,
+      ratioFacts('fanout deliveries/s', deliveriesPerSec),
+      ratioFacts('fanout deliveries per server CPU second', perCpuSecond),
+      running.facts(),
+    );
   } finally {
     await load.request({ op: 'disconnect' }, 60_000).catch(() => {});
     await load.stop();
@@ -104,7 +112,7 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
     rows,
     facts,
     notes: [
-      `observability rows: three forked instances on the same database and Redis (off, metrics scraped every ${OBS_CONFIG.scrapeEveryMs} ms, tracing sampling ${OBS_CONFIG.tracingRatio * 100}%), each delivering to a group of its own; ${OBS_CONFIG.rounds} alternating rounds of ${OBS_CONFIG.windowMs} ms closed-loop windows after one unmeasured window each; "deliveries per server CPU second" is the instance's own cost, apart from the load process`,
+      `observability rows: forked instances on the same database and Redis, one per mode (${OBS_CONFIG.modes.map((mode) => OBS_LABEL[mode]).join('; ')}), each delivering to a group of its own; ${OBS_CONFIG.rounds} alternating rounds of ${OBS_CONFIG.windowMs} ms closed-loop windows after one unmeasured window each; "deliveries per server CPU second" is the instance's own cost, apart from the load process`,
     ],
   };
 }

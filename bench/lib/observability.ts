@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { envNumber, sized } from './env';
+import { envList, envNumber, sized } from './env';
 import { log, type BenchStack, type Cell } from './harness';
 import { stopChild } from './load-process';
 import { cpuTicks } from './process-cpu';
@@ -27,6 +27,8 @@ export const OBS_CONFIG = {
   /** BENCH_OBS=0 skips the comparison, BENCH_OBS=only runs nothing else of ping and fanout. */
   enabled: process.env.BENCH_OBS !== '0',
   only: process.env.BENCH_OBS === 'only',
+  /** BENCH_OBS_MODES=off,metrics: the modes compared (off is always among them). */
+  modes: OBS_MODES.filter((mode) => mode === 'off' || (envList('BENCH_OBS_MODES')?.has(mode) ?? true)),
   rounds: Math.floor(envNumber('BENCH_OBS_ROUNDS', sized(5, 1))),
   windowMs: envNumber('BENCH_OBS_WINDOW_MS', sized(3000, 300)),
   scrapeEveryMs: 1000,
@@ -85,7 +87,7 @@ function forkInstance(stack: BenchStack, mode: ObsMode, env: NodeJS.ProcessEnv):
 }
 
 /** Starts one instance per mode, the once-a-second scraper of the metrics one, and the trace sink. */
-export async function startObsInstances(stack: BenchStack, modes: readonly ObsMode[] = OBS_MODES): Promise<ObsInstances> {
+export async function startObsInstances(stack: BenchStack, modes: readonly ObsMode[] = OBS_CONFIG.modes): Promise<ObsInstances> {
   const sink = await startTraceSink();
   const children: ChildProcess[] = [];
   const instances: ObsInstance[] = [];

@@ -7,7 +7,8 @@ import type { ObsMode } from './observability';
 
 const [databaseUrl, redisUrl, modeArg] = process.argv.slice(2);
 const mode = modeArg as ObsMode;
-if (!databaseUrl || !redisUrl || !['off', 'metrics', 'tracing'].includes(mode)) throw new Error('usage: observed-instance.ts <databaseUrl> <redisUrl> off|metrics|tracing');
+if (!databaseUrl || !redisUrl || !['off', 'metrics', 'tracing'].includes(mode))
+  throw new Error('usage: observed-instance.ts <databaseUrl> <redisUrl> off|metrics|tracing');
 
 // Tracing first: its instrumentations patch the modules the app loads (http, mysql2, ioredis), so
 // the SDK must be running before the workspace is imported.

@@ -1,7 +1,7 @@
 // ping's observability comparison: `system.ping` from concurrent typed clients (in this process)
 // against three forked instances (off, metrics scraped every second, tracing at 10%), in
 // alternating windows. Figures per mode: calls/s, latency, and the instance's CPU per call.
-import { alternate, OBS_CONFIG, OBS_LABEL, OBS_MODES, ratioFacts, startObsInstances, type ObsInstance, type ObsMode } from '../lib/observability';
+import { alternate, OBS_CONFIG, OBS_LABEL, ratioFacts, startObsInstances, type ObsMode } from '../lib/observability';
 import { sized } from '../lib/env';
 import { log, type BenchStack, type Cell } from '../lib/harness';
 import { percentiles, perSecond } from '../lib/stats';
@@ -22,10 +22,10 @@ export async function pingObservability(stack: BenchStack): Promise<{ rows: Arra
         // Sockets and keep-alive connections are opened (and the code paths warmed) before any window.
         for (const list of clients.values()) for (let i = 0; i < 20; i++) await Promise.all(list.map((client) => client.system.ping.query()));
         log(`ping: observability, ${calls}, ${CALLERS} callers: ${OBS_CONFIG.rounds} rounds of ${OBS_CONFIG.windowMs} ms per mode`);
-        const totals = await alternate(running.instances, OBS_CONFIG.rounds, (instance) => window(clients.get(instance.mode)!, instance));
+        const totals = await alternate(running.instances, OBS_CONFIG.rounds, (instance) => window(clients.get(instance.mode)!));
         const callsPerSec = new Map<ObsMode, number>();
         const cpuPerCall = new Map<ObsMode, number>();
-        for (const mode of OBS_MODES) {
+        for (const mode of OBS_CONFIG.modes) {
           const total = totals.get(mode);
           if (!total) continue;
           callsPerSec.set(mode, perSecond(total.count, total.elapsedMs));
@@ -59,12 +59,12 @@ export async function pingObservability(stack: BenchStack): Promise<{ rows: Arra
     rows,
     facts,
     notes: [
-      `observability rows: three forked instances on the same database and Redis (off, metrics scraped every ${OBS_CONFIG.scrapeEveryMs} ms, tracing sampling ${OBS_CONFIG.tracingRatio * 100}%), measured in ${OBS_CONFIG.rounds} alternating rounds of ${OBS_CONFIG.windowMs} ms each; the clients run in this process, so calls/s is capped by them too: "calls per server CPU second" is the server's own cost`,
+      `observability rows: forked instances on the same database and Redis, one per mode (${OBS_CONFIG.modes.map((mode) => OBS_LABEL[mode]).join('; ')}), measured in ${OBS_CONFIG.rounds} alternating rounds of ${OBS_CONFIG.windowMs} ms each; the clients run in this process, so calls/s is capped by them too: "calls per server CPU second" is the server's own cost`,
     ],
   };
 }
 
-async function window(clients: ChorusClient[], _instance: ObsInstance) {
+async function window(clients: ChorusClient[]) {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + OBS_CONFIG.windowMs;
