@@ -19,7 +19,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
-  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
+  // Prometheus (with promtool) for the metrics tests, installed like the rest.
+  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'prometheus', 'chromium'] : ['mariadb', 'redis', 'prometheus', 'chromium'], log);
 
   let mariadb: LocalService | undefined;
   let serverUrl: string;

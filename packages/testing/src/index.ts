@@ -33,3 +33,4 @@ export {
   type Locator,
   type Page,
 } from './browser';
+export { checkRules, PrometheusQueryError, startTestPrometheus, type PromSample, type PrometheusService } from './prometheus';
