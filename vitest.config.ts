@@ -9,7 +9,10 @@ const source = '@chorus/source';
 
 export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
-  ssr: { resolve: { conditions: [source, 'module', 'node', 'development|production'] } },
+  // No `module` for Node: it is a bundlers' condition, and packages whose `module` build is not
+  // valid Node ESM (OpenTelemetry's imports omit file extensions) fail to load under it. Node in
+  // production never uses it either.
+  ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
   test: {
     include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],

@@ -1,6 +1,6 @@
 import { createAppDeps, createPromMetrics } from '@chorus/api';
 import { createLogDriver, createResendDriver } from '@chorus/api/mail';
-import { connectInfrastructure, createLogger, startBackgroundJobs, startMetricsServer, startServer } from '@chorus/runtime';
+import { connectInfrastructure, createLogger, startBackgroundJobs, startMetricsServer, startServer, startTracing, tracingRequested } from '@chorus/runtime';
 import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
@@ -11,6 +11,9 @@ const env = loadEnv();
 const logger = createLogger(env);
 
 async function main(): Promise<void> {
+  // OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) turns traces on; the other OTEL_* variables tune them.
+  const tracing = tracingRequested() ? startTracing({ logger }) : null;
+  if (tracing) logger.info({ component: 'tracing' }, 'traces exported over OTLP/HTTP');
   const ai = await loadAiOptions(env, logger);
   const files = await loadFilesOptions(env, logger);
   const calls = loadCallsOptions(env);
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     calls,
     files,
     metrics: prom?.metrics,
+    tracer: tracing?.tracer ?? null,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     await deps.close();
     prom?.close();
     await infra.close();
+    await tracing?.shutdown();
     logger.info('shutdown complete');
     logger.flush();
     process.exit(0);

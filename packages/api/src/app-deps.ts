@@ -1,4 +1,5 @@
 import type { Db } from '@chorus/db';
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
@@ -33,6 +34,8 @@ export interface CreateAppDepsOptions {
   sends?: SendQueueOptions;
   /** Metrics (see createPromMetrics); default: off, the no-op implementation. */
   metrics?: Metrics;
+  /** Traces calls, queries and events with this tracer (see @chorus/runtime startTracing); default: off. */
+  tracer?: Tracer | null;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -47,7 +50,8 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const revocations = await SessionRevocations.start(options.redis, options.logger);
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
-  const realtime = await Realtime.start({ ...options, clock, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  const tracer = options.tracer ?? null;
+  const realtime = await Realtime.start({ ...options, clock, metrics, tracer }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
     redis: options.redis,
@@ -63,6 +67,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     files,
     calls: createCallsRuntime(options.calls),
     metrics,
+    tracer,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

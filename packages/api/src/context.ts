@@ -16,6 +16,8 @@ export interface RequestInfo {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /** The W3C `traceparent` header of the request (on WebSockets, of the upgrade): the parent of the call's span. */
+  traceparent?: string | undefined;
 }
 
 export interface Context {
@@ -94,6 +96,7 @@ function requestInfo(req: IncomingMessage, transport: 'http' | 'ws', requestId: 
     requestId,
     ip: clientAddress(req, options),
     userAgent: headerValue(req, 'user-agent')?.slice(0, 512) ?? null,
+    traceparent: headerValue(req, 'traceparent'),
   };
 }
 

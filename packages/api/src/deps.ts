@@ -1,5 +1,6 @@
 import type { Db } from '@chorus/db';
 import type { Redis } from 'ioredis';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AiRuntime } from './ai/ai-runtime';
 import type { CallsRuntime } from './calls/calls-runtime';
@@ -44,4 +45,6 @@ export interface AppDeps {
   calls: CallsRuntime;
   /** What operators see on /metrics; the no-op implementation when metrics are off. */
   metrics: Metrics;
+  /** Traces calls, queries and events when set (see @chorus/runtime startTracing); null: tracing off. */
+  tracer: Tracer | null;
 }

@@ -70,3 +70,4 @@ export {
   type RpcType,
   type WsCloseReason,
 } from './metrics';
+export { activeTracedSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';

@@ -7,6 +7,7 @@ import { AppError } from './errors';
 import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
 import { observeRpc } from './metrics/rpc-middleware';
 import { chorusTransformer } from '@chorus/transport';
+import { traceCall } from './tracing/call-span';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -56,7 +57,11 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(withRequestLog).use(({ ctx, path, type, next }) => observeRpc(ctx, path, type, next));
+// The call's span first, so its log line and its metrics observation run inside it.
+export const publicProcedure = t.procedure
+  .use(traceCall)
+  .use(withRequestLog)
+  .use(({ ctx, path, type, next }) => observeRpc(ctx, path, type, next));
 
 /**
  * Requires a live session. A WebSocket's session was resolved when it connected and is watched

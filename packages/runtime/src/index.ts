@@ -4,3 +4,4 @@ export { createLogger, type LoggerEnv } from './logger';
 export { checkReadiness, type ReadinessReport } from './readiness';
 export { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from './server';
 export { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics-server';
+export { startTracing, traceIdsOfActiveSpan, tracingRequested, type Tracing, type TracingOptions } from './tracing';

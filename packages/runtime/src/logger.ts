@@ -1,5 +1,6 @@
 import { logSerializers } from '@chorus/api';
 import pino, { type Logger } from 'pino';
+import { traceIdsOfActiveSpan } from './tracing';
 
 /** The environment variables the logger reads (a subset of the server's env). */
 export interface LoggerEnv {
@@ -16,6 +17,8 @@ export function createLogger(env: LoggerEnv): Logger {
     base: { service: 'chorus' },
     // Errors are logged without the values of a failed query (password hashes, emails, texts).
     serializers: logSerializers,
+    // A line written during a traced call carries its trace_id and span_id.
+    mixin: traceIdsOfActiveSpan,
     // Defence in depth: these never belong in a log line even if someone logs a whole object.
     redact: {
       paths: ['password', '*.password', 'token', '*.token', 'secret', '*.secret', 'apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],

@@ -34,3 +34,4 @@ export {
   type Page,
 } from './browser';
 export { checkRules, PrometheusQueryError, startTestPrometheus, type PromSample, type PrometheusService } from './prometheus';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

@@ -66,6 +66,8 @@ export interface TestServerOptions {
   files?: FilesOptions;
   /** Metrics on, served on a loopback listener of their own (`metricsUrl`); default off. */
   metrics?: boolean;
+  /** Trace this server's calls, queries and events (a tracer of @chorus/runtime startTracing); default: off. */
+  tracer?: CreateAppDepsOptions['tracer'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -90,6 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     calls: options.calls,
     files: options.files,
     metrics: prom?.metrics,
+    tracer: options.tracer,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

@@ -1,3 +1,4 @@
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
@@ -6,6 +7,7 @@ import type { ChorusEvent } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
 import { compareStreamIds, decimalAt } from './stream-ids';
+import { startDeliverSpan } from '../tracing/event-spans';
 
 export const EVENTS_CHANNEL = 'chorus:ev';
 export const EPHEMERAL_CHANNEL = 'chorus:eph';
@@ -50,6 +52,7 @@ export class EventHub {
     private readonly logger: Logger,
     catchUpMs: number,
     private readonly metrics: Metrics,
+    private readonly tracer: Tracer | null,
   ) {
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
@@ -63,8 +66,8 @@ export class EventHub {
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics } = {}): Promise<EventHub> {
-    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.metrics ?? noopMetrics);
+  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics; tracer?: Tracer | null } = {}): Promise<EventHub> {
+    const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.metrics ?? noopMetrics, options.tracer ?? null);
     await hub.subscriber.subscribe(EVENTS_CHANNEL, EPHEMERAL_CHANNEL);
     return hub;
   }
@@ -123,17 +126,23 @@ export class EventHub {
     }
   }
 
-  /** `id prevId \n user,user,… \n body`: one delivery, shared by the local recipients. */
+  /**
+   * `id prevId[ traceparent] \n user,user,… \n body`: one delivery, shared by the local
+   * recipients. A traced event is handed over inside an "event deliver" span of its trace.
+   */
   private dispatchDelivery(message: string): void {
     const space = message.indexOf(' ');
     const first = message.indexOf('\n');
     const second = message.indexOf('\n', first + 1);
     if (space < 0 || space > first || second < 0) throw new Error('malformed event message');
+    // A third word on the first line is the publishing call's traceparent.
+    const traced = message.lastIndexOf(' ', first);
     const id = message.slice(0, space);
-    const previous = message.slice(space + 1, first);
+    const previous = message.slice(space + 1, traced > space ? traced : first);
     if (this.lastReceived !== null && previous !== this.lastReceived) this.pokeAll();
     this.lastReceived = id;
     let delivery: Delivery | undefined;
+    let span: Span | undefined;
     // The recipients are read in place: a group's list is a thousand ids per message.
     for (let start = first + 1; start < second;) {
       let end = message.indexOf(',', start);
@@ -141,9 +150,13 @@ export class EventHub {
       const listeners = this.listeners.get(decimalAt(message, start, end));
       start = end + 1;
       if (!listeners) continue;
-      delivery ??= { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
+      if (!delivery) {
+        delivery = { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
+        if (this.tracer && traced > space) span = startDeliverSpan(this.tracer, message.slice(traced + 1, first), delivery.event.type);
+      }
       for (const listener of listeners) listener.onDelivery(delivery);
     }
+    span?.end();
     if (delivery && this.metrics.deliverySampleDue()) this.timeDelivery(delivery.event);
   }
 

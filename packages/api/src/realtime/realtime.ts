@@ -1,4 +1,5 @@
 import type { Db } from '@chorus/db';
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
@@ -31,10 +32,10 @@ export class Realtime {
     readonly metrics: Metrics,
   ) {}
 
-  static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock; metrics: Metrics }, options: RealtimeOptions = {}): Promise<Realtime> {
+  static async start(deps: { db: Db; redis: Redis; logger: Logger; clock: Clock; metrics: Metrics; tracer?: Tracer | null }, options: RealtimeOptions = {}): Promise<Realtime> {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
-    const streams = new UserStreams(deps.redis, retentionMs);
-    const hub = await EventHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
+    const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null);
+    const hub = await EventHub.start(deps.redis, deps.logger, { metrics: deps.metrics, tracer: deps.tracer ?? null });
     const rooms = await RoomHub.start(deps.redis, deps.logger);
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
     return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);

@@ -18,7 +18,9 @@
  *   chorus:cm:<convId>   set of the conversation's audience ('0' marks a loaded set)
  *   chorus:ud:<key>      dedupe marker of a published user event
  *
- * Published on chorus:ev: `id prevId \n recipient,recipient,… \n body`.
+ * Published on chorus:ev: `id prevId \n recipient,recipient,… \n body`, or `id prevId traceparent \n …`
+ * when the publishing call was traced (its W3C traceparent: the delivering instance's span joins
+ * that trace). Untraced events carry nothing more.
  */
 const FANOUT = `
 local function nextEventId(nowMs)
@@ -32,7 +34,7 @@ local function nextEventId(nowMs)
   return id, last
 end
 
-local function fanout(bodyKey, body, retention, recipients)
+local function fanout(bodyKey, body, retention, recipients, traceparent)
   if #recipients == 0 then return 0 end
   redis.call('SET', 'chorus:eb:' .. bodyKey, body, 'PX', retention)
   local t = redis.call('TIME')
@@ -46,13 +48,15 @@ local function fanout(bodyKey, body, retention, recipients)
     redis.call('PEXPIRE', stream, retention)
     redis.call('HSET', 'chorus:ulast', u, id)
   end
-  redis.call('PUBLISH', 'chorus:ev', id .. ' ' .. previous .. '\\n' .. table.concat(recipients, ',') .. '\\n' .. body)
+  local head = id .. ' ' .. previous
+  if traceparent then head = head .. ' ' .. traceparent end
+  redis.call('PUBLISH', 'chorus:ev', head .. '\\n' .. table.concat(recipients, ',') .. '\\n' .. body)
   return #recipients
 end
 `;
 
 /**
- * ARGV: convId, seq, body, retentionMs, add csv, remove csv, seed csv or '-', force '1'|'0'.
+ * ARGV: convId, seq, body, retentionMs, add csv, remove csv, seed csv or '-', force '1'|'0'[, traceparent].
  * Returns {1, n} published to n users; {0, last} already published; {-1, last} an earlier
  * seq is still unpublished; {-2, last} the audience is not loaded (pass a seed).
  */
@@ -86,10 +90,10 @@ for u in string.gmatch(ARGV[6], '[^,]+') do
   redis.call('SREM', membersKey, u)
 end
 redis.call('SET', pubKey, seq)
-return {1, fanout('c:' .. conv .. ':' .. seq, ARGV[3], tonumber(ARGV[4]), recipients)}
+return {1, fanout('c:' .. conv .. ':' .. seq, ARGV[3], tonumber(ARGV[4]), recipients, ARGV[9])}
 `;
 
-/** ARGV: dedupe key, body, retentionMs, recipients csv. Returns n, or -1 if already published. */
+/** ARGV: dedupe key, body, retentionMs, recipients csv[, traceparent]. Returns n, or -1 if already published. */
 export const PUBLISH_USER_EVENT = `${FANOUT}
 if not redis.call('SET', 'chorus:ud:' .. ARGV[1], '1', 'NX', 'PX', ARGV[3]) then return -1 end
 local recipients = {}
@@ -100,5 +104,5 @@ for u in string.gmatch(ARGV[4], '[^,]+') do
     seen[u] = true
   end
 end
-return fanout('u:' .. ARGV[1], ARGV[2], tonumber(ARGV[3]), recipients)
+return fanout('u:' .. ARGV[1], ARGV[2], tonumber(ARGV[3]), recipients, ARGV[5])
 `;

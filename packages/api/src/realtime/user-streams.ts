@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import superjson from 'superjson';
 import { stringify } from '@chorus/transport';
@@ -5,6 +6,7 @@ import type { Delivery } from './event-hub';
 import { EPHEMERAL_CHANNEL } from './event-hub';
 import type { ChorusEvent } from './events';
 import { PUBLISH_CONVERSATION_EVENT, PUBLISH_USER_EVENT } from './stream-scripts';
+import { withPublishSpan } from '../tracing/event-spans';
 
 type ScriptRedis = Redis & {
   chorusPublishConversation(...args: string[]): Promise<[number, number]>;
@@ -32,6 +34,7 @@ export class UserStreams {
   constructor(
     redis: Redis,
     readonly retentionMs: number,
+    private readonly tracer: Tracer | null = null,
   ) {
     redis.defineCommand('chorusPublishConversation', { numberOfKeys: 0, lua: PUBLISH_CONVERSATION_EVENT });
     redis.defineCommand('chorusPublishUser', { numberOfKeys: 0, lua: PUBLISH_USER_EVENT });
@@ -39,15 +42,19 @@ export class UserStreams {
   }
 
   async publishConversationEvent(input: ConversationPublish): Promise<{ result: ConversationPublishResult; lastPublished: number }> {
-    const [status, value] = await this.redis.chorusPublishConversation(
-      String(input.conversationId),
-      String(input.seq),
-      stringify(input.event),
-      String(this.retentionMs),
-      (input.add ?? []).join(','),
-      (input.remove ?? []).join(','),
-      input.seed ? input.seed.join(',') : '-',
-      input.force ? '1' : '0',
+    // A traced call's event carries its publish span's traceparent (the script's last argument).
+    const [status, value] = await withPublishSpan(this.tracer, input.event.type, (traceparent) =>
+      this.redis.chorusPublishConversation(
+        String(input.conversationId),
+        String(input.seq),
+        stringify(input.event),
+        String(this.retentionMs),
+        (input.add ?? []).join(','),
+        (input.remove ?? []).join(','),
+        input.seed ? input.seed.join(',') : '-',
+        input.force ? '1' : '0',
+        ...(traceparent ? [traceparent] : []),
+      ),
     );
     const result = status === 1 ? 'published' : status === 0 ? 'duplicate' : status === -1 ? 'gap' : 'needs_seed';
     return { result, lastPublished: status === 1 ? input.seq : value };
@@ -56,7 +63,15 @@ export class UserStreams {
   /** A replayable event for users, published once per `dedupeKey` however often it is retried. */
   async publishUserEvent(userIds: number[], dedupeKey: string, event: ChorusEvent): Promise<void> {
     if (userIds.length === 0) return;
-    await this.redis.chorusPublishUser(dedupeKey, stringify(event), String(this.retentionMs), [...new Set(userIds)].join(','));
+    await withPublishSpan(this.tracer, event.type, (traceparent) =>
+      this.redis.chorusPublishUser(
+        dedupeKey,
+        stringify(event),
+        String(this.retentionMs),
+        [...new Set(userIds)].join(','),
+        ...(traceparent ? [traceparent] : []),
+      ),
+    );
   }
 
   /** A live-only event (typing, presence) for whichever of `userIds` are connected. */

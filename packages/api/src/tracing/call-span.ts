@@ -1,0 +1,41 @@
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { experimental_standaloneMiddleware } from '@trpc/server';
+import type { Context } from '../context';
+import { findAppError } from '../error-formatter';
+import { contextWithSpan, parentFromTraceparent } from './trace-context';
+
+/**
+ * One span per procedure call, HTTP and WebSocket alike, named by the procedure. Its parent is
+ * the `traceparent` the request carried (a client's or a proxy's; on a WebSocket, the upgrade
+ * request's). Attributes name the call, never its caller: no user ids, no input.
+ *
+ * Without a tracer in the app's deps the call goes straight on: tracing off costs one check.
+ */
+export const traceCall = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, path, type, next }) => {
+  const tracer = ctx.deps.tracer;
+  if (!tracer) return next();
+  const parent = parentFromTraceparent(ctx.request.traceparent);
+  const span = tracer.startSpan(
+    path,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'rpc.trpc.type': type, 'chorus.transport': ctx.request.transport },
+    },
+    parent,
+  );
+  try {
+    const result = await context.with(contextWithSpan(parent, span, tracer), next);
+    if (result.ok) {
+      span.setAttribute('chorus.outcome', 'ok');
+    } else {
+      const outcome = findAppError(result.error)?.code ?? result.error.code;
+      span.setAttribute('chorus.outcome', outcome);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      // Only an unexpected failure's error is recorded; an app error's message is meant for the user.
+      if (outcome === 'INTERNAL_SERVER_ERROR') span.recordException({ name: 'Error', message: 'internal server error' });
+    }
+    return result;
+  } finally {
+    span.end();
+  }
+});
