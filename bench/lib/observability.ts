@@ -59,7 +59,9 @@ async function startTraceSink(): Promise<{ url: string; batches: () => number; b
     req.on('data', (chunk: Buffer) => (bytes += chunk.length));
     req.on('end', () => {
       batches++;
-      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
+      // An empty ExportTraceServiceResponse: full success.
+      const json = req.headers['content-type']?.includes('json') ?? false;
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : undefined);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

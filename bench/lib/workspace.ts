@@ -6,7 +6,7 @@ export { createAppDeps, createPromMetrics, createSession, systemClock, type AppD
 export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 export { closeDb, createDb, ensureDatabase, files as filesTable, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
-export { createLogger, createRedis, loopbackServerConfig, startMetricsServer, startServer, type RunningServer } from '@chorus/runtime';
+export { createLogger, createRedis, loopbackServerConfig, startMetricsServer, startServer, startTracing, type RunningServer } from '@chorus/runtime';
 
 // The openai SDK through the very copy the server uses (bench/ may not depend on it itself): the ai
 // bench's direct calls, the baseline Chorus is compared with, run the same SDK code.

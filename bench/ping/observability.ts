@@ -8,6 +8,7 @@ import { percentiles, perSecond } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
 
 const CALLERS = sized(50, 5);
+const WARMUP_ROUNDS = sized(20, 2);
 
 export async function pingObservability(stack: BenchStack): Promise<{ rows: Array<Record<string, Cell>>; facts: Record<string, Cell>; notes: string[] }> {
   const rows: Array<Record<string, Cell>> = [];
@@ -20,7 +21,7 @@ export async function pingObservability(stack: BenchStack): Promise<{ rows: Arra
       );
       try {
         // Sockets and keep-alive connections are opened (and the code paths warmed) before any window.
-        for (const list of clients.values()) for (let i = 0; i < 20; i++) await Promise.all(list.map((client) => client.system.ping.query()));
+        for (const list of clients.values()) for (let i = 0; i < WARMUP_ROUNDS; i++) await Promise.all(list.map((client) => client.system.ping.query()));
         log(`ping: observability, ${calls}, ${CALLERS} callers: ${OBS_CONFIG.rounds} rounds of ${OBS_CONFIG.windowMs} ms per mode`);
         const totals = await alternate(running.instances, OBS_CONFIG.rounds, (instance) => window(clients.get(instance.mode)!));
         const callsPerSec = new Map<ObsMode, number>();
