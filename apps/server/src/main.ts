@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     webRoot,
   });
   logger.info({ url: server.url, port: server.port }, 'listening');
-  const metricsServer = prom && env.METRICS_PORT !== undefined ? await startMetricsServer(prom.registry, { host: env.METRICS_HOST, port: env.METRICS_PORT }) : null;
+  const metricsServer =
+    prom && env.METRICS_PORT !== undefined ? await startMetricsServer(prom.registry, { host: env.METRICS_HOST, port: env.METRICS_PORT }) : null;
   if (metricsServer) logger.info({ url: metricsServer.url }, 'metrics listening');
   if (webRoot) logger.info({ url: `${server.url}/`, webRoot }, `web app at ${server.url}/`);
 

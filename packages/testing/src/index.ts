@@ -35,3 +35,4 @@ export {
 } from './browser';
 export { checkRules, PrometheusQueryError, startTestPrometheus, type PromSample, type PrometheusService } from './prometheus';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';

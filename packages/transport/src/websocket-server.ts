@@ -72,8 +72,8 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   // Weak: a context made after its socket closed (connectionParams arriving last) still finds it.
   const writers = new WeakMap<WebSocket, SocketWriter>();
   const guard = new ConnectionGuard(options);
-  // Before tRPC's own listener: every socket gets its writer before tRPC can send on it.
   const observer = options.observer;
+  // Before tRPC's own listener: every socket gets its writer before tRPC can send on it.
   wss.on('connection', (ws, req) => {
     writers.set(ws, new SocketWriter(ws, req.socket));
     guard.watch(ws, req);

@@ -52,6 +52,8 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
   const aiErrors = bound((key) => f.aiErrors.labels(...(key.split(' ') as [string, string])));
   const calls = bound((state) => f.calls.labels(state));
   const redisCommand = bound((name) => f.redisCommand.labels(name.toLowerCase()));
+  const uploadsFinished = f.uploads.labels('finished');
+  const uploadsFailed = f.uploads.labels('failed');
   if (sources.redis instanceof TimedRedis) sources.redis.commandTimer = (name, seconds) => redisCommand(name).observe(seconds);
   let lastDeliverySample = 0;
 
@@ -87,9 +89,9 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
     aiError: (kind: AiProviderKind, code) => aiErrors(`${kind} ${code}`).inc(),
     uploadFinished: (bytes) => {
       f.uploadBytes.inc(bytes);
-      f.uploads.labels('finished').inc();
+      uploadsFinished.inc();
     },
-    uploadFailed: () => f.uploads.labels('failed').inc(),
+    uploadFailed: () => uploadsFailed.inc(),
     callEnded: (outcome) => calls(outcome).inc(),
   };
   return {

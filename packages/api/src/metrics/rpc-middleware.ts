@@ -1,23 +1,31 @@
 import type { Context } from '../context';
+import type { TRPCError } from '@trpc/server';
 import { findAppError } from '../error-formatter';
+import { appCodeForTrpcCode } from '../errors';
 import { isAsyncIterable } from '../realtime/end-on-revocation';
 import type { Metrics } from './metrics';
 
-type Result = { ok: true; data: unknown } | { ok: false; error: { code: string; cause?: unknown } };
+type Result = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 
 /**
  * The body of the procedures' metrics middleware: times the call (a subscription: its setup),
- * labels it with the app error code like the request log does, and counts the subscription as
+ * labels it with the app error code the client sees, and counts the subscription as
  * running until its stream ends. Metrics off: just the call.
  */
-export async function observeRpc<R extends Result>(ctx: Context, path: string, type: 'query' | 'mutation' | 'subscription', next: () => Promise<R>): Promise<R> {
+export async function observeRpc<R extends Result>(
+  ctx: Context,
+  path: string,
+  type: 'query' | 'mutation' | 'subscription',
+  next: () => Promise<R>,
+): Promise<R> {
   const metrics = ctx.deps.metrics;
   const transport = ctx.request.transport;
   // In-process calls (scripts, tests' callers) are not the service's traffic.
   if (!metrics.enabled || transport === 'internal') return next();
   const started = performance.now();
   const result = await next();
-  const outcome = result.ok ? 'ok' : (findAppError(result.error as never)?.code ?? result.error.code);
+  // The app error code a client sees (appCode): bounded, unlike messages.
+  const outcome = result.ok ? 'ok' : (findAppError(result.error)?.code ?? appCodeForTrpcCode(result.error.code));
   metrics.rpcFinished(path, transport, type, outcome, (performance.now() - started) / 1000);
   if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
     return { ...result, data: countWhileRunning(result.data, path, metrics) };
@@ -53,7 +61,7 @@ function countWhileRunning<T>(stream: AsyncIterable<T>, procedure: string, metri
         },
         throw: (error?: unknown) => {
           end();
-          return inner.throw ? inner.throw(error) : Promise.reject(error);
+          return inner.throw ? inner.throw(error) : Promise.reject(error instanceof Error ? error : new Error(String(error)));
         },
       } as AsyncIterator<T>;
     },

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
+import { timeDelivery } from '../metrics/delivery-timing';
 import type { ChorusEvent } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
@@ -157,16 +158,7 @@ export class EventHub {
       for (const listener of listeners) listener.onDelivery(delivery);
     }
     span?.end();
-    if (delivery && this.metrics.deliverySampleDue()) this.timeDelivery(delivery.event);
-  }
-
-  /**
-   * The delivery's latency from its commit (the event's `at`) to now, when its listeners have
-   * written it to their sockets (they go out at the end of this event-loop turn). Sampled.
-   */
-  private timeDelivery(event: ChorusEvent): void {
-    const at = (event as { at?: unknown }).at;
-    if (at instanceof Date) this.metrics.eventDelivered(Math.max(0, Date.now() - at.getTime()) / 1000);
+    if (delivery) timeDelivery(this.metrics, delivery.event);
   }
 
   /** `recipients csv \n body`. */

@@ -36,7 +36,7 @@ export class Realtime {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
     const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null);
     const hub = await EventHub.start(deps.redis, deps.logger, { metrics: deps.metrics, tracer: deps.tracer ?? null });
-    const rooms = await RoomHub.start(deps.redis, deps.logger);
+    const rooms = await RoomHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
     return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
   }

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { stringify } from '@chorus/transport';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { parseSharedEvent } from '@chorus/transport';
+import { timeDelivery } from '../metrics/delivery-timing';
+import type { Metrics } from '../metrics/metrics';
+import { noopMetrics } from '../metrics/noop-metrics';
 import { ListenerSets } from './listener-sets';
 
 export const ROOM_CHANNEL = 'chorus:room';
@@ -51,6 +54,7 @@ export class RoomHub {
     redis: Redis,
     private readonly logger: Logger,
     catchUpMs: number,
+    private readonly metrics: Metrics,
   ) {
     redis.defineCommand('chorusRoomPublish', { numberOfKeys: 0, lua: PUBLISH });
     this.redis = redis as HubRedis;
@@ -61,8 +65,8 @@ export class RoomHub {
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number } = {}): Promise<RoomHub> {
-    const hub = new RoomHub(redis, logger, options.catchUpMs ?? 5000);
+  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics } = {}): Promise<RoomHub> {
+    const hub = new RoomHub(redis, logger, options.catchUpMs ?? 5000, options.metrics ?? noopMetrics);
     await hub.subscriber.subscribe(ROOM_CHANNEL, ROOM_EPHEMERAL_CHANNEL);
     return hub;
   }
@@ -120,6 +124,7 @@ export class RoomHub {
         const second = message.indexOf('\n', first + 1);
         const delivery = { seq: Number(message.slice(first + 1, second)), event: parseSharedEvent<RoomEventEnvelope>(message.slice(second + 1)) };
         for (const listener of listeners) listener.onDelivery(delivery);
+        timeDelivery(this.metrics, delivery.event);
       } else if (channel === ROOM_EPHEMERAL_CHANNEL) {
         const event = parseSharedEvent<RoomEvent>(message.slice(first + 1));
         for (const listener of listeners) listener.onEphemeral(event);
