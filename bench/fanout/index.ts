@@ -15,7 +15,7 @@ import { startSocketIoBaseline } from '../baselines/socketio-server';
 import { startWsBaseline } from '../baselines/ws-server';
 import { historyBench } from './history';
 import { fanoutObservability } from './observability';
-import { OBS_CONFIG } from '../lib/observability';
+import { appendReport, OBS_CONFIG } from '../lib/observability';
 import { persistedSends } from './persisted';
 import type { LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './protocol';
 import { CONFIG } from './config';
@@ -196,12 +196,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   facts['other processes: CPU % of one core during the measured windows, avg / max'] =
     others.length > 0 ? `${Math.round(others.reduce((sum, n) => sum + n, 0) / others.length)} / ${Math.max(...others)}` : '-';
 
-  if (OBS_CONFIG.enabled) {
-    const observability = await fanoutObservability(stack);
-    rows.push(...observability.rows);
-    Object.assign(facts, observability.facts);
-    notes.push(...observability.notes);
-  }
+  if (OBS_CONFIG.enabled) appendReport({ rows, facts, notes }, await fanoutObservability(stack));
 
   const comparison = compareSystems(scenarios, measured);
   Object.assign(facts, comparison.facts);

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envList, envNumber, sized } from './env';
-import { log, type BenchStack, type Cell } from './harness';
+import { log, type BenchReport, type BenchStack, type Cell } from './harness';
 import { stopChild } from './load-process';
 import { cpuTicks } from './process-cpu';
 
@@ -188,4 +188,11 @@ export function ratioFacts(what: string, figures: Map<ObsMode, number>): Record<
     facts[`${what}: ${OBS_LABEL[mode]} ÷ off`] = `${ratio.toFixed(3)}× (goal ≥ ${OBS_GOAL[mode]}×, ${ratio >= OBS_GOAL[mode] ? 'met' : 'MISSED'})`;
   }
   return facts;
+}
+
+/** Adds the comparison's rows, facts and notes to a benchmark's own. */
+export function appendReport(report: Pick<BenchReport, 'rows' | 'facts' | 'notes'>, part: Pick<BenchReport, 'rows' | 'facts' | 'notes'>): void {
+  report.rows.push(...part.rows);
+  Object.assign(report.facts, part.facts);
+  report.notes.push(...part.notes);
 }
