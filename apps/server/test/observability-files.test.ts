@@ -1,7 +1,7 @@
 // The deploy files for Prometheus and Grafana: the alert rules pass promtool, and the dashboard
 // is valid JSON whose every query reads metrics docs/metrics.md documents.
 import { join } from 'node:path';
-import { checkRules, repoRoot } from '@chorus/testing';
+import { checkRules, repoRoot, testRules } from '@chorus/testing';
 import { describe, expect, it } from 'vitest';
 import { dashboard, dashboardMetricNames, documentedFamilies, metricsDoc } from './observability-files';
 
@@ -15,6 +15,10 @@ const familyOf = (name: string, histograms: Set<string>): string => {
 describe('deploy/prometheus/alerts.yml', () => {
   it('passes promtool check rules', { timeout: 60_000 }, async () => {
     expect(await checkRules([join(repoRoot, 'deploy/prometheus/alerts.yml')])).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('fires each alert of its unit tests (promtool test rules: synthetic series, expected labels and annotations)', { timeout: 60_000 }, async () => {
+    expect(await testRules([join(repoRoot, 'deploy/prometheus/alerts.test.yml')])).toContain('SUCCESS');
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRules, ensureBinaries, PrometheusQueryError, startPrometheus, type PrometheusService } from './index.js';
+import { checkRules, ensureBinaries, PrometheusQueryError, startPrometheus, testRules, type PrometheusService } from './index.js';
 import { isAlive } from './procs.js';
 import { getFreePort } from './ports.js';
 
@@ -105,6 +105,31 @@ describe('prometheus', () => {
     const broken = path.join(dir, 'broken.yml');
     writeFileSync(broken, 'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(up\n');
     await expect(checkRules([broken])).rejects.toThrow(/promtool check rules failed:[\s\S]*(parse error|unclosed)/);
+  });
+
+  it('promtool runs rule unit tests: passes when the alert fires as expected, fails with the difference otherwise', async () => {
+    const unit = (expected: string) => {
+      const file = path.join(dir, `unit-${expected}.yml`);
+      writeFileSync(
+        file,
+        `rule_files: [${rules}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - { series: 'up{job="demo", instance="x:1"}', values: '0x5' }
+    alert_rule_test:
+      - eval_time: 3m
+        alertname: DemoTargetDown
+        exp_alerts:
+          - exp_labels: { severity: ${expected}, job: demo, instance: 'x:1' }
+            exp_annotations: { summary: 'x:1 is down' }
+`,
+      );
+      return file;
+    };
+    expect(await testRules([unit('page')])).toContain('SUCCESS');
+    await expect(testRules([unit('ticket')])).rejects.toThrow(/promtool test rules failed:[\s\S]*severity="page"/);
   });
 
   it('stop() ends the server and is idempotent', async () => {

@@ -194,16 +194,26 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   };
 }
 
-/** `promtool check rules <files>`: resolves with its output, rejects with it when a file is invalid. */
-export async function checkRules(files: string[], log?: Log): Promise<string> {
+/** Runs `promtool <args>`; resolves with its output, rejects with it when promtool fails. */
+async function promtool(args: string[], log?: Log): Promise<string> {
   await ensureBinaries(['prometheus'], log);
   const binaries = findPrometheusBinaries();
   if (!binaries) throw new Error('promtool not found after ensureBinaries');
   return new Promise((resolve, reject) => {
-    execFile(binaries.promtool, ['check', 'rules', ...files], (error, stdout, stderr) => {
+    execFile(binaries.promtool, args, (error, stdout, stderr) => {
       const output = `${stdout}${stderr}`.trim();
-      if (error) reject(new Error(`promtool check rules failed:\n${output}`));
+      if (error) reject(new Error(`promtool ${args.slice(0, 2).join(' ')} failed:\n${output}`));
       else resolve(output);
     });
   });
+}
+
+/** `promtool check rules <files>`: the files parse and every expression is valid PromQL. */
+export function checkRules(files: string[], log?: Log): Promise<string> {
+  return promtool(['check', 'rules', ...files], log);
+}
+
+/** `promtool test rules <files>`: the rule unit tests (synthetic series, expected alerts) pass. */
+export function testRules(files: string[], log?: Log): Promise<string> {
+  return promtool(['test', 'rules', ...files], log);
 }

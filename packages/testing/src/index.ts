@@ -33,6 +33,6 @@ export {
   type Locator,
   type Page,
 } from './browser';
-export { checkRules, PrometheusQueryError, startTestPrometheus, type PromSample, type PrometheusService } from './prometheus';
+export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type PromSample, type PrometheusService } from './prometheus';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
