@@ -6,15 +6,16 @@
 // alternating windows; a window's deliveries/s is the figure compared.
 import type { ClosedLoopSpec, LoadRequest, LoadResult, ReceiverSpec } from './protocol';
 import { CONFIG } from './config';
-import { alternate, OBS_CONFIG, OBS_LABEL, ratioFacts, startObsInstances, type ObsMode } from '../lib/observability';
-import { sized } from '../lib/env';
+import { alternate, OBS_CONFIG, OBS_LABEL, ratioFacts, startObsInstances, type ObsInstance, type ObsMode } from '../lib/observability';
+import { cpuTicks } from '../lib/process-cpu';
+import { envNumber, sized } from '../lib/env';
 import { log, type BenchStack, type Cell } from '../lib/harness';
 import { LoadProcess } from '../lib/load-process';
 import { createMembers, type Member } from '../lib/members';
 import { chorusWs } from '../lib/trpc-wire';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
 
-const GROUP = sized(300, 10);
+const GROUP = Math.floor(envNumber('BENCH_OBS_GROUP', sized(100, 10)));
 /** Enough closed-loop senders that the instance, not the round trips of a few, sets the pace. */
 const SENDERS = sized(32, 3);
 
@@ -61,20 +62,31 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
     facts['observability: receivers connected'] = `${connected.connected} in ${(connected.ms / 1000).toFixed(1)} s`;
     await load.request({ op: 'settle', ...CONFIG.settle }, CONFIG.settle.maxMs + 30_000);
     const errors = new Map<ObsMode, number>();
-    const run = async (mode: ObsMode) => {
+    const loadCpu = new Map<ObsMode, number>();
+    const run = async (instance: ObsInstance) => {
       await load.request({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 70_000);
-      const result = await load.request<LoadResult>({ op: 'closed', spec: specs.get(mode)! }, 120_000);
-      errors.set(mode, (errors.get(mode) ?? 0) + result.sendErrors + result.missing);
-      return result;
+      // CPU of the instance and of the load process between the load process's window marks.
+      let started: { instance: number; load: number } | undefined;
+      const used = { instance: 0, load: 0 };
+      const loadSeconds = () => (cpuTicks(load.pid ?? 0) ?? Number.NaN) / 100;
+      load.onMark = (mark) => {
+        if (mark === 'window-start') started = { instance: instance.cpuSeconds(), load: loadSeconds() };
+        else if (started) Object.assign(used, { instance: instance.cpuSeconds() - started.instance, load: loadSeconds() - started.load });
+      };
+      const result = await load.request<LoadResult>({ op: 'closed', spec: specs.get(instance.mode)! }, 120_000);
+      errors.set(instance.mode, (errors.get(instance.mode) ?? 0) + result.sendErrors + result.missing);
+      loadCpu.set(instance.mode, (loadCpu.get(instance.mode) ?? 0) + used.load);
+      return { result, cpuSeconds: used.instance };
     };
     // One unmeasured window each: warms every instance's code paths and caches.
-    for (const mode of specs.keys()) await run(mode);
+    for (const instance of running.instances) await run(instance);
     log(`fanout: observability: ${OBS_CONFIG.rounds} rounds of ${OBS_CONFIG.windowMs} ms closed-loop windows per mode, ${SENDERS} senders, groups of ${GROUP}`);
     errors.clear();
+    loadCpu.clear();
     const totals = await alternate(running.instances, OBS_CONFIG.rounds, async (instance) => {
-      const result = await run(instance.mode);
+      const { result, cpuSeconds } = await run(instance);
       // Latency samples: each window's p50 and p99 (the load process keeps histograms, not samples).
-      return { count: result.delivered, elapsedMs: result.elapsedMs, latencies: [result.latency.p50, result.latency.p99] };
+      return { count: result.delivered, elapsedMs: result.elapsedMs, latencies: [result.latency.p50, result.latency.p99], cpuSeconds };
     });
     const deliveriesPerSec = new Map<ObsMode, number>();
     const perCpuSecond = new Map<ObsMode, number>();
@@ -95,6 +107,8 @@ export async function fanoutObservability(stack: BenchStack): Promise<{ rows: Ar
         'errors + missing': errors.get(mode) ?? 0,
         'server CPU µs/delivery': Number(((total.cpuSeconds * 1e6) / Math.max(1, total.count)).toFixed(2)),
         'server CPU %': Math.round((total.cpuSeconds / (total.elapsedMs / 1000)) * 100),
+        // Near 100: the load process (the receivers' JSON.parse), not the server, sets the pace.
+        'load CPU %': Math.round(((loadCpu.get(mode) ?? Number.NaN) / (total.elapsedMs / 1000)) * 100),
       });
     }
     Object.assign(

@@ -161,7 +161,11 @@ export interface ObsWindow {
  * Runs `window(instance)` for each mode in turn, `rounds` times, the order rotating each round so
  * no mode always follows the same one; sums each mode's windows.
  */
-export async function alternate(instances: ObsInstance[], rounds: number, window: (instance: ObsInstance) => Promise<Omit<ObsWindow, 'cpuSeconds'>>) {
+export async function alternate(
+  instances: ObsInstance[],
+  rounds: number,
+  window: (instance: ObsInstance) => Promise<Omit<ObsWindow, 'cpuSeconds'> & { cpuSeconds?: number }>,
+) {
   const totals = new Map<ObsMode, ObsWindow>(instances.map((instance) => [instance.mode, { count: 0, elapsedMs: 0, cpuSeconds: 0, latencies: [] }]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < instances.length; i++) {
@@ -171,7 +175,8 @@ export async function alternate(instances: ObsInstance[], rounds: number, window
       const total = totals.get(instance.mode)!;
       total.count += result.count;
       total.elapsedMs += result.elapsedMs;
-      total.cpuSeconds += instance.cpuSeconds() - cpu0;
+      // The window's own figure when it measured the instance between its marks, else all of the call.
+      total.cpuSeconds += result.cpuSeconds ?? instance.cpuSeconds() - cpu0;
       for (const latency of result.latencies) total.latencies.push(latency);
     }
   }

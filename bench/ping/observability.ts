@@ -23,7 +23,14 @@ export async function pingObservability(stack: BenchStack): Promise<{ rows: Arra
         // Sockets and keep-alive connections are opened (and the code paths warmed) before any window.
         for (const list of clients.values()) for (let i = 0; i < WARMUP_ROUNDS; i++) await Promise.all(list.map((client) => client.system.ping.query()));
         log(`ping: observability, ${calls}, ${CALLERS} callers: ${OBS_CONFIG.rounds} rounds of ${OBS_CONFIG.windowMs} ms per mode`);
-        const totals = await alternate(running.instances, OBS_CONFIG.rounds, (instance) => window(clients.get(instance.mode)!));
+        const clientCpu = new Map<ObsMode, number>();
+        const totals = await alternate(running.instances, OBS_CONFIG.rounds, async (instance) => {
+          const before = process.cpuUsage();
+          const result = await window(clients.get(instance.mode)!);
+          const used = process.cpuUsage(before);
+          clientCpu.set(instance.mode, (clientCpu.get(instance.mode) ?? 0) + (used.user + used.system) / 1e6);
+          return result;
+        });
         const callsPerSec = new Map<ObsMode, number>();
         const cpuPerCall = new Map<ObsMode, number>();
         for (const mode of OBS_CONFIG.modes) {
@@ -43,6 +50,8 @@ export async function pingObservability(stack: BenchStack): Promise<{ rows: Arra
             max: p.max,
             'server CPU µs/call': Math.round(cpuPerCall.get(mode)!),
             'server CPU %': Math.round((total.cpuSeconds / (total.elapsedMs / 1000)) * 100),
+            // Near 100: the clients (this process, one core), not the server, set the pace.
+            'clients CPU %': Math.round(((clientCpu.get(mode) ?? Number.NaN) / (total.elapsedMs / 1000)) * 100),
           });
         }
         Object.assign(facts, ratioFacts(`ping ${calls} calls/s`, callsPerSec));
