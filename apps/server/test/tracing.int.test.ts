@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChorusClient } from '@chorus/client';
+import { closeChorusClient, type ChorusClient } from '@chorus/client';
 import type { LocalService } from '@chorus/local-services';
 import {
   accountFactory,
@@ -17,6 +17,7 @@ import {
   type TestDatabase,
 } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { spawnServerProcess, type ServerProcess } from './server-process';
 
 // Two real server processes on one MariaDB and Redis, each exporting its spans to this test's
@@ -54,6 +55,7 @@ beforeAll(async () => {
   ({ conversationId } = await ann.client.chat.openDirect.mutate({ userId: ben.id }));
 }, 120_000);
 afterAll(async () => {
+  if (benOnB) await closeChorusClient(benOnB);
   await Promise.allSettled([serverA?.stop(), serverB?.stop()]);
   await Promise.allSettled([database?.drop(), redis?.stop(), mail?.stop(), receiver?.close()]);
 });
@@ -141,11 +143,26 @@ describe('traces across two instances', () => {
     expect(line).toMatchObject({ procedure: 'chat.send', outcome: 'NOT_FOUND', span_id: failed.spanId });
   });
 
-  it('WebSocket calls get spans too, named by procedure, with transport ws', async () => {
+  it("WebSocket calls get spans too, named by procedure, with transport ws, under the upgrade request's traceparent", async () => {
     const subscription = await receiver.waitFor((all) =>
       all.find((span) => span.name === 'events.subscribe' && instanceOf(span) === 'b' && span.attributes['chorus.transport'] === 'ws'),
     );
     expect(subscription.attributes).toMatchObject({ 'rpc.system': 'trpc', 'rpc.method': 'events.subscribe', 'rpc.trpc.type': 'subscription' });
+
+    const traceId = hex(16);
+    const upgradeSpanId = hex(8);
+    // A socket whose upgrade request carries a traceparent, as a proxy that starts traces would send.
+    class TracedWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { headers: { traceparent: `00-${traceId}-${upgradeSpanId}-01` } });
+      }
+    }
+    const traced = createTestClient(serverB.url, { token: ben.token, WebSocket: TracedWebSocket });
+    const events = collectEvents(traced);
+    await events.waitFor((event) => event.type === 'presence.snapshot');
+    const call = await receiver.waitFor((all) => all.find((span) => span.traceId === traceId && span.name === 'events.subscribe'));
+    expect(call).toMatchObject({ parentSpanId: upgradeSpanId, attributes: { 'chorus.transport': 'ws' } });
+    await closeChorusClient(traced);
   });
 
   it("an unsampled parent's call is not exported and its event carries no trace context", async () => {

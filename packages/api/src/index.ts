@@ -61,4 +61,4 @@ export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
 export type { FileView } from './files/files.schema';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
-export { activeTracedSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
+export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';

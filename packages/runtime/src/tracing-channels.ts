@@ -1,5 +1,6 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { tracingChannel } from 'node:diagnostics_channel';
-import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { activeTracedSpan } from '@chorus/api';
 
 /**
@@ -109,15 +110,48 @@ const CHANNELS = [
   { name: 'ioredis:batch', handlers: handlers(redisSpan) },
 ];
 
-let subscribers = 0;
+/**
+ * A query that finds every pool connection busy waits in the pool's queue, and its callback runs
+ * when another query's connection is released: in that query's context. The pool's own channel
+ * remembers the caller's context when it asks for a connection and restores it for the callback,
+ * so the query's span lands under the call that made it.
+ */
+const POOL_CHANNEL = 'mysql2:pool:connect';
+const callerContexts = new WeakMap<object, Context>();
+const poolHandlers = {
+  start(message: unknown) {
+    callerContexts.set(message as object, context.active());
+  },
+  end() {},
+  asyncStart() {},
+  asyncEnd() {},
+  error() {},
+};
 
-/** Subscribes the channels (once however many tracings run); the returned function undoes it. */
-export function traceDatabaseAndRedis(): () => void {
-  if (subscribers++ === 0) for (const channel of CHANNELS) tracingChannel(channel.name).subscribe(channel.handlers);
+let subscribers = 0;
+let boundStorage: AsyncLocalStorage<Context> | null = null;
+
+/**
+ * Subscribes the channels (once however many tracings run) and restores callers' contexts in
+ * `storage`, the context manager's; the returned function undoes it.
+ */
+export function traceDatabaseAndRedis(storage: AsyncLocalStorage<Context>): () => void {
+  if (subscribers++ === 0) {
+    for (const channel of CHANNELS) tracingChannel(channel.name).subscribe(channel.handlers);
+    const pool = tracingChannel(POOL_CHANNEL);
+    pool.subscribe(poolHandlers);
+    pool.asyncStart.bindStore(storage, (message) => callerContexts.get(message) ?? ROOT_CONTEXT);
+    boundStorage = storage;
+  }
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    if (--subscribers === 0) for (const channel of CHANNELS) tracingChannel(channel.name).unsubscribe(channel.handlers);
+    if (--subscribers > 0) return;
+    for (const channel of CHANNELS) tracingChannel(channel.name).unsubscribe(channel.handlers);
+    const pool = tracingChannel(POOL_CHANNEL);
+    pool.unsubscribe(poolHandlers);
+    if (boundStorage) pool.asyncStart.unbindStore(boundStorage);
+    boundStorage = null;
   };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { context, diag, DiagLogLevel, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
+import { StoredContextManager } from './context-manager';
 import { traceDatabaseAndRedis } from './tracing-channels';
 
 export interface TracingOptions {
@@ -38,6 +38,7 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 let running = 0;
+let contextManager: StoredContextManager | null = null;
 
 /**
  * Starts a tracer provider that exports over OTLP/HTTP (JSON). The provider is not registered
@@ -47,7 +48,7 @@ let running = 0;
  * registered by the first running tracing and removed when the last one shuts down.
  */
 export function startTracing(options: TracingOptions = {}): Tracing {
-  if (running++ === 0) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (running++ === 0) context.setGlobalContextManager((contextManager = new StoredContextManager()));
   if (options.logger) {
     const log = options.logger;
     diag.setLogger(
@@ -65,7 +66,7 @@ export function startTracing(options: TracingOptions = {}): Tracing {
     ...(options.sampleRatio !== undefined ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }) } : {}),
     spanProcessors: [new BatchSpanProcessor(exporter, options.exportDelayMs !== undefined ? { scheduledDelayMillis: options.exportDelayMs } : {})],
   });
-  const release = traceDatabaseAndRedis();
+  const release = traceDatabaseAndRedis(contextManager!.storage);
   let stopped: Promise<void> | null = null;
   return {
     tracer: provider.getTracer('chorus'),
@@ -74,7 +75,10 @@ export function startTracing(options: TracingOptions = {}): Tracing {
       stopped ??= (async () => {
         release();
         await provider.shutdown();
-        if (--running === 0) context.disable();
+        if (--running === 0) {
+          context.disable();
+          contextManager = null;
+        }
       })();
       return stopped;
     },

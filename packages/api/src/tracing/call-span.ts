@@ -30,9 +30,8 @@ export const traceCall = experimental_standaloneMiddleware<{ ctx: Context }>().c
     } else {
       const outcome = findAppError(result.error)?.code ?? result.error.code;
       span.setAttribute('chorus.outcome', outcome);
+      // The code only: a message may quote the input, and the server log has the whole error.
       span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-      // Only an unexpected failure's error is recorded; an app error's message is meant for the user.
-      if (outcome === 'INTERNAL_SERVER_ERROR') span.recordException({ name: 'Error', message: 'internal server error' });
     }
     return result;
   } finally {
