@@ -14,6 +14,8 @@ import { checkWithOfficialClient } from '../baselines/socketio-check';
 import { startSocketIoBaseline } from '../baselines/socketio-server';
 import { startWsBaseline } from '../baselines/ws-server';
 import { historyBench } from './history';
+import { fanoutObservability } from './observability';
+import { appendReport, OBS_CONFIG } from '../lib/observability';
 import { persistedSends } from './persisted';
 import type { LoadRequest, LoadResult, OpenLoopSpec, ReceiverSpec, SenderSpec, System } from './protocol';
 import { CONFIG } from './config';
@@ -46,6 +48,7 @@ async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pi
 }
 
 export async function fanout(stack: BenchStack): Promise<BenchReport> {
+  if (OBS_CONFIG.only) return { bench: 'fanout', ...(await fanoutObservability(stack)) };
   const rows: Array<Record<string, Cell>> = [];
   const facts: Record<string, Cell> = {
     'machine: cores (os.availableParallelism) / load average at start': `${availableParallelism()} / ${loadavg()
@@ -192,6 +195,8 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   const others = cpu.others;
   facts['other processes: CPU % of one core during the measured windows, avg / max'] =
     others.length > 0 ? `${Math.round(others.reduce((sum, n) => sum + n, 0) / others.length)} / ${Math.max(...others)}` : '-';
+
+  if (OBS_CONFIG.enabled) appendReport({ rows, facts, notes }, await fanoutObservability(stack));
 
   const comparison = compareSystems(scenarios, measured);
   Object.assign(facts, comparison.facts);

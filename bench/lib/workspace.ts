@@ -2,11 +2,11 @@
 import { createChorusClient, type ChorusClient, type ChorusClientOptions } from '@chorus/client';
 import WebSocket from 'ws';
 
-export { createAppDeps, createSession, systemClock, type AppDeps } from '@chorus/api';
+export { createAppDeps, createPromMetrics, createSession, systemClock, type AppDeps } from '@chorus/api';
 export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 export { closeDb, createDb, ensureDatabase, files as filesTable, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
-export { createLogger, createRedis, loopbackServerConfig, startServer, type RunningServer } from '@chorus/runtime';
+export { createLogger, createRedis, loopbackServerConfig, startMetricsServer, startServer, startTracing, type RunningServer } from '@chorus/runtime';
 
 // The openai SDK through the very copy the server uses (bench/ may not depend on it itself): the ai
 // bench's direct calls, the baseline Chorus is compared with, run the same SDK code.

@@ -4,6 +4,8 @@ import { log } from '../lib/harness';
 import { wsHeldSubscriptions, wsSubscribeLatency } from './ws';
 import { percentiles, perSecond } from '../lib/stats';
 import { closeChorusClient, createBenchClient, type ChorusClient } from '../lib/workspace';
+import { OBS_CONFIG } from '../lib/observability';
+import { pingObservability } from './observability';
 
 const SEQUENTIAL = sized({ warmup: 200, calls: 2000, maxMs: 20_000 }, { warmup: 10, calls: 50, maxMs: 5_000 });
 const CONCURRENCY = sized([1, 50, 200], [1, 10]);
@@ -13,6 +15,7 @@ const MAX_CALLS_PER_CALLER = 200_000;
 
 /** `system.ping` over HTTP and over WebSocket, and `system.clock` subscriptions, through the real typed client. */
 export async function ping(stack: BenchStack): Promise<BenchReport> {
+  if (OBS_CONFIG.only) return { bench: 'ping', ...(await pingObservability(stack)) };
   const rows: Array<Record<string, Cell>> = [];
   for (const calls of ['http', 'websocket'] as const) {
     log(`ping: ${calls} sequential`);
@@ -29,16 +32,19 @@ export async function ping(stack: BenchStack): Promise<BenchReport> {
   log('ping: ws held subscriptions');
   const held = await wsHeldSubscriptions(stack.url);
   rows.push(held.row);
+  const observability = OBS_CONFIG.enabled ? await pingObservability(stack) : { rows: [], facts: {}, notes: [] };
+  rows.push(...observability.rows);
   return {
     bench: 'ping',
     rows,
-    facts: { ...subscribe.facts, ...resubscribe.facts, ...held.facts },
+    facts: { ...subscribe.facts, ...resubscribe.facts, ...held.facts, ...observability.facts },
     notes: [
       'latencies in ms, measured in the client from call to result (nearest-rank percentiles)',
       'http: one typed client per concurrent caller, so httpBatchLink never merges their calls',
       "websocket: the same calls with the client's calls: 'websocket' (each client its own socket, opened before the window)",
       'the server runs in this process: clients and server share one event loop (one core), so calls/s is a floor for the server alone',
       ...held.notes,
+      ...observability.notes,
     ],
   };
 }

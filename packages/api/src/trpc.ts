@@ -57,6 +57,7 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
+// The call's span first, so its log line and its metrics observation run inside it.
 export const publicProcedure = t.procedure
   .use(traceCall)
   .use(withRequestLog)

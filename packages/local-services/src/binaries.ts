@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export type ServiceKind = 'mariadb' | 'redis';
+export type ServiceKind = 'mariadb' | 'redis' | 'prometheus';
 /**
  * What `ensureBinaries` can install: the services, Chromium for browser tests, and the tools
  * that check the deployment files (docker-compose's parser, Caddy's config validation, Go with
@@ -62,6 +62,18 @@ export function findRedisServer(): string | undefined {
   return findBinary('redis-server');
 }
 
+export interface PrometheusBinaries {
+  prometheus: string;
+  promtool: string;
+}
+
+/** Debian's `prometheus` package ships both: the server and `promtool` (config and rule checks). */
+export function findPrometheusBinaries(): PrometheusBinaries | undefined {
+  const prometheus = findBinary('prometheus');
+  const promtool = findBinary('promtool');
+  return prometheus && promtool ? { prometheus, promtool } : undefined;
+}
+
 /**
  * Debian's Chromium (binary /usr/bin/chromium) for browser tests: a distribution build kept
  * patched by apt, never a browser downloaded by a test tool. CHROMIUM_PATH points elsewhere.
@@ -76,6 +88,7 @@ export function findChromium(): string | undefined {
 const PACKAGES: Record<BinaryKind, string> = {
   mariadb: 'mariadb-server',
   redis: 'redis-server',
+  prometheus: 'prometheus',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
   caddy: 'caddy',
@@ -84,6 +97,7 @@ const PACKAGES: Record<BinaryKind, string> = {
 const BINARY_NAMES: Record<BinaryKind, string> = {
   mariadb: 'mariadbd/mariadb-install-db',
   redis: 'redis-server',
+  prometheus: 'prometheus/promtool',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
   caddy: 'caddy',
@@ -94,6 +108,7 @@ export const DEBIAN_GOPATH = '/usr/share/gocode';
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   redis: () => findRedisServer() !== undefined,
+  prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,
   'docker-compose': () => findBinary('docker-compose') !== undefined,
   caddy: () => findBinary('caddy') !== undefined,

@@ -6,7 +6,7 @@ import { spawnSupervised } from './watchdog.js';
 import type { Supervised } from './watchdog.js';
 
 export interface LocalService {
-  /** e.g. mysql://chorus:chorus@127.0.0.1:PORT or redis://127.0.0.1:PORT */
+  /** e.g. mysql://chorus:chorus@127.0.0.1:PORT, redis://127.0.0.1:PORT or http://127.0.0.1:PORT (Prometheus) */
   url: string;
   port: number;
   /** pid of the server process */
@@ -16,7 +16,7 @@ export interface LocalService {
 }
 
 export interface ServiceSpec {
-  name: 'mariadb' | 'redis';
+  name: 'mariadb' | 'redis' | 'prometheus';
   /** Absolute dataDir passed by the caller; owner/pid files live here. */
   dataDir: string;
   /** Absolute path that appears in the server's command line (used to recognise leftovers). */

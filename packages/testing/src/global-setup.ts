@@ -21,7 +21,8 @@ export default async function setup(project: TestProject) {
   // One directory (and MariaDB) per vitest project: the projects' setups run side by side.
   const testDataDir = join(repoRoot, '.data', 'test', `run-${process.pid}-${project.name || 'root'}`);
   const log = (msg: string) => console.log(`[local-services] ${msg}`);
-  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'chromium'] : ['mariadb', 'redis', 'chromium'], log);
+  // Prometheus (with promtool) for the metrics tests, installed like the rest.
+  await ensureBinaries(process.env.REDIS_URL ? ['mariadb', 'prometheus', 'chromium'] : ['mariadb', 'redis', 'prometheus', 'chromium'], log);
   // Where they cannot be installed (not root), only the deploy/test files fail, naming the packages.
   await ensureBinaries(['docker-compose', 'caddy', 'go-templates'], log).catch((error: unknown) =>
     log(`deployment checks will fail: ${error instanceof Error ? error.message : String(error)}`),

@@ -34,5 +34,6 @@ export {
   type Page,
 } from './browser';
 export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type TestS3Server } from './s3-server';
+export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type PromSample, type PrometheusService } from './prometheus';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
