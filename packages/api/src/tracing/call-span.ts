@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { experimental_standaloneMiddleware } from '@trpc/server';
 import type { Context } from '../context';
-import { findAppError } from '../error-formatter';
+import { outcomeOf } from '../call-outcome';
 import { contextWithSpan, parentFromTraceparent } from './trace-context';
 
 /**
@@ -25,14 +25,10 @@ export const traceCall = experimental_standaloneMiddleware<{ ctx: Context }>().c
   );
   try {
     const result = await context.with(contextWithSpan(parent, span, tracer), next);
-    if (result.ok) {
-      span.setAttribute('chorus.outcome', 'ok');
-    } else {
-      const outcome = findAppError(result.error)?.code ?? result.error.code;
-      span.setAttribute('chorus.outcome', outcome);
-      // The code only: a message may quote the input, and the server log has the whole error.
-      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-    }
+    const outcome = outcomeOf(result);
+    span.setAttribute('chorus.outcome', outcome);
+    // The code only: a message may quote the input, and the server log has the whole error.
+    if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
     return result;
   } finally {
     span.end();
