@@ -9,7 +9,11 @@ import { traceDatabaseAndRedis } from './tracing-channels';
 export interface TracingOptions {
   /** OTLP/HTTP base URL (`/v1/traces` is appended). Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
   endpoint?: string;
-  /** Share of new traces sampled (a sampled parent's traces always are). Default: OTEL_TRACES_SAMPLER(_ARG), else all. */
+  /**
+   * Share of traces sampled, by trace id, for new traces and for those a remote caller marked
+   * sampled alike (a caller's unsampled flag is followed). Default: the standard sampler
+   * OTEL_TRACES_SAMPLER names, when set; else this scheme with ratio 1.
+   */
   sampleRatio?: number;
   /** Default: OTEL_SERVICE_NAME, else `chorus`. */
   serviceName?: string;
@@ -104,8 +108,14 @@ function loadSdk() {
   };
 }
 
-/** The sampler `sampleRatio` asks for; none (the SDK reads OTEL_TRACES_SAMPLER) without it. */
-function defaultSampler(sdk: TraceSdk, sampleRatio: number | undefined): Sampler | undefined {
-  if (sampleRatio === undefined) return undefined;
-  return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(sampleRatio) });
+/**
+ * The sampler unless the operator chose a standard one (OTEL_TRACES_SAMPLER, then the SDK builds
+ * it). A remote parent's sampled flag comes from whoever sent the request, so it does not force
+ * sampling: such a trace is sampled by the ratio, on its trace id, as a new one is (instances with
+ * the same ratio decide alike). An unsampled remote parent is followed; a local parent always is.
+ */
+function defaultSampler(sdk: TraceSdk, sampleRatio: number | undefined, env: NodeJS.ProcessEnv = process.env): Sampler | undefined {
+  if (sampleRatio === undefined && env.OTEL_TRACES_SAMPLER?.trim()) return undefined;
+  const ratio = new sdk.TraceIdRatioBasedSampler(sampleRatio ?? 1);
+  return new sdk.ParentBasedSampler({ root: ratio, remoteParentSampled: ratio, remoteParentNotSampled: new sdk.AlwaysOffSampler() });
 }
