@@ -128,6 +128,11 @@ const ZEnv = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     /** Prometheus metrics at /metrics on this port, a listener apart from PORT; unset: metrics off. */
     METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /**
+     * Share of traces sampled (by trace id), a caller's sampled `traceparent` included; unset: 1,
+     * or the standard OTEL_TRACES_SAMPLER when that is set. See docs/tracing.md.
+     */
+    TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).optional(),
     /** The metrics listener's interface: keep it private (only Prometheus should reach it). */
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** Default: on in production. Turn off only for plain-http localhost. */

@@ -12,7 +12,9 @@ const logger = createLogger(env);
 
 async function main(): Promise<void> {
   // OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) turns traces on; the other OTEL_* variables tune them.
-  const tracing = tracingRequested() ? startTracing({ logger }) : null;
+  const tracing = tracingRequested()
+    ? startTracing({ logger, ...(env.TRACES_SAMPLE_RATIO !== undefined ? { sampleRatio: env.TRACES_SAMPLE_RATIO } : {}) })
+    : null;
   if (tracing) logger.info({ component: 'tracing' }, 'traces exported over OTLP/HTTP');
   const ai = await loadAiOptions(env, logger);
   const files = await loadFilesOptions(env, logger);

@@ -143,7 +143,7 @@ describe('traces across two instances', () => {
     expect(line).toMatchObject({ procedure: 'chat.send', outcome: 'NOT_FOUND', span_id: failed.spanId });
   });
 
-  it("WebSocket calls get spans too, named by procedure, with transport ws, under the upgrade request's traceparent", async () => {
+  it("WebSocket calls get spans too, named by procedure, with transport ws: each its own trace, linked to the upgrade request's traceparent", async () => {
     const subscription = await receiver.waitFor((all) =>
       all.find((span) => span.name === 'events.subscribe' && instanceOf(span) === 'b' && span.attributes['chorus.transport'] === 'ws'),
     );
@@ -157,11 +157,20 @@ describe('traces across two instances', () => {
         super(url, protocols, { headers: { traceparent: `00-${traceId}-${upgradeSpanId}-01` } });
       }
     }
-    const traced = createTestClient(serverB.url, { token: ben.token, WebSocket: TracedWebSocket });
+    const traced = createTestClient(serverB.url, { token: ben.token, WebSocket: TracedWebSocket, calls: 'websocket' });
     const events = collectEvents(traced);
     await events.waitFor((event) => event.type === 'presence.snapshot');
-    const call = await receiver.waitFor((all) => all.find((span) => span.traceId === traceId && span.name === 'events.subscribe'));
-    expect(call).toMatchObject({ parentSpanId: upgradeSpanId, attributes: { 'chorus.transport': 'ws' } });
+    const linked = (span: ReceivedSpan) => span.links.some((link) => link.traceId === traceId && link.spanId === upgradeSpanId);
+    const call = await receiver.waitFor((all) => all.find((span) => span.name === 'events.subscribe' && linked(span)));
+    // A root of its own, not a child of the upgrade: a socket open for hours makes no endless trace.
+    expect(call).toMatchObject({ parentSpanId: '', attributes: { 'chorus.transport': 'ws' } });
+    expect(call.traceId).not.toBe(traceId);
+    // A second call on the same socket: another trace, linked to the same upgrade.
+    await traced.friends.list.query();
+    const second = await receiver.waitFor((all) => all.find((span) => span.name === 'friends.list' && linked(span)));
+    expect(second).toMatchObject({ parentSpanId: '', attributes: { 'chorus.transport': 'ws' } });
+    expect(second.traceId).not.toBe(call.traceId);
+    expect(receiver.spans.filter((span) => span.traceId === traceId)).toEqual([]);
     await closeChorusClient(traced);
   });
 

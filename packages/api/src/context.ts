@@ -16,7 +16,7 @@ export interface RequestInfo {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
-  /** The W3C `traceparent` header of the request (on WebSockets, of the upgrade): the parent of the call's span. */
+  /** The W3C `traceparent` header of the request: the parent of an HTTP call's span; on WebSockets (the upgrade's), a link of each call's span. */
   traceparent?: string | undefined;
 }
 

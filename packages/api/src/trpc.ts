@@ -8,6 +8,7 @@ import { endOnRevocation, isAsyncIterable } from './realtime/end-on-revocation';
 import { observeRpc } from './metrics/rpc-middleware';
 import { chorusTransformer } from '@chorus/transport';
 import { traceCall } from './tracing/call-span';
+import { outcomeOf } from './call-outcome';
 
 export interface Meta {
   /** Short description for logs and docs. */
@@ -45,15 +46,10 @@ const withRequestLog = t.middleware(async ({ ctx, path, type, next }) => {
     userId: ctx.session?.userId ?? null,
     durationMs: Math.round((performance.now() - started) * 100) / 100,
   };
-  if (result.ok) {
-    ctx.deps.logger.info({ ...line, outcome: 'ok' }, 'call');
-  } else {
-    const appError = findAppError(result.error);
-    const unexpected = !appError && result.error.code === 'INTERNAL_SERVER_ERROR';
-    const outcome = appError?.code ?? result.error.code;
-    if (unexpected) ctx.deps.logger.error({ ...line, outcome, err: result.error.cause ?? result.error }, 'call failed');
-    else ctx.deps.logger.info({ ...line, outcome }, 'call');
-  }
+  const outcome = outcomeOf(result);
+  const unexpected = !result.ok && !findAppError(result.error) && result.error.code === 'INTERNAL_SERVER_ERROR';
+  if (unexpected) ctx.deps.logger.error({ ...line, outcome, err: result.error.cause ?? result.error }, 'call failed');
+  else ctx.deps.logger.info({ ...line, outcome }, 'call');
   return result;
 });
 

@@ -3,5 +3,6 @@ export { connectInfrastructure, createRedis, type Infrastructure, type Infrastru
 export { createLogger, type LoggerEnv } from './logger';
 export { checkReadiness, type ReadinessReport } from './readiness';
 export { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from './server';
-export { startTracing, traceIdsOfActiveSpan, tracingRequested, type Tracing, type TracingOptions } from './tracing';
+export { startTracing, tracingRequested, type Tracing, type TracingOptions } from './tracing';
+export { traceIdsOfActiveSpan } from './trace-ids';
 export { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics-server';

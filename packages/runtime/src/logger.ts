@@ -1,6 +1,6 @@
 import { logSerializers } from '@chorus/api';
 import pino, { type Logger } from 'pino';
-import { traceIdsOfActiveSpan } from './tracing';
+import { traceIdsOfActiveSpan } from './trace-ids';
 
 /** The environment variables the logger reads (a subset of the server's env). */
 export interface LoggerEnv {

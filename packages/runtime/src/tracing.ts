@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { context, diag, DiagLogLevel, trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
+import { context, diag, DiagLogLevel, type Tracer } from '@opentelemetry/api';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { StoredContextManager } from './context-manager';
 import { traceDatabaseAndRedis } from './tracing-channels';
@@ -10,7 +9,11 @@ import { traceDatabaseAndRedis } from './tracing-channels';
 export interface TracingOptions {
   /** OTLP/HTTP base URL (`/v1/traces` is appended). Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT. */
   endpoint?: string;
-  /** Share of new traces sampled (a sampled parent's traces always are). Default: OTEL_TRACES_SAMPLER(_ARG), else all. */
+  /**
+   * Share of traces sampled, by trace id, for new traces and for those a remote caller marked
+   * sampled alike (a caller's unsampled flag is followed). Default: the standard sampler
+   * OTEL_TRACES_SAMPLER names, when set; else this scheme with ratio 1.
+   */
   sampleRatio?: number;
   /** Default: OTEL_SERVICE_NAME, else `chorus`. */
   serviceName?: string;
@@ -56,15 +59,18 @@ export function startTracing(options: TracingOptions = {}): Tracing {
       DiagLogLevel.WARN,
     );
   }
+  const sdk = loadSdk();
+  const { defaultResource, detectResources, envDetector, resourceFromAttributes } = sdk.resources;
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'chorus', 'service.instance.id': randomUUID() }))
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ ...(options.serviceName ? { 'service.name': options.serviceName } : {}), ...options.resourceAttributes }));
-  const exporter = new OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {});
-  const provider = new BasicTracerProvider({
+  const exporter = new sdk.exporter.OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {});
+  const sampler = defaultSampler(sdk.trace, options.sampleRatio);
+  const provider = new sdk.trace.BasicTracerProvider({
     resource,
-    ...(options.sampleRatio !== undefined ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }) } : {}),
-    spanProcessors: [new BatchSpanProcessor(exporter, options.exportDelayMs !== undefined ? { scheduledDelayMillis: options.exportDelayMs } : {})],
+    ...(sampler ? { sampler } : {}),
+    spanProcessors: [new sdk.trace.BatchSpanProcessor(exporter, options.exportDelayMs !== undefined ? { scheduledDelayMillis: options.exportDelayMs } : {})],
   });
   const release = traceDatabaseAndRedis(contextManager!.storage);
   let stopped: Promise<void> | null = null;
@@ -85,10 +91,31 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   };
 }
 
-/** The active span's ids for a log line (pino `mixin`): every line written during a call carries them. */
-export function traceIdsOfActiveSpan(): { trace_id?: string; span_id?: string } {
-  const span = trace.getActiveSpan();
-  if (!span) return {};
-  const { traceId, spanId } = span.spanContext();
-  return { trace_id: traceId, span_id: spanId };
+type TraceSdk = typeof import('@opentelemetry/sdk-trace-base');
+
+/**
+ * The SDK and the exporter, loaded when tracing starts: every process imports this package (the
+ * scripts, the server with tracing off) and only a traced one needs them. `require` keeps
+ * `startTracing` synchronous; it loads the packages' CommonJS builds, the ones an `import` of
+ * them resolves to as well.
+ */
+function loadSdk() {
+  const load = createRequire(import.meta.url);
+  return {
+    trace: load('@opentelemetry/sdk-trace-base') as TraceSdk,
+    resources: load('@opentelemetry/resources') as typeof import('@opentelemetry/resources'),
+    exporter: load('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http'),
+  };
+}
+
+/**
+ * The sampler unless the operator chose a standard one (OTEL_TRACES_SAMPLER, then the SDK builds
+ * it). A remote parent's sampled flag comes from whoever sent the request, so it does not force
+ * sampling: such a trace is sampled by the ratio, on its trace id, as a new one is (instances with
+ * the same ratio decide alike). An unsampled remote parent is followed; a local parent always is.
+ */
+function defaultSampler(sdk: TraceSdk, sampleRatio: number | undefined, env: NodeJS.ProcessEnv = process.env): Sampler | undefined {
+  if (sampleRatio === undefined && env.OTEL_TRACES_SAMPLER?.trim()) return undefined;
+  const ratio = new sdk.TraceIdRatioBasedSampler(sampleRatio ?? 1);
+  return new sdk.ParentBasedSampler({ root: ratio, remoteParentSampled: ratio, remoteParentNotSampled: new sdk.AlwaysOffSampler() });
 }

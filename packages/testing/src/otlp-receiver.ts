@@ -15,6 +15,8 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   status: { code: number; message?: string };
+  /** The spans this one is linked to (not its parent), e.g. a WebSocket call's upgrade request. */
+  links: Array<{ traceId: string; spanId: string }>;
   resource: Record<string, unknown>;
 }
 
@@ -45,6 +47,7 @@ interface OtlpSpan {
   kind?: number;
   attributes?: OtlpAttributes;
   status?: { code?: number; message?: string };
+  links?: Array<{ traceId: string; spanId: string }>;
 }
 interface OtlpRequest {
   resourceSpans?: Array<{ resource?: { attributes?: OtlpAttributes }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
@@ -119,6 +122,7 @@ function decode(request: OtlpRequest): ReceivedSpan[] {
         kind: span.kind ?? 0,
         attributes: attributesOf(span.attributes),
         status: { code: span.status?.code ?? 0, ...(span.status?.message ? { message: span.status.message } : {}) },
+        links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
         resource,
       })),
     );

@@ -1,7 +1,6 @@
 import type { Context } from '../context';
 import type { TRPCError } from '@trpc/server';
-import { findAppError } from '../error-formatter';
-import { appCodeForTrpcCode } from '../errors';
+import { outcomeOf } from '../call-outcome';
 import { isAsyncIterable } from '../realtime/end-on-revocation';
 import type { Metrics } from './metrics';
 
@@ -24,9 +23,7 @@ export async function observeRpc<R extends Result>(
   if (!metrics.enabled || transport === 'internal') return next();
   const started = performance.now();
   const result = await next();
-  // The app error code a client sees (appCode): bounded, unlike messages.
-  const outcome = result.ok ? 'ok' : (findAppError(result.error)?.code ?? appCodeForTrpcCode(result.error.code));
-  metrics.rpcFinished(path, transport, type, outcome, (performance.now() - started) / 1000);
+  metrics.rpcFinished(path, transport, type, outcomeOf(result), (performance.now() - started) / 1000);
   if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
     return { ...result, data: countWhileRunning(result.data, path, metrics) };
   }
