@@ -174,7 +174,9 @@ describe('conversation publisher', () => {
 
   it('times live first publishes only: an old event the sweeper republishes is no delivery latency', async () => {
     const histogram = async () => {
-      const { values } = await prom.registry.getSingleMetric('chorus_event_delivery_seconds')!.get();
+      // A histogram's values name their series (`_bucket`, `_count`, `_sum`).
+      type Named = { metricName?: string; value: number; labels: Record<string, string | number | undefined> };
+      const values = (await prom.registry.getSingleMetric('chorus_event_delivery_seconds')!.get()).values as Named[];
       const count = values.find((value) => value.metricName === 'chorus_event_delivery_seconds_count')?.value ?? 0;
       const upTo10s = values.find((value) => value.metricName === 'chorus_event_delivery_seconds_bucket' && value.labels.le === 10)?.value ?? 0;
       return { count, over10s: count - upTo10s };
