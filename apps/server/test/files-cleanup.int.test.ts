@@ -1,29 +1,44 @@
 // Abandoned uploads are deleted (row and bytes) by one instance per period; so are stored
-// uploads, finished or not, that have no row any more. Runs on local disk and on S3.
+// uploads, finished or not, that have no row any more. Runs on local disk and on S3 (through a
+// pass-through proxy, which can abort a multipart upload just before the cleanup does).
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runFileCleanupIfDue } from '@chorus/api';
 import { files } from '@chorus/db';
 import {
   createTusUpload,
   patchTusUpload,
+  sharedS3Server,
   startMailedTestServer,
+  startS3Proxy,
   startTestServer,
+  testFilesDriver,
   uploadWithTus,
   type MailedTestServer,
+  type S3Proxy,
   type TestAccount,
   type TestServer,
 } from '@chorus/testing';
 import { eq, inArray } from 'drizzle-orm';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HOUR = 3600 * 1000;
 let a: MailedTestServer;
 let second: TestServer;
 let ann: TestAccount;
+let proxy: S3Proxy | undefined;
 
 beforeAll(async () => {
   // The servers' own cleanup job runs once a day: the hourly runs below are the first of their period.
   const jobs = { fileCleanup: { everyMs: 24 * HOUR } };
-  a = await startMailedTestServer({ files: { abandonedMs: HOUR }, jobs });
+  let s3;
+  if (testFilesDriver() === 's3') {
+    const server = await sharedS3Server();
+    proxy = await startS3Proxy(server.endpoint);
+    s3 = { ...server.settings(), endpoint: proxy.endpoint };
+  }
+  a = await startMailedTestServer({ files: { abandonedMs: HOUR, s3 }, jobs });
   // A second instance on the same database, Redis and storage.
   const shared = { storage: a.server.deps.files.storage, abandonedMs: HOUR };
   second = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, files: shared, jobs });
@@ -32,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await second?.stop();
   await a?.stop();
+  await proxy?.stop();
 });
 
 async function startUpload(bytes: number): Promise<{ url: string; fileId: string }> {
@@ -85,5 +101,50 @@ describe('file cleanup', () => {
     // Within the same period, nobody runs it again.
     const again = [runFileCleanupIfDue({ ...a.server.deps, clock: later }, config), runFileCleanupIfDue({ ...second.deps, clock: later }, config)];
     expect(await Promise.all(again)).toEqual([null, null]);
+  });
+
+  it('goes on past a file whose removal fails, logs it, and removes it once it can', async () => {
+    const { db } = a.server.deps;
+    const storage = a.server.deps.files.storage;
+    const [stuck, abandoned, orphan] = [await startUpload(20), await startUpload(20), await startUpload(20)];
+    await db.delete(files).where(eq(files.id, orphan.fileId));
+    if (storage.driver === 's3') {
+      // Its multipart upload is aborted (or completed) by someone else between the cleanup's
+      // listing and its abort: S3 answers NoSuchUpload, which means done.
+      proxy!.abortFirst(`uploads/${stuck.fileId}`);
+    } else {
+      // Local disk: tus's bookkeeping file replaced by a folder, which the removal refuses.
+      const info = join(storage.uploadsDir!, `${stuck.fileId}.json`);
+      await rm(info);
+      await mkdir(join(info, 'inside'), { recursive: true });
+    }
+    const logged: Array<{ msg: string; fileId?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string; fileId?: string }) });
+    const config = { everyMs: HOUR, batchSize: 200 };
+    const later = (hours: number) => ({ now: () => new Date(Date.now() + hours * HOUR) });
+
+    expect(await runFileCleanupIfDue({ ...a.server.deps, logger, clock: later(4) }, config)).toBe(2);
+    const rows = await db
+      .select({ id: files.id })
+      .from(files)
+      .where(inArray(files.id, [stuck.fileId, abandoned.fileId]));
+    expect(rows).toEqual([]);
+    for (const gone of [abandoned, orphan]) expect(await storage.uploadedBytes(gone.fileId)).toBeNull();
+    if (storage.driver === 's3') {
+      expect(await storage.uploadedBytes(stuck.fileId)).toBeNull();
+      expect(logged).toEqual([]);
+      return;
+    }
+    // Tried in the abandoned pass and again as an orphan; logged with its id each time.
+    expect(await storage.uploadedBytes(stuck.fileId)).toBe(20);
+    expect(logged.map((entry) => [entry.msg, entry.fileId])).toEqual([
+      ['could not remove a stored file; the next run retries', stuck.fileId],
+      ['could not remove a stored file; the next run retries', stuck.fileId],
+    ]);
+    // Once the storage lets it go, the next run's orphan sweep removes it.
+    await rm(join(storage.uploadsDir!, `${stuck.fileId}.json`), { recursive: true });
+    expect(await runFileCleanupIfDue({ ...a.server.deps, logger, clock: later(5) }, config)).toBe(0);
+    expect(await storage.uploadedBytes(stuck.fileId)).toBeNull();
+    expect((await storage.listUploads()).map((upload) => upload.id)).not.toContain(stuck.fileId);
   });
 });

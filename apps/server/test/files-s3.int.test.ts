@@ -12,6 +12,7 @@ import {
   patchTusUpload,
   sha256,
   startMailedTestServer,
+  startS3Proxy,
   startS3Server,
   startTestRedis,
   uploadWithTus,
@@ -182,5 +183,27 @@ describe('uploads and downloads on S3', () => {
     const download = await fetch(`${a.server.url}/files/${fileId}`, { headers: auth() });
     expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(data));
     expect(await multipartUploadsIn(bucket)).toBe(0);
+  });
+});
+
+describe('connections to the bucket', () => {
+  it('are all closed when the server stops, tus’s own included', async () => {
+    const proxy = await startS3Proxy(s3.endpoint);
+    try {
+      const server = await startMailedTestServer({ database, redisUrl: redis.url, files: { s3: { ...s3.settings(), endpoint: proxy.endpoint } } });
+      const cal = await server.accounts.register('cal');
+      // The upload goes through tus's store, the download through the files code: two clients.
+      const { fileId } = await uploadWithTus(server.server.url, Buffer.from('hello'), { token: cal.token, filename: 'hello.txt' });
+      const download = await fetch(`${server.server.url}/files/${fileId}`, { headers: { authorization: `Bearer ${cal.token}` } });
+      expect(await download.text()).toBe('hello');
+      expect(await proxy.openConnections()).toBeGreaterThan(0);
+      await server.stop();
+      // Idle keep-alive connections would stay until the server side times them out (seconds).
+      const deadline = Date.now() + 1_000;
+      while ((await proxy.openConnections()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await proxy.openConnections()).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

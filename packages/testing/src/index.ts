@@ -33,6 +33,7 @@ export {
   type Locator,
   type Page,
 } from './browser';
+export { startS3Proxy, type S3Proxy } from './s3-proxy';
 export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type TestS3Server } from './s3-server';
 export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type PromSample, type PrometheusService } from './prometheus';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

@@ -26,9 +26,25 @@ export async function removeStoredFile(storage: FileStorage, fileId: string): Pr
 }
 
 /**
+ * Removes one file's stored bytes for the cleanup; a failure is logged and the run goes on with
+ * the next file. What is left is an upload without a row, which the orphan sweep retries (in this
+ * run and the next ones) until it is gone.
+ */
+async function removeQuietly(deps: CleanupDeps, fileId: string): Promise<boolean> {
+  try {
+    await removeStoredFile(deps.files.storage, fileId);
+    return true;
+  } catch (error) {
+    deps.logger.warn({ job: 'file-cleanup', fileId, err: error }, 'could not remove a stored file; the next run retries');
+    return false;
+  }
+}
+
+/**
  * Deletes uploads left unfinished for longer than `files.settings.abandonedMs`: the row first
  * (the upload is gone for everyone at once), then its bytes. Also removes stored uploads that
- * have no row any more (their owner was deleted, or a run died between the two steps).
+ * have no row any more (their owner was deleted, a run died between the two steps, or the
+ * storage refused a removal). One file that cannot be removed never stops the others'.
  * A Redis key per period (SET NX) elects one instance, however many race for it.
  * Returns the number of uploads deleted, or null when another instance has the period.
  */
@@ -48,8 +64,8 @@ export async function runFileCleanupIfDue(deps: CleanupDeps, config: FileCleanup
     for (const { id } of stale) {
       const [result] = await deps.db.delete(files).where(and(eq(files.id, id), eq(files.status, 'uploading')));
       if (result.affectedRows === 0) continue;
-      await removeStoredFile(deps.files.storage, id);
       deleted++;
+      await removeQuietly(deps, id);
     }
     if (stale.length < config.batchSize) break;
   }
@@ -69,10 +85,7 @@ async function removeOrphans(deps: CleanupDeps, before: Date): Promise<number> {
   for (let i = 0; i < stale.length; i += 500) {
     const batch = stale.slice(i, i + 500);
     const known = new Set((await deps.db.select({ id: files.id }).from(files).where(inArray(files.id, batch))).map((row) => row.id));
-    for (const id of batch.filter((candidate) => !known.has(candidate))) {
-      await removeStoredFile(storage, id);
-      removed++;
-    }
+    for (const id of batch.filter((candidate) => !known.has(candidate))) if (await removeQuietly(deps, id)) removed++;
   }
   return removed;
 }

@@ -12,7 +12,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import { abortMultipartUploads, FolderS3Store, listMultipartUploads } from './s3-uploads';
+import { abortMultipartUploads, FolderS3Store, isGone, listMultipartUploads } from './s3-uploads';
 import { assertKey, UPLOAD_ID, UPLOADS_FOLDER, uploadKeyOf, type FileStorage, type StoredUpload } from './storage';
 
 export interface S3Settings {
@@ -28,7 +28,6 @@ export interface S3Settings {
 
 const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : String(error));
-const isNotFound = (error: unknown) => statusOf(error) === 404;
 
 /**
  * An S3-compatible bucket (AWS S3, R2, MinIO, ...). The bucket is created when missing; a bucket
@@ -60,11 +59,18 @@ export async function createS3Storage(settings: S3Settings, logger?: Logger): Pr
       const head = await client.send(new HeadObjectCommand({ Bucket, Key: assertKey(key) }));
       return { size: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isGone(error)) return null;
       throw error;
     }
   };
-  const deleteObject = (key: string) => client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+  /** Deletes one object; one that is not there is fine (S3 says so with 204, some servers with 404). */
+  const deleteObject = async (key: string) => {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  };
   /** Every object under `prefix` (one level when `delimiter`), page by page. */
   async function listObjects(prefix: string, delimiter?: string) {
     const objects: { key: string; modifiedAt: Date }[] = [];
@@ -133,6 +139,7 @@ export async function createS3Storage(settings: S3Settings, logger?: Logger): Pr
       await deleteObject(key);
     },
     async close() {
+      uploadStore.close();
       client.destroy();
     },
   };

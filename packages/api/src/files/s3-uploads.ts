@@ -60,6 +60,18 @@ export class FolderS3Store extends S3Store {
   override read(id: string): Promise<Readable> {
     return super.read(this.keyOf(id));
   }
+
+  /** Closes the store's own S3 client (S3Store makes one of its own from the config). */
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+/** S3's answer for an object or multipart upload that is not there (any more). */
+export function isGone(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 404 || name === 'NoSuchUpload' || name === 'NoSuchKey';
 }
 
 /** Every multipart upload whose key starts with `prefix`, never completed nor aborted. */
@@ -76,10 +88,17 @@ export async function listMultipartUploads(client: S3Client, bucket: string, pre
   }
 }
 
-/** Aborts the multipart uploads of exactly `key` (S3 keeps their parts, and bills them, until then). */
+/**
+ * Aborts the multipart uploads of exactly `key` (S3 keeps their parts, and bills them, until
+ * then). One completed or aborted between the listing and its abort is gone already: done.
+ */
 export async function abortMultipartUploads(client: S3Client, bucket: string, key: string): Promise<void> {
   for (const upload of await listMultipartUploads(client, bucket, key)) {
     if (upload.Key !== key) continue;
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
   }
 }

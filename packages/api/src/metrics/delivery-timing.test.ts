@@ -3,11 +3,17 @@ import { timeDelivery } from './delivery-timing';
 import type { Metrics } from './metrics';
 import { noopMetrics } from './noop-metrics';
 
-/** A Metrics that records deliveries and says a sample is due when told to. */
+/** A Metrics that records deliveries and says a sample is due when told to; `asked` counts the slots taken. */
 function recording(due: boolean) {
   const delivered: number[] = [];
-  const metrics: Metrics = { ...noopMetrics, enabled: true, deliverySampleDue: () => due, eventDelivered: (seconds) => delivered.push(seconds) };
-  return { metrics, delivered };
+  let asked = 0;
+  const metrics: Metrics = {
+    ...noopMetrics,
+    enabled: true,
+    deliverySampleDue: () => (asked++, due),
+    eventDelivered: (seconds) => delivered.push(seconds),
+  };
+  return { metrics, delivered, asked: () => asked };
 }
 
 describe('timeDelivery', () => {
@@ -28,5 +34,15 @@ describe('timeDelivery', () => {
     timeDelivery(due.metrics, { at: '2020-01-01' });
     timeDelivery(due.metrics, { at: new Date(Date.now() + 60_000) });
     expect(due.delivered).toEqual([0]);
+  });
+
+  it('never times an event older than a live publish, and leaves the sample slot to the next event', () => {
+    const due = recording(true);
+    timeDelivery(due.metrics, { type: 'read', at: new Date(Date.now() - 10 * 60_000) });
+    timeDelivery(due.metrics, { type: 'typing' });
+    expect(due.asked()).toBe(0);
+    timeDelivery(due.metrics, { type: 'read', at: new Date(Date.now() - 20) });
+    expect(due.asked()).toBe(1);
+    expect(due.delivered).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppDeps } from '../app-deps';
 import { appendConversationEvent } from '../chat/conversation-log';
 import type { AppDeps } from '../deps';
+import { createPromMetrics, type PromMetrics } from '../metrics/prom-metrics';
 import type { ChorusEvent } from './events';
 
 // The publishing rules behind gapless delivery, driven directly: out-of-order publishes,
@@ -15,13 +16,15 @@ let database: TestDatabase;
 let redisService: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: Redis;
 let deps: AppDeps & { close(): Promise<void> };
+let prom: PromMetrics;
 let reader: number;
 let conversationId: number;
 
 beforeAll(async () => {
   [database, redisService] = await Promise.all([createTestDatabase(), startTestRedis()]);
   redis = new Redis(redisService.url);
-  deps = await createAppDeps({ db: database.db, redis, logger: pino({ level: 'silent' }), sweepEveryMs: 3_600_000 });
+  prom = createPromMetrics({ db: database.db, redis });
+  deps = await createAppDeps({ db: database.db, redis, logger: pino({ level: 'silent' }), sweepEveryMs: 3_600_000, metrics: prom.metrics });
   const now = new Date();
   const [user] = await database.db.insert(users).values({ username: 'reader', displayName: 'reader', emailVerifiedAt: now });
   reader = user.insertId;
@@ -31,6 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await deps?.close();
+  prom?.close();
   redis?.disconnect();
   await Promise.all([database?.drop(), redisService?.stop()]);
 });
@@ -166,5 +170,37 @@ describe('conversation publisher', () => {
     controller.abort();
     await waiting.catch(() => undefined);
     await stream.return(undefined);
+  });
+
+  it('times live first publishes only: an old event the sweeper republishes is no delivery latency', async () => {
+    const histogram = async () => {
+      // A histogram's values name their series (`_bucket`, `_count`, `_sum`).
+      type Named = { metricName?: string; value: number; labels: Record<string, string | number | undefined> };
+      const values = (await prom.registry.getSingleMetric('chorus_event_delivery_seconds')!.get()).values as Named[];
+      const count = values.find((value) => value.metricName === 'chorus_event_delivery_seconds_count')?.value ?? 0;
+      const upTo10s = values.find((value) => value.metricName === 'chorus_event_delivery_seconds_bucket' && value.labels.le === 10)?.value ?? 0;
+      return { count, over10s: count - upTo10s };
+    };
+    const live = await collect(1_000);
+    // Past the last sample's 100 ms: the next live event is due one.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const before = await histogram();
+    // Committed ten minutes ago by a process that died before publishing it, then a fresh one
+    // (its process died too): the sweeper publishes both, one right after the other.
+    const old = await deps.db.transaction((tx) => appendConversationEvent(tx, new Date(Date.now() - 10 * 60_000), conversationId, read(30)));
+    const fresh = await append(31);
+    await deps.realtime.conversations.sweep(0);
+    const deadline = Date.now() + 5_000;
+    const seqs = () => live.seen.map((entry) => (entry.event as { seq: number }).seq);
+    while (!seqs().includes(fresh.seq) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    live.stop();
+    await live.done.catch(() => undefined);
+    expect(seqs()).toEqual(expect.arrayContaining([old.seq, fresh.seq]));
+
+    const after = await histogram();
+    expect(after.over10s - before.over10s).toBe(0);
+    // The old event did not take the sample either: the fresh one, delivered within the same
+    // 100 ms, was timed.
+    expect(after.count - before.count).toBe(1);
   });
 });

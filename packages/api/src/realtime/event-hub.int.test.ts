@@ -1,9 +1,10 @@
 import { startTestRedis } from '@chorus/testing';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL, EventHub, type Delivery, type HubListener } from './event-hub';
+import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, EventHub, type Delivery, type HubListener } from './event-hub';
 import type { ChorusEvent } from './events';
 import { UserStreams } from './user-streams';
 
@@ -112,6 +113,43 @@ describe('event hub', () => {
     expect(await streams.head(31)).toBe(third);
     // An id that is not a position of this user's stream does not pass for one.
     expect((await streams.readAfter(31, second!)).continuous).toBe(false);
+    for (const stop of stops) stop();
+    await fresh.close();
+  });
+
+  it('keeps a throwing listener to itself: logged, the others still served, the deliver span ended', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test');
+    const logged: Array<{ msg: string; type?: string }> = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string; type?: string }) });
+    const fresh = await EventHub.start(redis, logger, { catchUpMs: 3_600_000, tracer });
+    const broken: HubListener = {
+      ...recorder(),
+      onDelivery: () => {
+        throw new Error('socket gone');
+      },
+      onEphemeral: () => {
+        throw new Error('socket gone');
+      },
+    };
+    const [after, elsewhere] = [recorder(), recorder()];
+    const typing: object[] = [];
+    after.onEphemeral = (event) => void typing.push(event);
+    const stops = [fresh.listen(41, broken), fresh.listen(41, after), fresh.listen(42, elsewhere)];
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await redis.publish(EVENTS_CHANNEL, `1700000000001-1 1700000000001-0 ${traceparent}\n41,42\n${superjson.stringify({ type: 'message.created', n: 1 })}`);
+    await redis.publish(EPHEMERAL_CHANNEL, `41\n${superjson.stringify({ type: 'typing', n: 2 })}`);
+    await until(() => typing.length === 1 && elsewhere.got.length === 1);
+
+    expect(after.deliveries().map((delivery) => delivery.id)).toEqual(['1700000000001-1']);
+    expect(elsewhere.deliveries().map((delivery) => delivery.id)).toEqual(['1700000000001-1']);
+    expect(typing).toEqual([{ type: 'typing', n: 2 }]);
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => [span.name, span.spanContext().traceId])).toEqual([['event deliver', '0af7651916cd43dd8448eb211c80319c']]);
+    expect(logged.map((entry) => [entry.msg, entry.type])).toEqual([
+      ['event listener failed', 'message.created'],
+      ['event listener failed', 'typing'],
+    ]);
     for (const stop of stops) stop();
     await fresh.close();
   });

@@ -144,21 +144,34 @@ export class EventHub {
     this.lastReceived = id;
     let delivery: Delivery | undefined;
     let span: Span | undefined;
-    // The recipients are read in place: a group's list is a thousand ids per message.
-    for (let start = first + 1; start < second;) {
-      let end = message.indexOf(',', start);
-      if (end < 0 || end > second) end = second;
-      const listeners = this.listeners.get(decimalAt(message, start, end));
-      start = end + 1;
-      if (!listeners) continue;
-      if (!delivery) {
-        delivery = { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
-        if (this.tracer && traced > space) span = startDeliverSpan(this.tracer, message.slice(traced + 1, first), delivery.event.type);
+    try {
+      // The recipients are read in place: a group's list is a thousand ids per message.
+      for (let start = first + 1; start < second;) {
+        let end = message.indexOf(',', start);
+        if (end < 0 || end > second) end = second;
+        const listeners = this.listeners.get(decimalAt(message, start, end));
+        start = end + 1;
+        if (!listeners) continue;
+        if (!delivery) {
+          delivery = { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
+          if (this.tracer && traced > space) span = startDeliverSpan(this.tracer, message.slice(traced + 1, first), delivery.event.type);
+        }
+        const shared = delivery;
+        for (const listener of listeners) this.handOver(shared.event, () => listener.onDelivery(shared));
       }
-      for (const listener of listeners) listener.onDelivery(delivery);
+    } finally {
+      span?.end();
     }
-    span?.end();
     if (delivery) timeDelivery(this.metrics, delivery.event);
+  }
+
+  /** One listener's failure is its own: it is logged, and the other listeners still get the event. */
+  private handOver(event: ChorusEvent, deliver: () => void): void {
+    try {
+      deliver();
+    } catch (error) {
+      this.logger.error({ err: error, type: event.type }, 'event listener failed');
+    }
   }
 
   /** `recipients csv \n body`. */
@@ -168,8 +181,8 @@ export class EventHub {
     for (const user of message.slice(0, newline).split(',')) {
       const listeners = this.listeners.get(Number(user));
       if (!listeners) continue;
-      event ??= parseSharedEvent<ChorusEvent>(message.slice(newline + 1));
-      for (const listener of listeners) listener.onEphemeral(event);
+      const shared = (event ??= parseSharedEvent<ChorusEvent>(message.slice(newline + 1)));
+      for (const listener of listeners) this.handOver(shared, () => listener.onEphemeral(shared));
     }
   }
 }
