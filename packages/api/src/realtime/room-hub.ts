@@ -123,14 +123,23 @@ export class RoomHub {
       if (channel === ROOM_CHANNEL) {
         const second = message.indexOf('\n', first + 1);
         const delivery = { seq: Number(message.slice(first + 1, second)), event: parseSharedEvent<RoomEventEnvelope>(message.slice(second + 1)) };
-        for (const listener of listeners) listener.onDelivery(delivery);
+        for (const listener of listeners) this.handOver(channel, () => listener.onDelivery(delivery));
         timeDelivery(this.metrics, delivery.event);
       } else if (channel === ROOM_EPHEMERAL_CHANNEL) {
         const event = parseSharedEvent<RoomEvent>(message.slice(first + 1));
-        for (const listener of listeners) listener.onEphemeral(event);
+        for (const listener of listeners) this.handOver(channel, () => listener.onEphemeral(event));
       }
     } catch (error) {
       this.logger.error({ err: error, channel }, 'undeliverable room message');
+    }
+  }
+
+  /** One listener's failure is its own: it is logged, and the room's other listeners still get the message. */
+  private handOver(channel: string, deliver: () => void): void {
+    try {
+      deliver();
+    } catch (error) {
+      this.logger.error({ err: error, channel }, 'room listener failed');
     }
   }
 }
