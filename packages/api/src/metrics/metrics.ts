@@ -40,7 +40,7 @@ export interface Metrics {
   aiTokens(kind: AiProviderKind, input: number, output: number): void;
   aiError(kind: AiProviderKind, code: string): void;
 
-  /** Bytes of an upload received and stored since its previous progress (see recordProgress). */
+  /** Bytes of an upload received since its previous progress (see recordProgress). */
   uploadReceived(bytes: number): void;
   /** An upload finished or failed (refused at its end, or terminated). */
   uploadFinished(): void;
