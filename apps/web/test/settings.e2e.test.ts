@@ -2,7 +2,8 @@
 // and password change; the sessions list ends another device's session, which that device notices.
 import { noisePng, useBrowser, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, newUserPage, openApp, signIn, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { reconnectingStatus } from './chat';
+import { fillSignIn, newUser, newUserPage, openApp, signIn, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 
 const suite = useBrowser();
 let stack: WebStack;
@@ -101,7 +102,10 @@ describe('settings', () => {
   it('lists both sessions, and revoking the other signs that browser out', async () => {
     const first = await newUserPage(suite.browser, stack, newUser('two_dev'));
     const second = await (await suite.newContext()).newPage();
+    const sockets: Array<{ isClosed(): boolean }> = [];
+    second.on('websocket', (socket) => sockets.push(socket));
     await signIn(second, stack, first.user);
+    await expect.poll(() => sockets.length).toBe(1);
 
     await openSettings(first.page);
     const sessions = first.page.getByRole('list', { name: 'Sessions' });
@@ -116,12 +120,23 @@ describe('settings', () => {
     // The other browser is told on its event stream and shows the sign-in screen.
     await second.getByRole('button', { name: 'Sign in', exact: true }).last().waitFor();
     await expect.poll(() => signOutButton(second).count()).toBe(0);
+    // The server closed its socket (4401); signed out, it opens no other and shows no banner.
+    await expect.poll(() => sockets[0]!.isClosed()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(sockets).toHaveLength(1);
+    expect(await reconnectingStatus(second).count()).toBe(0);
+    // Signed in again, its event stream runs on a new socket with the new session.
+    await fillSignIn(second, first.user.email, first.user.password);
+    await signOutButton(second).waitFor();
+    await expect.poll(() => sockets.length).toBe(2);
+    expect(sockets[1]!.isClosed()).toBe(false);
+    expect(await reconnectingStatus(second).count()).toBe(0);
     // This one is still signed in.
     await first.page.reload();
     await signOutButton(first.page).waitFor();
 
-    // Both sign-ins (the code that made the account, the password in the second browser) are in the history.
+    // Every sign-in (the code that made the account, the password twice in the second browser) is in the history.
     await first.page.getByText('Show recent sign-ins').click();
-    await expect.poll(() => first.page.getByRole('list', { name: 'Recent sign-ins' }).getByRole('listitem').filter({ hasText: 'Succeeded' }).count()).toBe(2);
+    await expect.poll(() => first.page.getByRole('list', { name: 'Recent sign-ins' }).getByRole('listitem').filter({ hasText: 'Succeeded' }).count()).toBe(3);
   });
 });

@@ -13,7 +13,11 @@ export type ChorusClientOptions = TokenSource & {
   WebSocket?: typeof globalThis.WebSocket | (new (url: string, protocols?: string | string[]) => unknown);
   /** Extra HTTP headers on every query and mutation. */
   headers?: Record<string, string>;
-  /** Called when the WebSocket opens or closes (for connection indicators). */
+  /**
+   * Called when the WebSocket opens or closes (for connection indicators). A close with
+   * `SESSION_ENDED_CLOSE_CODE` is no drop: the session ended, the socket's subscriptions have
+   * failed with UNAUTHORIZED, and no reconnect follows until the next operation.
+   */
   onSocketOpen?: () => void;
   onSocketClose?: (cause?: { code?: number }) => void;
   /** Send WebSocket pings when quiet, and reconnect when no pong comes back. Default on. */
@@ -32,6 +36,13 @@ export type ChorusClientOptions = TokenSource & {
 };
 
 export type ChorusClient = TRPCClient<AppRouter>;
+
+/**
+ * The server closes a socket with this code when the session it connected with ends (signed out,
+ * revoked, password changed, banned), right after the socket's subscriptions failed with
+ * UNAUTHORIZED.
+ */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
 
 const sockets = new WeakMap<object, { close(): void | Promise<void> }>();
 

@@ -1,4 +1,4 @@
-export { createChorusClient, closeChorusClient, type ChorusClient, type ChorusClientOptions } from './client';
+export { createChorusClient, closeChorusClient, SESSION_ENDED_CLOSE_CODE, type ChorusClient, type ChorusClientOptions } from './client';
 export { appCodeOf, isChorusError, type ChorusClientError } from './errors';
 export { reconnectDelay } from './backoff';
 export type {

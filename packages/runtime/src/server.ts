@@ -136,6 +136,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     router: appRouter,
     createContext: createWsContextFactory(deps, contextOptions),
     isAuthenticated: (ctx) => ctx.session !== null,
+    sessionEnded: (ctx) => ctx.sessionRevoked,
     authTimeoutMs: config.wsAuthTimeoutMs,
     maxUnauthenticatedPerIp: config.wsMaxUnauthenticatedPerIp,
     ipOf: (req) => clientAddress(req, contextOptions) ?? 'unknown',

@@ -6,3 +6,4 @@ export { DirectFrames, directFramesFor } from './direct-frames';
 export { coalesceCommandWrites } from './write-coalescing';
 export { serialize, stringify } from './superjson-fast';
 export type { CloseReason, ConnectionObserver } from './close-reasons';
+export { SESSION_ENDED_CLOSE_CODE } from './session-end';

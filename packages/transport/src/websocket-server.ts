@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
+import { closeWhenSessionEnds } from './session-end';
 import { SocketWriter } from './socket-writer';
 
 /** What the transport logs: a client's mistakes and slow readers, as warnings. */
@@ -20,6 +21,8 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   createContext: (opts: CreateWSSContextFnOptions & { writer: SocketWriter }) => Promise<inferRouterContext<TRouter>>;
   /** Whether a connection's context is signed in (ends its authentication deadline). */
   isAuthenticated: (ctx: inferRouterContext<TRouter>) => boolean;
+  /** Aborts when the connection's session ends: the socket is then closed with 4401 (see session-end). */
+  sessionEnded?: (ctx: inferRouterContext<TRouter>) => AbortSignal | undefined;
   onError?: WSSHandlerOptions<TRouter>['onError'];
   logger: TransportLogger;
   /** Whether an upgrade request may open a socket (its Origin). */
@@ -94,6 +97,8 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       if (!writer) throw new Error('WebSocket without a writer');
       const ctx = await options.createContext({ ...opts, writer });
       if (options.isAuthenticated(ctx)) guard.authenticated(opts.res);
+      const ended = options.sessionEnded?.(ctx);
+      if (ended) closeWhenSessionEnds(opts.res, ended);
       return ctx;
     },
     keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },

@@ -1,4 +1,4 @@
-import { createChorusClient, isChorusError, type AppRouter } from '@chorus/client';
+import { createChorusClient, isChorusError, SESSION_ENDED_CLOSE_CODE, type AppRouter } from '@chorus/client';
 import { QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { connection } from './connection';
@@ -10,7 +10,8 @@ import { connection } from './connection';
 export const chorus = createChorusClient({
   url: window.location.origin,
   onSocketOpen: () => connection.opened(),
-  onSocketClose: () => connection.closed(),
+  // A socket closed because its session ended is no drop to recover from: no banner.
+  onSocketClose: (cause) => (cause?.code === SESSION_ENDED_CLOSE_CODE ? connection.reset() : connection.closed()),
 });
 
 const meKey = [['auth', 'me']];

@@ -67,12 +67,14 @@ export function createTusServer(deps: AppDeps): Server {
     },
     async onUploadFinish(_req, upload) {
       try {
+        // The bytes since the last progress, counted before finishing ends the progress.
+        await recordProgress(deps, upload.id, upload.offset);
         await finalizeUpload(deps, upload.id);
       } catch (error) {
         deps.metrics.uploadFailed();
         throw error;
       }
-      deps.metrics.uploadFinished(upload.offset);
+      deps.metrics.uploadFinished();
       return {};
     },
     onResponseError(_req, error) {

@@ -40,8 +40,10 @@ export interface Metrics {
   aiTokens(kind: AiProviderKind, input: number, output: number): void;
   aiError(kind: AiProviderKind, code: string): void;
 
-  /** An upload finished (its bytes counted) or failed (refused at its end, or terminated). */
-  uploadFinished(bytes: number): void;
+  /** Bytes of an upload received since its previous progress (see recordProgress). */
+  uploadReceived(bytes: number): void;
+  /** An upload finished or failed (refused at its end, or terminated). */
+  uploadFinished(): void;
   uploadFailed(): void;
 
   /** A call reached its final state (its outcome: completed, missed, rejected, ...). */

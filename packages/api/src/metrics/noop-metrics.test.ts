@@ -22,6 +22,7 @@ const members: Record<keyof Metrics, true> = {
   aiFirstToken: true,
   aiTokens: true,
   aiError: true,
+  uploadReceived: true,
   uploadFinished: true,
   uploadFailed: true,
   callEnded: true,

@@ -21,6 +21,7 @@ export const noopMetrics: Metrics = {
   aiFirstToken: nothing,
   aiTokens: nothing,
   aiError: nothing,
+  uploadReceived: nothing,
   uploadFinished: nothing,
   uploadFailed: nothing,
   callEnded: nothing,

@@ -52,7 +52,7 @@ export function createFamilies(registry: Registry) {
       labelNames: ['provider_kind', 'code'] as const,
       registers,
     }),
-    uploadBytes: new Counter({ name: 'chorus_upload_bytes_total', help: 'Bytes of finished uploads.', registers }),
+    uploadBytes: new Counter({ name: 'chorus_upload_bytes_total', help: 'Bytes of uploads received, finished or not.', registers }),
     uploads: new Counter({ name: 'chorus_uploads_total', help: 'Uploads that finished or failed.', labelNames: ['result'] as const, registers }),
     calls: new Counter({ name: 'chorus_calls_total', help: 'Calls by final state (their outcome).', labelNames: ['state'] as const, registers }),
     redisCommand: new CheapHistogram(

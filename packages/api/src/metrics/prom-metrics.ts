@@ -87,10 +87,8 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
       tokensOut(kind).inc(output);
     },
     aiError: (kind: AiProviderKind, code) => aiErrors(`${kind} ${code}`).inc(),
-    uploadFinished: (bytes) => {
-      f.uploadBytes.inc(bytes);
-      uploadsFinished.inc();
-    },
+    uploadReceived: (bytes) => f.uploadBytes.inc(bytes),
+    uploadFinished: () => uploadsFinished.inc(),
     uploadFailed: () => uploadsFailed.inc(),
     callEnded: (outcome) => calls(outcome).inc(),
   };
