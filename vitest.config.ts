@@ -13,14 +13,27 @@ export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
   test: {
-    include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],
     // Real servers and databases: generous hooks, but every test still has a deadline.
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'local' } },
+      // Each project names its own files: a project that extends the root would add its `include`
+      // to the root's, not replace it.
+      {
+        extends: true,
+        test: {
+          name: 'local',
+          include: [
+            'apps/*/src/**/*.test.ts',
+            'apps/*/test/**/*.test.ts',
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'deploy/test/**/*.test.ts',
+          ],
+        },
+      },
       // The files suites once more with files in an S3 bucket (a local S3-compatible server per
       // test file, see packages/testing/src/s3-server.ts) instead of on local disk.
       {
