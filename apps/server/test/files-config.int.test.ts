@@ -1,27 +1,17 @@
 // The files settings of the real server process: the link secret is required in production and
 // kept on disk in development; FILES_DIR is where uploads go.
-import type { LocalService } from '@chorus/local-services';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
-import { spawnServerChild } from './server-process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useServerBackends, spawnServerChild } from './server-process';
+import { describe, expect, it } from 'vitest';
 import { devSecretOverTwoStarts } from './dev-secret-fixture';
 
-let database: TestDatabase;
-let redis: LocalService;
-
-beforeAll(async () => {
-  [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([database?.drop(), redis?.stop()]);
-});
+const backends = useServerBackends();
 
 describe('files configuration', () => {
   it('refuses to start in production without FILES_LINK_SECRET', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, FILES_LINK_SECRET: '' });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url, FILES_LINK_SECRET: '' });
     expect(await server.exited).toBe(1);
     const fatal = server.lines.find((line) => line.msg === 'server failed to start');
     expect(JSON.stringify(fatal)).toContain('FILES_LINK_SECRET is required in production');
@@ -31,8 +21,8 @@ describe('files configuration', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-files-config-'));
     try {
       const env = {
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
+        DATABASE_URL: backends.database.url,
+        REDIS_URL: backends.redis.url,
         NODE_ENV: 'development',
         FILES_LINK_SECRET: '',
         LOCAL_DATA_DIR: dataDir,

@@ -1,22 +1,13 @@
 // The server process with METRICS_PORT: metrics on their own listener, which closes on shutdown.
-import type { LocalService } from '@chorus/local-services';
-import { createTestDatabase, metricValue, scrapeMetrics, startTestRedis, type TestDatabase } from '@chorus/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServerChild, waitForLogLine } from './server-process';
+import { metricValue, scrapeMetrics } from '@chorus/testing';
+import { describe, expect, it } from 'vitest';
+import { useServerBackends, spawnServerChild, waitForLogLine } from './server-process';
 
-let database: TestDatabase;
-let redis: LocalService;
-
-beforeAll(async () => {
-  [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([database?.drop(), redis?.stop()]);
-});
+const backends = useServerBackends();
 
 describe('METRICS_PORT', () => {
   it('serves /metrics on its own loopback listener, not on the public port, and closes it on SIGTERM', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, METRICS_PORT: '0' });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url, METRICS_PORT: '0' });
     const url = String((await waitForLogLine(server, 'listening')).url);
     const metricsUrl = String((await waitForLogLine(server, 'metrics listening')).url);
     expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -35,7 +26,7 @@ describe('METRICS_PORT', () => {
   });
 
   it('is off when unset: no metrics listener is started', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url });
     await waitForLogLine(server, 'listening');
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

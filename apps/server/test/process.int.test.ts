@@ -1,5 +1,4 @@
 import { closeChorusClient } from '@chorus/client';
-import type { LocalService } from '@chorus/local-services';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -8,24 +7,16 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestClient, createTestDatabase, startTestRedis, TEST_PASSWORD, type TestDatabase } from '@chorus/testing';
-import { spawnServerChild, terminateAndTime, waitForLogLine, type ServerChild, type TerminationOutcome } from './server-process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClient, TEST_PASSWORD } from '@chorus/testing';
+import { useServerBackends, spawnServerChild, terminateAndTime, waitForLogLine, type ServerChild, type TerminationOutcome } from './server-process';
+import { describe, expect, it } from 'vitest';
 import { devSecretOverTwoStarts } from './dev-secret-fixture';
 
-let database: TestDatabase;
-let redis: LocalService;
-
-beforeAll(async () => {
-  [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-});
-afterAll(async () => {
-  await Promise.all([database?.drop(), redis?.stop()]);
-});
+const backends = useServerBackends();
 
 describe('server process', () => {
   it('shuts down cleanly on SIGTERM: tells WebSocket clients to reconnect, closes pools, exits 0', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '3000' });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url, SHUTDOWN_TIMEOUT_MS: '3000' });
     const listening = await waitForLogLine(server, 'listening');
     const url = String(listening.url);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -61,14 +52,14 @@ describe('server process', () => {
   }, 240_000);
 
   it('refuses to start with an invalid variable and names it', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, PORT: 'not-a-port' });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url, PORT: 'not-a-port' });
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toContain('PORT');
     expect(server.stderr()).toContain('.env.example');
   });
 
   it('refuses to start in production without the keys that seal AI provider keys', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url, AI_ENCRYPTION_KEYS: '' });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url, AI_ENCRYPTION_KEYS: '' });
     expect(await server.exited).toBe(1);
     const fatal = server.lines.find((line) => line.msg === 'server failed to start');
     expect(JSON.stringify(fatal)).toContain('AI_ENCRYPTION_KEYS is required in production');
@@ -77,7 +68,13 @@ describe('server process', () => {
   it('outside production generates an AI key once under the data directory, with a warning', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chorus-ai-key-'));
     try {
-      const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, NODE_ENV: 'development', AI_ENCRYPTION_KEYS: '', LOCAL_DATA_DIR: dataDir };
+      const env = {
+        DATABASE_URL: backends.database.url,
+        REDIS_URL: backends.redis.url,
+        NODE_ENV: 'development',
+        AI_ENCRYPTION_KEYS: '',
+        LOCAL_DATA_DIR: dataDir,
+      };
       const starts = await devSecretOverTwoStarts(
         env,
         'AI_ENCRYPTION_KEYS unset: provider keys are sealed with a development key kept in the local data directory',
@@ -95,7 +92,7 @@ describe('server process', () => {
   });
 
   it('logs one line per call with request id, procedure and outcome', async () => {
-    const server = spawnServerChild({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    const server = spawnServerChild({ DATABASE_URL: backends.database.url, REDIS_URL: backends.redis.url });
     try {
       const listening = await waitForLogLine(server, 'listening');
       const pong = await createTestClient(String(listening.url)).system.ping.query();
@@ -134,8 +131,8 @@ interface ShutdownRun extends TerminationOutcome {
  */
 async function busyShutdown(run: number): Promise<ShutdownRun> {
   const server = spawnServerChild({
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
+    DATABASE_URL: backends.database.url,
+    REDIS_URL: backends.redis.url,
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS),
     RATE_LIMITS: 'registerPerIp=1000/3600',
   });

@@ -6,6 +6,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LocalService } from '@chorus/local-services';
+import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
+import { afterAll, beforeAll } from 'vitest';
 
 const LOOPBACK = '127.0.0.1';
 const serverAppDir = fileURLToPath(new URL('..', import.meta.url));
@@ -29,6 +32,21 @@ export interface ServerProcess extends ServerChild {
 }
 
 /** `node --max-semi-space-size=64 --import tsx src/main.ts` in apps/server, as `pnpm start` runs it; does not wait. */
+/**
+ * A database and a Redis of this test file's own for the server processes it spawns: made before
+ * its tests, removed after them. Read `database` and `redis` inside tests.
+ */
+export function useServerBackends(): { database: TestDatabase; redis: LocalService } {
+  const backends = {} as { database: TestDatabase; redis: LocalService };
+  beforeAll(async () => {
+    [backends.database, backends.redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
+  });
+  afterAll(async () => {
+    await Promise.all([backends.database?.drop(), backends.redis?.stop()]);
+  });
+  return backends;
+}
+
 export function spawnServerChild(env: Record<string, string>): ServerChild {
   // Each process gets its own files directory (removed when it exits), never the repository's.
   const filesDir = env.FILES_DIR ? null : join(tmpdir(), `chorus-files-${randomBytes(6).toString('hex')}`);
