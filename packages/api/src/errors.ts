@@ -27,6 +27,9 @@ export const appErrorCodes = {
   USER_BANNED: 'FORBIDDEN',
   /** Guests may chat, but this needs a full (verified) account. */
   ACCOUNT_REQUIRED: 'FORBIDDEN',
+  // Chat
+  /** The conversation has as many pins as it may hold; `details.max` says how many. */
+  PIN_LIMIT_REACHED: 'CONFLICT',
   // Rooms
   ROOM_FULL: 'CONFLICT',
   ROOM_BANNED: 'FORBIDDEN',

@@ -61,6 +61,7 @@ export { createLocalDiskStorage } from './files/local-storage';
 export type { S3Settings } from './files/s3-storage';
 export { loadOrCreateDevLinkSecret } from './files/link-secret';
 export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCleanupConfig } from './files/cleanup.job';
+export { defaultPinExpiry, expireDuePins, expireDuePinsIfDue, startPinExpiry, type PinExpiryConfig } from './chat/pins/pin-expiry.job';
 export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';

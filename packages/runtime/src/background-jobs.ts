@@ -1,13 +1,16 @@
 import {
   defaultFileCleanup,
   defaultNotificationCleanup,
+  defaultPinExpiry,
   startCallSweeper,
   startFileCleanup,
   startInterruptedSweeper,
   startNotificationCleanup,
+  startPinExpiry,
   type AppDeps,
   type FileCleanupConfig,
   type NotificationCleanupConfig,
+  type PinExpiryConfig,
 } from '@chorus/api';
 import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
 
@@ -24,6 +27,8 @@ export interface BackgroundJobsOptions {
   fileCleanup?: Partial<FileCleanupConfig>;
   /** How often generations left `streaming` by a dead process are looked for. */
   aiSweepEveryMs?: number;
+  /** Removes expired pins (and tells the conversations), one instance per period. */
+  pinExpiry?: Partial<PinExpiryConfig>;
 }
 
 export interface BackgroundJobs {
@@ -34,7 +39,8 @@ export interface BackgroundJobs {
 /**
  * Starts the mail worker (woken by `deps.mail` after each commit that queued mail), the
  * notification and file cleanups, the sweeper of interrupted AI generations and the call
- * sweeper (ring timeouts, dropped parties; its period is `deps.calls.settings.sweepEveryMs`).
+ * sweeper (ring timeouts, dropped parties; its period is `deps.calls.settings.sweepEveryMs`)
+ * and the expiry of pinned messages.
  */
 export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOptions): BackgroundJobs {
   const mailWorker = startMailWorker(deps, options.mail);
@@ -43,6 +49,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const aiSweeper = startInterruptedSweeper(deps, options.aiSweepEveryMs);
   const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
   const callSweeper = startCallSweeper(deps);
+  const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -51,7 +58,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop()]);
       })();
       return stopping;
     },

@@ -13,6 +13,7 @@ import type { CommittedMessage } from './message-batch';
 import { groupByEmoji, toPublicMessage, withReactions } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
+import { unpinDeletedMessage } from './pins/pin-store';
 
 /**
  * Stores a message and appends `message.created` to the conversation's log, through the send
@@ -89,11 +90,13 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   }
   if (message.deletedAt) return { ok: true };
   const now = deps.clock.now();
-  const event = await deps.db.transaction(async (tx) => {
+  const events = await deps.db.transaction(async (tx) => {
     await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
-    return appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
+    const deleted = await appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
+    // A deleted message's pin goes with it.
+    return [deleted, ...(await unpinDeletedMessage(tx, now, message.conversationId, messageId, userId))];
   });
-  await deps.realtime.publishConversationEvent(event);
+  for (const event of events) await deps.realtime.publishConversationEvent(event);
   return { ok: true };
 }
 

@@ -49,7 +49,11 @@ export type ConversationEvent =
   | { type: 'conversation.dissolved' }
   | { type: 'member.added'; userIds: number[]; by: number }
   | { type: 'member.removed'; userId: number; by: number; reason: 'removed' | 'left' }
-  | { type: 'member.role'; userId: number; role: TMemberRole };
+  | { type: 'member.role'; userId: number; role: TMemberRole }
+  /** Pinning again replaces the pin (new `by`, `pinnedAt`, `until`). */
+  | { type: 'message.pinned'; messageId: number; by: number; pinnedAt: Date; until: Date | null }
+  /** `by` is null when the pin expired, or the user who deleted the message. */
+  | { type: 'message.unpinned'; messageId: number; by: number | null; reason: 'unpinned' | 'expired' | 'deleted' };
 
 export type ConversationEventEnvelope = ConversationEvent & { conversationId: number; seq: number; at: Date };
 
@@ -98,7 +102,7 @@ export type RoomLogEvent =
 
 type RoomChatEvent = Extract<
   ConversationEvent,
-  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' }
+  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' | 'message.pinned' | 'message.unpinned' }
 >;
 
 export type RoomEventEnvelope = (RoomLogEvent | RoomChatEvent) & { roomId: number; seq: number; at: Date };

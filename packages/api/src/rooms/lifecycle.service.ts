@@ -37,6 +37,7 @@ export async function createRoom(deps: AppDeps, userId: number, input: TCreateRo
       historyVisible: input.historyVisible,
       syncEnabled: input.syncEnabled,
       controlPolicy: input.controlPolicy,
+      pinPolicy: input.pinPolicy,
       maxMembers: input.maxMembers,
       memberCount: 1,
       ownerId: userId,

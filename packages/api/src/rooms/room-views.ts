@@ -12,6 +12,7 @@ export function toSettingsView(room: TRoomRow): RoomSettingsView {
     historyVisible: room.historyVisible,
     syncEnabled: room.syncEnabled,
     controlPolicy: room.controlPolicy,
+    pinPolicy: room.pinPolicy,
     maxMembers: room.maxMembers,
     memberCount: room.memberCount,
     ownerId: room.ownerId,

@@ -1,4 +1,4 @@
-import { roomApplicationStatuses, roomControlPolicies, roomInviteStatuses, roomJoinPolicies, roomVisibilities } from '@chorus/db';
+import { roomApplicationStatuses, roomControlPolicies, roomInviteStatuses, roomJoinPolicies, roomPinPolicies, roomVisibilities } from '@chorus/db';
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZId, ZMemberRole } from '../chat/chat.schema';
@@ -12,6 +12,7 @@ const ZDescription = zText().trim().max(1000);
 const ZVisibility = z.enum(roomVisibilities);
 const ZJoinPolicy = z.enum(roomJoinPolicies);
 const ZControlPolicy = z.enum(roomControlPolicies);
+const ZPinPolicy = z.enum(roomPinPolicies);
 export const ZPlaybackAction = z.enum(['set_media', 'play', 'pause', 'seek', 'set_rate']);
 
 export const ZCreateRoomInput = z.object({
@@ -24,6 +25,8 @@ export const ZCreateRoomInput = z.object({
   syncEnabled: z.boolean().default(true),
   /** Who may control playback besides the owner (default: the owner only). */
   controlPolicy: ZControlPolicy.default('owner'),
+  /** Who may pin messages in the room's chat besides the owner (default: admins). */
+  pinPolicy: ZPinPolicy.default('admins'),
   maxMembers: z.number().int().min(2).max(MAX_ROOM_MEMBERS).default(200),
 });
 export type TCreateRoomInput = z.infer<typeof ZCreateRoomInput>;
@@ -43,6 +46,7 @@ export const ZUpdateRoomSettingsInput = z
     historyVisible: z.boolean().optional(),
     syncEnabled: z.boolean().optional(),
     controlPolicy: ZControlPolicy.optional(),
+    pinPolicy: ZPinPolicy.optional(),
     maxMembers: z.number().int().min(2).max(MAX_ROOM_MEMBERS).optional(),
   })
   .refine((input) => Object.keys(input).some((key) => key !== 'roomId' && input[key as keyof typeof input] !== undefined), 'Change at least one setting')
@@ -99,6 +103,7 @@ export const ZRoomSettings = z.object({
   historyVisible: z.boolean(),
   syncEnabled: z.boolean(),
   controlPolicy: ZControlPolicy,
+  pinPolicy: ZPinPolicy,
   maxMembers: z.number(),
   memberCount: z.number(),
   ownerId: z.number(),

@@ -7,11 +7,14 @@ export const roomVisibilities = ['public', 'private'] as const;
 export const roomJoinPolicies = ['open', 'approval', 'invite_only'] as const;
 /** Who may control playback besides the owner. */
 export const roomControlPolicies = ['everyone', 'admins', 'owner'] as const;
+/** Who may pin messages in the room's chat besides the owner. */
+export const roomPinPolicies = ['everyone', 'admins', 'owner'] as const;
 export const roomInviteStatuses = ['pending', 'accepted', 'declined', 'cancelled'] as const;
 export const roomApplicationStatuses = ['pending', 'approved', 'rejected', 'cancelled'] as const;
 export type TRoomVisibility = (typeof roomVisibilities)[number];
 export type TRoomJoinPolicy = (typeof roomJoinPolicies)[number];
 export type TRoomControlPolicy = (typeof roomControlPolicies)[number];
+export type TRoomPinPolicy = (typeof roomPinPolicies)[number];
 
 /**
  * A watch-together room. Its id is the id of its conversation (kind 'room'), which holds the
@@ -32,6 +35,7 @@ export const rooms = mysqlTable(
     historyVisible: boolean().notNull(),
     syncEnabled: boolean().notNull(),
     controlPolicy: mysqlEnum(roomControlPolicies).notNull().default('owner'),
+    pinPolicy: mysqlEnum(roomPinPolicies).notNull().default('admins'),
     maxMembers: int().notNull(),
     memberCount: int().notNull().default(0),
     ownerId: bigint({ mode: 'number', unsigned: true }).notNull(),

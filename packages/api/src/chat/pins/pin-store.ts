@@ -1,0 +1,58 @@
+import { conversations, messagePins } from '@chorus/db';
+import { and, eq, inArray, lte } from 'drizzle-orm';
+import type { DbOrTx } from '../../kernel';
+import type { StoredConversationEvent } from '../../realtime/stored-event';
+import { appendConversationEvent } from '../conversation-log';
+
+// Lock order of every transaction that changes pins: the message row (pinning, deleting), then
+// the conversation row, then pin rows. The conversation row's lock serializes a conversation's
+// pin changes, so the cap is counted and expired pins are removed exactly once.
+
+export async function lockConversation(tx: DbOrTx, conversationId: number): Promise<void> {
+  await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, conversationId)).for('update');
+}
+
+/**
+ * Removes the conversation's pins whose time has passed, each with a `message.unpinned`
+ * (reason `expired`) in its log. Call with the conversation row locked; publish after commit.
+ */
+export async function expirePinsLocked(tx: DbOrTx, now: Date, conversationId: number): Promise<StoredConversationEvent[]> {
+  const due = await tx
+    .select({ messageId: messagePins.messageId })
+    .from(messagePins)
+    .where(and(eq(messagePins.conversationId, conversationId), lte(messagePins.expiresAt, now)));
+  if (due.length === 0) return [];
+  const ids = due.map((row) => row.messageId);
+  await tx.delete(messagePins).where(inArray(messagePins.messageId, ids));
+  const events: StoredConversationEvent[] = [];
+  for (const messageId of ids) {
+    events.push(await appendConversationEvent(tx, now, conversationId, { type: 'message.unpinned', messageId, by: null, reason: 'expired' }));
+  }
+  return events;
+}
+
+/** Removes one pin, if there is one, and logs why. Call with the conversation row locked. */
+export async function removePinLocked(
+  tx: DbOrTx,
+  now: Date,
+  conversationId: number,
+  messageId: number,
+  by: number,
+  reason: 'unpinned' | 'deleted',
+): Promise<StoredConversationEvent | null> {
+  const [result] = await tx.delete(messagePins).where(eq(messagePins.messageId, messageId));
+  if (result.affectedRows === 0) return null;
+  return appendConversationEvent(tx, now, conversationId, { type: 'message.unpinned', messageId, by, reason });
+}
+
+/**
+ * Inside the transaction that deletes a message (which holds the message row): its pin goes
+ * with it. Most messages have no pin; those cost one read and take no further lock.
+ */
+export async function unpinDeletedMessage(tx: DbOrTx, now: Date, conversationId: number, messageId: number, by: number): Promise<StoredConversationEvent[]> {
+  const [pin] = await tx.select({ messageId: messagePins.messageId }).from(messagePins).where(eq(messagePins.messageId, messageId));
+  if (!pin) return [];
+  await lockConversation(tx, conversationId);
+  const event = await removePinLocked(tx, now, conversationId, messageId, by, 'deleted');
+  return event ? [event] : [];
+}
