@@ -23,11 +23,12 @@ describe('background jobs of a test server', () => {
     expect(a.mail.messages.filter((message) => message.to.includes(ann.email))).not.toHaveLength(0);
   });
 
-  it('claims the periods of the notification cleanup, the file cleanup and the call sweep', async () => {
+  it('claims the periods of the notification cleanup, the file cleanup, the call sweep and the pin expiry', async () => {
     const { redis } = a.server.deps;
     await expect.poll(async () => (await redis.keys('chorus:job:notification-cleanup:*')).length).toBeGreaterThan(0);
     await expect.poll(async () => (await redis.keys('chorus:job:file-cleanup:*')).length).toBeGreaterThan(0);
     await expect.poll(async () => (await redis.keys('chorus:job:calls-sweep:*')).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await redis.keys('chorus:job:pin-expiry:*')).length).toBeGreaterThan(0);
   });
 
   it('finalizes a generation its dead process left streaming, as soon as an instance starts', async () => {

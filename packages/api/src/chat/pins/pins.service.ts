@@ -42,7 +42,13 @@ export async function pinMessage(deps: AppDeps, userId: number, input: TPinInput
         .insert(messagePins)
         .values(pin)
         .onDuplicateKeyUpdate({ set: { pinnedBy: userId, pinnedAt: now, expiresAt: until } });
-      const pinned = await appendConversationEvent(tx, now, conversationId, { type: 'message.pinned', messageId: message.id, by: userId, pinnedAt: now, until });
+      const pinned = await appendConversationEvent(tx, now, conversationId, {
+        type: 'message.pinned',
+        messageId: message.id,
+        by: userId,
+        pinnedAt: now,
+        until,
+      });
       return [...expired, pinned];
     }),
   );
