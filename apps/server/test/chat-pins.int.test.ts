@@ -1,6 +1,7 @@
 // Pinned messages through the real client: who may pin in each kind of conversation, the cap,
 // the bounds of `until`, a deleted message's pin, and events reaching members only.
 import {
+  appErrorOf,
   collectEvents,
   failure,
   failureWithDetails,
@@ -142,10 +143,17 @@ describe('pins in a group', () => {
 describe('limits', () => {
   it('a conversation holds at most 50 pins; pinning a pinned message again replaces its pin', async () => {
     const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'full board', memberIds: [ben.id] });
-    const sent = [];
+    const sent: Array<{ id: number }> = [];
     for (let i = 0; i < 51; i++) sent.push(await ann.client.chat.send.mutate(text(conversationId, `note ${i}`)));
-    for (const message of sent.slice(0, 50)) await ann.client.chat.pin.mutate({ messageId: message.id });
-    expect(await failureWithDetails(ann.client.chat.pin.mutate({ messageId: sent[50]!.id }))).toEqual({ code: 'PIN_LIMIT_REACHED', details: { max: 50 } });
+    for (const message of sent.slice(0, 47)) await ann.client.chat.pin.mutate({ messageId: message.id });
+    // Four at once for the last three places: the count is taken under the conversation's lock.
+    const racing = await Promise.allSettled(sent.slice(47, 51).map((message) => ann.client.chat.pin.mutate({ messageId: message.id })));
+    const refused = racing.flatMap((result, index) =>
+      result.status === 'rejected' ? [{ message: sent[47 + index]!, code: appErrorOf(result.reason).code }] : [],
+    );
+    expect(refused.map((entry) => entry.code)).toEqual(['PIN_LIMIT_REACHED']);
+    const lost = refused[0]!.message;
+    expect(await failureWithDetails(ann.client.chat.pin.mutate({ messageId: lost.id }))).toEqual({ code: 'PIN_LIMIT_REACHED', details: { max: 50 } });
 
     // Pinned again (by another admin, now with an end): the same pin, moved to the top.
     await ann.client.chat.setRole.mutate({ conversationId, userId: ben.id, role: 'admin' });
@@ -156,7 +164,7 @@ describe('limits', () => {
     expect(pins[0]).toMatchObject({ message: { id: sent[0]!.id }, pinnedBy: ben.id, until });
 
     await ann.client.chat.unpin.mutate({ messageId: sent[1]!.id });
-    await expect(ann.client.chat.pin.mutate({ messageId: sent[50]!.id })).resolves.toMatchObject({ pinnedBy: ann.id });
+    await expect(ann.client.chat.pin.mutate({ messageId: lost.id })).resolves.toMatchObject({ pinnedBy: ann.id });
   });
 
   it('until must lie in the future and at most a year ahead', async () => {
