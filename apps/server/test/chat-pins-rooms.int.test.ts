@@ -26,7 +26,10 @@ let dan: TestAccount;
 beforeAll(async () => {
   let accounts: MailedTestServer['accounts'];
   ({ server, mail, accounts } = await startMailedTestServer({ clock, jobs: { pinExpiry: { everyMs: 200 } } }));
-  [ann, ben, cat, dan] = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((name) => accounts.register(name)));
+  ann = await accounts.register('ann');
+  ben = await accounts.register('ben');
+  cat = await accounts.register('cat');
+  dan = await accounts.register('dan');
 });
 afterAll(async () => {
   await server?.stop();
