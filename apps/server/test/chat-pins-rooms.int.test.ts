@@ -82,6 +82,19 @@ describe('expiry', () => {
     expect(await pinRow(message.id)).toBeUndefined();
     danEvents.stop();
   });
+
+  it('expired pins leave room under the cap at once', async () => {
+    const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'short-lived board', memberIds: [ben.id] });
+    for (let i = 0; i < 50; i++) {
+      const message = await ann.client.chat.send.mutate(text(conversationId, `note ${i}`));
+      await ann.client.chat.pin.mutate({ messageId: message.id, until: inMs(3600_000) });
+    }
+    const next = await ann.client.chat.send.mutate(text(conversationId, 'one more'));
+    expect(await failure(ann.client.chat.pin.mutate({ messageId: next.id }))).toBe('PIN_LIMIT_REACHED');
+    clock.advance(3600_001);
+    await ann.client.chat.pin.mutate({ messageId: next.id });
+    expect((await ben.client.chat.pins.query({ conversationId })).map((pin) => pin.message.id)).toEqual([next.id]);
+  });
 });
 
 const openRoom = { visibility: 'public', joinPolicy: 'open', maxMembers: 10 } as const;

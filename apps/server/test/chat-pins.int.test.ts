@@ -12,6 +12,8 @@ import {
   type TestAccount,
   type TestServer,
 } from '@chorus/testing';
+import { messagePins } from '@chorus/db';
+import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let server: TestServer;
@@ -140,6 +142,18 @@ describe('pins in a group', () => {
     expect(await ann.client.chat.pins.query({ conversationId })).toEqual([]);
     expect(await failure(ann.client.chat.pin.mutate({ messageId: message.id }))).toBe('CONFLICT');
     benEvents.stop();
+  });
+
+  it('a pin racing the deletion of its message never outlives it', async () => {
+    const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'races', memberIds: [ben.id] });
+    for (let i = 0; i < 8; i++) {
+      const message = await ben.client.chat.send.mutate(text(conversationId, `race ${i}`));
+      const [pin] = await Promise.allSettled([ann.client.chat.pin.mutate({ messageId: message.id }), ben.client.chat.delete.mutate({ messageId: message.id })]);
+      if (pin.status === 'rejected') expect(appErrorOf(pin.reason).code).toBe('CONFLICT');
+    }
+    expect(await ann.client.chat.pins.query({ conversationId })).toEqual([]);
+    const [{ pins }] = await server.deps.db.select({ pins: count() }).from(messagePins).where(eq(messagePins.conversationId, conversationId));
+    expect(pins).toBe(0);
   });
 });
 
