@@ -152,8 +152,8 @@ describe('pins in a group', () => {
       if (pin.status === 'rejected') expect(appErrorOf(pin.reason).code).toBe('CONFLICT');
     }
     expect(await ann.client.chat.pins.query({ conversationId })).toEqual([]);
-    const [{ pins }] = await server.deps.db.select({ pins: count() }).from(messagePins).where(eq(messagePins.conversationId, conversationId));
-    expect(pins).toBe(0);
+    const [row] = await server.deps.db.select({ pins: count() }).from(messagePins).where(eq(messagePins.conversationId, conversationId));
+    expect(row?.pins).toBe(0);
   });
 });
 
