@@ -14,6 +14,8 @@ import { useMarkRead } from './useMarkRead';
 import { useSend } from './useSend';
 import { useTimeline } from './useTimeline';
 import { useTypingNotice, useTypingUsers } from './useTyping';
+import { PinnedBar } from './pins/PinnedBar';
+import { usePins } from './pins/usePins';
 
 /** One conversation: header, the message log, who is typing, and the composer. */
 export function ConversationView({ conversationId, meId }: { conversationId: number; meId: number }) {
@@ -34,7 +36,8 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   const remove = useMutation(trpc.chat.delete.mutationOptions());
   const react = useMutation(trpc.chat.react.mutationOptions());
   const unreact = useMutation(trpc.chat.unreact.mutationOptions());
-  const actionError = edit.error ?? remove.error ?? react.error ?? unreact.error;
+  const pins = usePins(conversationId, detail.data);
+  const actionError = edit.error ?? remove.error ?? react.error ?? unreact.error ?? pins.error;
 
   const members = useMemo(() => detail.data?.members ?? [], [detail.data]);
   const membersById = useMemo(() => new Map(members.map((member) => [member.user.id, member])), [members]);
@@ -72,6 +75,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
     react: (messageId, emoji, add) => (add ? react.mutate({ messageId, emoji }) : unreact.mutate({ messageId, emoji })),
     retry: (pending) => void retry(pending),
     discard,
+    pins: pins.controls,
   };
 
   const onLoadOlder = useCallback(() => void loadOlder(), [loadOlder]);
@@ -87,6 +91,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   return (
     <section className="conversation" aria-label={name}>
       {detail.data ? <ConversationHeader detail={detail.data} name={name} meId={meId} /> : null}
+      <PinnedBar pins={pins.pins} controls={pins.controls} messages={byId} nameOf={(userId) => nameOf(ctx, userId)} />
       <Alert>{actionError ? errorText(actionError) : null}</Alert>
       {timeline && detail.data ? (
         <MessageLog

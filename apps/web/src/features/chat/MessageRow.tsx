@@ -6,6 +6,8 @@ import type { ChatT } from './messages';
 import { MessageText } from './MessageText';
 import { EmojiPicker, ReactionChips } from './Reactions';
 import type { Member, Message, PendingMessage } from './types';
+import { PinButton, PinnedMark } from './pins/PinButton';
+import type { PinControls } from './pins/usePins';
 
 /** What every row needs from the conversation: lookups, the current user, and actions. */
 export interface RowContext {
@@ -26,6 +28,7 @@ export interface RowContext {
   react: (messageId: number, emoji: string, add: boolean) => void;
   retry: (pending: PendingMessage) => void;
   discard: (clientId: string) => void;
+  pins?: PinControls;
 }
 
 export function nameOf(ctx: RowContext, userId: number): string {
@@ -48,6 +51,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
           {ctx.isGroup && !mine ? <span className="message-sender">{sender?.displayName}</span> : null}
           <time dateTime={message.createdAt.toISOString()}>{shortTime(message.createdAt, ctx.locale)}</time>
           {message.editedAt && !deleted ? <span className="message-edited">({t('edited')})</span> : null}
+          {ctx.pins && !deleted ? <PinnedMark messageId={message.id} pins={ctx.pins} /> : null}
         </div>
         {message.replyToId ? <ReplyQuote replyToId={message.replyToId} ctx={ctx} /> : null}
         {deleted ? (
@@ -71,6 +75,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
           <button type="button" className="link" onClick={() => ctx.reply(message)}>
             {t('reply')}
           </button>
+          {ctx.pins ? <PinButton messageId={message.id} pins={ctx.pins} /> : null}
           {mine && message.kind === 'text' ? (
             <button type="button" className="link" onClick={() => ctx.startEdit(message.id)}>
               {t('edit')}

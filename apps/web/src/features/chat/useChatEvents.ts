@@ -87,6 +87,10 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
       case 'conversation.created':
         invalidateList();
         return;
+      case 'message.pinned':
+      case 'message.unpinned':
+        void queryClient.invalidateQueries({ queryKey: trpc.chat.pins.queryKey({ conversationId: event.conversationId }) });
+        return;
       case 'conversation.updated': {
         const { name, avatarUrl } = event.conversation;
         queryClient.setQueryData(listKey, (data) => (data ? mapConversation(data, event.conversationId, (item) => ({ ...item, name, avatarUrl })) : data));
