@@ -77,7 +77,7 @@ export async function fetchLimited(
 /** Reads the body until `maxBytes`, then cancels the rest (the connection is not drained). */
 async function readAtMost(response: Response, maxBytes: number): Promise<{ body: Buffer; truncated: boolean }> {
   if (!response.body) return { body: Buffer.alloc(0), truncated: false };
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Buffer[] = [];
   let size = 0;
   for (;;) {

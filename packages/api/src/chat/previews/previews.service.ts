@@ -51,7 +51,7 @@ async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Prom
   const cached = await readCachedPreview(deps.redis, link);
   if (cached !== undefined) return cached && withLiveImage(deps, cached);
   let running = inFlight.get(deps.previews);
-  if (!running) inFlight.set(deps.previews, (running = new Map()));
+  if (!running) inFlight.set(deps.previews, (running = new Map<string, Promise<CachedPreview>>()));
   const existing = running.get(link);
   if (existing) return existing;
   const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
@@ -78,7 +78,9 @@ async function fetchPreview(deps: PreviewDeps, link: string, ownerId: number): P
     });
     const meta = readPageMeta(decodePage(page.contentType, page.body), page.url);
     if (meta.title || meta.description) {
-      const imageFileId = meta.imageUrl ? await storePreviewImage(deps, ownerId, meta.imageUrl).catch((error: unknown) => logSkip(deps, meta.imageUrl!, error)) : null;
+      const imageFileId = meta.imageUrl
+        ? await storePreviewImage(deps, ownerId, meta.imageUrl).catch((error: unknown) => logSkip(deps, meta.imageUrl!, error))
+        : null;
       preview = { url: link, title: meta.title, description: meta.description, siteName: meta.siteName, ...(imageFileId ? { imageFileId } : {}) };
     }
   } catch (error) {
