@@ -89,10 +89,16 @@ describe('link previews', () => {
     }
     const bigHead = await send(ann, `${site.origin}/big-head`);
     expect((await settled(a, ann, bigHead)).preview).toMatchObject({ title: 'Title first, then 2 MB' });
-    const fake = await send(ann, `${site.origin}/fake-image`);
-    const { preview } = await settled(a, ann, fake);
-    expect(preview).toMatchObject({ title: 'Image that is not' });
-    expect(preview).not.toHaveProperty('imageFileId');
+    for (const [path, title] of [
+      ['/fake-image', 'Image that is not'],
+      ['/huge-image', 'Image too big'],
+    ]) {
+      const sent = await send(ann, `${site.origin}${path}`);
+      const { preview } = await settled(a, ann, sent);
+      expect(preview, path).toMatchObject({ title });
+      expect(preview, path).not.toHaveProperty('imageFileId');
+    }
+    expect(site.hits('/huge.png')).toBe(1);
   });
 
   it('are taken from the first link that has one (of the first three), and cached: a link sent again is not fetched again', async () => {

@@ -69,6 +69,11 @@ export async function startPreviewSite(options: { slowMs: number }): Promise<Pre
         return res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG.length }).end(PNG);
       case '/fake-image':
         return html(page('<meta property="og:title" content="Image that is not"><meta property="og:image" content="/not-an-image.png">'));
+      case '/huge-image':
+        return html(page('<meta property="og:title" content="Image too big"><meta property="og:image" content="/huge.png">'));
+      case '/huge.png':
+        // A PNG header followed by 6 MB: over the 5 MB image limit.
+        return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.concat([PNG, Buffer.alloc(6 * 1024 * 1024)]));
       case '/not-an-image.png':
         // Claims to be a PNG; the bytes are HTML.
         return res.writeHead(200, { 'content-type': 'image/png' }).end('<html><script>alert(1)</script></html>');
