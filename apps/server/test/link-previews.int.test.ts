@@ -112,6 +112,12 @@ describe('link previews', () => {
     expect(site.hits('/og')).toBe(before);
     // The cached image is shared with the new conversation: its members may read it now.
     expect((await download(preview!.imageFileId!, cat)).status).toBe(200);
+
+    // Sent three times at once, a new link is fetched once too.
+    const twitterHits = site.hits('/twitter');
+    const burst = await Promise.all([1, 2, 3].map(() => send(ann, `${site.origin}/twitter?burst`)));
+    for (const message of burst) expect((await settled(a, ann, message)).preview).toMatchObject({ title: 'Twitter title' });
+    expect(site.hits('/twitter')).toBe(twitterHits + 1);
   });
 
   it('can be turned off per message and per user', async () => {

@@ -1,3 +1,4 @@
+import type { TLinkPreview } from '@chorus/db';
 import type { Logger } from 'pino';
 import { createGuardedFetch, type EgressPolicy } from '../../net/ssrf-guard';
 import { JobQueue } from './job-queue';
@@ -44,6 +45,8 @@ export interface PreviewsRuntime {
   /** fetch whose every connection (redirects included) is checked against `settings.egress`. */
   fetch: typeof fetch;
   queue: JobQueue;
+  /** Fetches running here, by link: concurrent jobs for one link share one fetch. */
+  inFlight: Map<string, Promise<TLinkPreview | null>>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export function createPreviewsRuntime(logger: Logger, options: PreviewsOptions =
     settings,
     fetch: createGuardedFetch(settings.egress, { connectTimeoutMs: settings.timeoutMs }),
     queue,
+    inFlight: new Map(),
     close: () => queue.close(),
   };
 }

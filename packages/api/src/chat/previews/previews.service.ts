@@ -18,9 +18,6 @@ const RETRY_AFTER_FAILURE_MS = 10 * 60 * 1000;
 
 const HTML = /^(text\/html|application\/xhtml\+xml)\s*(;|$)/;
 
-/** Fetches on this instance, by link: concurrent sends of one link share one fetch. */
-const inFlight = new WeakMap<PreviewDeps['previews'], Map<string, Promise<CachedPreview>>>();
-
 /**
  * After a send committed: unless the message opted out or its sender turned previews off, the
  * first of its links (up to `maxLinksPerMessage`) that has metadata becomes its preview.
@@ -50,8 +47,7 @@ export async function previewMessage(deps: PreviewDeps, messageId: number): Prom
 async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
   const cached = await readCachedPreview(deps.redis, link);
   if (cached !== undefined) return cached && withLiveImage(deps, cached);
-  let running = inFlight.get(deps.previews);
-  if (!running) inFlight.set(deps.previews, (running = new Map<string, Promise<CachedPreview>>()));
+  const running = deps.previews.inFlight;
   const existing = running.get(link);
   if (existing) return existing;
   const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
