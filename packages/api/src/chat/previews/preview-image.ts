@@ -3,7 +3,8 @@ import { files } from '@chorus/db';
 import type { AppDeps } from '../../deps';
 import { readImageFacts, THUMBNAIL_MIME } from '../../files/images';
 import { sniffMimeType } from '../../files/sniff';
-import { derivedFolderOf } from '../../files/storage';
+import { removeStoredFile } from '../../files/cleanup.job';
+import { derivedFolderOf, uploadKeyOf } from '../../files/storage';
 import { newFileId } from '../../files/tus-server';
 import { fetchLimited } from './page-fetch';
 
@@ -32,12 +33,14 @@ export async function storePreviewImage(deps: ImageDeps, ownerId: number, imageU
 
   const { storage } = deps.files;
   const id = newFileId();
-  const storageKey = `${derivedFolderOf(id)}/original`;
+  // Where an upload's bytes live: deleting the file, and the cleanup of files whose row is gone
+  // (their owner deleted), treat it like any upload.
+  const storageKey = uploadKeyOf(id);
   await storage.writeDerived(storageKey, fetched.body);
   try {
     const facts = await readImageFacts(storage, storageKey);
     if (!facts) {
-      await storage.delete(derivedFolderOf(id));
+      await removeStoredFile(storage, id);
       return null;
     }
     let variants = null;
@@ -67,7 +70,7 @@ export async function storePreviewImage(deps: ImageDeps, ownerId: number, imageU
     return id;
   } catch (error) {
     // Without its row nothing points at the bytes: remove them rather than leave an orphan.
-    await storage.delete(derivedFolderOf(id)).catch(() => {});
+    await removeStoredFile(storage, id).catch(() => {});
     throw error;
   }
 }
