@@ -208,6 +208,26 @@ const ZEnv = z
       .min(60)
       .max(7 * 24 * 3600)
       .default(3600),
+    /** Link previews of links in chat messages, fetched by the server. */
+    LINK_PREVIEWS: z.enum(['on', 'off']).default('on'),
+    /** Let previews reach loopback and private networks. Default: on outside production. */
+    LINK_PREVIEWS_ALLOW_PRIVATE_NETWORKS: bool.optional(),
+    /** Budget of one page or image fetch, redirects and body included. */
+    LINK_PREVIEWS_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5_000),
+    /** Bytes of a page read (metadata sits in its head). */
+    LINK_PREVIEWS_MAX_PAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(1024 * 1024),
+    /** A larger preview image is not stored. */
+    LINK_PREVIEWS_MAX_IMAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(5 * 1024 * 1024),
+    /** Preview fetches running at once per instance. */
+    LINK_PREVIEWS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.FILES_STORAGE !== 's3') return;

@@ -4,6 +4,7 @@ import { connectInfrastructure, createLogger, startBackgroundJobs, startMetricsS
 import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
+import { loadPreviewsOptions } from './previews-options';
 import { loadEnv } from './env';
 import { findWebRoot } from './web-root';
 
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     files,
     tracer: tracing?.tracer ?? null,
     metrics: prom?.metrics,
+    previews: loadPreviewsOptions(env),
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

@@ -6,6 +6,7 @@ import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
 import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
 import { SendQueue, type SendQueueOptions } from './chat/send-queue';
+import { createPreviewsRuntime, type PreviewsOptions } from './chat/previews/previews-runtime';
 import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
@@ -36,6 +37,8 @@ export interface CreateAppDepsOptions {
   tracer?: Tracer | null;
   /** Metrics (see createPromMetrics); default: off, the no-op implementation. */
   metrics?: Metrics;
+  /** Link previews: on/off, limits, egress policy (default: on, public addresses only). */
+  previews?: PreviewsOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -68,12 +71,14 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     calls: createCallsRuntime(options.calls),
     tracer,
     metrics,
+    previews: createPreviewsRuntime(options.logger, options.previews),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
     ...deps,
     close: async () => {
       await deps.sendQueue.close();
+      await deps.previews.close();
       await ai.close();
       await files.close();
       await realtime.close();

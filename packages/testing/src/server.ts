@@ -9,6 +9,7 @@ import {
   type Clock,
   type CreateAppDepsOptions,
   type FilesOptions,
+  type PreviewsOptions,
 } from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
@@ -69,6 +70,8 @@ export interface TestServerOptions {
   tracer?: CreateAppDepsOptions['tracer'];
   /** Metrics on, served on a loopback listener of their own (`metricsUrl`); default off. */
   metrics?: boolean;
+  /** Link previews (limits, egress); default: loopback allowed, like a server outside production. */
+  previews?: PreviewsOptions;
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -94,6 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     files: await filesOf(options.files),
     tracer: options.tracer,
     metrics: prom?.metrics,
+    previews: { egress: { allowPrivateNetworks: true }, ...options.previews },
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

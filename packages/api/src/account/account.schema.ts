@@ -18,6 +18,8 @@ export const ZUpdateProfileInput = z
     /** null removes the avatar. */
     avatarUrl: ZHttpUrl.nullable().optional(),
     locale: z.enum(['en', 'zh']).optional(),
+    /** false: links in my messages get no previews. */
+    linkPreviews: z.boolean().optional(),
   })
   .refine((input) => Object.values(input).some((value) => value !== undefined), 'Change at least one field');
 export type TUpdateProfileInput = z.infer<typeof ZUpdateProfileInput>;

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { GenerationLog } from './generation/generation-log';
 import { KeyVault, type KeyRing } from './security/key-vault';
-import { createGuardedFetch, type EgressPolicy } from './security/ssrf-guard';
+import { createGuardedFetch, type EgressPolicy } from '../net/ssrf-guard';
 
 /** A provider the operator offers to every user (from AI_SYSTEM_PROVIDERS); its key stays on the server. */
 export interface SystemProvider {

@@ -68,6 +68,8 @@ export const ZPrivateUser = z.object({
   locale: z.string(),
   emailVerified: z.boolean(),
   createdAt: z.date(),
+  /** Links in my messages get previews (`account.update({ linkPreviews })`). */
+  linkPreviews: z.boolean(),
 });
 export type TPrivateUser = z.infer<typeof ZPrivateUser>;
 

@@ -25,5 +25,6 @@ export function toPrivateUser(row: TUserRow): TPrivateUser {
     locale: row.locale,
     emailVerified: row.emailVerifiedAt !== null,
     createdAt: row.createdAt,
+    linkPreviews: row.linkPreviews,
   };
 }

@@ -1,4 +1,4 @@
-import { conversationKinds, memberRoles, messageKinds, ZAttachment } from '@chorus/db';
+import { conversationKinds, memberRoles, messageKinds, ZAttachment, ZLinkPreview } from '@chorus/db';
 import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZPublicUser } from '../users/users.schema';
@@ -56,6 +56,8 @@ export const ZSendInput = z
     /** For `image` and `file`: a file the sender uploaded (via tus at /files/); the message carries its stored metadata. */
     attachment: z.object({ fileId: zString().min(1).max(32) }).optional(),
     replyToId: ZId.optional(),
+    /** false: no link preview for this message (default true; the sender's account setting also applies). */
+    previews: z.boolean().optional(),
   })
   .superRefine((input, ctx) => {
     const hasText = (input.text ?? '').trim().length > 0;
@@ -93,6 +95,8 @@ export const ZMessage = z.object({
   editedAt: z.date().nullable(),
   deletedAt: z.date().nullable(),
   createdAt: z.date(),
+  /** The first link's preview, added shortly after the send with a `message.updated` event; null: none (yet). */
+  preview: ZLinkPreview.nullable(),
 });
 
 export const ZMember = z.object({ user: ZPublicUser, role: ZMemberRole, joinedAt: z.date(), lastReadMessageId: z.number() });

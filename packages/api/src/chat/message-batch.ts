@@ -18,7 +18,8 @@ import { conversationEventValues } from './conversation-log';
 import { toPublicMessage } from './message.mapper';
 
 /** A message ready to store: everything but the ids the database gives it. */
-export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt'>;
+/** A message as sent; a link preview comes later (chat/previews). */
+export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt' | 'preview'>;
 
 export interface CommittedMessage {
   row: TMessageRow;
@@ -73,7 +74,7 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
   }
 
   const messageIds = await insertMessages(connection, accepted);
-  const rows: TMessageRow[] = accepted.map((draft, index) => ({ id: messageIds[index]!, editedAt: null, deletedAt: null, ...draft }));
+  const rows: TMessageRow[] = accepted.map((draft, index) => ({ id: messageIds[index]!, editedAt: null, deletedAt: null, preview: null, ...draft }));
   const lastSeqs = batch.lastSeqs;
   const events = rows.map((row) => {
     const seq = lastSeqs.get(row.conversationId)! + 1;

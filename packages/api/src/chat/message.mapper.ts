@@ -20,6 +20,7 @@ export function toPublicMessage(row: TMessageRow, reactions: PublicMessage['reac
     editedAt: row.editedAt,
     deletedAt: row.deletedAt,
     createdAt: row.createdAt,
+    preview: deleted ? null : (row.preview ?? null),
   };
 }
 

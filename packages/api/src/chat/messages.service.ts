@@ -14,6 +14,7 @@ import { groupByEmoji, toPublicMessage, withReactions } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 import { unpinDeletedMessage } from './pins/pin-store';
+import { schedulePreview } from './previews/previews.service';
 
 /**
  * Stores a message and appends `message.created` to the conversation's log, through the send
@@ -50,6 +51,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   // Sending ends "typing"; that Redis command overlaps the publish instead of waiting for it.
   await Promise.all([deps.realtime.publishConversationEvent(committed.event), stopTyping(deps, userId, input.conversationId)]);
   await deliverNotifications(deps, committed.notes);
+  if (input.previews !== false) schedulePreview(deps, committed.row);
   return toPublicMessage(committed.row);
 }
 

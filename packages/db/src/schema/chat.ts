@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, datetime, index, int, json, mysqlEnum, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { z } from 'zod';
 import { exactVarchar } from './exact-varchar';
+import type { TLinkPreview } from './link-preview';
 import { users } from './users';
 
 /** A room (see rooms.ts) is a conversation too: its chat and its event log are the conversation's. */
@@ -107,6 +108,8 @@ export const messages = mysqlTable(
     createdAt: datetime({ mode: 'date', fsp: 3 })
       .notNull()
       .default(sql`CURRENT_TIMESTAMP(3)`),
+    /** The first link's preview, added in the background after the send (null: none, or not yet). */
+    preview: json().$type<TLinkPreview>(),
   },
   (t) => [
     // chat.history: newest first within a conversation, paged by id; unread counts.

@@ -13,3 +13,4 @@ export * from './ai';
 export * from './files';
 export * from './calls';
 export * from './pins';
+export * from './link-preview';

@@ -29,6 +29,8 @@ export const users = mysqlTable(
     updatedAt: datetime({ mode: 'date', fsp: 3 })
       .notNull()
       .default(sql`CURRENT_TIMESTAMP(3)`),
+    /** Links in this user's messages get previews (see chat/previews in the API). */
+    linkPreviews: boolean().notNull().default(true),
   },
   (t) => [
     // Login and registration look a user up by email; also enforces uniqueness.

@@ -2,6 +2,7 @@ import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Avatar } from '../../ui/Avatar';
 import { shortTime } from '../../ui/time';
 import { Attachment } from './Attachment';
+import { LinkPreview } from './LinkPreview';
 import type { ChatT } from './messages';
 import { MessageText } from './MessageText';
 import { EmojiPicker, ReactionChips } from './Reactions';
@@ -62,6 +63,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
           <>
             {message.attachment ? <Attachment attachment={message.attachment} kind={message.kind} t={t} /> : null}
             {message.text ? <MessageText text={message.text} mentions={message.mentions} usernames={ctx.usernames} /> : null}
+            {message.preview ? <LinkPreview preview={message.preview} /> : null}
           </>
         )}
         {!deleted ? <ReactionChips message={message} ctx={ctx} /> : null}

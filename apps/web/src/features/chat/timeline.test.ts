@@ -18,6 +18,7 @@ const message = (id: number, extra: Partial<Message> = {}): Message => ({
   editedAt: null,
   deletedAt: null,
   createdAt: at,
+  preview: null,
   ...extra,
 });
 const ids = (messages: Message[]) => messages.map((entry) => entry.id);

@@ -7,7 +7,7 @@ import { AppError } from '../../errors';
 import type { ZAiConfigView } from '../ai.outputs';
 import type { TCreateConfigInput, TUpdateConfigInput } from '../ai.schema';
 import { keyContext, loadOwnConfig } from '../providers/providers';
-import { validateProviderUrl } from '../security/ssrf-guard';
+import { validateProviderUrl } from '../../net/ssrf-guard';
 
 export const MAX_CONFIGS_PER_USER = 20;
 

@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import { AppError } from '../../errors';
+import { AppError } from '../errors';
 import { addressAllowed, classifyAddress, type AddressClass, type EgressPolicy } from './address-class';
 
 export { addressAllowed, classifyAddress, type AddressClass, type EgressPolicy } from './address-class';

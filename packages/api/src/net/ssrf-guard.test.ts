@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../errors';
+import { AppError } from '../errors';
 import { addressAllowed, classifyAddress, validateProviderUrl, type AddressClass, type LookupFn } from './ssrf-guard';
 
 const open = { allowPrivateNetworks: true };

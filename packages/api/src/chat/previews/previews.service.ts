@@ -1,0 +1,120 @@
+import { messages, users, type TLinkPreview, type TMessageRow } from '@chorus/db';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppDeps } from '../../deps';
+import { findFile } from '../../files/access';
+import { shareFile } from '../attachments';
+import { appendConversationEvent } from '../conversation-log';
+import { withReactions } from '../message.mapper';
+import { linksIn } from './link-urls';
+import { fetchLimited, PreviewFetchError } from './page-fetch';
+import { decodePage, readPageMeta } from './page-meta';
+import { cachePreview, readCachedPreview, type CachedPreview } from './preview-cache';
+import { storePreviewImage } from './preview-image';
+
+type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime'>;
+
+/** A failure that may pass (timeout, refused connection, 5xx) is remembered this long, not a day. */
+const RETRY_AFTER_FAILURE_MS = 10 * 60 * 1000;
+
+const HTML = /^(text\/html|application\/xhtml\+xml)\s*(;|$)/;
+
+/**
+ * After a send committed: unless the message opted out or its sender turned previews off, the
+ * first of its links (up to `maxLinksPerMessage`) that has metadata becomes its preview.
+ * Queued on this instance; `sendMessage` never waits for it.
+ */
+export function schedulePreview(deps: PreviewDeps, message: Pick<TMessageRow, 'id' | 'senderId' | 'text'>): void {
+  const { settings, queue } = deps.previews;
+  if (!settings.enabled || !message.text || linksIn(message.text, 1).length === 0) return;
+  queue.push(() => previewMessage(deps, message.id));
+}
+
+export async function previewMessage(deps: PreviewDeps, messageId: number): Promise<void> {
+  const [row] = await deps.db
+    .select({ message: messages, linkPreviews: users.linkPreviews })
+    .from(messages)
+    .innerJoin(users, eq(users.id, messages.senderId))
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row || !row.linkPreviews || row.message.deletedAt || row.message.preview || !row.message.text) return;
+  for (const link of linksIn(row.message.text, deps.previews.settings.maxLinksPerMessage)) {
+    const preview = await previewOf(deps, link, row.message.senderId);
+    if (preview) return attachPreview(deps, row.message, preview);
+  }
+}
+
+/** The link's preview from the cache, or fetched once (per instance at a time) and cached. */
+async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
+  const cached = await readCachedPreview(deps.redis, link);
+  if (cached !== undefined) return cached && withLiveImage(deps, cached);
+  const running = deps.previews.inFlight;
+  const existing = running.get(link);
+  if (existing) return existing;
+  const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
+  running.set(link, fetching);
+  return fetching;
+}
+
+/** A cached preview's image may have been deleted by its owner since: then it goes without. */
+async function withLiveImage(deps: PreviewDeps, preview: TLinkPreview): Promise<TLinkPreview> {
+  if (!preview.imageFileId || (await findFile(deps.db, preview.imageFileId))) return preview;
+  const { imageFileId: _gone, ...rest } = preview;
+  return rest;
+}
+
+async function fetchPreview(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
+  const { settings, fetch } = deps.previews;
+  let preview: CachedPreview = null;
+  try {
+    const page = await fetchLimited({ fetch, timeoutMs: settings.timeoutMs, maxRedirects: settings.maxRedirects }, link, {
+      accept: 'text/html,application/xhtml+xml;q=0.9',
+      accepts: (type) => HTML.test(type),
+      maxBytes: settings.maxPageBytes,
+      truncateOk: true,
+    });
+    const meta = readPageMeta(decodePage(page.contentType, page.body), page.url);
+    if (meta.title || meta.description) {
+      const imageFileId = meta.imageUrl
+        ? await storePreviewImage(deps, ownerId, meta.imageUrl).catch((error: unknown) => logSkip(deps, meta.imageUrl!, error))
+        : null;
+      preview = { url: link, title: meta.title, description: meta.description, siteName: meta.siteName, ...(imageFileId ? { imageFileId } : {}) };
+    }
+  } catch (error) {
+    logSkip(deps, link, error);
+    // A page that is not HTML stays so; a timeout or a refused connection may not.
+    if (!(error instanceof PreviewFetchError) || error.reason === 'status') {
+      await cachePreview(deps.redis, link, null, Math.min(settings.cacheTtlMs, RETRY_AFTER_FAILURE_MS));
+      return null;
+    }
+  }
+  await cachePreview(deps.redis, link, preview, settings.cacheTtlMs);
+  return preview;
+}
+
+function logSkip(deps: PreviewDeps, url: string, error: unknown): null {
+  // The host only: paths and queries of shared links may carry tokens.
+  const host = URL.canParse(url) ? new URL(url).host : '';
+  deps.logger.info({ host, reason: error instanceof Error ? error.message : String(error) }, 'link preview skipped');
+  return null;
+}
+
+/**
+ * Stores the preview on the message (unless it was deleted or got one meanwhile), lets the
+ * conversation's members read its image like an attachment, and tells them with
+ * `message.updated`, all in one transaction.
+ */
+async function attachPreview(deps: PreviewDeps, message: TMessageRow, preview: TLinkPreview): Promise<void> {
+  const now = deps.clock.now();
+  const event = await deps.db.transaction(async (tx) => {
+    const [result] = await tx
+      .update(messages)
+      .set({ preview })
+      .where(and(eq(messages.id, message.id), isNull(messages.deletedAt), isNull(messages.preview)));
+    if (result.affectedRows === 0) return null;
+    const [current] = await tx.select().from(messages).where(eq(messages.id, message.id)).limit(1);
+    if (preview.imageFileId) await shareFile(tx, preview.imageFileId, message.conversationId, message.id, now);
+    const [updated] = await withReactions(tx, [current!]);
+    return appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! });
+  });
+  if (event) await deps.realtime.publishConversationEvent(event);
+}
