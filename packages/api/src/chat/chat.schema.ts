@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZPublicUser } from '../users/users.schema';
 import { zString, zText } from '../strings';
+import { ZThreadSummary, ZThreadUnread } from './threads/thread-summary.schema';
 
 export const ZId = z.number().int().positive();
 export const MAX_TEXT = 4000;
@@ -56,6 +57,8 @@ export const ZSendInput = z
     /** For `image` and `file`: a file the sender uploaded (via tus at /files/); the message carries its stored metadata. */
     attachment: z.object({ fileId: zString().min(1).max(32) }).optional(),
     replyToId: ZId.optional(),
+    /** Posts the message as a reply in the thread under this root message (see chat.thread). */
+    threadRootId: ZId.optional(),
   })
   .superRefine((input, ctx) => {
     const hasText = (input.text ?? '').trim().length > 0;
@@ -93,6 +96,10 @@ export const ZMessage = z.object({
   editedAt: z.date().nullable(),
   deletedAt: z.date().nullable(),
   createdAt: z.date(),
+  /** Set on a thread reply: its root message. */
+  threadRootId: z.number().nullable(),
+  /** Set on a root message once it has replies. */
+  thread: ZThreadSummary.nullable(),
 });
 
 export const ZMember = z.object({ user: ZPublicUser, role: ZMemberRole, joinedAt: z.date(), lastReadMessageId: z.number() });
@@ -109,6 +116,7 @@ export const ZConversationSummary = z.object({
   lastMessage: ZMessage.nullable(),
   /** Messages from others after my read marker (capped at 1,000). */
   unreadCount: z.number(),
+  threadUnread: ZThreadUnread,
 });
 /** What `chat.update` answers: the conversation's own fields, as its `conversation.updated` event carries them. */
 export const ZConversationFields = ZConversationSummary.pick({ id: true, kind: true, name: true, avatarUrl: true });

@@ -14,17 +14,23 @@ import { AppError } from '../errors';
 import { createNotifications, type StoredNotification } from '../notifications/notification-store';
 import type { StoredConversationEvent } from '../realtime/stored-event';
 import { shareFile } from './attachments';
-import { conversationEventValues } from './conversation-log';
+import { conversationEventValues, type LoggedEvent } from './conversation-log';
 import { toPublicMessage } from './message.mapper';
+import { recordThreadReplies } from './threads/thread-reply';
 
 /** A message ready to store: everything but the ids the database gives it. */
-export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt'>;
+export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt' | 'threadRootId' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'> & {
+  /** A thread reply's root (see threads/thread-reply.ts). */
+  threadRootId?: number | null;
+};
 
 export interface CommittedMessage {
   row: TMessageRow;
   event: StoredConversationEvent;
   /** Mention notifications, to deliver after commit. */
   notes: StoredNotification[];
+  /** For a thread reply: its root's `thread.updated`, logged right after the reply (publish after `event`). */
+  threadEvent?: StoredConversationEvent;
 }
 
 /** Each draft's fate, in the order given: stored, or refused with a typed error. */
@@ -73,21 +79,43 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
   }
 
   const messageIds = await insertMessages(connection, accepted);
-  const rows: TMessageRow[] = accepted.map((draft, index) => ({ id: messageIds[index]!, editedAt: null, deletedAt: null, ...draft }));
+  const rows: TMessageRow[] = accepted.map((draft, index) => ({
+    id: messageIds[index]!,
+    editedAt: null,
+    deletedAt: null,
+    threadReplyCount: 0,
+    threadLastReplyAt: null,
+    threadParticipantIds: null,
+    ...draft,
+    threadRootId: draft.threadRootId ?? null,
+  }));
+  const notes = await storeAllExtras(connection, rows);
+  const threadUpdates = await recordThreadReplies(connection, rows);
   const lastSeqs = batch.lastSeqs;
-  const events = rows.map((row) => {
+  const logged = (row: TMessageRow, event: LoggedEvent) => {
     const seq = lastSeqs.get(row.conversationId)! + 1;
     lastSeqs.set(row.conversationId, seq);
-    return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
+    return conversationEventValues(row.createdAt, row.conversationId, seq, event);
+  };
+  // A reply's own event, then its root's thread.updated (consecutive seqs).
+  const perRow = rows.map((row, index) => {
+    const created = logged(row, { type: 'message.created', message: toPublicMessage(row) });
+    const update = threadUpdates[index];
+    return update ? [created, logged(row, update)] : [created];
   });
-  const notes = await storeAllExtras(connection, rows);
+  const events = perRow.flat();
   const eventIds = await insertEventsAndCommit(
     connection,
     events.map(({ values }) => values),
     rows,
   );
 
-  const committed = rows.map((row, index): CommittedMessage => ({ row, event: { ...events[index]!.event, id: eventIds[index]! }, notes: notes[index]! }));
+  let nextEvent = 0;
+  const stored = () => ({ ...events[nextEvent]!.event, id: eventIds[nextEvent++]! });
+  const committed = rows.map((row, index): CommittedMessage => {
+    const event = stored();
+    return { row, event, notes: notes[index]!, ...(perRow[index]!.length > 1 ? { threadEvent: stored() } : {}) };
+  });
   let next = 0;
   return outcomes.map((outcome) => outcome ?? { ok: true, committed: committed[next++]! });
 }

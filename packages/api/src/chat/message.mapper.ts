@@ -2,6 +2,7 @@ import { messageReactions, type TMessageRow } from '@chorus/db';
 import { asc, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../kernel';
 import type { PublicMessage } from '../realtime/events';
+import { threadSummaryOf } from './threads/thread-summary';
 
 /** Messages as members see them; a deleted message keeps its place but loses its content. */
 export function toPublicMessage(row: TMessageRow, reactions: PublicMessage['reactions'] = []): PublicMessage {
@@ -20,6 +21,8 @@ export function toPublicMessage(row: TMessageRow, reactions: PublicMessage['reac
     editedAt: row.editedAt,
     deletedAt: row.deletedAt,
     createdAt: row.createdAt,
+    threadRootId: row.threadRootId,
+    thread: threadSummaryOf(row),
   };
 }
 

@@ -13,6 +13,7 @@ import type { CommittedMessage } from './message-batch';
 import { groupByEmoji, toPublicMessage, withReactions } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
+import { assertThreadRoot } from './threads/thread-reply';
 
 /**
  * Stores a message and appends `message.created` to the conversation's log, through the send
@@ -23,6 +24,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   // Replies, mentions and attachments read the conversation first: only for its members.
   if (input.replyToId || input.attachment || (input.text ?? '').includes('@')) await requireMember(deps.db, input.conversationId, userId);
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
+  if (input.threadRootId) assertThreadRoot(await requireVisibleMessage(deps.db, input.threadRootId, userId), input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
   const attachment =
     input.attachment && (input.kind === 'image' || input.kind === 'file')
@@ -38,6 +40,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
       text: input.text ?? null,
       attachment,
       replyToId: input.replyToId ?? null,
+      threadRootId: input.threadRootId ?? null,
       mentions,
       createdAt: deps.clock.now(),
     });
@@ -47,7 +50,11 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     return first;
   }
   // Sending ends "typing"; that Redis command overlaps the publish instead of waiting for it.
-  await Promise.all([deps.realtime.publishConversationEvent(committed.event), stopTyping(deps, userId, input.conversationId)]);
+  await Promise.all([
+    deps.realtime.publishConversationEvent(committed.event),
+    committed.threadEvent && deps.realtime.publishConversationEvent(committed.threadEvent),
+    stopTyping(deps, userId, input.conversationId),
+  ]);
   await deliverNotifications(deps, committed.notes);
   return toPublicMessage(committed.row);
 }

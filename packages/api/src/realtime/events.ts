@@ -8,6 +8,7 @@
 import type { TConversationKind, TMemberRole } from '@chorus/db';
 import type { z } from 'zod';
 import type { ZMessage } from '../chat/chat.schema';
+import type { ZThreadSummary } from '../chat/threads/thread-summary.schema';
 import type { ZCallParty, ZCallView } from '../calls/calls.outputs';
 import type { TSignalInput } from '../calls/calls.schema';
 import type { ZFriendRequest } from '../friends/friends.schema';
@@ -16,6 +17,7 @@ import type { ZPresence, ZPresenceStatus } from '../presence/presence.schema';
 import type { ZDrift, ZPlaybackAction, ZPlaybackState, ZRoomMember, ZRoomMemberView, ZRoomSettings } from '../rooms/rooms.schema';
 
 export type PublicMessage = z.infer<typeof ZMessage>;
+export type ThreadSummaryView = z.infer<typeof ZThreadSummary>;
 export type FriendRequestView = z.infer<typeof ZFriendRequest>;
 export type PresenceStatus = z.infer<typeof ZPresenceStatus>;
 export type PresenceView = z.infer<typeof ZPresence>;
@@ -49,7 +51,9 @@ export type ConversationEvent =
   | { type: 'conversation.dissolved' }
   | { type: 'member.added'; userIds: number[]; by: number }
   | { type: 'member.removed'; userId: number; by: number; reason: 'removed' | 'left' }
-  | { type: 'member.role'; userId: number; role: TMemberRole };
+  | { type: 'member.role'; userId: number; role: TMemberRole }
+  /** A root message's thread summary after a reply (logged right after the reply's message.created). */
+  | { type: 'thread.updated'; rootId: number; thread: ThreadSummaryView };
 
 export type ConversationEventEnvelope = ConversationEvent & { conversationId: number; seq: number; at: Date };
 
@@ -67,6 +71,8 @@ export type UserEvent =
   | { type: 'friend.blocked'; userId: number }
   /** An AI conversation got its generated title. */
   | { type: 'ai.title'; conversationId: number; title: string }
+  /** The user read a thread up to here (on another device, say). */
+  | { type: 'thread.read'; conversationId: number; rootId: number; lastReadReplyId: number }
   /** To every device of the callee: someone is calling (ring until a `call.updated` says otherwise). */
   | { type: 'call.incoming'; call: CallView; caller: CallPartyView }
   /** To both parties on every status change: answered (other devices of the callee stop ringing), ended with its outcome. */
@@ -98,7 +104,7 @@ export type RoomLogEvent =
 
 type RoomChatEvent = Extract<
   ConversationEvent,
-  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' }
+  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' | 'thread.updated' }
 >;
 
 export type RoomEventEnvelope = (RoomLogEvent | RoomChatEvent) & { roomId: number; seq: number; at: Date };

@@ -70,28 +70,34 @@ function insertedIds(results: unknown[], keys: IdKey[]): number[] {
   });
 }
 
-/** Each conversation's new last seq, last message and activity time after `rows` (in order), in one statement. */
-function advanceSql(rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>): string {
+/**
+ * Each conversation's new last seq (one per event), and last message and activity time after
+ * `rows` (in order), in one statement. Thread replies advance the seq only: the conversation's
+ * last message and activity are its main history's.
+ */
+function advanceSql(
+  events: ReadonlyArray<{ conversationId: number }>,
+  rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'> & { threadRootId?: number | null }>,
+): string {
   type Row = (typeof rows)[number];
   const last = new Map<number, Row>();
   const added = new Map<number, number>();
-  for (const row of rows) {
-    last.set(row.conversationId, row);
-    added.set(row.conversationId, (added.get(row.conversationId) ?? 0) + 1);
-  }
+  for (const event of events) added.set(event.conversationId, (added.get(event.conversationId) ?? 0) + 1);
+  for (const row of rows) if (!row.threadRootId) last.set(row.conversationId, row);
   const lastRows = [...last.values()];
-  /** `case id when ? then ? … end`, and its values. */
-  const byId = (value: (row: Row) => unknown): [string, unknown[]] => [
-    `case id ${lastRows.map(() => 'when ? then ?').join(' ')} end`,
+  /** `case id when ? then ? … else <column> end`, and its values. */
+  const byId = (column: string, value: (row: Row) => unknown): [string, unknown[]] => [
+    `${column} = case id ${lastRows.map(() => 'when ? then ?').join(' ')} else ${column} end`,
     lastRows.flatMap((row) => [row.conversationId, value(row)]),
   ];
-  const [seqCase, seqValues] = byId((row) => added.get(row.conversationId)!);
-  const [lastCase, lastValues] = byId((row) => row.id);
-  const [activityCase, activityValues] = byId((row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt));
-  return sqlText(
-    `update conversations set last_seq = last_seq + ${seqCase}, last_message_id = ${lastCase}, last_activity_at = ${activityCase} where id in (?)`,
-    [...seqValues, ...lastValues, ...activityValues, [...last.keys()]],
-  );
+  const seqCase = `last_seq = last_seq + case id ${[...added].map(() => 'when ? then ?').join(' ')} end`;
+  const seqValues = [...added].flat();
+  const others = lastRows.length > 0 ? [byId('last_message_id', (row) => row.id), byId('last_activity_at', (row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt))] : [];
+  return sqlText(`update conversations set ${[seqCase, ...others.map(([text]) => text)].join(', ')} where id in (?)`, [
+    ...seqValues,
+    ...others.flatMap(([, values]) => values),
+    [...added.keys()],
+  ]);
 }
 
 /** A sender's standing in a conversation of the batch: not there (not a member, or the conversation is gone), blocked, or free to write. */
@@ -134,19 +140,19 @@ export async function insertMessages(
 
 /**
  * Inserts the conversation events of `messageRows` (consecutive seqs per conversation, taken
- * from the locked last seqs), advances each conversation's last seq, last message and activity
+ * from the locked last seqs; a thread reply has two, its own and its root's `thread.updated`), advances each conversation's last seq, last message and activity
  * time, and commits; returns the events' ids, in order.
  */
 export async function insertEventsAndCommit(
   connection: PoolConnection,
   eventRows: ReadonlyArray<typeof conversationEvents.$inferInsert & { conversationId: number; seq: number }>,
-  messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>,
+  messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'> & { threadRootId?: number | null }>,
 ): Promise<number[]> {
   const keys = eventRows.map((row): IdKey => [row.conversationId, row.seq]);
   const results = await runScript(connection, [
     insertRowsSql(conversationEvents, eventRows),
     ...idsSql('conversation_events', ['conversation_id', 'seq'], keys),
-    advanceSql(messageRows),
+    advanceSql(eventRows, messageRows),
     'commit',
   ]);
   return insertedIds(results, keys);

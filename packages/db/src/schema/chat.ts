@@ -107,12 +107,24 @@ export const messages = mysqlTable(
     createdAt: datetime({ mode: 'date', fsp: 3 })
       .notNull()
       .default(sql`CURRENT_TIMESTAMP(3)`),
+    /** For a thread reply: its root message (same conversation; a root is never itself a reply). */
+    threadRootId: bigint({ mode: 'number', unsigned: true }),
+    /**
+     * A root's thread summary, kept on the root row by the reply's own transaction (under the
+     * conversation's lock), so every read of a message carries it without a join.
+     */
+    threadReplyCount: int().notNull().default(0),
+    threadLastReplyAt: datetime({ mode: 'date', fsp: 3 }),
+    /** The latest distinct repliers, most recent first (at most 5). */
+    threadParticipantIds: json().$type<number[]>(),
   },
   (t) => [
     // chat.history: newest first within a conversation, paged by id; unread counts.
     index('messages_conversation_idx').on(t.conversationId, t.id),
     // Idempotent sends.
     uniqueIndex('messages_sender_client_uq').on(t.senderId, t.clientId),
+    // chat.thread pages a root's replies by id; thread unread counts.
+    index('messages_thread_idx').on(t.threadRootId, t.id),
   ],
 );
 

@@ -18,6 +18,8 @@ const message = (id: number, extra: Partial<Message> = {}): Message => ({
   editedAt: null,
   deletedAt: null,
   createdAt: at,
+  threadRootId: null,
+  thread: null,
   ...extra,
 });
 const ids = (messages: Message[]) => messages.map((entry) => entry.id);
@@ -77,6 +79,7 @@ describe('conversations list', () => {
     lastActivityAt: at,
     lastMessage: message(lastId, { conversationId: id }),
     unreadCount: 0,
+    threadUnread: { threads: 0, replies: 0 },
   });
   const data = { pages: [{ items: [summary(1, 10), summary(2, 11)], nextCursor: null }], pageParams: [null] };
 
