@@ -1,7 +1,16 @@
 // Threads through the real client against a real server: replies under a root, the root's
 // summary wherever messages are returned, paging, follow state, per-thread unread counts, and
 // every refusal (typed, with nothing written).
-import { collectEvents, createShiftableClock, failure, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
+import {
+  collectEvents,
+  createShiftableClock,
+  failure,
+  startMailedTestServer,
+  type FakeResend,
+  type MailedTestServer,
+  type TestAccount,
+  type TestServer,
+} from '@chorus/testing';
 import { messages, threadFollowers } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +46,8 @@ const text = (conversationId: number, body: string, threadRootId?: number) => ({
   text: body,
   ...(threadRootId ? { threadRootId } : {}),
 });
-const listed = async (account: TestAccount, conversationId: number) => (await account.client.chat.list.query()).items.find((item) => item.id === conversationId)!;
+const listed = async (account: TestAccount, conversationId: number) =>
+  (await account.client.chat.list.query()).items.find((item) => item.id === conversationId)!;
 
 describe('threads', () => {
   it('replies stay out of the main history; the root carries the summary in history, events and the thread page', async () => {
@@ -54,7 +64,11 @@ describe('threads', () => {
     const updated = await annEvents.waitFor((event) => event.type === 'thread.updated' && event.thread.replyCount === 3);
     const created = annEvents.received.find((entry) => entry.data.type === 'message.created' && entry.data.message.id === third.id)!.data;
     expect('seq' in created && 'seq' in updated && updated.seq === created.seq + 1).toBe(true);
-    expect(updated).toMatchObject({ conversationId: group, rootId: root.id, thread: { replyCount: 3, lastReplyAt: third.createdAt, participantIds: [ben.id, cat.id] } });
+    expect(updated).toMatchObject({
+      conversationId: group,
+      rootId: root.id,
+      thread: { replyCount: 3, lastReplyAt: third.createdAt, participantIds: [ben.id, cat.id] },
+    });
     annEvents.stop();
 
     const history = await cat.client.chat.history.query({ conversationId: group });
@@ -159,7 +173,10 @@ describe('threads', () => {
     expect(await countMessages()).toBe(before);
     const [root1] = await server.deps.db.select().from(messages).where(eq(messages.id, root.id));
     expect({ ...root1, deletedAt: null }).toEqual({ ...root0, deletedAt: null });
-    const followers = await server.deps.db.select().from(threadFollowers).where(and(eq(threadFollowers.rootId, root.id), eq(threadFollowers.userId, dan.id)));
+    const followers = await server.deps.db
+      .select()
+      .from(threadFollowers)
+      .where(and(eq(threadFollowers.rootId, root.id), eq(threadFollowers.userId, dan.id)));
     expect(followers).toEqual([]);
   });
 

@@ -92,7 +92,13 @@ async function unreadCount(deps: AppDeps, conversationId: number, userId: number
     .from(messages)
     // Thread replies count in threadUnread instead.
     .where(
-      and(eq(messages.conversationId, conversationId), gt(messages.id, lastRead), ne(messages.senderId, userId), isNull(messages.deletedAt), isNull(messages.threadRootId)),
+      and(
+        eq(messages.conversationId, conversationId),
+        gt(messages.id, lastRead),
+        ne(messages.senderId, userId),
+        isNull(messages.deletedAt),
+        isNull(messages.threadRootId),
+      ),
     )
     .limit(UNREAD_CAP)
     .as('unread');

@@ -19,7 +19,10 @@ import { toPublicMessage } from './message.mapper';
 import { recordThreadReplies } from './threads/thread-reply';
 
 /** A message ready to store: everything but the ids the database gives it. */
-export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt' | 'threadRootId' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'> & {
+export type MessageDraft = Omit<
+  TMessageRow,
+  'id' | 'editedAt' | 'deletedAt' | 'threadRootId' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'
+> & {
   /** A thread reply's root (see threads/thread-reply.ts). */
   threadRootId?: number | null;
 };

@@ -92,7 +92,10 @@ function advanceSql(
   ];
   const seqCase = `last_seq = last_seq + case id ${[...added].map(() => 'when ? then ?').join(' ')} end`;
   const seqValues = [...added].flat();
-  const others = lastRows.length > 0 ? [byId('last_message_id', (row) => row.id), byId('last_activity_at', (row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt))] : [];
+  const others =
+    lastRows.length > 0
+      ? [byId('last_message_id', (row) => row.id), byId('last_activity_at', (row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt))]
+      : [];
   return sqlText(`update conversations set ${[seqCase, ...others.map(([text]) => text)].join(', ')} where id in (?)`, [
     ...seqValues,
     ...others.flatMap(([, values]) => values),

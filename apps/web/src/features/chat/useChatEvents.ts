@@ -62,7 +62,9 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
         return;
       }
       case 'thread.updated':
-        updateTimeline(queryClient, event.conversationId, (timeline) => patchMessage(timeline, event.rootId, (message) => ({ ...message, thread: event.thread })));
+        updateTimeline(queryClient, event.conversationId, (timeline) =>
+          patchMessage(timeline, event.rootId, (message) => ({ ...message, thread: event.thread })),
+        );
         return;
       case 'reaction.added':
       case 'reaction.removed': {

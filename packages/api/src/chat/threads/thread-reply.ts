@@ -5,7 +5,10 @@ import { AppError } from '../../errors';
 import type { ConversationEvent } from '../../realtime/events';
 import { summaryAfterReply, threadSummaryOf } from './thread-summary';
 
-type RootColumns = Pick<TMessageRow, 'id' | 'conversationId' | 'senderId' | 'threadRootId' | 'deletedAt' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'>;
+type RootColumns = Pick<
+  TMessageRow,
+  'id' | 'conversationId' | 'senderId' | 'threadRootId' | 'deletedAt' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'
+>;
 export type ThreadUpdated = Extract<ConversationEvent, { type: 'thread.updated' }>;
 
 /** Why a message cannot take a reply in `conversationId`, or null when it can. */
