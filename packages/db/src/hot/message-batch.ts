@@ -143,8 +143,9 @@ export async function insertMessages(
 
 /**
  * Inserts the conversation events of `messageRows` (consecutive seqs per conversation, taken
- * from the locked last seqs; a thread reply has two, its own and its root's `thread.updated`), advances each conversation's last seq, last message and activity
- * time, and commits; returns the events' ids, in order.
+ * from the locked last seqs; a thread reply has two, its own and its root's `thread.updated`),
+ * advances each conversation's last seq, last message and activity time, and commits; returns
+ * the events' ids, in order.
  */
 export async function insertEventsAndCommit(
   connection: PoolConnection,
