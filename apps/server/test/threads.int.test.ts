@@ -112,6 +112,9 @@ describe('threads', () => {
     expect((await listed(dan, conversationId)).threadUnread).toEqual({ threads: 0, replies: 0 });
     // Thread replies never count in the main unread count.
     expect((await listed(cat, conversationId)).unreadCount).toBe(1);
+    // Cat's mention notification names the thread.
+    const notes = await cat.client.notifications.list.query();
+    expect(notes.items.find((note) => note.payload.messageId === r1.id)?.payload).toMatchObject({ threadRootId: root.id, conversationId });
 
     const catEvents = collectEvents(cat.client);
     await catEvents.waitFor((event) => event.type === 'presence.snapshot');

@@ -145,7 +145,14 @@ async function storeExtras(txOf: () => DbOrTx, row: TMessageRow): Promise<Stored
   await tx
     .insert(messageMentions)
     .values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
-  const payload = { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, excerpt: (row.text ?? '').slice(0, 140) };
+  const payload = {
+    conversationId: row.conversationId,
+    messageId: row.id,
+    senderId: row.senderId,
+    excerpt: (row.text ?? '').slice(0, 140),
+    // A mention in a thread reply opens that thread.
+    ...(row.threadRootId !== null ? { threadRootId: row.threadRootId } : {}),
+  };
   return createNotifications(
     tx,
     row.createdAt,
