@@ -193,8 +193,12 @@ describe('threads', () => {
       maxMembers: 10,
     });
     const early = await ann.client.chat.send.mutate(text(room.id, 'before ben'));
+    const earlyReply = await ann.client.chat.send.mutate(text(room.id, 'also before ben', early.id));
     await ben.client.rooms.join.mutate({ roomId: room.id });
     expect(await failure(ben.client.chat.send.mutate(text(room.id, 'hm', early.id)))).toBe('NOT_FOUND');
+    // A reply posted before he joined is hidden like its root.
+    expect(await failure(ben.client.chat.react.mutate({ messageId: earlyReply.id, emoji: '👍' }))).toBe('NOT_FOUND');
+    expect(await ben.client.chat.history.query({ conversationId: room.id })).toEqual([]);
     expect(await failure(ben.client.chat.thread.query({ rootId: early.id }))).toBe('NOT_FOUND');
     const later = await ann.client.chat.send.mutate(text(room.id, 'after ben'));
     const reply = await ben.client.chat.send.mutate(text(room.id, 'seen', later.id));

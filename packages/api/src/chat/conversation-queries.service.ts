@@ -7,6 +7,7 @@ import type { TListInput } from './chat.schema';
 import { withReactions } from './message.mapper';
 import { peerOf, requireMember } from './membership';
 import { typingUserIds } from './typing.service';
+import { mainHistoryLast } from './threads/main-last-message';
 import { NO_THREAD_UNREAD, threadUnreadByConversation } from './threads/thread-unread';
 
 const UNREAD_CAP = 1000;
@@ -60,6 +61,7 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
   const lastMessages = lastIds.length > 0 ? await withReactions(deps.db, await deps.db.select().from(messages).where(inArray(messages.id, lastIds))) : [];
   const peerIds = rows.map((row) => peerOf(row.conversation, userId)).filter((id): id is number => id !== null);
   const peers = peerIds.length > 0 ? await deps.db.select().from(users).where(inArray(users.id, peerIds)) : [];
+  const shownLast = await mainHistoryLast(deps.db, lastMessages);
   const threadUnread = await threadUnreadByConversation(
     deps.db,
     userId,
@@ -77,7 +79,7 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
         peer: peer ? toPublicUser(peer) : null,
         myRole: row.role,
         lastActivityAt: row.conversation.lastActivityAt,
-        lastMessage: lastMessages.find((message) => message.id === row.conversation.lastMessageId) ?? null,
+        lastMessage: shownLast.get(row.conversation.id) ?? null,
         unreadCount: await unreadCount(deps, row.conversation.id, userId, row.lastRead),
         threadUnread: threadUnread.get(row.conversation.id) ?? NO_THREAD_UNREAD,
       };

@@ -71,36 +71,29 @@ function insertedIds(results: unknown[], keys: IdKey[]): number[] {
 }
 
 /**
- * Each conversation's new last seq (one per event), and last message and activity time after
- * `rows` (in order), in one statement. Thread replies advance the seq only: the conversation's
- * last message and activity are its main history's.
+ * Each conversation's new last seq (one per event: a thread reply has two), last message and
+ * activity time after `rows` (in order), in one statement. The last message is the last of any
+ * kind, thread replies included: a room's newcomers see only messages after it.
  */
-function advanceSql(
-  events: ReadonlyArray<{ conversationId: number }>,
-  rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'> & { threadRootId?: number | null }>,
-): string {
+function advanceSql(events: ReadonlyArray<{ conversationId: number }>, rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>): string {
   type Row = (typeof rows)[number];
   const last = new Map<number, Row>();
   const added = new Map<number, number>();
+  for (const row of rows) last.set(row.conversationId, row);
   for (const event of events) added.set(event.conversationId, (added.get(event.conversationId) ?? 0) + 1);
-  for (const row of rows) if (!row.threadRootId) last.set(row.conversationId, row);
   const lastRows = [...last.values()];
-  /** `case id when ? then ? … else <column> end`, and its values. */
-  const byId = (column: string, value: (row: Row) => unknown): [string, unknown[]] => [
-    `${column} = case id ${lastRows.map(() => 'when ? then ?').join(' ')} else ${column} end`,
+  /** `case id when ? then ? … end`, and its values. */
+  const byId = (value: (row: Row) => unknown): [string, unknown[]] => [
+    `case id ${lastRows.map(() => 'when ? then ?').join(' ')} end`,
     lastRows.flatMap((row) => [row.conversationId, value(row)]),
   ];
-  const seqCase = `last_seq = last_seq + case id ${[...added].map(() => 'when ? then ?').join(' ')} end`;
-  const seqValues = [...added].flat();
-  const others =
-    lastRows.length > 0
-      ? [byId('last_message_id', (row) => row.id), byId('last_activity_at', (row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt))]
-      : [];
-  return sqlText(`update conversations set ${[seqCase, ...others.map(([text]) => text)].join(', ')} where id in (?)`, [
-    ...seqValues,
-    ...others.flatMap(([, values]) => values),
-    [...added.keys()],
-  ]);
+  const [seqCase, seqValues] = byId((row) => added.get(row.conversationId)!);
+  const [lastCase, lastValues] = byId((row) => row.id);
+  const [activityCase, activityValues] = byId((row) => conversations.lastActivityAt.mapToDriverValue(row.createdAt));
+  return sqlText(
+    `update conversations set last_seq = last_seq + ${seqCase}, last_message_id = ${lastCase}, last_activity_at = ${activityCase} where id in (?)`,
+    [...seqValues, ...lastValues, ...activityValues, [...last.keys()]],
+  );
 }
 
 /** A sender's standing in a conversation of the batch: not there (not a member, or the conversation is gone), blocked, or free to write. */
@@ -150,7 +143,7 @@ export async function insertMessages(
 export async function insertEventsAndCommit(
   connection: PoolConnection,
   eventRows: ReadonlyArray<typeof conversationEvents.$inferInsert & { conversationId: number; seq: number }>,
-  messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'> & { threadRootId?: number | null }>,
+  messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>,
 ): Promise<number[]> {
   const keys = eventRows.map((row): IdKey => [row.conversationId, row.seq]);
   const results = await runScript(connection, [

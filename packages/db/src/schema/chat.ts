@@ -40,6 +40,7 @@ export const conversations = mysqlTable(
      * the writing transaction: the row lock makes event order equal commit order.
      */
     lastSeq: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
+    /** The last message of any kind, thread replies included (a room's newcomers see only messages after it). */
     lastMessageId: bigint({ mode: 'number', unsigned: true }),
     /** chat.list orders a user's conversations by this (a user has few enough to sort). */
     lastActivityAt: datetime({ mode: 'date', fsp: 3 })

@@ -58,9 +58,9 @@ describe('thread replies in the send batch', () => {
     expect(replies.map((reply) => reply.threadEvent!.seq - reply.event.seq)).toEqual([1, 1, 1, 1]);
     const [stored] = await database.db.select().from(messages).where(eq(messages.id, root.row.id));
     expect(stored).toMatchObject({ threadReplyCount: 4, threadParticipantIds: [ben, ann] });
-    // The conversation: its seq counts both events of each reply; its last message stays the root.
+    // The conversation: its seq counts both events of each reply; its last message is the last reply (a room's floor).
     const [row] = await database.db.select().from(conversations).where(eq(conversations.id, conversationId));
-    expect(row).toMatchObject({ lastSeq: 9, lastMessageId: root.row.id });
+    expect(row).toMatchObject({ lastSeq: 9, lastMessageId: replies.at(-1)!.row.id });
     const seqs = await database.db
       .select({ seq: conversationEvents.seq })
       .from(conversationEvents)
