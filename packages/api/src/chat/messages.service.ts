@@ -13,6 +13,7 @@ import type { CommittedMessage } from './message-batch';
 import { groupByEmoji, toPublicMessage, withReactions } from './message.mapper';
 import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
+import { lockConversation } from './threads/lock-order';
 import { assertThreadRoot } from './threads/thread-reply';
 
 /**
@@ -79,6 +80,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const now = deps.clock.now();
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ text, mentions, editedAt: now }).where(eq(messages.id, messageId));
     const [updated] = await withReactions(tx, [{ ...message, text, mentions, editedAt: now }]);
     return { row: updated!, event: await appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! }) };
@@ -97,6 +99,7 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   if (message.deletedAt) return { ok: true };
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
     return appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
   });
