@@ -92,11 +92,14 @@ describe('threads', () => {
     expect(edited.thread?.replyCount).toBe(3);
   });
 
-  it('replies racing edits, reactions and a delete of their root all succeed, and the count stays exact', async () => {
+  it('replies racing edits, reactions, follows, read markers and a delete of their root all succeed, and the count stays exact', async () => {
     const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'race', memberIds: [ben.id, cat.id] });
     const root = await ann.client.chat.send.mutate(text(conversationId, 'busy root'));
     const replies = Array.from({ length: 24 }, (_, n) => [ben, cat][n % 2]!.client.chat.send.mutate(text(conversationId, `r${n}`, root.id)));
+    const first = await ben.client.chat.send.mutate(text(conversationId, 'first', root.id));
     const others = Array.from({ length: 8 }, (_, n) => [
+      cat.client.chat.markThreadRead.mutate({ rootId: root.id, messageId: first.id }),
+      (n % 2 ? ann.client.chat.followThread : ann.client.chat.unfollowThread).mutate({ rootId: root.id }),
       ann.client.chat.edit.mutate({ messageId: root.id, text: `busy root ${n}` }),
       cat.client.chat.react.mutate({ messageId: root.id, emoji: `e${n}` }),
       ben.client.chat.react.mutate({ messageId: root.id, emoji: `e${n}` }).then(() => ben.client.chat.unreact.mutate({ messageId: root.id, emoji: `e${n}` })),
@@ -104,8 +107,8 @@ describe('threads', () => {
     const settled = await Promise.allSettled([...replies, ...others]);
     expect(settled.filter((result) => result.status === 'rejected').map((result) => String((result as PromiseRejectedResult).reason))).toEqual([]);
     const page = await cat.client.chat.thread.query({ rootId: root.id, limit: 200 });
-    expect(page.items).toHaveLength(24);
-    expect(page.root.thread?.replyCount).toBe(24);
+    expect(page.items).toHaveLength(25);
+    expect(page.root.thread?.replyCount).toBe(25);
     expect(page.root.reactions.map((reaction) => reaction.userIds)).toEqual(Array.from({ length: 8 }, () => [cat.id]));
     // A delete racing replies: each reply lands before it (counted) or is refused after it.
     const late = await Promise.allSettled([
@@ -118,8 +121,8 @@ describe('threads', () => {
     );
     const after = await cat.client.chat.thread.query({ rootId: root.id, limit: 200 });
     expect(after.root.deletedAt).not.toBeNull();
-    expect(after.root.thread?.replyCount).toBe(24 + 10 - refused.length);
-    expect(after.items).toHaveLength(24 + 10 - refused.length);
+    expect(after.root.thread?.replyCount).toBe(25 + 10 - refused.length);
+    expect(after.items).toHaveLength(25 + 10 - refused.length);
   });
 
   it('participants are the latest five distinct repliers, most recent first', async () => {

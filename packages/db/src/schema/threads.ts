@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, datetime, index, mysqlTable, primaryKey } from 'drizzle-orm/mysql-core';
-import { conversations, messages } from './chat';
+import { messages } from './chat';
 import { users } from './users';
 
 /**
@@ -17,9 +17,11 @@ export const threadFollowers = mysqlTable(
     userId: bigint({ mode: 'number', unsigned: true })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    conversationId: bigint({ mode: 'number', unsigned: true })
-      .notNull()
-      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /**
+     * The root's conversation, for chat.list's per-conversation counts. No foreign key: its
+     * check would lock the conversation row after the root's, the reverse of a reply's order.
+     */
+    conversationId: bigint({ mode: 'number', unsigned: true }).notNull(),
     following: boolean().notNull().default(true),
     /** "Read up to here" within the thread: the last reply id this user has read. */
     lastReadReplyId: bigint({ mode: 'number', unsigned: true }).notNull().default(0),

@@ -14,6 +14,5 @@ ALTER TABLE `messages` ADD `thread_last_reply_at` datetime(3);--> statement-brea
 ALTER TABLE `messages` ADD `thread_participant_ids` json;--> statement-breakpoint
 ALTER TABLE `thread_followers` ADD CONSTRAINT `thread_followers_root_id_messages_id_fk` FOREIGN KEY (`root_id`) REFERENCES `messages`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `thread_followers` ADD CONSTRAINT `thread_followers_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE `thread_followers` ADD CONSTRAINT `thread_followers_conversation_id_conversations_id_fk` FOREIGN KEY (`conversation_id`) REFERENCES `conversations`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `thread_followers_user_idx` ON `thread_followers` (`user_id`,`conversation_id`);--> statement-breakpoint
 CREATE INDEX `messages_thread_idx` ON `messages` (`thread_root_id`,`id`);
