@@ -27,6 +27,7 @@ import { deleteMessage, editMessage, history, sendMessage } from './messages.ser
 import { markRead, react, unreact } from './reactions-reads.service';
 import { startTyping } from './typing.service';
 import { pinProcedures } from './pins/pins.procedures';
+import { threadProcedures } from './threads/threads.procedures';
 
 const ZOk = z.object({ ok: z.literal(true) });
 
@@ -108,4 +109,5 @@ export const chatRouter = router({
     .output(z.object({ expiresAt: z.date() }))
     .mutation(({ ctx, input }) => startTyping(ctx.deps, ctx.user.id, input.conversationId)),
   ...pinProcedures,
+  ...threadProcedures,
 });

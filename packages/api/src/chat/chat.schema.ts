@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ZHttpUrl } from '../account/account.schema';
 import { ZPublicUser } from '../users/users.schema';
 import { zString, zText } from '../strings';
+import { ZThreadSummary, ZThreadUnread } from './threads/thread-summary.schema';
 
 export const ZId = z.number().int().positive();
 export const MAX_TEXT = 4000;
@@ -58,6 +59,8 @@ export const ZSendInput = z
     replyToId: ZId.optional(),
     /** false: no link preview for this message (default true; the sender's account setting also applies). */
     previews: z.boolean().optional(),
+    /** Posts the message as a reply in the thread under this root message (see chat.thread). */
+    threadRootId: ZId.optional(),
   })
   .superRefine((input, ctx) => {
     const hasText = (input.text ?? '').trim().length > 0;
@@ -97,6 +100,10 @@ export const ZMessage = z.object({
   createdAt: z.date(),
   /** The first link's preview, added shortly after the send with a `message.updated` event; null: none (yet). */
   preview: ZLinkPreview.nullable(),
+  /** Set on a thread reply: its root message. */
+  threadRootId: z.number().nullable(),
+  /** Set on a root message once it has replies. */
+  thread: ZThreadSummary.nullable(),
 });
 
 export const ZMember = z.object({ user: ZPublicUser, role: ZMemberRole, joinedAt: z.date(), lastReadMessageId: z.number() });
@@ -113,6 +120,7 @@ export const ZConversationSummary = z.object({
   lastMessage: ZMessage.nullable(),
   /** Messages from others after my read marker (capped at 1,000). */
   unreadCount: z.number(),
+  threadUnread: ZThreadUnread,
 });
 /** What `chat.update` answers: the conversation's own fields, as its `conversation.updated` event carries them. */
 export const ZConversationFields = ZConversationSummary.pick({ id: true, kind: true, name: true, avatarUrl: true });

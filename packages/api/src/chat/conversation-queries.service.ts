@@ -7,6 +7,8 @@ import type { TListInput } from './chat.schema';
 import { withReactions } from './message.mapper';
 import { peerOf, requireMember } from './membership';
 import { typingUserIds } from './typing.service';
+import { mainHistoryLast } from './threads/main-last-message';
+import { NO_THREAD_UNREAD, threadUnreadByConversation } from './threads/thread-unread';
 
 const UNREAD_CAP = 1000;
 
@@ -59,6 +61,12 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
   const lastMessages = lastIds.length > 0 ? await withReactions(deps.db, await deps.db.select().from(messages).where(inArray(messages.id, lastIds))) : [];
   const peerIds = rows.map((row) => peerOf(row.conversation, userId)).filter((id): id is number => id !== null);
   const peers = peerIds.length > 0 ? await deps.db.select().from(users).where(inArray(users.id, peerIds)) : [];
+  const shownLast = await mainHistoryLast(deps.db, lastMessages);
+  const threadUnread = await threadUnreadByConversation(
+    deps.db,
+    userId,
+    rows.map((row) => row.conversation.id),
+  );
   return Promise.all(
     rows.map(async (row) => {
       const peerId = peerOf(row.conversation, userId);
@@ -71,8 +79,9 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
         peer: peer ? toPublicUser(peer) : null,
         myRole: row.role,
         lastActivityAt: row.conversation.lastActivityAt,
-        lastMessage: lastMessages.find((message) => message.id === row.conversation.lastMessageId) ?? null,
+        lastMessage: shownLast.get(row.conversation.id) ?? null,
         unreadCount: await unreadCount(deps, row.conversation.id, userId, row.lastRead),
+        threadUnread: threadUnread.get(row.conversation.id) ?? NO_THREAD_UNREAD,
       };
     }),
   );
@@ -83,7 +92,16 @@ async function unreadCount(deps: AppDeps, conversationId: number, userId: number
   const unread = deps.db
     .select({ one: sql`1` })
     .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), gt(messages.id, lastRead), ne(messages.senderId, userId), isNull(messages.deletedAt)))
+    // Thread replies count in threadUnread instead.
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        gt(messages.id, lastRead),
+        ne(messages.senderId, userId),
+        isNull(messages.deletedAt),
+        isNull(messages.threadRootId),
+      ),
+    )
     .limit(UNREAD_CAP)
     .as('unread');
   const [row] = await deps.db.select({ count: sql<number>`count(*)` }).from(unread);

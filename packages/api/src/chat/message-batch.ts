@@ -14,18 +14,26 @@ import { AppError } from '../errors';
 import { createNotifications, type StoredNotification } from '../notifications/notification-store';
 import type { StoredConversationEvent } from '../realtime/stored-event';
 import { shareFile } from './attachments';
-import { conversationEventValues } from './conversation-log';
+import { conversationEventValues, type LoggedEvent } from './conversation-log';
 import { toPublicMessage } from './message.mapper';
+import { recordThreadReplies } from './threads/thread-reply';
 
-/** A message ready to store: everything but the ids the database gives it. */
-/** A message as sent; a link preview comes later (chat/previews). */
-export type MessageDraft = Omit<TMessageRow, 'id' | 'editedAt' | 'deletedAt' | 'preview'>;
+/** A message ready to store: everything but the ids the database gives it; a link preview comes later (chat/previews). */
+export type MessageDraft = Omit<
+  TMessageRow,
+  'id' | 'editedAt' | 'deletedAt' | 'preview' | 'threadRootId' | 'threadReplyCount' | 'threadLastReplyAt' | 'threadParticipantIds'
+> & {
+  /** A thread reply's root (see threads/thread-reply.ts). */
+  threadRootId?: number | null;
+};
 
 export interface CommittedMessage {
   row: TMessageRow;
   event: StoredConversationEvent;
   /** Mention notifications, to deliver after commit. */
   notes: StoredNotification[];
+  /** For a thread reply: its root's `thread.updated`, logged right after the reply (publish after `event`). */
+  threadEvent?: StoredConversationEvent;
 }
 
 /** Each draft's fate, in the order given: stored, or refused with a typed error. */
@@ -74,21 +82,44 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
   }
 
   const messageIds = await insertMessages(connection, accepted);
-  const rows: TMessageRow[] = accepted.map((draft, index) => ({ id: messageIds[index]!, editedAt: null, deletedAt: null, preview: null, ...draft }));
+  const rows: TMessageRow[] = accepted.map((draft, index) => ({
+    id: messageIds[index]!,
+    editedAt: null,
+    deletedAt: null,
+    preview: null,
+    threadReplyCount: 0,
+    threadLastReplyAt: null,
+    threadParticipantIds: null,
+    ...draft,
+    threadRootId: draft.threadRootId ?? null,
+  }));
+  const notes = await storeAllExtras(connection, rows);
+  const threadUpdates = await recordThreadReplies(connection, rows);
   const lastSeqs = batch.lastSeqs;
-  const events = rows.map((row) => {
+  const logged = (row: TMessageRow, event: LoggedEvent) => {
     const seq = lastSeqs.get(row.conversationId)! + 1;
     lastSeqs.set(row.conversationId, seq);
-    return conversationEventValues(row.createdAt, row.conversationId, seq, { type: 'message.created', message: toPublicMessage(row) });
+    return conversationEventValues(row.createdAt, row.conversationId, seq, event);
+  };
+  // A reply's own event, then its root's thread.updated (consecutive seqs).
+  const perRow = rows.map((row, index) => {
+    const created = logged(row, { type: 'message.created', message: toPublicMessage(row) });
+    const update = threadUpdates[index];
+    return update ? [created, logged(row, update)] : [created];
   });
-  const notes = await storeAllExtras(connection, rows);
+  const events = perRow.flat();
   const eventIds = await insertEventsAndCommit(
     connection,
     events.map(({ values }) => values),
     rows,
   );
 
-  const committed = rows.map((row, index): CommittedMessage => ({ row, event: { ...events[index]!.event, id: eventIds[index]! }, notes: notes[index]! }));
+  let nextEvent = 0;
+  const stored = () => ({ ...events[nextEvent]!.event, id: eventIds[nextEvent++]! });
+  const committed = rows.map((row, index): CommittedMessage => {
+    const event = stored();
+    return { row, event, notes: notes[index]!, ...(perRow[index]!.length > 1 ? { threadEvent: stored() } : {}) };
+  });
   let next = 0;
   return outcomes.map((outcome) => outcome ?? { ok: true, committed: committed[next++]! });
 }
@@ -115,7 +146,14 @@ async function storeExtras(txOf: () => DbOrTx, row: TMessageRow): Promise<Stored
   await tx
     .insert(messageMentions)
     .values(mentions.map((userId) => ({ messageId: row.id, userId, conversationId: row.conversationId, createdAt: row.createdAt })));
-  const payload = { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, excerpt: (row.text ?? '').slice(0, 140) };
+  const payload = {
+    conversationId: row.conversationId,
+    messageId: row.id,
+    senderId: row.senderId,
+    excerpt: (row.text ?? '').slice(0, 140),
+    // A mention in a thread reply opens that thread.
+    ...(row.threadRootId !== null ? { threadRootId: row.threadRootId } : {}),
+  };
   return createNotifications(
     tx,
     row.createdAt,

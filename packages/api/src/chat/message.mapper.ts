@@ -2,6 +2,7 @@ import { messageReactions, type TMessageRow } from '@chorus/db';
 import { asc, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../kernel';
 import type { PublicMessage } from '../realtime/events';
+import { threadSummaryOf } from './threads/thread-summary';
 
 /** Messages as members see them; a deleted message keeps its place but loses its content. */
 export function toPublicMessage(row: TMessageRow, reactions: PublicMessage['reactions'] = []): PublicMessage {
@@ -21,6 +22,8 @@ export function toPublicMessage(row: TMessageRow, reactions: PublicMessage['reac
     deletedAt: row.deletedAt,
     createdAt: row.createdAt,
     preview: deleted ? null : (row.preview ?? null),
+    threadRootId: row.threadRootId,
+    thread: threadSummaryOf(row),
   };
 }
 

@@ -15,6 +15,8 @@ import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 import { unpinDeletedMessage } from './pins/pin-store';
 import { schedulePreview } from './previews/previews.service';
+import { lockConversation } from './threads/lock-order';
+import { assertThreadRoot } from './threads/thread-reply';
 
 /**
  * Stores a message and appends `message.created` to the conversation's log, through the send
@@ -25,6 +27,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
   // Replies, mentions and attachments read the conversation first: only for its members.
   if (input.replyToId || input.attachment || (input.text ?? '').includes('@')) await requireMember(deps.db, input.conversationId, userId);
   if (input.replyToId) await assertInConversation(deps.db, input.replyToId, input.conversationId);
+  if (input.threadRootId) assertThreadRoot(await requireVisibleMessage(deps.db, input.threadRootId, userId), input.conversationId);
   const mentions = await resolveMentions(deps.db, input.conversationId, input.text);
   const attachment =
     input.attachment && (input.kind === 'image' || input.kind === 'file')
@@ -40,6 +43,7 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
       text: input.text ?? null,
       attachment,
       replyToId: input.replyToId ?? null,
+      threadRootId: input.threadRootId ?? null,
       mentions,
       createdAt: deps.clock.now(),
     });
@@ -49,7 +53,11 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     return first;
   }
   // Sending ends "typing"; that Redis command overlaps the publish instead of waiting for it.
-  await Promise.all([deps.realtime.publishConversationEvent(committed.event), stopTyping(deps, userId, input.conversationId)]);
+  await Promise.all([
+    deps.realtime.publishConversationEvent(committed.event),
+    committed.threadEvent && deps.realtime.publishConversationEvent(committed.threadEvent),
+    stopTyping(deps, userId, input.conversationId),
+  ]);
   await deliverNotifications(deps, committed.notes);
   if (input.previews !== false) schedulePreview(deps, committed.row);
   return toPublicMessage(committed.row);
@@ -75,6 +83,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const now = deps.clock.now();
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ text, mentions, editedAt: now }).where(eq(messages.id, messageId));
     const [updated] = await withReactions(tx, [{ ...message, text, mentions, editedAt: now }]);
     return { row: updated!, event: await appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! }) };
@@ -93,6 +102,7 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   if (message.deletedAt) return { ok: true };
   const now = deps.clock.now();
   const events = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
     const deleted = await appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
     // A deleted message's pin goes with it.

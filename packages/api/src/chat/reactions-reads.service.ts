@@ -5,12 +5,14 @@ import { AppError } from '../errors';
 import { appendConversationEvent } from './conversation-log';
 import { requireMember } from './membership';
 import { requireVisibleMessage } from './messages.service';
+import { lockConversation } from './threads/lock-order';
 
 export async function react(deps: AppDeps, userId: number, messageId: number, emoji: string): Promise<{ ok: true }> {
   const message = await requireVisibleMessage(deps.db, messageId, userId);
   if (message.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     const [result] = await tx.insert(messageReactions).ignore().values({ messageId, userId, emoji, createdAt: now });
     // Already reacted with this emoji: nothing happened, nothing to tell.
     if (result.affectedRows === 0) return null;
@@ -24,6 +26,7 @@ export async function unreact(deps: AppDeps, userId: number, messageId: number, 
   const message = await requireVisibleMessage(deps.db, messageId, userId);
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     const [result] = await tx
       .delete(messageReactions)
       .where(and(eq(messageReactions.messageId, messageId), eq(messageReactions.userId, userId), eq(messageReactions.emoji, emoji)));

@@ -8,6 +8,7 @@
 import type { TConversationKind, TMemberRole } from '@chorus/db';
 import type { z } from 'zod';
 import type { ZMessage } from '../chat/chat.schema';
+import type { ZThreadSummary } from '../chat/threads/thread-summary.schema';
 import type { ZCallParty, ZCallView } from '../calls/calls.outputs';
 import type { TSignalInput } from '../calls/calls.schema';
 import type { ZFriendRequest } from '../friends/friends.schema';
@@ -16,6 +17,7 @@ import type { ZPresence, ZPresenceStatus } from '../presence/presence.schema';
 import type { ZDrift, ZPlaybackAction, ZPlaybackState, ZRoomMember, ZRoomMemberView, ZRoomSettings } from '../rooms/rooms.schema';
 
 export type PublicMessage = z.infer<typeof ZMessage>;
+export type ThreadSummaryView = z.infer<typeof ZThreadSummary>;
 export type FriendRequestView = z.infer<typeof ZFriendRequest>;
 export type PresenceStatus = z.infer<typeof ZPresenceStatus>;
 export type PresenceView = z.infer<typeof ZPresence>;
@@ -53,7 +55,9 @@ export type ConversationEvent =
   /** Pinning again replaces the pin (new `by`, `pinnedAt`, `until`). */
   | { type: 'message.pinned'; messageId: number; by: number; pinnedAt: Date; until: Date | null }
   /** `by` is null when the pin expired, or the user who deleted the message. */
-  | { type: 'message.unpinned'; messageId: number; by: number | null; reason: 'unpinned' | 'expired' | 'deleted' };
+  | { type: 'message.unpinned'; messageId: number; by: number | null; reason: 'unpinned' | 'expired' | 'deleted' }
+  /** A root message's thread summary after a reply (logged right after the reply's message.created). */
+  | { type: 'thread.updated'; rootId: number; thread: ThreadSummaryView };
 
 export type ConversationEventEnvelope = ConversationEvent & { conversationId: number; seq: number; at: Date };
 
@@ -71,6 +75,8 @@ export type UserEvent =
   | { type: 'friend.blocked'; userId: number }
   /** An AI conversation got its generated title. */
   | { type: 'ai.title'; conversationId: number; title: string }
+  /** The user read a thread up to here (on another device, say). */
+  | { type: 'thread.read'; conversationId: number; rootId: number; lastReadReplyId: number }
   /** To every device of the callee: someone is calling (ring until a `call.updated` says otherwise). */
   | { type: 'call.incoming'; call: CallView; caller: CallPartyView }
   /** To both parties on every status change: answered (other devices of the callee stop ringing), ended with its outcome. */
@@ -102,7 +108,9 @@ export type RoomLogEvent =
 
 type RoomChatEvent = Extract<
   ConversationEvent,
-  { type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' | 'message.pinned' | 'message.unpinned' }
+  {
+    type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' | 'message.pinned' | 'message.unpinned' | 'thread.updated';
+  }
 >;
 
 export type RoomEventEnvelope = (RoomLogEvent | RoomChatEvent) & { roomId: number; seq: number; at: Date };

@@ -70,15 +70,17 @@ function insertedIds(results: unknown[], keys: IdKey[]): number[] {
   });
 }
 
-/** Each conversation's new last seq, last message and activity time after `rows` (in order), in one statement. */
-function advanceSql(rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>): string {
+/**
+ * Each conversation's new last seq (one per event: a thread reply has two), last message and
+ * activity time after `rows` (in order), in one statement. The last message is the last of any
+ * kind, thread replies included: a room's newcomers see only messages after it.
+ */
+function advanceSql(events: ReadonlyArray<{ conversationId: number }>, rows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>): string {
   type Row = (typeof rows)[number];
   const last = new Map<number, Row>();
   const added = new Map<number, number>();
-  for (const row of rows) {
-    last.set(row.conversationId, row);
-    added.set(row.conversationId, (added.get(row.conversationId) ?? 0) + 1);
-  }
+  for (const row of rows) last.set(row.conversationId, row);
+  for (const event of events) added.set(event.conversationId, (added.get(event.conversationId) ?? 0) + 1);
   const lastRows = [...last.values()];
   /** `case id when ? then ? … end`, and its values. */
   const byId = (value: (row: Row) => unknown): [string, unknown[]] => [
@@ -134,8 +136,9 @@ export async function insertMessages(
 
 /**
  * Inserts the conversation events of `messageRows` (consecutive seqs per conversation, taken
- * from the locked last seqs), advances each conversation's last seq, last message and activity
- * time, and commits; returns the events' ids, in order.
+ * from the locked last seqs; a thread reply has two, its own and its root's `thread.updated`),
+ * advances each conversation's last seq, last message and activity time, and commits; returns
+ * the events' ids, in order.
  */
 export async function insertEventsAndCommit(
   connection: PoolConnection,
@@ -146,7 +149,7 @@ export async function insertEventsAndCommit(
   const results = await runScript(connection, [
     insertRowsSql(conversationEvents, eventRows),
     ...idsSql('conversation_events', ['conversation_id', 'seq'], keys),
-    advanceSql(messageRows),
+    advanceSql(eventRows, messageRows),
     'commit',
   ]);
   return insertedIds(results, keys);

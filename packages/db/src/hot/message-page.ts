@@ -21,10 +21,10 @@ const REACTION_PAIRS = '(SELECT JSON_ARRAYAGG(JSON_ARRAY(r.emoji, r.user_id) ORD
 // row newer than `beforeId`; with it, a page is one short range scan. SQL text read by
 // tableReader: the query builder's statement building and row mapping were about 14% of the
 // server's CPU for a page of 50.
-const PAGE_SELECT = `select ${messageReader.selectList('messages')}, ${REACTION_PAIRS} from messages force index (messages_conversation_idx) where messages.conversation_id = ?`;
+const PAGE_SELECT = `select ${messageReader.selectList('messages')}, ${REACTION_PAIRS} from messages force index (messages_conversation_idx) where messages.conversation_id = ? and messages.thread_root_id is null`;
 
 /**
- * A page of a conversation's messages, newest first, with their reactions, in one query:
+ * A page of a conversation's main history (thread replies are shown under their root), newest first, with their reactions, in one query:
  * `limit` messages with ids below `beforeId` (when given). Who may see them is the caller's
  * business.
  */

@@ -41,6 +41,7 @@ export const conversations = mysqlTable(
      * the writing transaction: the row lock makes event order equal commit order.
      */
     lastSeq: bigint({ mode: 'number', unsigned: true }).notNull().default(0),
+    /** The last message of any kind, thread replies included (a room's newcomers see only messages after it). */
     lastMessageId: bigint({ mode: 'number', unsigned: true }),
     /** chat.list orders a user's conversations by this (a user has few enough to sort). */
     lastActivityAt: datetime({ mode: 'date', fsp: 3 })
@@ -110,12 +111,24 @@ export const messages = mysqlTable(
       .default(sql`CURRENT_TIMESTAMP(3)`),
     /** The first link's preview, added in the background after the send (null: none, or not yet). */
     preview: json().$type<TLinkPreview>(),
+    /** For a thread reply: its root message (same conversation; a root is never itself a reply). */
+    threadRootId: bigint({ mode: 'number', unsigned: true }),
+    /**
+     * A root's thread summary, kept on the root row by the reply's own transaction (under the
+     * conversation's lock), so every read of a message carries it without a join.
+     */
+    threadReplyCount: int().notNull().default(0),
+    threadLastReplyAt: datetime({ mode: 'date', fsp: 3 }),
+    /** The latest distinct repliers, most recent first (at most 5). */
+    threadParticipantIds: json().$type<number[]>(),
   },
   (t) => [
     // chat.history: newest first within a conversation, paged by id; unread counts.
     index('messages_conversation_idx').on(t.conversationId, t.id),
     // Idempotent sends.
     uniqueIndex('messages_sender_client_uq').on(t.senderId, t.clientId),
+    // chat.thread pages a root's replies by id; thread unread counts.
+    index('messages_thread_idx').on(t.threadRootId, t.id),
   ],
 );
 

@@ -14,3 +14,4 @@ export * from './files';
 export * from './calls';
 export * from './pins';
 export * from './link-preview';
+export * from './threads';

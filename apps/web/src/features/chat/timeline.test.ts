@@ -19,6 +19,8 @@ const message = (id: number, extra: Partial<Message> = {}): Message => ({
   deletedAt: null,
   createdAt: at,
   preview: null,
+  threadRootId: null,
+  thread: null,
   ...extra,
 });
 const ids = (messages: Message[]) => messages.map((entry) => entry.id);
@@ -78,6 +80,7 @@ describe('conversations list', () => {
     lastActivityAt: at,
     lastMessage: message(lastId, { conversationId: id }),
     unreadCount: 0,
+    threadUnread: { threads: 0, replies: 0 },
   });
   const data = { pages: [{ items: [summary(1, 10), summary(2, 11)], nextCursor: null }], pageParams: [null] };
 

@@ -36,6 +36,8 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
         return;
       case 'message.created': {
         const { message } = event;
+        // A thread reply is not part of the main timeline: its root shows it (thread.updated).
+        if (message.threadRootId !== null) return;
         const key = timelineKey(message.conversationId);
         updateTimeline(queryClient, message.conversationId, (timeline) => withMessages(timeline, [message]));
         // A first page still loading may have been read before this message was written.
@@ -59,6 +61,11 @@ export function useChatEvents(meId: number, openConversationId: number | null): 
         queryClient.setQueryData(listKey, (data) => (data ? patchLastMessage(data, event.conversationId, event.messageId, remove) : data));
         return;
       }
+      case 'thread.updated':
+        updateTimeline(queryClient, event.conversationId, (timeline) =>
+          patchMessage(timeline, event.rootId, (message) => ({ ...message, thread: event.thread })),
+        );
+        return;
       case 'reaction.added':
       case 'reaction.removed': {
         const added = event.type === 'reaction.added';

@@ -58,6 +58,8 @@ function reduce(state: RoomLive, action: Action): RoomLive {
       return { ...state, outOfSync: event.outOfSync };
     case 'message.created':
     case 'message.updated':
+      // A thread reply is shown under its root, not in the room's chat.
+      if (event.message.threadRootId !== null) return state;
       return { ...state, messages: upsertMessage(state.messages, event.message) };
     case 'message.deleted':
       return { ...state, messages: state.messages.map((m) => (m.id === event.messageId ? { ...m, deletedAt: event.at, text: null } : m)) };
