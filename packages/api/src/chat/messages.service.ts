@@ -15,7 +15,7 @@ import { requireMember, visibleAfter } from './membership';
 import { stopTyping } from './typing.service';
 import { unpinDeletedMessage } from './pins/pin-store';
 import { schedulePreview } from './previews/previews.service';
-import { lockConversation } from './threads/lock-order';
+import { lockConversation } from './conversation-lock';
 import { assertThreadRoot } from './threads/thread-reply';
 
 /**

@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import { appendConversationEvent } from './conversation-log';
 import { requireMember } from './membership';
 import { requireVisibleMessage } from './messages.service';
-import { lockConversation } from './threads/lock-order';
+import { lockConversation } from './conversation-lock';
 
 export async function react(deps: AppDeps, userId: number, messageId: number, emoji: string): Promise<{ ok: true }> {
   const message = await requireVisibleMessage(deps.db, messageId, userId);

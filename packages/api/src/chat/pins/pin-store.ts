@@ -1,16 +1,13 @@
-import { conversations, messagePins } from '@chorus/db';
+import { messagePins } from '@chorus/db';
 import { and, eq, inArray, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../../kernel';
 import type { StoredConversationEvent } from '../../realtime/stored-event';
 import { appendConversationEvent } from '../conversation-log';
 
-// Lock order of every transaction that changes pins: the message row (pinning, deleting), then
-// the conversation row, then pin rows. The conversation row's lock serializes a conversation's
-// pin changes, so the cap is counted and expired pins are removed exactly once.
-
-export async function lockConversation(tx: DbOrTx, conversationId: number): Promise<void> {
-  await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, conversationId)).for('update');
-}
+// Lock order of every transaction that changes pins, as for every write to a conversation's
+// messages (see conversation-lock.ts): the conversation row, then the message row, then pin
+// rows. The conversation row's lock serializes a conversation's pin changes, so the cap is
+// counted and expired pins are removed exactly once.
 
 /**
  * Removes the conversation's pins whose time has passed, each with a `message.unpinned`
@@ -46,13 +43,12 @@ export async function removePinLocked(
 }
 
 /**
- * Inside the transaction that deletes a message (which holds the message row): its pin goes
- * with it. Most messages have no pin; those cost one read and take no further lock.
+ * Inside the transaction that deletes a message (which holds the conversation's row, then the
+ * message's): its pin goes with it.
  */
 export async function unpinDeletedMessage(tx: DbOrTx, now: Date, conversationId: number, messageId: number, by: number): Promise<StoredConversationEvent[]> {
   const [pin] = await tx.select({ messageId: messagePins.messageId }).from(messagePins).where(eq(messagePins.messageId, messageId));
   if (!pin) return [];
-  await lockConversation(tx, conversationId);
   const event = await removePinLocked(tx, now, conversationId, messageId, by, 'deleted');
   return event ? [event] : [];
 }

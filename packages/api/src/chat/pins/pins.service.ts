@@ -9,7 +9,8 @@ import { withReactions } from '../message.mapper';
 import { requireMember, visibleAfter } from '../membership';
 import { requireVisibleMessage } from '../messages.service';
 import { requirePinRights } from './pin-rights';
-import { expirePinsLocked, lockConversation, removePinLocked } from './pin-store';
+import { lockConversation } from '../conversation-lock';
+import { expirePinsLocked, removePinLocked } from './pin-store';
 import { MAX_PIN_MS, MAX_PINS, type PinView, type TPinInput } from './pins.schema';
 
 /**
@@ -25,10 +26,11 @@ export async function pinMessage(deps: AppDeps, userId: number, input: TPinInput
   const { conversationId } = message;
   const events = await retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
-      // The message row's lock keeps a delete from slipping between this check and the pin.
+      // The conversation's lock (taken first, as by a delete) keeps a delete from slipping
+      // between this check and the pin.
+      await lockConversation(tx, conversationId);
       const [current] = await tx.select({ deletedAt: messages.deletedAt }).from(messages).where(eq(messages.id, message.id)).for('update');
       if (!current || current.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
-      await lockConversation(tx, conversationId);
       const expired = await expirePinsLocked(tx, now, conversationId);
       const [existing] = await tx.select({ messageId: messagePins.messageId }).from(messagePins).where(eq(messagePins.messageId, message.id));
       if (!existing) {

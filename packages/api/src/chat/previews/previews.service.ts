@@ -10,6 +10,7 @@ import { fetchLimited, PreviewFetchError } from './page-fetch';
 import { decodePage, readPageMeta } from './page-meta';
 import { cachePreview, readCachedPreview, type CachedPreview } from './preview-cache';
 import { storePreviewImage } from './preview-image';
+import { lockConversation } from '../conversation-lock';
 
 type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime'>;
 
@@ -106,6 +107,7 @@ function logSkip(deps: PreviewDeps, url: string, error: unknown): null {
 async function attachPreview(deps: PreviewDeps, message: TMessageRow, preview: TLinkPreview): Promise<void> {
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, message.conversationId);
     const [result] = await tx
       .update(messages)
       .set({ preview })

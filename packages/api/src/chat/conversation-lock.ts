@@ -1,6 +1,6 @@
 import { conversations } from '@chorus/db';
 import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../../kernel';
+import type { DbOrTx } from '../kernel';
 
 /**
  * Locks the conversation's row, first thing in a transaction that then writes to one of its
