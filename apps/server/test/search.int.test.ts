@@ -1,6 +1,7 @@
 // chat.search on the real engine the test run's MariaDB offers (Mroonga): languages without
 // spaces, phrases and exclusions, filters, paging, and who may find what.
 import {
+  appErrorOf,
   createShiftableClock,
   createTestClient,
   failure,
@@ -154,6 +155,57 @@ describe('query syntax', () => {
     );
     expect(error?.data.appCode).toBe('BAD_INPUT');
     expect(error?.message).toContain(message);
+  });
+
+  it('answers odd input with results or BAD_INPUT, never a database error', async () => {
+    const odd = [
+      'a',
+      'ー',
+      '々',
+      "'",
+      "a'b",
+      'x_y',
+      '#tag',
+      '@ann',
+      '1.5',
+      'e-mail',
+      '🇯🇵日本',
+      '"',
+      '""',
+      '\\',
+      '\\"',
+      'a\\',
+      '(',
+      ')',
+      '&&',
+      '||',
+      '!',
+      '@',
+      '~',
+      '>',
+      '<',
+      '*',
+      'NOT',
+      'AND',
+      'x'.repeat(256),
+      'é',
+      'é',
+      '\u200b',
+      '\u0000',
+      '%',
+      '_',
+      '$',
+      '`',
+      ';--',
+      "' or 1=1 --",
+    ];
+    for (const query of odd) {
+      const code = await search(ben, { query }).then(
+        () => null,
+        (error: unknown) => appErrorOf(error).code,
+      );
+      expect([null, 'BAD_INPUT'], JSON.stringify(query)).toContain(code);
+    }
   });
 
   it('refuses a cursor it did not make', async () => {
