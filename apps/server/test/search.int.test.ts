@@ -317,6 +317,20 @@ describe('visibility', () => {
   });
 });
 
+describe('two instances', () => {
+  it('share one index: a message sent through one is found through the other, each indexer draining', async () => {
+    const b = await startTestServer({ database: a.server.database });
+    try {
+      const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(ann, group, `instances ${i} 多实例`)));
+      await Promise.all([a.server.deps.search.flush(), b.deps.search.flush()]);
+      const found = await createTestClient(b.url, { token: ben.token }).chat.search.query({ query: '多实例', limit: 50 });
+      expect(found.items.map((item) => item.message.id)).toEqual(sent.map((message) => message.id).sort((x, y) => y - x));
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe('SEARCH_ENGINE=off', () => {
   it('indexes nothing and answers UNAVAILABLE', async () => {
     const off = await startTestServer({ database: a.server.database, search: { mode: 'off' } });
