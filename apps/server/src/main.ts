@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     tracer: tracing?.tracer ?? null,
     metrics: prom?.metrics,
     previews: loadPreviewsOptions(env),
+    search: { mode: env.SEARCH_ENGINE },
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

@@ -7,6 +7,7 @@ import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './a
 import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
 import { SendQueue, type SendQueueOptions } from './chat/send-queue';
 import { createPreviewsRuntime, type PreviewsOptions } from './chat/previews/previews-runtime';
+import { createSearchRuntime, searchableIds, type SearchOptions } from './search/runtime';
 import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
@@ -39,6 +40,8 @@ export interface CreateAppDepsOptions {
   metrics?: Metrics;
   /** Link previews: on/off, limits, egress policy (default: on, public addresses only). */
   previews?: PreviewsOptions;
+  /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
+  search?: SearchOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -54,6 +57,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const tracer = options.tracer ?? null;
+  const search = await createSearchRuntime(options.db, options.logger, options.search);
   const realtime = await Realtime.start({ ...options, clock, tracer, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
@@ -64,7 +68,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, options.sends),
+    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => search.queueSql(searchableIds(rows)) }),
     mail: new MailSignal(),
     ai,
     files,
@@ -72,6 +76,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     tracer,
     metrics,
     previews: createPreviewsRuntime(options.logger, options.previews),
+    search,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
@@ -79,6 +84,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     close: async () => {
       await deps.sendQueue.close();
       await deps.previews.close();
+      await search.close();
       await ai.close();
       await files.close();
       await realtime.close();

@@ -8,6 +8,7 @@ import type { FilesRuntime } from './files/files-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { SendQueue } from './chat/send-queue';
 import type { PreviewsRuntime } from './chat/previews/previews-runtime';
+import type { SearchRuntime } from './search/runtime';
 import type { Clock } from './kernel';
 import type { MailSignal } from './mail/mail-signal';
 import type { Metrics } from './metrics/metrics';
@@ -50,4 +51,6 @@ export interface AppDeps {
   metrics: Metrics;
   /** Link previews: their settings, guarded fetch and background queue. */
   previews: PreviewsRuntime;
+  /** Message search: the engine in use (or why none) and the index queue. */
+  search: SearchRuntime;
 }

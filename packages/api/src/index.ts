@@ -66,3 +66,4 @@ export { defaultPinExpiry, expireDuePins, expireDuePinsIfDue, startPinExpiry, ty
 export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
+export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';

@@ -72,6 +72,8 @@ export interface TestServerOptions {
   metrics?: boolean;
   /** Link previews (limits, egress); default: loopback allowed, like a server outside production. */
   previews?: PreviewsOptions;
+  /** Message search: SEARCH_ENGINE's mode and the indexer's polling; default: the database's engine. */
+  search?: CreateAppDepsOptions['search'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -98,6 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     tracer: options.tracer,
     metrics: prom?.metrics,
     previews: { egress: { allowPrivateNetworks: true }, ...options.previews },
+    search: options.search,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

@@ -28,6 +28,7 @@ import { markRead, react, unreact } from './reactions-reads.service';
 import { startTyping } from './typing.service';
 import { pinProcedures } from './pins/pins.procedures';
 import { threadProcedures } from './threads/threads.procedures';
+import { chatSearchProcedures } from '../search/search.procedures';
 
 const ZOk = z.object({ ok: z.literal(true) });
 
@@ -110,4 +111,5 @@ export const chatRouter = router({
     .mutation(({ ctx, input }) => startTyping(ctx.deps, ctx.user.id, input.conversationId)),
   ...pinProcedures,
   ...threadProcedures,
+  ...chatSearchProcedures,
 });

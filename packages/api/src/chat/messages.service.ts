@@ -85,6 +85,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const { event, row } = await deps.db.transaction(async (tx) => {
     await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ text, mentions, editedAt: now }).where(eq(messages.id, messageId));
+    await deps.search.enqueue(tx, [messageId]);
     const [updated] = await withReactions(tx, [{ ...message, text, mentions, editedAt: now }]);
     return { row: updated!, event: await appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! }) };
   });
@@ -104,6 +105,7 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   const events = await deps.db.transaction(async (tx) => {
     await lockConversation(tx, message.conversationId);
     await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
+    await deps.search.enqueue(tx, [messageId]);
     const deleted = await appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
     // A deleted message's pin goes with it.
     return [deleted, ...(await unpinDeletedMessage(tx, now, message.conversationId, messageId, userId))];

@@ -15,3 +15,4 @@ export * from './calls';
 export * from './pins';
 export * from './link-preview';
 export * from './threads';
+export * from './search';
