@@ -109,7 +109,16 @@ export type RoomLogEvent =
 type RoomChatEvent = Extract<
   ConversationEvent,
   {
-    type: 'message.created' | 'message.updated' | 'message.deleted' | 'reaction.added' | 'reaction.removed' | 'read' | 'message.pinned' | 'message.unpinned' | 'thread.updated';
+    type:
+      | 'message.created'
+      | 'message.updated'
+      | 'message.deleted'
+      | 'reaction.added'
+      | 'reaction.removed'
+      | 'read'
+      | 'message.pinned'
+      | 'message.unpinned'
+      | 'thread.updated';
   }
 >;
 
