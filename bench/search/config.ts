@@ -17,6 +17,8 @@ export const SEARCH_CONFIG = {
   maxCallsMs: envNumber('BENCH_SEARCH_MAX_S', 120) * 1000,
   /** LIKE scans per query kind (each is slow: it reads every message the searcher may see). */
   likePerKind: Math.floor(envNumber('BENCH_SEARCH_LIKE', sized(10, 1))),
+  /** Time allowed for the LIKE scans (the kinds take turns, so each has samples when it runs out). */
+  likeMaxMs: envNumber('BENCH_SEARCH_LIKE_MAX_S', 180) * 1000,
   /** chat.search's page, and chat.history's as the history benchmark reads it. */
   searchLimit: 20,
   historyPage: 50,
