@@ -28,3 +28,9 @@ export function indexingOptions(mode: IndexingMode): Partial<Parameters<typeof c
 
 /** Whether this build can turn indexing off at all (if not, both instances index alike). */
 export const INDEXING_SWITCH = false;
+
+/** Messages waiting to be indexed (0 when this build keeps no queue). */
+export async function indexBacklog(stack: BenchStack): Promise<number> {
+  void stack;
+  return 0;
+}

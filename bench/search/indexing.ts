@@ -7,7 +7,7 @@
 // both alike. Stored messages per second are counted in the database.
 import { messageText } from './corpus';
 import { SEARCH_CONFIG } from './config';
-import { INDEXING_SWITCH, type IndexingMode } from './engine';
+import { INDEXING_SWITCH, indexBacklog, type IndexingMode } from './engine';
 import { CONFIG as FANOUT } from '../fanout/config';
 import type { ClosedLoopSpec, LoadRequest, LoadResult, ReceiverSpec } from '../fanout/protocol';
 import { envNumber, sized } from '../lib/env';
@@ -18,6 +18,7 @@ import { cpuTicks } from '../lib/process-cpu';
 import { chorusWs } from '../lib/trpc-wire';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
 import { fork, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MODES: readonly IndexingMode[] = ['off', 'on'];
 const LABEL: Record<IndexingMode, string> = { off: 'indexing off', on: 'indexing on' };
@@ -111,8 +112,16 @@ export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchR
     const totals = new Map<IndexingMode, { stored: number; acked: number; elapsedMs: number; cpu: number; errors: number; p50: number[]; p99: number[] }>(
       MODES.map((mode) => [mode, { stored: 0, acked: 0, elapsedMs: 0, cpu: 0, errors: 0, p50: [], p99: [] }]),
     );
+    const backlog = { windows: 0, left: 0, drainMs: 0 };
+    /** Waits (≤ 60 s) until the indexer has caught up, so no window pays for the one before; how long it took. */
+    const caughtUp = async (): Promise<number> => {
+      const started = performance.now();
+      while ((await indexBacklog(stack)) > 0 && performance.now() - started < 60_000) await sleep(50);
+      return performance.now() - started;
+    };
     const window = async (instance: Instance, measured: boolean) => {
       await load.request({ op: 'settle', ...FANOUT.betweenSteps }, FANOUT.betweenSteps.maxMs + 70_000);
+      await caughtUp();
       const [[top]] = (await pool.query('SELECT COALESCE(MAX(id), 0) AS id FROM messages')) as unknown as [Array<{ id: number }>];
       let cpuStart = Number.NaN;
       let cpuUsed = Number.NaN;
@@ -121,8 +130,11 @@ export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchR
         else cpuUsed = cpuSeconds(instance.pid) - cpuStart;
       };
       const result = await load.request<LoadResult>({ op: 'closed', spec: specs.get(instance.mode)! }, 120_000);
+      const left = await indexBacklog(stack);
+      const drainMs = await caughtUp();
       const [[counted]] = (await pool.query('SELECT COUNT(*) AS n FROM messages WHERE id > ?', [Number(top?.id ?? 0)])) as unknown as [Array<{ n: number }>];
       if (!measured) return;
+      if (instance.mode === 'on') Object.assign(backlog, { windows: backlog.windows + 1, left: backlog.left + left, drainMs: backlog.drainMs + drainMs });
       const total = totals.get(instance.mode)!;
       total.stored += Number(counted?.n ?? 0);
       total.acked += Math.round((result.sendsPerSec * result.elapsedMs) / 1000);
@@ -164,6 +176,8 @@ export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchR
     facts['goal: persisted sends, indexing on ÷ off (stored/s)'] = INDEXING_SWITCH
       ? `${ratio.toFixed(3)}× (goal ≥ ${goal}×, ${ratio >= goal ? 'met' : 'MISSED'})`
       : `${ratio.toFixed(3)}× — not a measurement: this build has no switch to turn indexing off, both instances ran alike`;
+    facts['indexing: messages still queued for indexing when an "on" window ended / caught up within (means)'] =
+      backlog.windows > 0 ? `${Math.round(backlog.left / backlog.windows)} / ${Math.round(backlog.drainMs / backlog.windows)} ms` : '-';
     facts['indexing: messages per instance CPU second, on ÷ off'] =
       `${((perCpuSecond.get('on') ?? 0) / Math.max(1e-9, perCpuSecond.get('off') ?? 0)).toFixed(3)}×`;
   } finally {
@@ -175,7 +189,7 @@ export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchR
     rows,
     facts,
     notes: [
-      `indexing rows: two forked instances on the same database and Redis, indexing on and off, each with ${senders} direct conversations of its own whose members' sockets are connected to it alone; a closed-loop sender per conversation sends chat.send on its socket and waits for the acknowledgement, with a sentence of the search corpus in each message; ${rounds} alternating rounds of ${windowMs} ms windows after one unmeasured window each; stored/s counted in the database; "instance CPU" is the instance's process between the load process's window marks (work an instance leaves to a background worker elsewhere is not in it, but is in stored/s: the machine is shared)`,
+      `indexing rows: two forked instances on the same database and Redis, indexing on and off, each with ${senders} direct conversations of its own whose members' sockets are connected to it alone; a closed-loop sender per conversation sends chat.send on its socket and waits for the acknowledgement, with a sentence of the search corpus in each message; ${rounds} alternating rounds of ${windowMs} ms windows after one unmeasured window each; before each window the benchmark waits until the index queue is empty, so a window never pays for the indexing of the one before (the facts give what an "on" window left queued and how long the indexer took to catch up); stored/s counted in the database; "instance CPU" is the instance's process between the load process's window marks (work an instance leaves to a background worker elsewhere is not in it, but is in stored/s: the machine is shared)`,
     ],
   };
 }
