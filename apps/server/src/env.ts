@@ -126,6 +126,8 @@ const ZEnv = z
     NOTIFICATION_READ_MAX_AGE_DAYS: z.coerce.number().min(1).default(30),
     NOTIFICATION_MAX_AGE_DAYS: z.coerce.number().min(1).default(180),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Message search: `auto` uses the engine the database offers (docs/search.md), `off` indexes nothing. */
+    SEARCH_ENGINE: z.enum(['auto', 'off']).default('auto'),
     /** Prometheus metrics at /metrics on this port, a listener apart from PORT; unset: metrics off. */
     METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
     /**

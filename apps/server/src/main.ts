@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     files,
     tracer: tracing?.tracer ?? null,
     metrics: prom?.metrics,
+    search: { mode: env.SEARCH_ENGINE },
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

@@ -6,6 +6,7 @@ import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
 import { createCallsRuntime, type CallsOptions } from './calls/calls-runtime';
 import { SendQueue, type SendQueueOptions } from './chat/send-queue';
+import { createSearchRuntime, searchableIds, type SearchOptions } from './search/runtime';
 import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
@@ -36,6 +37,8 @@ export interface CreateAppDepsOptions {
   tracer?: Tracer | null;
   /** Metrics (see createPromMetrics); default: off, the no-op implementation. */
   metrics?: Metrics;
+  /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
+  search?: SearchOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -51,6 +54,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const ai = await createAiRuntime(options.redis, options.logger, options.ai ?? {});
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const tracer = options.tracer ?? null;
+  const search = await createSearchRuntime(options.db, options.logger, options.search);
   const realtime = await Realtime.start({ ...options, clock, tracer, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
   const deps: AppDeps = {
     db: options.db,
@@ -61,19 +65,21 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, options.sends),
+    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => search.queueSql(searchableIds(rows)) }),
     mail: new MailSignal(),
     ai,
     files,
     calls: createCallsRuntime(options.calls),
     tracer,
     metrics,
+    search,
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {
     ...deps,
     close: async () => {
       await deps.sendQueue.close();
+      await search.close();
       await ai.close();
       await files.close();
       await realtime.close();

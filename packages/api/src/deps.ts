@@ -7,6 +7,7 @@ import type { CallsRuntime } from './calls/calls-runtime';
 import type { FilesRuntime } from './files/files-runtime';
 import type { RateLimiters, RateLimitConfig } from './auth/rate-limits';
 import type { SendQueue } from './chat/send-queue';
+import type { SearchRuntime } from './search/runtime';
 import type { Clock } from './kernel';
 import type { MailSignal } from './mail/mail-signal';
 import type { Metrics } from './metrics/metrics';
@@ -47,4 +48,6 @@ export interface AppDeps {
   tracer: Tracer | null;
   /** What operators see on /metrics; the no-op implementation when metrics are off. */
   metrics: Metrics;
+  /** Message search: the engine in use (or why none) and the index queue. */
+  search: SearchRuntime;
 }

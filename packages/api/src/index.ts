@@ -64,3 +64,4 @@ export { defaultFileCleanup, runFileCleanupIfDue, startFileCleanup, type FileCle
 export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
+export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';

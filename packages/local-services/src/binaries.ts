@@ -8,7 +8,7 @@ export type ServiceKind = 'mariadb' | 'redis' | 'prometheus';
  * that check the deployment files (docker-compose's parser, Caddy's config validation, Go with
  * Sprig and sigs.k8s.io/yaml, which render the Helm chart as Helm does).
  */
-export type BinaryKind = ServiceKind | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
+export type BinaryKind = ServiceKind | 'mroonga' | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
 export type Log = (msg: string) => void;
 
 /** Thrown when binaries are missing and cannot be installed automatically. */
@@ -58,6 +58,20 @@ export function findMariaDbBinaries(): MariaDbBinaries | undefined {
   return mariadbd && installDb ? { mariadbd, installDb } : undefined;
 }
 
+/**
+ * Where MariaDB builds look for plugins when started with --no-defaults (the compiled-in
+ * plugin_dir): Debian and Ubuntu, Fedora and RHEL, a build installed under /usr/local.
+ */
+const PLUGIN_DIRS = ['/usr/lib/mysql/plugin', '/usr/lib64/mysql/plugin', '/usr/lib/mariadb/plugin', '/usr/lib64/mariadb/plugin', '/usr/local/lib/mysql/plugin'];
+
+/**
+ * The Mroonga storage engine plugin (full-text search that splits Chinese, Japanese and Korean
+ * text without spaces); Debian's mariadb-plugin-mroonga ships it with Groonga linked in.
+ */
+export function findMroongaPlugin(): string | undefined {
+  return PLUGIN_DIRS.map((dir) => path.join(dir, 'ha_mroonga.so')).find((file) => existsSync(file));
+}
+
 export function findRedisServer(): string | undefined {
   return findBinary('redis-server');
 }
@@ -87,6 +101,7 @@ export function findChromium(): string | undefined {
 /** Debian packages for each kind, space-separated. */
 const PACKAGES: Record<BinaryKind, string> = {
   mariadb: 'mariadb-server',
+  mroonga: 'mariadb-plugin-mroonga',
   redis: 'redis-server',
   prometheus: 'prometheus',
   chromium: 'chromium',
@@ -96,6 +111,7 @@ const PACKAGES: Record<BinaryKind, string> = {
 };
 const BINARY_NAMES: Record<BinaryKind, string> = {
   mariadb: 'mariadbd/mariadb-install-db',
+  mroonga: 'ha_mroonga.so',
   redis: 'redis-server',
   prometheus: 'prometheus/promtool',
   chromium: 'chromium',
@@ -107,6 +123,7 @@ const BINARY_NAMES: Record<BinaryKind, string> = {
 export const DEBIAN_GOPATH = '/usr/share/gocode';
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
+  mroonga: () => findMroongaPlugin() !== undefined,
   redis: () => findRedisServer() !== undefined,
   prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBinaries, findMariaDbBinaries } from './binaries.js';
+import { ensureBinaries, findMariaDbBinaries, findMroongaPlugin } from './binaries.js';
 import type { Log } from './binaries.js';
 import { INNODB_ARGS, ensureDataDir, isRoot } from './mariadb-template.js';
 import { LOOPBACK, tcpExchange } from './ports.js';
@@ -47,12 +47,17 @@ export async function mariaDbProbe(port: number): Promise<boolean> {
 /**
  * Start a private mariadbd on a free loopback port with its datadir in `<dataDir>/mariadb`.
  * The URL's account (chorus/chorus) has ALL PRIVILEGES WITH GRANT OPTION; the URL has no database.
+ * The Mroonga storage engine (message search) is loaded at every start with --plugin-load-add,
+ * which writes nothing to mysql.plugin: the shared template datadir stays as mariadb-install-db
+ * made it, and a datadir made before the plugin was installed gets Mroonga too. Mroonga keeps
+ * its own files next to the tables that use it, inside the datadir.
  */
 export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) => void }): Promise<LocalService> {
   const log: Log = opts.log ?? (() => {});
-  await ensureBinaries(['mariadb'], opts.log);
+  await ensureBinaries(['mariadb', 'mroonga'], opts.log);
   const bins = findMariaDbBinaries();
-  if (!bins) throw new Error('mariadbd not found after ensureBinaries');
+  const mroonga = findMroongaPlugin();
+  if (!bins || !mroonga) throw new Error('mariadbd or ha_mroonga.so not found after ensureBinaries');
   const dataDir = path.resolve(opts.dataDir);
   const datadir = path.join(dataDir, 'mariadb');
   const initFile = path.join(dataDir, 'mariadb-init.sql');
@@ -76,6 +81,8 @@ export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) 
       `--pid-file=${path.join(datadir, 'mariadbd.pid')}`,
       `--log-error=${path.join(dataDir, 'mariadb.err')}`,
       `--init-file=${initFile}`,
+      `--plugin-dir=${path.dirname(mroonga)}`,
+      '--plugin-load-add=ha_mroonga.so',
       ...(isRoot() ? ['--user=root'] : []),
       '--skip-name-resolve',
       '--skip-log-bin',

@@ -69,6 +69,8 @@ export interface TestServerOptions {
   tracer?: CreateAppDepsOptions['tracer'];
   /** Metrics on, served on a loopback listener of their own (`metricsUrl`); default off. */
   metrics?: boolean;
+  /** Message search: SEARCH_ENGINE's mode and the indexer's polling; default: the database's engine. */
+  search?: CreateAppDepsOptions['search'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -94,6 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     files: await filesOf(options.files),
     tracer: options.tracer,
     metrics: prom?.metrics,
+    search: options.search,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

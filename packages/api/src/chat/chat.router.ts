@@ -26,6 +26,7 @@ import { addMembers, dissolve, leave, removeMember, setRole, transferOwnership, 
 import { deleteMessage, editMessage, history, sendMessage } from './messages.service';
 import { markRead, react, unreact } from './reactions-reads.service';
 import { startTyping } from './typing.service';
+import { chatSearchProcedures } from '../search/search.procedures';
 
 const ZOk = z.object({ ok: z.literal(true) });
 
@@ -106,4 +107,5 @@ export const chatRouter = router({
     .input(ZConversationRef)
     .output(z.object({ expiresAt: z.date() }))
     .mutation(({ ctx, input }) => startTyping(ctx.deps, ctx.user.id, input.conversationId)),
+  ...chatSearchProcedures,
 });

@@ -40,12 +40,17 @@ const blockedPeer = () => new AppError('FORBIDDEN', 'You cannot message this use
  * `message.created` events, the conversations' new seq and last message, and the commit.
  * Drafts of one conversation get consecutive seqs and ascending ids in the order given. A
  * refused draft does not stop the others; any database error (a reused clientId included)
- * fails the whole batch, and the caller decides what to retry.
+ * fails the whole batch, and the caller decides what to retry. `alsoRun` adds statements to
+ * the transaction, run just before its commit (the search queue's, see search/runtime.ts).
  */
-export async function commitMessageBatch(scripts: ScriptPool, drafts: MessageDraft[]): Promise<DraftOutcome[]> {
+export async function commitMessageBatch(
+  scripts: ScriptPool,
+  drafts: MessageDraft[],
+  alsoRun: (rows: readonly TMessageRow[]) => string[] = () => [],
+): Promise<DraftOutcome[]> {
   const connection = await scripts.getConnection();
   try {
-    const outcomes = await commitOn(connection, drafts);
+    const outcomes = await commitOn(connection, drafts, alsoRun);
     connection.release();
     return outcomes;
   } catch (error) {
@@ -58,7 +63,7 @@ export async function commitMessageBatch(scripts: ScriptPool, drafts: MessageDra
   }
 }
 
-async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): Promise<DraftOutcome[]> {
+async function commitOn(connection: ScriptConnection, drafts: MessageDraft[], alsoRun: (rows: readonly TMessageRow[]) => string[]): Promise<DraftOutcome[]> {
   const conversationIds = [...new Set(drafts.map((draft) => draft.conversationId))];
   const senderIds = [...new Set(drafts.map((draft) => draft.senderId))];
   const batch = await beginMessageBatch(connection, conversationIds, senderIds);
@@ -85,6 +90,7 @@ async function commitOn(connection: ScriptConnection, drafts: MessageDraft[]): P
     connection,
     events.map(({ values }) => values),
     rows,
+    alsoRun(rows),
   );
 
   const committed = rows.map((row, index): CommittedMessage => ({ row, event: { ...events[index]!.event, id: eventIds[index]! }, notes: notes[index]! }));

@@ -73,6 +73,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
     await tx.update(messages).set({ text, mentions, editedAt: now }).where(eq(messages.id, messageId));
+    await deps.search.enqueue(tx, [messageId]);
     const [updated] = await withReactions(tx, [{ ...message, text, mentions, editedAt: now }]);
     return { row: updated!, event: await appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! }) };
   });
@@ -91,6 +92,7 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   const now = deps.clock.now();
   const event = await deps.db.transaction(async (tx) => {
     await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
+    await deps.search.enqueue(tx, [messageId]);
     return appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
   });
   await deps.realtime.publishConversationEvent(event);

@@ -1,4 +1,4 @@
-import { openScriptPool, type Db, type ScriptPool } from '@chorus/db';
+import { openScriptPool, type Db, type ScriptPool, type TMessageRow } from '@chorus/db';
 import { retryOnDeadlock } from '../db-errors';
 import { commitMessageBatch, type CommittedMessage, type MessageDraft } from './message-batch';
 
@@ -18,6 +18,8 @@ export interface SendQueueOptions {
   lanes?: number;
   /** Most messages in one transaction. */
   maxBatch?: number;
+  /** Statements each batch's transaction also runs, given its stored messages (queueing them for the search index). */
+  alsoRun?: (rows: readonly TMessageRow[]) => string[];
 }
 
 /**
@@ -37,11 +39,13 @@ export class SendQueue {
   private readonly lanes: number;
   private readonly maxBatch: number;
   private readonly scripts: ScriptPool;
+  private readonly alsoRun: SendQueueOptions['alsoRun'];
 
   constructor(db: Db, options: SendQueueOptions = {}) {
     this.lanes = options.lanes ?? 1;
     this.maxBatch = options.maxBatch ?? 200;
     this.scripts = openScriptPool(db, this.lanes);
+    this.alsoRun = options.alsoRun;
   }
 
   /** Closes the queue's connections; call it once nothing is being sent. */
@@ -74,6 +78,7 @@ export class SendQueue {
         commitMessageBatch(
           this.scripts,
           batch.map((waiting) => waiting.draft),
+          this.alsoRun,
         ),
       );
       this.stats.transactions++;

@@ -7,7 +7,7 @@
  * the *.int.test.ts files beside them, on the test run's MariaDB.
  */
 export { beginMessageBatch, insertEventsAndCommit, insertMessages, rollbackBatch, type BatchStart, type WriterStanding } from './message-batch';
-export { readMembership, type MembershipRow } from './membership';
+export { readMembership, readMemberships, type MembershipRow } from './membership';
 export { readMessagePage, type PageMessage, type ReactionPair } from './message-page';
 export { columnsReader, queryArrays, tableReader, type TableReader } from './row-reader';
 export { blockBetween, blockedBy, liveConversation, ruleText } from './rules';

@@ -135,18 +135,21 @@ export async function insertMessages(
 /**
  * Inserts the conversation events of `messageRows` (consecutive seqs per conversation, taken
  * from the locked last seqs), advances each conversation's last seq, last message and activity
- * time, and commits; returns the events' ids, in order.
+ * time, runs `alsoRun` (statements without results the caller adds to the transaction, such as
+ * queueing the messages for the search index) and commits; returns the events' ids, in order.
  */
 export async function insertEventsAndCommit(
   connection: PoolConnection,
   eventRows: ReadonlyArray<typeof conversationEvents.$inferInsert & { conversationId: number; seq: number }>,
   messageRows: ReadonlyArray<Pick<TMessageRow, 'id' | 'conversationId' | 'createdAt'>>,
+  alsoRun: readonly string[] = [],
 ): Promise<number[]> {
   const keys = eventRows.map((row): IdKey => [row.conversationId, row.seq]);
   const results = await runScript(connection, [
     insertRowsSql(conversationEvents, eventRows),
     ...idsSql('conversation_events', ['conversation_id', 'seq'], keys),
     advanceSql(messageRows),
+    ...alsoRun,
     'commit',
   ]);
   return insertedIds(results, keys);

@@ -12,3 +12,4 @@ export * from './rooms';
 export * from './ai';
 export * from './files';
 export * from './calls';
+export * from './search';

@@ -1,0 +1,103 @@
+import { messages, searchQueue, sqlText, type Db } from '@chorus/db';
+import { inArray } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { indexRowSql } from './engine';
+import { fold } from './fold';
+
+export interface IndexerOptions {
+  /** How often an idle indexer looks at the queue (a message is searchable within about this). */
+  pollMs?: number;
+  /** Queue entries taken at once. */
+  batch?: number;
+}
+
+/**
+ * Drains `search_queue` into `message_search`: for each queued message, reads its current row
+ * and writes its index row (or removes it when the message is deleted, gone, a system message
+ * or without text), then deletes the queue entries it handled. Idempotent, so a crash between
+ * the two, or two instances draining at once, only repeats work. A queue entry made while a
+ * batch runs has a higher id and is handled by the next batch.
+ */
+export class SearchIndexer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> = Promise.resolve(0);
+  private stopped = false;
+  private readonly pollMs: number;
+  private readonly batch: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    options: IndexerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 200;
+    this.batch = options.batch ?? 500;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running.catch(() => 0);
+  }
+
+  /** Drains until the queue is empty (tests, and a clean shutdown). */
+  async flush(): Promise<void> {
+    while ((await this.drainOnce()) > 0);
+  }
+
+  /** One batch, never two at once in this process; how many queue entries it handled. */
+  drainOnce(): Promise<number> {
+    const next = this.running.catch(() => 0).then(() => this.drain());
+    this.running = next;
+    return next;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.drainOnce().then(
+        (handled) => this.schedule(handled >= this.batch ? 0 : this.pollMs),
+        (error: unknown) => {
+          this.logger.error({ err: error, component: 'search' }, 'search indexing failed; retrying');
+          this.schedule(this.pollMs * 5);
+        },
+      );
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<number> {
+    const queued = await this.db.select().from(searchQueue).orderBy(searchQueue.id).limit(this.batch);
+    if (queued.length === 0) return 0;
+    const ids = [...new Set(queued.map((entry) => entry.messageId))];
+    const rows = await this.db.select().from(messages).where(inArray(messages.id, ids));
+    const values: string[] = [];
+    const indexed = new Set<number>();
+    for (const row of rows) {
+      const body = row.kind === 'system' || row.deletedAt ? '' : fold(row.text ?? '').trim();
+      if (!body) continue;
+      indexed.add(row.id);
+      values.push(indexRowSql({ ...row, hasAttachment: row.attachment !== null, body }));
+    }
+    const removed = ids.filter((id) => !indexed.has(id));
+    const client = this.db.$client;
+    if (values.length > 0) {
+      await client.query(
+        `insert into message_search (message_id, conversation_id, sender_id, kind, has_attachment, created_at, text_version, body) values ${values.join(', ')} ` +
+          'on duplicate key update text_version = values(text_version), body = values(body)',
+      );
+    }
+    if (removed.length > 0) await client.query(sqlText('delete from message_search where message_id in (?)', [removed]));
+    await this.db.delete(searchQueue).where(
+      inArray(
+        searchQueue.id,
+        queued.map((entry) => entry.id),
+      ),
+    );
+    return queued.length;
+  }
+}
