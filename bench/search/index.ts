@@ -133,6 +133,8 @@ async function searchLatency(stack: BenchStack, report: BenchReport): Promise<vo
     result.samples.filter((s) => s.label === 'history'),
   );
 
+  log(`search: chat.search p50 ${searchAll.p50} p99 ${searchAll.p99} ms, chat.history p50 ${history.p50} p99 ${history.p99} ms`);
+
   // The LIKE scans: the first queries of each kind, once each, on the pool (no server in between).
   const likeSamples: Array<{ kind: string; ms: number; items: number }> = [];
   // The kinds take turns (query 1 of each kind, then query 2 …), so each has samples if time runs out.
@@ -140,6 +142,8 @@ async function searchLatency(stack: BenchStack, report: BenchReport): Promise<vo
     .flat()
     .filter((query) => query !== undefined);
   log(`search: up to ${likeQueries.length} LIKE scans in ${Math.round(CONFIG.likeMaxMs / 1000)} s`);
+  // One unmeasured scan first: it brings the messages into the buffer pool, as chat.search's warm-up calls warm its index.
+  if (likeQueries[0]) await likeScan(pool, seeded.searcher.id, likeQueries[0], CONFIG.searchLimit);
   const likeStarted = performance.now();
   for (const query of likeQueries) {
     if (performance.now() - likeStarted > CONFIG.likeMaxMs) {
@@ -168,6 +172,6 @@ async function searchLatency(stack: BenchStack, report: BenchReport): Promise<vo
   notes.push(
     `search: ${CONFIG.messages.toLocaleString('en')} messages (50% English, 40% Chinese, 10% Chinese with Latin words; sentences of 5–14 English or 3–9 Chinese words drawn with Zipf frequencies from fixed lists, search/corpus.ts), inserted with multi-row INSERTs into messages; 1% deleted, 2% edited; ${CONFIG.conversations} conversations of uneven size, the searcher in ${CONFIG.searcherConversations} (10 direct, 2 rooms of which one hides history from before the searcher joined, the rest groups)`,
     `search: queries drawn from below the 20 commonest words of each list (${CONFIG.queriesPerKind} of each kind, cycled): two English words, one Chinese two-character word, two Chinese words, a Chinese and an English word; chat.search({ query, limit: ${CONFIG.searchLimit} }) and chat.history({ conversationId, beforeId, limit: ${CONFIG.historyPage} }) alternate on one minimal socket in a forked process (search/load.ts), ${CONFIG.warmup} warm-up pairs first`,
-    `search: the LIKE baseline is one SQL query per query (m.text LIKE '%word%' for each word, the same visibility as chat.search, newest ${CONFIG.searchLimit} first), timed on the pool from this process with no server or socket in between (in LIKE's favour), ${CONFIG.likePerKind} per kind; ${CONFIG.bufferPoolMb > 0 ? `InnoDB's buffer pool raised to ${CONFIG.bufferPoolMb} MB for the run, so the scans read memory, not disk` : "InnoDB's buffer pool as the private server starts it"}`,
+    `search: the LIKE baseline is one SQL query per query (m.text LIKE '%word%' for each word, the same visibility as chat.search, newest ${CONFIG.searchLimit} first), timed on the pool from this process with no server or socket in between (in LIKE's favour), ${CONFIG.likePerKind} per kind after one unmeasured scan; ${CONFIG.bufferPoolMb > 0 ? `InnoDB's buffer pool raised to ${CONFIG.bufferPoolMb} MB for the run, so the scans read memory, not disk` : "InnoDB's buffer pool as the private server starts it"}`,
   );
 }
