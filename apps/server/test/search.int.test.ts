@@ -36,7 +36,7 @@ const texts = async (account: TestAccount, query: string, more: Partial<SearchIn
 
 beforeAll(async () => {
   a = await startMailedTestServer({ clock });
-  [ann, ben, cat, dan] = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((name) => a.accounts.register(name)));
+  [ann, ben, cat, dan] = await Promise.all([a.accounts.register('ann'), a.accounts.register('ben'), a.accounts.register('cat'), a.accounts.register('dan')]);
   ({ conversationId: group } = await ann.client.chat.createGroup.mutate({ name: 'Languages', memberIds: [ben.id, cat.id] }));
 });
 afterAll(async () => {

@@ -34,6 +34,7 @@ import {
 import { generateImage } from './images.service';
 import { suggestReplies } from './suggest.service';
 import { usageBetween } from './usage.service';
+import { aiSearchProcedures } from '../search/search.procedures';
 
 const ZOk = z.object({ ok: z.literal(true) });
 const ok = { ok: true as const };
@@ -85,6 +86,7 @@ const conversationsRouter = router({
     .input(ZMessagesInput)
     .output(z.object({ items: z.array(ZAiMessageView), nextBeforeId: z.number().nullable() }))
     .query(({ ctx, input }) => listMessages(ctx.deps, ctx.user.id, input)),
+  ...aiSearchProcedures,
 });
 
 const chatRouter = router({

@@ -57,11 +57,15 @@ export async function maybeGenerateTitle(deps: AppDeps, userId: number, conversa
       });
     }
     if (!title) return;
-    const [result] = await deps.db
-      .update(aiConversations)
-      .set({ title })
-      .where(and(eq(aiConversations.id, conversationId), isNull(aiConversations.title), eq(aiConversations.titleByUser, false)));
-    if (result.affectedRows === 0) return;
+    const stored = await deps.db.transaction(async (tx) => {
+      const [result] = await tx
+        .update(aiConversations)
+        .set({ title })
+        .where(and(eq(aiConversations.id, conversationId), isNull(aiConversations.title), eq(aiConversations.titleByUser, false)));
+      if (result.affectedRows > 0) await deps.search.enqueue(tx, [conversationId], 'ai_title');
+      return result.affectedRows > 0;
+    });
+    if (!stored) return;
     await deps.realtime.publishToUsers([userId], `ai-title:${conversationId}`, { type: 'ai.title', conversationId, title });
   } catch (error) {
     deps.logger.warn({ conversationId, ...providerErrorLogFields(error) }, 'ai title not generated');

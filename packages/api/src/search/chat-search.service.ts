@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { withReactions } from '../chat/message.mapper';
 import { peerOf, requireMember, visibleAfter, type Membership } from '../chat/membership';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, positiveInt } from './cursor';
 import { booleanModeQuery, parseQuery } from './query';
 import type { TChatSearchInput, TChatSearchPage } from './search.schema';
 import { buildSnippet } from './snippet';
@@ -20,7 +20,7 @@ import { buildSnippet } from './snippet';
 export async function searchMessages(deps: AppDeps, userId: number, input: TChatSearchInput): Promise<TChatSearchPage> {
   if (!deps.search.engine) throw new AppError('UNAVAILABLE', 'Message search is not available on this server');
   const query = parseQuery(input.query);
-  const beforeId = decodeCursor(input.cursor);
+  const beforeId = decodeCursor(input.cursor, ([id]) => positiveInt(id));
   const memberships = input.conversationId ? [await requireMember(deps.db, input.conversationId, userId)] : await readMemberships(deps.db.$client, userId);
   if (memberships.length === 0) return { items: [], nextCursor: null };
 
@@ -64,7 +64,7 @@ export async function searchMessages(deps: AppDeps, userId: number, input: TChat
       },
     ];
   });
-  return { items, nextCursor: ids.length > input.limit ? encodeCursor(pageIds.at(-1)!) : null };
+  return { items, nextCursor: ids.length > input.limit ? encodeCursor([pageIds.at(-1)!]) : null };
 }
 
 /** The caller's conversations, each from its floor on (visibleAfter), as one condition on the index. */

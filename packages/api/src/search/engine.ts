@@ -1,56 +1,68 @@
 import { messages, sqlText, type Db } from '@chorus/db';
 
 /**
- * What a search engine is to the rest of search: the DDL of the index table `message_search`
- * and the condition that matches a query against it. Both engines read the same boolean-mode
- * query (query.ts booleanModeQuery) and store the same rows; only the full-text index differs.
+ * What a search engine is to the rest of search: the DDL of the index tables (`message_search`
+ * for chat, `ai_search` for AI conversations), which differ between engines only in their
+ * full-text index. Both engines read the same boolean-mode query (query.ts booleanModeQuery)
+ * and store the same rows.
  */
 export interface SearchEngine {
   readonly name: 'mroonga' | 'ngram';
-  /** `create table if not exists message_search …` for this engine. */
-  readonly createTable: string;
+  /** `create table if not exists …` for each index table. */
+  readonly createTables: readonly string[];
 }
 
 /**
- * The index: one row per searchable message, its text folded (fold.ts). `text_version` is the
- * time of the text indexed (the last edit's, else the send's; Mroonga stores no NULL dates): a
- * search uses a row only while it equals the message's, so an edit not yet indexed never
- * finds the message by its old text.
+ * Chat messages: one row per searchable message, its text folded (fold.ts). `text_version` is
+ * the time of the text indexed (the last edit's, else the send's; Mroonga stores no NULL
+ * dates): a search uses a row only while it equals the message's, so an edit not yet indexed
+ * never finds the message by its old text.
  */
-const COLUMNS = `message_id bigint unsigned not null primary key,
+const MESSAGE_COLUMNS = `message_id bigint unsigned not null primary key,
   conversation_id bigint unsigned not null,
   sender_id bigint unsigned not null,
   kind varchar(16) not null,
   has_attachment tinyint not null,
   created_at datetime(3) not null,
   text_version datetime(3) not null,
-  body text not null`;
+  body text not null,
+  key message_search_conversation (conversation_id, message_id)`;
+
+/**
+ * AI conversations: a row per finished message (`doc_id` 'm<id>') and per title ('t<conversation
+ * id>', message_id 0); `sort_at` orders results (a message's time, a conversation's creation).
+ */
+const AI_COLUMNS = `doc_id varchar(24) not null primary key,
+  user_id bigint unsigned not null,
+  conversation_id bigint unsigned not null,
+  message_id bigint unsigned not null,
+  sort_at datetime(3) not null,
+  body mediumtext not null,
+  key ai_search_user (user_id, sort_at)`;
+
+const tables = (fullText: string, options: string) => [
+  `create table if not exists message_search (${MESSAGE_COLUMNS},\n  fulltext index message_search_body (body) ${fullText}\n) ${options}`,
+  `create table if not exists ai_search (${AI_COLUMNS},\n  fulltext index ai_search_body (body) ${fullText}\n) ${options}`,
+];
 
 /**
  * Mroonga (MariaDB): TokenBigram splits runs of Chinese, Japanese or Korean characters into
  * overlapping pairs, so a word is found inside a sentence without spaces, while Latin words and
  * numbers stay whole tokens; NormalizerAuto folds case and width again on Groonga's side.
- * Storage mode: the table is Mroonga's own (not a wrapper around InnoDB).
+ * Storage mode: the tables are Mroonga's own (not wrappers around InnoDB).
  */
 export const mroongaEngine: SearchEngine = {
   name: 'mroonga',
-  createTable: `create table if not exists message_search (${COLUMNS},
-  key message_search_conversation (conversation_id, message_id),
-  fulltext index message_search_body (body) comment 'tokenizer "TokenBigram", normalizer "NormalizerAuto"'
-) engine=Mroonga default charset=utf8mb4`,
+  createTables: tables(`comment 'tokenizer "TokenBigram", normalizer "NormalizerAuto"'`, 'engine=Mroonga default charset=utf8mb4'),
 };
 
 /**
  * MySQL 8: InnoDB FULLTEXT with the ngram parser (ngram_token_size 2, the server's default,
- * gives the same bigrams). Folded text makes case and width insensitivity independent of the
- * collation.
+ * gives the same bigrams). The text is folded already, so the binary collation need not fold.
  */
 export const ngramEngine: SearchEngine = {
   name: 'ngram',
-  createTable: `create table if not exists message_search (${COLUMNS},
-  key message_search_conversation (conversation_id, message_id),
-  fulltext index message_search_body (body) with parser ngram
-) engine=InnoDB default charset=utf8mb4 collate utf8mb4_bin`,
+  createTables: tables('with parser ngram', 'engine=InnoDB default charset=utf8mb4 collate utf8mb4_bin'),
 };
 
 export type EngineChoice = { engine: SearchEngine; reason: string } | { engine: null; reason: string };
@@ -76,8 +88,8 @@ export async function detectEngine(db: Db): Promise<EngineChoice> {
   return { engine: null, reason: `${version || 'this server'} has neither Mroonga nor the ngram full-text parser` };
 }
 
-/** A message's index row values, in COLUMNS order, as SQL text. */
-export function indexRowSql(row: {
+/** A chat message's index row values, in MESSAGE_COLUMNS order, as SQL text. */
+export function messageRowSql(row: {
   id: number;
   conversationId: number;
   senderId: number;
@@ -87,7 +99,6 @@ export function indexRowSql(row: {
   editedAt: Date | null;
   body: string;
 }): string {
-  const date = (value: Date) => messages.createdAt.mapToDriverValue(value);
   return sqlText('(?, ?, ?, ?, ?, ?, ?, ?)', [
     row.id,
     row.conversationId,
@@ -99,3 +110,11 @@ export function indexRowSql(row: {
     row.body,
   ]);
 }
+
+/** An AI document's index row values, in AI_COLUMNS order, as SQL text. */
+export function aiRowSql(row: { docId: string; userId: number; conversationId: number; messageId: number; sortAt: Date; body: string }): string {
+  return sqlText('(?, ?, ?, ?, ?, ?)', [row.docId, row.userId, row.conversationId, row.messageId, date(row.sortAt), row.body]);
+}
+
+/** A date as the driver writes a datetime(3) column (UTC). */
+export const date = (value: Date) => messages.createdAt.mapToDriverValue(value);

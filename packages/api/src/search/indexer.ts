@@ -1,8 +1,7 @@
-import { messages, searchQueue, sqlText, type Db } from '@chorus/db';
+import { searchQueue, searchQueueKinds, type Db } from '@chorus/db';
 import { inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { indexRowSql } from './engine';
-import { fold } from './fold';
+import { indexers } from './documents';
 
 export interface IndexerOptions {
   /** How often an idle indexer looks at the queue (a message is searchable within about this). */
@@ -12,9 +11,8 @@ export interface IndexerOptions {
 }
 
 /**
- * Drains `search_queue` into `message_search`: for each queued message, reads its current row
- * and writes its index row (or removes it when the message is deleted, gone, a system message
- * or without text), then deletes the queue entries it handled. Idempotent, so a crash between
+ * Drains `search_queue` into the index tables: for each queued entry, reads the current row and
+ * writes its index row or removes it (documents.ts), then deletes the queue entries it handled. Idempotent, so a crash between
  * the two, or two instances draining at once, only repeats work. A queue entry made while a
  * batch runs has a higher id and is handled by the next batch.
  */
@@ -73,25 +71,10 @@ export class SearchIndexer {
   private async drain(): Promise<number> {
     const queued = await this.db.select().from(searchQueue).orderBy(searchQueue.id).limit(this.batch);
     if (queued.length === 0) return 0;
-    const ids = [...new Set(queued.map((entry) => entry.messageId))];
-    const rows = await this.db.select().from(messages).where(inArray(messages.id, ids));
-    const values: string[] = [];
-    const indexed = new Set<number>();
-    for (const row of rows) {
-      const body = row.kind === 'system' || row.deletedAt ? '' : fold(row.text ?? '').trim();
-      if (!body) continue;
-      indexed.add(row.id);
-      values.push(indexRowSql({ ...row, hasAttachment: row.attachment !== null, body }));
+    for (const kind of searchQueueKinds) {
+      const ids = [...new Set(queued.filter((entry) => entry.kind === kind).map((entry) => entry.refId))];
+      if (ids.length > 0) await indexers[kind](this.db, ids);
     }
-    const removed = ids.filter((id) => !indexed.has(id));
-    const client = this.db.$client;
-    if (values.length > 0) {
-      await client.query(
-        `insert into message_search (message_id, conversation_id, sender_id, kind, has_attachment, created_at, text_version, body) values ${values.join(', ')} ` +
-          'on duplicate key update text_version = values(text_version), body = values(body)',
-      );
-    }
-    if (removed.length > 0) await client.query(sqlText('delete from message_search where message_id in (?)', [removed]));
     await this.db.delete(searchQueue).where(
       inArray(
         searchQueue.id,

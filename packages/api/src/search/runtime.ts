@@ -1,4 +1,4 @@
-import { searchQueue, sqlText, type Db } from '@chorus/db';
+import { searchQueue, sqlText, type Db, type TSearchQueueKind } from '@chorus/db';
 import type { Logger } from 'pino';
 import type { DbOrTx } from '../kernel';
 import { detectEngine, type SearchEngine } from './engine';
@@ -18,8 +18,11 @@ export interface SearchRuntime {
   readonly status: string;
   /** Statements that queue these messages for indexing, to run in the transaction that wrote them; none when search is off. */
   queueSql(messageIds: readonly number[]): string[];
-  /** Queues these messages for indexing in the transaction `tx` (edits, deletes); nothing when search is off. */
-  enqueue(tx: DbOrTx, messageIds: readonly number[]): Promise<void>;
+  /**
+   * Queues these for indexing in the transaction `tx` (chat edits and deletes, AI messages and
+   * titles): chat messages by default; nothing when search is off.
+   */
+  enqueue(tx: DbOrTx, ids: readonly number[], kind?: TSearchQueueKind): Promise<void>;
   /** Indexes everything queued so far (tests). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -44,10 +47,10 @@ export async function createSearchRuntime(db: Db, logger: Logger, options: Searc
   }
   const engine = choice.engine;
   try {
-    await createIndexTable(db, engine);
+    await createIndexTables(db, engine);
   } catch (error) {
-    log.error({ err: error }, 'message search unavailable: could not create its index table; chat.search answers UNAVAILABLE');
-    return disabled('the index table could not be created');
+    log.error({ err: error }, 'message search unavailable: could not create its index tables; chat.search answers UNAVAILABLE');
+    return disabled('the index tables could not be created');
   }
   log.info({ engine: engine.name }, `message search: ${choice.reason}`);
   const indexer = new SearchIndexer(db, log, options);
@@ -56,23 +59,37 @@ export async function createSearchRuntime(db: Db, logger: Logger, options: Searc
     engine,
     status: choice.reason,
     queueSql: (messageIds) => (messageIds.length === 0 ? [] : [queueInsert(messageIds)]),
-    enqueue: async (tx, messageIds) => {
-      if (messageIds.length > 0) await tx.insert(searchQueue).values(messageIds.map((messageId) => ({ messageId })));
+    enqueue: async (tx, ids, kind = 'message') => {
+      if (ids.length > 0) await tx.insert(searchQueue).values(ids.map((refId) => ({ kind, refId })));
     },
     flush: () => indexer.flush(),
     close: () => indexer.stop(),
   };
 }
 
-const queueInsert = (messageIds: readonly number[]) => sqlText('insert into search_queue (message_id) values ?', [messageIds.map((messageId) => [messageId])]);
+const queueInsert = (messageIds: readonly number[]) => sqlText('insert into search_queue (ref_id) values ?', [messageIds.map((messageId) => [messageId])]);
 
-async function createIndexTable(db: Db, engine: SearchEngine): Promise<void> {
-  const [rows] = await db.$client.query(
-    "select count(*) as n from information_schema.tables where table_schema = database() and table_name = 'message_search'",
-  );
-  if (Number((rows as Array<{ n: number }>)[0]?.n) > 0) return;
-  await db.$client.query(engine.createTable);
-  await db.$client.query("insert into search_queue (message_id) select id from messages where kind <> 'system' and deleted_at is null and text is not null");
+/** What to queue when an index table is made: everything it should hold. */
+const BACKFILL: Record<string, string[]> = {
+  message_search: [
+    "insert into search_queue (kind, ref_id) select 'message', id from messages where kind <> 'system' and deleted_at is null and text is not null",
+  ],
+  ai_search: [
+    "insert into search_queue (kind, ref_id) select 'ai_message', id from ai_messages where status <> 'streaming'",
+    "insert into search_queue (kind, ref_id) select 'ai_title', id from ai_conversations where title is not null",
+  ],
+};
+
+async function createIndexTables(db: Db, engine: SearchEngine): Promise<void> {
+  for (const ddl of engine.createTables) {
+    const table = /create table if not exists (\w+)/.exec(ddl)![1]!;
+    const [rows] = await db.$client.query(
+      sqlText('select count(*) as n from information_schema.tables where table_schema = database() and table_name = ?', [table]),
+    );
+    if (Number((rows as Array<{ n: number }>)[0]?.n) > 0) continue;
+    await db.$client.query(ddl);
+    for (const statement of BACKFILL[table] ?? []) await db.$client.query(statement);
+  }
 }
 
 function disabled(status: string): SearchRuntime {

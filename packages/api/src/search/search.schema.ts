@@ -1,6 +1,7 @@
 import { conversationKinds } from '@chorus/db';
 import { z } from 'zod';
 import { ZId, ZMessage, ZMessageKind } from '../chat/chat.schema';
+import { ZAiConversationView, ZAiMessageView } from '../ai/ai.outputs';
 import { zString } from '../strings';
 
 export const ZSnippet = z.object({
@@ -48,3 +49,19 @@ export const ZChatSearchPage = z.object({
   nextCursor: z.string().nullable(),
 });
 export type TChatSearchPage = z.infer<typeof ZChatSearchPage>;
+
+export const ZAiSearchInput = z.object({ query: ZQuery, ...ZPaging });
+export type TAiSearchInput = z.infer<typeof ZAiSearchInput>;
+
+export const ZAiSearchPage = z.object({
+  items: z.array(
+    z.object({
+      conversation: ZAiConversationView,
+      /** The matching message; null when the conversation's title matched. */
+      message: ZAiMessageView.nullable(),
+      snippet: ZSnippet,
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+export type TAiSearchPage = z.infer<typeof ZAiSearchPage>;

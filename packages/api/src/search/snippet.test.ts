@@ -11,7 +11,13 @@ const marked = (text: string, query: string) => {
 describe('buildSnippet', () => {
   it('marks every occurrence of every term, in UTF-16 offsets of the original text', () => {
     expect(snippet('我们明天去北京开会吧', '北京')).toEqual({ text: '我们明天去北京开会吧', ranges: [{ start: 5, end: 7 }] });
-    expect(snippet('🎉 Party, party! 🎉', 'PARTY')).toEqual({ text: '🎉 Party, party! 🎉', ranges: [{ start: 3, end: 8 }, { start: 10, end: 15 }] });
+    expect(snippet('🎉 Party, party! 🎉', 'PARTY')).toEqual({
+      text: '🎉 Party, party! 🎉',
+      ranges: [
+        { start: 3, end: 8 },
+        { start: 10, end: 15 },
+      ],
+    });
     expect(marked('東京タワーとラーメン', 'ラーメン 東京')).toEqual(['東京', 'ラーメン']);
   });
 
@@ -29,7 +35,7 @@ describe('buildSnippet', () => {
     const text = `${'😀'.repeat(150)} needle ${'x'.repeat(300)}`;
     const result = snippet(text, 'needle');
     expect(result.text.length).toBeLessThanOrEqual(SNIPPET_LENGTH);
-    expect(result.text.isWellFormed()).toBe(true);
+    expect(result.text).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/u);
     const [range] = result.ranges;
     expect(result.text.slice(range!.start, range!.end)).toBe('needle');
     expect(range!.start).toBeGreaterThanOrEqual(38);

@@ -1,4 +1,4 @@
-import { foldWithOffsets } from './fold';
+import { fold, foldWithOffsets } from './fold';
 import type { ParsedQuery } from './query';
 
 export interface Snippet {
@@ -51,4 +51,10 @@ function mergeRanges(ranges: Array<{ start: number; end: number }>): Array<{ sta
     else merged.push({ ...range });
   }
   return merged;
+}
+
+/** Whether `text` holds every included term and no excluded one, folded (a check of a title against a possibly stale index row). */
+export function matchesLiterally(text: string, query: ParsedQuery): boolean {
+  const folded = fold(text);
+  return query.include.every((term) => folded.includes(term.text)) && !query.exclude.some((term) => folded.includes(term.text));
 }

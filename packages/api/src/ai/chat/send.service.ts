@@ -31,6 +31,7 @@ function storeExchange(deps: AppDeps, conversationId: number, input: TSendInput,
       const [answer] = await tx
         .insert(aiMessages)
         .values({ conversationId, role: 'assistant', content: '', status: 'streaming', replyToId: user.insertId, model, createdAt: now });
+      await deps.search.enqueue(tx, [user.insertId], 'ai_message');
       return { userMessageId: user.insertId, assistantMessageId: answer.insertId };
     }),
   );

@@ -12,16 +12,20 @@ export async function createConversation(deps: AppDeps, userId: number, input: {
   if (input.configId !== undefined) await resolveProvider(deps, userId, input.configId);
   const now = deps.clock.now();
   const ref = input.configId;
-  const [result] = await deps.db.insert(aiConversations).values({
-    userId,
-    title: input.title ?? null,
-    titleByUser: input.title !== undefined,
-    configId: ref !== undefined && !isSystemRef(ref) ? ref : null,
-    systemProviderId: ref !== undefined && isSystemRef(ref) ? ref.slice('system:'.length) : null,
-    createdAt: now,
-    lastActivityAt: now,
+  const id = await deps.db.transaction(async (tx) => {
+    const [result] = await tx.insert(aiConversations).values({
+      userId,
+      title: input.title ?? null,
+      titleByUser: input.title !== undefined,
+      configId: ref !== undefined && !isSystemRef(ref) ? ref : null,
+      systemProviderId: ref !== undefined && isSystemRef(ref) ? ref.slice('system:'.length) : null,
+      createdAt: now,
+      lastActivityAt: now,
+    });
+    if (input.title !== undefined) await deps.search.enqueue(tx, [result.insertId], 'ai_title');
+    return result.insertId;
   });
-  return toConversationView(await requireOwnConversation(deps.db, userId, result.insertId));
+  return toConversationView(await requireOwnConversation(deps.db, userId, id));
 }
 
 /** A page by last activity, and how many there are in all (for offset paging). */
@@ -43,7 +47,10 @@ export async function listConversations(
 
 export async function renameConversation(deps: AppDeps, userId: number, conversationId: number, title: string): Promise<AiConversationView> {
   await requireOwnConversation(deps.db, userId, conversationId);
-  await deps.db.update(aiConversations).set({ title, titleByUser: true }).where(eq(aiConversations.id, conversationId));
+  await deps.db.transaction(async (tx) => {
+    await tx.update(aiConversations).set({ title, titleByUser: true }).where(eq(aiConversations.id, conversationId));
+    await deps.search.enqueue(tx, [conversationId], 'ai_title');
+  });
   return toConversationView(await requireOwnConversation(deps.db, userId, conversationId));
 }
 

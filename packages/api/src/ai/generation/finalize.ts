@@ -24,19 +24,25 @@ export async function finalizeGeneration(deps: AppDeps, args: FinalizeArgs): Pro
   const { outcome } = args;
   const now = deps.clock.now();
   const finishReason = outcome.status === 'complete' ? outcome.finishReason : outcome.status === 'stopped' ? 'stopped' : 'error';
-  const [result] = await deps.db
-    .update(aiMessages)
-    .set({
-      content: args.text,
-      status: outcome.status,
-      errorCode: outcome.status === 'failed' ? outcome.code : null,
-      finishReason,
-      promptTokens: args.usage?.promptTokens ?? null,
-      completionTokens: args.usage?.completionTokens ?? null,
-      completedAt: now,
-    })
-    .where(and(eq(aiMessages.id, args.messageId), eq(aiMessages.status, 'streaming')));
-  if (result.affectedRows === 0) return false;
+  // The search index queue entry commits with the final text (search/runtime.ts).
+  const finalized = await deps.db.transaction(async (tx) => {
+    const [result] = await tx
+      .update(aiMessages)
+      .set({
+        content: args.text,
+        status: outcome.status,
+        errorCode: outcome.status === 'failed' ? outcome.code : null,
+        finishReason,
+        promptTokens: args.usage?.promptTokens ?? null,
+        completionTokens: args.usage?.completionTokens ?? null,
+        completedAt: now,
+      })
+      .where(and(eq(aiMessages.id, args.messageId), eq(aiMessages.status, 'streaming')));
+    if (result.affectedRows === 0) return false;
+    await deps.search.enqueue(tx, [args.messageId], 'ai_message');
+    return true;
+  });
+  if (!finalized) return false;
 
   const entry: GenerationEntry =
     outcome.status === 'failed' ? { t: 'error', code: outcome.code, text: args.text } : { t: 'done', text: args.text, finishReason, usage: args.usage };
