@@ -64,6 +64,31 @@ async function openDirects(stack: BenchStack, pairs: Array<[Member, Member]>): P
   return ids;
 }
 
+/**
+ * Shows that the switch did what it says: whether chat.search (on the harness's server, within
+ * the conversation) finds the last message its first sender sent, by its longest Latin word (else
+ * its first two Chinese characters).
+ */
+async function lastMessageFound(stack: BenchStack, spec: ClosedLoopSpec): Promise<string> {
+  const sender = spec.senders[0];
+  if (!sender?.token) return '-';
+  const [[last]] = (await stack.deps.db.$client.query('SELECT id, text FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT 1', [
+    sender.conversationId,
+  ])) as unknown as [Array<{ id: number; text: string }>];
+  const words = last?.text.split('|')[4] ?? '';
+  const word = words.match(/[a-z]{3,}/gi)?.sort((a, b) => b.length - a.length)[0] ?? /[\u4e00-\u9fff]{2}/.exec(words)?.[0];
+  if (!last || !word) return 'no word to look for';
+  const client = createBenchClient(stack.url, { token: sender.token });
+  try {
+    const page = await client.chat.search.query({ query: word, conversationId: sender.conversationId, limit: 50 });
+    return page.items.some((item) => item.message.id === Number(last.id)) ? 'yes' : 'no';
+  } catch (error) {
+    return `failed (${error instanceof Error ? error.message : String(error)})`;
+  } finally {
+    await closeChorusClient(client);
+  }
+}
+
 const cpuSeconds = (pid: number) => (cpuTicks(pid) ?? Number.NaN) / 100;
 
 export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchReport, 'rows' | 'facts' | 'notes'>> {
@@ -180,6 +205,9 @@ export async function indexingComparison(stack: BenchStack): Promise<Pick<BenchR
       backlog.windows > 0 ? `${Math.round(backlog.left / backlog.windows)} / ${Math.round(backlog.drainMs / backlog.windows)} ms` : '-';
     facts['indexing: messages per instance CPU second, on ÷ off'] =
       `${((perCpuSecond.get('on') ?? 0) / Math.max(1e-9, perCpuSecond.get('off') ?? 0)).toFixed(3)}×`;
+    facts['indexing: the last message of the first conversation found by chat.search, on / off (expected: yes / no)'] = (
+      await Promise.all(MODES.map((mode) => lastMessageFound(stack, specs.get(mode)!)))
+    ).join(' / ');
   } finally {
     await load.request({ op: 'disconnect' }, 60_000).catch(() => {});
     await load.stop();
