@@ -75,7 +75,7 @@ function startOwner(dataDir: string, kinds: string[]): Promise<{ child: ChildPro
 }
 
 beforeAll(async () => {
-  await ensureBinaries(['mariadb', 'redis']); // may apt-get install on a fresh machine
+  await ensureBinaries(['mariadb', 'mroonga', 'redis']); // may apt-get install on a fresh machine
 }, 300_000);
 
 afterAll(() => {
@@ -93,6 +93,9 @@ describe('local services', () => {
           "INSERT INTO chorus_t.m VALUES (1, 'héllo 👋'); SELECT body FROM chorus_t.m; DROP DATABASE chorus_t; SELECT 1",
       );
       expect(out.split('\n').filter(Boolean)).toEqual(['héllo 👋', '1']);
+      // Mroonga (message search) is loaded at start, a datadir copied from the template included.
+      const mroonga = await mariadbCli(db.url, "SELECT plugin_status FROM information_schema.plugins WHERE plugin_name = 'Mroonga'");
+      expect(mroonga.trim()).toBe('ACTIVE');
     } finally {
       await db.stop();
     }

@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 import { toConversationView, toMessageView } from '../ai/conversations/views';
 import { decodeCursor, encodeCursor, positiveInt } from './cursor';
 import { date } from './engine';
-import { booleanModeQuery, parseQuery } from './query';
+import { parseQuery } from './query';
 import type { TAiSearchInput, TAiSearchPage } from './search.schema';
 import { buildSnippet, matchesLiterally } from './snippet';
 
@@ -27,7 +27,7 @@ export async function searchAiConversations(deps: AppDeps, userId: number, input
   const query = parseQuery(input.query);
   const after = decodeCursor(input.cursor, readKey);
   const conditions = [
-    sqlText('match(s.body) against (? in boolean mode)', [booleanModeQuery(query)]),
+    deps.search.engine.aiCondition(query),
     sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]),
     '(s.message_id = 0 or m.id is not null)',
   ];

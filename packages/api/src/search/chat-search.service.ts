@@ -1,81 +1,108 @@
-import { messages, readMemberships, sqlText, type TMessageRow } from '@chorus/db';
+import { messages, readMemberships, type TMessageRow } from '@chorus/db';
 import { inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { withReactions } from '../chat/message.mapper';
-import { peerOf, requireMember, visibleAfter, type Membership } from '../chat/membership';
+import { peerOf, requireMember, visibleAfter } from '../chat/membership';
 import { decodeCursor, encodeCursor, positiveInt } from './cursor';
-import { booleanModeQuery, parseQuery } from './query';
+import { textVersion, type ChatFilters } from './engine';
+import { parseQuery, type ParsedQuery } from './query';
 import type { TChatSearchInput, TChatSearchPage } from './search.schema';
 import { buildSnippet } from './snippet';
+
+/** Index rounds of one page at most: each after a round whose candidates were all stale. */
+const MAX_ROUNDS = 4;
 
 /**
  * chat.search: the caller's messages matching the query, newest first. Visible exactly as
  * chat.history shows them: in the live conversations the caller is a member of (requireMember /
  * readMemberships), above the member's floor where a room hides earlier history (visibleAfter),
- * not deleted, found by the current text only (an index row made before the latest edit is not
- * used until the indexer has caught up). Blocks do not hide a direct chat's past messages in
- * history, so they do not here either.
+ * not deleted, found by the current text only. Blocks do not hide a direct chat's past messages
+ * in history, so they do not here either.
+ *
+ * The index query reads the index table alone (so Mroonga can sort and limit inside Groonga);
+ * the candidates' current rows then drop those deleted or edited since they were indexed (the
+ * indexer catches up within a poll), and when that leaves the page short, the index is asked
+ * again below the last candidate.
  */
 export async function searchMessages(deps: AppDeps, userId: number, input: TChatSearchInput): Promise<TChatSearchPage> {
-  if (!deps.search.engine) throw new AppError('UNAVAILABLE', 'Message search is not available on this server');
+  const engine = deps.search.engine;
+  if (!engine) throw new AppError('UNAVAILABLE', 'Message search is not available on this server');
   const query = parseQuery(input.query);
-  const beforeId = decodeCursor(input.cursor, ([id]) => positiveInt(id));
+  const cursorId = decodeCursor(input.cursor, ([id]) => positiveInt(id));
   const memberships = input.conversationId ? [await requireMember(deps.db, input.conversationId, userId)] : await readMemberships(deps.db.$client, userId);
   if (memberships.length === 0) return { items: [], nextCursor: null };
+  const filters: ChatFilters = {
+    scope: memberships.map((membership) => ({ conversationId: membership.conversation.id, floor: visibleAfter(membership) })),
+    fromUserId: input.fromUserId,
+    kind: input.kind,
+    hasAttachment: input.hasAttachment,
+    beforeMs: input.before?.getTime(),
+    afterMs: input.after?.getTime(),
+    beforeId: cursorId,
+  };
 
-  const conditions = [
-    sqlText('match(s.body) against (? in boolean mode)', [booleanModeQuery(query)]),
-    'm.deleted_at is null',
-    's.text_version = coalesce(m.edited_at, m.created_at)',
-    scopeSql(memberships),
-  ];
-  if (input.fromUserId) conditions.push(sqlText('s.sender_id = ?', [input.fromUserId]));
-  if (input.kind) conditions.push(sqlText('s.kind = ?', [input.kind]));
-  if (input.hasAttachment !== undefined) conditions.push(`s.has_attachment = ${input.hasAttachment ? 1 : 0}`);
-  if (input.before) conditions.push(sqlText('s.created_at < ?', [messages.createdAt.mapToDriverValue(input.before)]));
-  if (input.after) conditions.push(sqlText('s.created_at > ?', [messages.createdAt.mapToDriverValue(input.after)]));
-  if (beforeId) conditions.push(sqlText('s.message_id < ?', [beforeId]));
-  const [found] = await deps.db.$client.query(
-    `select s.message_id as id from message_search s join messages m on m.id = s.message_id where ${conditions.join(' and ')} ` +
-      `order by s.message_id desc limit ${input.limit + 1}`,
-  );
-  const ids = (found as Array<{ id: number }>).map((row) => Number(row.id));
-  const pageIds = ids.slice(0, input.limit);
-  const rows = pageIds.length === 0 ? [] : await deps.db.select().from(messages).where(inArray(messages.id, pageIds));
-  const byId = new Map((await withReactions(deps.db, rows)).map((message) => [message.id, message]));
-  const rowsById = new Map<number, TMessageRow>(rows.map((row) => [row.id, row]));
-  const conversations = new Map(memberships.map((membership) => [membership.conversation.id, membership.conversation]));
-  const items = pageIds.flatMap((id) => {
-    const message = byId.get(id);
-    const conversation = message && conversations.get(message.conversationId);
-    if (!message || !conversation) return [];
-    return [
-      {
-        message,
-        conversation: {
-          id: conversation.id,
-          kind: conversation.kind,
-          name: conversation.name,
-          avatarUrl: conversation.avatarUrl,
-          peerId: peerOf(conversation, userId),
-        },
-        snippet: buildSnippet(rowsById.get(id)!.text ?? '', query),
-      },
-    ];
-  });
-  return { items, nextCursor: ids.length > input.limit ? encodeCursor([pageIds.at(-1)!]) : null };
+  const found: TMessageRow[] = [];
+  let more = false;
+  for (let round = 0; round < MAX_ROUNDS && found.length <= input.limit; round++) {
+    const want = input.limit + 1 - found.length;
+    const [rows] = await deps.db.$client.query(
+      `select s.message_id as id, s.text_version as version from message_search s where ${engine.chatCondition(query, filters)} order by s.message_id desc limit ${want}`,
+    );
+    const candidates = (rows as Array<{ id: number; version: number }>).map((row) => ({ id: Number(row.id), version: Number(row.version) }));
+    found.push(...(await current(deps, candidates)));
+    more = candidates.length === want;
+    if (!more) break;
+    filters.beforeId = candidates.at(-1)!.id;
+  }
+  // More may follow: a result past the page, or (rounds exhausted) candidates not yet read.
+  const pageRows = found.slice(0, input.limit);
+  const nextId = found.length > input.limit ? pageRows.at(-1)!.id : more ? filters.beforeId! : null;
+  return page(deps, userId, query, memberships, pageRows, nextId);
 }
 
-/** The caller's conversations, each from its floor on (visibleAfter), as one condition on the index. */
-function scopeSql(memberships: Membership[]): string {
-  const whole: number[] = [];
-  const parts: string[] = [];
-  for (const membership of memberships) {
-    const floor = visibleAfter(membership);
-    if (floor === 0) whole.push(membership.conversation.id);
-    else parts.push(sqlText('(s.conversation_id = ? and s.message_id > ?)', [membership.conversation.id, floor]));
-  }
-  if (whole.length > 0) parts.unshift(sqlText('s.conversation_id in (?)', [whole]));
-  return `(${parts.join(' or ')})`;
+/** The candidates whose message is still there, not deleted, with the text that was indexed. */
+async function current(deps: AppDeps, candidates: Array<{ id: number; version: number }>): Promise<TMessageRow[]> {
+  if (candidates.length === 0) return [];
+  const rows = await deps.db
+    .select()
+    .from(messages)
+    .where(
+      inArray(
+        messages.id,
+        candidates.map((candidate) => candidate.id),
+      ),
+    );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return candidates.flatMap(({ id, version }) => {
+    const row = byId.get(id);
+    return row && !row.deletedAt && textVersion(row) === version ? [row] : [];
+  });
+}
+
+async function page(
+  deps: AppDeps,
+  userId: number,
+  query: ParsedQuery,
+  memberships: Awaited<ReturnType<typeof readMemberships>>,
+  rows: TMessageRow[],
+  nextId: number | null,
+): Promise<TChatSearchPage> {
+  const conversations = new Map(memberships.map((membership) => [membership.conversation.id, membership.conversation]));
+  const publicMessages = await withReactions(deps.db, rows);
+  const items = rows.map((row, index) => {
+    const conversation = conversations.get(row.conversationId)!;
+    return {
+      message: publicMessages[index]!,
+      conversation: {
+        id: conversation.id,
+        kind: conversation.kind,
+        name: conversation.name,
+        avatarUrl: conversation.avatarUrl,
+        peerId: peerOf(conversation, userId),
+      },
+      snippet: buildSnippet(row.text ?? '', query),
+    };
+  });
+  return { items, nextCursor: nextId === null ? null : encodeCursor([nextId]) };
 }

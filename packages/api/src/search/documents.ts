@@ -28,7 +28,7 @@ async function indexMessages(db: Db, ids: number[]): Promise<void> {
   }
   await write(
     db,
-    'message_search (message_id, conversation_id, sender_id, kind, has_attachment, created_at, text_version, body)',
+    'message_search (message_id, conversation_id, scope, sender_id, kind, has_attachment, created_ms, text_version, body)',
     'text_version = values(text_version), body = values(body)',
     values,
   );

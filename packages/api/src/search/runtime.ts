@@ -1,7 +1,8 @@
 import { searchQueue, sqlText, type Db, type TSearchQueueKind } from '@chorus/db';
 import type { Logger } from 'pino';
 import type { DbOrTx } from '../kernel';
-import { detectEngine, type SearchEngine } from './engine';
+import { detectEngine } from './detect';
+import type { SearchEngine } from './engine';
 import { SearchIndexer, type IndexerOptions } from './indexer';
 
 /** `auto`: the engine the database offers (see detectEngine); `off`: no index, no search. */
