@@ -1,6 +1,7 @@
 // chat.search on the real engine the test run's MariaDB offers (Mroonga): languages without
 // spaces, phrases and exclusions, filters, paging, and who may find what.
 import {
+  appErrorOf,
   createShiftableClock,
   createTestClient,
   failure,
@@ -156,6 +157,57 @@ describe('query syntax', () => {
     expect(error?.message).toContain(message);
   });
 
+  it('answers odd input with results or BAD_INPUT, never a database error', async () => {
+    const odd = [
+      'a',
+      'ー',
+      '々',
+      "'",
+      "a'b",
+      'x_y',
+      '#tag',
+      '@ann',
+      '1.5',
+      'e-mail',
+      '🇯🇵日本',
+      '"',
+      '""',
+      '\\',
+      '\\"',
+      'a\\',
+      '(',
+      ')',
+      '&&',
+      '||',
+      '!',
+      '@',
+      '~',
+      '>',
+      '<',
+      '*',
+      'NOT',
+      'AND',
+      'x'.repeat(256),
+      'é',
+      'é',
+      '\u200b',
+      '\u0000',
+      '%',
+      '_',
+      '$',
+      '`',
+      ';--',
+      "' or 1=1 --",
+    ];
+    for (const query of odd) {
+      const code = await search(ben, { query }).then(
+        () => null,
+        (error: unknown) => appErrorOf(error).code,
+      );
+      expect([null, 'BAD_INPUT'], JSON.stringify(query)).toContain(code);
+    }
+  });
+
   it('refuses a cursor it did not make', async () => {
     expect(await failure(ann.client.chat.search.query({ query: 'apple', cursor: 'bogus' }))).toBe('BAD_INPUT');
   });
@@ -262,6 +314,20 @@ describe('visibility', () => {
     expect(history.map((message) => message.text)).toEqual(['before the block']);
     expect(await texts(dan, 'block')).toEqual(['before the block']);
     expect(await texts(cat, 'block')).toEqual(['before the block']);
+  });
+});
+
+describe('two instances', () => {
+  it('share one index: a message sent through one is found through the other, each indexer draining', async () => {
+    const b = await startTestServer({ database: a.server.database });
+    try {
+      const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(ann, group, `instances ${i} 多实例`)));
+      await Promise.all([a.server.deps.search.flush(), b.deps.search.flush()]);
+      const found = await createTestClient(b.url, { token: ben.token }).chat.search.query({ query: '多实例', limit: 50 });
+      expect(found.items.map((item) => item.message.id)).toEqual(sent.map((message) => message.id).sort((x, y) => y - x));
+    } finally {
+      await b.stop();
+    }
   });
 });
 

@@ -1,5 +1,4 @@
-import { searchQueue, searchQueueKinds, type Db } from '@chorus/db';
-import { inArray } from 'drizzle-orm';
+import { searchQueueKinds, sqlText, type Db, type TSearchQueueKind } from '@chorus/db';
 import type { Logger } from 'pino';
 import { indexers } from './documents';
 
@@ -69,18 +68,18 @@ export class SearchIndexer {
   }
 
   private async drain(): Promise<number> {
-    const queued = await this.db.select().from(searchQueue).orderBy(searchQueue.id).limit(this.batch);
+    const [rows] = await this.db.$client.query(sqlText('select id, kind, ref_id as refId from search_queue order by id limit ?', [this.batch]));
+    const queued = (rows as Array<{ id: number; kind: TSearchQueueKind; refId: number }>).map((row) => ({
+      id: Number(row.id),
+      kind: row.kind,
+      refId: Number(row.refId),
+    }));
     if (queued.length === 0) return 0;
     for (const kind of searchQueueKinds) {
       const ids = [...new Set(queued.filter((entry) => entry.kind === kind).map((entry) => entry.refId))];
       if (ids.length > 0) await indexers[kind](this.db, ids);
     }
-    await this.db.delete(searchQueue).where(
-      inArray(
-        searchQueue.id,
-        queued.map((entry) => entry.id),
-      ),
-    );
+    await this.db.$client.query(sqlText('delete from search_queue where id in (?)', [queued.map((entry) => entry.id)]));
     return queued.length;
   }
 }
