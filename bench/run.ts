@@ -9,6 +9,7 @@ import { smoke } from './lib/env';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
 import { ping } from './ping/index';
 import { rooms } from './rooms/index';
+import { search } from './search/index';
 import { printReport, writeReport } from './lib/report';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
@@ -19,6 +20,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['rooms', rooms],
   ['ai', ai],
   ['files', files],
+  ['search', search],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.

@@ -142,7 +142,9 @@ async function closedLoop(spec: ClosedLoopSpec): Promise<LoadResult> {
         run.measuredSends++;
         inFlight++;
         const t0 = performance.now();
-        const error = await new Promise<string | undefined>((resolve) => send(sender, `${run.id}-${n}`, messageText(run.id, n, nowMs()), resolve));
+        const error = await new Promise<string | undefined>((resolve) =>
+          send(sender, `${run.id}-${n}`, messageText(run.id, n, nowMs(), spec.texts?.[n % spec.texts.length]), resolve),
+        );
         inFlight--;
         if (error) {
           run.sendErrors++;

@@ -51,6 +51,8 @@ export interface ClosedLoopSpec {
   durationMs: number;
   drainMs: number;
   fanout: number;
+  /** Words to carry after the timestamp (message k carries texts[k % length]), so messages read like chat. */
+  texts?: string[];
 }
 
 export interface LoadResult {
@@ -84,8 +86,9 @@ export type LoadRequest =
   | { op: 'closed'; spec: ClosedLoopSpec }
   | { op: 'disconnect' };
 
-/** `b|<run>|<k>|<send time ms since epoch>`: the receiver's latency is its clock minus the last field. */
-export const messageText = (run: string, k: number, sentAtMs: number): string => `b|${run}|${k}|${sentAtMs.toFixed(3)}`;
+/** `b|<run>|<k>|<send time ms since epoch>[|<words>]`: the receiver's latency is its clock minus the fourth field. */
+export const messageText = (run: string, k: number, sentAtMs: number, words?: string): string =>
+  `b|${run}|${k}|${sentAtMs.toFixed(3)}${words ? `|${words}` : ''}`;
 
 export function parseMessageText(text: unknown): { run: string; k: number; sentAtMs: number } | null {
   if (typeof text !== 'string' || !text.startsWith('b|')) return null;
