@@ -49,8 +49,8 @@ export function ThreadUnreadBadge({ unread }: { unread: { threads: number; repli
   if (unread.replies <= 0) return null;
   const label = t('threadUnread', { count: unread.replies });
   return (
-    <span className="thread-badge" role="img" aria-label={label} title={label}>
-      🧵 {unread.replies >= 1000 ? '999+' : unread.replies}
+    <span className="badge thread-badge" role="img" aria-label={label} title={label}>
+      {unread.replies >= 1000 ? '999+' : unread.replies}
     </span>
   );
 }

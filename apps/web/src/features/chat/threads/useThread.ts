@@ -18,7 +18,16 @@ export function useThread(rootId: number, conversationId: number) {
   const send = useMutation(trpc.chat.send.mutationOptions({ onSuccess: (reply) => update((data) => withReply(data, reply)) }));
   const follow = useMutation(trpc.chat.followThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }));
   const unfollow = useMutation(trpc.chat.unfollowThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }));
-  const markRead = useMutation(trpc.chat.markThreadRead.mutationOptions());
+  // The list's unread mark is reloaded here as well as on `thread.read`: that event is for the
+  // reader's other devices, and this one should not wait for it.
+  const markRead = useMutation(
+    trpc.chat.markThreadRead.mutationOptions({
+      onSuccess: ({ lastReadReplyId }) => {
+        update((data) => withThreadState(data, { lastReadReplyId }));
+        void queryClient.invalidateQueries({ queryKey: trpc.chat.list.pathKey() });
+      },
+    }),
+  );
 
   const pages = query.data?.pages;
   const first = pages?.[0];
