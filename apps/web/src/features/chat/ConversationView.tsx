@@ -137,7 +137,9 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
         onTyping={typingNotice.typing}
         conversationId={conversationId}
       />
-      {threadRootId ? <ThreadPanel key={threadRootId} rootId={threadRootId} conversationId={conversationId} ctx={ctx} onClose={() => setThreadRootId(null)} /> : null}
+      {threadRootId ? (
+        <ThreadPanel key={threadRootId} rootId={threadRootId} conversationId={conversationId} ctx={ctx} onClose={() => setThreadRootId(null)} />
+      ) : null}
     </section>
   );
 }

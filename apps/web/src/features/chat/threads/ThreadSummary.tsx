@@ -30,7 +30,12 @@ export function ThreadSummary({ message, ctx, threads }: { message: Message; ctx
   const text = `${count} · ${t('lastReply', { time: shortTime(thread.lastReplyAt, ctx.locale) })}`;
   const names = thread.participantIds.map((userId) => nameOf(ctx, userId));
   return (
-    <button type="button" className="thread-summary" aria-label={t('openThread', { summary: `${text} · ${names.join(', ')}` })} onClick={() => threads.open(message.id)}>
+    <button
+      type="button"
+      className="thread-summary"
+      aria-label={t('openThread', { summary: `${text} · ${names.join(', ')}` })}
+      onClick={() => threads.open(message.id)}
+    >
       <span className="thread-avatars" aria-hidden="true">
         {thread.participantIds.map((userId) => {
           const user = ctx.members.get(userId)?.user;

@@ -17,7 +17,9 @@ export function useThread(rootId: number, conversationId: number) {
   const query = useInfiniteQuery(trpc.chat.thread.infiniteQueryOptions({ rootId }, { getNextPageParam: (page) => page.nextCursor }));
   const send = useMutation(trpc.chat.send.mutationOptions({ onSuccess: (reply) => update((data) => withReply(data, reply)) }));
   const follow = useMutation(trpc.chat.followThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }));
-  const unfollow = useMutation(trpc.chat.unfollowThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }));
+  const unfollow = useMutation(
+    trpc.chat.unfollowThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }),
+  );
   // The list's unread mark is reloaded here as well as on `thread.read`: that event is for the
   // reader's other devices, and this one should not wait for it.
   const markRead = useMutation(

@@ -42,9 +42,7 @@ export function useThreadEvents(meId: number): void {
         updateThread(event.rootId, (data) => patchThread(data, event.rootId, (root) => ({ ...root, thread: event.thread })));
         return;
       case 'thread.read':
-        updateThread(event.rootId, (data) =>
-          withThreadState(data, { lastReadReplyId: Math.max(data.pages[0]?.lastReadReplyId ?? 0, event.lastReadReplyId) }),
-        );
+        updateThread(event.rootId, (data) => withThreadState(data, { lastReadReplyId: Math.max(data.pages[0]?.lastReadReplyId ?? 0, event.lastReadReplyId) }));
         reloadList();
         return;
       default:
