@@ -15,7 +15,15 @@ export function useThread(rootId: number, conversationId: number) {
   const key = trpc.chat.thread.infiniteQueryKey({ rootId });
   const update = (change: <D extends ThreadData>(data: D) => D) => queryClient.setQueryData(key, (data) => (data ? change(data) : data));
   const query = useInfiniteQuery(trpc.chat.thread.infiniteQueryOptions({ rootId }, { getNextPageParam: (page) => page.nextCursor }));
-  const send = useMutation(trpc.chat.send.mutationOptions({ onSuccess: (reply) => update((data) => withReply(data, reply)) }));
+  // Replying follows the thread and moves the sender's read marker to the reply (on the server too).
+  const send = useMutation(
+    trpc.chat.send.mutationOptions({
+      onSuccess: (reply) =>
+        update((data) =>
+          withThreadState(withReply(data, reply), { following: true, lastReadReplyId: Math.max(data.pages[0]?.lastReadReplyId ?? 0, reply.id) }),
+        ),
+    }),
+  );
   const follow = useMutation(trpc.chat.followThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }));
   const unfollow = useMutation(
     trpc.chat.unfollowThread.mutationOptions({ onSuccess: ({ following }) => update((data) => withThreadState(data, { following })) }),
