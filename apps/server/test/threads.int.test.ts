@@ -154,6 +154,12 @@ describe('threads', () => {
     await catEvents.waitFor((event) => event.type === 'thread.read' && event.rootId === root.id && event.lastReadReplyId === r1.id);
     catEvents.stop();
     expect((await listed(cat, conversationId)).threadUnread).toEqual({ threads: 1, replies: 1 });
+    // Another reader marking the same reply gets their own event.
+    const annEvents = collectEvents(ann.client);
+    await annEvents.waitFor((event) => event.type === 'presence.snapshot');
+    await ann.client.chat.markThreadRead.mutate({ rootId: root.id, messageId: r1.id });
+    await annEvents.waitFor((event) => event.type === 'thread.read' && event.rootId === root.id && event.lastReadReplyId === r1.id);
+    annEvents.stop();
     // Markers never move back.
     await cat.client.chat.markThreadRead.mutate({ rootId: root.id, messageId: r2.id });
     expect(await cat.client.chat.markThreadRead.mutate({ rootId: root.id, messageId: r1.id })).toEqual({ lastReadReplyId: r2.id });

@@ -11,6 +11,7 @@ import { chatMessages, type ChatT } from './messages';
 import { NewConversation } from './NewConversation';
 import { usePresence, type PresenceStatus } from './usePresence';
 import { conversationName, LIST_INPUT, type Message, type Summary } from './types';
+import { ThreadUnreadBadge } from './threads/ThreadSummary';
 
 /** The left column: conversations by last activity, kept in order by live events. */
 export function ConversationList({ activeId, meId }: { activeId: number | null; meId: number }) {
@@ -79,6 +80,7 @@ function ConversationRow({ item, active, meId, t, presence }: { item: Summary; a
                 {item.unreadCount >= 1000 ? '999+' : item.unreadCount}
               </span>
             ) : null}
+            <ThreadUnreadBadge unread={item.threadUnread} />
           </span>
         </span>
       </Link>

@@ -16,6 +16,7 @@ import { useTimeline } from './useTimeline';
 import { useTypingNotice, useTypingUsers } from './useTyping';
 import { PinnedBar } from './pins/PinnedBar';
 import { usePins } from './pins/usePins';
+import { ThreadPanel } from './threads/ThreadPanel';
 
 /** One conversation: header, the message log, who is typing, and the composer. */
 export function ConversationView({ conversationId, meId }: { conversationId: number; meId: number }) {
@@ -32,6 +33,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
   const [sentCount, setSentCount] = useState(0);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editingId, setEditingId] = useState<number | null>(null);
+  const [threadRootId, setThreadRootId] = useState<number | null>(null);
   const edit = useMutation(trpc.chat.edit.mutationOptions({ onSuccess: () => setEditingId(null) }));
   const remove = useMutation(trpc.chat.delete.mutationOptions());
   const react = useMutation(trpc.chat.react.mutationOptions());
@@ -76,6 +78,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
     retry: (pending) => void retry(pending),
     discard,
     pins: pins.controls,
+    threads: { open: setThreadRootId },
   };
 
   const onLoadOlder = useCallback(() => void loadOlder(), [loadOlder]);
@@ -134,6 +137,9 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
         onTyping={typingNotice.typing}
         conversationId={conversationId}
       />
+      {threadRootId ? (
+        <ThreadPanel key={threadRootId} rootId={threadRootId} conversationId={conversationId} ctx={ctx} onClose={() => setThreadRootId(null)} />
+      ) : null}
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { EmojiPicker, ReactionChips } from './Reactions';
 import type { Member, Message, PendingMessage } from './types';
 import { PinButton, PinnedMark } from './pins/PinButton';
 import type { PinControls } from './pins/usePins';
+import { ThreadButton, ThreadSummary, type ThreadControls } from './threads/ThreadSummary';
 
 /** What every row needs from the conversation: lookups, the current user, and actions. */
 export interface RowContext {
@@ -30,6 +31,7 @@ export interface RowContext {
   retry: (pending: PendingMessage) => void;
   discard: (clientId: string) => void;
   pins?: PinControls;
+  threads?: ThreadControls;
 }
 
 export function nameOf(ctx: RowContext, userId: number): string {
@@ -67,6 +69,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
           </>
         )}
         {!deleted ? <ReactionChips message={message} ctx={ctx} /> : null}
+        {ctx.threads ? <ThreadSummary message={message} ctx={ctx} threads={ctx.threads} /> : null}
       </div>
       {!deleted && !editing ? (
         <div className={`message-actions${picking || confirming ? ' message-actions-open' : ''}`}>
@@ -78,6 +81,7 @@ export function MessageRow({ message, ctx }: { message: Message; ctx: RowContext
             {t('reply')}
           </button>
           {ctx.pins ? <PinButton messageId={message.id} pins={ctx.pins} /> : null}
+          {ctx.threads ? <ThreadButton message={message} threads={ctx.threads} /> : null}
           {mine && message.kind === 'text' ? (
             <button type="button" className="link" onClick={() => ctx.startEdit(message.id)}>
               {t('edit')}

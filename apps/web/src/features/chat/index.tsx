@@ -7,6 +7,7 @@ import { ConversationList } from './ConversationList';
 import { ConversationView } from './ConversationView';
 import { chatMessages } from './messages';
 import { useChatEvents } from './useChatEvents';
+import { useThreadEvents } from './threads/useThreadEvents';
 
 /** The main screen: conversations on the left, the open one on the right (`/` and `/chat/:id`). */
 export function ChatScreen({ conversationId }: { conversationId: number | null }) {
@@ -18,6 +19,7 @@ export function ChatScreen({ conversationId }: { conversationId: number | null }
 function ChatLayout({ conversationId, meId }: { conversationId: number | null; meId: number }) {
   const t = useT(chatMessages);
   useChatEvents(meId, conversationId);
+  useThreadEvents(meId);
   return (
     <div className={`chat${conversationId ? ' chat-open' : ''}`}>
       <ConversationList activeId={conversationId} meId={meId} />

@@ -8,7 +8,7 @@ import type { PendingMessage } from './types';
 export type Draft = Omit<PendingMessage, 'clientId' | 'error'>;
 
 /** A fresh idempotency key (crypto.randomUUID needs a secure context; plain http on a LAN is not one). */
-function newClientId(): string {
+export function newClientId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

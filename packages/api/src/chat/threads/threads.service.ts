@@ -77,7 +77,8 @@ export async function markThreadRead(deps: AppDeps, userId: number, rootId: numb
     .values({ rootId, userId, conversationId: root.conversationId, following: false, lastReadReplyId: messageId, createdAt: deps.clock.now() })
     .onDuplicateKeyUpdate({ set: { lastReadReplyId: sql`greatest(${threadFollowers.lastReadReplyId}, ${messageId})` } });
   const lastReadReplyId = (await followerRow(deps, rootId, userId))?.lastReadReplyId ?? messageId;
-  await deps.realtime.publishToUsers([userId], `thread.read:${rootId}:${lastReadReplyId}`, {
+  // The dedupe key names the reader: two readers reaching the same reply are two events.
+  await deps.realtime.publishToUsers([userId], `thread.read:${userId}:${rootId}:${lastReadReplyId}`, {
     type: 'thread.read',
     conversationId: root.conversationId,
     rootId,
