@@ -135,6 +135,35 @@ describe('link previews', () => {
   });
 });
 
+describe('link previews of one user', () => {
+  let limited: MailedTestServer;
+  beforeAll(async () => {
+    limited = await startMailedTestServer({ appConfig: { rateLimits: { linkPreviewFetchesPerUser: { points: 2, seconds: 3600 } } } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('fetch at most linkPreviewFetchesPerUser links; cached links stay free, and a skipped link is fetched for someone else', async () => {
+    const [fay, gus] = await Promise.all([limited.accounts.register('fay'), limited.accounts.register('gus')]);
+    const chat = await fay.client.chat.openDirect.mutate({ userId: gus.id });
+    const post = (account: TestAccount, text: string) =>
+      account.client.chat.send.mutate({ conversationId: chat.conversationId, clientId: `rl${++clientIds}`, kind: 'text', text });
+    const paths = ['/title?rl=1', '/title?rl=2', '/title?rl=3'];
+    const sent = [];
+    for (const path of paths) sent.push(await post(fay, `${site.origin}${path}`));
+    const previews = await Promise.all(sent.map(async (message) => (await settled(limited, fay, message)).preview));
+    expect(previews.map((preview) => preview?.title ?? null)).toEqual(['Only a title', 'Only a title', null]);
+
+    // The first link again: from the cache, no fetch taken.
+    const again = await post(fay, `${site.origin}${paths[0]}`);
+    expect((await settled(limited, fay, again)).preview).toMatchObject({ title: 'Only a title' });
+    // The skipped link was not remembered as preview-less: another sender gets its preview.
+    const other = await post(gus, `${site.origin}${paths[2]}`);
+    expect((await settled(limited, gus, other)).preview).toMatchObject({ title: 'Only a title' });
+  });
+});
+
 describe('link previews in production mode', () => {
   let prod: MailedTestServer;
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { messages, users, type TLinkPreview, type TMessageRow } from '@chorus/db';
 import { and, eq, isNull } from 'drizzle-orm';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppDeps } from '../../deps';
 import { findFile } from '../../files/access';
 import { shareFile } from '../attachments';
@@ -12,7 +13,7 @@ import { cachePreview, readCachedPreview, type CachedPreview } from './preview-c
 import { storePreviewImage } from './preview-image';
 import { lockConversation } from '../conversation-lock';
 
-type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime'>;
+type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime' | 'limiters'>;
 
 /** A failure that may pass (timeout, refused connection, 5xx) is remembered this long, not a day. */
 const RETRY_AFTER_FAILURE_MS = 10 * 60 * 1000;
@@ -51,9 +52,27 @@ async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Prom
   const running = deps.previews.inFlight;
   const existing = running.get(link);
   if (existing) return existing;
+  if (!(await mayFetch(deps, ownerId, link))) return null;
   const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
   running.set(link, fetching);
   return fetching;
+}
+
+/**
+ * Whether the sender has fetches left (linkPreviewFetchesPerUser): any user can make the server
+ * fetch any site, so one user's messages must not turn it into a crawler or fill the queue for
+ * everyone. Over the limit the link goes without a preview, and nothing is cached: sent again
+ * later, or by someone else, it is fetched then.
+ */
+async function mayFetch(deps: PreviewDeps, ownerId: number, link: string): Promise<boolean> {
+  try {
+    await deps.limiters.linkPreviewFetchesPerUser.consume(String(ownerId));
+    return true;
+  } catch (error) {
+    if (!(error instanceof RateLimiterRes)) throw error;
+    logSkip(deps, link, new Error('the sender’s preview fetches are used up for now'));
+    return false;
+  }
 }
 
 /** A cached preview's image may have been deleted by its owner since: then it goes without. */
