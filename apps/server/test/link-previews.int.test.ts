@@ -12,6 +12,8 @@ let ben: TestAccount;
 let cat: TestAccount;
 let conversationId: number;
 let clientIds = 0;
+/** The image of the first /og preview, stored for ann. */
+let annImageId: string;
 
 beforeAll(async () => {
   // The fetch limit is 500 ms here (5 s in production), so the slow page fails quickly.
@@ -57,6 +59,7 @@ describe('link previews', () => {
     });
     expect((await settled(a, ben, sent)).preview).toEqual(preview);
     expect(site.hits('/image.png')).toBe(1);
+    annImageId = preview.imageFileId!;
 
     const forBen = await download(preview.imageFileId!, ben);
     expect(forBen.status).toBe(200);
@@ -110,8 +113,13 @@ describe('link previews', () => {
     const { preview } = await settled(a, ben, again);
     expect(preview).toMatchObject({ title: 'The & Open Graph title', imageFileId: expect.any(String) as string });
     expect(site.hits('/og')).toBe(before);
-    // The cached image is shared with the new conversation: its members may read it now.
+    // The cached image is copied to a file of cat's (from storage: the site is not asked again),
+    // so the new conversation learns nothing of who sent the link before; its members read it.
+    expect(preview!.imageFileId).not.toBe(annImageId);
+    expect(site.hits('/image.png')).toBe(1);
+    expect(await ben.client.files.get.query({ fileId: preview!.imageFileId! })).toMatchObject({ ownerId: cat.id, mimeType: 'image/png' });
     expect((await download(preview!.imageFileId!, cat)).status).toBe(200);
+    expect((await download(annImageId, cat)).status).toBe(404);
 
     // Sent three times at once, a new link is fetched once too.
     const twitterHits = site.hits('/twitter');
