@@ -91,6 +91,26 @@ describe('ai.conversations.search', () => {
     expect((await search(amy, 'zebra')).items).toEqual([]);
   });
 
+  it('removes the text of deleted and reset conversations from the index itself', async () => {
+    const indexed = async (conversationId: number) => {
+      await a.server.deps.search.flush();
+      const [rows] = await a.server.deps.db.$client.query('select count(*) as n from ai_search where conversation_id = ?', [conversationId]);
+      return Number((rows as Array<{ n: number }>)[0]!.n);
+    };
+    const { id: gone } = await amy.client.ai.conversations.create.mutate({ title: 'Private okapi notes' });
+    await exchange(amy.client, gone, 'okapi habitat?', ['Rainforest.']);
+    expect(await indexed(gone)).toBe(3);
+    await amy.client.ai.conversations.delete.mutate({ conversationId: gone });
+    expect(await indexed(gone)).toBe(0);
+
+    const { id: cleared } = await amy.client.ai.conversations.create.mutate({ title: 'Kept title' });
+    await exchange(amy.client, cleared, 'okapi diet?', ['Leaves.']);
+    expect(await indexed(cleared)).toBe(3);
+    await amy.client.ai.conversations.reset.mutate({ conversationId: cleared });
+    // The title stays (the conversation does); its messages go.
+    expect(await indexed(cleared)).toBe(1);
+  });
+
   it('pages newest first without duplicates', async () => {
     const { id } = await amy.client.ai.conversations.create.mutate({ title: 'paging topic' });
     for (let i = 0; i < 3; i++) await exchange(amy.client, id, `paging topic question ${i}`, [`paging topic answer ${i}`]);

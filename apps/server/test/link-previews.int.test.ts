@@ -12,6 +12,8 @@ let ben: TestAccount;
 let cat: TestAccount;
 let conversationId: number;
 let clientIds = 0;
+/** The image of the first /og preview, stored for ann. */
+let annImageId: string;
 
 beforeAll(async () => {
   // The fetch limit is 500 ms here (5 s in production), so the slow page fails quickly.
@@ -57,6 +59,7 @@ describe('link previews', () => {
     });
     expect((await settled(a, ben, sent)).preview).toEqual(preview);
     expect(site.hits('/image.png')).toBe(1);
+    annImageId = preview.imageFileId!;
 
     const forBen = await download(preview.imageFileId!, ben);
     expect(forBen.status).toBe(200);
@@ -110,8 +113,13 @@ describe('link previews', () => {
     const { preview } = await settled(a, ben, again);
     expect(preview).toMatchObject({ title: 'The & Open Graph title', imageFileId: expect.any(String) as string });
     expect(site.hits('/og')).toBe(before);
-    // The cached image is shared with the new conversation: its members may read it now.
+    // The cached image is copied to a file of cat's (from storage: the site is not asked again),
+    // so the new conversation learns nothing of who sent the link before; its members read it.
+    expect(preview!.imageFileId).not.toBe(annImageId);
+    expect(site.hits('/image.png')).toBe(1);
+    expect(await ben.client.files.get.query({ fileId: preview!.imageFileId! })).toMatchObject({ ownerId: cat.id, mimeType: 'image/png' });
     expect((await download(preview!.imageFileId!, cat)).status).toBe(200);
+    expect((await download(annImageId, cat)).status).toBe(404);
 
     // Sent three times at once, a new link is fetched once too.
     const twitterHits = site.hits('/twitter');
@@ -132,6 +140,35 @@ describe('link previews', () => {
     await ann.client.account.update.mutate({ linkPreviews: true });
     const on = await send(ann, `${site.origin}/title?back`);
     expect((await settled(a, ann, on)).preview).toMatchObject({ title: 'Only a title' });
+  });
+});
+
+describe('link previews of one user', () => {
+  let limited: MailedTestServer;
+  beforeAll(async () => {
+    limited = await startMailedTestServer({ appConfig: { rateLimits: { linkPreviewFetchesPerUser: { points: 2, seconds: 3600 } } } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('fetch at most linkPreviewFetchesPerUser links; cached links stay free, and a skipped link is fetched for someone else', async () => {
+    const [fay, gus] = await Promise.all([limited.accounts.register('fay'), limited.accounts.register('gus')]);
+    const chat = await fay.client.chat.openDirect.mutate({ userId: gus.id });
+    const post = (account: TestAccount, text: string) =>
+      account.client.chat.send.mutate({ conversationId: chat.conversationId, clientId: `rl${++clientIds}`, kind: 'text', text });
+    const paths = ['/title?rl=1', '/title?rl=2', '/title?rl=3'];
+    const sent = [];
+    for (const path of paths) sent.push(await post(fay, `${site.origin}${path}`));
+    const previews = await Promise.all(sent.map(async (message) => (await settled(limited, fay, message)).preview));
+    expect(previews.map((preview) => preview?.title ?? null)).toEqual(['Only a title', 'Only a title', null]);
+
+    // The first link again: from the cache, no fetch taken.
+    const again = await post(fay, `${site.origin}${paths[0]}`);
+    expect((await settled(limited, fay, again)).preview).toMatchObject({ title: 'Only a title' });
+    // The skipped link was not remembered as preview-less: another sender gets its preview.
+    const other = await post(gus, `${site.origin}${paths[2]}`);
+    expect((await settled(limited, gus, other)).preview).toMatchObject({ title: 'Only a title' });
   });
 });
 

@@ -29,6 +29,8 @@ export const defaultRateLimits = {
   callStartsPerUser: { points: 20, seconds: 60 },
   /** Signals a user relays (a negotiation takes a few dozen). */
   callSignalsPerUser: { points: 600, seconds: 60 },
+  /** Link preview pages a user's messages make the server fetch (cached links are free): any user can name any site. */
+  linkPreviewFetchesPerUser: { points: 30, seconds: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

@@ -84,9 +84,13 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
   const mentions = await resolveMentions(deps.db, message.conversationId, text);
   const { event, row } = await deps.db.transaction(async (tx) => {
     await lockConversation(tx, message.conversationId);
+    // Read again under the lock: the event carries the whole message, and a delete, a link
+    // preview or a thread reply (root summary) may have committed since the checks above.
+    const [current] = await tx.select().from(messages).where(eq(messages.id, messageId)).limit(1);
+    if (!current || current.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
     await tx.update(messages).set({ text, mentions, editedAt: now }).where(eq(messages.id, messageId));
     await deps.search.enqueue(tx, [messageId]);
-    const [updated] = await withReactions(tx, [{ ...message, text, mentions, editedAt: now }]);
+    const [updated] = await withReactions(tx, [{ ...current, text, mentions, editedAt: now }]);
     return { row: updated!, event: await appendConversationEvent(tx, now, message.conversationId, { type: 'message.updated', message: updated! }) };
   });
   await deps.realtime.publishConversationEvent(event);

@@ -114,6 +114,8 @@ export async function regenerate(deps: AppDeps, userId: number, assistantMessage
       await tx.select({ id: aiConversations.id }).from(aiConversations).where(eq(aiConversations.id, conversation.id)).for('update');
       const [removed] = await tx.delete(aiMessages).where(and(eq(aiMessages.id, message.id), eq(aiMessages.status, message.status)));
       if (removed.affectedRows === 0) throw new AppError('CONFLICT', 'This answer changed meanwhile; try again');
+      // Its text leaves the search index too.
+      await deps.search.enqueue(tx, [message.id], 'ai_message');
       const now = deps.clock.now();
       const [answer] = await tx
         .insert(aiMessages)

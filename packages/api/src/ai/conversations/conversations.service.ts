@@ -1,6 +1,7 @@
 import { aiConversations, aiMessages } from '@chorus/db';
 import { and, count, desc, eq, lt } from 'drizzle-orm';
 import type { AppDeps } from '../../deps';
+import type { DbOrTx } from '../../kernel';
 import type { TProviderRef } from '../ai.schema';
 import { stopGeneration } from '../chat/stop.service';
 import { isSystemRef, resolveProvider } from '../providers/providers';
@@ -66,14 +67,37 @@ async function stopRunning(deps: AppDeps, userId: number, conversationId: number
 export async function deleteConversation(deps: AppDeps, userId: number, conversationId: number): Promise<void> {
   await requireOwnConversation(deps.db, userId, conversationId);
   await stopRunning(deps, userId, conversationId);
-  await deps.db.delete(aiConversations).where(and(eq(aiConversations.id, conversationId), eq(aiConversations.userId, userId)));
+  await deps.db.transaction(async (tx) => {
+    const gone = await messageIdsOf(tx, conversationId);
+    await tx.delete(aiConversations).where(and(eq(aiConversations.id, conversationId), eq(aiConversations.userId, userId)));
+    await forget(deps, tx, gone, conversationId);
+  });
+}
+
+/** The conversation's message ids, read in the transaction that deletes them. */
+async function messageIdsOf(tx: DbOrTx, conversationId: number): Promise<number[]> {
+  const rows = await tx.select({ id: aiMessages.id }).from(aiMessages).where(eq(aiMessages.conversationId, conversationId));
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Queues the index rows of deleted messages (and title) for removal: search hides them at once
+ * (its query joins the live rows), but their text must not stay behind in the index.
+ */
+async function forget(deps: AppDeps, tx: DbOrTx, messageIds: number[], titleOf?: number): Promise<void> {
+  await deps.search.enqueue(tx, messageIds, 'ai_message');
+  if (titleOf !== undefined) await deps.search.enqueue(tx, [titleOf], 'ai_title');
 }
 
 /** Clears the history and keeps the conversation (its title and provider too). */
 export async function resetConversation(deps: AppDeps, userId: number, conversationId: number): Promise<AiConversationView> {
   await requireOwnConversation(deps.db, userId, conversationId);
   await stopRunning(deps, userId, conversationId);
-  await deps.db.delete(aiMessages).where(eq(aiMessages.conversationId, conversationId));
+  await deps.db.transaction(async (tx) => {
+    const gone = await messageIdsOf(tx, conversationId);
+    await tx.delete(aiMessages).where(eq(aiMessages.conversationId, conversationId));
+    await forget(deps, tx, gone);
+  });
   return toConversationView(await requireOwnConversation(deps.db, userId, conversationId));
 }
 

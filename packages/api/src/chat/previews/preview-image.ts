@@ -27,8 +27,24 @@ export async function storePreviewImage(deps: ImageDeps, ownerId: number, imageU
     maxBytes: settings.maxImageBytes,
     truncateOk: false,
   });
+  return storeImageBytes(deps, ownerId, fetched.body);
+}
+
+/**
+ * A copy, owned by `ownerId`, of a preview image stored for another sender (a cached preview
+ * reused): a file names its owner to whoever may read it (`files.get`), so sharing the first
+ * sender's file would tell another conversation who sent that link before, and that sender's
+ * `files.delete` would take the image from everyone's previews.
+ */
+export async function copyPreviewImage(deps: ImageDeps, ownerId: number, storageKey: string): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of deps.files.storage.createReadStream(storageKey)) chunks.push(chunk as Buffer);
+  return storeImageBytes(deps, ownerId, Buffer.concat(chunks));
+}
+
+async function storeImageBytes(deps: ImageDeps, ownerId: number, body: Buffer): Promise<string | null> {
   // The header is the site's claim; the bytes decide.
-  const mimeType = await sniffMimeType(fetched.body.subarray(0, 64 * 1024), fetched.body.length <= 64 * 1024);
+  const mimeType = await sniffMimeType(body.subarray(0, 64 * 1024), body.length <= 64 * 1024);
   if (!IMAGE_TYPES.has(mimeType)) return null;
 
   const { storage } = deps.files;
@@ -36,7 +52,7 @@ export async function storePreviewImage(deps: ImageDeps, ownerId: number, imageU
   // Where an upload's bytes live: deleting the file, and the cleanup of files whose row is gone
   // (their owner deleted), treat it like any upload.
   const storageKey = uploadKeyOf(id);
-  await storage.writeDerived(storageKey, fetched.body);
+  await storage.writeDerived(storageKey, body);
   try {
     const facts = await readImageFacts(storage, storageKey);
     if (!facts) {
@@ -55,12 +71,12 @@ export async function storePreviewImage(deps: ImageDeps, ownerId: number, imageU
       id,
       ownerId,
       name: `link-preview.${EXTENSIONS[mimeType]}`,
-      size: fetched.body.length,
-      receivedBytes: fetched.body.length,
+      size: body.length,
+      receivedBytes: body.length,
       mimeType,
       width: facts.width,
       height: facts.height,
-      sha256: createHash('sha256').update(fetched.body).digest('hex'),
+      sha256: createHash('sha256').update(body).digest('hex'),
       status: 'ready',
       storageKey,
       variants,

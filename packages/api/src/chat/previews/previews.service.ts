@@ -1,5 +1,6 @@
 import { messages, users, type TLinkPreview, type TMessageRow } from '@chorus/db';
 import { and, eq, isNull } from 'drizzle-orm';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppDeps } from '../../deps';
 import { findFile } from '../../files/access';
 import { shareFile } from '../attachments';
@@ -9,10 +10,10 @@ import { linksIn } from './link-urls';
 import { fetchLimited, PreviewFetchError } from './page-fetch';
 import { decodePage, readPageMeta } from './page-meta';
 import { cachePreview, readCachedPreview, type CachedPreview } from './preview-cache';
-import { storePreviewImage } from './preview-image';
+import { copyPreviewImage, storePreviewImage } from './preview-image';
 import { lockConversation } from '../conversation-lock';
 
-type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime'>;
+type PreviewDeps = Pick<AppDeps, 'db' | 'redis' | 'files' | 'previews' | 'clock' | 'logger' | 'realtime' | 'limiters'>;
 
 /** A failure that may pass (timeout, refused connection, 5xx) is remembered this long, not a day. */
 const RETRY_AFTER_FAILURE_MS = 10 * 60 * 1000;
@@ -47,20 +48,46 @@ export async function previewMessage(deps: PreviewDeps, messageId: number): Prom
 /** The link's preview from the cache, or fetched once (per instance at a time) and cached. */
 async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
   const cached = await readCachedPreview(deps.redis, link);
-  if (cached !== undefined) return cached && withLiveImage(deps, cached);
+  if (cached !== undefined) return cached && withOwnImage(deps, cached, ownerId);
   const running = deps.previews.inFlight;
   const existing = running.get(link);
-  if (existing) return existing;
+  if (existing) return existing.then((preview) => preview && withOwnImage(deps, preview, ownerId));
+  if (!(await mayFetch(deps, ownerId, link))) return null;
   const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
   running.set(link, fetching);
   return fetching;
 }
 
-/** A cached preview's image may have been deleted by its owner since: then it goes without. */
-async function withLiveImage(deps: PreviewDeps, preview: TLinkPreview): Promise<TLinkPreview> {
-  if (!preview.imageFileId || (await findFile(deps.db, preview.imageFileId))) return preview;
-  const { imageFileId: _gone, ...rest } = preview;
-  return rest;
+/**
+ * Whether the sender has fetches left (linkPreviewFetchesPerUser): any user can make the server
+ * fetch any site, so one user's messages must not turn it into a crawler or fill the queue for
+ * everyone. Over the limit the link goes without a preview, and nothing is cached: sent again
+ * later, or by someone else, it is fetched then.
+ */
+async function mayFetch(deps: PreviewDeps, ownerId: number, link: string): Promise<boolean> {
+  try {
+    await deps.limiters.linkPreviewFetchesPerUser.consume(String(ownerId));
+    return true;
+  } catch (error) {
+    if (!(error instanceof RateLimiterRes)) throw error;
+    logSkip(deps, link, new Error('the sender’s preview fetches are used up for now'));
+    return false;
+  }
+}
+
+/**
+ * A preview made for another sender, for this one: its image may have been deleted by its owner
+ * since (then it goes without), and an image of someone else's is copied to the sender's own file
+ * (see copyPreviewImage) from storage, without contacting the site again.
+ */
+async function withOwnImage(deps: PreviewDeps, preview: TLinkPreview, ownerId: number): Promise<TLinkPreview> {
+  if (!preview.imageFileId) return preview;
+  const { imageFileId, ...rest } = preview;
+  const file = await findFile(deps.db, imageFileId);
+  if (!file || file.status !== 'ready') return rest;
+  if (file.ownerId === ownerId) return preview;
+  const copy = await copyPreviewImage(deps, ownerId, file.storageKey).catch((error: unknown) => logSkip(deps, preview.url, error));
+  return copy ? { ...rest, imageFileId: copy } : rest;
 }
 
 async function fetchPreview(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
