@@ -283,9 +283,13 @@ describe('visibility', () => {
     const { id: roomId } = await ann.client.rooms.create.mutate({ name: 'Hidden', ...room, historyVisible: false });
     await send(ann, roomId, 'floorword before');
     await dan.client.rooms.join.mutate({ roomId });
+    // A conversation without a floor as well: its matches and the room's merge newest first.
+    const { conversationId: pair } = await ann.client.chat.createGroup.mutate({ name: 'Pair', memberIds: [dan.id] });
+    await send(ann, pair, 'floorword elsewhere');
     await send(ann, roomId, 'floorword after');
-    expect(await texts(dan, 'floorword')).toEqual(['floorword after']);
-    expect(await texts(ann, 'floorword')).toEqual(['floorword after', 'floorword before']);
+    expect(await texts(dan, 'floorword')).toEqual(['floorword after', 'floorword elsewhere']);
+    expect(await texts(dan, 'floorword', { limit: 1 })).toEqual(['floorword after']);
+    expect(await texts(ann, 'floorword')).toEqual(['floorword after', 'floorword elsewhere', 'floorword before']);
     const history = await dan.client.chat.history.query({ conversationId: roomId });
     expect(history.map((message) => message.text)).toEqual(['floorword after']);
   });

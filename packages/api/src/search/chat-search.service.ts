@@ -46,9 +46,7 @@ export async function searchMessages(deps: AppDeps, userId: number, input: TChat
   let more = false;
   for (let round = 0; round < MAX_ROUNDS && found.length <= input.limit; round++) {
     const want = input.limit + 1 - found.length;
-    const [rows] = await deps.db.$client.query(
-      `select s.message_id as id, s.text_version as version from message_search s where ${engine.chatCondition(query, filters)} order by s.message_id desc limit ${want}`,
-    );
+    const [rows] = await deps.db.$client.query(engine.chatQuery(query, filters, want));
     const candidates = (rows as Array<{ id: number; version: number }>).map((row) => ({ id: Number(row.id), version: Number(row.version) }));
     found.push(...(await current(deps, candidates)));
     more = candidates.length === want;

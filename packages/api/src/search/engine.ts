@@ -17,24 +17,28 @@ export interface ChatFilters {
 
 /**
  * What a search engine is to the rest of search: the DDL of the index tables (`message_search`
- * for chat, `ai_search` for AI conversations), and the condition on `message_search` (as `s`)
- * that selects a query's matches within the filters. Rows, folding, parsing, visibility and
+ * for chat, `ai_search` for AI conversations), and the statement on `message_search` that
+ * selects a page of a query's matches within the filters. Rows, folding, parsing, visibility and
  * snippets are shared.
  */
 export interface SearchEngine {
   readonly name: 'mroonga' | 'ngram';
   /** `create table if not exists …` for each index table. */
   readonly createTables: readonly string[];
-  /** The WHERE condition of a chat search on `message_search s` (SQL text). */
-  chatCondition(query: ParsedQuery, filters: ChatFilters): string;
+  /**
+   * The SELECT of a chat search on `message_search`: columns `id` (message_id) and `version`
+   * (text_version) of the newest `limit` matches within the filters, newest first (SQL text).
+   */
+  chatQuery(query: ParsedQuery, filters: ChatFilters, limit: number): string;
   /** The full-text condition of an AI search on `ai_search s` (SQL text). */
   aiCondition(query: ParsedQuery): string;
 }
 
 /**
  * Chat messages: one row per searchable message, its text folded (fold.ts). `scope` is
- * `c<conversation id>`, a token Mroonga's script can match through a full-text index (much
- * faster there than a condition on conversation_id). `text_version` is the time of the text
+ * `c<conversation id>` (Mroonga indexes it as a token); searches no longer read it (an OR of
+ * 50 conversations' tokens cost more than the query itself, mroonga.ts), it is kept so existing
+ * tables need no rebuild. `text_version` is the time of the text
  * indexed (ms; the last edit's, else the send's): a search uses a row only while it equals the
  * message's, so an edit not yet indexed never finds the message by its old text.
  */

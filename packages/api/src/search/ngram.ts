@@ -18,7 +18,7 @@ export const ngramEngine: SearchEngine = {
   fulltext index ai_search_body (body) with parser ngram
 ) engine=InnoDB default charset=utf8mb4 collate utf8mb4_bin`,
   ],
-  chatCondition(query, filters) {
+  chatQuery(query, filters, limit) {
     const scope = filters.scope.map(({ conversationId, floor }) => sqlText('(s.conversation_id = ? and s.message_id > ?)', [conversationId, floor]));
     const conditions = [sqlText('match(s.body) against (? in boolean mode)', [booleanModeQuery(query)]), `(${scope.join(' or ')})`];
     if (filters.fromUserId !== undefined) conditions.push(sqlText('s.sender_id = ?', [filters.fromUserId]));
@@ -27,7 +27,7 @@ export const ngramEngine: SearchEngine = {
     if (filters.beforeMs !== undefined) conditions.push(sqlText('s.created_ms < ?', [filters.beforeMs]));
     if (filters.afterMs !== undefined) conditions.push(sqlText('s.created_ms > ?', [filters.afterMs]));
     if (filters.beforeId !== undefined) conditions.push(sqlText('s.message_id < ?', [filters.beforeId]));
-    return conditions.join(' and ');
+    return `select s.message_id as id, s.text_version as version from message_search s where ${conditions.join(' and ')} order by s.message_id desc limit ${limit}`;
   },
   aiCondition(query) {
     return sqlText('match(s.body) against (? in boolean mode)', [booleanModeQuery(query)]);
