@@ -99,7 +99,8 @@ describe('admin', () => {
     await expect(adminCreate(['--email', 'nobody@example.com'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/give a username and a password/) as string,
     });
-  });
+    // Three processes, each loading the API under tsx: about 15 s on a quiet machine.
+  }, 60_000);
 
   it('bans a user: sessions end, login answers USER_BANNED, mail tells them; unban restores login', async () => {
     const admin = await accounts.register('tess');
