@@ -1,44 +1,20 @@
 // chat.search on the real engine the test run's MariaDB offers (Mroonga): languages without
-// spaces, phrases and exclusions, filters, paging, and who may find what.
-import {
-  appErrorOf,
-  createShiftableClock,
-  createTestClient,
-  failure,
-  noisePng,
-  startMailedTestServer,
-  startTestServer,
-  uploadWithTus,
-  type MailedTestServer,
-  type TestAccount,
-} from '@chorus/testing';
+// spaces, phrases and exclusions, filters and paging. Who may find what: search-visibility.
+import { appErrorOf, failure, noisePng, uploadWithTus, type TestAccount } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSearchFixture, type SearchFixture } from './search-fixture';
 
-const clock = createShiftableClock();
-let a: MailedTestServer;
+let clock: SearchFixture['clock'];
+let a: SearchFixture['a'];
 let ann: TestAccount;
 let ben: TestAccount;
-let cat: TestAccount;
-let dan: TestAccount;
 let group: number;
-
-let clientIds = 0;
-const send = (account: TestAccount, conversationId: number, text: string) =>
-  account.client.chat.send.mutate({ conversationId, clientId: `s${++clientIds}`, kind: 'text', text });
-
-type SearchInput = Parameters<TestAccount['client']['chat']['search']['query']>[0];
-/** Indexes what is queued (the indexer would within its poll), then searches. */
-async function search(account: TestAccount, input: SearchInput) {
-  await a.server.deps.search.flush();
-  return account.client.chat.search.query(input);
-}
-const texts = async (account: TestAccount, query: string, more: Partial<SearchInput> = {}) =>
-  (await search(account, { query, ...more })).items.map((item) => item.message.text);
+let send: SearchFixture['send'];
+let search: SearchFixture['search'];
+let texts: SearchFixture['texts'];
 
 beforeAll(async () => {
-  a = await startMailedTestServer({ clock });
-  [ann, ben, cat, dan] = await Promise.all([a.accounts.register('ann'), a.accounts.register('ben'), a.accounts.register('cat'), a.accounts.register('dan')]);
-  ({ conversationId: group } = await ann.client.chat.createGroup.mutate({ name: 'Languages', memberIds: [ben.id, cat.id] }));
+  ({ clock, a, ann, ben, group, send, search, texts } = await startSearchFixture());
 });
 afterAll(async () => {
   await a?.stop();
@@ -227,7 +203,7 @@ describe('filters and paging', () => {
     const fileId = (await uploadWithTus(a.server.url, noisePng(8, 8), { token: ann.token, filename: 'f.png', filetype: 'image/png' })).fileId;
     await ann.client.chat.send.mutate({
       conversationId: other,
-      clientId: `s${++clientIds}`,
+      clientId: 'filter-picture',
       kind: 'image',
       text: 'filter word picture',
       attachment: { fileId },
@@ -263,87 +239,5 @@ describe('filters and paging', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(seen).toEqual([...sent].reverse());
-  });
-});
-
-describe('visibility', () => {
-  it('only members find a conversation’s messages; a member who left finds nothing more', async () => {
-    const { conversationId } = await ann.client.chat.createGroup.mutate({ name: 'Secret', memberIds: [cat.id] });
-    await send(ann, conversationId, 'classified plans');
-    expect(await texts(cat, 'classified')).toEqual(['classified plans']);
-    expect(await texts(dan, 'classified')).toEqual([]);
-    expect(await failure(dan.client.chat.search.query({ query: 'classified', conversationId }))).toBe('NOT_FOUND');
-    await cat.client.chat.leave.mutate({ conversationId });
-    expect(await texts(cat, 'classified')).toEqual([]);
-    expect(await failure(cat.client.chat.search.query({ query: 'classified', conversationId }))).toBe('NOT_FOUND');
-  });
-
-  it('a room hiding its history shows a newcomer only what was sent after they joined', async () => {
-    const room = { visibility: 'public', joinPolicy: 'open', syncEnabled: true, maxMembers: 10 } as const;
-    const { id: roomId } = await ann.client.rooms.create.mutate({ name: 'Hidden', ...room, historyVisible: false });
-    await send(ann, roomId, 'floorword before');
-    await dan.client.rooms.join.mutate({ roomId });
-    // A conversation without a floor as well: its matches and the room's merge newest first.
-    const { conversationId: pair } = await ann.client.chat.createGroup.mutate({ name: 'Pair', memberIds: [dan.id] });
-    await send(ann, pair, 'floorword elsewhere');
-    await send(ann, roomId, 'floorword after');
-    expect(await texts(dan, 'floorword')).toEqual(['floorword after', 'floorword elsewhere']);
-    expect(await texts(dan, 'floorword', { limit: 1 })).toEqual(['floorword after']);
-    expect(await texts(ann, 'floorword')).toEqual(['floorword after', 'floorword elsewhere', 'floorword before']);
-    const history = await dan.client.chat.history.query({ conversationId: roomId });
-    expect(history.map((message) => message.text)).toEqual(['floorword after']);
-  });
-
-  it('deleted messages are not found; edited ones by their current text only', async () => {
-    const gone = await send(ann, group, 'vanishing ink');
-    const edited = await send(ann, group, 'original wording');
-    expect(await texts(ben, 'vanishing')).toEqual(['vanishing ink']);
-    await ann.client.chat.delete.mutate({ messageId: gone.id });
-    await ann.client.chat.edit.mutate({ messageId: edited.id, text: 'revised 修改 wording' });
-    // Even before the indexer runs, the old text finds nothing.
-    expect(await ben.client.chat.search.query({ query: 'original' })).toEqual({ items: [], nextCursor: null });
-    expect(await texts(ben, 'vanishing')).toEqual([]);
-    expect(await texts(ben, 'original')).toEqual([]);
-    const [item] = (await search(ben, { query: '修改' })).items;
-    expect(item!.message).toMatchObject({ id: edited.id, text: 'revised 修改 wording' });
-    expect(item!.snippet.ranges).toEqual([{ start: 8, end: 10 }]);
-  });
-
-  it('a block keeps a direct chat’s earlier messages findable, as its history shows them', async () => {
-    const { conversationId } = await cat.client.chat.openDirect.mutate({ userId: dan.id });
-    await send(cat, conversationId, 'before the block');
-    await dan.client.friends.block.mutate({ userId: cat.id });
-    expect(await failure(send(cat, conversationId, 'after the block'))).toBe('FORBIDDEN');
-    const history = await dan.client.chat.history.query({ conversationId });
-    expect(history.map((message) => message.text)).toEqual(['before the block']);
-    expect(await texts(dan, 'block')).toEqual(['before the block']);
-    expect(await texts(cat, 'block')).toEqual(['before the block']);
-  });
-});
-
-describe('two instances', () => {
-  it('share one index: a message sent through one is found through the other, each indexer draining', async () => {
-    const b = await startTestServer({ database: a.server.database });
-    try {
-      const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(ann, group, `instances ${i} 多实例`)));
-      await Promise.all([a.server.deps.search.flush(), b.deps.search.flush()]);
-      const found = await createTestClient(b.url, { token: ben.token }).chat.search.query({ query: '多实例', limit: 50 });
-      expect(found.items.map((item) => item.message.id)).toEqual(sent.map((message) => message.id).sort((x, y) => y - x));
-    } finally {
-      await b.stop();
-    }
-  });
-});
-
-describe('SEARCH_ENGINE=off', () => {
-  it('indexes nothing and answers UNAVAILABLE', async () => {
-    const off = await startTestServer({ database: a.server.database, search: { mode: 'off' } });
-    try {
-      expect(off.deps.search.engine).toBeNull();
-      expect(off.deps.search.queueSql([1])).toEqual([]);
-      expect(await failure(createTestClient(off.url, { token: ann.token }).chat.search.query({ query: 'apple' }))).toBe('UNAVAILABLE');
-    } finally {
-      await off.stop();
-    }
   });
 });
