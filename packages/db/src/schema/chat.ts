@@ -78,6 +78,10 @@ export const conversationMembers = mysqlTable(
     joinedAt: datetime({ mode: 'date', fsp: 3 })
       .notNull()
       .default(sql`CURRENT_TIMESTAMP(3)`),
+    /** This member's push level here; `default` follows their settings for the conversation's kind. */
+    notifyLevel: mysqlEnum(['default', 'all', 'mentions', 'none']).notNull().default('default'),
+    /** Muted until then (no push, no badge); null: not muted. A far future date mutes for good. */
+    mutedUntil: datetime({ mode: 'date', fsp: 3 }),
   },
   (t) => [
     primaryKey({ name: 'conversation_members_pk', columns: [t.conversationId, t.userId] }),

@@ -16,3 +16,4 @@ export * from './pins';
 export * from './link-preview';
 export * from './threads';
 export * from './search';
+export * from './push';
