@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from './paths';
+import { makeTestTls } from './test-tls';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -40,6 +41,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('mariadbServerUrl', serverUrl);
   project.provide('testDataDir', testDataDir);
+  project.provide('testTls', await makeTestTls());
 
   return async () => {
     await mariadb?.stop();

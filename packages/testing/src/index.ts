@@ -38,3 +38,4 @@ export { newBucketName, sharedS3Server, startS3Server, testFilesDriver, type Tes
 export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type PromSample, type PrometheusService } from './prometheus';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
+export { testTls } from './tls-server';

@@ -1,0 +1,53 @@
+// A certificate for HTTPS and HTTP/2 servers tests start on loopback (fake push services).
+// Global setup makes it at a fixed place that vitest.config.ts names in NODE_EXTRA_CA_CERTS
+// before any test worker starts (server processes inherit it), so they trust it the way a
+// deployment trusts a private CA: nothing in the code under test turns certificate checks off.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { generate } from 'selfsigned';
+import { TEST_TLS_CERT_FILE } from './test-tls-path';
+
+export interface TestTlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The loopback certificate every test process trusts (see test-tls.ts). */
+    testTls: TestTlsFiles;
+  }
+}
+
+/**
+ * Makes the certificate (localhost, 127.0.0.1, ::1) anew for this run. The setups of the vitest
+ * projects run side by side: each writes its own file and renames it into place, and the file
+ * holds the key too (Node skips it when it reads trusted certificates), so a reader always sees
+ * a matching pair.
+ */
+export async function makeTestTls(): Promise<TestTlsFiles> {
+  mkdirSync(dirname(TEST_TLS_CERT_FILE), { recursive: true });
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  const tmp = `${TEST_TLS_CERT_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, `${pems.cert.trimEnd()}\n${pems.private}`, { mode: 0o600 });
+  renameSync(tmp, TEST_TLS_CERT_FILE);
+  return { certFile: TEST_TLS_CERT_FILE, keyFile: TEST_TLS_CERT_FILE };
+}
