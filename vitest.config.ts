@@ -1,5 +1,5 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { TEST_TLS_CERT_FILE } from './packages/testing/src/test-tls-path.ts';
 
 // Workspace packages are used from their TypeScript source, never a build: `@chorus/source` picks
 // the source entry in their package.json `exports` (published builds point at dist/). The rest of
@@ -13,7 +13,7 @@ const source = '@chorus/source';
 // Test workers must trust the certificate of the HTTPS servers tests start on loopback (fake
 // push services); Node reads this variable only when a process starts, so it is set here, before
 // any worker exists. Global setup writes the file (packages/testing/src/test-tls.ts).
-process.env.NODE_EXTRA_CA_CERTS = TEST_TLS_CERT_FILE;
+process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('.data/test/tls/cert.pem', import.meta.url));
 
 export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },

@@ -5,7 +5,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { generate } from 'selfsigned';
-import { TEST_TLS_CERT_FILE } from './test-tls-path';
 
 export interface TestTlsFiles {
   certFile: string;
@@ -26,7 +25,9 @@ declare module 'vitest' {
  * a matching pair.
  */
 export async function makeTestTls(): Promise<TestTlsFiles> {
-  mkdirSync(dirname(TEST_TLS_CERT_FILE), { recursive: true });
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) throw new Error('NODE_EXTRA_CA_CERTS is not set: vitest.config.ts names the test certificate there');
+  mkdirSync(dirname(file), { recursive: true });
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -46,8 +47,8 @@ export async function makeTestTls(): Promise<TestTlsFiles> {
       },
     ],
   });
-  const tmp = `${TEST_TLS_CERT_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, `${pems.cert.trimEnd()}\n${pems.private}`, { mode: 0o600 });
-  renameSync(tmp, TEST_TLS_CERT_FILE);
-  return { certFile: TEST_TLS_CERT_FILE, keyFile: TEST_TLS_CERT_FILE };
+  renameSync(tmp, file);
+  return { certFile: file, keyFile: file };
 }
