@@ -1,6 +1,6 @@
 // chat.search finds only what chat.history shows the caller (membership, a room's history
 // floor, deletions, edits, blocks), on any instance, and nothing with SEARCH_ENGINE=off.
-import { createTestClient, failure, startTestServer, type TestAccount } from '@chorus/testing';
+import { chorusError, createTestClient, failure, startTestServer, type TestAccount } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSearchFixture, type SearchFixture } from './search-fixture';
 
@@ -99,6 +99,29 @@ describe('SEARCH_ENGINE=off', () => {
       expect(await failure(createTestClient(off.url, { token: ann.token }).chat.search.query({ query: 'apple' }))).toBe('UNAVAILABLE');
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe('rate limit', () => {
+  it('limits searches per user, chat and AI conversation searches together', async () => {
+    const limited = await startTestServer({ database: a.server.database, appConfig: { rateLimits: { searchesPerUser: { points: 2, seconds: 3600 } } } });
+    try {
+      const annThere = createTestClient(limited.url, { token: ann.token });
+      await annThere.chat.search.query({ query: 'apple' });
+      await annThere.ai.conversations.search.query({ query: 'apple' });
+      const refused = await chorusError(annThere.chat.search.query({ query: 'apple' }));
+      expect(refused.data?.appCode).toBe('RATE_LIMITED');
+      expect(refused.data?.retryAfter).toBeGreaterThan(3000);
+      expect(await failure(annThere.ai.conversations.search.query({ query: 'apple' }))).toBe('RATE_LIMITED');
+      // Bad input costs nothing: it is refused before the limiter.
+      expect(await failure(createTestClient(limited.url, { token: ben.token }).chat.search.query({ query: '   ' }))).toBe('BAD_INPUT');
+      // Another user has their own allowance.
+      await expect(createTestClient(limited.url, { token: ben.token }).chat.search.query({ query: 'apple' })).resolves.toMatchObject({
+        items: expect.any(Array),
+      });
+    } finally {
+      await limited.stop();
     }
   });
 });

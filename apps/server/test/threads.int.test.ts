@@ -206,6 +206,9 @@ describe('threads', () => {
 
     await ann.client.chat.delete.mutate({ messageId: root.id });
     expect(await failure(ben.client.chat.send.mutate(text(group, 'late', root.id)))).toBe('CONFLICT');
+    // Nobody starts following a thread that can get no more replies; leaving it still works.
+    expect(await failure(cat.client.chat.followThread.mutate({ rootId: root.id }))).toBe('CONFLICT');
+    expect(await ben.client.chat.unfollowThread.mutate({ rootId: root.id })).toEqual({ following: false });
     // The deleted root still opens its thread, without its content.
     const page = await ben.client.chat.thread.query({ rootId: root.id });
     expect(page.root).toMatchObject({ text: null, thread: { replyCount: 1 } });

@@ -31,6 +31,8 @@ export const defaultRateLimits = {
   callSignalsPerUser: { points: 600, seconds: 60 },
   /** Link preview pages a user's messages make the server fetch (cached links are free): any user can name any site. */
   linkPreviewFetchesPerUser: { points: 30, seconds: 60 },
+  /** Message and AI conversation searches a user runs (each is a full-text query over many conversations). */
+  searchesPerUser: { points: 60, seconds: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

@@ -2,6 +2,7 @@ import { aiConversations, aiMessages, sqlText } from '@chorus/db';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../deps';
+import { consumeOrThrow } from '../auth/rate-limits';
 import { AppError } from '../errors';
 import { toConversationView, toMessageView } from '../ai/conversations/views';
 import { decodeCursor, encodeCursor, positiveInt } from './cursor';
@@ -26,6 +27,7 @@ export async function searchAiConversations(deps: AppDeps, userId: number, input
   if (!deps.search.engine) throw new AppError('UNAVAILABLE', 'Search is not available on this server');
   const query = parseQuery(input.query);
   const after = decodeCursor(input.cursor, readKey);
+  await consumeOrThrow(deps.limiters.searchesPerUser, String(userId));
   const conditions = [
     deps.search.engine.aiCondition(query),
     sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]),

@@ -1,6 +1,7 @@
 import { messages, readMemberships, type TMessageRow } from '@chorus/db';
 import { inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
+import { consumeOrThrow } from '../auth/rate-limits';
 import { AppError } from '../errors';
 import { withReactions } from '../chat/message.mapper';
 import { peerOf, requireMember, visibleAfter } from '../chat/membership';
@@ -29,6 +30,7 @@ export async function searchMessages(deps: AppDeps, userId: number, input: TChat
   const engine = deps.search.engine;
   if (!engine) throw new AppError('UNAVAILABLE', 'Message search is not available on this server');
   const query = parseQuery(input.query);
+  await consumeOrThrow(deps.limiters.searchesPerUser, String(userId));
   const cursorId = decodeCursor(input.cursor, ([id]) => positiveInt(id));
   const memberships = input.conversationId ? [await requireMember(deps.db, input.conversationId, userId)] : await readMemberships(deps.db.$client, userId);
   if (memberships.length === 0) return { items: [], nextCursor: null };

@@ -53,6 +53,8 @@ export async function threadPage(deps: AppDeps, userId: number, input: TThreadIn
 /** Follows or stops following a thread the caller can read; answers the new state. */
 export async function setFollowing(deps: AppDeps, userId: number, rootId: number, following: boolean): Promise<{ following: boolean }> {
   const root = await requireRoot(deps, userId, rootId);
+  // Leaving a deleted message's thread is fine; joining one that can get no more replies is not.
+  if (following && root.deletedAt) throw new AppError('CONFLICT', 'The thread’s root message was deleted');
   await deps.db
     .insert(threadFollowers)
     .values({ rootId, userId, conversationId: root.conversationId, following, createdAt: deps.clock.now() })
