@@ -117,9 +117,8 @@ describe('rate limit', () => {
       // Bad input costs nothing: it is refused before the limiter.
       expect(await failure(createTestClient(limited.url, { token: ben.token }).chat.search.query({ query: '   ' }))).toBe('BAD_INPUT');
       // Another user has their own allowance.
-      await expect(createTestClient(limited.url, { token: ben.token }).chat.search.query({ query: 'apple' })).resolves.toMatchObject({
-        items: expect.any(Array),
-      });
+      const bens = await createTestClient(limited.url, { token: ben.token }).chat.search.query({ query: 'apple' });
+      expect(bens.nextCursor).toBeNull();
     } finally {
       await limited.stop();
     }
