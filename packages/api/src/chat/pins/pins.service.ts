@@ -24,12 +24,13 @@ export async function pinMessage(deps: AppDeps, userId: number, input: TPinInput
   if (until && until.getTime() <= now.getTime()) throw new AppError('BAD_INPUT', 'until must be in the future');
   if (until && until.getTime() - now.getTime() > MAX_PIN_MS) throw new AppError('BAD_INPUT', 'until may be at most a year ahead');
   const { conversationId } = message;
-  const events = await retryOnDeadlock(() =>
+  const { events, current } = await retryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
       // The conversation's lock (taken first, as by a delete) keeps a delete from slipping
-      // between this check and the pin.
+      // between this check and the pin; the row read under it is what the answer shows (an edit
+      // may have come after the read above).
       await lockConversation(tx, conversationId);
-      const [current] = await tx.select({ deletedAt: messages.deletedAt }).from(messages).where(eq(messages.id, message.id)).for('update');
+      const [current] = await tx.select().from(messages).where(eq(messages.id, message.id)).for('update');
       if (!current || current.deletedAt) throw new AppError('CONFLICT', 'This message was deleted');
       const expired = await expirePinsLocked(tx, now, conversationId);
       const [existing] = await tx.select({ messageId: messagePins.messageId }).from(messagePins).where(eq(messagePins.messageId, message.id));
@@ -51,11 +52,11 @@ export async function pinMessage(deps: AppDeps, userId: number, input: TPinInput
         pinnedAt: now,
         until,
       });
-      return [...expired, pinned];
+      return { events: [...expired, pinned], current };
     }),
   );
   await publish(deps, events);
-  const [view] = await withReactions(deps.db, [message]);
+  const [view] = await withReactions(deps.db, [current]);
   return { message: view!, pinnedBy: userId, pinnedAt: now, until };
 }
 
