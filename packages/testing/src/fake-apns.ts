@@ -1,7 +1,7 @@
 // A local stand-in for the Apple Push Notification service: HTTP/2 over TLS (the run's trusted
 // test certificate), token auth with a .p8 key it makes itself, the request checks and error
 // reasons of Apple's "Handling notification responses from APNs" documentation.
-import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { testTls } from './tls-server';
@@ -175,8 +175,7 @@ function checkJwt(jwt: string, publicKey: KeyObject, keyId: string, teamId: stri
     const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
     const body = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { iss?: string; iat?: number };
     if (head.alg !== 'ES256' || head.kid !== keyId || body.iss !== teamId || typeof body.iat !== 'number') return 'InvalidProviderToken';
-    const key = createPublicKey(publicKey);
-    if (!verify('sha256', Buffer.from(`${header}.${claims}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))) return 'InvalidProviderToken';
+    if (!verify('sha256', Buffer.from(`${header}.${claims}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))) return 'InvalidProviderToken';
     if (nowMs - body.iat * 1000 > 3600_000) return 'ExpiredProviderToken';
     return null;
   } catch {

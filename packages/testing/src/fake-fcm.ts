@@ -2,7 +2,7 @@
 // It makes its own service account (an RSA key pair), checks the signed JWT assertion like
 // Google does, hands out expiring bearer tokens, and checks the bearer and message shape of
 // every messages:send the way FCM answers it (error bodies as in FCM's reference).
-import { createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkFcmMessage } from './fake-fcm-shape';
@@ -23,7 +23,9 @@ export type FakeFcmAnswer =
   | { kind: 'unavailable'; retryAfter?: string }
   /** 401 and the bearer used is revoked, as when Google ends a token early. */
   | { kind: 'unauthenticated' }
-  | { kind: 'sender-id-mismatch' };
+  | { kind: 'sender-id-mismatch' }
+  /** 400 for the message itself (over FCM's 4 KB limit), not its token. */
+  | { kind: 'message-too-big' };
 
 export interface FakeFcm {
   /** The FCM endpoint base URL (what FCM_ENDPOINT would hold). */
@@ -47,6 +49,8 @@ export interface FakeFcmOptions {
   projectId?: string;
   /** Lifetime of issued access tokens (Google: 3600). */
   tokenLifetimeSeconds?: number;
+  /** The fake's notion of now, for assertion times and token expiry (default: the machine's clock). */
+  clock?: { now(): Date };
 }
 
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -54,6 +58,7 @@ const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFcm> {
   const projectId = options.projectId ?? 'chorus-test';
+  const nowMs = () => (options.clock ?? { now: () => new Date() }).now().getTime();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const clientEmail = `push@${projectId}.iam.gserviceaccount.com`;
   const privateKeyId = randomBytes(20).toString('hex');
@@ -91,7 +96,7 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
     if (form.get('grant_type') !== GRANT) return reply(400, { error: 'unsupported_grant_type' }, 'unsupported_grant_type');
     const claims = verifyRs256(form.get('assertion') ?? '', publicKey, privateKeyId);
     if (!claims) return deny('Invalid JWT Signature.');
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(nowMs() / 1000);
     if (claims.iss !== clientEmail) return deny('Invalid issuer.');
     if (claims.aud !== tokenUri) return deny('Invalid JWT audience.');
     if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes(SCOPE)) return deny('Missing scope.');
@@ -99,7 +104,7 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
     if (claims.iat > now + 300 || claims.exp <= now || claims.exp - claims.iat > 3600) return deny('Invalid JWT: token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
     const lifetime = options.tokenLifetimeSeconds ?? 3600;
     const accessToken = `ya29.fake-${randomBytes(24).toString('base64url')}`;
-    tokens.set(accessToken, Date.now() + lifetime * 1000);
+    tokens.set(accessToken, nowMs() + lifetime * 1000);
     fake.issuedTokens.push(accessToken);
     reply(200, { access_token: accessToken, expires_in: lifetime, token_type: 'Bearer' });
   }
@@ -111,7 +116,7 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
   function send(req: IncomingMessage, body: string, reply: Reply) {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiresAt = bearer ? tokens.get(bearer) : undefined;
-    if (!bearer || expiresAt === undefined || expiresAt <= Date.now()) {
+    if (!bearer || expiresAt === undefined || expiresAt <= nowMs()) {
       return fcmError(reply, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
     }
     let parsed: { message?: unknown };
@@ -139,6 +144,11 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
       case 'unauthenticated':
         tokens.delete(bearer);
         return fcmError(reply, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.', [fcm('THIRD_PARTY_AUTH_ERROR')]);
+      case 'message-too-big':
+        return fcmError(reply, 400, 'INVALID_ARGUMENT', 'Message is too big', [
+          fcm('INVALID_ARGUMENT'),
+          { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'message', description: 'Message is too big' }] },
+        ]);
       case 'sender-id-mismatch':
         return fcmError(reply, 403, 'PERMISSION_DENIED', 'SenderId mismatch', [fcm('SENDER_ID_MISMATCH')]);
     }
@@ -186,7 +196,7 @@ function verifyRs256(jwt: string, publicKey: KeyObject, kid: string): Record<str
   try {
     const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
     if (head.alg !== 'RS256' || (head.kid !== undefined && head.kid !== kid)) return null;
-    if (!verify('sha256', Buffer.from(`${header}.${claims}`), createPublicKey(publicKey), Buffer.from(signature, 'base64url'))) return null;
+    if (!verify('sha256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url'))) return null;
     return JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
     return null;
