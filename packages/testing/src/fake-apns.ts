@@ -22,6 +22,7 @@ export const fakeApnsStatuses = {
   ExpiredProviderToken: 403,
   InvalidProviderToken: 403,
   Unregistered: 410,
+  PayloadTooLarge: 413,
   TooManyRequests: 429,
   InternalServerError: 500,
   ServiceUnavailable: 503,
