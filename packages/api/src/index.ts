@@ -69,3 +69,4 @@ export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetr
 export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';
 export { createFcmProvider, FCM_DEFAULT_ENDPOINT, parseFcmServiceAccount, type FcmProviderOptions, type FcmServiceAccount } from './push/providers/fcm';
 export { APNS_PRODUCTION_ENDPOINT, APNS_SANDBOX_ENDPOINT, createApnsProvider, isApnsId, parseApnsKey, type ApnsProviderOptions } from './push/providers/apns';
+export { parseEndpoint as parsePushEndpoint } from './push/providers/native-common';
