@@ -39,7 +39,10 @@ describe('push platform settings from the environment', () => {
 
   it('reads the FCM service account inline or from a file, with the default or a given endpoint', () => {
     const inline = loadFcmSettings({ FCM_SERVICE_ACCOUNT: JSON.stringify(account) });
-    expect(inline).toMatchObject({ endpoint: 'https://fcm.googleapis.com', serviceAccount: { projectId: 'chorus-prod', clientEmail: account.client_email, privateKeyId: 'abc123' } });
+    expect(inline).toMatchObject({
+      endpoint: 'https://fcm.googleapis.com',
+      serviceAccount: { projectId: 'chorus-prod', clientEmail: account.client_email, privateKeyId: 'abc123' },
+    });
     expect(inline?.serviceAccount.privateKey.asymmetricKeyType).toBe('rsa');
     const file = join(dir, 'service-account.json');
     writeFileSync(file, JSON.stringify(account));
@@ -53,11 +56,15 @@ describe('push platform settings from the environment', () => {
     expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT: `{"private_key": "${rsaPem.split('\n')[1]}"` }))).toBe(
       'FCM_SERVICE_ACCOUNT is not valid JSON (expected a service account key file)',
     );
-    expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT: JSON.stringify({ ...account, client_email: undefined }) }))).toBe('FCM_SERVICE_ACCOUNT has no "client_email"');
+    expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT: JSON.stringify({ ...account, client_email: undefined }) }))).toBe(
+      'FCM_SERVICE_ACCOUNT has no "client_email"',
+    );
     expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT: JSON.stringify({ ...account, private_key: rsaPem.slice(0, 200) }) }))).toBe(
       'FCM_SERVICE_ACCOUNT has a "private_key" that is not a PEM private key',
     );
-    expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT_FILE: join(dir, 'missing.json') }))).toBe(`FCM_SERVICE_ACCOUNT_FILE: cannot read ${join(dir, 'missing.json')} (ENOENT)`);
+    expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT_FILE: join(dir, 'missing.json') }))).toBe(
+      `FCM_SERVICE_ACCOUNT_FILE: cannot read ${join(dir, 'missing.json')} (ENOENT)`,
+    );
     expect(failure(() => loadFcmSettings({ FCM_SERVICE_ACCOUNT: JSON.stringify(account), FCM_SERVICE_ACCOUNT_FILE: '/x' }))).toBe(
       'set FCM_SERVICE_ACCOUNT or FCM_SERVICE_ACCOUNT_FILE, not both',
     );

@@ -176,7 +176,8 @@ function checkJwt(jwt: string, publicKey: KeyObject, keyId: string, teamId: stri
     const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
     const body = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { iss?: string; iat?: number };
     if (head.alg !== 'ES256' || head.kid !== keyId || body.iss !== teamId || typeof body.iat !== 'number') return 'InvalidProviderToken';
-    if (!verify('sha256', Buffer.from(`${header}.${claims}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))) return 'InvalidProviderToken';
+    if (!verify('sha256', Buffer.from(`${header}.${claims}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url')))
+      return 'InvalidProviderToken';
     if (nowMs - body.iat * 1000 > 3600_000) return 'ExpiredProviderToken';
     return null;
   } catch {

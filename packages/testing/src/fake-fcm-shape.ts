@@ -26,7 +26,8 @@ export function checkFcmMessage(message: unknown): Violation[] {
     else {
       for (const key of ['title', 'body'] as const) {
         const value = message.notification[key];
-        if (value !== undefined && typeof value !== 'string') out.push([`message.notification.${key}`, `Invalid value at 'message.notification.${key}' (TYPE_STRING)`]);
+        if (value !== undefined && typeof value !== 'string')
+          out.push([`message.notification.${key}`, `Invalid value at 'message.notification.${key}' (TYPE_STRING)`]);
       }
     }
   }
@@ -43,15 +44,21 @@ export function checkFcmMessage(message: unknown): Violation[] {
       if (android.ttl !== undefined && (typeof android.ttl !== 'string' || !/^\d{1,10}(\.\d{1,9})?s$/.test(android.ttl))) {
         out.push(['message.android.ttl', "Invalid value at 'message.android.ttl' (type.googleapis.com/google.protobuf.Duration)"]);
       }
-      if (android.priority !== undefined && !['high', 'normal'].includes(String(android.priority).toLowerCase())) {
-        out.push(['message.android.priority', "Invalid value at 'message.android.priority' (type.googleapis.com/google.firebase.fcm.v1.AndroidMessagePriority)"]);
+      if (android.priority !== undefined && (typeof android.priority !== 'string' || !['high', 'normal'].includes(android.priority.toLowerCase()))) {
+        out.push([
+          'message.android.priority',
+          "Invalid value at 'message.android.priority' (type.googleapis.com/google.firebase.fcm.v1.AndroidMessagePriority)",
+        ]);
       }
-      if (android.collapse_key !== undefined && typeof android.collapse_key !== 'string') out.push(['message.android.collapse_key', 'Invalid value (TYPE_STRING)']);
+      if (android.collapse_key !== undefined && typeof android.collapse_key !== 'string')
+        out.push(['message.android.collapse_key', 'Invalid value (TYPE_STRING)']);
       const notification = android.notification;
       if (notification !== undefined && isObject(notification)) {
         const count = notification.notification_count;
-        if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0)) out.push(['message.android.notification.notification_count', 'Invalid value (TYPE_INT32)']);
-        if (notification.tag !== undefined && typeof notification.tag !== 'string') out.push(['message.android.notification.tag', 'Invalid value (TYPE_STRING)']);
+        if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0))
+          out.push(['message.android.notification.notification_count', 'Invalid value (TYPE_INT32)']);
+        if (notification.tag !== undefined && typeof notification.tag !== 'string')
+          out.push(['message.android.notification.tag', 'Invalid value (TYPE_STRING)']);
       }
     }
   }

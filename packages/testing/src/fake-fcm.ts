@@ -101,7 +101,8 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
     if (claims.aud !== tokenUri) return deny('Invalid JWT audience.');
     if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes(SCOPE)) return deny('Missing scope.');
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return deny('Missing iat or exp.');
-    if (claims.iat > now + 300 || claims.exp <= now || claims.exp - claims.iat > 3600) return deny('Invalid JWT: token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
+    if (claims.iat > now + 300 || claims.exp <= now || claims.exp - claims.iat > 3600)
+      return deny('Invalid JWT: token must be a short-lived token (60 minutes) and in a reasonable timeframe.');
     const lifetime = options.tokenLifetimeSeconds ?? 3600;
     const accessToken = `ya29.fake-${randomBytes(24).toString('base64url')}`;
     tokens.set(accessToken, nowMs() + lifetime * 1000);
@@ -128,7 +129,9 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
     const violations = checkFcmMessage(parsed.message);
     if (violations.length > 0) {
       const fieldViolations = violations.map(([field, description]) => ({ field, description }));
-      return fcmError(reply, 400, 'INVALID_ARGUMENT', violations[0]?.[1] ?? 'Invalid argument', [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations }]);
+      return fcmError(reply, 400, 'INVALID_ARGUMENT', violations[0]?.[1] ?? 'Invalid argument', [
+        { '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations },
+      ]);
     }
     const fcm = (errorCode: string) => ({ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode });
     const answer = answers.shift();
@@ -138,9 +141,23 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
       case 'invalid-token':
         return fcmError(reply, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', [fcm('INVALID_ARGUMENT')]);
       case 'quota':
-        return fcmError(reply, 429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', [fcm('QUOTA_EXCEEDED')], answer.retryAfter ? { 'retry-after': answer.retryAfter } : {});
+        return fcmError(
+          reply,
+          429,
+          'RESOURCE_EXHAUSTED',
+          'Quota exceeded.',
+          [fcm('QUOTA_EXCEEDED')],
+          answer.retryAfter ? { 'retry-after': answer.retryAfter } : {},
+        );
       case 'unavailable':
-        return fcmError(reply, 503, 'UNAVAILABLE', 'The service is currently unavailable.', [fcm('UNAVAILABLE')], answer.retryAfter ? { 'retry-after': answer.retryAfter } : {});
+        return fcmError(
+          reply,
+          503,
+          'UNAVAILABLE',
+          'The service is currently unavailable.',
+          [fcm('UNAVAILABLE')],
+          answer.retryAfter ? { 'retry-after': answer.retryAfter } : {},
+        );
       case 'unauthenticated':
         tokens.delete(bearer);
         return fcmError(reply, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.', [fcm('THIRD_PARTY_AUTH_ERROR')]);

@@ -60,7 +60,7 @@ describe('APNs sender against a local APNs over HTTP/2', () => {
     const sessionsBefore = fake.sessionCount();
     const apns = provider();
     const outcome = await apns.send(device(), delivery);
-    expect(outcome).toEqual({ outcome: 'sent', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(outcome.outcome === 'sent' && outcome.id).toMatch(/^[0-9a-f-]{36}$/);
     const outcomes = await Promise.all(Array.from({ length: 8 }, () => apns.send(device(), { ...delivery, urgency: 'low', collapseKey: null, ttlSeconds: 0 })));
     expect(outcomes.every((o) => o.outcome === 'sent')).toBe(true);
     expect(fake.sessionCount() - sessionsBefore).toBe(1);
@@ -84,7 +84,11 @@ describe('APNs sender against a local APNs over HTTP/2', () => {
 
   it('keeps collapse ids within 64 bytes and cuts long text instead of being refused', async () => {
     const apns = provider();
-    const outcome = await apns.send(device(), { ...delivery, collapseKey: `conversation:${'會'.repeat(40)}`, payload: { ...delivery.payload, body: 'x'.repeat(5000) } });
+    const outcome = await apns.send(device(), {
+      ...delivery,
+      collapseKey: `conversation:${'會'.repeat(40)}`,
+      payload: { ...delivery.payload, body: 'x'.repeat(5000) },
+    });
     expect(outcome.outcome).toBe('sent');
     const push = fake.pushes[0];
     expect(Buffer.byteLength(String(push?.headers['apns-collapse-id']))).toBeLessThanOrEqual(64);
@@ -156,7 +160,7 @@ describe('APNs sender against a local APNs over HTTP/2', () => {
   it('retries when APNs cannot be reached, and refuses to send after close', async () => {
     const unreachable = provider({ endpoint: 'https://127.0.0.1:9', timeoutMs: 2000 });
     const outcome = await unreachable.send(device(), delivery);
-    expect(outcome).toMatchObject({ outcome: 'retry', reason: expect.stringMatching(/^APNs request failed: /) });
+    expect(outcome.outcome === 'retry' && outcome.reason).toMatch(/^APNs request failed: /);
     expectClean(outcome);
 
     const apns = provider();

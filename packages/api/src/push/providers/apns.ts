@@ -123,7 +123,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
         clearTimeout(timer);
         resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') });
       });
-      stream.on('error', (error) => {
+      stream.on('error', (error: Error) => {
         clearTimeout(timer);
         reject(error);
       });
@@ -191,7 +191,10 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
       }
       return outcomeOf(answer, clock.now().getTime(), configProblem);
     } catch (error) {
-      return { outcome: 'retry', reason: `APNs request failed: ${error instanceof Error && error.message === 'timeout' ? 'timeout' : describeNetworkError(error)}` };
+      return {
+        outcome: 'retry',
+        reason: `APNs request failed: ${error instanceof Error && error.message === 'timeout' ? 'timeout' : describeNetworkError(error)}`,
+      };
     }
   }
 
@@ -222,7 +225,8 @@ function outcomeOf(answer: Answer, nowMs: number, configProblem: (reason: string
   }
   const reason = reasonOf(answer);
   const text = `APNs ${answer.status} ${reason}`.trim();
-  if (answer.status === 410 || (answer.status === 400 && (reason === 'BadDeviceToken' || reason === 'DeviceTokenNotForTopic'))) return { outcome: 'gone', reason: text };
+  if (answer.status === 410 || (answer.status === 400 && (reason === 'BadDeviceToken' || reason === 'DeviceTokenNotForTopic')))
+    return { outcome: 'gone', reason: text };
   if (answer.status === 429 || answer.status >= 500) {
     const retryAfter = answer.headers['retry-after'];
     return { outcome: 'retry', reason: text, retryAfterMs: retryAfterMs(typeof retryAfter === 'string' ? retryAfter : undefined, nowMs) };

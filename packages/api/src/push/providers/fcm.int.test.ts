@@ -55,7 +55,7 @@ describe('FCM HTTP v1 sender against a local FCM', () => {
   it('sends the message in FCM v1 shape and reuses one access token', async () => {
     const fcm = provider();
     const outcome = await fcm.send(device(), delivery);
-    expect(outcome).toEqual({ outcome: 'sent', id: expect.stringMatching(/^projects\/chorus-test\/messages\//) });
+    expect(outcome.outcome === 'sent' && outcome.id).toMatch(/^projects\/chorus-test\/messages\//);
     await fcm.send(device(), { ...delivery, urgency: 'low', collapseKey: null, ttlSeconds: 0 });
     expect(fake.issuedTokens).toHaveLength(1);
     const [first, second] = fake.messages;
@@ -66,7 +66,10 @@ describe('FCM HTTP v1 sender against a local FCM', () => {
       notification: { title: 'Ada', body: 'Secret words' },
       data: { type: 'message', conversationId: '42', messageId: '7', url: '/c/42' },
       android: { collapse_key: 'conversation:42', ttl: '3600s', priority: 'high', notification: { notification_count: 3, tag: 'conversation:42' } },
-      apns: { headers: { 'apns-priority': '10', 'apns-expiration': String(expiration), 'apns-collapse-id': 'conversation:42' }, payload: { aps: { badge: 3 } } },
+      apns: {
+        headers: { 'apns-priority': '10', 'apns-expiration': String(expiration), 'apns-collapse-id': 'conversation:42' },
+        payload: { aps: { badge: 3 } },
+      },
     });
     expect(second?.message).toMatchObject({
       android: { ttl: '0s', priority: 'normal', notification: { notification_count: 3 } },
@@ -100,7 +103,10 @@ describe('FCM HTTP v1 sender against a local FCM', () => {
     const cases: [Parameters<FakeFcm['script']>[0], PushOutcome][] = [
       [{ kind: 'unregistered' }, { outcome: 'gone', reason: 'FCM 404 UNREGISTERED' }],
       [{ kind: 'invalid-token' }, { outcome: 'gone', reason: 'FCM 400 INVALID_ARGUMENT (registration token)' }],
-      [{ kind: 'quota', retryAfter: '7' }, { outcome: 'retry', reason: 'FCM 429 QUOTA_EXCEEDED', retryAfterMs: 7000 }],
+      [
+        { kind: 'quota', retryAfter: '7' },
+        { outcome: 'retry', reason: 'FCM 429 QUOTA_EXCEEDED', retryAfterMs: 7000 },
+      ],
       [{ kind: 'unavailable' }, { outcome: 'retry', reason: 'FCM 503 UNAVAILABLE', retryAfterMs: undefined }],
       [{ kind: 'message-too-big' }, { outcome: 'rejected', reason: 'FCM 400 INVALID_ARGUMENT (message)' }],
     ];
@@ -140,7 +146,7 @@ describe('FCM HTTP v1 sender against a local FCM', () => {
       timeoutMs: 2000,
     });
     const outcome = await fcm.send(device(), delivery);
-    expect(outcome).toMatchObject({ outcome: 'retry', reason: expect.stringMatching(/^FCM token exchange failed: /) });
+    expect(outcome.outcome === 'retry' && outcome.reason).toMatch(/^FCM token exchange failed: /);
     expectClean(outcome);
   });
 });
@@ -163,7 +169,9 @@ describe('service account parsing', () => {
     expect(error?.message).toBe('has a "private_key" that is not a PEM private key');
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(() => parseFcmServiceAccount(JSON.stringify({ ...account, private_key: ec }))).toThrow('is not an RSA key');
-    expect(() => parseFcmServiceAccount(JSON.stringify({ ...account, token_uri: 'http://oauth.example.com/token' }))).toThrow('"token_uri" must be an https URL');
+    expect(() => parseFcmServiceAccount(JSON.stringify({ ...account, token_uri: 'http://oauth.example.com/token' }))).toThrow(
+      '"token_uri" must be an https URL',
+    );
     expect(parseFcmServiceAccount(JSON.stringify(account))).toMatchObject({ projectId: 'chorus-test', tokenUri: `${fake.url}/token` });
   });
 });

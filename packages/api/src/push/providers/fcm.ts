@@ -78,8 +78,15 @@ export function parseFcmServiceAccount(json: string): FcmServiceAccount {
   return { projectId, clientEmail, privateKey, privateKeyId, tokenUri };
 }
 
-/** Google refused the assertion: its message holds the status and OAuth error code only. */
-class TokenExchangeError extends Error {}
+/** No access token: `refused` when Google turned the assertion down (wrong credentials), else unreachable. Holds no secret. */
+class TokenExchangeError extends Error {
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
+    super(`token exchange failed: ${message}`);
+  }
+}
 
 interface AccessToken {
   value: string;
@@ -99,17 +106,25 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
   async function exchange(): Promise<AccessToken> {
     const iat = Math.floor(clock.now().getTime() / 1000);
     const header: Record<string, string> = account.privateKeyId ? { kid: account.privateKeyId } : {};
-    const assertion = signJwt('RS256', header, { iss: account.clientEmail, scope: SCOPE, aud: account.tokenUri, iat, exp: iat + ASSERTION_LIFETIME_S }, account.privateKey);
+    const assertion = signJwt(
+      'RS256',
+      header,
+      { iss: account.clientEmail, scope: SCOPE, aud: account.tokenUri, iat, exp: iat + ASSERTION_LIFETIME_S },
+      account.privateKey,
+    );
     const response = await fetch(account.tokenUri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
       signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      throw new TokenExchangeError(describeNetworkError(error), false);
     });
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     if (!response.ok || typeof body.access_token !== 'string') {
       // The OAuth error code (invalid_grant, invalid_client…) only: descriptions may quote the request.
-      throw new TokenExchangeError(`token exchange failed: HTTP ${response.status}${typeof body.error === 'string' ? ` ${body.error.slice(0, 60)}` : ''}`);
+      const code = typeof body.error === 'string' ? ` ${body.error.slice(0, 60)}` : '';
+      throw new TokenExchangeError(`HTTP ${response.status}${code}`, response.status >= 400 && response.status < 500 && response.status !== 429);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
     return { value: body.access_token, renewAtMs: clock.now().getTime() + Math.max(lifetimeMs - EARLY_RENEWAL_MS, lifetimeMs / 2) };
@@ -168,26 +183,19 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
     if (!device.token) return { outcome: 'gone', reason: 'FCM device without a token' };
     const body = JSON.stringify(message(device, delivery));
     try {
-      let used: AccessToken;
-      try {
-        used = await accessToken();
-      } catch (error) {
-        return configProblem(`FCM ${error instanceof TokenExchangeError ? error.message : `token exchange failed: ${describeNetworkError(error)}`}`);
-      }
+      let used = await accessToken();
       let response = await post(body, used.value);
       if (response.status === 401) {
         // The token may have been revoked early: renew once (unless another send already did).
         await response.body?.cancel();
         if (token === used) token = null;
-        try {
-          used = await accessToken();
-        } catch (error) {
-          return configProblem(`FCM ${error instanceof TokenExchangeError ? error.message : `token exchange failed: ${describeNetworkError(error)}`}`);
-        }
+        used = await accessToken();
         response = await post(body, used.value);
       }
       return await outcomeOf(response, clock.now().getTime(), configProblem);
     } catch (error) {
+      if (error instanceof TokenExchangeError)
+        return error.refused ? configProblem(`FCM ${error.message}`) : { outcome: 'retry', reason: `FCM ${error.message}` };
       return { outcome: 'retry', reason: `FCM request failed: ${describeNetworkError(error)}` };
     }
   }
