@@ -45,8 +45,12 @@ export interface FakeApns {
   sessionCount(): number;
   /** The next `count` valid requests answer `reason` (ExpiredProviderToken also expires the token used). */
   script(reason: FakeApnsReason, options?: { count?: number; retryAfter?: string }): void;
+  /** The next `count` valid requests get no answer at all (until the client gives up or the fake stops). */
+  hangNext(count?: number): void;
   /** Sends GOAWAY on every open session and closes them, as APNs does when it recycles a connection. */
   goAway(): Promise<void>;
+  /** Cuts every connection without a word (a network failure, a crashed front end). */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
   const requests: FakeApns['requests'] = [];
   const scripted: { reason: FakeApnsReason; retryAfter?: string }[] = [];
   const expiredJwts = new Set<string>();
+  const hung = new Set<ServerHttp2Stream>();
+  let hangs = 0;
   const sessions = new Set<ServerHttp2Session>();
   let sessionCount = 0;
 
@@ -122,6 +128,12 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
     } catch {
       return fail('BadPayload');
     }
+    if (hangs > 0) {
+      hangs--;
+      hung.add(stream);
+      stream.on('close', () => hung.delete(stream));
+      return;
+    }
     const next = scripted.shift();
     if (next) {
       if (next.reason === 'ExpiredProviderToken') expiredJwts.add(jwt);
@@ -134,8 +146,9 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `https://localhost:${(server.address() as AddressInfo).port}`;
 
-  const closeSessions = () =>
-    Promise.all(
+  const closeSessions = () => {
+    for (const stream of hung) stream.close(constants.NGHTTP2_CANCEL);
+    return Promise.all(
       [...sessions].map(
         (session) =>
           new Promise<void>((resolve) => {
@@ -145,6 +158,7 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
           }),
       ),
     );
+  };
 
   return {
     url,
@@ -158,8 +172,14 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
     script(reason, scriptOptions = {}) {
       for (let i = 0; i < (scriptOptions.count ?? 1); i++) scripted.push({ reason, retryAfter: scriptOptions.retryAfter });
     },
+    hangNext(count = 1) {
+      hangs += count;
+    },
     goAway: async () => {
       await closeSessions();
+    },
+    dropConnections() {
+      for (const session of sessions) session.destroy();
     },
     stop: async () => {
       await closeSessions();

@@ -24,6 +24,8 @@ export type FakeFcmAnswer =
   /** 401 and the bearer used is revoked, as when Google ends a token early. */
   | { kind: 'unauthenticated' }
   | { kind: 'sender-id-mismatch' }
+  /** No answer at all, until the client gives up or the fake stops. */
+  | { kind: 'hang' }
   /** 400 for the message itself (over FCM's 4 KB limit), not its token. */
   | { kind: 'message-too-big' };
 
@@ -161,6 +163,8 @@ export async function startFakeFcm(options: FakeFcmOptions = {}): Promise<FakeFc
       case 'unauthenticated':
         tokens.delete(bearer);
         return fcmError(reply, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.', [fcm('THIRD_PARTY_AUTH_ERROR')]);
+      case 'hang':
+        return;
       case 'message-too-big':
         return fcmError(reply, 400, 'INVALID_ARGUMENT', 'Message is too big', [
           fcm('INVALID_ARGUMENT'),

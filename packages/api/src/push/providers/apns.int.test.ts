@@ -154,7 +154,20 @@ describe('APNs sender against a local APNs over HTTP/2', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await apns.send(device(), delivery)).outcome).toBe('sent');
     expect(fake.sessionCount()).toBe(sessions + 2);
-    expect(fake.pushes).toHaveLength(3);
+    fake.dropConnections();
+    expect((await apns.send(device(), delivery)).outcome).toBe('sent');
+    expect(fake.sessionCount()).toBe(sessions + 3);
+    expect(fake.pushes).toHaveLength(4);
+  });
+
+  it('gives up on a push APNs does not answer within the timeout and keeps the connection', async () => {
+    const apns = provider({ timeoutMs: 500 });
+    await apns.send(device(), delivery);
+    const sessions = fake.sessionCount();
+    fake.hangNext();
+    expect(await apns.send(device(), delivery)).toEqual({ outcome: 'retry', reason: 'APNs request failed: timeout' });
+    expect((await apns.send(device(), delivery)).outcome).toBe('sent');
+    expect(fake.sessionCount()).toBe(sessions);
   });
 
   it('retries when APNs cannot be reached, and refuses to send after close', async () => {

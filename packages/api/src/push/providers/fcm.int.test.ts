@@ -149,6 +149,14 @@ describe('FCM HTTP v1 sender against a local FCM', () => {
     expect(outcome.outcome === 'retry' && outcome.reason).toMatch(/^FCM token exchange failed: /);
     expectClean(outcome);
   });
+
+  it('gives up on an FCM that does not answer within the timeout', async () => {
+    const fcm = provider({ timeoutMs: 500 });
+    await fcm.send(device(), delivery);
+    fake.script({ kind: 'hang' });
+    expect(await fcm.send(device(), delivery)).toEqual({ outcome: 'retry', reason: 'FCM request failed: TimeoutError' });
+    expect(await fcm.send(device(), delivery)).toMatchObject({ outcome: 'sent' });
+  });
 });
 
 describe('service account parsing', () => {

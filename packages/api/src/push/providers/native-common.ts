@@ -93,7 +93,11 @@ export function pushData(payload: { type: string; conversationId?: number; messa
 /** An error's class and code, for reasons that must never carry a request's content. */
 export function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
-  const code = (error as NodeJS.ErrnoException).code;
-  const cause = error.cause instanceof Error ? ((error.cause as NodeJS.ErrnoException).code ?? error.cause.name) : undefined;
-  return [error.name, code ?? cause].filter(Boolean).join(' ');
+  // Only string codes (ECONNREFUSED, ERR_HTTP2_…): DOMException's numeric `code` says nothing.
+  const codeOf = (value: Error) => {
+    const code: unknown = (value as NodeJS.ErrnoException).code;
+    return typeof code === 'string' ? code : undefined;
+  };
+  const cause = error.cause instanceof Error ? (codeOf(error.cause) ?? error.cause.name) : undefined;
+  return [error.name, codeOf(error) ?? cause].filter(Boolean).join(' ');
 }
