@@ -60,6 +60,12 @@ export function isApnsId(value: string): boolean {
   return /^[A-Z0-9]{10}$/.test(value);
 }
 
+class ApnsTimeout extends Error {
+  constructor() {
+    super('timeout');
+  }
+}
+
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
@@ -112,7 +118,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
       let responseHeaders: IncomingHttpHeaders = {};
       const timer = setTimeout(() => {
         stream.close(constants.NGHTTP2_CANCEL);
-        reject(new Error('timeout'));
+        reject(new ApnsTimeout());
       }, timeoutMs);
       stream.on('response', (received) => {
         status = Number(received[':status']);
@@ -135,13 +141,17 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
     });
   }
 
-  /** One request; a push refused because its connection was going away goes once more on a new one. */
+  /**
+   * One request; a push whose stream failed because its connection went away (GOAWAY, a cut)
+   * goes once more on a new one. Should APNs have taken the first after all, the second carries
+   * the same collapse id and replaces it on the device. A timeout is not repeated.
+   */
   async function requestWithReconnect(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
     const before = connection();
     try {
       return await request(path, headers, body);
     } catch (error) {
-      if (before.closed || before.destroyed || session !== before) return request(path, headers, body);
+      if (!(error instanceof ApnsTimeout) && (before.closed || before.destroyed || session !== before)) return request(path, headers, body);
       throw error;
     }
   }
