@@ -78,7 +78,8 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
   const sessions = new Set<ServerHttp2Session>();
   let sessionCount = 0;
 
-  const server = createSecureServer({ ...testTls(), allowHTTP1: false });
+  // Like APNs, one stream at a time until a request is authorized, then many: a client must queue.
+  const server = createSecureServer({ ...testTls(), allowHTTP1: false, settings: { maxConcurrentStreams: 1 } });
   server.on('session', (session) => {
     sessionCount++;
     sessions.add(session);
@@ -139,6 +140,8 @@ export async function startFakeApns(options: FakeApnsOptions = {}): Promise<Fake
       if (next.reason === 'ExpiredProviderToken') expiredJwts.add(jwt);
       return answer(stream, fakeApnsStatuses[next.reason], next.reason, next.retryAfter ? { 'retry-after': next.retryAfter } : {});
     }
+    if (stream.session && !stream.session.destroyed && stream.session.localSettings.maxConcurrentStreams === 1)
+      stream.session.settings({ maxConcurrentStreams: 1000 });
     const id = answer(stream, 200);
     pushes.push({ token, headers, payload, jwt, id });
   }

@@ -2,7 +2,7 @@
 // push (Apple asks providers to keep it open rather than connect per push); a provider token
 // (ES256 JWT from the team's .p8 key) authorizes each request. See docs/push-native.md.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { TPushDeviceRow } from '@chorus/db';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../kernel';
@@ -66,6 +66,11 @@ class ApnsTimeout extends Error {
   }
 }
 
+interface Connection {
+  session: ClientHttp2Session;
+  ready: Promise<void>;
+}
+
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
@@ -80,7 +85,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
   const timeoutMs = options.timeoutMs ?? 10_000;
   const lifetimeMs = Math.min(Math.max(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS, 20 * 60_000), 50 * 60_000);
   const clock = options.clock ?? systemClock;
-  let session: ClientHttp2Session | null = null;
+  let current: Connection | null = null;
   let jwt: { value: string; issuedAtMs: number } | null = null;
   let closed = false;
 
@@ -92,52 +97,68 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
     return jwt.value;
   }
 
-  function connection(): ClientHttp2Session {
-    if (session && !session.closed && !session.destroyed) return session;
-    const fresh = connect(endpoint);
+  function connection(): Connection {
+    if (current && !current.session.closed && !current.session.destroyed) return current;
+    const session = connect(endpoint);
+    const fresh: Connection = {
+      session,
+      // Until the server's SETTINGS arrive the client cannot know its stream limit (APNs starts
+      // at one): streams opened before would be refused, streams opened after are queued.
+      ready: new Promise<void>((resolve, reject) => {
+        session.once('remoteSettings', () => resolve());
+        session.once('error', reject);
+        session.once('close', () => reject(new Error('connection closed')));
+      }),
+    };
+    fresh.ready.catch(() => undefined);
     // A session that is going away takes no new streams: forget it so the next push reconnects.
     const forget = () => {
-      if (session === fresh) session = null;
+      if (current === fresh) current = null;
     };
-    fresh.on('goaway', forget);
-    fresh.on('close', forget);
-    fresh.on('error', (error) => {
+    session.on('goaway', forget);
+    session.on('close', forget);
+    session.on('error', (error) => {
       forget();
       options.logger?.warn({ push: 'apns', error: describeNetworkError(error) }, 'APNs connection failed');
     });
-    session = fresh;
+    current = fresh;
     return fresh;
   }
 
-  function request(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  function request(conn: Connection, path: string, headers: Record<string, string>, body: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const used = connection();
-      const stream = used.request({ ':method': 'POST', ':path': path, ...headers });
-      const chunks: Buffer[] = [];
-      let status = 0;
-      let responseHeaders: IncomingHttpHeaders = {};
+      let settled = false;
+      let stream: ClientHttp2Stream | null = null;
+      const settle = (error: Error | null, answer?: Answer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(answer as Answer);
+      };
       const timer = setTimeout(() => {
-        stream.close(constants.NGHTTP2_CANCEL);
-        reject(new ApnsTimeout());
+        stream?.close(constants.NGHTTP2_CANCEL);
+        settle(new ApnsTimeout());
       }, timeoutMs);
-      stream.on('response', (received) => {
-        status = Number(received[':status']);
-        responseHeaders = received;
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      stream.on('error', (error: Error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      stream.on('close', () => {
-        clearTimeout(timer);
-        reject(new Error(`stream closed (code ${stream.rstCode ?? 'none'})`));
-      });
-      stream.end(body);
+      conn.ready
+        .then(() => {
+          if (settled) return;
+          const opened = conn.session.request({ ':method': 'POST', ':path': path, ...headers });
+          stream = opened;
+          const chunks: Buffer[] = [];
+          let status = 0;
+          let responseHeaders: IncomingHttpHeaders = {};
+          opened.on('response', (received) => {
+            status = Number(received[':status']);
+            responseHeaders = received;
+          });
+          opened.on('data', (chunk: Buffer) => chunks.push(chunk));
+          opened.on('end', () => settle(null, { status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') }));
+          opened.on('error', (error: Error) => settle(error));
+          opened.on('close', () => settle(new Error(`stream closed (code ${opened.rstCode ?? 'none'})`)));
+          opened.end(body);
+        })
+        .catch((error: unknown) => settle(error instanceof Error ? error : new Error('connection failed')));
     });
   }
 
@@ -149,9 +170,10 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
   async function requestWithReconnect(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
     const before = connection();
     try {
-      return await request(path, headers, body);
+      return await request(before, path, headers, body);
     } catch (error) {
-      if (!(error instanceof ApnsTimeout) && (before.closed || before.destroyed || session !== before)) return request(path, headers, body);
+      const gone = before.session.closed || before.session.destroyed || current !== before;
+      if (!(error instanceof ApnsTimeout) && gone) return request(connection(), path, headers, body);
       throw error;
     }
   }
@@ -210,8 +232,8 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
 
   async function close(): Promise<void> {
     closed = true;
-    const open = session;
-    session = null;
+    const open = current?.session;
+    current = null;
     if (open && !open.closed) await new Promise<void>((resolve) => open.close(resolve));
   }
 
