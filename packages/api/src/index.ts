@@ -67,3 +67,6 @@ export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
 export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';
+export { createFcmProvider, FCM_DEFAULT_ENDPOINT, parseFcmServiceAccount, type FcmProviderOptions, type FcmServiceAccount } from './push/providers/fcm';
+export { APNS_PRODUCTION_ENDPOINT, APNS_SANDBOX_ENDPOINT, createApnsProvider, isApnsId, parseApnsKey, type ApnsProviderOptions } from './push/providers/apns';
+export { parseEndpoint as parsePushEndpoint } from './push/providers/native-common';

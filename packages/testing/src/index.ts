@@ -39,3 +39,5 @@ export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type 
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
 export { testTls } from './tls-server';
+export { startFakeFcm, type FakeFcm, type FakeFcmAnswer, type FakeFcmMessage, type FakeFcmOptions } from './fake-fcm';
+export { startFakeApns, type FakeApns, type FakeApnsOptions, type FakeApnsPush, type FakeApnsReason } from './fake-apns';
