@@ -67,3 +67,8 @@ export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
 export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';
+export { createPushRuntime, DEFAULT_MAX_DEVICES_PER_USER, type PushOptions, type PushRuntime } from './push/push-runtime';
+export type { PushDelivery, PushOutcome, PushProvider } from './push/provider';
+export { startPushWorker, type PushWorker, type PushWorkerOptions } from './push/push-worker';
+export { createWebPushProvider, topicOf, type VapidKeys } from './push/providers/webpush';
+export { loadOrCreateDevVapidKeys } from './push/vapid-keys';
