@@ -3,7 +3,7 @@ import { pushDevices, type TPushDeviceKind } from '@chorus/db';
 import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
 import { consumeOrThrow } from '../auth/rate-limits';
 import type { AppDeps } from '../deps';
-import { duplicateKeyOf } from '../db-errors';
+import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import { AppError } from '../errors';
 import type { TDeviceView, TRegisterDeviceInput } from './devices.schema';
 import { checkEndpoint, checkSubscriptionKeys } from './subscription-check';
@@ -44,31 +44,34 @@ export async function registerDevice(deps: DevicesDeps, owner: DeviceOwner, inpu
   const createdAt = deps.clock.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.transaction(async (tx) => {
-        // Replacing (not updating) the row also drops pushes queued for its previous owner.
-        await tx.delete(pushDevices).where(eq(pushDevices.fingerprint, row.fingerprint));
-        const [inserted] = await tx
-          .insert(pushDevices)
-          .values({ ...row, createdAt })
-          .$returningId();
-        if (!inserted) throw new Error('push_devices insert returned no id');
-        const keep = await tx
-          .select({ id: pushDevices.id })
-          .from(pushDevices)
-          .where(eq(pushDevices.userId, owner.userId))
-          .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id))
-          .limit(deps.push.maxDevicesPerUser);
-        await tx.delete(pushDevices).where(
-          and(
-            eq(pushDevices.userId, owner.userId),
-            notInArray(
-              pushDevices.id,
-              keep.map((device) => device.id),
+      // Concurrent registrations of one user lock each other's index ranges (the cap's delete): InnoDB may pick a victim.
+      return await retryOnDeadlock(() =>
+        deps.db.transaction(async (tx) => {
+          // Replacing (not updating) the row also drops pushes queued for its previous owner.
+          await tx.delete(pushDevices).where(eq(pushDevices.fingerprint, row.fingerprint));
+          const [inserted] = await tx
+            .insert(pushDevices)
+            .values({ ...row, createdAt })
+            .$returningId();
+          if (!inserted) throw new Error('push_devices insert returned no id');
+          const keep = await tx
+            .select({ id: pushDevices.id })
+            .from(pushDevices)
+            .where(eq(pushDevices.userId, owner.userId))
+            .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id))
+            .limit(deps.push.maxDevicesPerUser);
+          await tx.delete(pushDevices).where(
+            and(
+              eq(pushDevices.userId, owner.userId),
+              notInArray(
+                pushDevices.id,
+                keep.map((device) => device.id),
+              ),
             ),
-          ),
-        );
-        return { deviceId: inserted.id };
-      });
+          );
+          return { deviceId: inserted.id };
+        }),
+      );
     } catch (error) {
       // Two registrations of one address at once: the loser runs again and replaces the winner's row.
       if (attempt < 3 && duplicateKeyOf(error) === 'push_devices_fingerprint_uq') continue;
