@@ -1,16 +1,18 @@
 import { pushDevices, pushOutbox, sessions, type TPushOutboxRow, type TPushPayload } from '@chorus/db';
 import {
   createShiftableClock,
+  createTestClient,
   startFakeWebPush,
   startMailedTestServer,
   startTestServer,
+  TEST_PASSWORD,
   type FakePushSubscription,
   type FakeWebPush,
   type MailedTestServer,
   type TestAccount,
 } from '@chorus/testing';
 import { createHash } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, gt, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const clock = createShiftableClock();
@@ -148,8 +150,28 @@ describe('push delivery', () => {
     expect(fake.requests.filter((request) => request.endpointId === endpointId)).toEqual([]);
   });
 
+  it('drops the devices of a session that ran out unseen, unsent', async () => {
+    const { token } = await env.accounts.anon().auth.login.mutate({ login: 'ann', password: TEST_PASSWORD });
+    const phone = createTestClient(env.server.url, { token });
+    const subscription = fake.subscription();
+    const { deviceId } = await phone.push.registerDevice.mutate({ kind: 'webpush', subscription });
+    const [device] = await db().select().from(pushDevices).where(eq(pushDevices.id, deviceId));
+    await db()
+      .update(sessions)
+      .set({ expiresAt: new Date(clock.now().getTime() - 1000) })
+      .where(eq(sessions.id, device!.sessionId));
+    const { id } = await queue(deviceId);
+    await until(async () => (await db().select().from(pushDevices).where(eq(pushDevices.id, deviceId))).length === 0, 'device removed');
+    expect(await outboxRow(id)).toBeUndefined();
+    expect(fake.requests.filter((request) => subscription.endpoint.endsWith(request.endpointId))).toEqual([]);
+  });
+
   it('gives up on devices of a platform this server has no provider for', async () => {
-    const [session] = await db().select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, ann.id)).limit(1);
+    const [session] = await db()
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.userId, ann.id), gt(sessions.expiresAt, clock.now())))
+      .limit(1);
     const [device] = await db()
       .insert(pushDevices)
       .values({ userId: ann.id, sessionId: session!.id, kind: 'fcm', fingerprint: 'f'.repeat(64), token: 'fcm-token-without-provider' })

@@ -1,5 +1,6 @@
-import { pushDevices, pushOutbox, type Db, type TPushDeviceRow, type TPushOutboxRow } from '@chorus/db';
+import { pushDevices, pushOutbox, sessions, type Db, type TPushDeviceRow, type TPushOutboxRow } from '@chorus/db';
 import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { sessionPolicy } from '../auth/session.service';
 
 export interface ClaimedPush {
   row: TPushOutboxRow;
@@ -45,10 +46,20 @@ export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit:
   if (rows.length === 0) return [];
   // Outside the claim: a device deleted meanwhile took its rows with it (cascade), so a missing one is skipped.
   const devices = await db
-    .select()
+    .select({ device: pushDevices, expiresAt: sessions.expiresAt, lastSeenAt: sessions.lastSeenAt })
     .from(pushDevices)
+    .innerJoin(sessions, eq(sessions.id, pushDevices.sessionId))
     .where(inArray(pushDevices.id, [...new Set(rows.map((row) => row.deviceId))]));
-  const byId = new Map(devices.map((device) => [device.id, device]));
+  // A session that ran out is deleted only when next presented; its devices must not wait for that.
+  const ended = devices.filter(({ expiresAt, lastSeenAt }) => expiresAt <= now || now.getTime() - lastSeenAt.getTime() > sessionPolicy.inactivityTimeoutMs);
+  if (ended.length > 0)
+    await db.delete(pushDevices).where(
+      inArray(
+        pushDevices.id,
+        ended.map(({ device }) => device.id),
+      ),
+    );
+  const byId = new Map(devices.filter((entry) => !ended.includes(entry)).map(({ device }) => [device.id, device]));
   return rows.flatMap((row) => {
     const device = byId.get(row.deviceId);
     return device ? [{ row, device }] : [];

@@ -44,33 +44,37 @@ export async function registerDevice(deps: DevicesDeps, owner: DeviceOwner, inpu
   const createdAt = deps.clock.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      // Concurrent registrations of one user lock each other's index ranges (the cap's delete): InnoDB may pick a victim.
+      // Concurrent registrations of one user lock each other's rows (the cap's delete): InnoDB may pick a victim.
       return await retryOnDeadlock(() =>
-        deps.db.transaction(async (tx) => {
-          // Replacing (not updating) the row also drops pushes queued for its previous owner.
-          await tx.delete(pushDevices).where(eq(pushDevices.fingerprint, row.fingerprint));
-          const [inserted] = await tx
-            .insert(pushDevices)
-            .values({ ...row, createdAt })
-            .$returningId();
-          if (!inserted) throw new Error('push_devices insert returned no id');
-          const keep = await tx
-            .select({ id: pushDevices.id })
-            .from(pushDevices)
-            .where(eq(pushDevices.userId, owner.userId))
-            .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id))
-            .limit(deps.push.maxDevicesPerUser);
-          await tx.delete(pushDevices).where(
-            and(
-              eq(pushDevices.userId, owner.userId),
-              notInArray(
-                pushDevices.id,
-                keep.map((device) => device.id),
+        deps.db.transaction(
+          async (tx) => {
+            // Replacing (not updating) the row also drops pushes queued for its previous owner.
+            await tx.delete(pushDevices).where(eq(pushDevices.fingerprint, row.fingerprint));
+            const [inserted] = await tx
+              .insert(pushDevices)
+              .values({ ...row, createdAt })
+              .$returningId();
+            if (!inserted) throw new Error('push_devices insert returned no id');
+            const keep = await tx
+              .select({ id: pushDevices.id })
+              .from(pushDevices)
+              .where(eq(pushDevices.userId, owner.userId))
+              .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id))
+              .limit(deps.push.maxDevicesPerUser);
+            await tx.delete(pushDevices).where(
+              and(
+                eq(pushDevices.userId, owner.userId),
+                notInArray(
+                  pushDevices.id,
+                  keep.map((device) => device.id),
+                ),
               ),
-            ),
-          );
-          return { deviceId: inserted.id };
-        }),
+            );
+            return { deviceId: inserted.id };
+          },
+          // READ COMMITTED: no gap locks, so registrations of one user (or of new addresses) do not deadlock on the indexes' gaps.
+          { isolationLevel: 'read committed' },
+        ),
       );
     } catch (error) {
       // Two registrations of one address at once: the loser runs again and replaces the winner's row.
