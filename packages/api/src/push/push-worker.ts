@@ -1,5 +1,7 @@
 import type { TPushDeviceKind } from '@chorus/db';
 import type { AppDeps } from '../deps';
+import type { Metrics } from '../metrics/metrics';
+import { noopMetrics } from '../metrics/noop-metrics';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../mail/mail-worker';
 import type { PushDelivery, PushOutcome } from './provider';
 import { claimDuePushes, markPushFailed, markPushSent, releasePushes, removeGoneDevice, type ClaimedPush } from './delivery-store';
@@ -26,7 +28,8 @@ export interface PushWorker {
 
 export const defaultPushBackoff: BackoffPolicy = { ...defaultBackoff, baseMs: 5_000, maxMs: 15 * 60_000 };
 
-export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 'push'>, options: PushWorkerOptions = {}): PushWorker {
+export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 'push'> & { metrics?: Metrics }, options: PushWorkerOptions = {}): PushWorker {
+  const metrics = deps.metrics ?? noopMetrics;
   const pollMs = options.pollMs ?? 1_000;
   const batchSize = options.batchSize ?? 64;
   const concurrency = options.concurrency ?? 16;
@@ -70,6 +73,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     const attempts = row.attempts + 1;
     const context = { pushId: row.id, deviceId: device.id, kind: device.kind, attempt: attempts };
     const result = await attempt(claimed);
+    metrics.pushAttempted(device.kind, result.outcome);
     const now = deps.clock.now();
     switch (result.outcome) {
       case 'sent':
