@@ -11,8 +11,10 @@ export interface ClaimedPush {
  * Takes up to `limit` due pushes until `leaseUntil` (the mail outbox's scheme: SKIP LOCKED in
  * READ COMMITTED, so instances pass over each other's claims and never block an enqueue). Due
  * rows whose TTL ran out while they waited are dropped in the same transaction, unsent.
+ * `scanned` counts every due row taken, dropped ones included: a full scan means more may be due.
  */
-export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedPush[]> {
+export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<{ pushes: ClaimedPush[]; scanned: number }> {
+  let scanned = 0;
   const rows = await db.transaction(
     async (tx) => {
       const due = await tx
@@ -22,6 +24,7 @@ export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit:
         .orderBy(asc(pushOutbox.nextAttemptAt))
         .limit(limit)
         .for('update', { skipLocked: true });
+      scanned = due.length;
       if (due.length === 0) return [];
       const expired = due.filter((row) => row.expiresAt.getTime() <= now.getTime()).map((row) => row.id);
       if (expired.length > 0) {
@@ -43,7 +46,7 @@ export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit:
     },
     { isolationLevel: 'read committed' },
   );
-  if (rows.length === 0) return [];
+  if (rows.length === 0) return { pushes: [], scanned };
   // Outside the claim: a device deleted meanwhile took its rows with it (cascade), so a missing one is skipped.
   const devices = await db
     .select({ device: pushDevices, expiresAt: sessions.expiresAt, lastSeenAt: sessions.lastSeenAt })
@@ -60,10 +63,11 @@ export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit:
       ),
     );
   const byId = new Map(devices.filter((entry) => !ended.includes(entry)).map(({ device }) => [device.id, device]));
-  return rows.flatMap((row) => {
+  const pushes = rows.flatMap((row) => {
     const device = byId.get(row.deviceId);
     return device ? [{ row, device }] : [];
   });
+  return { pushes, scanned };
 }
 
 /** The payload goes once sent or given up: it may hold message text. */

@@ -101,7 +101,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
 
   async function drain(): Promise<{ claimed: number; attempted: number }> {
     const claimedAt = deps.clock.now().getTime();
-    const claimed = await claimDuePushes(deps.db, new Date(claimedAt), new Date(claimedAt + leaseMs), batchSize);
+    const { pushes: claimed, scanned } = await claimDuePushes(deps.db, new Date(claimedAt), new Date(claimedAt + leaseMs), batchSize);
     let next = 0;
     let attempted = 0;
     const unsent: number[] = [];
@@ -124,7 +124,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, runner));
     await releasePushes(deps.db, unsent);
-    return { claimed: claimed.length, attempted };
+    return { claimed: scanned, attempted };
   }
 
   const loop = (async () => {
