@@ -70,3 +70,8 @@ export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime'
 export { createFcmProvider, FCM_DEFAULT_ENDPOINT, parseFcmServiceAccount, type FcmProviderOptions, type FcmServiceAccount } from './push/providers/fcm';
 export { APNS_PRODUCTION_ENDPOINT, APNS_SANDBOX_ENDPOINT, createApnsProvider, isApnsId, parseApnsKey, type ApnsProviderOptions } from './push/providers/apns';
 export { parseEndpoint as parsePushEndpoint } from './push/providers/native-common';
+export { createPushRuntime, DEFAULT_MAX_DEVICES_PER_USER, type PushOptions, type PushRuntime } from './push/push-runtime';
+export type { PushDelivery, PushOutcome, PushProvider } from './push/provider';
+export { startPushWorker, type PushWorker, type PushWorkerOptions } from './push/push-worker';
+export { createWebPushProvider, topicOf, type VapidKeys } from './push/providers/webpush';
+export { loadOrCreateDevVapidKeys } from './push/vapid-keys';

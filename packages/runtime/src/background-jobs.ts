@@ -7,10 +7,12 @@ import {
   startInterruptedSweeper,
   startNotificationCleanup,
   startPinExpiry,
+  startPushWorker,
   type AppDeps,
   type FileCleanupConfig,
   type NotificationCleanupConfig,
   type PinExpiryConfig,
+  type PushWorkerOptions,
 } from '@chorus/api';
 import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
 
@@ -29,6 +31,8 @@ export interface BackgroundJobsOptions {
   aiSweepEveryMs?: number;
   /** Removes expired pins (and tells the conversations), one instance per period. */
   pinExpiry?: Partial<PinExpiryConfig>;
+  /** The push outbox worker (woken by `deps.push` after each commit that queued pushes): poll, batch, parallel sends, backoff. */
+  push?: PushWorkerOptions;
 }
 
 export interface BackgroundJobs {
@@ -50,6 +54,8 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
   const callSweeper = startCallSweeper(deps);
   const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
+  const pushWorker = startPushWorker(deps, options.push);
+  deps.push.onWake(() => pushWorker.wake());
 
   let stopping: Promise<void> | undefined;
   return {
@@ -58,7 +64,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushWorker.stop()]);
       })();
       return stopping;
     },

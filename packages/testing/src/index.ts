@@ -41,3 +41,12 @@ export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './m
 export { testTls } from './tls-server';
 export { startFakeFcm, type FakeFcm, type FakeFcmAnswer, type FakeFcmMessage, type FakeFcmOptions } from './fake-fcm';
 export { startFakeApns, type FakeApns, type FakeApnsOptions, type FakeApnsPush, type FakeApnsReason } from './fake-apns';
+export {
+  startFakeWebPush,
+  testVapidKeys,
+  type FakePushSubscription,
+  type FakeWebPush,
+  type FakeWebPushReply,
+  type FakeWebPushRequest,
+  type ReceivedWebPush,
+} from './fake-webpush';

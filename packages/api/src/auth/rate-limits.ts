@@ -33,6 +33,8 @@ export const defaultRateLimits = {
   linkPreviewFetchesPerUser: { points: 30, seconds: 60 },
   /** Message and AI conversation searches a user runs (each is a full-text query over many conversations). */
   searchesPerUser: { points: 60, seconds: 60 },
+  /** Push devices a user registers (each may make the server resolve a host and later send to it). */
+  pushDeviceRegistrationsPerUser: { points: 30, seconds: 3600 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

@@ -33,6 +33,8 @@ export interface Metrics {
 
   mailSent(driver: string): void;
   mailFailed(driver: string): void;
+  /** One push attempt's outcome (`sent`, `retry`, `gone`, `rejected`) by device kind. */
+  pushAttempted(kind: string, outcome: string): void;
 
   aiGenerationStarted(): void;
   aiGenerationEnded(): void;

@@ -17,6 +17,7 @@ const members: Record<keyof Metrics, true> = {
   eventResynced: true,
   mailSent: true,
   mailFailed: true,
+  pushAttempted: true,
   aiGenerationStarted: true,
   aiGenerationEnded: true,
   aiFirstToken: true,

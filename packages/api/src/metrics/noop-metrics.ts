@@ -16,6 +16,7 @@ export const noopMetrics: Metrics = {
   eventResynced: nothing,
   mailSent: nothing,
   mailFailed: nothing,
+  pushAttempted: nothing,
   aiGenerationStarted: nothing,
   aiGenerationEnded: nothing,
   aiFirstToken: nothing,

@@ -46,6 +46,7 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
   const wsClosed = bound((reason) => f.wsClosed.labels(reason));
   const mailSent = bound((driver) => f.mailSent.labels(driver));
   const mailFailures = bound((driver) => f.mailFailures.labels(driver));
+  const pushAttempts = bound((key) => f.pushAttempts.labels(...(key.split(' ') as [string, string])));
   const firstToken = bound((kind) => f.aiFirstToken.labels(kind));
   const tokensIn = bound((kind) => f.aiTokens.labels(kind, 'in'));
   const tokensOut = bound((kind) => f.aiTokens.labels(kind, 'out'));
@@ -79,6 +80,7 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
     eventResynced: () => f.eventResyncs.inc(),
     mailSent: (driver) => mailSent(driver).inc(),
     mailFailed: (driver) => mailFailures(driver).inc(),
+    pushAttempted: (kind, outcome) => pushAttempts(`${kind} ${outcome}`).inc(),
     aiGenerationStarted: () => f.aiActive.inc(),
     aiGenerationEnded: () => f.aiActive.dec(),
     aiFirstToken: (kind: AiProviderKind, seconds) => firstToken(kind).observe(seconds),
