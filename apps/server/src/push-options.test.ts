@@ -71,7 +71,7 @@ describe('push settings from the environment', () => {
       APNS_TEAM_ID: 'TEAM123456',
     });
     expect(both.providers?.map((provider) => provider.kind)).toEqual(['fcm', 'apns']);
-    await Promise.all(both.providers!.map((provider) => provider.close?.()));
+    for (const provider of both.providers ?? []) await provider.close?.();
     expect((await loadPushOptions(env, logger, { FCM_SERVICE_ACCOUNT: serviceAccount })).providers?.map((provider) => provider.kind)).toEqual(['fcm']);
   });
 });
