@@ -230,6 +230,20 @@ const ZEnv = z
       .default(5 * 1024 * 1024),
     /** Preview fetches running at once per instance. */
     LINK_PREVIEWS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Where users reach this server (links in mail); default: http://HOST:PORT. */
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** Signs unsubscribe links in mail (at least 32 characters). Required in production; elsewhere kept in LOCAL_DATA_DIR. */
+    MAIL_LINK_SECRET: z.string().min(32).optional(),
+    /** A user away this long gets one mail summing up unread direct messages and mentions at least this old. */
+    DIGEST_AFTER_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(30),
   })
   .superRefine((env, ctx) => {
     if (env.FILES_STORAGE !== 's3') return;

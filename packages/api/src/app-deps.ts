@@ -17,6 +17,7 @@ import { noopMetrics } from './metrics/noop-metrics';
 import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
+import { createMailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
 
 export interface CreateAppDepsOptions {
   db: Db;
@@ -42,6 +43,8 @@ export interface CreateAppDepsOptions {
   previews?: PreviewsOptions;
   /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
   search?: SearchOptions;
+  /** Links in mail and the digest delay (default: localhost:3000, a random secret, 30 minutes). */
+  mailLinks?: MailLinksOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -77,6 +80,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     metrics,
     previews: createPreviewsRuntime(options.logger, options.previews),
     search,
+    mailLinks: createMailLinks(options.mailLinks),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

@@ -14,6 +14,7 @@ import type { MailSignal } from './mail/mail-signal';
 import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
+import type { MailLinks } from './notifications/digest/mail-links';
 
 export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
@@ -53,4 +54,6 @@ export interface AppDeps {
   previews: PreviewsRuntime;
   /** Message search: the engine in use (or why none) and the index queue. */
   search: SearchRuntime;
+  /** The public URL and signing key of links in mail (unsubscribe), and when digests go out. */
+  mailLinks: MailLinks;
 }

@@ -67,3 +67,7 @@ export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
 export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';
+export { createUnsubscribeHandler } from './notifications/digest/unsubscribe-http';
+export { createMailLinks, UNSUBSCRIBE_PATH, type MailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
+export { defaultDigestJob, runDigestPass, startDigestJob, type DigestJobConfig, type DigestPassResult } from './notifications/digest/digest.job';
+export { createUnsubscribeToken, verifyUnsubscribeToken } from './notifications/digest/unsubscribe-token';

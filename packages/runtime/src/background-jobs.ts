@@ -2,6 +2,9 @@ import {
   defaultFileCleanup,
   defaultNotificationCleanup,
   defaultPinExpiry,
+  defaultDigestJob,
+  startDigestJob,
+  type DigestJobConfig,
   startCallSweeper,
   startFileCleanup,
   startInterruptedSweeper,
@@ -29,6 +32,8 @@ export interface BackgroundJobsOptions {
   aiSweepEveryMs?: number;
   /** Removes expired pins (and tells the conversations), one instance per period. */
   pinExpiry?: Partial<PinExpiryConfig>;
+  /** Mails digests of unread direct messages and mentions to users away (DIGEST_AFTER_MINUTES), one instance per pass. */
+  digest?: Partial<DigestJobConfig>;
 }
 
 export interface BackgroundJobs {
@@ -50,6 +55,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
   const callSweeper = startCallSweeper(deps);
   const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
+  const digest = startDigestJob(deps, { ...defaultDigestJob, ...options.digest });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -58,7 +64,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), digest.stop()]);
       })();
       return stopping;
     },

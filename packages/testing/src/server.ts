@@ -74,6 +74,8 @@ export interface TestServerOptions {
   previews?: PreviewsOptions;
   /** Message search: SEARCH_ENGINE's mode and the indexer's polling; default: the database's engine. */
   search?: CreateAppDepsOptions['search'];
+  /** Links in mail (public URL, signing secret) and the digest delay. */
+  mailLinks?: CreateAppDepsOptions['mailLinks'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -101,6 +103,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     metrics: prom?.metrics,
     previews: { egress: { allowPrivateNetworks: true }, ...options.previews },
     search: options.search,
+    mailLinks: options.mailLinks,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

@@ -31,6 +31,8 @@ export const defaultRateLimits = {
   callSignalsPerUser: { points: 600, seconds: 60 },
   /** Link preview pages a user's messages make the server fetch (cached links are free): any user can name any site. */
   linkPreviewFetchesPerUser: { points: 30, seconds: 60 },
+  /** Unsubscribe link requests per IP (each checks a signed token). */
+  unsubscribePerIp: { points: 30, seconds: 600 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;
