@@ -235,7 +235,7 @@ const ZEnv = z
       .url({ protocol: /^https?$/ })
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
-    /** Signs unsubscribe links in mail (at least 32 characters). Required in production; elsewhere kept in LOCAL_DATA_DIR. */
+    /** Signs unsubscribe links in mail (at least 32 characters); default: a key derived from FILES_LINK_SECRET. */
     MAIL_LINK_SECRET: z.string().min(32).optional(),
     /** A user away this long gets one mail summing up unread direct messages and mentions at least this old. */
     DIGEST_AFTER_MINUTES: z.coerce

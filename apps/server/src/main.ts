@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const ai = await loadAiOptions(env, logger);
   const files = await loadFilesOptions(env, logger);
   const calls = loadCallsOptions(env);
-  const mailLinks = await loadMailLinksOptions(env, logger);
+  const mailLinks = loadMailLinksOptions(env, files.linkSecret ?? '');
   const webRoot = findWebRoot(env.WEB_DIST_DIR, logger);
   const infra = await connectInfrastructure(env, logger);
   // Metrics off (METRICS_PORT unset): the no-op Metrics, no registry, no listener.

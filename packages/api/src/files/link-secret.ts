@@ -9,8 +9,8 @@ export const DEV_LINK_SECRET_FILE = 'files-link-secret';
  * creates it with 32 random bytes, so signed links survive restarts. Written aside and linked
  * into place, so two processes starting together agree on one secret.
  */
-export async function loadOrCreateDevLinkSecret(dir: string, fileName = DEV_LINK_SECRET_FILE): Promise<{ secret: string; created: boolean; path: string }> {
-  const path = join(dir, fileName);
+export async function loadOrCreateDevLinkSecret(dir: string): Promise<{ secret: string; created: boolean; path: string }> {
+  const path = join(dir, DEV_LINK_SECRET_FILE);
   const existing = await readSecret(path);
   if (existing) return { secret: existing, created: false, path };
   await mkdir(dir, { recursive: true, mode: 0o700 });
