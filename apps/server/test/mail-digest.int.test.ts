@@ -103,8 +103,39 @@ describe('mail digest', () => {
     deeEvents.stop();
   });
 
+  it('mails at most every 6 hours, then only newer messages; rooms count, level none and the lock hold', async () => {
+    const room = await cid.client.rooms.create.mutate({ name: 'hall', visibility: 'public', joinPolicy: 'open' });
+    await ben.client.rooms.join.mutate({ roomId: room.id });
+    await cid.client.chat.send.mutate({ conversationId: room.id, clientId: 'r1', kind: 'text', text: '@ben room ping' });
+    await ann.client.account.updateNotificationSettings.mutate({ groupLevel: 'none' });
+    const group = (await ann.client.chat.list.query()).items.find((item) => item.kind === 'group')!;
+    await cid.client.chat.send.mutate({ conversationId: group.id, clientId: 'g3', kind: 'text', text: '@ann again, silenced' });
+    await dm(cid, ann, 'second lunch');
+    await sleep(AFTER_MS + 200);
+    // Two passes at once: one runs, the other finds the lock taken.
+    const results = await Promise.all([pass(), pass()]);
+    expect(results.filter((result) => result === null)).toHaveLength(1);
+    // ben and ann had a digest moments ago: theirs wait. dee, online at the first pass and gone
+    // since, now gets hers.
+    expect(results.find((result) => result !== null)).toMatchObject({ sent: 1 });
+    const deeMail = await harness.mail.waitForMessage((m) => m.to.includes(dee.email) && m.mailHeaders['List-Unsubscribe'] !== undefined);
+    expect(deeMail.text).toContain('cid: you are online');
+    expect(digestsTo(ben)).toHaveLength(1);
+
+    // Six hours on: ben and ann get what came since their first digest.
+    clock.advance(6 * 3600 * 1000 + 60_000);
+    expect(await pass()).toMatchObject({ sent: 2, deferred: 0 });
+    const second = await harness.mail.waitForMessage((m) => m.to.includes(ben.email) && m.text?.includes('room ping') === true);
+    expect(second.text).toContain('hall（提到你）：1 条新消息');
+    expect(second.text).not.toContain('hello');
+    const annSecond = await harness.mail.waitForMessage((m) => m.to.includes(ann.email) && m.text?.includes('second lunch') === true);
+    expect(annSecond.text).not.toContain('silenced');
+    expect(annSecond.subject).toBe('You have 1 unread message on Chorus');
+    expect(digestsTo(dee)).toHaveLength(1);
+  });
+
   it('unsubscribes without signing in: GET confirms, POST turns the digest off', async () => {
-    const url = unsubscribePath(digestsTo(ann)[0]!);
+    const url = unsubscribePath(digestsTo(ann)[1]!);
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
