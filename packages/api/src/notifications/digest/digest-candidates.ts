@@ -1,6 +1,8 @@
 import { conversationMembers, conversations, messageMentions, messages } from '@chorus/db';
-import { and, asc, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lte, max, min, ne, sql } from 'drizzle-orm';
 import type { AppDeps } from '../../deps';
+import type { DbOrTx } from '../../kernel';
+import { DIGEST_LOOKBACK_MS } from './digest-mail';
 
 /** The last message id the candidate scan has looked at. */
 const CURSOR_KEY = 'chorus:digest:cursor';
@@ -14,7 +16,9 @@ export const PENDING_KEY = 'chorus:digest:pending';
  * pass costs what was sent since the last one, never a scan of users or of old history.
  */
 export async function collectCandidates(deps: Pick<AppDeps, 'db' | 'redis' | 'clock'>, cutoff: Date, limit: number): Promise<number> {
-  const cursor = Number((await deps.redis.get(CURSOR_KEY)) ?? 0);
+  const stored = await deps.redis.get(CURSOR_KEY);
+  // First pass (or Redis lost its state): start at the lookback window, not at the first message ever.
+  const cursor = stored === null ? (await firstIdSince(deps.db, new Date(deps.clock.now().getTime() - DIGEST_LOOKBACK_MS))) - 1 : Number(stored);
   const batch = await deps.db
     .select({ id: messages.id, createdAt: messages.createdAt })
     .from(messages)
@@ -66,4 +70,27 @@ export async function dropPending(deps: Pick<AppDeps, 'redis'>, userIds: number[
 /** Still around (online, or away too briefly): looked at again after everyone else. */
 export async function deferPending(deps: Pick<AppDeps, 'redis' | 'clock'>, userIds: number[]): Promise<void> {
   if (userIds.length > 0) await deps.redis.zadd(PENDING_KEY, 'XX', ...userIds.flatMap((id) => [deps.clock.now().getTime(), String(id)]));
+}
+
+/**
+ * The first message id created at or after `since` (the next id to come when there is none),
+ * by bisecting ids on the primary key: messages has no index on its time, and ids follow it.
+ */
+async function firstIdSince(db: DbOrTx, since: Date): Promise<number> {
+  const [bounds] = await db.select({ low: min(messages.id), high: max(messages.id) }).from(messages);
+  if (bounds?.low == null || bounds.high == null) return 1;
+  let low = bounds.low;
+  let high = bounds.high + 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    const [row] = await db
+      .select({ id: messages.id, createdAt: messages.createdAt })
+      .from(messages)
+      .where(gte(messages.id, middle))
+      .orderBy(asc(messages.id))
+      .limit(1);
+    if (!row || row.createdAt.getTime() >= since.getTime()) high = middle;
+    else low = row.id + 1;
+  }
+  return low;
 }

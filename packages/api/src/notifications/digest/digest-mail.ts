@@ -11,7 +11,7 @@ import { UNSUBSCRIBE_PATH } from './mail-links';
 import { createUnsubscribeToken } from './unsubscribe-token';
 
 /** Older unread messages are left to the app: a first digest after months away stays short. */
-const LOOKBACK_MS = 7 * 24 * 3600 * 1000;
+export const DIGEST_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 /** Messages read for one digest, newest first (counts above it show as "at least"). */
 const MAX_ITEMS = 200;
 const MAX_CONVERSATIONS = 10;
@@ -43,7 +43,7 @@ export async function sendDigest(deps: Pick<AppDeps, 'db' | 'clock' | 'mailLinks
     // lastDigestAt holds the previous digest's cutoff: cutoffs are as far apart as the mails.
     if (settings.lastDigestAt && cutoff.getTime() - settings.lastDigestAt.getTime() < DIGEST_MIN_GAP_MS) return 'later' as const;
     const now = deps.clock.now();
-    const lookback = new Date(now.getTime() - LOOKBACK_MS);
+    const lookback = new Date(now.getTime() - DIGEST_LOOKBACK_MS);
     const since = settings.lastDigestAt && settings.lastDigestAt > lookback ? settings.lastDigestAt : lookback;
     const items = (await unreadItems(tx, userId, since, cutoff)).filter(
       (item) => !isMuted(item.mutedUntil, now) && levelAllows(effectiveLevel(item.kind, item.notifyLevel, settings), true),
