@@ -27,17 +27,23 @@ afterAll(async () => {
 describe('digest candidates', () => {
   it('queue receivers of messages old enough, from the lookback window on, each message once', async () => {
     const db = database.db;
-    const [a, b, c] = await Promise.all(
-      ['ann', 'bob', 'cat'].map(async (name) => (await db.insert(users).values({ username: name, displayName: name }).$returningId())[0]!.id),
+    const idOf = (rows: Array<{ id: number }>) => rows[0]!.id;
+    const user = async (name: string) => idOf(await db.insert(users).values({ username: name, displayName: name }).$returningId());
+    const a = await user('ann');
+    const b = await user('bob');
+    const c = await user('cat');
+    const ab = idOf(
+      await db
+        .insert(conversations)
+        .values({ kind: 'direct', directKey: `${a}:${b}` })
+        .$returningId(),
     );
-    const [{ id: ab }] = (await db
-      .insert(conversations)
-      .values({ kind: 'direct', directKey: `${a}:${b}` })
-      .$returningId()) as [{ id: number }];
-    const [{ id: ac }] = (await db
-      .insert(conversations)
-      .values({ kind: 'direct', directKey: `${a}:${c}` })
-      .$returningId()) as [{ id: number }];
+    const ac = idOf(
+      await db
+        .insert(conversations)
+        .values({ kind: 'direct', directKey: `${a}:${c}` })
+        .$returningId(),
+    );
     await db.insert(conversationMembers).values([
       { conversationId: ab, userId: a },
       { conversationId: ab, userId: b },
