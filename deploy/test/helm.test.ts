@@ -83,7 +83,13 @@ describe('deploy/helm/chorus', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     const env = Object.fromEntries((container.env as Array<{ name: string; value?: string }>).map((entry) => [entry.name, entry.value]));
-    expect(env).toMatchObject({ SHUTDOWN_TIMEOUT_MS: '20000', METRICS_PORT: '9464', PUBLIC_ORIGINS: 'https://chat.example.com', TRUST_PROXY: 'true' });
+    expect(env).toMatchObject({
+      SHUTDOWN_TIMEOUT_MS: '20000',
+      METRICS_PORT: '9464',
+      PUBLIC_ORIGINS: 'https://chat.example.com',
+      PUBLIC_URL: 'https://chat.example.com',
+      TRUST_PROXY: 'true',
+    });
     // preStop, then the server's drain (2 × SHUTDOWN_TIMEOUT_MS) and its 15 s watchdog, then 5 s
     // for the last log lines: never exactly the watchdog's deadline.
     expect(pod.terminationGracePeriodSeconds).toBe(5 + 2 * 20 + 15 + 5);

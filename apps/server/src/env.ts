@@ -246,6 +246,20 @@ const ZEnv = z
       .optional(),
     /** Let Web Push endpoints reach loopback and private networks. Default: on outside production. */
     PUSH_ALLOW_PRIVATE_NETWORKS: bool.optional(),
+    /** Where users reach this server (links in mail); default: http://HOST:PORT. */
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** Signs unsubscribe links in mail (at least 32 characters); default: a key derived from FILES_LINK_SECRET. */
+    MAIL_LINK_SECRET: z.string().min(32).optional(),
+    /** A user away this long gets one mail summing up unread direct messages and mentions at least this old. */
+    DIGEST_AFTER_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(30),
   })
   .superRefine((env, ctx) => {
     if (env.FILES_STORAGE !== 's3') return;

@@ -6,6 +6,7 @@ import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
 import { loadPreviewsOptions } from './previews-options';
 import { loadPushOptions } from './push-options';
+import { loadMailLinksOptions } from './mail-links-options';
 import { loadEnv } from './env';
 import { findWebRoot } from './web-root';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const files = await loadFilesOptions(env, logger);
   const calls = loadCallsOptions(env);
   const push = await loadPushOptions(env, logger);
+  const mailLinks = loadMailLinksOptions(env, files.linkSecret ?? '');
   const webRoot = findWebRoot(env.WEB_DIST_DIR, logger);
   const infra = await connectInfrastructure(env, logger);
   // Metrics off (METRICS_PORT unset): the no-op Metrics, no registry, no listener.
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     previews: loadPreviewsOptions(env),
     search: { mode: env.SEARCH_ENGINE },
     push,
+    mailLinks,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

@@ -18,6 +18,7 @@ import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
 import { createPushRuntime, type PushOptions } from './push/push-runtime';
+import { createMailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
 
 export interface CreateAppDepsOptions {
   db: Db;
@@ -45,6 +46,8 @@ export interface CreateAppDepsOptions {
   search?: SearchOptions;
   /** Push: VAPID keys, further providers (FCM, APNs), egress policy; default: no provider, push off. */
   push?: PushOptions;
+  /** Links in mail and the digest delay (default: localhost:3000, a random secret, 30 minutes). */
+  mailLinks?: MailLinksOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -81,6 +84,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     previews: createPreviewsRuntime(options.logger, options.previews),
     search,
     push: createPushRuntime(options.logger, options.push),
+    mailLinks: createMailLinks(options.mailLinks),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

@@ -15,6 +15,7 @@ import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 import type { PushRuntime } from './push/push-runtime';
+import type { MailLinks } from './notifications/digest/mail-links';
 
 export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
@@ -56,4 +57,6 @@ export interface AppDeps {
   search: SearchRuntime;
   /** Push providers by device kind, the VAPID public key, and the nudge for the push worker. */
   push: PushRuntime;
+  /** The public URL and signing key of links in mail (unsubscribe), and when digests go out. */
+  mailLinks: MailLinks;
 }

@@ -75,3 +75,7 @@ export type { PushDelivery, PushOutcome, PushProvider } from './push/provider';
 export { startPushWorker, type PushWorker, type PushWorkerOptions } from './push/push-worker';
 export { createWebPushProvider, topicOf, type VapidKeys } from './push/providers/webpush';
 export { loadOrCreateDevVapidKeys } from './push/vapid-keys';
+export { createUnsubscribeHandler } from './notifications/digest/unsubscribe-http';
+export { createMailLinks, UNSUBSCRIBE_PATH, type MailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
+export { defaultDigestJob, runDigestPass, startDigestJob, type DigestJobConfig, type DigestPassResult } from './notifications/digest/digest.job';
+export { createUnsubscribeToken, verifyUnsubscribeToken } from './notifications/digest/unsubscribe-token';

@@ -2,6 +2,9 @@ import {
   defaultFileCleanup,
   defaultNotificationCleanup,
   defaultPinExpiry,
+  defaultDigestJob,
+  startDigestJob,
+  type DigestJobConfig,
   startCallSweeper,
   startFileCleanup,
   startInterruptedSweeper,
@@ -33,6 +36,8 @@ export interface BackgroundJobsOptions {
   pinExpiry?: Partial<PinExpiryConfig>;
   /** The push outbox worker (woken by `deps.push` after each commit that queued pushes): poll, batch, parallel sends, backoff. */
   push?: PushWorkerOptions;
+  /** Mails digests of unread direct messages and mentions to users away (DIGEST_AFTER_MINUTES), one instance per pass. */
+  digest?: Partial<DigestJobConfig>;
 }
 
 export interface BackgroundJobs {
@@ -56,6 +61,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
   const pushWorker = startPushWorker(deps, options.push);
   deps.push.onWake(() => pushWorker.wake());
+  const digest = startDigestJob(deps, { ...defaultDigestJob, ...options.digest });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -64,7 +70,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushWorker.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushWorker.stop(), digest.stop()]);
       })();
       return stopping;
     },

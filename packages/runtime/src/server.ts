@@ -13,6 +13,7 @@ import {
   type AppDeps,
 } from '@chorus/api';
 import { createFilesHttpHandler, FILES_PATH } from '@chorus/api';
+import { createUnsubscribeHandler, UNSUBSCRIBE_PATH } from '@chorus/api';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyCors, createOriginPolicy } from './origins';
 import { setBaseSecurityHeaders } from './security-headers';
@@ -98,6 +99,8 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
   });
   // tus uploads and downloads under /files/ (see packages/api/src/files).
   const filesHandler = createFilesHttpHandler(deps, { originAllowed });
+  // The digest mail's unsubscribe link (see packages/api/src/notifications/digest).
+  const unsubscribeHandler = createUnsubscribeHandler(deps, { ipOf: (req) => clientAddress(req, contextOptions) ?? 'unknown' });
 
   const state = { shuttingDown: false };
   const httpServer = createServer((req, res) => {
@@ -126,6 +129,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     }
     if (path?.startsWith(AI_IMAGE_PATH)) return serveAiImage(deps, req, res);
     if (path === FILES_PATH || path?.startsWith(`${FILES_PATH}/`)) return filesHandler(req, res);
+    if (path === UNSUBSCRIBE_PATH) return unsubscribeHandler(req, res);
     if (site && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path)) return site.serve(req, res);
     sendJson(res, 404, { error: 'Not found' });
   }

@@ -11,6 +11,8 @@ export interface FakeResendMessage {
   html: string | null;
   /** The HTTP request headers, lower-cased (authorization, idempotency-key, user-agent…). */
   headers: IncomingHttpHeaders;
+  /** The mail's own extra headers (the API's `headers` field), e.g. List-Unsubscribe. */
+  mailHeaders: Record<string, string>;
 }
 
 export interface FakeResendRequest {
@@ -46,6 +48,9 @@ const errorNames: Record<number, string> = {
   429: 'rate_limit_exceeded',
   500: 'internal_server_error',
 };
+
+const isStringRecord = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
 
 /** The 6-digit one-time code in a message's text body. */
 export function extractCode(message: FakeResendMessage): string {
@@ -106,6 +111,7 @@ export async function startFakeResend(options: { apiKey?: string } = {}): Promis
         text: str(payload.text),
         html: str(payload.html),
         headers: req.headers,
+        mailHeaders: isStringRecord(payload.headers) ? payload.headers : {},
       };
       if (idempotencyKey) idempotent.set(idempotencyKey, { body: raw, id: message.id });
       messages.push(message);

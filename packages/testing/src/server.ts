@@ -78,6 +78,8 @@ export interface TestServerOptions {
   search?: CreateAppDepsOptions['search'];
   /** Push: default Web Push with the test VAPID keys (see fake-webpush.ts), loopback endpoints allowed. */
   push?: PushOptions;
+  /** Links in mail (public URL, signing secret) and the digest delay. */
+  mailLinks?: CreateAppDepsOptions['mailLinks'];
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -106,6 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     previews: { egress: { allowPrivateNetworks: true }, ...options.previews },
     search: options.search,
     push: { vapid: testVapidKeys(), allowPrivateNetworks: true, ...options.push },
+    mailLinks: options.mailLinks,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,

@@ -14,6 +14,7 @@ import { loginHistory } from './login-history.service';
 import { changePassword } from './password-change.service';
 import { setAvatar, updateProfile } from './profile.service';
 import { zString } from '../strings';
+import { settingsProcedures } from '../notifications/settings/settings.procedures';
 
 export const accountRouter = router({
   update: authedProcedure
@@ -41,4 +42,5 @@ export const accountRouter = router({
     .input(ZLoginHistoryInput)
     .output(ZLoginHistoryPage)
     .query(({ ctx, input }) => loginHistory(ctx.deps, ctx.user.id, input)),
+  ...settingsProcedures,
 });

@@ -35,6 +35,8 @@ export const defaultRateLimits = {
   searchesPerUser: { points: 60, seconds: 60 },
   /** Push devices a user registers (each may make the server resolve a host and later send to it). */
   pushDeviceRegistrationsPerUser: { points: 30, seconds: 3600 },
+  /** Unsubscribe link requests per IP (each checks a signed token). */
+  unsubscribePerIp: { points: 30, seconds: 600 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

@@ -29,6 +29,7 @@ import { startTyping } from './typing.service';
 import { pinProcedures } from './pins/pins.procedures';
 import { threadProcedures } from './threads/threads.procedures';
 import { chatSearchProcedures } from '../search/search.procedures';
+import { memberLevelProcedures } from '../notifications/settings/member-level.procedures';
 
 const ZOk = z.object({ ok: z.literal(true) });
 
@@ -112,4 +113,5 @@ export const chatRouter = router({
   ...pinProcedures,
   ...threadProcedures,
   ...chatSearchProcedures,
+  ...memberLevelProcedures,
 });

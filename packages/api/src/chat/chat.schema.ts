@@ -121,6 +121,13 @@ export const ZConversationSummary = z.object({
   /** Messages from others after my read marker (capped at 1,000). */
   unreadCount: z.number(),
   threadUnread: ZThreadUnread,
+  /**
+   * My level here (`default`: my account's level for this kind) and mute, set with
+   * chat.setNotificationLevel. A muted conversation still delivers live and counts unread, but
+   * clients should not badge it or add it to an app-wide badge.
+   */
+  notificationLevel: z.enum(['default', 'all', 'mentions', 'none']),
+  mutedUntil: z.date().nullable(),
 });
 /** What `chat.update` answers: the conversation's own fields, as its `conversation.updated` event carries them. */
 export const ZConversationFields = ZConversationSummary.pick({ id: true, kind: true, name: true, avatarUrl: true });

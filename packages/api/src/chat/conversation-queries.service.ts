@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import { toPublicUser } from '../users/users.service';
 import type { TListInput } from './chat.schema';
 import { withReactions } from './message.mapper';
+import type { TMemberNotifyLevel } from '../notifications/levels';
 import { peerOf, requireMember } from './membership';
 import { typingUserIds } from './typing.service';
 import { mainHistoryLast } from './threads/main-last-message';
@@ -16,7 +17,13 @@ const UNREAD_CAP = 1000;
 export async function listConversations(deps: AppDeps, userId: number, input: TListInput) {
   const cursor = decodeCursor(input.cursor);
   const rows = await deps.db
-    .select({ conversation: conversations, role: conversationMembers.role, lastRead: conversationMembers.lastReadMessageId })
+    .select({
+      conversation: conversations,
+      role: conversationMembers.role,
+      lastRead: conversationMembers.lastReadMessageId,
+      notifyLevel: conversationMembers.notifyLevel,
+      mutedUntil: conversationMembers.mutedUntil,
+    })
     .from(conversationMembers)
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
     .where(
@@ -40,7 +47,20 @@ export async function getConversation(deps: AppDeps, userId: number, conversatio
   const membership = await requireMember(deps.db, conversationId, userId);
   // A room is shown by rooms.get.
   if (membership.conversation.kind === 'room') throw new AppError('NOT_FOUND', 'No such conversation');
-  const [summary] = await summarize(deps, userId, [{ conversation: membership.conversation, role: membership.role, lastRead: membership.lastReadMessageId }]);
+  const [own] = await deps.db
+    .select({ notifyLevel: conversationMembers.notifyLevel, mutedUntil: conversationMembers.mutedUntil })
+    .from(conversationMembers)
+    .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)))
+    .limit(1);
+  const [summary] = await summarize(deps, userId, [
+    {
+      conversation: membership.conversation,
+      role: membership.role,
+      lastRead: membership.lastReadMessageId,
+      notifyLevel: own?.notifyLevel ?? 'default',
+      mutedUntil: own?.mutedUntil ?? null,
+    },
+  ]);
   const memberRows = await deps.db
     .select({ user: users, role: conversationMembers.role, joinedAt: conversationMembers.joinedAt, lastReadMessageId: conversationMembers.lastReadMessageId })
     .from(conversationMembers)
@@ -54,7 +74,13 @@ export async function getConversation(deps: AppDeps, userId: number, conversatio
   };
 }
 
-type Row = { conversation: typeof conversations.$inferSelect; role: TMemberRole; lastRead: number };
+type Row = {
+  conversation: typeof conversations.$inferSelect;
+  role: TMemberRole;
+  lastRead: number;
+  notifyLevel: TMemberNotifyLevel;
+  mutedUntil: Date | null;
+};
 
 async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
   const lastIds = rows.map((row) => row.conversation.lastMessageId).filter((id): id is number => id !== null);
@@ -82,6 +108,8 @@ async function summarize(deps: AppDeps, userId: number, rows: Row[]) {
         lastMessage: shownLast.get(row.conversation.id) ?? null,
         unreadCount: await unreadCount(deps, row.conversation.id, userId, row.lastRead),
         threadUnread: threadUnread.get(row.conversation.id) ?? NO_THREAD_UNREAD,
+        notificationLevel: row.notifyLevel,
+        mutedUntil: row.mutedUntil,
       };
     }),
   );

@@ -13,6 +13,8 @@ export interface MailMessage {
    * response or a lapsed lease (Resend keeps keys for 24 hours).
    */
   idempotencyKey?: string;
+  /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 export interface MailDriver {
@@ -70,6 +72,7 @@ export function createResendDriver(options: ResendDriverOptions): MailDriver {
           subject: message.subject,
           text: message.text,
           ...(message.html === undefined ? {} : { html: message.html }),
+          ...(message.headers === undefined ? {} : { headers: message.headers }),
         },
         {
           signal: AbortSignal.timeout(timeoutMs),

@@ -83,6 +83,7 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'> &
         subject: row.subject,
         text: row.textBody,
         ...(row.htmlBody ? { html: row.htmlBody } : {}),
+        ...(row.headers ? { headers: row.headers } : {}),
         // createdAt keeps keys distinct between databases that reuse ids (staging vs prod on one account).
         idempotencyKey: `chorus-mail-${row.id}-${row.createdAt.getTime()}`,
       }));

@@ -9,6 +9,8 @@ export interface OutboxMail<T extends MailTemplateName = MailTemplateName> {
   /** The recipient's locale (`zh-CN`, `en`…); anything not Chinese gets English. */
   locale?: string | null;
   data: MailTemplateData[T];
+  /** Extra headers (List-Unsubscribe and the like), sent with the mail. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function enqueueMail<T extends MailTemplateName>(deps: { db: DbOrTx
       textBody: rendered.text,
       htmlBody: rendered.html,
       template: mail.template,
+      headers: mail.headers ?? null,
       nextAttemptAt: now,
       createdAt: now,
     })
@@ -64,11 +67,20 @@ export async function claimDueMail(db: Db, now: Date, leaseUntil: Date, limit: n
   );
 }
 
-/** Bodies go as soon as the mail is out (or given up): they may hold one-time codes. */
+/** Bodies and headers go as soon as the mail is out (or given up): they may hold one-time codes and link tokens. */
 export async function markMailSent(db: Db, id: number, attempts: number, sentAt: Date, providerMessageId: string): Promise<void> {
   await db
     .update(mailOutbox)
-    .set({ status: 'sent', attempts, sentAt, providerMessageId: providerMessageId.slice(0, 128), textBody: '', htmlBody: null, lockedUntil: null })
+    .set({
+      status: 'sent',
+      attempts,
+      sentAt,
+      providerMessageId: providerMessageId.slice(0, 128),
+      textBody: '',
+      htmlBody: null,
+      headers: null,
+      lockedUntil: null,
+    })
     .where(eq(mailOutbox.id, id));
 }
 
@@ -80,7 +92,7 @@ export async function markMailFailed(db: Db, id: number, update: { attempts: num
       lastError: update.lastError.slice(0, 1000),
       nextAttemptAt: update.nextAttemptAt,
       lockedUntil: null,
-      ...(update.dead ? { status: 'dead' as const, textBody: '', htmlBody: null } : {}),
+      ...(update.dead ? { status: 'dead' as const, textBody: '', htmlBody: null, headers: null } : {}),
     })
     .where(eq(mailOutbox.id, id));
 }

@@ -44,6 +44,30 @@ describe('mail templates', () => {
     expect(mail.text).toContain(`Reason: ${reason}`);
     expect(escapeHtml(`a<b>&"'`)).toBe('a&lt;b&gt;&amp;&quot;&#39;');
   });
+
+  it('renders the digest per conversation with escaped names, lines and links', () => {
+    const data = {
+      total: 3,
+      conversations: [
+        { title: 'Mallory <img>', kind: 'direct' as const, count: 2, lines: [{ sender: 'Mallory <img>', text: '"hi" & <script>' }] },
+        { title: 'Team', kind: 'group' as const, count: 1, lines: [{ sender: 'Ann', text: '@you look' }] },
+      ],
+      moreConversations: 1,
+      openUrl: 'https://chat.example/',
+      unsubscribeUrl: 'https://chat.example/unsubscribe?token=1.2.a&b',
+    };
+    const en = renderMail('digest', 'en', data);
+    expect(en.subject).toBe('You have 3 unread messages on Chorus');
+    expect(en.text).toContain('Mallory <img>: 2 new messages\n\nMallory <img>: "hi" & <script>');
+    expect(en.text).toContain('Team (mentions): 1 new message');
+    expect(en.text).toContain('…and 1 more conversation.');
+    expect(en.html).not.toMatch(/<img|<script/);
+    expect(en.html).toContain('<a href="https://chat.example/unsubscribe?token=1.2.a&amp;b">Stop these emails</a>');
+    const zh = renderMail('digest', 'zh-CN', data);
+    expect(zh.subject).toBe('你在 Chorus 有 3 条未读消息');
+    expect(zh.text).toContain('Team（提到你）：1 条新消息');
+    expect(zh.text).toContain('不再接收此类邮件: https://chat.example/unsubscribe?token=1.2.a&b');
+  });
 });
 
 describe('backoffDelay', () => {

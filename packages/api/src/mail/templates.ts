@@ -5,6 +5,25 @@ export interface MailTemplateData {
   changeEmail: { code: string; minutes: number };
   passwordChanged: Record<string, never>;
   accountBanned: { reason?: string | null };
+  digest: TDigestMailData;
+}
+
+/** Unread direct messages and mentions of a user who was away, per conversation. */
+export interface TDigestMailData {
+  /** Messages in the digest (the sum of `conversations[].count`). */
+  total: number;
+  conversations: Array<{
+    /** The other person's name (direct) or the group's or room's. */
+    title: string;
+    kind: 'direct' | 'group' | 'room';
+    count: number;
+    /** The latest few, oldest first, already shortened. */
+    lines: Array<{ sender: string; text: string }>;
+  }>;
+  /** Conversations left out of the mail (only the busiest are shown). */
+  moreConversations: number;
+  openUrl: string;
+  unsubscribeUrl: string;
 }
 
 export type MailTemplateName = keyof MailTemplateData;
@@ -16,14 +35,20 @@ export interface RenderedMail {
   html: string;
 }
 
-/** A paragraph, or a one-time code shown on its own line in large type. */
-type Block = string | { code: string };
+/** A paragraph, a one-time code shown on its own line in large type, or a link. */
+type Block = string | { code: string } | { link: string; label: string };
 interface Copy {
   subject: string;
   blocks: Block[];
 }
 
 const enMinutes = (minutes: number) => `${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`;
+const enPlural = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+
+/** Per conversation: a heading line, then `sender: text` lines. */
+function digestBlocks(data: TDigestMailData, heading: (c: TDigestMailData['conversations'][number]) => string): Block[] {
+  return data.conversations.flatMap((conversation) => [heading(conversation), ...conversation.lines.map((line) => `${line.sender}: ${line.text}`)]);
+}
 
 const copy: { [L in MailLanguage]: { [T in MailTemplateName]: (data: MailTemplateData[T]) => Copy } } = {
   en: {
@@ -63,6 +88,17 @@ const copy: { [L in MailLanguage]: { [T in MailTemplateName]: (data: MailTemplat
         'If you think this is a mistake, contact us.',
       ],
     }),
+    digest: (data) => ({
+      subject: `You have ${enPlural(data.total, 'unread message')} on Chorus`,
+      blocks: [
+        `While you were away, people wrote to you or mentioned you (${enPlural(data.total, 'message')}):`,
+        ...digestBlocks(data, (c) => `${c.kind === 'direct' ? c.title : `${c.title} (mentions)`}: ${enPlural(c.count, 'new message')}`),
+        ...(data.moreConversations > 0 ? [`…and ${enPlural(data.moreConversations, 'more conversation')}.`] : []),
+        { link: data.openUrl, label: 'Open Chorus' },
+        'You get this mail because digests are on in your notification settings.',
+        { link: data.unsubscribeUrl, label: 'Stop these emails' },
+      ],
+    }),
   },
   zh: {
     verifyEmail: ({ code, minutes }) => ({
@@ -89,6 +125,17 @@ const copy: { [L in MailLanguage]: { [T in MailTemplateName]: (data: MailTemplat
       subject: '你的 Chorus 账户已被停用',
       blocks: ['你的 Chorus 账户已被管理员停用。', ...(reason ? [`原因：${reason}`] : []), '如果你认为这是误会，请联系我们。'],
     }),
+    digest: (data) => ({
+      subject: `你在 Chorus 有 ${data.total} 条未读消息`,
+      blocks: [
+        `你不在的时候，有人给你发了消息或提到了你（共 ${data.total} 条）：`,
+        ...digestBlocks(data, (c) => `${c.kind === 'direct' ? c.title : `${c.title}（提到你）`}：${c.count} 条新消息`),
+        ...(data.moreConversations > 0 ? [`……还有 ${data.moreConversations} 个会话。`] : []),
+        { link: data.openUrl, label: '打开 Chorus' },
+        '你收到这封邮件，是因为你在通知设置中开启了邮件摘要。',
+        { link: data.unsubscribeUrl, label: '不再接收此类邮件' },
+      ],
+    }),
   },
 };
 
@@ -108,7 +155,9 @@ function toHtml(language: MailLanguage, { subject, blocks }: Copy): string {
     .map((block) =>
       typeof block === 'string'
         ? `<p style="margin:0 0 16px">${escapeHtml(block)}</p>`
-        : `<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace">${escapeHtml(block.code)}</p>`,
+        : 'link' in block
+          ? `<p style="margin:0 0 16px"><a href="${escapeHtml(block.link)}">${escapeHtml(block.label)}</a></p>`
+          : `<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace">${escapeHtml(block.code)}</p>`,
     )
     .join('\n');
   return [
@@ -126,6 +175,6 @@ export function renderMail<T extends MailTemplateName>(template: T, locale: stri
   // name loses that link, hence the one cast.
   const render = copy[language][template] as (data: MailTemplateData[T]) => Copy;
   const content = render(data);
-  const text = content.blocks.map((block) => (typeof block === 'string' ? block : block.code)).join('\n\n');
+  const text = content.blocks.map((block) => (typeof block === 'string' ? block : 'link' in block ? `${block.label}: ${block.link}` : block.code)).join('\n\n');
   return { subject: content.subject, text: `${text}\n`, html: toHtml(language, content) };
 }

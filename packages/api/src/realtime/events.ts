@@ -13,6 +13,7 @@ import type { ZCallParty, ZCallView } from '../calls/calls.outputs';
 import type { TSignalInput } from '../calls/calls.schema';
 import type { ZFriendRequest } from '../friends/friends.schema';
 import type { ZNotification } from '../notifications/notifications.schema';
+import type { ZNotificationSettings } from '../notifications/settings/settings.schema';
 import type { ZPresence, ZPresenceStatus } from '../presence/presence.schema';
 import type { ZDrift, ZPlaybackAction, ZPlaybackState, ZRoomMember, ZRoomMemberView, ZRoomSettings } from '../rooms/rooms.schema';
 
@@ -22,6 +23,7 @@ export type FriendRequestView = z.infer<typeof ZFriendRequest>;
 export type PresenceStatus = z.infer<typeof ZPresenceStatus>;
 export type PresenceView = z.infer<typeof ZPresence>;
 export type NotificationView = z.infer<typeof ZNotification>;
+export type NotificationSettingsView = z.infer<typeof ZNotificationSettings>;
 export type CallView = z.infer<typeof ZCallView>;
 export type CallPartyView = z.infer<typeof ZCallParty>;
 export type PlaybackState = z.infer<typeof ZPlaybackState>;
@@ -80,7 +82,9 @@ export type UserEvent =
   /** To every device of the callee: someone is calling (ring until a `call.updated` says otherwise). */
   | { type: 'call.incoming'; call: CallView; caller: CallPartyView }
   /** To both parties on every status change: answered (other devices of the callee stop ringing), ended with its outcome. */
-  | { type: 'call.updated'; call: CallView };
+  | { type: 'call.updated'; call: CallView }
+  /** The user changed their notification settings (on another device, say): the whole settings after the change. */
+  | { type: 'notification_settings.updated'; settings: NotificationSettingsView };
 
 /** Someone is typing in a conversation (or a room's chat) until `expiresAt`. */
 type TypingEvent = { type: 'typing'; conversationId: number; userId: number; expiresAt: Date };

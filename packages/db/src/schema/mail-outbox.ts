@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, datetime, index, mediumtext, mysqlEnum, mysqlTable, smallint, text, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, datetime, index, json, mediumtext, mysqlEnum, mysqlTable, smallint, text, varchar } from 'drizzle-orm/mysql-core';
 
 export const mailStatuses = ['pending', 'sent', 'dead'] as const;
 export type TMailStatus = (typeof mailStatuses)[number];
@@ -18,6 +18,8 @@ export const mailOutbox = mysqlTable(
     /** Cleared once sent: bodies may hold one-time codes. */
     textBody: text().notNull(),
     htmlBody: mediumtext(),
+    /** Extra mail headers, e.g. List-Unsubscribe (RFC 8058); null: none. */
+    headers: json().$type<Record<string, string>>(),
     /** Template name, for logs and metrics (never the body). */
     template: varchar({ length: 64 }).notNull(),
     status: mysqlEnum(mailStatuses).notNull().default('pending'),

@@ -81,6 +81,8 @@ describe('conversations list', () => {
     lastMessage: message(lastId, { conversationId: id }),
     unreadCount: 0,
     threadUnread: { threads: 0, replies: 0 },
+    notificationLevel: 'default',
+    mutedUntil: null,
   });
   const data = { pages: [{ items: [summary(1, 10), summary(2, 11)], nextCursor: null }], pageParams: [null] };
 
