@@ -12,6 +12,8 @@ import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
 import { MailSignal } from './mail/mail-signal';
+import { messageJobSql } from './push/fanout/jobs';
+import { PushFanoutSignal } from './push/fanout/signal';
 import type { Metrics } from './metrics/metrics';
 import { noopMetrics } from './metrics/noop-metrics';
 import { publishPresence } from './presence/presence.service';
@@ -68,7 +70,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => search.queueSql(searchableIds(rows)) }),
+    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...messageJobSql(rows)] }),
     mail: new MailSignal(),
     ai,
     files,
@@ -77,6 +79,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     metrics,
     previews: createPreviewsRuntime(options.logger, options.previews),
     search,
+    pushFanout: new PushFanoutSignal(),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

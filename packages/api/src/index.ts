@@ -67,3 +67,6 @@ export type { FileView } from './files/files.schema';
 export { activeTracedSpan, contextWithSpan, parentFromTraceparent, traceparentOf, TRACER_KEY } from './tracing/trace-context';
 export { createPromMetrics, noopMetrics, TimedRedis, type Metrics, type PromMetrics, type RpcTransport, type RpcType, type WsCloseReason } from './metrics';
 export type { SearchMode, SearchOptions, SearchRuntime } from './search/runtime';
+export { PushFanoutSignal } from './push/fanout/signal';
+export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFanoutWorker } from './push/fanout/worker';
+export { enqueuePushes, type PushIntent } from './push/outbox';

@@ -7,10 +7,12 @@ import {
   startInterruptedSweeper,
   startNotificationCleanup,
   startPinExpiry,
+  startPushFanout,
   type AppDeps,
   type FileCleanupConfig,
   type NotificationCleanupConfig,
   type PinExpiryConfig,
+  type PushFanoutOptions,
 } from '@chorus/api';
 import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
 
@@ -29,6 +31,8 @@ export interface BackgroundJobsOptions {
   aiSweepEveryMs?: number;
   /** Removes expired pins (and tells the conversations), one instance per period. */
   pinExpiry?: Partial<PinExpiryConfig>;
+  /** Expands push jobs into pushes on every instance: poll period, batch size, lease. */
+  pushFanout?: Partial<PushFanoutOptions>;
 }
 
 export interface BackgroundJobs {
@@ -40,7 +44,7 @@ export interface BackgroundJobs {
  * Starts the mail worker (woken by `deps.mail` after each commit that queued mail), the
  * notification and file cleanups, the sweeper of interrupted AI generations and the call
  * sweeper (ring timeouts, dropped parties; its period is `deps.calls.settings.sweepEveryMs`)
- * and the expiry of pinned messages.
+ * and the expiry of pinned messages, and the push fan-out (woken by `deps.pushFanout`).
  */
 export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOptions): BackgroundJobs {
   const mailWorker = startMailWorker(deps, options.mail);
@@ -50,6 +54,8 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
   const callSweeper = startCallSweeper(deps);
   const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
+  const pushFanout = startPushFanout(deps, options.pushFanout);
+  deps.pushFanout.onWake(() => pushFanout.wake());
 
   let stopping: Promise<void> | undefined;
   return {
@@ -58,7 +64,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushFanout.stop()]);
       })();
       return stopping;
     },
