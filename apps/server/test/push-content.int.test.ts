@@ -2,7 +2,7 @@ import { users } from '@chorus/db';
 import { createShiftableClock, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addDevice, befriend, clearOutbox, fannedOut, pushesTo, setSettings, text } from './push-fanout-fixture';
+import { addDevice, befriend, clearOutbox, fannedOut, pushesTo, setSettings, text, registerAll } from './push-fanout-fixture';
 
 const clock = createShiftableClock();
 let server: TestServer;
@@ -15,7 +15,7 @@ let direct: number;
 beforeAll(async () => {
   let accounts: MailedTestServer['accounts'];
   ({ server, mail, accounts } = await startMailedTestServer({ clock }));
-  [ann, bob, cat] = await Promise.all(['ann', 'bob', 'cat'].map((name) => accounts.register(name)));
+  [ann, bob, cat] = await registerAll(accounts, ['ann', 'bob', 'cat']);
   await befriend(ann, bob);
   direct = (await ann.client.chat.openDirect.mutate({ userId: bob.id })).conversationId;
   for (const account of [ann, bob, cat]) await addDevice(server.deps.db, account);
@@ -91,7 +91,12 @@ describe('calls, room invites and friend requests', () => {
   it('an incoming call: high urgency, a short TTL, a key per call; not pushed during do-not-disturb', async () => {
     const { callId } = await ann.client.calls.start.mutate({ calleeId: bob.id, media: 'video' });
     const [row] = await pushesTo(db(), bob);
-    expect(row).toMatchObject({ urgency: 'high', ttlSeconds: 30, collapseKey: `call${callId}`, payload: { type: 'call', title: 'ann', body: 'Incoming video call' } });
+    expect(row).toMatchObject({
+      urgency: 'high',
+      ttlSeconds: 30,
+      collapseKey: `call${callId}`,
+      payload: { type: 'call', title: 'ann', body: 'Incoming video call' },
+    });
     await ann.client.calls.cancel.mutate({ callId });
 
     await clearOutbox(db());
@@ -108,7 +113,14 @@ describe('calls, room invites and friend requests', () => {
     expect((await pushesTo(db(), bob)).map((row) => row.payload)).toMatchObject([{ type: 'friend_request', title: 'cat', url: '/friends' }]);
 
     await clearOutbox(db());
-    const room = await ann.client.rooms.create.mutate({ name: 'Cinema', visibility: 'private', joinPolicy: 'invite_only', historyVisible: true, syncEnabled: true, maxMembers: 10 });
+    const room = await ann.client.rooms.create.mutate({
+      name: 'Cinema',
+      visibility: 'private',
+      joinPolicy: 'invite_only',
+      historyVisible: true,
+      syncEnabled: true,
+      maxMembers: 10,
+    });
     await ann.client.rooms.invite.mutate({ roomId: room.id, userId: cat.id });
     expect((await pushesTo(db(), cat)).map((row) => row.payload)).toMatchObject([
       { type: 'room_invite', title: 'ann', body: 'invited you to Cinema', conversationId: room.id },

@@ -86,3 +86,11 @@ export async function befriend(a: TestAccount, b: TestAccount): Promise<void> {
   const request = await a.client.friends.request.mutate({ userId: b.id });
   await b.client.friends.respond.mutate({ requestId: request.id, accept: true });
 }
+
+/** Registers one account per name, at once. */
+export async function registerAll<const N extends readonly string[]>(
+  accounts: { register(name: string): Promise<TestAccount> },
+  names: N,
+): Promise<{ [K in keyof N]: TestAccount }> {
+  return (await Promise.all(names.map((name) => accounts.register(name)))) as { [K in keyof N]: TestAccount };
+}
