@@ -230,6 +230,22 @@ const ZEnv = z
       .default(5 * 1024 * 1024),
     /** Preview fetches running at once per instance. */
     LINK_PREVIEWS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Web Push application server keys (base64url, `npx web-push generate-vapid-keys`). Unset in production: Web Push is off. */
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{87}$/, 'a base64url P-256 public key (87 characters)')
+      .optional(),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url P-256 private key (43 characters)')
+      .optional(),
+    /** Who push services may contact about this server: mailto: or https: URL. */
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:\/\/)\S+$/, 'a mailto: or https: URL')
+      .optional(),
+    /** Let Web Push endpoints reach loopback and private networks. Default: on outside production. */
+    PUSH_ALLOW_PRIVATE_NETWORKS: bool.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.FILES_STORAGE !== 's3') return;

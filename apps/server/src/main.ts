@@ -5,6 +5,7 @@ import { loadFilesOptions } from './files-options';
 import { loadAiOptions } from './ai-options';
 import { loadCallsOptions } from './calls-options';
 import { loadPreviewsOptions } from './previews-options';
+import { loadPushOptions } from './push-options';
 import { loadEnv } from './env';
 import { findWebRoot } from './web-root';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const ai = await loadAiOptions(env, logger);
   const files = await loadFilesOptions(env, logger);
   const calls = loadCallsOptions(env);
+  const push = await loadPushOptions(env, logger);
   const webRoot = findWebRoot(env.WEB_DIST_DIR, logger);
   const infra = await connectInfrastructure(env, logger);
   // Metrics off (METRICS_PORT unset): the no-op Metrics, no registry, no listener.
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     metrics: prom?.metrics,
     previews: loadPreviewsOptions(env),
     search: { mode: env.SEARCH_ENGINE },
+    push,
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

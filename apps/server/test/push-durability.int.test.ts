@@ -12,7 +12,7 @@ import {
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addDevice, befriend, fannedOut, jobsLeft, online, outboxOf, pushesTo, sleep, text, registerAll } from './push-fanout-fixture';
+import { addDevice, befriend, fannedOut, jobsLeft, online, outboxOf, pushesTo, sleep, text, registerAll, holdFailedPushes } from './push-fanout-fixture';
 
 const silent = pino({ level: 'silent' });
 
@@ -29,7 +29,7 @@ describe('durability: the push job commits with its cause', () => {
   it('a job left by a process that died after the commit is expanded by the next one; a refused send leaves none', async () => {
     database = await createTestDatabase();
     // This server's fan-out looks for jobs only when its own services wake it.
-    first = await startMailedTestServer({ database, jobs: { pushFanout: { pollMs: 3_600_000 } } });
+    first = await startMailedTestServer({ database, jobs: { ...holdFailedPushes, pushFanout: { pollMs: 3_600_000 } } });
     const [ann, bob, cat] = await registerAll(first.accounts, ['ann', 'bob', 'cat']);
     await befriend(ann, bob);
     const direct = (await ann.client.chat.openDirect.mutate({ userId: bob.id })).conversationId;
@@ -60,7 +60,7 @@ describe('durability: the push job commits with its cause', () => {
     expect(await outboxOf(database.db, bob.id)).toEqual([]);
 
     await first.stop();
-    restarted = await startTestServer({ database });
+    restarted = await startTestServer({ database, jobs: holdFailedPushes });
     const rows = await pushesTo(database.db, bob);
     expect(rows.map((row) => row.payload)).toMatchObject([{ messageId: committed.row.id, body: 'sent just before the crash' }]);
     expect(await jobsLeft(database.db)).toBe(0);
@@ -76,8 +76,8 @@ describe('two instances', () => {
   });
 
   it('a user online on instance A is not pushed for a message instance B commits; an offline one is', async () => {
-    a = await startMailedTestServer();
-    b = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url });
+    a = await startMailedTestServer({ jobs: holdFailedPushes });
+    b = await startTestServer({ database: a.server.database, redisUrl: a.server.redisService!.url, jobs: holdFailedPushes });
     const [ann, bob, cat] = await registerAll(a.accounts, ['ann', 'bob', 'cat']);
     const group = (await ann.client.chat.createGroup.mutate({ name: 'Two', memberIds: [bob.id, cat.id] })).conversationId;
     for (const account of [bob, cat]) await addDevice(a.server.deps.db, account);

@@ -4,6 +4,13 @@ import { collectEvents, type EventCollector, type TestAccount } from '@chorus/te
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 
+/**
+ * Background-job settings for tests that read the outbox rows the fan-out writes: the devices'
+ * endpoints are unreachable, and a failed attempt waits an hour, so a row keeps its payload and
+ * stays pending (the delivery worker's own tests cover what happens next).
+ */
+export const holdFailedPushes = { push: { backoff: { baseMs: 3_600_000, maxMs: 3_600_000 } } };
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let clientIds = 0;

@@ -1,7 +1,19 @@
 import { startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { pushJobs } from '@chorus/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addDevice, befriend, clearOutbox, fannedOut, online, pushesTo, setMember, setSettings, text, registerAll } from './push-fanout-fixture';
+import {
+  addDevice,
+  befriend,
+  clearOutbox,
+  fannedOut,
+  online,
+  pushesTo,
+  setMember,
+  setSettings,
+  text,
+  registerAll,
+  holdFailedPushes,
+} from './push-fanout-fixture';
 
 let server: TestServer;
 let mail: FakeResend;
@@ -15,7 +27,7 @@ let direct: number;
 
 beforeAll(async () => {
   let accounts: MailedTestServer['accounts'];
-  ({ server, mail, accounts } = await startMailedTestServer());
+  ({ server, mail, accounts } = await startMailedTestServer({ jobs: holdFailedPushes }));
   [ann, bob, cat, dan, eli] = await registerAll(accounts, ['ann', 'bob', 'cat', 'dan', 'eli']);
   await befriend(ann, bob);
   direct = (await ann.client.chat.openDirect.mutate({ userId: bob.id })).conversationId;

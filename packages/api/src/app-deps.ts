@@ -19,6 +19,7 @@ import { noopMetrics } from './metrics/noop-metrics';
 import { publishPresence } from './presence/presence.service';
 import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
+import { createPushRuntime, type PushOptions } from './push/push-runtime';
 
 export interface CreateAppDepsOptions {
   db: Db;
@@ -44,6 +45,8 @@ export interface CreateAppDepsOptions {
   previews?: PreviewsOptions;
   /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
   search?: SearchOptions;
+  /** Push: VAPID keys, further providers (FCM, APNs), egress policy; default: no provider, push off. */
+  push?: PushOptions;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -79,6 +82,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     metrics,
     previews: createPreviewsRuntime(options.logger, options.previews),
     search,
+    push: createPushRuntime(options.logger, options.push),
     pushFanout: new PushFanoutSignal(),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
@@ -88,6 +92,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
       await deps.sendQueue.close();
       await deps.previews.close();
       await search.close();
+      await deps.push.close();
       await ai.close();
       await files.close();
       await realtime.close();

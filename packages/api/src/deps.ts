@@ -15,6 +15,7 @@ import type { PushFanoutSignal } from './push/fanout/signal';
 import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
+import type { PushRuntime } from './push/push-runtime';
 
 export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
@@ -54,6 +55,8 @@ export interface AppDeps {
   previews: PreviewsRuntime;
   /** Message search: the engine in use (or why none) and the index queue. */
   search: SearchRuntime;
+  /** Push providers by device kind, the VAPID public key, and the nudge for the push worker. */
+  push: PushRuntime;
   /** Nudges the push fan-out worker after a commit that queued a push job. */
   pushFanout: PushFanoutSignal;
 }

@@ -13,6 +13,7 @@ import { presenceRouter } from './presence/presence.router';
 import { roomsRouter } from './rooms/rooms.router';
 import { createCallerFactory, router } from './trpc';
 import { usersRouter } from './users/users.router';
+import { pushRouter } from './push/push.router';
 
 export const appRouter = router({
   system: systemRouter,
@@ -29,6 +30,7 @@ export const appRouter = router({
   ai: aiRouter,
   files: filesRouter,
   calls: callsRouter,
+  push: pushRouter,
 });
 
 export type AppRouter = typeof appRouter;

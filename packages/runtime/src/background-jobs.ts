@@ -7,11 +7,13 @@ import {
   startInterruptedSweeper,
   startNotificationCleanup,
   startPinExpiry,
+  startPushWorker,
   startPushFanout,
   type AppDeps,
   type FileCleanupConfig,
   type NotificationCleanupConfig,
   type PinExpiryConfig,
+  type PushWorkerOptions,
   type PushFanoutOptions,
 } from '@chorus/api';
 import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
@@ -31,6 +33,8 @@ export interface BackgroundJobsOptions {
   aiSweepEveryMs?: number;
   /** Removes expired pins (and tells the conversations), one instance per period. */
   pinExpiry?: Partial<PinExpiryConfig>;
+  /** The push outbox worker (woken by `deps.push` after each commit that queued pushes): poll, batch, parallel sends, backoff. */
+  push?: PushWorkerOptions;
   /** Expands push jobs into pushes on every instance: poll period, batch size, lease. */
   pushFanout?: Partial<PushFanoutOptions>;
 }
@@ -54,6 +58,8 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const fileCleanup = startFileCleanup(deps, { ...defaultFileCleanup, ...options.fileCleanup });
   const callSweeper = startCallSweeper(deps);
   const pinExpiry = startPinExpiry(deps, { ...defaultPinExpiry, ...options.pinExpiry });
+  const pushWorker = startPushWorker(deps, options.push);
+  deps.push.onWake(() => pushWorker.wake());
   const pushFanout = startPushFanout(deps, options.pushFanout);
   deps.pushFanout.onWake(() => pushFanout.wake());
 
@@ -64,7 +70,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushFanout.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushFanout.stop(), pushWorker.stop()]);
       })();
       return stopping;
     },

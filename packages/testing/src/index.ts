@@ -39,3 +39,4 @@ export { checkRules, PrometheusQueryError, startTestPrometheus, testRules, type 
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { metricValue, parseMetrics, scrapeMetrics, type MetricSample } from './metrics';
 export { testTls } from './tls-server';
+export { startFakeWebPush, testVapidKeys, type FakePushSubscription, type FakeWebPush, type FakeWebPushReply, type ReceivedWebPush } from './fake-webpush';

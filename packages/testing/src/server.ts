@@ -10,6 +10,7 @@ import {
   type CreateAppDepsOptions,
   type FilesOptions,
   type PreviewsOptions,
+  type PushOptions,
 } from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
 import type { LocalService } from '@chorus/local-services';
@@ -28,6 +29,7 @@ import type { FakeResend } from './fake-resend';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestRedis } from './redis';
 import { sharedS3Server, testFilesDriver } from './s3-server';
+import { testVapidKeys } from './fake-webpush';
 
 export const TEST_ALLOWED_ORIGIN = 'http://app.chorus.test';
 
@@ -74,6 +76,8 @@ export interface TestServerOptions {
   previews?: PreviewsOptions;
   /** Message search: SEARCH_ENGINE's mode and the indexer's polling; default: the database's engine. */
   search?: CreateAppDepsOptions['search'];
+  /** Push: default Web Push with the test VAPID keys (see fake-webpush.ts), loopback endpoints allowed. */
+  push?: PushOptions;
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -101,10 +105,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     metrics: prom?.metrics,
     previews: { egress: { allowPrivateNetworks: true }, ...options.previews },
     search: options.search,
+    push: { vapid: testVapidKeys(), allowPrivateNetworks: true, ...options.push },
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
     mail: { driver: mailDriver(mail.fake, logger), from: 'Chorus <no-reply@chorus.test>', pollMs: 100, backoff: { baseMs: 50, maxMs: 400 } },
+    push: { pollMs: 100, backoff: { baseMs: 50, maxMs: 400 }, ...options.jobs?.push },
   });
   const server = await startServer(deps, loopbackServerConfig({ publicOrigins: [TEST_ALLOWED_ORIGIN], ...options.config }));
   const metricsServer = prom ? await startMetricsServer(prom.registry, { host: '127.0.0.1', port: 0 }) : null;

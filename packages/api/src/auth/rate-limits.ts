@@ -31,6 +31,8 @@ export const defaultRateLimits = {
   callSignalsPerUser: { points: 600, seconds: 60 },
   /** Link preview pages a user's messages make the server fetch (cached links are free): any user can name any site. */
   linkPreviewFetchesPerUser: { points: 30, seconds: 60 },
+  /** Push devices a user registers (each may make the server resolve a host and later send to it). */
+  pushDeviceRegistrationsPerUser: { points: 30, seconds: 3600 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitName = keyof typeof defaultRateLimits;

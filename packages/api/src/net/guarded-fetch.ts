@@ -25,7 +25,7 @@ function check(hostname: string, address: string, policy: EgressPolicy): EgressR
  * when the config was saved cannot be rebound to an internal one later. Net may ask for one address
  * or all of them (happy eyeballs); either way all are resolved and all must pass.
  */
-function guardedLookup(policy: EgressPolicy): LookupFunction {
+export function guardedLookup(policy: EgressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '');

@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { addressAllowed, classifyAddress, type AddressClass, type EgressPolicy } from './address-class';
 
 export { addressAllowed, classifyAddress, type AddressClass, type EgressPolicy } from './address-class';
-export { createGuardedFetch, EgressRefusedError } from './guarded-fetch';
+export { createGuardedFetch, EgressRefusedError, guardedLookup } from './guarded-fetch';
 
 export type LookupFn = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 

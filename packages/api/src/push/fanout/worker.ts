@@ -20,10 +20,8 @@ export interface PushFanoutOptions {
 
 export const defaultPushFanout: PushFanoutOptions = { pollMs: 1_000, batchSize: 100, concurrency: 8, leaseMs: 30_000, maxAttempts: 5 };
 
-type WorkerDeps = Pick<AppDeps, 'db' | 'realtime' | 'logger' | 'clock'> & {
-  /** The push delivery worker's nudge, once pushes are committed. */
-  push?: { wake(): void };
-};
+/** `push` is the delivery worker's nudge, given once pushes are committed. */
+type WorkerDeps = Pick<AppDeps, 'db' | 'realtime' | 'logger' | 'clock' | 'push'>;
 
 export interface PushFanoutWorker {
   stop(): Promise<void>;
@@ -92,7 +90,7 @@ export function startPushFanout(deps: WorkerDeps, options: Partial<PushFanoutOpt
     );
     // A failed job is tried again at the next pass rather than after its lease.
     await releasePushJobs(deps.db, failed);
-    if (written > 0) deps.push?.wake();
+    if (written > 0) deps.push.wake();
     return { claimed: jobs.length, done: done.length };
   }
 
