@@ -1,7 +1,7 @@
 // Shared steps of the push fan-out tests (not a test file itself).
 import { conversationMembers, notificationSettings, pushDevices, pushJobs, pushOutbox, sessions, type Db, type TPushOutboxRow } from '@chorus/db';
 import { collectEvents, type EventCollector, type TestAccount } from '@chorus/testing';
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 
 /**
@@ -30,9 +30,10 @@ export async function addDevice(db: Db, account: TestAccount): Promise<number> {
     sessionId: session!.id,
     kind: 'webpush',
     fingerprint: randomBytes(32).toString('hex'),
+    // Nothing listens there: every attempt fails and is retried (see holdFailedPushes).
     endpoint: `https://127.0.0.1:9/push/${account.username}`,
-    p256dh: 'p256dh',
-    auth: 'auth',
+    p256dh: createECDH('prime256v1').generateKeys().toString('base64url'),
+    auth: randomBytes(16).toString('base64url'),
   });
   return result.insertId;
 }
