@@ -16,6 +16,7 @@ import { log, type BenchReport, type BenchStack } from '../lib/harness';
 import { createMembers } from '../lib/members';
 import { percentiles } from '../lib/stats';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
+import { sendsWithPush, type PushMode } from './sends';
 
 const SETTINGS = {
   members: Math.floor(envNumber('BENCH_PUSH_MEMBERS', sized(1000, 20))),
@@ -54,8 +55,10 @@ function makeCertificate(dir: string): { cert: string; key: string; file: string
   return { cert: readFileSync(file, 'utf8'), key: readFileSync(key, 'utf8'), file };
 }
 
-function startInstance(stack: BenchStack, caFile: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+function startInstance(stack: BenchStack, caFile: string, mode: PushMode): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl, mode], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('push instance: not listening within 60 s')), 60_000);
     child.once('message', (ready: { url: string }) => {
@@ -67,6 +70,19 @@ function startInstance(stack: BenchStack, caFile: string): Promise<{ url: string
       reject(new Error(`push instance exited (${code}) before listening`));
     });
   });
+}
+
+/** Waits (up to a minute) until the sends' pushes are out, so the latency rounds start on an idle outbox. */
+async function waitForQuiet(stack: BenchStack): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const [[row]] = (await stack.deps.db.$client.query(
+      "SELECT (SELECT count(*) FROM push_jobs) + (SELECT count(*) FROM push_outbox WHERE status = 'pending' AND next_attempt_at <= now(3)) AS n",
+    )) as unknown as [Array<{ n: number }>];
+    if (Number(row?.n ?? 0) === 0) return;
+    await sleep(200);
+  }
+  log('push: the sends’ pushes were not all out after a minute; measuring latency anyway');
 }
 
 export async function push(stack: BenchStack): Promise<BenchReport> {
@@ -85,8 +101,11 @@ export async function push(stack: BenchStack): Promise<BenchReport> {
   // Messages of the benchmarks before this one left push jobs (nobody had a device); no instance
   // ran their fan-out. They would be this instance's backlog, so they go.
   await db.$client.query('DELETE FROM push_jobs');
-  const instance = await startInstance(stack, tls.file);
+  const instance = await startInstance(stack, tls.file, 'on');
+  const withoutPush = await startInstance(stack, tls.file, 'off');
   try {
+    const sendRows = await sendsWithPush(stack, { on: instance.url, off: withoutPush.url }, origin);
+    await waitForQuiet(stack);
     const [sender, ...others] = await createMembers(stack, SETTINGS.members + 1);
     const now = new Date();
     const [created] = await db.insert(conversations).values({ kind: 'group', name: 'push bench', createdAt: now, lastActivityAt: now });
@@ -148,6 +167,7 @@ export async function push(stack: BenchStack): Promise<BenchReport> {
     return {
       bench: 'push',
       rows: [
+        ...sendRows,
         {
           case: `group of ${SETTINGS.members} offline members, commit → push received`,
           pushes: stats.n,
@@ -164,8 +184,10 @@ export async function push(stack: BenchStack): Promise<BenchReport> {
       ],
     };
   } finally {
-    instance.child.send('stop');
-    await new Promise((resolve) => instance.child.once('exit', resolve));
+    for (const child of [instance.child, withoutPush.child]) {
+      child.send('stop');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
     await new Promise((resolve) => receiver.close(resolve));
   }
 }

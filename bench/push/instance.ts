@@ -7,8 +7,8 @@ import { startPushFanout, startPushWorker } from '@chorus/api';
 import { serverLogLevel } from '../lib/harness';
 import { closeDb, createAppDeps, createDb, createLogger, createRedis, loopbackServerConfig, startServer, systemClock } from '../lib/workspace';
 
-const [databaseUrl, redisUrl] = process.argv.slice(2);
-if (!databaseUrl || !redisUrl) throw new Error('usage: push/instance.ts <databaseUrl> <redisUrl>');
+const [databaseUrl, redisUrl, mode = 'on'] = process.argv.slice(2);
+if (!databaseUrl || !redisUrl || (mode !== 'on' && mode !== 'off')) throw new Error('usage: push/instance.ts <databaseUrl> <redisUrl> [on|off]');
 
 const ecdh = createECDH('prime256v1');
 ecdh.generateKeys();
@@ -18,18 +18,20 @@ const db = createDb(databaseUrl, { poolSize: 10 });
 const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
 const redis = createRedis(redisUrl, logger);
 // The receiver listens on loopback, which the egress guard refuses unless told.
-const deps = await createAppDeps({ db, redis, logger, clock: systemClock, push: { vapid, allowPrivateNetworks: true } });
-const fanout = startPushFanout(deps);
-deps.pushFanout.onWake(() => fanout.wake());
-const delivery = startPushWorker(deps, { concurrency: 64, batchSize: 256 });
-deps.push.onWake(() => delivery.wake());
+// `off`: messages get no push job and no push worker runs here (as a server without push).
+const deps = await createAppDeps({ db, redis, logger, clock: systemClock, push: { vapid, allowPrivateNetworks: true }, pushJobs: mode === 'on' });
+const workers = mode === 'on' ? { fanout: startPushFanout(deps), delivery: startPushWorker(deps, { concurrency: 64, batchSize: 256 }) } : null;
+if (workers) {
+  deps.pushFanout.onWake(() => workers.fanout.wake());
+  deps.push.onWake(() => workers.delivery.wake());
+}
 const server = await startServer(deps, loopbackServerConfig());
 
 let stopping: Promise<void> | undefined;
 const stop = () =>
   (stopping ??= (async () => {
     await server.close().catch(() => {});
-    await Promise.allSettled([fanout.stop(), delivery.stop()]);
+    await Promise.allSettled([workers?.fanout.stop(), workers?.delivery.stop()]);
     await deps.close().catch(() => {});
     redis.disconnect();
     await closeDb(db).catch(() => {});

@@ -45,6 +45,8 @@ export interface CreateAppDepsOptions {
   previews?: PreviewsOptions;
   /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
   search?: SearchOptions;
+  /** Write a push job with every stored message (default); false only to measure what they cost (`pnpm bench push`). */
+  pushJobs?: boolean;
   /** Push: VAPID keys, further providers (FCM, APNs), egress policy; default: no provider, push off. */
   push?: PushOptions;
 }
@@ -73,7 +75,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...messageJobSql(rows)] }),
+    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...(options.pushJobs === false ? [] : messageJobSql(rows))] }),
     mail: new MailSignal(),
     ai,
     files,
