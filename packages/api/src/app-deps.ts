@@ -75,7 +75,10 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...(options.pushJobs === false ? [] : messageJobSql(rows))] }),
+    sendQueue: new SendQueue(options.db, {
+      ...options.sends,
+      alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...(options.pushJobs === false ? [] : messageJobSql(rows))],
+    }),
     mail: new MailSignal(),
     ai,
     files,
