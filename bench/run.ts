@@ -8,6 +8,7 @@ import { files } from './files/index';
 import { smoke } from './lib/env';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
 import { ping } from './ping/index';
+import { push } from './push/index';
 import { rooms } from './rooms/index';
 import { search } from './search/index';
 import { printReport, writeReport } from './lib/report';
@@ -21,6 +22,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['ai', ai],
   ['files', files],
   ['search', search],
+  ['push', push],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.

@@ -12,6 +12,8 @@ import { createFilesRuntime, type FilesOptions } from './files/files-runtime';
 import type { AppConfig, AppDeps } from './deps';
 import { systemClock, type Clock } from './kernel';
 import { MailSignal } from './mail/mail-signal';
+import { messageJobSql } from './push/fanout/jobs';
+import { PushFanoutSignal } from './push/fanout/signal';
 import type { Metrics } from './metrics/metrics';
 import { noopMetrics } from './metrics/noop-metrics';
 import { publishPresence } from './presence/presence.service';
@@ -44,6 +46,8 @@ export interface CreateAppDepsOptions {
   previews?: PreviewsOptions;
   /** Message search: `mode` (SEARCH_ENGINE) and the indexer's polling; default: the engine the database offers. */
   search?: SearchOptions;
+  /** Write a push job with every stored message (default); false only to measure what they cost (`pnpm bench push`). */
+  pushJobs?: boolean;
   /** Push: VAPID keys, further providers (FCM, APNs), egress policy; default: no provider, push off. */
   push?: PushOptions;
   /** Links in mail and the digest delay (default: localhost:3000, a random secret, 30 minutes). */
@@ -74,7 +78,10 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     limiters: createRateLimiters(options.redis, config.rateLimits),
     revocations,
     realtime,
-    sendQueue: new SendQueue(options.db, { ...options.sends, alsoRun: (rows) => search.queueSql(searchableIds(rows)) }),
+    sendQueue: new SendQueue(options.db, {
+      ...options.sends,
+      alsoRun: (rows) => [...search.queueSql(searchableIds(rows)), ...(options.pushJobs === false ? [] : messageJobSql(rows))],
+    }),
     mail: new MailSignal(),
     ai,
     files,
@@ -85,6 +92,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     search,
     push: createPushRuntime(options.logger, options.push),
     mailLinks: createMailLinks(options.mailLinks),
+    pushFanout: new PushFanoutSignal(),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

@@ -11,6 +11,7 @@ import type { PreviewsRuntime } from './chat/previews/previews-runtime';
 import type { SearchRuntime } from './search/runtime';
 import type { Clock } from './kernel';
 import type { MailSignal } from './mail/mail-signal';
+import type { PushFanoutSignal } from './push/fanout/signal';
 import type { Metrics } from './metrics/metrics';
 import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
@@ -59,4 +60,6 @@ export interface AppDeps {
   push: PushRuntime;
   /** The public URL and signing key of links in mail (unsubscribe), and when digests go out. */
   mailLinks: MailLinks;
+  /** Nudges the push fan-out worker after a commit that queued a push job. */
+  pushFanout: PushFanoutSignal;
 }

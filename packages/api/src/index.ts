@@ -79,3 +79,6 @@ export { createUnsubscribeHandler } from './notifications/digest/unsubscribe-htt
 export { createMailLinks, UNSUBSCRIBE_PATH, type MailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
 export { defaultDigestJob, runDigestPass, startDigestJob, type DigestJobConfig, type DigestPassResult } from './notifications/digest/digest.job';
 export { createUnsubscribeToken, verifyUnsubscribeToken } from './notifications/digest/unsubscribe-token';
+export { PushFanoutSignal } from './push/fanout/signal';
+export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFanoutWorker } from './push/fanout/worker';
+export { enqueuePushes, type PushIntent } from './push/outbox';

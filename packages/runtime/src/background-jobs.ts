@@ -11,11 +11,13 @@ import {
   startNotificationCleanup,
   startPinExpiry,
   startPushWorker,
+  startPushFanout,
   type AppDeps,
   type FileCleanupConfig,
   type NotificationCleanupConfig,
   type PinExpiryConfig,
   type PushWorkerOptions,
+  type PushFanoutOptions,
 } from '@chorus/api';
 import { startMailWorker, type MailWorkerOptions } from '@chorus/api/mail';
 
@@ -38,6 +40,8 @@ export interface BackgroundJobsOptions {
   push?: PushWorkerOptions;
   /** Mails digests of unread direct messages and mentions to users away (DIGEST_AFTER_MINUTES), one instance per pass. */
   digest?: Partial<DigestJobConfig>;
+  /** Expands push jobs into pushes on every instance: poll period, batch size, lease. */
+  pushFanout?: Partial<PushFanoutOptions>;
 }
 
 export interface BackgroundJobs {
@@ -49,7 +53,7 @@ export interface BackgroundJobs {
  * Starts the mail worker (woken by `deps.mail` after each commit that queued mail), the
  * notification and file cleanups, the sweeper of interrupted AI generations and the call
  * sweeper (ring timeouts, dropped parties; its period is `deps.calls.settings.sweepEveryMs`)
- * and the expiry of pinned messages.
+ * and the expiry of pinned messages, and the push fan-out (woken by `deps.pushFanout`).
  */
 export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOptions): BackgroundJobs {
   const mailWorker = startMailWorker(deps, options.mail);
@@ -62,6 +66,8 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
   const pushWorker = startPushWorker(deps, options.push);
   deps.push.onWake(() => pushWorker.wake());
   const digest = startDigestJob(deps, { ...defaultDigestJob, ...options.digest });
+  const pushFanout = startPushFanout(deps, options.pushFanout);
+  deps.pushFanout.onWake(() => pushFanout.wake());
 
   let stopping: Promise<void> | undefined;
   return {
@@ -70,7 +76,7 @@ export function startBackgroundJobs(deps: AppDeps, options: BackgroundJobsOption
         notificationCleanup.stop();
         aiSweeper.stop();
         fileCleanup.stop();
-        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushWorker.stop(), digest.stop()]);
+        await Promise.all([callSweeper.stop(), mailWorker.stop(), pinExpiry.stop(), pushFanout.stop(), pushWorker.stop(), digest.stop()]);
       })();
       return stopping;
     },

@@ -11,10 +11,11 @@ import type { CallView } from '../realtime/events';
 import { insertEndedCall, missedCallNotice } from './call-transitions';
 import { toCallView } from './call-view';
 import { publishIncoming } from './calls.events';
+import { queuePushJobs } from '../push/fanout/jobs';
 import type { TStartCallInput } from './calls.schema';
 import { assertMayCall } from './permissions';
 
-type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' | 'limiters' | 'metrics'>;
+type StartDeps = Pick<AppDeps, 'db' | 'clock' | 'realtime' | 'logger' | 'calls' | 'limiters' | 'metrics'> & Partial<Pick<AppDeps, 'pushFanout'>>;
 
 /**
  * Rings the callee on every device. A user is in at most one live (ringing or active) call:
@@ -74,6 +75,8 @@ export async function startCall(deps: StartDeps, callerId: number, input: TStart
       answeredAt: null,
       endedAt: null,
     };
+    // The callee's push, if they are away, is decided after the commit from this job.
+    await queuePushJobs(tx, 'call', [row.id]);
     return { kind: 'ringing' as const, row, notes: [], party };
   });
   const call = toCallView(outcome.row);
@@ -82,6 +85,7 @@ export async function startCall(deps: StartDeps, callerId: number, input: TStart
     await deliverNotifications(deps, outcome.notes);
     throw new AppError('CALLEE_BUSY', 'The user is in another call', { details: { callId: call.id } });
   }
+  deps.pushFanout?.wake();
   await publishIncoming(deps, call, outcome.party);
   return { callId: call.id, call };
 }

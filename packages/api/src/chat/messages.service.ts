@@ -52,6 +52,8 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     if (!first) throw error;
     return first;
   }
+  // The batch queued the message's push job (see app-deps alsoRun).
+  deps.pushFanout.wake();
   // Sending ends "typing"; that Redis command overlaps the publish instead of waiting for it.
   await Promise.all([
     deps.realtime.publishConversationEvent(committed.event),

@@ -3,6 +3,7 @@
 import { notifications, type TNotificationType } from '@chorus/db';
 import type { DbOrTx } from '../kernel';
 import type { NotificationView } from '../realtime/events';
+import { pushedNotificationTypes, queuePushJobs } from '../push/fanout/jobs';
 
 export interface NewNotification {
   userId: number;
@@ -22,5 +23,8 @@ export async function createNotifications(tx: DbOrTx, now: Date, items: NewNotif
     const [result] = await tx.insert(notifications).values({ ...item, createdAt: now });
     stored.push({ userId: item.userId, view: { id: result.insertId, type: item.type, payload: item.payload, readAt: null, createdAt: now } });
   }
+  // Pushed ones get their push job in the same transaction: it exists iff they do.
+  const pushed = stored.filter((note) => pushedNotificationTypes.has(note.view.type)).map((note) => note.view.id);
+  await queuePushJobs(tx, 'notification', pushed);
   return stored;
 }

@@ -3,11 +3,17 @@ import { and, count, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import type { NotificationView } from '../realtime/events';
+import { pushedNotificationTypes } from '../push/fanout/jobs';
 import type { StoredNotification } from './notification-store';
 import type { TListNotificationsInput, TMarkNotificationsReadInput } from './notifications.schema';
 
 /** Live delivery to whoever is online; the stored row serves whoever is not. Never throws. */
-export async function deliverNotifications(deps: Pick<AppDeps, 'realtime' | 'logger'>, stored: StoredNotification[]): Promise<void> {
+export async function deliverNotifications(
+  deps: Pick<AppDeps, 'realtime' | 'logger'> & Partial<Pick<AppDeps, 'pushFanout'>>,
+  stored: StoredNotification[],
+): Promise<void> {
+  // Pushed notifications queued a push job with them (see createNotifications).
+  if (stored.some((note) => pushedNotificationTypes.has(note.view.type))) deps.pushFanout?.wake();
   for (const { userId, view } of stored) {
     try {
       await deps.realtime.publishToUsers([userId], `notification:${view.id}`, { type: 'notification', notification: view });
