@@ -27,6 +27,12 @@ export async function loadTusClient(): Promise<typeof import('@chorus/testing').
   return tus;
 }
 
+/** A self-signed loopback certificate with its key in one PEM text, loaded on demand for the same reason. */
+export async function loopbackCertificate(): Promise<string> {
+  const { loopbackCertificate: make } = await import('@chorus/testing');
+  return make();
+}
+
 /** The real typed client, as a Node script uses it. */
 export function createBenchClient(url: string, options: Partial<ChorusClientOptions> = {}): ChorusClient {
   return createChorusClient({ url, WebSocket, ...options });

@@ -3,9 +3,9 @@
 // and records when each push arrived), every member offline with one Web Push device. The sender
 // sends one message per round and waits until every member's push arrived; latency is from the
 // message's creation time (taken just before its commit) to the receiver's arrival.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createECDH, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { envNumber, sized } from '../lib/env';
 import { log, type BenchReport, type BenchStack } from '../lib/harness';
 import { createMembers } from '../lib/members';
 import { percentiles } from '../lib/stats';
-import { closeChorusClient, createBenchClient } from '../lib/workspace';
+import { closeChorusClient, createBenchClient, loopbackCertificate } from '../lib/workspace';
 import { sendsWithPush, type PushMode } from './sends';
 
 const SETTINGS = {
@@ -25,34 +25,12 @@ const SETTINGS = {
   goalP99Ms: 2000,
 };
 
-/** A self-signed certificate for 127.0.0.1, made with the openssl command line. */
-function makeCertificate(dir: string): { cert: string; key: string; file: string } {
-  const key = join(dir, 'push-receiver.key');
+/** A self-signed certificate for 127.0.0.1 (the instances trust it through NODE_EXTRA_CA_CERTS). */
+async function makeCertificate(dir: string): Promise<{ cert: string; key: string; file: string }> {
+  const pem = await loopbackCertificate();
   const file = join(dir, 'push-receiver.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      file,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(file, 'utf8'), key: readFileSync(key, 'utf8'), file };
+  writeFileSync(file, pem, { mode: 0o600 });
+  return { cert: pem, key: pem, file };
 }
 
 function startInstance(stack: BenchStack, caFile: string, mode: PushMode): Promise<{ url: string; child: ChildProcess }> {
@@ -87,7 +65,7 @@ async function waitForQuiet(stack: BenchStack): Promise<void> {
 
 export async function push(stack: BenchStack): Promise<BenchReport> {
   const { db } = stack.deps;
-  const tls = makeCertificate(stack.dataDir);
+  const tls = await makeCertificate(stack.dataDir);
   const arrivals: number[] = [];
   const receiver = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
     request.resume();

@@ -50,3 +50,4 @@ export {
   type FakeWebPushRequest,
   type ReceivedWebPush,
 } from './fake-webpush';
+export { loopbackCertificate } from './test-tls';

@@ -28,6 +28,18 @@ export async function makeTestTls(): Promise<TestTlsFiles> {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) throw new Error('NODE_EXTRA_CA_CERTS is not set: vitest.config.ts names the test certificate there');
   mkdirSync(dirname(file), { recursive: true });
+  const pem = await loopbackCertificate();
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, pem, { mode: 0o600 });
+  renameSync(tmp, file);
+  return { certFile: file, keyFile: file };
+}
+
+/**
+ * A new self-signed certificate for localhost, 127.0.0.1 and ::1 (a week long), and its key, in
+ * one PEM text: Node takes it as `cert` and as `key`, and as a trusted certificate.
+ */
+export async function loopbackCertificate(): Promise<string> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -47,8 +59,5 @@ export async function makeTestTls(): Promise<TestTlsFiles> {
       },
     ],
   });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, `${pems.cert.trimEnd()}\n${pems.private}`, { mode: 0o600 });
-  renameSync(tmp, file);
-  return { certFile: file, keyFile: file };
+  return `${pems.cert.trimEnd()}\n${pems.private}`;
 }

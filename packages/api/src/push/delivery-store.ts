@@ -1,5 +1,5 @@
 import { pushDevices, pushOutbox, sessions, type Db, type TPushDeviceRow, type TPushOutboxRow } from '@chorus/db';
-import { and, asc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { sessionPolicy } from '../auth/session.service';
 
 export interface ClaimedPush {
@@ -71,8 +71,13 @@ export async function claimDuePushes(db: Db, now: Date, leaseUntil: Date, limit:
 }
 
 /** The payload goes once sent or given up: it may hold message text. */
-export async function markPushSent(db: Db, id: number, attempts: number, sentAt: Date): Promise<void> {
-  await db.update(pushOutbox).set({ status: 'sent', attempts, sentAt, payload: null, lockedUntil: null, lastError: null }).where(eq(pushOutbox.id, id));
+/** Records a pass's delivered pushes in one statement (each row's attempt counted). */
+export async function markPushesSent(db: Db, ids: number[], sentAt: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(pushOutbox)
+    .set({ status: 'sent', attempts: sql`${pushOutbox.attempts} + 1`, sentAt, payload: null, lockedUntil: null, lastError: null })
+    .where(inArray(pushOutbox.id, ids));
 }
 
 export async function markPushFailed(db: Db, id: number, update: { attempts: number; lastError: string; nextAttemptAt: Date; dead: boolean }): Promise<void> {

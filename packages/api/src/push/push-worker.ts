@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../mail/mail-worker';
 import type { PushDelivery, PushOutcome } from './provider';
-import { claimDuePushes, markPushFailed, markPushSent, releasePushes, removeGoneDevice, type ClaimedPush } from './delivery-store';
+import { claimDuePushes, markPushFailed, markPushesSent, releasePushes, removeGoneDevice, type ClaimedPush } from './delivery-store';
 
 export interface PushWorkerOptions {
   pollMs?: number;
@@ -68,7 +68,8 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     }
   }
 
-  async function deliver(claimed: ClaimedPush): Promise<void> {
+  /** Sends one push and records any outcome but `sent`, which the pass records for all its pushes at once. */
+  async function deliver(claimed: ClaimedPush, sent: number[]): Promise<void> {
     const { row, device } = claimed;
     const attempts = row.attempts + 1;
     const context = { pushId: row.id, deviceId: device.id, kind: device.kind, attempt: attempts };
@@ -77,7 +78,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     const now = deps.clock.now();
     switch (result.outcome) {
       case 'sent':
-        await markPushSent(deps.db, row.id, attempts, now);
+        sent.push(row.id);
         logger.debug(context, 'push sent');
         return;
       case 'gone':
@@ -105,6 +106,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     let next = 0;
     let attempted = 0;
     const unsent: number[] = [];
+    const sent: number[] = [];
     // A few runners share the batch. Past half the lease (or when stopping) the rest is handed
     // back rather than raced against an instance that may claim it once the lease ends.
     const runner = async () => {
@@ -114,7 +116,7 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
           continue;
         }
         try {
-          await deliver(item);
+          await deliver(item, sent);
         } catch (error) {
           // Recording the outcome failed (database away): the lease runs out and the push is tried again.
           logger.error({ err: error, pushId: item.row.id }, 'push outcome not recorded');
@@ -123,6 +125,9 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, runner));
+    // One statement for the pass's deliveries rather than one per push. Should it fail (database
+    // away), their leases run out and they go again: delivery is at least once either way.
+    await markPushesSent(deps.db, sent, deps.clock.now());
     await releasePushes(deps.db, unsent);
     return { claimed: scanned, attempted };
   }
