@@ -2,7 +2,7 @@ import { users } from '@chorus/db';
 import { createShiftableClock, startMailedTestServer, type FakeResend, type MailedTestServer, type TestAccount, type TestServer } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { addDevice, befriend, clearOutbox, fannedOut, pushesTo, setSettings, text, registerAll, holdFailedPushes } from './push-fanout-fixture';
+import { addDevice, befriend, clearOutbox, fannedOut, pushesTo, setSettings, text, registerAll, holdFailedPushes, sleep } from './push-fanout-fixture';
 
 const clock = createShiftableClock();
 let server: TestServer;
@@ -41,6 +41,26 @@ describe('collapse and do-not-disturb', () => {
     expect(new Set(rows.map((row) => row.collapseKey))).toEqual(new Set([`c${direct}`]));
     expect(rows.at(-1)).toMatchObject({ payload: { body: 'three' } });
     expect(rows.at(-1)!.badge).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a push taken over after a failed attempt keeps its backoff', async () => {
+    await ann.client.chat.send.mutate(text(direct, 'first try'));
+    // The endpoint never answers: the delivery worker's first attempt fails and backs off an hour.
+    const deadline = Date.now() + 10_000;
+    let [row] = await pushesTo(db(), bob);
+    while (row!.attempts === 0 && Date.now() < deadline) {
+      await sleep(50);
+      [row] = await pushesTo(db(), bob);
+    }
+    expect(row!.attempts).toBe(1);
+    const backoffUntil = row!.nextAttemptAt.getTime();
+    expect(backoffUntil - clock.now().getTime()).toBeGreaterThan(30 * 60_000);
+    await ann.client.chat.send.mutate(text(direct, 'second try'));
+    const [taken, ...more] = await pushesTo(db(), bob);
+    expect(more).toEqual([]);
+    // Not sent again at once: still the one attempt, still due when the backoff ends.
+    expect(taken).toMatchObject({ id: row!.id, attempts: 1, payload: { body: 'second try' } });
+    expect(taken!.nextAttemptAt.getTime()).toBe(backoffUntil);
   });
 
   it('holds a push until do-not-disturb ends, still collapsing, and sends at once after', async () => {

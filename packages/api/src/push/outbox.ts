@@ -96,7 +96,8 @@ export async function enqueuePushes(tx: DbOrTx, now: Date, intents: PushIntent[]
         urgency: sql`values(${sql.identifier('urgency')})`,
         ttlSeconds: sql`values(${sql.identifier('ttl_seconds')})`,
         badge: sql`values(${sql.identifier('badge')})`,
-        nextAttemptAt: sql`values(${sql.identifier('next_attempt_at')})`,
+        // A row that already failed keeps its backoff (a platform's Retry-After is a floor).
+        nextAttemptAt: sql`if(${sql.identifier('attempts')} > 0, greatest(${sql.identifier('next_attempt_at')}, values(${sql.identifier('next_attempt_at')})), values(${sql.identifier('next_attempt_at')}))`,
         expiresAt: sql`values(${sql.identifier('expires_at')})`,
       },
     });
