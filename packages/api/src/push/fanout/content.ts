@@ -2,6 +2,7 @@
 // privacy), in the recipient's language for the fixed words.
 import type { TMessageKind, TPushPayload, TPushPrivacy } from '@chorus/db';
 import { mailLanguage, type MailLanguage } from '../../mail/templates';
+import { clipLine } from '../../strings';
 
 // The fixed words in the language mails use for the same locale.
 const WORDS = {
@@ -36,11 +37,6 @@ const WORDS = {
 /** A message body is cut here: a notification shows a line or two. */
 const BODY_MAX = 180;
 
-function clip(text: string): string {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length > BODY_MAX ? `${chars.slice(0, BODY_MAX - 1).join('')}…` : chars.join('');
-}
-
 export interface MessageContent {
   type: TPushPayload['type'];
   conversationId: number;
@@ -58,7 +54,8 @@ export function messagePayload(content: MessageContent, privacy: TPushPrivacy, l
   if (privacy === 'hidden') return { ...base, title: words.app, body: words.newMessage };
   const title = content.conversationName ? words.inGroup(content.senderName, content.conversationName) : content.senderName;
   if (privacy === 'sender') return { ...base, title, body: words.newMessage };
-  const body = content.kind === 'image' ? words.sentImage : content.kind === 'file' ? words.sentFile : clip(content.text ?? '') || words.newMessage;
+  const body =
+    content.kind === 'image' ? words.sentImage : content.kind === 'file' ? words.sentFile : clipLine(content.text ?? '', BODY_MAX) || words.newMessage;
   return { ...base, title, body };
 }
 
