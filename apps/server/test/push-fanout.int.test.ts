@@ -150,4 +150,23 @@ describe('who is pushed for a message', () => {
       ]);
     expect((await pushesTo(db(), cat)).map((row) => row.payload)).toMatchObject([{ messageId: edited.id, body: 'typo fixed @cat' }]);
   });
+
+  it('several jobs for one user in one pass: a push per conversation, the later message of one conversation standing', async () => {
+    const inDirect = await ann.client.chat.send.mutate(text(direct, 'first, direct'));
+    const inGroup = await ann.client.chat.send.mutate(text(group, 'second @bob'));
+    const later = await ann.client.chat.send.mutate(text(group, 'third @bob'));
+    await fannedOut(db());
+    await clearOutbox(db());
+    // One insert: the fan-out's next pass claims all three together.
+    await db()
+      .insert(pushJobs)
+      .values([inDirect, inGroup, later].map((message) => ({ kind: 'message' as const, refId: message.id })));
+    const rows = await pushesTo(db(), bob);
+    expect(rows.map((row) => [row.collapseKey, row.payload?.messageId]).sort()).toEqual(
+      [
+        [`c${direct}`, inDirect.id],
+        [`c${group}`, later.id],
+      ].sort(),
+    );
+  });
 });

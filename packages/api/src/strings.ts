@@ -31,3 +31,12 @@ export function zText() {
 
 /** The checks `zString` and `zText` start with, for the test that sweeps every input. */
 export const unicodeGuards: ReadonlySet<unknown> = new Set([refuseLoneSurrogates, repairLoneSurrogates]);
+
+/**
+ * `text` as one line (white space folded) of at most `max` characters (code points, so an
+ * emoji is never split), an ellipsis marking a cut: what a push body and a digest line show.
+ */
+export function clipLine(text: string, max: number): string {
+  const chars = [...text.replace(/\s+/g, ' ').trim()];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+}

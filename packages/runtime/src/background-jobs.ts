@@ -38,7 +38,7 @@ export interface BackgroundJobsOptions {
   pinExpiry?: Partial<PinExpiryConfig>;
   /** The push outbox worker (woken by `deps.push` after each commit that queued pushes): poll, batch, parallel sends, backoff. */
   push?: PushWorkerOptions;
-  /** Mails digests of unread direct messages and mentions to users away (DIGEST_AFTER_MINUTES), one instance per pass. */
+  /** Mails digests of unread direct messages and mentions to users offline for DIGEST_AFTER_MINUTES, one instance per pass. */
   digest?: Partial<DigestJobConfig>;
   /** Expands push jobs into pushes on every instance: poll period, batch size, lease. */
   pushFanout?: Partial<PushFanoutOptions>;

@@ -106,7 +106,8 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
   const httpServer = createServer((req, res) => {
     setBaseSecurityHeaders(req, res, config.trustProxy);
     void route(req, res).catch((error: unknown) => {
-      deps.logger.error({ err: error, url: req.url }, 'request handler failed');
+      // The path only: query strings carry secrets (unsubscribe tokens, signed file links).
+      deps.logger.error({ err: error, path: req.url?.split('?')[0] }, 'request handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
     });
   });

@@ -1,4 +1,5 @@
 import type { TMailOutboxRow } from '@chorus/db';
+import { startPollLoop } from '../poll-loop';
 import type { AppDeps } from '../deps';
 import type { MailDriver } from './drivers';
 import type { Metrics } from '../metrics/metrics';
@@ -61,8 +62,6 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'> &
   const logger = deps.logger.child({ component: 'mail-worker', driver: driver.name });
 
   let stopping = false;
-  let woken = false;
-  let interruptSleep: (() => void) | null = null;
   const inflight = new Set<Promise<unknown>>();
 
   function track<T>(promise: Promise<T>): Promise<T> {
@@ -123,43 +122,19 @@ export function startMailWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock'> &
     return { claimed: rows.length, attempted };
   }
 
-  const loop = (async () => {
-    while (!stopping) {
-      woken = false;
-      let full = false;
-      try {
-        full = (await track(drain())).claimed >= batchSize;
-      } catch (error) {
-        // Database down or similar: the rows stay pending; try again next tick.
-        logger.error({ err: error }, 'mail worker pass failed; retrying');
-      }
-      if (stopping) break;
-      if (full || woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          interruptSleep = null;
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        // A worker alone must not keep a script or test process alive.
-        timer.unref();
-        interruptSleep = done;
-      });
-    }
-  })();
+  const loop = startPollLoop(async () => (await track(drain())).claimed >= batchSize, {
+    pollMs,
+    // Database down or similar: the rows stay pending; try again next tick.
+    onError: (error) => logger.error({ err: error }, 'mail worker pass failed; retrying'),
+  });
 
   return {
     async stop() {
       stopping = true;
-      interruptSleep?.();
-      await loop;
+      await loop.stop();
       await Promise.allSettled(inflight);
     },
-    wake() {
-      woken = true;
-      interruptSleep?.();
-    },
+    wake: () => loop.wake(),
     drainOnce: () => track(drain()).then((result) => result.attempted),
   };
 }

@@ -20,11 +20,18 @@ type OutboxValues = typeof pushOutbox.$inferInsert;
  * a burst in one conversation stays one delivery. Three statements whatever the number of
  * users: the devices, the collapsible rows (locked, so a push worker's SKIP LOCKED claim
  * passes over them until this commits), and one insert that updates those rows by id.
+ * A user may come with several intents (one fan-out pass expands many jobs): each gets its
+ * rows, and of two with the same collapse key in one call the later one stands.
  * Returns the number of rows written or taken over.
  */
 export async function enqueuePushes(tx: DbOrTx, now: Date, intents: PushIntent[]): Promise<number> {
   if (intents.length === 0) return 0;
-  const byUser = new Map(intents.map((intent) => [intent.userId, intent]));
+  const byUser = new Map<number, PushIntent[]>();
+  for (const intent of intents) {
+    const list = byUser.get(intent.userId);
+    if (list) list.push(intent);
+    else byUser.set(intent.userId, [intent]);
+  }
   const devices = await tx
     .select({ id: pushDevices.id, userId: pushDevices.userId })
     .from(pushDevices)
@@ -54,24 +61,31 @@ export async function enqueuePushes(tx: DbOrTx, now: Date, intents: PushIntent[]
     for (const row of rows) open.set(`${row.deviceId}:${row.collapseKey}`, row.id);
   }
 
-  const values: OutboxValues[] = devices.map((device) => {
-    const { delivery, notBefore } = byUser.get(device.userId)!;
-    const nextAttemptAt = notBefore && notBefore.getTime() > now.getTime() ? notBefore : now;
-    const id = delivery.collapseKey === null ? undefined : open.get(`${device.id}:${delivery.collapseKey}`);
-    return {
-      ...(id === undefined ? {} : { id }),
-      deviceId: device.id,
-      userId: device.userId,
-      payload: delivery.payload satisfies TPushPayload,
-      collapseKey: delivery.collapseKey,
-      urgency: delivery.urgency,
-      ttlSeconds: delivery.ttlSeconds,
-      badge: delivery.badge,
-      nextAttemptAt,
-      expiresAt: new Date(nextAttemptAt.getTime() + delivery.ttlSeconds * 1000),
-      createdAt: now,
-    };
-  });
+  const collapsed = new Map<string, OutboxValues>();
+  const values: OutboxValues[] = [];
+  for (const device of devices) {
+    for (const { delivery, notBefore } of byUser.get(device.userId)!) {
+      const nextAttemptAt = notBefore && notBefore.getTime() > now.getTime() ? notBefore : now;
+      const slot = delivery.collapseKey === null ? null : `${device.id}:${delivery.collapseKey}`;
+      const id = slot === null ? undefined : open.get(slot);
+      const row: OutboxValues = {
+        ...(id === undefined ? {} : { id }),
+        deviceId: device.id,
+        userId: device.userId,
+        payload: delivery.payload satisfies TPushPayload,
+        collapseKey: delivery.collapseKey,
+        urgency: delivery.urgency,
+        ttlSeconds: delivery.ttlSeconds,
+        badge: delivery.badge,
+        nextAttemptAt,
+        expiresAt: new Date(nextAttemptAt.getTime() + delivery.ttlSeconds * 1000),
+        createdAt: now,
+      };
+      if (slot === null) values.push(row);
+      else collapsed.set(slot, row);
+    }
+  }
+  values.push(...collapsed.values());
   // Rows given an id collide with the waiting row and update it; the others are new.
   await tx
     .insert(pushOutbox)
@@ -82,7 +96,8 @@ export async function enqueuePushes(tx: DbOrTx, now: Date, intents: PushIntent[]
         urgency: sql`values(${sql.identifier('urgency')})`,
         ttlSeconds: sql`values(${sql.identifier('ttl_seconds')})`,
         badge: sql`values(${sql.identifier('badge')})`,
-        nextAttemptAt: sql`values(${sql.identifier('next_attempt_at')})`,
+        // A row that already failed keeps its backoff (a platform's Retry-After is a floor).
+        nextAttemptAt: sql`if(${sql.identifier('attempts')} > 0, greatest(${sql.identifier('next_attempt_at')}, values(${sql.identifier('next_attempt_at')})), values(${sql.identifier('next_attempt_at')}))`,
         expiresAt: sql`values(${sql.identifier('expires_at')})`,
       },
     });

@@ -1,4 +1,5 @@
 import type { TPushDeviceKind } from '@chorus/db';
+import { startPollLoop } from '../poll-loop';
 import type { AppDeps } from '../deps';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
@@ -40,8 +41,6 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
   const missingLogged = new Set<TPushDeviceKind>();
 
   let stopping = false;
-  let woken = false;
-  let interruptSleep: (() => void) | null = null;
   const inflight = new Set<Promise<unknown>>();
 
   function track<T>(promise: Promise<T>): Promise<T> {
@@ -132,41 +131,18 @@ export function startPushWorker(deps: Pick<AppDeps, 'db' | 'logger' | 'clock' | 
     return { claimed: scanned, attempted };
   }
 
-  const loop = (async () => {
-    while (!stopping) {
-      woken = false;
-      let full = false;
-      try {
-        full = (await track(drain())).claimed >= batchSize;
-      } catch (error) {
-        logger.error({ err: error }, 'push worker pass failed; retrying');
-      }
-      if (stopping) break;
-      if (full || woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          interruptSleep = null;
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        timer.unref();
-        interruptSleep = done;
-      });
-    }
-  })();
+  const loop = startPollLoop(async () => (await track(drain())).claimed >= batchSize, {
+    pollMs,
+    onError: (error) => logger.error({ err: error }, 'push worker pass failed; retrying'),
+  });
 
   return {
     async stop() {
       stopping = true;
-      interruptSleep?.();
-      await loop;
+      await loop.stop();
       await Promise.allSettled(inflight);
     },
-    wake() {
-      woken = true;
-      interruptSleep?.();
-    },
+    wake: () => loop.wake(),
     drainOnce: () => track(drain()).then((result) => result.attempted),
   };
 }

@@ -1,4 +1,5 @@
 import { conversationMembers, conversations, messageMentions, messages, notificationSettings, users } from '@chorus/db';
+import { clipLine } from '../../strings';
 import { and, desc, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import type { AppDeps } from '../../deps';
@@ -141,7 +142,5 @@ function titleOf(item: Item, language: 'en' | 'zh'): string {
 function lineOf(item: Item, language: 'en' | 'zh'): string {
   if (item.messageKind === 'image') return language === 'zh' ? '[图片]' : '[photo]';
   if (item.messageKind === 'file') return language === 'zh' ? '[文件]' : '[file]';
-  const text = (item.text ?? '').replace(/\s+/g, ' ').trim();
-  const chars = [...text];
-  return chars.length > LINE_CHARS ? `${chars.slice(0, LINE_CHARS - 1).join('')}…` : text;
+  return clipLine(item.text ?? '', LINE_CHARS);
 }

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppDeps } from '../../deps';
-import { escapeHtml } from '../../mail/templates';
+import { escapeHtml, mailLanguage, type MailLanguage } from '../../mail/templates';
 import { upsertNotificationSettings } from '../settings/settings.service';
 import { verifyUnsubscribeToken } from './unsubscribe-token';
-
-type Language = 'en' | 'zh';
 
 const copy = {
   en: {
@@ -30,7 +28,7 @@ const copy = {
     limitedTitle: '尝试次数过多',
     limitedText: '请几分钟后再试。',
   },
-} satisfies Record<Language, Record<string, string>>;
+} satisfies Record<MailLanguage, Record<string, string>>;
 
 /**
  * `GET /unsubscribe?token=…` shows a confirmation with a button; `POST` (the button, or a mail
@@ -40,7 +38,8 @@ const copy = {
  */
 export function createUnsubscribeHandler(deps: Pick<AppDeps, 'db' | 'clock' | 'limiters' | 'mailLinks'>, options: { ipOf(req: IncomingMessage): string }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const language: Language = /^\s*zh/i.test(req.headers['accept-language'] ?? '') ? 'zh' : 'en';
+    // The browser's first language, chosen as mails choose from a locale.
+    const language = mailLanguage(req.headers['accept-language']);
     const text = copy[language];
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.writeHead(405, { allow: 'GET, POST', 'cache-control': 'no-store' }).end();
@@ -76,7 +75,7 @@ async function drain(req: IncomingMessage): Promise<void> {
   }
 }
 
-function page(res: ServerResponse, status: number, language: Language, title: string, body: string, extra = ''): void {
+function page(res: ServerResponse, status: number, language: MailLanguage, title: string, body: string, extra = ''): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',

@@ -1,9 +1,10 @@
 // What a push shows: the text, only who sent it, or only "new message" (the user's push
 // privacy), in the recipient's language for the fixed words.
 import type { TMessageKind, TPushPayload, TPushPrivacy } from '@chorus/db';
+import { mailLanguage, type MailLanguage } from '../../mail/templates';
+import { clipLine } from '../../strings';
 
-type Lang = 'en' | 'zh';
-
+// The fixed words in the language mails use for the same locale.
 const WORDS = {
   en: {
     app: 'Chorus',
@@ -31,18 +32,10 @@ const WORDS = {
     someRoom: '邀请你加入一个房间',
     inGroup: (sender: string, group: string) => `${sender}（${group}）`,
   },
-} as const;
-
-/** Chinese for any `zh*` locale, English otherwise (as mail templates choose). */
-export const langOf = (locale: string | null | undefined): Lang => (locale?.toLowerCase().startsWith('zh') ? 'zh' : 'en');
+} as const satisfies Record<MailLanguage, unknown>;
 
 /** A message body is cut here: a notification shows a line or two. */
 const BODY_MAX = 180;
-
-function clip(text: string): string {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length > BODY_MAX ? `${chars.slice(0, BODY_MAX - 1).join('')}…` : chars.join('');
-}
 
 export interface MessageContent {
   type: TPushPayload['type'];
@@ -56,29 +49,30 @@ export interface MessageContent {
 }
 
 export function messagePayload(content: MessageContent, privacy: TPushPrivacy, locale: string | null): TPushPayload {
-  const words = WORDS[langOf(locale)];
+  const words = WORDS[mailLanguage(locale)];
   const base = { type: content.type, conversationId: content.conversationId, messageId: content.messageId, url: `/chat/${content.conversationId}` };
   if (privacy === 'hidden') return { ...base, title: words.app, body: words.newMessage };
   const title = content.conversationName ? words.inGroup(content.senderName, content.conversationName) : content.senderName;
   if (privacy === 'sender') return { ...base, title, body: words.newMessage };
-  const body = content.kind === 'image' ? words.sentImage : content.kind === 'file' ? words.sentFile : clip(content.text ?? '') || words.newMessage;
+  const body =
+    content.kind === 'image' ? words.sentImage : content.kind === 'file' ? words.sentFile : clipLine(content.text ?? '', BODY_MAX) || words.newMessage;
   return { ...base, title, body };
 }
 
 export function callPayload(callerName: string, video: boolean, privacy: TPushPrivacy, locale: string | null): TPushPayload {
-  const words = WORDS[langOf(locale)];
+  const words = WORDS[mailLanguage(locale)];
   const body = video ? words.incomingVideoCall : words.incomingCall;
   return { type: 'call', title: privacy === 'hidden' ? words.app : callerName, body, url: '/calls' };
 }
 
 export function friendRequestPayload(fromName: string, privacy: TPushPrivacy, locale: string | null): TPushPayload {
-  const words = WORDS[langOf(locale)];
+  const words = WORDS[mailLanguage(locale)];
   if (privacy === 'hidden') return { type: 'friend_request', title: words.app, body: words.newNotification, url: '/friends' };
   return { type: 'friend_request', title: fromName, body: words.friendRequest, url: '/friends' };
 }
 
 export function roomInvitePayload(roomId: number, inviterName: string, roomName: string, privacy: TPushPrivacy, locale: string | null): TPushPayload {
-  const words = WORDS[langOf(locale)];
+  const words = WORDS[mailLanguage(locale)];
   const base = { type: 'room_invite' as const, conversationId: roomId, url: `/rooms/${roomId}` };
   if (privacy === 'hidden') return { ...base, title: words.app, body: words.newNotification };
   return { ...base, title: inviterName, body: privacy === 'sender' ? words.someRoom : words.roomInvite(roomName) };

@@ -61,9 +61,3 @@ export async function deletePushJobs(tx: DbOrTx, ids: number[]): Promise<void> {
 export async function releasePushJobs(db: DbOrTx, ids: number[]): Promise<void> {
   if (ids.length > 0) await db.update(pushJobs).set({ lockedUntil: null }).where(inArray(pushJobs.id, ids));
 }
-
-/** Any job not yet expanded (tests, metrics). */
-export async function countPushJobs(db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)` }).from(pushJobs);
-  return Number(row?.n ?? 0);
-}

@@ -1,4 +1,5 @@
 import type { TPushJobRow } from '@chorus/db';
+import { startPollLoop } from '../../poll-loop';
 import type { AppDeps } from '../../deps';
 import { enqueuePushes, type PushIntent } from '../outbox';
 import { callIntents, notificationIntents } from './event-jobs';
@@ -46,9 +47,6 @@ function intentsOf(deps: WorkerDeps, job: TPushJobRow, now: Date): Promise<PushI
 export function startPushFanout(deps: WorkerDeps, options: Partial<PushFanoutOptions> = {}): PushFanoutWorker {
   const settings = { ...defaultPushFanout, ...options };
   const logger = deps.logger.child({ component: 'push-fanout' });
-  let stopping = false;
-  let woken = false;
-  let interruptSleep: (() => void) | null = null;
 
   async function expand(job: TPushJobRow, now: Date): Promise<PushIntent[] | null> {
     try {
@@ -94,41 +92,15 @@ export function startPushFanout(deps: WorkerDeps, options: Partial<PushFanoutOpt
     return { claimed: jobs.length, done: done.length };
   }
 
-  const loop = (async () => {
-    while (!stopping) {
-      woken = false;
-      let full = false;
-      try {
-        full = (await drain()).claimed >= settings.batchSize;
-      } catch (error) {
-        // Database down or similar: the jobs stay; their leases end and they are taken again.
-        logger.error({ err: error }, 'push fan-out pass failed; retrying');
-      }
-      if (stopping) break;
-      if (full || woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          interruptSleep = null;
-          resolve();
-        };
-        const timer = setTimeout(done, settings.pollMs);
-        timer.unref();
-        interruptSleep = done;
-      });
-    }
-  })();
+  const loop = startPollLoop(async () => (await drain()).claimed >= settings.batchSize, {
+    pollMs: settings.pollMs,
+    // Database down or similar: the jobs stay; their leases end and they are taken again.
+    onError: (error) => logger.error({ err: error }, 'push fan-out pass failed; retrying'),
+  });
 
   return {
-    async stop() {
-      stopping = true;
-      interruptSleep?.();
-      await loop;
-    },
-    wake() {
-      woken = true;
-      interruptSleep?.();
-    },
+    stop: () => loop.stop(),
+    wake: () => loop.wake(),
     drainOnce: async () => (await drain()).done,
   };
 }

@@ -15,10 +15,10 @@ import {
   expirationSeconds,
   parseEndpoint,
   platformPriority,
-  retryAfterMs,
   signJwt,
   TITLE_MAX_CHARS,
 } from './native-common';
+import { retryAfterMs } from './retry-after';
 
 export const APNS_PRODUCTION_ENDPOINT = 'https://api.push.apple.com';
 export const APNS_SANDBOX_ENDPOINT = 'https://api.sandbox.push.apple.com';

@@ -15,10 +15,10 @@ import {
   parseEndpoint,
   platformPriority,
   pushData,
-  retryAfterMs,
   signJwt,
   TITLE_MAX_CHARS,
 } from './native-common';
+import { retryAfterMs } from './retry-after';
 
 export const FCM_DEFAULT_ENDPOINT = 'https://fcm.googleapis.com';
 const SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';

@@ -1,4 +1,4 @@
-// What the FCM and APNs senders share: compact JWTs signed with node:crypto, Retry-After,
+// What the FCM and APNs senders share: compact JWTs signed with node:crypto,
 // endpoint checks, and the mapping of a delivery's urgency onto the platforms' priorities.
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import type { TPushUrgency } from '@chorus/db';
@@ -10,15 +10,6 @@ export function signJwt(alg: 'RS256' | 'ES256', header: Record<string, string>, 
   const input = `${base64url(JSON.stringify({ alg, typ: 'JWT', ...header }))}.${base64url(JSON.stringify(claims))}`;
   const signature = sign('sha256', Buffer.from(input), alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
   return `${input}.${base64url(signature)}`;
-}
-
-/** `Retry-After` as milliseconds from now: delta seconds or an HTTP date; absent or unreadable: undefined. */
-export function retryAfterMs(value: string | null | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
