@@ -1,6 +1,6 @@
 // Debian's real Prometheus scrapes two Chorus instances (one database, one Redis) every second
 // while users sign in, chat in a group, stream an AI answer from the fake provider, upload a file
-// and place a call; then every metric family of docs/metrics.md has a non-zero value in
+// place a call and get a Web Push; then every metric family of docs/metrics.md has a non-zero value in
 // Prometheus, both instances are up, and the alert rules of deploy/ load and evaluate healthy.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import {
   isTitleRequest,
   repoRoot,
   startFakeOpenAi,
+  startFakeWebPush,
   startMailedTestServer,
   startTestPrometheus,
   startTestServer,
@@ -101,6 +102,16 @@ async function otherTraffic(): Promise<void> {
   a.mail.failNext(20, 500);
   await a.accounts.anon().auth.register.mutate({ email: 'cat@example.com', username: 'cat', password: TEST_PASSWORD });
   await prometheus.waitFor('max(chorus_mail_outbox_pending)', (samples) => (samples[0]?.value ?? 0) > 0, 15_000);
+  // Ann has no socket open: bob's direct message reaches her browser by Web Push.
+  const webPush = await startFakeWebPush();
+  try {
+    await ann.client.push.registerDevice.mutate({ kind: 'webpush', subscription: webPush.subscription() });
+    const direct = await bob.client.chat.openDirect.mutate({ userId: ann.id });
+    await bob.client.chat.send.mutate({ conversationId: direct.conversationId, clientId: 'push1', kind: 'text', text: 'are you there?' });
+    await webPush.waitFor(undefined, 15_000);
+  } finally {
+    await webPush.stop();
+  }
 }
 
 /** PromQL that is non-zero once the family has recorded something: counters and histograms now, gauges at some scrape. */
