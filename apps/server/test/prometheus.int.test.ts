@@ -98,10 +98,6 @@ async function otherTraffic(): Promise<void> {
   await bob.client.friends.respond.mutate({ requestId: request.id, accept: true });
   const { callId } = await ann.client.calls.start.mutate({ calleeId: bob.id, media: 'audio' });
   await ann.client.calls.cancel.mutate({ callId });
-  // The mail provider fails for a while: the mail waits in the outbox, each attempt counts as a failure.
-  a.mail.failNext(20, 500);
-  await a.accounts.anon().auth.register.mutate({ email: 'cat@example.com', username: 'cat', password: TEST_PASSWORD });
-  await prometheus.waitFor('max(chorus_mail_outbox_pending)', (samples) => (samples[0]?.value ?? 0) > 0, 15_000);
   // Ann has no socket open: bob's direct message reaches her browser by Web Push.
   const webPush = await startFakeWebPush();
   try {
@@ -112,6 +108,11 @@ async function otherTraffic(): Promise<void> {
   } finally {
     await webPush.stop();
   }
+  // Last, so that the failing mail has not yet raised its alert when the rules are checked.
+  // The mail provider fails for a while: the mail waits in the outbox, each attempt counts as a failure.
+  a.mail.failNext(20, 500);
+  await a.accounts.anon().auth.register.mutate({ email: 'cat@example.com', username: 'cat', password: TEST_PASSWORD });
+  await prometheus.waitFor('max(chorus_mail_outbox_pending)', (samples) => (samples[0]?.value ?? 0) > 0, 15_000);
 }
 
 /** PromQL that is non-zero once the family has recorded something: counters and histograms now, gauges at some scrape. */
