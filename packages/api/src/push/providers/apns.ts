@@ -6,11 +6,11 @@ import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, ty
 import type { TPushDeviceRow } from '@chorus/db';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../kernel';
+import { clipLine } from '../../strings';
 import type { PushDelivery, PushOutcome, PushProvider } from '../provider';
 import {
   apnsCollapseId,
   BODY_MAX_CHARS,
-  clip,
   describeNetworkError,
   expirationSeconds,
   parseEndpoint,
@@ -193,7 +193,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider &
   function bodyFor(delivery: PushDelivery): string {
     const { payload } = delivery;
     const aps: Record<string, unknown> = {
-      alert: { title: clip(payload.title, TITLE_MAX_CHARS), body: clip(payload.body, BODY_MAX_CHARS) },
+      alert: { title: clipLine(payload.title, TITLE_MAX_CHARS), body: clipLine(payload.body, BODY_MAX_CHARS) },
       badge: delivery.badge,
     };
     if (platformPriority(delivery.urgency).sound) aps.sound = 'default';

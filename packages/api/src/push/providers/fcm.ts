@@ -5,11 +5,11 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { TPushDeviceRow } from '@chorus/db';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../kernel';
+import { clipLine } from '../../strings';
 import type { PushDelivery, PushOutcome, PushProvider } from '../provider';
 import {
   apnsCollapseId,
   BODY_MAX_CHARS,
-  clip,
   describeNetworkError,
   expirationSeconds,
   parseEndpoint,
@@ -152,7 +152,7 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
     return {
       message: {
         token: device.token,
-        notification: { title: clip(payload.title, TITLE_MAX_CHARS), body: clip(payload.body, BODY_MAX_CHARS) },
+        notification: { title: clipLine(payload.title, TITLE_MAX_CHARS), body: clipLine(payload.body, BODY_MAX_CHARS) },
         data: pushData(payload),
         android: {
           ...(collapseKey ? { collapse_key: collapseKey } : {}),

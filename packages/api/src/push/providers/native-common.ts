@@ -60,15 +60,6 @@ export function apnsCollapseId(key: string): string {
   return Buffer.byteLength(key) <= 64 ? key : createHash('sha256').update(key).digest('base64url');
 }
 
-/**
- * Notification text cut to what both platforms take with room to spare (each allows 4 KB per
- * push, keys and all): a long message still shows its start instead of being rejected.
- */
-export function clip(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
-
 export const TITLE_MAX_CHARS = 120;
 export const BODY_MAX_CHARS = 600;
 
