@@ -91,6 +91,10 @@ function nodeArgs(opts: { dir: string; datadir: string; ports: NodePorts; all: N
     `--wsrep-sst-receive-address=${LOOPBACK}:${ports.sst}`,
     '--wsrep-sst-method=rsync',
     '--wsrep-slave-threads=2',
+    // Causal reads: a read waits until the node applied every write set the cluster committed
+    // before it. Chorus instances tell each other of commits through Redis (a published event,
+    // a gap in a stream) and then read the rows, possibly on another node.
+    '--wsrep-sync-wait=1',
     '--binlog-format=ROW',
     '--default-storage-engine=InnoDB',
     '--innodb-autoinc-lock-mode=2',
@@ -127,10 +131,19 @@ async function waitSynced(ports: number[], size: number, timeoutMs: number): Pro
  * Start a Galera cluster of `nodes` mariadbd processes (Debian's mariadb-server + galera-4) on
  * loopback, each with its datadir under `<dataDir>/galera-<i>`. Node 0 bootstraps the cluster
  * (--wsrep-new-cluster), the others join; resolves once every node is Synced in a cluster of
- * `nodes`. Each node is a supervised service like `startMariaDb`'s: it never outlives this process
+ * `nodes` (about 20 s). Each node is a supervised service like `startMariaDb`'s: it never outlives this process
  * and a leftover from a dead run is killed on the next start.
  */
-export async function startGalera(opts: { dataDir: string; nodes?: number; log?: Log }): Promise<GaleraCluster> {
+export async function startGalera(opts: {
+  dataDir: string;
+  nodes?: number;
+  log?: Log;
+  /**
+   * Runs against node 0 (its URL) before the others join: whatever it writes (a migrated
+   * database) reaches them in their one snapshot transfer instead of as many replicated DDLs.
+   */
+  seed?: (url: string) => Promise<void>;
+}): Promise<GaleraCluster> {
   const log: Log = opts.log ?? (() => {});
   const count = opts.nodes ?? 3;
   await ensureBinaries(['mariadb', 'mroonga', 'galera'], opts.log);
@@ -190,6 +203,7 @@ export async function startGalera(opts: { dataDir: string; nodes?: number; log?:
   const started = Date.now();
   try {
     await startNode(0, true);
+    await opts.seed?.(`mysql://${MARIADB_USER}:${MARIADB_PASSWORD}@${LOOPBACK}:${ports[0]!.sql}`);
     // One joiner at a time: a second joiner asking while the only donor is busy gives up and aborts.
     for (let i = 1; i < count; i++) await startNode(i, true);
     await waitSynced(

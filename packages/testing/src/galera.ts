@@ -21,13 +21,22 @@ export interface TestGalera {
  */
 export async function startTestGalera(nodes = 3): Promise<TestGalera> {
   const dataDir = join(inject('testDataDir'), `galera-${process.pid}-${Date.now()}`);
-  const cluster = await startGalera({ dataDir, nodes, log: (msg) => process.stderr.write(`[galera] ${msg}\n`) });
   const name = `chorus_g_${randomBytes(6).toString('hex')}`;
+  // Migrated on the first node alone: the joiners copy the result instead of replaying each DDL.
+  const seed = async (serverUrl: string) => {
+    const url = `${serverUrl}/${name}`;
+    await ensureDatabase(url);
+    const db = createDb(url, { poolSize: 1 });
+    try {
+      await migrate(db);
+    } finally {
+      await closeDb(db);
+    }
+  };
+  const cluster = await startGalera({ dataDir, nodes, seed, log: (msg) => process.stderr.write(`[galera] ${msg}\n`) });
   const urls = cluster.urls.map((url) => `${url}/${name}`);
   try {
-    await ensureDatabase(urls[0]!);
     const db = createDb(urls[0]!, { poolSize: 5 });
-    await migrate(db);
     return {
       cluster,
       urls,
