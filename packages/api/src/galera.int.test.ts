@@ -58,9 +58,15 @@ describe('Galera', () => {
     const error = await nodes[1]!
       .transaction(async (tx) => {
         runs++;
-        await tx.update(users).set({ displayName: `loser ${runs}` }).where(eq(users.id, userId));
+        await tx
+          .update(users)
+          .set({ displayName: `loser ${runs}` })
+          .where(eq(users.id, userId));
         // Every attempt, node 0 commits a write of the same row first.
-        await nodes[0]!.update(users).set({ displayName: `winner ${runs}` }).where(eq(users.id, userId));
+        await nodes[0]!
+          .update(users)
+          .set({ displayName: `winner ${runs}` })
+          .where(eq(users.id, userId));
       })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatabaseBusyError);
@@ -78,7 +84,10 @@ describe('Galera', () => {
       await Promise.all(fresh.map((db) => migrate(db)));
       const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
       const [applied] = await fresh[1]!.execute(sql`select count(*) as n, count(distinct hash) as distinct_hashes from __drizzle_migrations`);
-      expect((applied as unknown as Array<{ n: number; distinct_hashes: number }>)[0]).toEqual({ n: journal.entries.length, distinct_hashes: journal.entries.length });
+      expect((applied as unknown as Array<{ n: number; distinct_hashes: number }>)[0]).toEqual({
+        n: journal.entries.length,
+        distinct_hashes: journal.entries.length,
+      });
       const [lock] = await fresh[0]!.execute(sql`select count(*) as n from __chorus_migration_lock`);
       expect((lock as unknown as Array<{ n: number }>)[0]!.n).toBe(0);
     } finally {

@@ -38,7 +38,7 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
 const wrap = (client: Pool | PoolConnection): Db => {
   const db = drizzle<typeof schema, Pool>({ client: client as Pool, schema, mode: 'default', casing: 'snake_case' });
   const transaction = db.transaction.bind(db);
-  db.transaction = ((body, config) => retryTransaction(() => transaction(body, config))) as typeof db.transaction;
+  db.transaction = (body, config) => retryTransaction(() => transaction(body, config));
   return db;
 };
 

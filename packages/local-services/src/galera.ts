@@ -30,6 +30,10 @@ interface NodePorts {
   sst: number;
 }
 
+async function stopAll(services: Array<LocalService | undefined>): Promise<void> {
+  await Promise.all(services.flatMap((service) => (service ? [service.stop()] : [])));
+}
+
 /** uid and gid of `nobody`, whom rsync's daemon becomes when root starts it without a uid setting. */
 function nobody(): [number, number] {
   const line = readFileSync('/etc/passwd', 'utf8')
@@ -105,7 +109,18 @@ function nodeArgs(opts: { dir: string; datadir: string; ports: NodePorts; all: N
 /** `SHOW STATUS` values of one node through the mariadb client (this package has no SQL driver). */
 function wsrepStatus(port: number): Promise<Record<string, string>> {
   const client = findBinary('mariadb', 'mysql') ?? 'mariadb';
-  const args = ['--no-defaults', '--protocol=TCP', `-h${LOOPBACK}`, `-P${String(port)}`, `-u${MARIADB_USER}`, `-p${MARIADB_PASSWORD}`, '-N', '-B', '-e', "SHOW GLOBAL STATUS LIKE 'wsrep_%'"];
+  const args = [
+    '--no-defaults',
+    '--protocol=TCP',
+    `-h${LOOPBACK}`,
+    `-P${String(port)}`,
+    `-u${MARIADB_USER}`,
+    `-p${MARIADB_PASSWORD}`,
+    '-N',
+    '-B',
+    '-e',
+    "SHOW GLOBAL STATUS LIKE 'wsrep_%'",
+  ];
   return new Promise((resolve) => {
     execFile(client, args, { timeout: 3000 }, (err, stdout) => {
       if (err) return resolve({});
@@ -157,12 +172,12 @@ export async function startGalera(opts: {
     const next = async () => {
       for (;;) {
         const port = await getFreePort();
-        if (!taken.has(port)) return taken.add(port), port;
+        if (!taken.has(port)) return (taken.add(port), port);
       }
     };
     ports.push({ sql: await next(), gcomm: await next(), ist: await next(), sst: await next() });
   }
-  const services: Array<LocalService | undefined> = new Array(count);
+  const services: Array<LocalService | undefined> = Array.from({ length: count }, () => undefined);
 
   const startNode = async (i: number, first: boolean): Promise<void> => {
     const dir = path.join(root, `galera-${i}`);
@@ -212,7 +227,7 @@ export async function startGalera(opts: {
       60_000,
     );
   } catch (err) {
-    await Promise.all(services.map((s) => s?.stop()));
+    await stopAll(services);
     throw err;
   }
   log(`galera cluster of ${count} ready in ${Date.now() - started} ms`);
@@ -234,7 +249,7 @@ export async function startGalera(opts: {
       );
     },
     stop() {
-      stopped ??= Promise.all(services.map((s) => s?.stop())).then(() => undefined);
+      stopped ??= stopAll(services);
       return stopped;
     },
   };
