@@ -1,3 +1,4 @@
+import { DatabaseBusyError, isBusy, retryTransaction } from '@chorus/db';
 import { AppError } from './errors';
 
 /** The unique index a write collided with (MySQL/MariaDB ER_DUP_ENTRY), or null. */
@@ -22,24 +23,25 @@ function errorCodeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The typed answer to a DatabaseBusyError (or a transient database failure): try again later. */
+export function unavailableFrom(error: unknown): AppError {
+  const retryAfter = error instanceof DatabaseBusyError ? error.retryAfter : 1;
+  return new AppError('UNAVAILABLE', 'The server is busy; try again', { retryAfter, cause: error });
+}
+
 /**
- * Runs a transaction body again when InnoDB aborts it as a deadlock victim (gap locks of
- * concurrent inserts can do that); any other error passes through. Past `attempts`, or on a
- * lock wait timeout (the wait already took `innodb_lock_wait_timeout`, so waiting again
- * would keep the caller for as long once more), the caller gets UNAVAILABLE with a
- * `retryAfter` instead of an internal error.
+ * Runs a unit of database work again when it was aborted as a deadlock victim or a Galera
+ * certification conflict (`retryTransaction`, which every `db.transaction` already goes
+ * through; this is for work that runs its own transaction by hand, like the send path's batch
+ * commit); any other error passes through. Past `attempts`, on a lock wait timeout or a
+ * database that went away, the caller gets UNAVAILABLE with a `retryAfter` instead of an
+ * internal error.
  */
 export async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      const code = errorCodeOf(error);
-      if (code === 'ER_LOCK_WAIT_TIMEOUT' || (code === 'ER_LOCK_DEADLOCK' && attempt >= attempts)) {
-        throw new AppError('UNAVAILABLE', 'The server is busy; try again', { retryAfter: 1, cause: error });
-      }
-      if (code !== 'ER_LOCK_DEADLOCK') throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-    }
+  try {
+    return await retryTransaction(run, attempts);
+  } catch (error) {
+    if (isBusy(error)) throw unavailableFrom(error);
+    throw error;
   }
 }

@@ -3,6 +3,8 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODE_NUMBER } from '@trpc/server';
 import { z } from 'zod';
+import { isBusy } from '@chorus/db';
+import { unavailableFrom } from './db-errors';
 import { AppError, appCodeForTrpcCode, trpcCodeOf, type AppErrorCode } from './errors';
 
 /** What `error.data` holds on every error a client receives. */
@@ -77,5 +79,8 @@ function fixedMessage(code: TRPC_ERROR_CODE_KEY): string {
 
 export function findAppError(error: TRPCError): AppError | null {
   if (error.cause instanceof AppError) return error.cause;
+  // A transaction that could not commit now (conflicts past the retries), or a query whose
+  // database connection broke (a cluster node gone): the client may retry.
+  if (isBusy(error.cause)) return unavailableFrom(error.cause);
   return null;
 }

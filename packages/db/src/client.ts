@@ -1,6 +1,7 @@
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import * as schema from './schema/index';
+import { retryTransaction } from './transaction-retry';
 
 export type Db = MySql2Database<typeof schema> & { $client: Pool };
 
@@ -29,7 +30,17 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
   return wrap(pool);
 }
 
-const wrap = (client: Pool | PoolConnection): Db => drizzle<typeof schema, Pool>({ client: client as Pool, schema, mode: 'default', casing: 'snake_case' });
+/**
+ * Drizzle over `client`, whose `transaction` retries a body aborted as a deadlock victim or
+ * certification conflict (Galera) and ends transient failures in DatabaseBusyError: the one
+ * place every service's transactions get that (see transaction-retry.ts).
+ */
+const wrap = (client: Pool | PoolConnection): Db => {
+  const db = drizzle<typeof schema, Pool>({ client: client as Pool, schema, mode: 'default', casing: 'snake_case' });
+  const transaction = db.transaction.bind(db);
+  db.transaction = (body, config) => retryTransaction(() => transaction(body, config));
+  return db;
+};
 
 /** A pool of `openScriptPool`, and one of its connections. */
 export type ScriptPool = Pool;

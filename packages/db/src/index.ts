@@ -12,4 +12,5 @@ export {
 } from './client';
 export * from './hot/index';
 export { migrate, migrationsFolder } from './migrate';
+export { DatabaseBusyError, TRANSACTION_ATTEMPTS, isBusy, isRetryableConflict, retryTransaction } from './transaction-retry';
 export * from './schema/index';

@@ -8,7 +8,7 @@ export type ServiceKind = 'mariadb' | 'redis' | 'prometheus';
  * that check the deployment files (docker-compose's parser, Caddy's config validation, Go with
  * Sprig and sigs.k8s.io/yaml, which render the Helm chart as Helm does).
  */
-export type BinaryKind = ServiceKind | 'mroonga' | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
+export type BinaryKind = ServiceKind | 'mroonga' | 'galera' | 'chromium' | 'docker-compose' | 'caddy' | 'go-templates';
 export type Log = (msg: string) => void;
 
 /** Thrown when binaries are missing and cannot be installed automatically. */
@@ -72,6 +72,9 @@ export function findMroongaPlugin(): string | undefined {
   return PLUGIN_DIRS.map((dir) => path.join(dir, 'ha_mroonga.so')).find((file) => existsSync(file));
 }
 
+/** The Galera wsrep provider of Debian's galera-4 package. */
+export const GALERA_PROVIDER = '/usr/lib/galera/libgalera_smm.so';
+
 export function findRedisServer(): string | undefined {
   return findBinary('redis-server');
 }
@@ -102,6 +105,7 @@ export function findChromium(): string | undefined {
 const PACKAGES: Record<BinaryKind, string> = {
   mariadb: 'mariadb-server',
   mroonga: 'mariadb-plugin-mroonga',
+  galera: 'galera-4 rsync',
   redis: 'redis-server',
   prometheus: 'prometheus',
   chromium: 'chromium',
@@ -112,6 +116,7 @@ const PACKAGES: Record<BinaryKind, string> = {
 const BINARY_NAMES: Record<BinaryKind, string> = {
   mariadb: 'mariadbd/mariadb-install-db',
   mroonga: 'ha_mroonga.so',
+  galera: 'libgalera_smm.so/rsync',
   redis: 'redis-server',
   prometheus: 'prometheus/promtool',
   chromium: 'chromium',
@@ -124,6 +129,8 @@ export const DEBIAN_GOPATH = '/usr/share/gocode';
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   mroonga: () => findMroongaPlugin() !== undefined,
+  // rsync is the state transfer a rejoining node falls back to when IST cannot serve it.
+  galera: () => existsSync(GALERA_PROVIDER) && findBinary('rsync') !== undefined,
   redis: () => findRedisServer() !== undefined,
   prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,

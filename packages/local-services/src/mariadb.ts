@@ -16,6 +16,8 @@ export const MARIADB_PASSWORD = 'chorus';
  * Runs (as the bootstrap thread, with all privileges) on every start before the server accepts any
  * connection, so the account exists — with this password — by the time the port answers.
  */
+export const initSql = (): string => INIT_SQL;
+
 const INIT_SQL = ['127.0.0.1', 'localhost']
   .flatMap((host) => {
     const account = `'${MARIADB_USER}'@'${host}'`;
@@ -28,7 +30,7 @@ const INIT_SQL = ['127.0.0.1', 'localhost']
   .join('\n');
 
 /** unix socket paths are limited to 107 bytes (sun_path); fall back to tmpdir for deep dataDirs. */
-function socketPath(dataDir: string): string {
+export function socketPath(dataDir: string): string {
   const preferred = path.join(dataDir, 'mariadb.sock');
   if (Buffer.byteLength(preferred) <= 100) return preferred;
   const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);

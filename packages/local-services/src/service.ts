@@ -13,6 +13,8 @@ export interface LocalService {
   pid: number;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). Idempotent. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would end it; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface ServiceSpec {
@@ -32,6 +34,8 @@ export interface ServiceSpec {
   /** How long to wait for the first successful probe. */
   timeoutMs: number;
   log: Log;
+  /** Listen on this port instead of a free one (a cluster's members know each other's ports). */
+  port?: number;
 }
 
 const BIND_FAILURE = /address already in use|bind on tcp\/ip port|errno:? ?98\b|could not create server tcp listening socket/i;
@@ -79,7 +83,7 @@ export async function startService(spec: ServiceSpec): Promise<LocalService> {
   try {
     await spec.prepare?.();
     for (let attempt = 1; ; attempt++) {
-      const port = await getFreePort();
+      const port = spec.port ?? (await getFreePort());
       const logOffset = fileSize(spec.logFile);
       const started = Date.now();
       const server = spawnSupervised(spec.binary, spec.args(port), { logFile: spec.logFile });
@@ -91,7 +95,7 @@ export async function startService(spec: ServiceSpec): Promise<LocalService> {
       }
       await server.stop(2000);
       const tail = tailFile(spec.logFile, logOffset);
-      if (outcome === 'exited' && BIND_FAILURE.test(tail) && attempt < ATTEMPTS) {
+      if (outcome === 'exited' && BIND_FAILURE.test(tail) && attempt < ATTEMPTS && spec.port === undefined) {
         spec.log(`${spec.name}: port ${port} was taken, retrying with another port`);
         continue;
       }
@@ -118,6 +122,12 @@ function wrap(spec: ServiceSpec, server: Supervised, port: number, release: () =
     stop() {
       stopping = true;
       stopped ??= server.stop().then(release);
+      return stopped;
+    },
+    kill() {
+      stopping = true;
+      if (!server.hasExited()) process.kill(server.pid, 'SIGKILL');
+      stopped ??= server.exited.then(release);
       return stopped;
     },
   };

@@ -1,4 +1,5 @@
 import { AppError, type Context } from '@chorus/api';
+import { isBusy } from '@chorus/db';
 import type { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 
@@ -9,7 +10,10 @@ import type { Logger } from 'pino';
 export function logProcedureError(logger: Logger, opts: { error: TRPCError; path: string | undefined; type: string; ctx: Context | undefined }): void {
   const { error, path, type, ctx } = opts;
   const fields = { requestId: ctx?.request.requestId ?? null, procedure: path ?? null, type, code: error.code };
-  if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
+  if (error.code === 'INTERNAL_SERVER_ERROR' && isBusy(error.cause)) {
+    // Answered UNAVAILABLE with retryAfter (a database node gone, conflicts past the retries).
+    logger.warn({ ...fields, err: error.cause }, 'database unavailable');
+  } else if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
     logger.error({ ...fields, err: error.cause ?? error }, 'unexpected error');
   } else {
     logger.debug({ ...fields, message: error.message }, 'request rejected');

@@ -51,3 +51,5 @@ export {
   type ReceivedWebPush,
 } from './fake-webpush';
 export { loopbackCertificate } from './test-tls';
+export { startTestGalera, type TestGalera } from './galera';
+export { startFailoverProxy, type FailoverProxy } from './failover-proxy';
