@@ -95,14 +95,18 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     let status: StormStatus = { dropped: 0, caughtUp: 0, sent: 0 };
     while (Date.now() < until) {
       await sleep(200);
-      status = await load.request<StormStatus>({ op: 'status' }, 10_000);
+      // The load process may be busy with thousands of reconnections on a loaded machine.
+      status = await load.request<StormStatus>({ op: 'status' }, 120_000);
       if (status.dropped >= expected && status.caughtUp >= status.dropped) break;
     }
     log(`storm ${system}: ${status.caughtUp} of ${status.dropped} dropped clients caught up`);
     await sleep(AFTER_MS);
     const result = await load.request<StormResult>({ op: 'finish', settleMs: sized(10_000, 3000) }, 120_000);
-    await load.request({ op: 'close' }, 30_000);
-    return rowOf(system, result, connect);
+    await load.request({ op: 'close' }, 60_000);
+    const row = rowOf(system, result, connect);
+    // Each system's row as soon as it is known: a long run stopped later keeps it.
+    log(`storm ${system}: ${JSON.stringify(row)}`);
+    return row;
   } finally {
     await load.stop();
     await Promise.all(instances.map((instance) => instance.stop()));

@@ -31,8 +31,9 @@ export function closeWithRetryHint(ws: WebSocket, code: number, text: string, de
  * ids, so nothing is lost. False when `sink` is no WebSocket (the caller answers another way).
  */
 export function closeOverloaded(sink: FrameSink | undefined, delayMs: number): boolean {
-  if (!(sink instanceof SocketWriter)) return false;
-  closeWithRetryHint(sink.ws, TRY_AGAIN_LATER_CLOSE_CODE, 'overloaded', delayMs, 'overloaded');
+  const ws = sink instanceof SocketWriter ? sink.ws : undefined;
+  if (!ws) return false;
+  closeWithRetryHint(ws, TRY_AGAIN_LATER_CLOSE_CODE, 'overloaded', delayMs, 'overloaded');
   return true;
 }
 
