@@ -58,7 +58,12 @@ export class ChorusStormClient {
     ws.on('open', () => {
       opened = true;
       this.delivered.resuming();
-      wire.subscribe('events.subscribe', {}, { data: (event, trackedId) => this.event(event as ChorusEventShape, trackedId, wire), error: () => {} }, this.lastEventId);
+      wire.subscribe(
+        'events.subscribe',
+        {},
+        { data: (event, trackedId) => this.event(event as ChorusEventShape, trackedId, wire), error: () => {} },
+        this.lastEventId,
+      );
     });
     ws.on('message', (data: Buffer) => wire.receive(data.toString()));
     ws.on('error', () => {});

@@ -31,7 +31,7 @@ interface Instance {
 /** A forked instance (Chorus: fanout/instance.ts; Socket.IO: socketio-instance.ts) once it listens. */
 async function startInstance(module: URL, stack: BenchStack, first?: Directory): Promise<Instance> {
   const child = fork(module, [stack.databaseUrl, stack.redisUrl], { serialization: 'advanced' });
-  if (first) child.send(first as unknown as Parameters<typeof child.send>[0]);
+  if (first) child.send(first);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('storm instance: no URL within 60 s')), 60_000);
     child.once('message', (message: { url?: string }) => {
@@ -136,7 +136,10 @@ function rowOf(system: StormSystem, r: StormResult, connect: ConnectResult): Rec
     'hinted closes': r.hinted,
     'overloaded clients': r.overloaded,
     'connect ms': connect.ms,
-    'p50/p95 ms: closed, reconnected, catch-up done': [r.droppedMs, r.resumingMs, r.resumedMs].map((ms) => quantiles(ms, [0.5, 0.95]).map(shown).join('/')).join(', '),
+    'not subscribed in 30 s': connect.failed,
+    'p50/p95 ms: closed, reconnected, catch-up done': [r.droppedMs, r.resumingMs, r.resumedMs]
+      .map((ms) => quantiles(ms, [0.5, 0.95]).map(shown).join('/'))
+      .join(', '),
   };
 }
 

@@ -36,7 +36,7 @@ async function handle(req: StormRequest): Promise<unknown> {
       counters = { failedAttempts: 0, hinted: 0, hintMsTotal: 0 };
       delivered = req.clients.map((spec) => new Delivered(spec.conversationId, sends));
       const t0 = nowMs();
-      let failed = 0;
+      let failed = 0; // clients without their first snapshot within 30 s
       clients = new Array<Client>(req.clients.length);
       await inParallel(req.clients, 200, async (spec, i) => {
         const client =
@@ -44,7 +44,8 @@ async function handle(req: StormRequest): Promise<unknown> {
             ? new ChorusStormClient(spec, req.urls, delivered[i]!, counters, () => killedAt)
             : new SocketIoStormClient(spec, req.urls, delivered[i]!, counters, () => killedAt);
         clients[i] = client;
-        await Promise.race([client.ready, new Promise<void>((resolve) => setTimeout(resolve, 30_000))]);
+        const ready = await Promise.race([client.ready.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000))]);
+        if (!ready) failed++;
       });
       return { ms: Math.round(nowMs() - t0), failed } satisfies ConnectResult;
     }

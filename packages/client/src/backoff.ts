@@ -34,9 +34,7 @@ export function retryHintOf(event: { code?: number; reason?: string } | undefine
 export class ReconnectSchedule {
   private hintUntil: number | null = null;
 
-  constructor(
-    private readonly options: { baseMs?: number; maxMs?: number; now?: () => number; random?: () => number } = {},
-  ) {}
+  constructor(private readonly options: { baseMs?: number; maxMs?: number; now?: () => number; random?: () => number } = {}) {}
 
   /** Notes a socket's close; one with a hint decides the next attempt's delay. */
   closed(event: { code?: number; reason?: string } | undefined): void {

@@ -90,7 +90,7 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
     onOpen: options.onSocketOpen,
     // Called before the client schedules its reconnect, so a hint in this close decides it.
     onClose: (cause) => {
-      schedule.closed(cause as { code?: number; reason?: string } | undefined);
+      schedule.closed(cause);
       options.onSocketClose?.(cause);
     },
   });

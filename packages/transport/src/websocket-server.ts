@@ -153,7 +153,9 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
     async drain(graceMs: number): Promise<void> {
       // Those that leave when told to reconnect leave because of the shutdown too.
       for (const client of wss.clients) markClose(client, 'shutdown');
-      const spread = tellToReconnectSpread(wss.clients, graceMs, frameEncoder.encode({ id: null, method: 'reconnect' }), () => handler.broadcastReconnectNotification());
+      const spread = tellToReconnectSpread(wss.clients, graceMs, frameEncoder.encode({ id: null, method: 'reconnect' }), () =>
+        handler.broadcastReconnectNotification(),
+      );
       const until = Date.now() + graceMs;
       while (wss.clients.size > 0 && Date.now() < until) await sleep(25);
       spread.stop(SERVICE_RESTART);

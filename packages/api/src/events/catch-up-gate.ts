@@ -133,8 +133,9 @@ export function configureCatchUps(deps: object, limits: Partial<CatchUpLimits>):
 export async function admitResumption(ctx: { deps: object; socket?: FrameSink }, signal: AbortSignal | undefined): Promise<CatchUpPass> {
   const entry = await catchUpGateOf(ctx.deps).enter(signal);
   if ('pass' in entry) {
-    signal?.addEventListener('abort', entry.pass.release, { once: true });
-    return entry.pass;
+    const { pass } = entry;
+    signal?.addEventListener('abort', () => pass.release(), { once: true });
+    return pass;
   }
   const retryAfter = Math.ceil(entry.retryAfterMs / 1000);
   // Stopped while it waited: nothing to answer, and the socket is not this subscription's to close.
