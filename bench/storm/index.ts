@@ -101,7 +101,7 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     }
     log(`storm ${system}: ${status.caughtUp} of ${status.dropped} dropped clients caught up`);
     await sleep(AFTER_MS);
-    const result = await load.request<StormResult>({ op: 'finish', settleMs: sized(10_000, 3000) }, 120_000);
+    const result = await load.request<StormResult>({ op: 'finish', settleMs: envNumber('BENCH_STORM_SETTLE_S', sized(30, 3)) * 1000 }, 120_000);
     await load.request({ op: 'close' }, 60_000);
     const row = rowOf(system, result, connect);
     // Each system's row as soon as it is known: a long run stopped later keeps it.
@@ -128,7 +128,7 @@ function rowOf(system: StormSystem, r: StormResult, connect: ConnectResult): Rec
     'max ms': max!,
     sent: r.sent,
     'send failed': r.sendFailed,
-    lost: r.lost,
+    'missing at end': r.lost,
     duplicated: r.duplicated,
     resync: r.resyncs,
     recovered: system === 'socketio' ? `${r.recovered} (${((100 * r.recovered) / Math.max(1, r.dropped)).toFixed(1)}%)` : '—',
@@ -156,12 +156,12 @@ export async function storm(stack: BenchStack): Promise<BenchReport> {
     facts: {
       'clients / group size / messages per s': `${CLIENTS} / ${GROUP} / ${RATE}`,
       'goal: Chorus p95 kill → caught up < 3000 ms, 0 lost, 0 duplicated': goal
-        ? `${goal['p95 ms']} ms, ${goal.lost} lost, ${goal.duplicated} duplicated: ${typeof goal['p95 ms'] === 'number' && goal['p95 ms'] < 3000 && goal.lost === 0 && goal.duplicated === 0 ? 'met' : 'missed'}`
+        ? `${goal['p95 ms']} ms, ${goal['missing at end']} missing, ${goal.duplicated} duplicated: ${typeof goal['p95 ms'] === 'number' && goal['p95 ms'] < 3000 && goal['missing at end'] === 0 && goal.duplicated === 0 ? 'met' : 'missed'}`
         : 'not run',
     },
     notes: [
       'caught up: the client holds every message issued to its group before it resumed, and its resumed stream said the catch-up is over (Chorus: the snapshot after the missed events; Socket.IO: the CONNECT answer, with the missed packets of a recovered session).',
-      'lost / duplicated: over every client, by message ids (seq per group), after sending stopped and the deliveries settled; a Socket.IO client whose session was not recovered loses what was sent while it was away.',
+      'missing at end / duplicated: over every client, by message ids (seq per group), once sending stopped and the deliveries settled (up to BENCH_STORM_SETTLE_S); a client still reconnecting then counts what it has yet to receive as missing; a Socket.IO client whose session was not recovered never receives what was sent while it was away.',
       ...(smoke ? ['smoke run: the figures mean nothing'] : []),
     ],
   };
