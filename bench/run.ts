@@ -11,6 +11,7 @@ import { ping } from './ping/index';
 import { push } from './push/index';
 import { rooms } from './rooms/index';
 import { search } from './search/index';
+import { storm } from './storm/index';
 import { printReport, writeReport } from './lib/report';
 
 /** Every benchmark, by its CLI name. A new one is a module exporting a `Benchmark`, added here. */
@@ -23,6 +24,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['files', files],
   ['search', search],
   ['push', push],
+  ['storm', storm],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.

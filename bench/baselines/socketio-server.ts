@@ -4,16 +4,17 @@
 // then acknowledged. WebSocket transport only, no adapter: one instance.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { conversationsByUser, isIncoming, storeMessage, type Directory, type Pool, type RunningBaseline } from './store';
 
 const room = (conversationId: number) => `c${conversationId}`;
 
-export async function startSocketIoBaseline(pool: Pool, directory: Directory): Promise<RunningBaseline> {
+/** `options` adds to the server's own (the storm benchmark: an adapter and connection state recovery). */
+export async function startSocketIoBaseline(pool: Pool, directory: Directory, options: Partial<ServerOptions> = {}): Promise<RunningBaseline> {
   const byUser = conversationsByUser(directory);
   const memberSets = new Map([...directory.members].map(([conversationId, members]) => [conversationId, new Set(members)]));
   const http = createServer();
-  const io = new Server(http, { transports: ['websocket'], serveClient: false, maxHttpBufferSize: 64 * 1024 });
+  const io = new Server(http, { transports: ['websocket'], serveClient: false, maxHttpBufferSize: 64 * 1024, ...options });
 
   io.on('connection', (socket) => {
     const userId = Number(socket.handshake.query.user);

@@ -37,3 +37,6 @@ export async function loopbackCertificate(): Promise<string> {
 export function createBenchClient(url: string, options: Partial<ChorusClientOptions> = {}): ChorusClient {
   return createChorusClient({ url, WebSocket, ...options });
 }
+
+/** The real client's reconnect timing (full-jitter backoff, servers' retry hints), for clients of the load processes. */
+export { ReconnectSchedule, retryHintOf } from '@chorus/client';

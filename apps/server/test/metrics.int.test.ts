@@ -214,7 +214,7 @@ describe('cardinality', () => {
     transport: /^(http|ws)$/,
     type: /^(query|mutation|subscription)$/,
     outcome: /^(ok|[A-Z][A-Z_]+)$/,
-    reason: /^(normal|slow_consumer|payload_too_big|revoked|shutdown|auth_timeout|error)$/,
+    reason: /^(normal|slow_consumer|payload_too_big|revoked|shutdown|auth_timeout|error|overloaded)$/,
     driver: /^(resend|log)$/,
     provider_kind: /^(user|system)$/,
     direction: /^(in|out)$/,

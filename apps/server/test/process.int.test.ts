@@ -22,7 +22,13 @@ describe('server process', () => {
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
     let socketClosed = false;
-    const client = createTestClient(url, { onSocketClose: () => (socketClosed = true) });
+    const closes: Array<{ code?: number; reason?: string }> = [];
+    const client = createTestClient(url, {
+      onSocketClose: (cause) => {
+        socketClosed = true;
+        closes.push({ code: cause?.code, reason: (cause as { reason?: string } | undefined)?.reason });
+      },
+    });
     await new Promise<void>((resolve, reject) => {
       client.system.clock.subscribe({ intervalMs: 100 }, { onData: () => resolve(), onError: reject });
     });
@@ -31,6 +37,11 @@ describe('server process', () => {
     expect(await server.exited).toBe(0);
     expect(server.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'shutdown complete']));
     expect(socketClosed).toBe(true);
+    // Told to reconnect at its own moment of the drain; its new sockets refused (this instance is
+    // the only one, and their failures close too), it was closed at the end with 1012 and a retry
+    // hint within the spread window.
+    const restart = closes.find((close) => close.code === 1012);
+    expect(Number(/^server restarting; retry-ms=(\d+)$/.exec(restart?.reason ?? '')?.[1])).toBeLessThan(1800);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     await closeChorusClient(client);
   });

@@ -1,6 +1,6 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
-import { reconnectDelay } from './backoff';
+import { ReconnectSchedule } from './backoff';
 import { SocketIdentity } from './socket-identity';
 import type { AppRouter } from './types';
 
@@ -58,7 +58,8 @@ const transformer = {
 
 /**
  * A typed client for every Chorus procedure: subscriptions over one WebSocket (token in
- * `connectionParams`, keep-alive, jittered exponential reconnect), everything else over
+ * `connectionParams`, keep-alive, reconnect with full-jitter exponential backoff or after the
+ * wait a closing server asks for), everything else over
  * batched HTTP with `Authorization: Bearer`, or over the socket too (`calls: 'websocket'`).
  * The socket opens on the first operation it carries. When `getToken` starts returning another
  * token, the socket is closed before the next operation, which opens one with the new token;
@@ -72,6 +73,8 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
   const identity = new SocketIdentity(resolveToken);
   const overSocket = (op: { type: string; path: string }) => op.type === 'subscription' || (options.calls === 'websocket' && !op.path.startsWith('auth.'));
 
+  // Full-jitter backoff, or the wait a closing server asked for (see backoff.ts).
+  const schedule = new ReconnectSchedule();
   const wsClient = createWSClient({
     url: wsUrl,
     WebSocket: options.WebSocket as typeof globalThis.WebSocket | undefined,
@@ -79,13 +82,17 @@ export function createChorusClient(options: ChorusClientOptions): ChorusClient {
       const token = await identity.tokenForConnect();
       return token ? { token } : {};
     },
-    retryDelayMs: (attempt) => reconnectDelay(attempt),
+    retryDelayMs: (attempt) => schedule.delay(attempt),
     keepAlive: { enabled: true, intervalMs: options.keepAliveMs ?? 20_000, pongTimeoutMs: 5_000 },
     // Opens on the first operation it carries; stays open 30 s after the last one so that
     // quick unsubscribe/subscribe cycles reuse the socket.
     lazy: { enabled: true, closeMs: 30_000 },
     onOpen: options.onSocketOpen,
-    onClose: options.onSocketClose,
+    // Called before the client schedules its reconnect, so a hint in this close decides it.
+    onClose: (cause) => {
+      schedule.closed(cause);
+      options.onSocketClose?.(cause);
+    },
   });
 
   const client = createTRPCClient<AppRouter>({

@@ -1,6 +1,6 @@
 export { createChorusClient, closeChorusClient, SESSION_ENDED_CLOSE_CODE, type ChorusClient, type ChorusClientOptions } from './client';
 export { appCodeOf, isChorusError, type ChorusClientError } from './errors';
-export { reconnectDelay } from './backoff';
+export { reconnectDelay, retryHintOf, ReconnectSchedule } from './backoff';
 export type {
   AiStreamEvent,
   AppErrorCode,

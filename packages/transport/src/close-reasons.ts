@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 
 /** Why a connection closed, as the server saw it (a bounded set: a metrics label). */
-export type CloseReason = 'normal' | 'slow_consumer' | 'payload_too_big' | 'revoked' | 'shutdown' | 'auth_timeout' | 'error';
+export type CloseReason = 'normal' | 'slow_consumer' | 'payload_too_big' | 'revoked' | 'shutdown' | 'auth_timeout' | 'error' | 'overloaded';
 
 /** Told of every WebSocket connection opened and closed (metrics); never told anything else. */
 export interface ConnectionObserver {

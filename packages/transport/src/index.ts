@@ -7,3 +7,4 @@ export { coalesceCommandWrites } from './write-coalescing';
 export { serialize, stringify } from './superjson-fast';
 export type { CloseReason, ConnectionObserver } from './close-reasons';
 export { SESSION_ENDED_CLOSE_CODE } from './session-end';
+export { closeOverloaded, retryReason, SERVICE_RESTART_CLOSE_CODE, TRY_AGAIN_LATER_CLOSE_CODE } from './retry-hints';

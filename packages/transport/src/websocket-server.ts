@@ -7,6 +7,7 @@ import { closeReasonOf, markClose, type ConnectionObserver } from './close-reaso
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
 import { closeWhenSessionEnds } from './session-end';
+import { tellToReconnectSpread } from './drain-spread';
 import { SocketWriter } from './socket-writer';
 
 /** What the transport logs: a client's mistakes and slow readers, as warnings. */
@@ -145,16 +146,19 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       return guard.waitingCount;
     },
     /**
-     * Tells every client to reconnect (tRPC's reconnect notification), gives them `graceMs`
-     * to leave on their own, then closes the rest with 1012.
+     * Tells every client to reconnect (tRPC's reconnect notification), each at its own moment
+     * of the first part of `graceMs` (drain-spread.ts), gives them `graceMs` to leave on their
+     * own, then closes the rest with 1012 and a retry hint spread over the same window.
      */
     async drain(graceMs: number): Promise<void> {
       // Those that leave when told to reconnect leave because of the shutdown too.
       for (const client of wss.clients) markClose(client, 'shutdown');
-      handler.broadcastReconnectNotification();
+      const spread = tellToReconnectSpread(wss.clients, graceMs, frameEncoder.encode({ id: null, method: 'reconnect' }), () =>
+        handler.broadcastReconnectNotification(),
+      );
       const until = Date.now() + graceMs;
       while (wss.clients.size > 0 && Date.now() < until) await sleep(25);
-      for (const client of wss.clients) client.close(SERVICE_RESTART, 'server restarting');
+      spread.stop(SERVICE_RESTART);
       const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
       // A peer that never answers the closing handshake is cut off.
       const cutOff = sleep(1000).then(() => {

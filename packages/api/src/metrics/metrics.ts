@@ -6,7 +6,7 @@
 export type RpcTransport = 'http' | 'ws';
 export type RpcType = 'query' | 'mutation' | 'subscription';
 /** Why the server saw a WebSocket close (see docs/metrics.md). */
-export type WsCloseReason = 'normal' | 'slow_consumer' | 'payload_too_big' | 'revoked' | 'shutdown' | 'auth_timeout' | 'error';
+export type WsCloseReason = 'normal' | 'slow_consumer' | 'payload_too_big' | 'revoked' | 'shutdown' | 'auth_timeout' | 'error' | 'overloaded';
 /** A user's own provider configuration, or one the operator offers to everybody. */
 export type AiProviderKind = 'user' | 'system';
 
