@@ -82,3 +82,4 @@ export { createUnsubscribeToken, verifyUnsubscribeToken } from './notifications/
 export { PushFanoutSignal } from './push/fanout/signal';
 export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFanoutWorker } from './push/fanout/worker';
 export { enqueuePushes, type PushIntent } from './push/outbox';
+export type { ReadDb } from './replica/read-db';
