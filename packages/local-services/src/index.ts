@@ -5,3 +5,5 @@ export { startMariaDb, MARIADB_USER, MARIADB_PASSWORD } from './mariadb.js';
 export { startRedis } from './redis.js';
 export { startPrometheus, checkRules, testRules, PrometheusQueryError } from './prometheus.js';
 export type { PrometheusOptions, PrometheusService, PromSample, PromRule, PromRuleGroup, PromTarget } from './prometheus.js';
+export type { MariaDbOptions } from './mariadb.js';
+export { startMariaDbReplica, type MariaDbReplica, type MariaDbReplicaOptions } from './mariadb-replica.js';

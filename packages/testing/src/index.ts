@@ -51,3 +51,4 @@ export {
   type ReceivedWebPush,
 } from './fake-webpush';
 export { loopbackCertificate } from './test-tls';
+export { startTestReplicaSet, type TestReplicaSet } from './replica';
