@@ -24,7 +24,8 @@ afterAll(async () => {
 
 let clientIds = 0;
 const text = (conversationId: number, body: string) => ({ conversationId, clientId: `r${++clientIds}`, kind: 'text' as const, text: body });
-const texts = async (account: TestAccount, conversationId: number) => (await account.client.chat.history.query({ conversationId })).map((message) => message.text);
+const texts = async (account: TestAccount, conversationId: number) =>
+  (await account.client.chat.history.query({ conversationId })).map((message) => message.text);
 
 describe('reads on a read replica', () => {
   it('serves other users a lagging replica, and each writer their own writes', async () => {

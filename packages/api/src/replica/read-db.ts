@@ -57,7 +57,12 @@ export function createReadDb(options: ReadDbOptions): ReadDb {
   const rememberMs = options.rememberMs ?? 60_000;
   const downForMs = options.downForMs ?? 5000;
   let dialect: Promise<GtidDialect> | null = null;
-  const dialectOf = () => (dialect ??= detectDialect(primary.$client).catch((error: unknown) => ((dialect = null), Promise.reject(error))));
+  // Asked once; a failed attempt (primary unreachable) is asked again next time.
+  const dialectOf = () =>
+    (dialect ??= detectDialect(primary.$client).catch((error: unknown) => {
+      dialect = null;
+      throw error;
+    }));
   const primaryPosition = positionReader(primary.$client, dialectOf);
   let downUntil = 0;
 
@@ -122,7 +127,16 @@ function isRefusal(error: unknown): boolean {
   return error instanceof AppError && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN');
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
 
 /** mysql2's errors for a server out of reach, possibly wrapped by Drizzle (`cause`). */
 function isConnectionError(error: unknown): boolean {

@@ -41,11 +41,7 @@ async function searchOn(
   query: ParsedQuery,
   after: ReturnType<typeof readKey>,
 ): Promise<TAiSearchPage> {
-  const conditions = [
-    engine.aiCondition(query),
-    sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]),
-    '(s.message_id = 0 or m.id is not null)',
-  ];
+  const conditions = [engine.aiCondition(query), sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]), '(s.message_id = 0 or m.id is not null)'];
   if (after) {
     const at = date(new Date(after.sortAt));
     conditions.push(sqlText('(s.sort_at < ? or (s.sort_at = ? and s.doc_id < ?))', [at, at, after.docId]));

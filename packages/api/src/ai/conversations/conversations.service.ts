@@ -31,7 +31,11 @@ export async function createConversation(deps: AppDeps, userId: number, input: {
 }
 
 /** A page by last activity, and how many there are in all (for offset paging). */
-export function listConversations(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number }> {
+export function listConversations(
+  deps: AppDeps,
+  userId: number,
+  input: { limit: number; offset: number },
+): Promise<{ items: AiConversationView[]; total: number }> {
   return onReadDb(deps, userId, (on) => listOn(on, userId, input));
 }
 
