@@ -1,7 +1,7 @@
 import { drizzleOn, type Db } from '@chorus/db';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import type { RedisClient } from '../redis-client';
 import { userTag } from '../redis-keys';
 import { detectDialect, positionRank, positionReader, waitFor, type GtidDialect } from './gtid';
 
@@ -27,7 +27,7 @@ export interface ReadDbOptions {
   primary: Db;
   /** A Db over DATABASE_REPLICA_URL; unset: every read runs on the primary. */
   replica?: Db | null;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Longest wait for the replica to apply a user's writes before reading from the primary. */
   waitMs?: number;
