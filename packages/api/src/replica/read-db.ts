@@ -91,13 +91,11 @@ export function createReadDb(options: ReadDbOptions): ReadDb {
   return {
     replicated: true,
     counts,
-    async read(userId, read) {
+    async read<T>(userId: number, read: (db: Db) => Promise<T>): Promise<T> {
       if (Date.now() < downUntil) return read(primary);
+      let answer: { value: T } | null;
       try {
-        const answer = await onReplica(userId, read);
-        if (!answer) return await read(primary);
-        counts.replica++;
-        return answer.value;
+        answer = await onReplica(userId, read);
       } catch (error) {
         if (isConnectionError(error)) {
           counts.down++;
@@ -109,6 +107,10 @@ export function createReadDb(options: ReadDbOptions): ReadDb {
         } else throw error;
         return read(primary);
       }
+      // Outside the try: the primary's own errors (a real NOT_FOUND) reach the caller as they are.
+      if (!answer) return read(primary);
+      counts.replica++;
+      return answer.value;
     },
     async wrote(userId) {
       try {
