@@ -76,6 +76,8 @@ const ZEnv = z
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** mysql://user:password@host:port/database; unset: a private MariaDB under LOCAL_DATA_DIR. */
     DATABASE_URL: z.url({ protocol: /^mysql$/ }).optional(),
+    /** A read replica of DATABASE_URL (mysql://…) for history, search and list reads; unset: all reads on the primary. */
+    DATABASE_REPLICA_URL: z.url({ protocol: /^mysql$/ }).optional(),
     /** redis://[user:password@]host:port[/db]; unset: a private Redis under LOCAL_DATA_DIR. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     LOCAL_DATA_DIR: z.string().min(1).default(`${repoRoot}.data/dev`),

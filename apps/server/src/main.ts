@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     search: { mode: env.SEARCH_ENGINE },
     push,
     mailLinks,
+    replica: { replica: infra.replicaDb },
   });
   const driver = env.RESEND_API_KEY ? createResendDriver({ apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL }) : createLogDriver(logger);
   if (!env.RESEND_API_KEY) logger.warn('RESEND_API_KEY unset: mail is logged, not sent');

@@ -21,6 +21,7 @@ import { Realtime } from './realtime/realtime';
 import { SessionRevocations } from './realtime/session-revocations';
 import { createPushRuntime, type PushOptions } from './push/push-runtime';
 import { createMailLinks, type MailLinksOptions } from './notifications/digest/mail-links';
+import { createReadDb, type ReadDbOptions } from './replica/read-db';
 
 export interface CreateAppDepsOptions {
   db: Db;
@@ -52,6 +53,8 @@ export interface CreateAppDepsOptions {
   push?: PushOptions;
   /** Links in mail and the digest delay (default: localhost:3000, a random secret, 30 minutes). */
   mailLinks?: MailLinksOptions;
+  /** A Db over the read replica (DATABASE_REPLICA_URL) and its waits; default: no replica, reads on `db`. */
+  replica?: Pick<ReadDbOptions, 'replica' | 'waitMs' | 'rememberMs' | 'downForMs'>;
 }
 
 /** Builds the process-wide service dependencies once; `close` releases what it opened. */
@@ -93,6 +96,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     push: createPushRuntime(options.logger, options.push),
     mailLinks: createMailLinks(options.mailLinks),
     pushFanout: new PushFanoutSignal(),
+    readDb: createReadDb({ primary: options.db, redis: options.redis, logger: options.logger, ...options.replica }),
   };
   realtime.presence.onChange = (userId) => void publishPresence(deps, userId);
   return {

@@ -17,6 +17,7 @@ import type { Realtime } from './realtime/realtime';
 import type { SessionRevocations } from './realtime/session-revocations';
 import type { PushRuntime } from './push/push-runtime';
 import type { MailLinks } from './notifications/digest/mail-links';
+import type { ReadDb } from './replica/read-db';
 
 export interface AppConfig {
   /** Mark the session cookie `Secure` (relax only for plain-http localhost). */
@@ -62,4 +63,6 @@ export interface AppDeps {
   mailLinks: MailLinks;
   /** Nudges the push fan-out worker after a commit that queued a push job. */
   pushFanout: PushFanoutSignal;
+  /** History, search and list reads: the read replica (read-your-writes) or, without one, `db`. */
+  readDb: ReadDb;
 }

@@ -83,3 +83,4 @@ export { PushFanoutSignal } from './push/fanout/signal';
 export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFanoutWorker } from './push/fanout/worker';
 export { enqueuePushes, type PushIntent } from './push/outbox';
 export { CatchUpGate, catchUpGateOf, configureCatchUps, defaultCatchUpLimits, type CatchUpLimits, type CatchUpPass } from './events/catch-up-gate';
+export type { ReadDb } from './replica/read-db';

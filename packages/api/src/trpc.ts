@@ -63,7 +63,8 @@ export const publicProcedure = t.procedure
  * Requires a live session. A WebSocket's session was resolved when it connected and is watched
  * for revocation since, so each call on it checks that watch (and, near the session's expiry,
  * the database); a subscription ends with UNAUTHORIZED the moment its session is revoked (on
- * any instance).
+ * any instance). After a mutation the primary's position is remembered for the caller's reads
+ * from a replica (replica/read-db.ts).
  */
 export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
   const session = ctx.session;
@@ -72,6 +73,8 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
     throw new AppError('UNAUTHORIZED', 'Your session has ended');
   }
   const result = await next({ ctx: { session, user: session.user } });
+  // Whatever the outcome, a mutation may have committed: the caller's next reads must see it.
+  if (type === 'mutation') await ctx.deps.readDb.wrote(session.user.id);
   if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
     return { ...result, data: endOnRevocation(result.data, ctx.deps.revocations.watch(session.id)) };
   }

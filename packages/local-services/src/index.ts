@@ -7,3 +7,5 @@ export { startPrometheus, checkRules, testRules, PrometheusQueryError } from './
 export type { PrometheusOptions, PrometheusService, PromSample, PromRule, PromRuleGroup, PromTarget } from './prometheus.js';
 export { startGalera } from './galera.js';
 export type { GaleraCluster } from './galera.js';
+export type { MariaDbOptions } from './mariadb.js';
+export { startMariaDbReplica, type MariaDbReplica, type MariaDbReplicaOptions } from './mariadb-replica.js';

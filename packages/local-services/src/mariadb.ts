@@ -54,7 +54,17 @@ export async function mariaDbProbe(port: number): Promise<boolean> {
  * made it, and a datadir made before the plugin was installed gets Mroonga too. Mroonga keeps
  * its own files next to the tables that use it, inside the datadir.
  */
-export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) => void }): Promise<LocalService> {
+export interface MariaDbOptions {
+  dataDir: string;
+  log?: (msg: string) => void;
+  /**
+   * Replication: `serverId` (distinct per server of a replication set) and `binlog` (a primary
+   * writes row-based binary logs its replicas read). Default: server id 1 and no binary log.
+   */
+  replication?: { serverId: number; binlog?: boolean };
+}
+
+export async function startMariaDb(opts: MariaDbOptions): Promise<LocalService> {
   const log: Log = opts.log ?? (() => {});
   await ensureBinaries(['mariadb', 'mroonga'], opts.log);
   const bins = findMariaDbBinaries();
@@ -87,7 +97,7 @@ export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) 
       '--plugin-load-add=ha_mroonga.so',
       ...(isRoot() ? ['--user=root'] : []),
       '--skip-name-resolve',
-      '--skip-log-bin',
+      ...replicationArgs(opts.replication),
       '--character-set-server=utf8mb4',
       '--collation-server=utf8mb4_unicode_ci',
       '--default-time-zone=+00:00',
@@ -106,4 +116,11 @@ export async function startMariaDb(opts: { dataDir: string; log?: (msg: string) 
     timeoutMs: 60_000,
     log,
   });
+}
+
+function replicationArgs(replication: MariaDbOptions['replication']): string[] {
+  if (!replication) return ['--skip-log-bin'];
+  const id = [`--server-id=${replication.serverId}`];
+  // Row events replay exactly what the primary changed (Mroonga tables included).
+  return replication.binlog ? [...id, '--log-bin=mariadb-bin', '--binlog-format=ROW'] : [...id, '--skip-log-bin'];
 }

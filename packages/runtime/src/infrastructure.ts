@@ -14,11 +14,15 @@ export interface InfrastructureEnv {
   REDIS_URL?: string | undefined;
   LOCAL_DATA_DIR: string;
   DB_POOL_SIZE: number;
+  /** mysql://… of a read replica of the database; unset: no replica. */
+  DATABASE_REPLICA_URL?: string | undefined;
 }
 
 export interface Infrastructure {
   db: Db;
   redis: Redis;
+  /** A pool on DATABASE_REPLICA_URL (pass to createAppDeps as `replica.replica`); null without one. */
+  replicaDb: Db | null;
   /** Closes pools and stops the private MariaDB/Redis this process started, if any. */
   close(): Promise<void>;
 }
@@ -62,12 +66,15 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
     await migrate(db);
     logger.info('database migrations applied');
     const redis = createRedis(redisUrl, logger);
+    // Opened lazily by mysql2: a replica down at start only sends reads to the primary.
+    const replicaDb = env.DATABASE_REPLICA_URL ? createDb(env.DATABASE_REPLICA_URL, { poolSize: env.DB_POOL_SIZE }) : null;
 
     return {
       db,
       redis,
+      replicaDb,
       async close() {
-        await Promise.allSettled([closeDb(db), redis.quit()]);
+        await Promise.allSettled([closeDb(db), redis.quit(), ...(replicaDb ? [closeDb(replicaDb)] : [])]);
         redis.disconnect();
         unpublish();
         await stopAll(owned);

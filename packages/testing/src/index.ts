@@ -53,3 +53,4 @@ export {
 export { loopbackCertificate } from './test-tls';
 export { startTestGalera, type TestGalera } from './galera';
 export { startFailoverProxy, type FailoverProxy } from './failover-proxy';
+export { startTestReplicaSet, type TestReplicaSet } from './replica';

@@ -13,6 +13,7 @@ import {
   type PushOptions,
 } from '@chorus/api';
 import { createLogDriver, createResendDriver, type MailDriver } from '@chorus/api/mail';
+import { closeDb, createDb } from '@chorus/db';
 import type { LocalService } from '@chorus/local-services';
 import {
   createRedis,
@@ -80,6 +81,8 @@ export interface TestServerOptions {
   push?: PushOptions;
   /** Links in mail (public URL, signing secret) and the digest delay. */
   mailLinks?: CreateAppDepsOptions['mailLinks'];
+  /** A read replica of `database` (see startTestReplicaSet) and its waits; default: none. */
+  replica?: { url: string; waitMs?: number; rememberMs?: number; downForMs?: number };
 }
 
 /** A real Chorus server on a free loopback port, with real MariaDB and Redis behind it. */
@@ -92,6 +95,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
   const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
+  const replicaDb = options.replica ? createDb(options.replica.url, { poolSize: 5 }) : null;
   const prom = options.metrics ? createPromMetrics({ db: database.db, redis }) : null;
   const deps = await createAppDeps({
     db: database.db,
@@ -109,6 +113,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     search: options.search,
     push: { vapid: testVapidKeys(), allowPrivateNetworks: true, ...options.push },
     mailLinks: options.mailLinks,
+    replica: replicaDb ? { ...options.replica, replica: replicaDb } : undefined,
   });
   const jobs = startBackgroundJobs(deps, {
     ...options.jobs,
@@ -129,6 +134,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await jobs.stop();
       mail.release();
       await deps.close();
+      if (replicaDb) await closeDb(replicaDb);
       prom?.close();
       redis.disconnect();
       await redisService?.stop();

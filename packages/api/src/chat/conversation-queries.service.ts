@@ -10,11 +10,16 @@ import { peerOf, requireMember } from './membership';
 import { typingUserIds } from './typing.service';
 import { mainHistoryLast } from './threads/main-last-message';
 import { NO_THREAD_UNREAD, threadUnreadByConversation } from './threads/thread-unread';
+import { onReadDb } from '../replica/on-replica';
 
 const UNREAD_CAP = 1000;
 
 /** The caller's conversations, most recently active first, with preview and unread count. */
-export async function listConversations(deps: AppDeps, userId: number, input: TListInput) {
+export function listConversations(deps: AppDeps, userId: number, input: TListInput) {
+  return onReadDb(deps, userId, (on) => listOn(on, userId, input));
+}
+
+async function listOn(deps: AppDeps, userId: number, input: TListInput) {
   const cursor = decodeCursor(input.cursor);
   const rows = await deps.db
     .select({

@@ -17,6 +17,7 @@ import { unpinDeletedMessage } from './pins/pin-store';
 import { schedulePreview } from './previews/previews.service';
 import { lockConversation } from './conversation-lock';
 import { assertThreadRoot } from './threads/thread-reply';
+import { onReadDb } from '../replica/on-replica';
 
 /**
  * Stores a message and appends `message.created` to the conversation's log, through the send
@@ -126,7 +127,11 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
  * messages at or below the member's floor are the oldest of any page, so filtering them out
  * afterwards leaves exactly the visible page.
  */
-export async function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
+export function history(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
+  return onReadDb(deps, userId, (on) => historyOn(on, userId, input));
+}
+
+async function historyOn(deps: AppDeps, userId: number, input: THistoryInput): Promise<PublicMessage[]> {
   const [membership, rows] = await Promise.allSettled([requireMember(deps.db, input.conversationId, userId), readMessagePage(deps.db.$client, input)]);
   if (membership.status === 'rejected') throw membership.reason;
   if (rows.status === 'rejected') throw rows.reason;

@@ -6,8 +6,9 @@ import { consumeOrThrow } from '../auth/rate-limits';
 import { AppError } from '../errors';
 import { toConversationView, toMessageView } from '../ai/conversations/views';
 import { decodeCursor, encodeCursor, positiveInt } from './cursor';
-import { date } from './engine';
-import { parseQuery } from './query';
+import { date, type SearchEngine } from './engine';
+import { parseQuery, type ParsedQuery } from './query';
+import { onReadDb } from '../replica/on-replica';
 import type { TAiSearchInput, TAiSearchPage } from './search.schema';
 import { buildSnippet, matchesLiterally } from './snippet';
 
@@ -24,15 +25,23 @@ const readKey = ([sortAt, docId]: unknown[]) =>
  * left out by the join, and a title changed since is checked against its current text.
  */
 export async function searchAiConversations(deps: AppDeps, userId: number, input: TAiSearchInput): Promise<TAiSearchPage> {
-  if (!deps.search.engine) throw new AppError('UNAVAILABLE', 'Search is not available on this server');
+  const engine = deps.search.engine;
+  if (!engine) throw new AppError('UNAVAILABLE', 'Search is not available on this server');
   const query = parseQuery(input.query);
   const after = decodeCursor(input.cursor, readKey);
   await consumeOrThrow(deps.limiters.searchesPerUser, String(userId));
-  const conditions = [
-    deps.search.engine.aiCondition(query),
-    sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]),
-    '(s.message_id = 0 or m.id is not null)',
-  ];
+  return onReadDb(deps, userId, (on) => searchOn(on, userId, input, engine, query, after));
+}
+
+async function searchOn(
+  deps: AppDeps,
+  userId: number,
+  input: TAiSearchInput,
+  engine: SearchEngine,
+  query: ParsedQuery,
+  after: ReturnType<typeof readKey>,
+): Promise<TAiSearchPage> {
+  const conditions = [engine.aiCondition(query), sqlText('s.user_id = ? and c.user_id = ?', [userId, userId]), '(s.message_id = 0 or m.id is not null)'];
   if (after) {
     const at = date(new Date(after.sortAt));
     conditions.push(sqlText('(s.sort_at < ? or (s.sort_at = ? and s.doc_id < ?))', [at, at, after.docId]));

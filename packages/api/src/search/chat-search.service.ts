@@ -6,7 +6,8 @@ import { AppError } from '../errors';
 import { withReactions } from '../chat/message.mapper';
 import { peerOf, requireMember, visibleAfter } from '../chat/membership';
 import { decodeCursor, encodeCursor, positiveInt } from './cursor';
-import { textVersion, type ChatFilters } from './engine';
+import { textVersion, type ChatFilters, type SearchEngine } from './engine';
+import { onReadDb } from '../replica/on-replica';
 import { parseQuery, type ParsedQuery } from './query';
 import type { TChatSearchInput, TChatSearchPage } from './search.schema';
 import { buildSnippet } from './snippet';
@@ -31,6 +32,10 @@ export async function searchMessages(deps: AppDeps, userId: number, input: TChat
   if (!engine) throw new AppError('UNAVAILABLE', 'Message search is not available on this server');
   const query = parseQuery(input.query);
   await consumeOrThrow(deps.limiters.searchesPerUser, String(userId));
+  return onReadDb(deps, userId, (on) => searchOn(on, userId, input, engine, query));
+}
+
+async function searchOn(deps: AppDeps, userId: number, input: TChatSearchInput, engine: SearchEngine, query: ParsedQuery): Promise<TChatSearchPage> {
   const cursorId = decodeCursor(input.cursor, ([id]) => positiveInt(id));
   const memberships = input.conversationId ? [await requireMember(deps.db, input.conversationId, userId)] : await readMemberships(deps.db.$client, userId);
   if (memberships.length === 0) return { items: [], nextCursor: null };

@@ -7,6 +7,7 @@ import { stopGeneration } from '../chat/stop.service';
 import { isSystemRef, resolveProvider } from '../providers/providers';
 import { requireOwnConversation } from './ownership';
 import { toConversationView, toMessageView, type AiConversationView, type AiMessageView } from './views';
+import { onReadDb } from '../../replica/on-replica';
 
 export async function createConversation(deps: AppDeps, userId: number, input: { title?: string; configId?: TProviderRef }): Promise<AiConversationView> {
   // Only the caller's own configs (or a system provider) can be attached.
@@ -30,11 +31,15 @@ export async function createConversation(deps: AppDeps, userId: number, input: {
 }
 
 /** A page by last activity, and how many there are in all (for offset paging). */
-export async function listConversations(
+export function listConversations(
   deps: AppDeps,
   userId: number,
   input: { limit: number; offset: number },
 ): Promise<{ items: AiConversationView[]; total: number }> {
+  return onReadDb(deps, userId, (on) => listOn(on, userId, input));
+}
+
+async function listOn(deps: AppDeps, userId: number, input: { limit: number; offset: number }): Promise<{ items: AiConversationView[]; total: number }> {
   const [counted] = await deps.db.select({ total: count() }).from(aiConversations).where(eq(aiConversations.userId, userId));
   const rows = await deps.db
     .select()

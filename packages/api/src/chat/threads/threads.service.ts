@@ -5,6 +5,7 @@ import { AppError } from '../../errors';
 import { withReactions } from '../message.mapper';
 import { requireVisibleMessage } from '../messages.service';
 import type { TThreadInput } from './threads.schema';
+import { onReadDb } from '../../replica/on-replica';
 
 /**
  * A root message the caller can read (the history's rule: member, and past the floor of a room
@@ -31,7 +32,11 @@ async function followerRow(deps: AppDeps, rootId: number, userId: number) {
  * posted); `cursor` continues after the previous page's last reply. Replies sit past their
  * root, so a caller who can read the root can read them all.
  */
-export async function threadPage(deps: AppDeps, userId: number, input: TThreadInput) {
+export function threadPage(deps: AppDeps, userId: number, input: TThreadInput) {
+  return onReadDb(deps, userId, (on) => threadPageOn(on, userId, input));
+}
+
+async function threadPageOn(deps: AppDeps, userId: number, input: TThreadInput) {
   const root = await requireRoot(deps, userId, input.rootId);
   const rows = await deps.db
     .select()
