@@ -8,6 +8,8 @@
 // a full GC before the sockets open (after a warm-up batch opened and closed, so lazily loaded code
 // and pools are in both readings) and again with all of them open and settled.
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envList, envNumber, sized } from '../lib/env';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
@@ -21,10 +23,17 @@ const CONFIG = {
   /** BENCH_IDLE_CASES=chorus-off,chorus-on,ws-off,ws-on (default: all). */
   cases: envList('BENCH_IDLE_CASES'),
   warmup: sized(100, 5),
-  /** Time the open sockets are left alone before the second reading: the subscriptions' start-up work is over by then. */
-  settleMs: envNumber('BENCH_IDLE_SETTLE_MS', sized(3000, 200)),
-  open: { concurrency: 100, timeoutMs: 120_000 },
+  /**
+   * Time the open sockets are left alone before the second reading: the subscriptions' start-up
+   * work is over, and the server's idle sweep (two rounds of 10 s without traffic) has released
+   * their compression state.
+   */
+  settleMs: envNumber('BENCH_IDLE_SETTLE_MS', sized(25_000, 200)),
+  /** A subscription costs the server a few ms of CPU: on a busy 2-core machine 10,000 take minutes. */
+  open: { concurrency: 100, timeoutMs: 120_000 + 100 * envNumber('BENCH_IDLE_CONNECTIONS', sized(10_000, 40)) },
   goalKb: 25,
+  /** BENCH_IDLE_SNAPSHOT=dir: heap snapshots of the server process at both readings (idle-<case>-before/after.heapsnapshot). */
+  snapshotDir: process.env.BENCH_IDLE_SNAPSHOT || null,
 };
 
 const CASES: Array<{ name: string; system: IdleSystem; compression: boolean }> = [
@@ -66,11 +75,19 @@ async function runCase(stack: BenchStack, load: LoadProcess<LoadRequest>, tokens
     log(`idle: ${spec.name} server started in ${Math.round(performance.now() - t0)} ms`);
     await open(tokens.slice(0, CONFIG.warmup));
     await load.request({ op: 'close' }, 60_000);
-    await sleep(CONFIG.settleMs);
+    await sleep(Math.min(CONFIG.settleMs, 3000));
     const before = await server.request<MemorySample>({ op: 'memory' }, 60_000);
+    const snapshot = async (when: string) => {
+      if (!CONFIG.snapshotDir) return;
+      mkdirSync(CONFIG.snapshotDir, { recursive: true });
+      const file = join(CONFIG.snapshotDir, `idle-${spec.name}-${when}.heapsnapshot`);
+      log(`idle: heap snapshot written to ${await server.request<string>({ op: 'snapshot', file }, 600_000)}`);
+    };
+    await snapshot('before');
     const opened = await open(tokens);
     await sleep(CONFIG.settleMs);
     const after = await server.request<MemorySample>({ op: 'memory' }, 60_000);
+    await snapshot('after');
     await load.request({ op: 'close' }, 60_000);
     log(`idle: ${spec.name} measured in ${Math.round(performance.now() - t0)} ms`);
     return { before, after, opened };
@@ -103,6 +120,7 @@ export async function idle(stack: BenchStack): Promise<BenchReport> {
         'rss before MB': mb(before.rss),
         'rss after MB': mb(after.rss),
         'rss KB/conn': per('rss'),
+        'rss − young gen KB/conn': kbPer(after.rss - after.youngGen - (before.rss - before.youngGen), n),
         'heap KB/conn': per('heapUsed'),
         'external KB/conn': per('external'),
         'arrayBuffers KB/conn': per('arrayBuffers'),
@@ -120,6 +138,7 @@ export async function idle(stack: BenchStack): Promise<BenchReport> {
     notes: [
       `each case in a server process of its own; memory after a full GC, before the sockets opened (after ${CONFIG.warmup} opened and closed) and ${CONFIG.settleMs} ms after all were open; per connection = (after − before) ÷ connections`,
       'Chorus: every socket a user of its own, signed in by connectionParams, holding one events.subscribe (ready at its first event, the presence snapshot); plain ws: one frame each way',
+      "young gen: V8's new space as committed at the reading (the server runs with --max-semi-space-size=64, as pnpm start does): after a full GC it is empty but may stay committed, a fixed amount that RSS per connection would otherwise spread over the sockets",
       'compression on: the clients offer permessage-deflate as browsers do and compress every frame they send; zlib memory is counted in external (and rss), not in heap',
     ],
   };

@@ -11,6 +11,8 @@ export interface MemorySample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /** V8's new space as committed (part of rss; empty after the GC, yet not necessarily given back). */
+  youngGen: number;
   /** Sockets the server holds open when sampled. */
   sockets: number;
 }
@@ -25,7 +27,7 @@ export interface ServerStart {
 }
 
 /** `start` answers with the server's http://127.0.0.1:PORT. */
-export type ServerRequest = ({ op: 'start' } & ServerStart) | { op: 'memory' };
+export type ServerRequest = ({ op: 'start' } & ServerStart) | { op: 'memory' } | { op: 'snapshot'; file: string };
 
 export interface OpenSpec {
   /** http://127.0.0.1:PORT of the server. */

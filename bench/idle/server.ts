@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { WebSocketServer } from 'ws';
 import { serveLoadRequests } from '../lib/load-process';
 import { exposeGc } from '../lib/process-cpu';
@@ -52,12 +53,14 @@ async function memory(): Promise<MemorySample> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, external, arrayBuffers, sockets: openSockets() };
+  const youngGen = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+  return { rss, heapUsed, external, arrayBuffers, youngGen, sockets: openSockets() };
 }
 
 // Nothing to stop: the process exits when the benchmark disconnects, its sockets with it.
 serveLoadRequests<ServerRequest>(async (req) => {
   if (req.op === 'start') return req.system === 'chorus' ? startChorus(req) : startWsBaseline(req);
+  if (req.op === 'snapshot') return writeHeapSnapshot(req.file);
   if (!gc) throw new Error('idle server: no gc (--expose-gc could not be set)');
   return memory();
 });

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
+import { COMPRESSION_IDLE_MS, releaseIdleCompression } from './idle-compression';
 import { closeWhenSessionEnds } from './session-end';
 import { SocketWriter } from './socket-writer';
 
@@ -36,6 +37,8 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   maxBufferedBytes: number;
   /** Offer permessage-deflate: small frames (streamed tokens) shrink to a fraction. */
   compression: boolean;
+  /** A connection quiet this long gives back its compression state (idle-compression.ts); default COMPRESSION_IDLE_MS. */
+  compressionIdleMs?: number;
   isShuttingDown: () => boolean;
   /** Told of each connection opened and closed, with the reason (metrics). */
   observer?: ConnectionObserver;
@@ -57,11 +60,19 @@ export interface WebSockets {
  * (memLevel 4) costs little on frames this size. On a 500-token answer (`pnpm bench ai`, wire bytes
  * per text byte) the wire carries 1.14× the text (1.23× with an 8 KiB window and memLevel 6;
  * 1.32× before frames put their constant parts first).
+ *
+ * Clients compress without context takeover (`client_no_context_takeover`, which a server may
+ * ask of any client): their frames are calls, small and unrelated, and it lets an idle
+ * connection drop its inflate stream. Idle connections give back both streams
+ * (idle-compression.ts), so the 72 KiB (and the inflate's 32 KiB window) are held only by
+ * connections that talked in the last seconds. No `clientMaxWindowBits`: a client that does not
+ * offer it (Firefox) would then get no compression at all.
  */
 const deflate = {
   threshold: 0,
   serverMaxWindowBits: 14,
   zlibDeflateOptions: { level: 6, memLevel: 4 },
+  clientNoContextTakeover: true,
 } as const;
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
@@ -118,6 +129,10 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
+  if (options.compression) {
+    const idleCompression = setInterval(() => releaseIdleCompression(wss.clients, (client) => writers.get(client)), options.compressionIdleMs ?? COMPRESSION_IDLE_MS).unref();
+    wss.on('close', () => clearInterval(idleCompression));
+  }
 
   httpServer.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
