@@ -121,12 +121,19 @@ export class CpuSampler {
   }
 }
 
+/** What V8's `gc()` takes: `{ type: 'major', execution: 'sync', flavor: 'last-resort' }` also gives freed pages back to the OS. */
+export interface GcOptions {
+  type?: 'major' | 'minor';
+  execution?: 'sync' | 'async';
+  flavor?: 'regular' | 'last-resort';
+}
+
 /** A full GC before reading the heap, without --expose-gc on the command line. */
-export function exposeGc(): (() => void) | undefined {
+export function exposeGc(): ((options?: GcOptions) => void) | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? () => void (gc as () => void)() : undefined;
+    return typeof gc === 'function' ? (options?: GcOptions) => void (gc as (options?: GcOptions) => void)(options) : undefined;
   } catch {
     return undefined;
   }

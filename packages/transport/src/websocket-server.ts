@@ -130,7 +130,10 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
   if (options.compression) {
-    const idleCompression = setInterval(() => releaseIdleCompression(wss.clients, (client) => writers.get(client)), options.compressionIdleMs ?? COMPRESSION_IDLE_MS).unref();
+    const idleCompression = setInterval(
+      () => releaseIdleCompression(wss.clients, (client) => writers.get(client)),
+      options.compressionIdleMs ?? COMPRESSION_IDLE_MS,
+    ).unref();
     wss.on('close', () => clearInterval(idleCompression));
   }
 

@@ -61,7 +61,11 @@ const RECEIVER_BETWEEN_FRAMES = 0;
 export function compressionState(ws: WebSocket): { deflate: boolean; inflate: boolean; clientNoContextTakeover: boolean } | null {
   const extension = (ws as unknown as WsPrivate)._extensions?.['permessage-deflate'];
   if (!extension || !('_deflate' in extension) || !('_inflate' in extension)) return null;
-  return { deflate: Boolean(extension._deflate), inflate: Boolean(extension._inflate), clientNoContextTakeover: extension.params?.client_no_context_takeover === true };
+  return {
+    deflate: Boolean(extension._deflate),
+    inflate: Boolean(extension._inflate),
+    clientNoContextTakeover: extension.params?.client_no_context_takeover === true,
+  };
 }
 
 /**
