@@ -15,16 +15,25 @@ export interface TrafficWatch {
 export const COMPRESSION_IDLE_MS = 10_000;
 
 /**
- * One round of the idle sweep: closes the zlib streams (ws-internals releaseCompression) of
- * every connection on which nothing moved since the previous round. An idle connection with
+ * One round of the idle sweep (ws-internals releaseCompression). An idle connection with
  * permessage-deflate otherwise holds its deflate stream (window and hash: 72 KiB with the
  * server's settings) and, once its client sent a compressed frame, an inflate stream (a 32 KiB
- * window) for as long as it stays open. Returns how many streams it closed.
+ * window) for as long as it stays open.
+ *
+ * - The deflate stream of a connection on which nothing moved since the previous round: its
+ *   window makes the next frames smaller, so a talking connection keeps it.
+ * - The inflate stream of every connection between two messages, quiet or not: without context
+ *   takeover it carries nothing from one message to the next, and a client answers each
+ *   keep-alive PING (every 30 s) with a PONG that browsers compress, which would otherwise keep
+ *   an inflate stream on every idle connection for most of the time.
+ *
+ * Returns how many streams it closed.
  */
 export function releaseIdleCompression(clients: Iterable<WebSocket>, watchOf: (ws: WebSocket) => TrafficWatch | undefined): number {
   let released = 0;
   for (const client of clients) {
-    if (watchOf(client)?.quietSinceLastCheck()) released += releaseCompression(client);
+    const quiet = watchOf(client)?.quietSinceLastCheck() ?? false;
+    released += releaseCompression(client, { deflate: quiet });
   }
   return released;
 }

@@ -79,14 +79,14 @@ export function compressionState(ws: WebSocket): { deflate: boolean; inflate: bo
  * - The inflate stream, only when the client may not refer to earlier messages
  *   (`client_no_context_takeover` negotiated) and nothing is being received.
  *
- * Returns how many streams it closed.
+ * `deflate: false` leaves the deflate stream alone. Returns how many streams it closed.
  */
-export function releaseCompression(ws: WebSocket): number {
+export function releaseCompression(ws: WebSocket, { deflate = true }: { deflate?: boolean } = {}): number {
   const internals = ws as unknown as WsPrivate;
   const extension = internals._extensions?.['permessage-deflate'];
   if (!extension) return 0;
   let released = 0;
-  if (extension._deflate && senderIdle(ws)) {
+  if (deflate && extension._deflate && senderIdle(ws)) {
     extension._deflate.close();
     extension._deflate = null;
     released++;
