@@ -5,6 +5,7 @@ import { ai } from './ai/index';
 import { auth } from './auth/index';
 import { fanout } from './fanout/index';
 import { files } from './files/index';
+import { idle } from './idle/index';
 import { smoke } from './lib/env';
 import { log, startBenchStack, type Benchmark, type BenchStack } from './lib/harness';
 import { ping } from './ping/index';
@@ -25,6 +26,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['search', search],
   ['push', push],
   ['storm', storm],
+  ['idle', idle],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.

@@ -17,6 +17,7 @@ import {
   createAppDeps,
   type AppDeps,
 } from './workspace';
+import { log } from './log';
 
 export interface BenchStack {
   /** http://127.0.0.1:PORT of the running server. */
@@ -45,7 +46,7 @@ export interface BenchReport {
 export type Benchmark = (stack: BenchStack) => Promise<BenchReport>;
 
 const verbose = Boolean(process.env.BENCH_VERBOSE);
-export const log = (msg: string): void => console.error(`[bench] ${msg}`);
+export { log } from './log';
 const serviceLog = (msg: string): void => {
   if (verbose) log(msg);
 };

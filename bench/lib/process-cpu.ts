@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { log } from './harness';
+import { log } from './log';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -121,12 +121,19 @@ export class CpuSampler {
   }
 }
 
+/** What V8's `gc()` takes: `{ type: 'major', execution: 'sync', flavor: 'last-resort' }` also gives freed pages back to the OS. */
+export interface GcOptions {
+  type?: 'major' | 'minor';
+  execution?: 'sync' | 'async';
+  flavor?: 'regular' | 'last-resort';
+}
+
 /** A full GC before reading the heap, without --expose-gc on the command line. */
-export function exposeGc(): (() => void) | undefined {
+export function exposeGc(): ((options?: GcOptions) => void) | undefined {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? () => void (gc as () => void)() : undefined;
+    return typeof gc === 'function' ? (options?: GcOptions) => void (gc as (options?: GcOptions) => void)(options) : undefined;
   } catch {
     return undefined;
   }

@@ -27,6 +27,8 @@ export interface FrameSink {
  * - `closeIfSlow` closes a socket whose reader fell too far behind.
  */
 export class SocketWriter implements FrameSink {
+  /** Bytes read and written on the TCP socket at the last idle check (idle-compression.ts). */
+  private trafficAtLastCheck = -1;
   private readonly wsSend: (data: unknown, options: SendOptions, callback?: SendCallback) => void;
 
   constructor(
@@ -56,6 +58,12 @@ export class SocketWriter implements FrameSink {
   readonly send = (data: unknown, options?: SendOptions | SendCallback, callback?: SendCallback): void => {
     if (typeof options === 'function') [options, callback] = [undefined, options];
     holdUntilTurnEnds(this.tcp);
+    // tRPC's keep-alive: 4 bytes that compression cannot shrink, and on an idle connection
+    // whose zlib streams were released (idle-compression.ts) it would make a deflate stream anew.
+    if (data === KEEP_ALIVE_PING) {
+      this.wsSend(data, { ...options, compress: false }, callback);
+      return;
+    }
     if (data instanceof SharedFrame) {
       if (!callback && this.open && senderIdle(this.ws) && !this.tcp.destroyed) {
         this.tcp.write(data.wire);
@@ -66,6 +74,14 @@ export class SocketWriter implements FrameSink {
     }
     this.wsSend(data, options ?? {}, callback);
   };
+
+  /** True when no byte moved on the connection, either way, since the last call (idle-compression.ts). */
+  quietSinceLastCheck(): boolean {
+    const traffic = this.tcp.bytesRead + this.tcp.bytesWritten;
+    const quiet = traffic === this.trafficAtLastCheck;
+    this.trafficAtLastCheck = traffic;
+    return quiet;
+  }
 
   /**
    * Closes the socket if more than `maxBufferedBytes` wait to be sent: a reader slower than we
@@ -80,6 +96,9 @@ export class SocketWriter implements FrameSink {
     return true;
   }
 }
+
+/** What tRPC's keep-alive sends on a connection that has been quiet (its client answers PONG). */
+const KEEP_ALIVE_PING = 'PING';
 
 /** 1013 "try again later": this socket fell too far behind; it reconnects and resumes. */
 const TRY_AGAIN_LATER = 1013;

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
+import { COMPRESSION_IDLE_MS, releaseIdleCompression } from './idle-compression';
 import { closeWhenSessionEnds } from './session-end';
 import { tellToReconnectSpread } from './drain-spread';
 import { SocketWriter } from './socket-writer';
@@ -37,6 +38,8 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   maxBufferedBytes: number;
   /** Offer permessage-deflate: small frames (streamed tokens) shrink to a fraction. */
   compression: boolean;
+  /** A connection quiet this long gives back its compression state (idle-compression.ts); default COMPRESSION_IDLE_MS. */
+  compressionIdleMs?: number;
   isShuttingDown: () => boolean;
   /** Told of each connection opened and closed, with the reason (metrics). */
   observer?: ConnectionObserver;
@@ -58,6 +61,14 @@ export interface WebSockets {
  * (memLevel 4) costs little on frames this size. On a 500-token answer (`pnpm bench ai`, wire bytes
  * per text byte) the wire carries 1.14× the text (1.23× with an 8 KiB window and memLevel 6;
  * 1.32× before frames put their constant parts first).
+ *
+ * Idle connections give back their deflate stream (idle-compression.ts), so the 72 KiB are held
+ * only by connections that talked in the last seconds; the inflate stream too where the client
+ * compresses without context takeover. Asking every client for that (`clientNoContextTakeover`)
+ * would free the inflate's 32 KiB window on idle connections whose client compresses (browsers),
+ * but it slowed the reconnect after a server restart in websocket.int.test.ts (21 s → over 30 s)
+ * for a reason not yet found, so it is not asked. No `clientMaxWindowBits`: a client that does
+ * not offer it (Firefox) would then get no compression at all.
  */
 const deflate = {
   threshold: 0,
@@ -119,6 +130,13 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
+  if (options.compression) {
+    const idleCompression = setInterval(
+      () => releaseIdleCompression(wss.clients, (client) => writers.get(client)),
+      options.compressionIdleMs ?? COMPRESSION_IDLE_MS,
+    ).unref();
+    wss.on('close', () => clearInterval(idleCompression));
+  }
 
   httpServer.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
