@@ -42,7 +42,7 @@ function figures(): Figures {
   const sends = row(fanout, (r) => String(r.case).startsWith('persisted sends') && r.system === 'Chorus, 1 instance, over WebSocket', 'persisted sends');
   const source = (r: Row) => `pnpm bench fanout (${fanout.file}), "${r.case}" / "${r.system}"`;
   const idle = latest('idle');
-  const idleRow = row(idle, (r) => r.system === 'Chorus' && r.compression === 'off', 'Chorus without compression');
+  const idleRow = row(idle, (r) => r.case === 'Chorus, events.subscribe, compression off', 'Chorus without compression');
   return {
     deliveryCpuUs: { value: (Number(group['server CPU ms/msg']) * 1000) / members, unit: 'µs per delivery', source: source(group) },
     redisCpuUsPerDelivery: {
