@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Span, Tracer } from '@opentelemetry/api';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
@@ -61,7 +61,7 @@ export class EventHub {
     private readonly metrics: Metrics,
   ) {
     // On a cluster, each sharded channel is subscribed on the node that holds its slot.
-    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : (redis as Redis).duplicate();
+    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
     this.subscriber.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.dispatch(message.toString()));
     // After a reconnect, whatever was published meanwhile never arrives (and Redis may have

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { stringify } from '@chorus/transport';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { parseSharedEvent } from '@chorus/transport';
@@ -55,7 +55,7 @@ export class RoomHub {
   ) {
     redis.defineCommand('chorusRaiseRoomHead', { numberOfKeys: 1, lua: RAISE_ROOM_HEAD });
     this.redis = redis as HubRedis;
-    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : (redis as Redis).duplicate();
+    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'room subscriber error'));
     this.subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
     // A reconnect (not the first connection) may have lost messages.

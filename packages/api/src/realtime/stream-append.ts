@@ -3,7 +3,7 @@ import { groupByNode } from './slot-groups';
 import { APPEND } from './stream-scripts';
 import { conversationKeys, userKeys } from './stream-keys';
 
-type ScriptRedis = RedisClient & { chorusAppend(...args: (string | number)[]): Promise<[number, string, ...unknown[]][]> };
+type ScriptRedis = RedisClient & { chorusAppend(...args: (string | number)[]): Promise<[number, string, ...(string | number)[]][]> };
 
 /** A user whose stream received the event: their entry's id, the entry before it, and their live routes. */
 export interface Appended {
