@@ -37,6 +37,7 @@ export default defineConfig({
             'packages/*/src/**/*.test.ts',
             'packages/*/test/**/*.test.ts',
             'deploy/test/**/*.test.ts',
+            'bench/capacity/*.test.ts',
           ],
         },
       },

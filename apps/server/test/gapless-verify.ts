@@ -50,6 +50,25 @@ function phasesOfSends(sent: Map<string, number>): (ids: number[]) => string {
   return (ids) => [...new Set(ids.map((id) => phaseById.get(id) ?? 'setup'))].join(', ');
 }
 
+/** Messages lost, duplicated and out of order, and resyncs, summed over receivers: the counts a run prints. */
+export function tally(run: { receivers: Receiver[]; chats: Conversation[] }, expected: Expected) {
+  const counts = { delivered: 0, lost: 0, duplicated: 0, outOfOrder: 0, resyncs: 0 };
+  for (const receiver of run.receivers) {
+    const got = receivedBy(receiver);
+    for (const chat of run.chats) {
+      const wanted = chat.members.includes(receiver.person.index) ? expected.ids.get(chat.id)! : [];
+      const gotIds = got.ids.get(chat.id) ?? [];
+      const seen = new Set(gotIds);
+      counts.delivered += gotIds.length;
+      counts.lost += wanted.filter((id) => !seen.has(id)).length;
+      counts.duplicated += gotIds.length - seen.size;
+      counts.outOfOrder += gotIds.filter((id, index) => index > 0 && id < gotIds[index - 1]!).length;
+    }
+    counts.resyncs += receiver.received.filter((entry) => entry.data.type === 'resync').length;
+  }
+  return counts;
+}
+
 /** Everything wrong with what receivers hold compared with the conversations; empty when all is well. */
 export function problems(run: { receivers: Receiver[]; chats: Conversation[]; sent: Map<string, number> }, expected: Expected, withContext = false): string[] {
   const { receivers, chats } = run;
