@@ -7,3 +7,5 @@ export { startPrometheus, checkRules, testRules, PrometheusQueryError } from './
 export type { PrometheusOptions, PrometheusService, PromSample, PromRule, PromRuleGroup, PromTarget } from './prometheus.js';
 export { startRedisCluster, parseClusterNodes } from './redis-cluster.js';
 export type { ClusterNodeState, RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
+export { startRedisSentinel } from './redis-sentinel.js';
+export type { RedisSentinelOptions, RedisSentinelSet } from './redis-sentinel.js';
