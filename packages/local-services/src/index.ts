@@ -9,3 +9,4 @@ export { startRedisCluster, parseClusterNodes } from './redis-cluster.js';
 export type { ClusterNodeState, RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
 export { startRedisSentinel } from './redis-sentinel.js';
 export type { RedisSentinelOptions, RedisSentinelSet } from './redis-sentinel.js';
+export { redisCommand } from './redis-cli.js';
