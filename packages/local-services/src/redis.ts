@@ -71,6 +71,9 @@ export function redisServerArgs(port: number, dir: string, extra: string[] = [])
     // Keep argv (with the dir) visible in /proc/<pid>/cmdline so leftovers can be recognised.
     '--set-proc-title',
     'no',
+    // A replica's first sync starts at once instead of after the default 5 s wait for more replicas.
+    '--repl-diskless-sync-delay',
+    '0',
     ...extra,
   ];
 }
