@@ -51,6 +51,29 @@ export default defineConfig({
           env: { CHORUS_TEST_FILES_STORAGE: 's3' },
         },
       },
+      // A named subset once more on a Redis Cluster (three primaries, see packages/testing/src/redis-cluster.ts),
+      // chosen so that every Redis key family is used: chat and typing, rooms with playback and drift,
+      // AI streams, slots, send claims and stop, tus upload locks, presence, session revocation, rate
+      // limits, notifications and background job locks.
+      {
+        extends: true,
+        test: {
+          name: 'redis-cluster',
+          include: [
+            'apps/server/test/chat.int.test.ts',
+            'apps/server/test/rooms.int.test.ts',
+            'apps/server/test/rooms-playback.int.test.ts',
+            'apps/server/test/ai-stream.int.test.ts',
+            'apps/server/test/files-upload.int.test.ts',
+            'apps/server/test/presence.int.test.ts',
+            'apps/server/test/websocket-revoked.int.test.ts',
+            'apps/server/test/auth-errors.int.test.ts',
+            'apps/server/test/notifications.int.test.ts',
+            'apps/server/test/background-jobs.int.test.ts',
+          ],
+          env: { CHORUS_TEST_REDIS: 'cluster' },
+        },
+      },
     ],
   },
 });
