@@ -10,11 +10,12 @@ import {
   type RedisSentinelOptions,
   type RedisSentinelSet,
 } from '@chorus/local-services';
+import type { RedisTarget } from '@chorus/runtime';
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 /** Where a server finds Redis: what createRedis (@chorus/runtime) accepts. */
-export type TestRedisTarget = string | { url: string } | { clusterNodes: string[] } | { sentinels: string[]; name: string };
+export type TestRedisTarget = RedisTarget;
 
 /**
  * CHORUS_TEST_REDIS=cluster runs test servers and startTestRedis users on a Redis Cluster

@@ -93,7 +93,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
   // A cluster's or Sentinel set's test address becomes what createRedis takes for it ({ clusterNodes } or { sentinels, name }).
-  const redis = createRedis(redisTargetOf(options.redisUrl ?? redisService!.url) as Parameters<typeof createRedis>[0], logger);
+  const redis = createRedis(redisTargetOf(options.redisUrl ?? redisService!.url), logger);
   const prom = options.metrics ? createPromMetrics({ db: database.db, redis }) : null;
   const deps = await createAppDeps({
     db: database.db,
