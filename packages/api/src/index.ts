@@ -82,3 +82,6 @@ export { createUnsubscribeToken, verifyUnsubscribeToken } from './notifications/
 export { PushFanoutSignal } from './push/fanout/signal';
 export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFanoutWorker } from './push/fanout/worker';
 export { enqueuePushes, type PushIntent } from './push/outbox';
+export type { RedisClient } from './redis-client';
+export { isCluster, redisNodes } from './redis-nodes';
+export { isTimed, TimedCluster } from './metrics';

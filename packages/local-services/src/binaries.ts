@@ -102,7 +102,8 @@ export function findChromium(): string | undefined {
 const PACKAGES: Record<BinaryKind, string> = {
   mariadb: 'mariadb-server',
   mroonga: 'mariadb-plugin-mroonga',
-  redis: 'redis-server',
+  // redis-tools: redis-cli, which forms a Redis Cluster (`--cluster create`).
+  redis: 'redis-server redis-tools',
   prometheus: 'prometheus',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
@@ -112,7 +113,7 @@ const PACKAGES: Record<BinaryKind, string> = {
 const BINARY_NAMES: Record<BinaryKind, string> = {
   mariadb: 'mariadbd/mariadb-install-db',
   mroonga: 'ha_mroonga.so',
-  redis: 'redis-server',
+  redis: 'redis-server/redis-cli',
   prometheus: 'prometheus/promtool',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
@@ -124,7 +125,7 @@ export const DEBIAN_GOPATH = '/usr/share/gocode';
 const present: Record<BinaryKind, () => boolean> = {
   mariadb: () => findMariaDbBinaries() !== undefined,
   mroonga: () => findMroongaPlugin() !== undefined,
-  redis: () => findRedisServer() !== undefined,
+  redis: () => findRedisServer() !== undefined && findBinary('redis-cli') !== undefined,
   prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,
   'docker-compose': () => findBinary('docker-compose') !== undefined,

@@ -5,3 +5,8 @@ export { startMariaDb, MARIADB_USER, MARIADB_PASSWORD } from './mariadb.js';
 export { startRedis } from './redis.js';
 export { startPrometheus, checkRules, testRules, PrometheusQueryError } from './prometheus.js';
 export type { PrometheusOptions, PrometheusService, PromSample, PromRule, PromRuleGroup, PromTarget } from './prometheus.js';
+export { startRedisCluster, parseClusterNodes } from './redis-cluster.js';
+export type { ClusterNodeState, RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
+export { startRedisSentinel } from './redis-sentinel.js';
+export type { RedisSentinelOptions, RedisSentinelSet } from './redis-sentinel.js';
+export { redisCommand } from './redis-cli.js';

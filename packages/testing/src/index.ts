@@ -51,3 +51,12 @@ export {
   type ReceivedWebPush,
 } from './fake-webpush';
 export { loopbackCertificate } from './test-tls';
+export {
+  connectTestRedis,
+  redisEnvOf,
+  redisTargetOf,
+  startTestRedisCluster,
+  startTestRedisSentinel,
+  testRedisMode,
+  type TestRedisTarget,
+} from './redis-cluster';
