@@ -82,11 +82,10 @@ export class StreamAppender {
   }
 
   private async call(input: AppendInput, specs: string[]) {
-    const keys = specs.map((spec) => userKeys(parseInt(spec, 10)).stream);
     const conversation = input.conversation;
     return this.redis.chorusAppend(
-      keys.length,
-      ...keys,
+      1,
+      userKeys(parseInt(specs[0]!, 10)).stream,
       input.bodyKey,
       input.proposedId,
       this.retentionMs,

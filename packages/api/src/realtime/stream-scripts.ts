@@ -97,8 +97,9 @@ return string.format('%d-0', nowMs())
 `;
 
 /**
- * KEYS: the recipients' streams. ARGV: body key, proposed id, retentionMs, conversation id or '',
- * seq, then one spec per key (`user` or `user!`). Returns per user {1, user, id, prev, routes}
+ * KEYS: the first recipient's stream (it routes the call; a cluster refuses declared keys of
+ * several slots, so the others' keys, on the same node, are named in the script). ARGV: body key,
+ * proposed id, retentionMs, conversation id or '', seq, then one spec per recipient (`user` or `user!`). Returns per user {1, user, id, prev, routes}
  * appended (routes: instance ids, space separated); {0, user, have} already there; {-1, user,
  * have} the conversation's seq after `have` is missing from the stream (repair first).
  */
@@ -108,11 +109,12 @@ local bodyKey, proposed, retention, conv, seq = ARGV[1], ARGV[2], tonumber(ARGV[
 local now = nowMs()
 local minId = string.format('%d-0', math.max(0, now - retention))
 local out = {}
-for i, stream in ipairs(KEYS) do
-  local spec = ARGV[5 + i]
+for i = 6, #ARGV do
+  local spec = ARGV[i]
   local unchecked = string.sub(spec, -1) == '!'
   local user = unchecked and string.sub(spec, 1, -2) or spec
-  local base = string.sub(stream, 1, -3)
+  local base = 'chorus:{u' .. user .. '}'
+  local stream = base .. ':s'
   local status, have = 1, -1
   if conv ~= '' then
     have = tonumber(redis.call('HGET', base .. ':cs', conv) or '-1')
