@@ -1,6 +1,5 @@
 import type { Db } from '@chorus/db';
 import type { Tracer } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
@@ -42,7 +41,7 @@ export class Realtime {
     const hub = await EventHub.start(deps.redis, deps.logger, { tracer: deps.tracer ?? null, metrics: deps.metrics });
     const rooms = await RoomHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
-    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis as Redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
+    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
   }
 
   /** A replayable event for these users; call after commit. Retries with the same key publish once. */

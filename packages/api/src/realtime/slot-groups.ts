@@ -26,6 +26,3 @@ export async function getMany(redis: RedisClient, keys: string[]): Promise<(stri
   if (!(redis instanceof Cluster)) return redis.mget(keys);
   return Promise.all(keys.map((key) => redis.get(key)));
 }
-
-/** A script error from a node that no longer holds a key's slot (a failover or resharding). */
-export const isSlotMoved = (error: unknown) => error instanceof Error && /MOVED|ASK|non local key|CLUSTERDOWN|TRYAGAIN/.test(error.message);
