@@ -52,6 +52,29 @@ export default defineConfig({
           env: { CHORUS_TEST_FILES_STORAGE: 's3' },
         },
       },
+      // A named subset once more on a Redis Cluster (three primaries, see packages/testing/src/redis-cluster.ts),
+      // chosen so that every Redis key family is used: chat, typing and the event streams, rooms with
+      // playback and drift, AI streams, slots, send claims and stop, tus upload locks taken over between
+      // instances, presence, session revocation between instances, rate limits, mention notifications
+      // and background job locks.
+      {
+        extends: true,
+        test: {
+          name: 'redis-cluster',
+          include: [
+            'apps/server/test/chat.int.test.ts',
+            'apps/server/test/rooms.int.test.ts',
+            'apps/server/test/rooms-playback.int.test.ts',
+            'apps/server/test/ai-stream.int.test.ts',
+            'apps/server/test/files-instances.int.test.ts',
+            'apps/server/test/presence.int.test.ts',
+            'apps/server/test/session-cache.int.test.ts',
+            'apps/server/test/auth-errors.int.test.ts',
+            'apps/server/test/background-jobs.int.test.ts',
+          ],
+          env: { CHORUS_TEST_REDIS: 'cluster' },
+        },
+      },
     ],
   },
 });

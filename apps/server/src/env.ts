@@ -16,6 +16,10 @@ const csv = z.string().transform((value) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+/** `host:port,host:port`: a list of server addresses, at least one. */
+const hostPorts = csv.pipe(
+  z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port')).min(1, 'needs at least one host:port'),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const rateLimitNames = Object.keys(defaultRateLimits) as RateLimitName[];
@@ -80,6 +84,15 @@ const ZEnv = z
     DATABASE_REPLICA_URL: z.url({ protocol: /^mysql$/ }).optional(),
     /** redis://[user:password@]host:port[/db]; unset: a private Redis under LOCAL_DATA_DIR. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** host:port,host:port,… seed nodes of a Redis Cluster, instead of REDIS_URL. */
+    REDIS_CLUSTER_NODES: hostPorts.optional(),
+    /** host:port,… Sentinels watching the primary named REDIS_SENTINEL_NAME, instead of REDIS_URL. */
+    REDIS_SENTINELS: hostPorts.optional(),
+    REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+    /** The Sentinels' own password (requirepass of the sentinels), if any. */
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    /** Password of the cluster nodes or of the Sentinel-managed primary and replicas (a URL carries its own). */
+    REDIS_PASSWORD: z.string().min(1).optional(),
     LOCAL_DATA_DIR: z.string().min(1).default(`${repoRoot}.data/dev`),
     /**
      * Other browser origins allowed to call the API and open WebSockets (the server's own origin
@@ -268,6 +281,15 @@ const ZEnv = z
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
       if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required with FILES_STORAGE=s3` });
     }
+  })
+  .superRefine((env, ctx) => {
+    // One way to reach Redis: a URL, a cluster or a Sentinel set, never a silent choice among them.
+    const named = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => env[name] !== undefined);
+    if (named.length > 1) ctx.addIssue({ code: 'custom', path: [named[1]!], message: `${named.join(' and ')} exclude each other: set only one` });
+    if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME)
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'is required with REDIS_SENTINELS (the primary set name Sentinel monitors)' });
+    if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS)
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'is required with REDIS_SENTINEL_NAME' });
   });
 
 export type Env = z.infer<typeof ZEnv>;

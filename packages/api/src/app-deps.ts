@@ -1,6 +1,7 @@
 import type { Db } from '@chorus/db';
 import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
 import { createRateLimiters, defaultRateLimits, type RateLimitConfig } from './auth/rate-limits';
@@ -25,7 +26,7 @@ import { createReadDb, type ReadDbOptions } from './replica/read-db';
 
 export interface CreateAppDepsOptions {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   clock?: Clock;
   config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig>; eventRetentionMs?: number };
@@ -71,7 +72,11 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const tracer = options.tracer ?? null;
   const search = await createSearchRuntime(options.db, options.logger, options.search);
-  const realtime = await Realtime.start({ ...options, clock, tracer, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  // Realtime still types its connection as a single server's; it uses only what a cluster offers too.
+  const realtime = await Realtime.start(
+    { ...options, redis: options.redis as Redis, clock, tracer, metrics },
+    { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs },
+  );
   const deps: AppDeps = {
     db: options.db,
     redis: options.redis,

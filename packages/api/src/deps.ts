@@ -1,5 +1,5 @@
 import type { Db } from '@chorus/db';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AiRuntime } from './ai/ai-runtime';
@@ -30,7 +30,7 @@ export interface AppConfig {
 /** Everything a service may touch, built once per process by `createAppDeps`. */
 export interface AppDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   clock: Clock;
   config: AppConfig;

@@ -84,3 +84,6 @@ export { defaultPushFanout, startPushFanout, type PushFanoutOptions, type PushFa
 export { enqueuePushes, type PushIntent } from './push/outbox';
 export { CatchUpGate, catchUpGateOf, configureCatchUps, defaultCatchUpLimits, type CatchUpLimits, type CatchUpPass } from './events/catch-up-gate';
 export type { ReadDb } from './replica/read-db';
+export type { RedisClient } from './redis-client';
+export { isCluster, redisNodes } from './redis-nodes';
+export { isTimed, TimedCluster } from './metrics';

@@ -106,7 +106,8 @@ const PACKAGES: Record<BinaryKind, string> = {
   mariadb: 'mariadb-server',
   mroonga: 'mariadb-plugin-mroonga',
   galera: 'galera-4 rsync',
-  redis: 'redis-server',
+  // redis-tools: redis-cli, which forms a Redis Cluster (`--cluster create`).
+  redis: 'redis-server redis-tools',
   prometheus: 'prometheus',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
@@ -117,7 +118,7 @@ const BINARY_NAMES: Record<BinaryKind, string> = {
   mariadb: 'mariadbd/mariadb-install-db',
   mroonga: 'ha_mroonga.so',
   galera: 'libgalera_smm.so/rsync',
-  redis: 'redis-server',
+  redis: 'redis-server/redis-cli',
   prometheus: 'prometheus/promtool',
   chromium: 'chromium',
   'docker-compose': 'docker-compose',
@@ -131,7 +132,7 @@ const present: Record<BinaryKind, () => boolean> = {
   mroonga: () => findMroongaPlugin() !== undefined,
   // rsync is the state transfer a rejoining node falls back to when IST cannot serve it.
   galera: () => existsSync(GALERA_PROVIDER) && findBinary('rsync') !== undefined,
-  redis: () => findRedisServer() !== undefined,
+  redis: () => findRedisServer() !== undefined && findBinary('redis-cli') !== undefined,
   prometheus: () => findPrometheusBinaries() !== undefined,
   chromium: () => findChromium() !== undefined,
   'docker-compose': () => findBinary('docker-compose') !== undefined,

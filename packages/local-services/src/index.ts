@@ -9,3 +9,8 @@ export { startGalera } from './galera.js';
 export type { GaleraCluster } from './galera.js';
 export type { MariaDbOptions } from './mariadb.js';
 export { startMariaDbReplica, type MariaDbReplica, type MariaDbReplicaOptions } from './mariadb-replica.js';
+export { startRedisCluster, parseClusterNodes } from './redis-cluster.js';
+export type { ClusterNodeState, RedisCluster, RedisClusterNode, RedisClusterOptions } from './redis-cluster.js';
+export { startRedisSentinel } from './redis-sentinel.js';
+export type { RedisSentinelOptions, RedisSentinelSet } from './redis-sentinel.js';
+export { redisCommand } from './redis-cli.js';

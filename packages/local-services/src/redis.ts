@@ -32,36 +32,48 @@ export async function startRedis(opts: { dataDir: string; log?: (msg: string) =>
     serverDir: redisDir,
     logFile: path.join(dataDir, 'redis.log'),
     binary,
-    args: (port) => [
-      '--port',
-      String(port),
-      '--bind',
-      LOOPBACK,
-      '--dir',
-      redisDir,
-      '--dbfilename',
-      'dump.rdb',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'no',
-      '--protected-mode',
-      'yes',
-      '--supervised',
-      'no',
-      '--logfile',
-      '',
-      '--loglevel',
-      'warning',
-      // Keep argv (with the dir) visible in /proc/<pid>/cmdline so leftovers can be recognised.
-      '--set-proc-title',
-      'no',
-    ],
+    args: (port) => redisServerArgs(port, redisDir),
     probe: redisPing,
     url: (port) => `redis://${LOOPBACK}:${port}`,
     timeoutMs: 30_000,
     log,
   });
+}
+
+/**
+ * The command line of a private, non-persistent redis-server on loopback with its working dir
+ * `dir`; `extra` adds options (cluster mode, replicaof).
+ */
+export function redisServerArgs(port: number, dir: string, extra: string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    LOOPBACK,
+    '--dir',
+    dir,
+    '--dbfilename',
+    'dump.rdb',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--supervised',
+    'no',
+    '--logfile',
+    '',
+    '--loglevel',
+    'warning',
+    // Keep argv (with the dir) visible in /proc/<pid>/cmdline so leftovers can be recognised.
+    '--set-proc-title',
+    'no',
+    // A replica's first sync starts at once instead of after the default 5 s wait for more replicas.
+    '--repl-diskless-sync-delay',
+    '0',
+    ...extra,
+  ];
 }

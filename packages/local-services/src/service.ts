@@ -18,7 +18,7 @@ export interface LocalService {
 }
 
 export interface ServiceSpec {
-  name: 'mariadb' | 'redis' | 'prometheus';
+  name: 'mariadb' | 'redis' | 'redis-sentinel' | 'prometheus';
   /** Absolute dataDir passed by the caller; owner/pid files live here. */
   dataDir: string;
   /** Absolute path that appears in the server's command line (used to recognise leftovers). */
@@ -27,6 +27,8 @@ export interface ServiceSpec {
   binary: string;
   /** Runs once the dataDir is claimed, before the first spawn (e.g. initialise the datadir). */
   prepare?: () => Promise<void>;
+  /** Runs before every spawn attempt (e.g. pick a second free port, such as a cluster bus port). */
+  beforeSpawn?: () => Promise<void>;
   args(port: number): string[];
   /** One readiness check; resolve true when the server answers. */
   probe(port: number): Promise<boolean>;
@@ -84,6 +86,7 @@ export async function startService(spec: ServiceSpec): Promise<LocalService> {
     await spec.prepare?.();
     for (let attempt = 1; ; attempt++) {
       const port = spec.port ?? (await getFreePort());
+      await spec.beforeSpawn?.();
       const logOffset = fileSize(spec.logFile);
       const started = Date.now();
       const server = spawnSupervised(spec.binary, spec.args(port), { logFile: spec.logFile });

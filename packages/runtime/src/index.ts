@@ -1,5 +1,5 @@
 export { startBackgroundJobs, type BackgroundJobs, type BackgroundJobsOptions } from './background-jobs';
-export { connectInfrastructure, createRedis, type Infrastructure, type InfrastructureEnv } from './infrastructure';
+export { connectInfrastructure, createRedis, parseHostPort, type Infrastructure, type InfrastructureEnv, type RedisTarget } from './infrastructure';
 export { createLogger, type LoggerEnv } from './logger';
 export { checkReadiness, type ReadinessReport } from './readiness';
 export { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from './server';

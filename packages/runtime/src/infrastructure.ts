@@ -1,10 +1,11 @@
 import { closeDb, createDb, ensureDatabase, migrate, type Db } from '@chorus/db';
 import { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
-import { TimedRedis } from '@chorus/api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chorus/api';
 import type { Logger } from 'pino';
 import { publishLocalEndpoints, readLocalEndpoints } from './local-endpoints';
-import { coalesceCommandWrites } from '@chorus/transport';
+import { createRedis, type RedisTarget } from './redis-connection';
+
+export { createRedis, parseHostPort, type RedisTarget } from './redis-connection';
 
 /** The environment variables the connections are made from (a subset of the server's env). */
 export interface InfrastructureEnv {
@@ -12,6 +13,15 @@ export interface InfrastructureEnv {
   DATABASE_URL?: string | undefined;
   /** redis://…; unset: a private Redis under LOCAL_DATA_DIR. */
   REDIS_URL?: string | undefined;
+  /** Seed nodes (host:port) of a Redis Cluster, instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES?: string[] | undefined;
+  /** Sentinels (host:port) watching the primary named REDIS_SENTINEL_NAME, instead of REDIS_URL. */
+  REDIS_SENTINELS?: string[] | undefined;
+  REDIS_SENTINEL_NAME?: string | undefined;
+  /** The sentinels' own password, if they require one. */
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  /** The password of cluster nodes or of the Sentinel-managed primary (a URL carries its own). */
+  REDIS_PASSWORD?: string | undefined;
   LOCAL_DATA_DIR: string;
   DB_POOL_SIZE: number;
   /** mysql://… of a read replica of the database; unset: no replica. */
@@ -20,7 +30,7 @@ export interface InfrastructureEnv {
 
 export interface Infrastructure {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   /** A pool on DATABASE_REPLICA_URL (pass to createAppDeps as `replica.replica`); null without one. */
   replicaDb: Db | null;
   /** Closes pools and stops the private MariaDB/Redis this process started, if any. */
@@ -49,7 +59,8 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
       logger.info({ port: mariadb.port, dataDir: env.LOCAL_DATA_DIR }, 'local MariaDB started (DATABASE_URL unset)');
     }
     let redisUrl = env.REDIS_URL ?? running?.redisUrl;
-    if (!redisUrl) {
+    const configured = configuredRedis(env);
+    if (!redisUrl && !configured) {
       const redisService = await startRedis({ dataDir: env.LOCAL_DATA_DIR, log });
       owned.push(redisService);
       redisUrl = redisService.url;
@@ -59,13 +70,13 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
     if (owned.length > 0) {
       unpublish = publishLocalEndpoints(env.LOCAL_DATA_DIR, {
         ...(env.DATABASE_URL ? {} : { databaseUrl }),
-        ...(env.REDIS_URL ? {} : { redisUrl }),
+        ...(env.REDIS_URL || configured ? {} : { redisUrl }),
       });
     }
     const db = createDb(databaseUrl, { poolSize: env.DB_POOL_SIZE });
     await migrate(db);
     logger.info('database migrations applied');
-    const redis = createRedis(redisUrl, logger);
+    const redis = createRedis(configured ?? redisUrl!, logger);
     // Opened lazily by mysql2: a replica down at start only sends reads to the primary.
     const replicaDb = env.DATABASE_REPLICA_URL ? createDb(env.DATABASE_REPLICA_URL, { poolSize: env.DB_POOL_SIZE }) : null;
 
@@ -87,24 +98,13 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
   }
 }
 
-/** A client whose commands metrics can time (see createPromMetrics); untimed until then. */
-export function createRedis(url: string, logger: Logger): Redis {
-  const redis = new TimedRedis(url, {
-    // Reconnect forever with a capped, jittered delay; commands wait in the offline queue.
-    retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) + Math.floor(Math.random() * 100),
-    maxRetriesPerRequest: 3,
-    connectionName: 'chorus',
-  });
-  coalesceCommandWrites(redis);
-  let lastWarning = 0;
-  redis.on('error', (error) => {
-    // Without a listener ioredis would crash the process; throttle the noise of an outage.
-    if (Date.now() - lastWarning > 5000) {
-      lastWarning = Date.now();
-      logger.warn({ err: error }, 'redis connection error');
-    }
-  });
-  return redis;
+/** A cluster or Sentinel set named in the environment (env.ts allows at most one of them and REDIS_URL). */
+function configuredRedis(env: InfrastructureEnv): RedisTarget | null {
+  if (env.REDIS_CLUSTER_NODES?.length) return { clusterNodes: env.REDIS_CLUSTER_NODES, password: env.REDIS_PASSWORD };
+  if (env.REDIS_SENTINELS?.length && env.REDIS_SENTINEL_NAME) {
+    return { sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, password: env.REDIS_PASSWORD, sentinelPassword: env.REDIS_SENTINEL_PASSWORD };
+  }
+  return null;
 }
 
 async function stopAll(services: LocalService[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { pingDb, type Db } from '@chorus/db';
-import type { Redis } from 'ioredis';
+import { redisNodes, type RedisClient } from '@chorus/api';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -9,13 +9,14 @@ export interface ReadinessReport {
 const CHECK_TIMEOUT_MS = 1500;
 
 /** Whether MariaDB and Redis answer right now; each check has its own short deadline. */
-export async function checkReadiness(db: Db, redis: Redis): Promise<ReadinessReport> {
+export async function checkReadiness(db: Db, redis: RedisClient): Promise<ReadinessReport> {
   const [database, redisCheck] = await Promise.all([
     probe(() => pingDb(db)),
     probe(async () => {
       // ioredis queues commands while disconnected; do not wait on a queue that may never drain.
       if (redis.status !== 'ready') throw new Error(`connection ${redis.status}`);
-      await redis.ping();
+      // A cluster is ready only while every primary answers: a key on a silent one would fail.
+      await Promise.all(redisNodes(redis).map((node) => node.ping()));
     }),
   ]);
   return { ready: database === 'ok' && redisCheck === 'ok', checks: { database, redis: redisCheck } };

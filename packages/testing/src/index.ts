@@ -54,3 +54,12 @@ export { loopbackCertificate } from './test-tls';
 export { startTestGalera, type TestGalera } from './galera';
 export { startFailoverProxy, type FailoverProxy } from './failover-proxy';
 export { startTestReplicaSet, type TestReplicaSet } from './replica';
+export {
+  connectTestRedis,
+  redisEnvOf,
+  redisTargetOf,
+  startTestRedisCluster,
+  startTestRedisSentinel,
+  testRedisMode,
+  type TestRedisTarget,
+} from './redis-cluster';

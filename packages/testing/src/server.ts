@@ -29,6 +29,7 @@ import pino, { type Logger } from 'pino';
 import type { FakeResend } from './fake-resend';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startTestRedis } from './redis';
+import { redisTargetOf } from './redis-cluster';
 import { sharedS3Server, testFilesDriver } from './s3-server';
 import { testVapidKeys } from './fake-webpush';
 
@@ -49,7 +50,7 @@ export interface TestServerOptions {
   config?: Partial<ServerConfig>;
   /** Share a database between servers (multi-instance tests). */
   database?: TestDatabase;
-  /** Share a Redis between servers; default: a private one. */
+  /** Share a Redis between servers (an address from startTestRedis or `redisService.url`); default: a private one. */
   redisUrl?: string;
   clock?: Clock;
   appConfig?: CreateAppDepsOptions['config'];
@@ -94,7 +95,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = captured
     ? pino({ level: 'trace', serializers: logSerializers }, { write: (line: string) => void captured.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent', serializers: logSerializers });
-  const redis = createRedis(options.redisUrl ?? redisService!.url, logger);
+  // A cluster's or Sentinel set's test address becomes what createRedis takes for it ({ clusterNodes } or { sentinels, name }).
+  const redis = createRedis(redisTargetOf(options.redisUrl ?? redisService!.url), logger);
   const replicaDb = options.replica ? createDb(options.replica.url, { poolSize: 5 }) : null;
   const prom = options.metrics ? createPromMetrics({ db: database.db, redis }) : null;
   const deps = await createAppDeps({

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TAiParams } from '@chorus/db';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import { GenerationLog } from './generation/generation-log';
 import { KeyVault, type KeyRing } from './security/key-vault';
@@ -60,7 +60,7 @@ export interface AiRuntime {
   close(): Promise<void>;
 }
 
-export async function createAiRuntime(redis: Redis, logger: Logger, options: AiOptions): Promise<AiRuntime> {
+export async function createAiRuntime(redis: RedisClient, logger: Logger, options: AiOptions): Promise<AiRuntime> {
   const { keyRing, ...overrides } = options;
   const settings: AiSettings = { ...defaultAiSettings, egress: { allowPrivateNetworks: false }, systemProviders: [], ...overrides };
   const log = await GenerationLog.start(redis, logger, settings.logRetentionMs);

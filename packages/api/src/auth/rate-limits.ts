@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors';
 
@@ -43,7 +43,7 @@ export type RateLimitName = keyof typeof defaultRateLimits;
 export type RateLimitConfig = Record<RateLimitName, RateLimit>;
 export type RateLimiters = Record<RateLimitName, RateLimiterRedis> & { lockouts: RateLimiterRedis };
 
-export function createRateLimiters(redis: Redis, config: RateLimitConfig): RateLimiters {
+export function createRateLimiters(redis: RedisClient, config: RateLimitConfig): RateLimiters {
   const limiters = {} as RateLimiters;
   for (const [name, limit] of Object.entries(config) as Array<[RateLimitName, RateLimit]>) {
     limiters[name] = new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points: limit.points, duration: limit.seconds });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import { createLocalDiskStorage } from './local-storage';
 import type { S3Settings } from './s3-storage';
@@ -50,7 +50,7 @@ export interface FilesRuntime {
   close(): Promise<void>;
 }
 
-export async function createFilesRuntime(redis: Redis, logger: Logger, options: FilesOptions = {}): Promise<FilesRuntime> {
+export async function createFilesRuntime(redis: RedisClient, logger: Logger, options: FilesOptions = {}): Promise<FilesRuntime> {
   const { dir, s3, storage: givenStorage, linkSecret, ...overrides } = options;
   const settings: FilesSettings = { ...defaultFilesSettings, ...overrides };
   const temporaryDir = givenStorage || s3 || dir ? null : await mkdtemp(join(tmpdir(), 'chorus-files-'));

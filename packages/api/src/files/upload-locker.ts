@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 
 const CHANNEL = 'chorus:files:lock-release';
@@ -26,12 +26,12 @@ export class UploadLocker implements Locker {
   readonly held = new Map<string, RequestRelease>();
 
   private constructor(
-    readonly redis: Redis,
-    private readonly subscriber: Redis,
+    readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
     readonly options: UploadLockerOptions,
   ) {}
 
-  static async start(redis: Redis, logger: Logger, options: Partial<UploadLockerOptions> = {}): Promise<UploadLocker> {
+  static async start(redis: RedisClient, logger: Logger, options: Partial<UploadLockerOptions> = {}): Promise<UploadLocker> {
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.debug({ err: error }, 'upload lock subscriber error'));
     const locker = new UploadLocker(redis, subscriber, { ttlMs: 30_000, acquireTimeoutMs: 30_000, pollMs: 50, ...options });

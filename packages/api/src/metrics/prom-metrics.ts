@@ -1,11 +1,11 @@
 import type { Db } from '@chorus/db';
-import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { observeDbPool } from './db-pool';
 import type { AiProviderKind, Metrics, RpcTransport, RpcType, WsCloseReason } from './metrics';
 import { createFamilies } from './prom-families';
 import { registerScrapeTimeGauges } from './scrape-time';
-import { TimedRedis } from './timed-redis';
+import { isTimed } from './timed-redis';
+import type { RedisClient } from '../redis-client';
 
 /** Delivery latency is timed for at most one event in this many milliseconds. */
 const DELIVERY_SAMPLE_MS = 100;
@@ -23,7 +23,7 @@ export interface PromMetrics {
  * (`collectDefaultMetrics`: CPU, memory, event-loop lag, GC). Label sets are bound once and
  * kept, so a call costs a map lookup and an observation.
  */
-export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetrics {
+export function createPromMetrics(sources: { db: Db; redis: RedisClient }): PromMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const f = createFamilies(registry);
@@ -55,7 +55,7 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
   const redisCommand = bound((name) => f.redisCommand.labels(name.toLowerCase()));
   const uploadsFinished = f.uploads.labels('finished');
   const uploadsFailed = f.uploads.labels('failed');
-  if (sources.redis instanceof TimedRedis) sources.redis.commandTimer = (name, seconds) => redisCommand(name).observe(seconds);
+  if (isTimed(sources.redis)) sources.redis.commandTimer = (name, seconds) => redisCommand(name).observe(seconds);
   let lastDeliverySample = 0;
 
   const metrics: Metrics = {
@@ -99,7 +99,7 @@ export function createPromMetrics(sources: { db: Db; redis: Redis }): PromMetric
     registry,
     close() {
       stopPool();
-      if (sources.redis instanceof TimedRedis) sources.redis.commandTimer = null;
+      if (isTimed(sources.redis)) sources.redis.commandTimer = null;
     },
   };
 }

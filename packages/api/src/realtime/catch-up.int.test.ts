@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventHub } from './event-hub';
 import { RoomHub } from './room-hub';
+import { roomKeys, userKeys } from './stream-keys';
 
 // The periodic check for a lost final live message: a listener is told to read the log only
 // when it is behind the head seen one period earlier, never for an event still in flight.
@@ -33,7 +34,7 @@ interface FakeListener {
 
 /** What the test needs of RoomHub and EventHub (their listeners differ only in the position type). */
 interface Hub {
-  listen(key: number, listener: FakeListener): () => void;
+  listen(key: number, listener: FakeListener): Promise<() => void>;
   pokeBehind(): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,7 +49,7 @@ const cases = [
   {
     name: 'room listeners (log seqs)',
     start: () => RoomHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS }) as unknown as Promise<Hub>,
-    heads: 'chorus:rlast',
+    headKey: (key: number) => roomKeys(key).head,
     key: 501,
     behind: 6,
     head: 7,
@@ -56,22 +57,22 @@ const cases = [
   {
     name: 'user listeners (stream ids)',
     start: () => EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: NEVER_MS }) as unknown as Promise<Hub>,
-    heads: 'chorus:ulast',
+    headKey: (key: number) => userKeys(key).head,
     key: 77,
     behind: '1700000000000-0',
     head: '1700000000000-1',
   },
 ] as const;
 
-describe.each(cases)('catch-up checks: $name', ({ start, heads, key, behind, head }) => {
+describe.each(cases)('catch-up checks: $name', ({ start, headKey, key, behind, head }) => {
   it('tell only a listener still behind the head seen a whole period earlier to read the log', async () => {
     const hub = await start();
     try {
       const caughtUp = listener(head);
       const lagging = listener(behind);
       const arriving = listener(behind);
-      for (const each of [caughtUp, lagging, arriving]) hub.listen(key, each);
-      await redis.hset(heads, String(key), String(head));
+      for (const each of [caughtUp, lagging, arriving]) await hub.listen(key, each);
+      await redis.set(headKey(key), String(head));
       await hub.pokeBehind();
       // The head is new at this check: its event may still be on its way.
       expect([caughtUp.state.pokes, lagging.state.pokes, arriving.state.pokes]).toEqual([0, 0, 0]);

@@ -8,6 +8,7 @@ import { createAppDeps } from '../app-deps';
 import { appendConversationEvent } from '../chat/conversation-log';
 import type { AppDeps } from '../deps';
 import { createPromMetrics, type PromMetrics } from '../metrics/prom-metrics';
+import { userKeys } from './stream-keys';
 import type { ChorusEvent } from './events';
 
 // The publishing rules behind gapless delivery, driven directly: out-of-order publishes,
@@ -95,7 +96,7 @@ describe('conversation publisher', () => {
     expect(replay.seen.map((entry) => (entry.event.type === 'read' ? entry.event.upToMessageId : -1))).toEqual([4, 5]);
 
     // Trim the stream as retention would: the old position no longer connects.
-    await redis.xtrim(`chorus:us:${reader}`, 'MAXLEN', 1);
+    await redis.xtrim(userKeys(reader).stream, 'MAXLEN', 1);
     const late = await collect(1, head);
     await late.done;
     expect(late.seen[0]?.event).toEqual({ type: 'resync', reason: 'expired' });

@@ -4,13 +4,14 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EPHEMERAL_CHANNEL, EVENTS_CHANNEL, EventHub, type Delivery, type HubListener } from './event-hub';
+import { EventHub, type Delivery, type HubListener } from './event-hub';
 import type { ChorusEvent } from './events';
+import { instanceChannel, userKeys } from './stream-keys';
 import { UserStreams } from './user-streams';
 
-// The hub reads the recipients of a published event (`id prevId \n user,… \n body`), hands the
-// local ones one delivery, parsed once, and tells every listener to read its stream when the
-// previous id shows that a message went missing.
+// The hub holds a route in each listened user's keys and receives, on its own sharded channel,
+// the deliveries for its users (`eventId \n user:prev[:id],… \n body`): the local recipients
+// share one parsed event, each with their own previous entry id.
 let redisService: Awaited<ReturnType<typeof startTestRedis>>;
 let redis: Redis;
 let hub: EventHub;
@@ -46,75 +47,56 @@ async function until(done: () => boolean): Promise<void> {
   expect(done()).toBe(true);
 }
 
-const message = (id: string, previous: string, users: number[], event: object) => `${id} ${previous}\n${users.join(',')}\n${superjson.stringify(event)}`;
-
 describe('event hub', () => {
-  it('hands the local recipients one delivery with the event parsed once, skipping users not here', async () => {
+  it('routes a listened user to this instance while listened, and hands the local recipients their own entries of one parsed event', async () => {
     const [ann, ben, second, other] = [recorder(), recorder(), recorder(), recorder()];
-    const stops = [hub.listen(11, ann), hub.listen(12, ben), hub.listen(11, second), hub.listen(13, other)];
+    const stops = [await hub.listen(11, ann), await hub.listen(12, ben), await hub.listen(11, second), await hub.listen(13, other)];
+    expect(Object.keys(await redis.hgetall(userKeys(11).routes))).toEqual([hub.instanceId]);
     const event = { type: 'message.created', at: new Date(7), note: 'a | b, c\n d' };
-    // 99 is not here; the empty entry and the one that is not a number name nobody.
-    await redis.publish(EVENTS_CHANNEL, message('1700000000000-4', '1700000000000-3', [11, 99, '', '1x', 12] as number[], event));
+    // 99 is not here; the entry without a position names nobody; 12's entry has an id of its own.
+    const recipients = '11:1700000000000-3,99:0-0,1x,12:1700000000000-1:1700000000000-5';
+    await redis.spublish(instanceChannel(hub.instanceId), `1700000000000-4\n${recipients}\n${superjson.stringify(event)}`);
     await until(() => ben.got.length === 1);
 
-    expect(ann.deliveries()).toEqual([{ id: '1700000000000-4', event }]);
+    expect(ann.deliveries()).toEqual([{ id: '1700000000000-4', prev: '1700000000000-3', event }]);
+    expect(ben.deliveries()).toEqual([{ id: '1700000000000-5', prev: '1700000000000-1', event }]);
     expect(second.got).toEqual(ann.got);
-    const shared = ann.deliveries()[0]!;
-    expect(ben.deliveries()[0]).toBe(shared);
-    expect(second.deliveries()[0]).toBe(shared);
+    expect(ben.deliveries()[0]!.event).toBe(ann.deliveries()[0]!.event);
     expect(other.got).toEqual([]);
-    for (const stop of stops) stop();
-  });
-
-  it('tells every listener to read its stream, before the next delivery, when a message went missing', async () => {
-    const [ann, bystander] = [recorder(), recorder()];
-    const stops = [hub.listen(21, ann), hub.listen(22, bystander)];
-    const event = { type: 'typing', n: 1 };
-    // Follows the last one received: nothing missed.
-    await redis.publish(EVENTS_CHANNEL, message('1700000000000-5', '1700000000000-4', [21], event));
-    await until(() => ann.got.length === 1);
-    expect(bystander.got).toEqual([]);
-    // Names a predecessor this hub never received: whatever it was, it may have been for anyone here.
-    await redis.publish(EVENTS_CHANNEL, message('1700000000000-9', '1700000000000-8', [21], event));
-    await until(() => ann.got.length === 3);
-    expect(ann.got.slice(1).map((entry) => (entry === 'maybe missed' ? entry : entry.delivery.id))).toEqual(['maybe missed', '1700000000000-9']);
-    expect(bystander.got).toEqual(['maybe missed']);
     // A malformed message is dropped without stopping the hub.
-    await redis.publish(EVENTS_CHANNEL, 'no header');
-    await redis.publish(EVENTS_CHANNEL, message('1700000000000-10', '1700000000000-9', [22], event));
-    await until(() => bystander.got.length === 2);
-    expect(ann.got).toHaveLength(3);
+    await redis.spublish(instanceChannel(hub.instanceId), 'no header');
     for (const stop of stops) stop();
+    // The last listener of a user gone: so is the route.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await redis.hgetall(userKeys(11).routes)).toEqual({});
   });
 
-  it('receives what the publishing script writes: one id per event, in order, each stream chained to its own previous entry', async () => {
+  it('receives what the publishing script writes: each stream chained to its own previous entry, the live copy only to routed instances', async () => {
     const streams = new UserStreams(redis, 60_000);
-    // A hub of its own: the one above has received made-up ids.
-    const fresh = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: 3_600_000 });
-    const [ann, ben] = [recorder(), recorder()];
-    const stops = [fresh.listen(31, ann), fresh.listen(32, ben)];
+    const elsewhere = await EventHub.start(redis, pino({ level: 'silent' }), { catchUpMs: 3_600_000 });
+    const [ann, ben, annThere] = [recorder(), recorder(), recorder()];
+    const stops = [await hub.listen(31, ann), await hub.listen(32, ben), await elsewhere.listen(33, annThere)];
     const event = (n: number) => ({ type: 'message.deleted', n }) as unknown as ChorusEvent;
     await streams.publishUserEvent([31, 32, 31], 'hub-test-1', event(1));
     await streams.publishUserEvent([32], 'hub-test-2', event(2));
     await streams.publishUserEvent([31, 32], 'hub-test-3', event(3));
     await streams.publishUserEvent([31, 32], 'hub-test-3', event(3));
-    await until(() => ben.got.length === 3);
+    await until(() => ben.got.length === 3 && ann.got.length === 2);
 
     const [first, second, third] = ben.deliveries().map((delivery) => delivery.id);
-    expect(ann.deliveries().map((delivery) => delivery.id)).toEqual([first, third]);
-    expect(ann.deliveries()[0]).toBe(ben.deliveries()[0]);
-    expect([...new Set([first, second, third])]).toHaveLength(3);
-    expect([first, second, third]).toEqual([first, second, third].sort((a, b) => a!.localeCompare(b!, 'en', { numeric: true })));
-    // Nothing was missed in between, though every message went to some other user too.
-    expect([...ann.got, ...ben.got]).not.toContain('maybe missed');
+    const annIds = ann.deliveries().map((delivery) => delivery.id);
+    expect(ann.deliveries().map((delivery) => delivery.prev)).toEqual(['0-0', annIds[0]]);
+    expect(ben.deliveries().map((delivery) => delivery.prev)).toEqual(['0-0', first, second]);
+    // The other instance has no listener of 31 or 32: it received nothing.
+    expect(annThere.got).toEqual([]);
     // Replay: each user's stream holds its own events, each following the one before.
-    expect(await streams.readAfter(31, first!)).toMatchObject({ continuous: true, deliveries: [{ id: third, event: event(3) }] });
+    expect(await streams.readAfter(31, annIds[0]!)).toMatchObject({ continuous: true, deliveries: [{ id: annIds[1], event: event(3) }] });
     expect(await streams.readAfter(32, first!)).toMatchObject({ continuous: true, deliveries: [{ id: second }, { id: third }] });
-    expect(await streams.head(31)).toBe(third);
+    expect(await streams.head(31)).toBe(annIds[1]);
     // An id that is not a position of this user's stream does not pass for one.
-    expect((await streams.readAfter(31, second!)).continuous).toBe(false);
+    expect((await streams.readAfter(31, '1-0')).continuous).toBe(false);
     for (const stop of stops) stop();
-    await fresh.close();
+    await elsewhere.close();
   });
 
   it('keeps a throwing listener to itself: logged, the others still served, the deliver span ended', async () => {
@@ -135,10 +117,11 @@ describe('event hub', () => {
     const [after, elsewhere] = [recorder(), recorder()];
     const typing: object[] = [];
     after.onEphemeral = (event) => void typing.push(event);
-    const stops = [fresh.listen(41, broken), fresh.listen(41, after), fresh.listen(42, elsewhere)];
+    const stops = [await fresh.listen(41, broken), await fresh.listen(41, after), await fresh.listen(42, elsewhere)];
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    await redis.publish(EVENTS_CHANNEL, `1700000000001-1 1700000000001-0 ${traceparent}\n41,42\n${superjson.stringify({ type: 'message.created', n: 1 })}`);
-    await redis.publish(EPHEMERAL_CHANNEL, `41\n${superjson.stringify({ type: 'typing', n: 2 })}`);
+    const channel = instanceChannel(fresh.instanceId);
+    await redis.spublish(channel, `1700000000001-1 ${traceparent}\n41:0-0,42:0-0\n${superjson.stringify({ type: 'message.created', n: 1 })}`);
+    await new UserStreams(redis, 60_000).publishEphemeral([41, 43], { type: 'typing', n: 2 } as unknown as ChorusEvent);
     await until(() => typing.length === 1 && elsewhere.got.length === 1);
 
     expect(after.deliveries().map((delivery) => delivery.id)).toEqual(['1700000000001-1']);

@@ -1,26 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import type { Span, Tracer } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
 import { timeDelivery } from '../metrics/delivery-timing';
+import type { RedisClient } from '../redis-client';
 import type { ChorusEvent } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { ListenerSets } from './listener-sets';
+import { getMany } from './slot-groups';
+import { instanceChannel, userKeys } from './stream-keys';
 import { compareStreamIds, decimalAt } from './stream-ids';
+import { ROUTE_LEASE_MS } from './user-streams';
 import { startDeliverSpan } from '../tracing/event-spans';
 
-export const EVENTS_CHANNEL = 'chorus:ev';
-export const EPHEMERAL_CHANNEL = 'chorus:eph';
-
-/** A persisted event: its id, the same in every recipient's stream. Shared by its recipients. */
+/** A persisted event in one user's stream: its id there and the id of the entry before it. */
 export interface Delivery {
   readonly id: string;
+  readonly prev: string;
   readonly event: ChorusEvent;
 }
 
 export interface HubListener {
-  /** A persisted event for this user, in stream order; anything missed before it is announced by onMaybeMissed first. */
+  /** A persisted event for this user, in the order received (its `prev` reveals anything missed). */
   onDelivery(delivery: Delivery): void;
   onEphemeral(event: ChorusEvent): void;
   /** Live messages may have been missed (Redis reconnected): compare with the stream. */
@@ -30,51 +33,68 @@ export interface HubListener {
 }
 
 /**
- * The instance's one Redis subscription for user events. Every instance receives every
- * delivery and hands it to its local listeners; a body is parsed once however many local
- * receivers share it.
+ * The instance's live deliveries. The instance has an id and one sharded channel; while it has
+ * listeners of a user it holds a route in that user's keys (a lease, refreshed while they
+ * listen), and publishers send each event to the instances routed for its recipients only
+ * (user-streams.ts). A body is parsed once however many local receivers share it.
  *
- * Each message names the event published before it (stream-scripts.ts). Redis delivers a
- * subscription's messages in order and loses them only with the connection, so a message whose
- * predecessor is not the last one received means messages went missing (a reconnect), and
- * every listener reads its stream. On a reconnect they all do anyway.
+ * A delivery names the user's previous entry, so a listener finds what it missed by comparing
+ * it with its own position (event-stream.ts). After a reconnect every listener reads its
+ * stream; a periodic check of the stream heads finds a lost final message.
  */
 export class EventHub {
+  readonly instanceId = randomBytes(6).toString('hex');
   private readonly listeners = new ListenerSets<number, HubListener>();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly catchUpTimer: NodeJS.Timeout;
+  private readonly leaseTimer: NodeJS.Timeout;
+  /** Route registrations of local users, settled once Redis holds them. */
+  private readonly routed = new Map<number, Promise<void>>();
   /** Each local user's stream head at the last catch-up check. */
   private headsBefore = new Map<number, string>();
-  /** Id of the last event received; null until the first one after (re)subscribing. */
-  private lastReceived: string | null = null;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
     catchUpMs: number,
     private readonly tracer: Tracer | null,
     private readonly metrics: Metrics,
   ) {
-    this.subscriber = redis.duplicate();
+    // On a cluster, each sharded channel is subscribed on the node that holds its slot.
+    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
-    // After a reconnect, whatever was published meanwhile never arrives: look in the streams.
+    this.subscriber.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.dispatch(message.toString()));
+    // After a reconnect, whatever was published meanwhile never arrives (and Redis may have
+    // lost the routes): register again and look in the streams.
     this.subscriber.on('ready', () => {
-      this.lastReceived = null;
+      void this.refreshRoutes();
       this.pokeAll();
     });
-    // A last resort against a lost final message that no later message would reveal.
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
+    this.leaseTimer = setInterval(() => void this.refreshRoutes(), ROUTE_LEASE_MS / 3).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; tracer?: Tracer | null; metrics?: Metrics } = {}): Promise<EventHub> {
+  static async start(redis: RedisClient, logger: Logger, options: { catchUpMs?: number; tracer?: Tracer | null; metrics?: Metrics } = {}): Promise<EventHub> {
     const hub = new EventHub(redis, logger, options.catchUpMs ?? 10_000, options.tracer ?? null, options.metrics ?? noopMetrics);
-    await hub.subscriber.subscribe(EVENTS_CHANNEL, EPHEMERAL_CHANNEL);
+    await hub.subscriber.ssubscribe(instanceChannel(hub.instanceId));
     return hub;
   }
 
-  listen(userId: number, listener: HubListener): () => void {
-    return this.listeners.listen(userId, listener);
+  /**
+   * Adds a listener; the promise settles once this instance's route for the user is in Redis,
+   * so an event appended after that reaches the listener live, and one before it is in the stream.
+   */
+  async listen(userId: number, listener: HubListener): Promise<() => void> {
+    const stop = this.listeners.listen(userId, listener);
+    let routed = this.routed.get(userId);
+    if (!routed) this.routed.set(userId, (routed = this.route(userId)));
+    try {
+      await routed;
+    } catch (error) {
+      this.unlisten(userId, stop);
+      throw error;
+    }
+    return () => this.unlisten(userId, stop);
   }
 
   /** Users with a live subscriber on this instance. */
@@ -84,13 +104,32 @@ export class EventHub {
 
   async close(): Promise<void> {
     clearInterval(this.catchUpTimer);
+    clearInterval(this.leaseTimer);
+    const users = this.localUserIds();
+    await Promise.allSettled(users.map((user) => this.redis.hdel(userKeys(user).routes, this.instanceId)));
     this.subscriber.disconnect();
   }
 
-  /**
-   * Pokes only listeners whose stream head moved past their position: one pipelined HMGET per
-   * 500 users instead of every subscriber reading its stream at the same moment.
-   */
+  private unlisten(userId: number, stop: () => void): void {
+    stop();
+    if (this.listeners.has(userId)) return;
+    this.routed.delete(userId);
+    void this.redis.hdel(userKeys(userId).routes, this.instanceId).catch((error) => this.logger.debug({ err: error }, 'route removal failed'));
+  }
+
+  private async route(userId: number): Promise<void> {
+    const { routes } = userKeys(userId);
+    await this.redis.hset(routes, this.instanceId, Date.now() + ROUTE_LEASE_MS);
+    await this.redis.pexpire(routes, ROUTE_LEASE_MS);
+  }
+
+  /** Renews the lease of every local user's route (sent together, answered together). */
+  private async refreshRoutes(): Promise<void> {
+    const results = await Promise.allSettled(this.localUserIds().map((user) => this.route(user)));
+    const failed = results.filter((result) => result.status === 'rejected').length;
+    if (failed > 0) this.logger.debug({ failed }, 'route refresh failed');
+  }
+
   /** The periodic check: tells listeners still behind the heads seen at the previous check. */
   async pokeBehind(): Promise<void> {
     const users = this.localUserIds();
@@ -98,7 +137,10 @@ export class EventHub {
     for (let start = 0; start < users.length; start += 500) {
       const chunk = users.slice(start, start + 500);
       try {
-        const values = await this.redis.hmget('chorus:ulast', ...chunk.map(String));
+        const values = await getMany(
+          this.redis,
+          chunk.map((user) => userKeys(user).head),
+        );
         chunk.forEach((userId, index) => {
           const head = values[index];
           if (head) heads.set(userId, head);
@@ -118,51 +160,51 @@ export class EventHub {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
   }
 
-  private dispatch(channel: string, message: string): void {
+  private dispatch(message: string): void {
     try {
-      if (channel === EVENTS_CHANNEL) this.dispatchDelivery(message);
-      else if (channel === EPHEMERAL_CHANNEL) this.dispatchEphemeral(message);
+      if (message.startsWith('~\n')) this.dispatchEphemeral(message.slice(2));
+      else this.dispatchDelivery(message);
     } catch (error) {
-      this.logger.error({ err: error, channel }, 'undeliverable event message');
+      this.logger.error({ err: error }, 'undeliverable event message');
     }
   }
 
   /**
-   * `id prevId[ traceparent] \n user,user,… \n body`: one delivery, shared by the local
-   * recipients. A traced event is handed over inside an "event deliver" span of its trace.
+   * `eventId[ traceparent] \n user:prev[:id],… \n body`: the local recipients share the parsed
+   * event. A traced event is handed over inside an "event deliver" span of its trace.
    */
   private dispatchDelivery(message: string): void {
-    const space = message.indexOf(' ');
     const first = message.indexOf('\n');
     const second = message.indexOf('\n', first + 1);
-    if (space < 0 || space > first || second < 0) throw new Error('malformed event message');
-    // A third word on the first line is the publishing call's traceparent.
-    const traced = message.lastIndexOf(' ', first);
-    const id = message.slice(0, space);
-    const previous = message.slice(space + 1, traced > space ? traced : first);
-    if (this.lastReceived !== null && previous !== this.lastReceived) this.pokeAll();
-    this.lastReceived = id;
-    let delivery: Delivery | undefined;
+    if (first < 0 || second < 0) throw new Error('malformed event message');
+    const space = message.indexOf(' ');
+    const traced = space >= 0 && space < first;
+    const eventId = message.slice(0, traced ? space : first);
+    let event: ChorusEvent | undefined;
     let span: Span | undefined;
     try {
-      // The recipients are read in place: a group's list is a thousand ids per message.
       for (let start = first + 1; start < second;) {
         let end = message.indexOf(',', start);
         if (end < 0 || end > second) end = second;
-        const listeners = this.listeners.get(decimalAt(message, start, end));
+        const colon = message.indexOf(':', start);
+        const token = start;
         start = end + 1;
+        if (colon < 0 || colon > end) continue;
+        const listeners = this.listeners.get(decimalAt(message, token, colon));
         if (!listeners) continue;
-        if (!delivery) {
-          delivery = { id, event: parseSharedEvent<ChorusEvent>(message.slice(second + 1)) };
-          if (this.tracer && traced > space) span = startDeliverSpan(this.tracer, message.slice(traced + 1, first), delivery.event.type);
+        if (!event) {
+          event = parseSharedEvent<ChorusEvent>(message.slice(second + 1));
+          if (this.tracer && traced) span = startDeliverSpan(this.tracer, message.slice(space + 1, first), event.type);
         }
-        const shared = delivery;
-        for (const listener of listeners) this.handOver(shared.event, () => listener.onDelivery(shared));
+        const own = message.indexOf(':', colon + 1);
+        const hasOwn = own >= 0 && own < end;
+        const delivery: Delivery = { id: hasOwn ? message.slice(own + 1, end) : eventId, prev: message.slice(colon + 1, hasOwn ? own : end), event };
+        for (const listener of listeners) this.handOver(delivery.event, () => listener.onDelivery(delivery));
       }
     } finally {
       span?.end();
     }
-    if (delivery) timeDelivery(this.metrics, delivery.event);
+    if (event) timeDelivery(this.metrics, event);
   }
 
   /** One listener's failure is its own: it is logged, and the other listeners still get the event. */

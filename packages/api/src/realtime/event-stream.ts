@@ -41,7 +41,15 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
   let last = START;
   const buffer = new LiveBuffer<Delivery, ChorusEvent, string>(() => last);
   const { live, ephemeral } = buffer;
-  const unlisten = deps.hub.listen(userId, buffer);
+  // Listening (this instance's route for the user in Redis) before the first read of the
+  // stream: an event appended before the route is in the stream, one after it arrives live.
+  let unlisten: () => void;
+  try {
+    unlisten = await deps.hub.listen(userId, buffer);
+  } catch (error) {
+    await release?.();
+    throw error;
+  }
   const onAbort = () => buffer.interrupt();
   signal?.addEventListener('abort', onAbort);
   if (direct) {
@@ -49,6 +57,8 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
       live: (delivery) => {
         // Already delivered (a repeat after a catch-up): nothing to do, as in the loop below.
         if (compareStreamIds(delivery.id, last) <= 0) return true;
+        // Not the entry after ours: something was missed, the loop below reads the stream.
+        if (delivery.prev !== last) return false;
         if (!direct.write(delivery.id, delivery.event)) return false;
         last = delivery.id;
         return true;
@@ -108,6 +118,11 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
       while (live.length > 0 && !buffer.mustRead) {
         const delivery = live.shift()!;
         if (compareStreamIds(delivery.id, last) <= 0) continue;
+        // Each entry names the user's entry before it: one we have not passed on was missed.
+        if (delivery.prev !== last) {
+          buffer.mustRead = true;
+          break;
+        }
         last = delivery.id;
         yield tracked(delivery.id, delivery.event);
       }

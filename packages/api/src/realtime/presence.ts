@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
 import type { PresenceView } from './events';
@@ -45,7 +45,7 @@ return 0
 /** Connections refreshed per script call: each call is one short command, not three per connection. */
 const HEARTBEAT_BATCH = 500;
 
-type PresenceRedis = Redis & {
+type PresenceRedis = RedisClient & {
   chorusPresenceHeartbeat(...args: string[]): Promise<number>;
   chorusPresenceConnect(...args: string[]): Promise<number>;
   chorusPresenceDisconnect(...args: string[]): Promise<number>;
@@ -64,7 +64,7 @@ export class PresenceTracker {
   onChange: (userId: number) => void = () => {};
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {

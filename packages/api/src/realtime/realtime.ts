@@ -1,6 +1,6 @@
 import type { Db } from '@chorus/db';
 import type { Tracer } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
 import type { Metrics } from '../metrics/metrics';
@@ -33,7 +33,7 @@ export class Realtime {
   ) {}
 
   static async start(
-    deps: { db: Db; redis: Redis; logger: Logger; clock: Clock; tracer?: Tracer | null; metrics: Metrics },
+    deps: { db: Db; redis: RedisClient; logger: Logger; clock: Clock; tracer?: Tracer | null; metrics: Metrics },
     options: RealtimeOptions = {},
   ): Promise<Realtime> {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;

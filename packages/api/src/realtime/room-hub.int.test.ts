@@ -51,7 +51,7 @@ describe('room hub', () => {
       },
     };
     const healthy = recorder();
-    const stops = [hub.listen(77, broken), hub.listen(77, healthy)];
+    const stops = [await hub.listen(77, broken), await hub.listen(77, healthy)];
     await hub.publish(77, 1, { type: 'room.message', seq: 1 } as unknown as RoomEventEnvelope);
     await hub.publishEphemeral(77, { type: 'room.typing' } as unknown as RoomEvent);
     await until(() => healthy.deliveries.length === 1 && healthy.ephemeral.length === 1);

@@ -1,25 +1,16 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Cluster } from 'ioredis';
 import { stringify } from '@chorus/transport';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { parseSharedEvent } from '@chorus/transport';
 import { timeDelivery } from '../metrics/delivery-timing';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
+import type { RedisClient } from '../redis-client';
 import { ListenerSets } from './listener-sets';
-
-export const ROOM_CHANNEL = 'chorus:room';
-export const ROOM_EPHEMERAL_CHANNEL = 'chorus:room-eph';
-/** Hash room id -> highest seq published: how a listener learns it missed a final message. */
-const HEADS = 'chorus:rlast';
-
-/** ARGV: room, seq, message. Raises the room's head and publishes. */
-const PUBLISH = `
-local head = tonumber(redis.call('HGET', '${HEADS}', ARGV[1]) or '0')
-if tonumber(ARGV[2]) > head then redis.call('HSET', '${HEADS}', ARGV[1], ARGV[2]) end
-redis.call('PUBLISH', '${ROOM_CHANNEL}', ARGV[3])
-return 1
-`;
+import { getMany } from './slot-groups';
+import { roomKeys } from './stream-keys';
+import { RAISE_ROOM_HEAD } from './stream-scripts';
 
 export interface RoomDelivery {
   seq: number;
@@ -35,59 +26,92 @@ export interface RoomListener {
   position(): number;
 }
 
-type HubRedis = Redis & { chorusRoomPublish(room: string, seq: string, message: string): Promise<number> };
+type HubRedis = RedisClient & { chorusRaiseRoomHead(head: string, seq: number): Promise<number> };
 
 /**
  * Live delivery of room events. A room's log lives in the database (its conversation's
- * events); this carries each event once to every instance, whose listeners fill any gap from
- * the log. One Redis subscription per instance; a body is parsed once per instance.
+ * events); each room has sharded channels of its own (`chorus:{r<id>}:ev`, `:eph`), which an
+ * instance subscribes to while it has listeners of the room, so an event reaches only the
+ * instances serving that room. Listeners fill any gap from the log; the room's head (the
+ * highest seq published, in the room's slot) reveals a lost final message. A body is parsed
+ * once per instance.
  */
 export class RoomHub {
   private readonly listeners = new ListenerSets<number, RoomListener>();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly redis: HubRedis;
   private readonly catchUpTimer: NodeJS.Timeout;
+  /** Subscriptions of listened rooms, settled once Redis confirmed them. */
+  private readonly subscribed = new Map<number, Promise<unknown>>();
   /** Each listened room's head at the last catch-up check. */
   private headsBefore = new Map<number, number>();
+  private connected = false;
 
   private constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly logger: Logger,
     catchUpMs: number,
     private readonly metrics: Metrics,
   ) {
-    redis.defineCommand('chorusRoomPublish', { numberOfKeys: 0, lua: PUBLISH });
+    redis.defineCommand('chorusRaiseRoomHead', { numberOfKeys: 1, lua: RAISE_ROOM_HEAD });
     this.redis = redis as HubRedis;
-    this.subscriber = redis.duplicate();
+    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'room subscriber error'));
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
-    this.subscriber.on('ready', () => this.pokeAll());
+    this.subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
+    // A reconnect (not the first connection) may have lost messages.
+    this.subscriber.on('ready', () => {
+      if (this.connected) this.pokeAll();
+      this.connected = true;
+    });
     this.catchUpTimer = setInterval(() => void this.pokeBehind(), catchUpMs).unref();
   }
 
-  static async start(redis: Redis, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics } = {}): Promise<RoomHub> {
+  static async start(redis: RedisClient, logger: Logger, options: { catchUpMs?: number; metrics?: Metrics } = {}): Promise<RoomHub> {
     const hub = new RoomHub(redis, logger, options.catchUpMs ?? 5000, options.metrics ?? noopMetrics);
-    await hub.subscriber.subscribe(ROOM_CHANNEL, ROOM_EPHEMERAL_CHANNEL);
+    if (hub.subscriber.status !== 'ready') await new Promise((resolve) => hub.subscriber.once('ready', resolve));
     return hub;
   }
 
-  /** Sends a committed event of a room's log to every instance. */
+  /** Sends a committed event of a room's log to the instances listening to the room. */
   async publish(roomId: number, seq: number, event: RoomEventEnvelope): Promise<void> {
-    await this.redis.chorusRoomPublish(String(roomId), String(seq), `${roomId}\n${seq}\n${stringify(event)}`);
+    const keys = roomKeys(roomId);
+    // Same slot, same connection: the head is raised before the message goes out.
+    await Promise.all([this.redis.chorusRaiseRoomHead(keys.head, seq), this.redis.spublish(keys.channel, `${roomId}\n${seq}\n${stringify(event)}`)]);
   }
 
   /** A live-only event for the room's current subscribers. */
   async publishEphemeral(roomId: number, event: RoomEvent): Promise<void> {
-    await this.redis.publish(ROOM_EPHEMERAL_CHANNEL, `${roomId}\n${stringify(event)}`);
+    await this.redis.spublish(roomKeys(roomId).ephemeral, `${roomId}\n${stringify(event)}`);
   }
 
-  listen(roomId: number, listener: RoomListener): () => void {
-    return this.listeners.listen(roomId, listener);
+  /** Adds a listener; settles once this instance is subscribed to the room's channels. */
+  async listen(roomId: number, listener: RoomListener): Promise<() => void> {
+    const stop = this.listeners.listen(roomId, listener);
+    let subscribed = this.subscribed.get(roomId);
+    if (!subscribed) {
+      const { channel, ephemeral } = roomKeys(roomId);
+      this.subscribed.set(roomId, (subscribed = this.subscriber.ssubscribe(channel, ephemeral)));
+    }
+    try {
+      await subscribed;
+    } catch (error) {
+      this.unlisten(roomId, stop);
+      throw error;
+    }
+    return () => this.unlisten(roomId, stop);
   }
 
   async close(): Promise<void> {
     clearInterval(this.catchUpTimer);
     this.subscriber.disconnect();
+  }
+
+  private unlisten(roomId: number, stop: () => void): void {
+    stop();
+    if (this.listeners.has(roomId)) return;
+    this.subscribed.delete(roomId);
+    const { channel, ephemeral } = roomKeys(roomId);
+    void this.subscriber.sunsubscribe(channel, ephemeral).catch((error: unknown) => this.logger.debug({ err: error }, 'room unsubscribe failed'));
   }
 
   /** The periodic check: tells listeners still behind the heads seen at the previous check. */
@@ -97,7 +121,10 @@ export class RoomHub {
     for (let start = 0; start < roomIds.length; start += 500) {
       const chunk = roomIds.slice(start, start + 500);
       try {
-        const values = await this.redis.hmget(HEADS, ...chunk.map(String));
+        const values = await getMany(
+          this.redis,
+          chunk.map((roomId) => roomKeys(roomId).head),
+        );
         chunk.forEach((roomId, index) => {
           heads.set(roomId, Number(values[index] ?? 0));
           // Behind what the room's log held a whole period ago: an event in flight now is no sign of loss.
@@ -120,14 +147,14 @@ export class RoomHub {
       const first = message.indexOf('\n');
       const listeners = this.listeners.get(Number(message.slice(0, first)));
       if (!listeners) return;
-      if (channel === ROOM_CHANNEL) {
+      if (channel.endsWith(':eph')) {
+        const event = parseSharedEvent<RoomEvent>(message.slice(first + 1));
+        for (const listener of listeners) this.handOver(channel, () => listener.onEphemeral(event));
+      } else {
         const second = message.indexOf('\n', first + 1);
         const delivery = { seq: Number(message.slice(first + 1, second)), event: parseSharedEvent<RoomEventEnvelope>(message.slice(second + 1)) };
         for (const listener of listeners) this.handOver(channel, () => listener.onDelivery(delivery));
         timeDelivery(this.metrics, delivery.event);
-      } else if (channel === ROOM_EPHEMERAL_CHANNEL) {
-        const event = parseSharedEvent<RoomEvent>(message.slice(first + 1));
-        for (const listener of listeners) this.handOver(channel, () => listener.onEphemeral(event));
       }
     } catch (error) {
       this.logger.error({ err: error, channel }, 'undeliverable room message');

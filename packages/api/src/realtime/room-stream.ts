@@ -71,7 +71,8 @@ export async function* roomEventStream(deps: { hub: RoomHub; db: Db; metrics?: M
   let last = 0;
   const buffer = new LiveBuffer<RoomDelivery, RoomEvent, number>(() => last);
   const { live, ephemeral } = buffer;
-  const unlisten = deps.hub.listen(args.roomId, buffer);
+  // Subscribed to the room's channel before the snapshot is read, so nothing falls between.
+  const unlisten = await deps.hub.listen(args.roomId, buffer);
   const listeningSince = performance.now();
   const onAbort = () => buffer.interrupt();
   args.signal?.addEventListener('abort', onAbort);

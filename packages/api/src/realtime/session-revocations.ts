@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import { SessionCache } from '../auth/session-cache';
 import { ListenerSets } from './listener-sets';
@@ -9,7 +9,7 @@ const CHANNEL = 'chorus:sessions:revoked';
 const USERS_CHANNEL = 'chorus:users:changed';
 
 /** Tells every instance that a user's sessions carry stale data (for processes without SessionRevocations). */
-export async function publishUserChanged(redis: Redis, userId: number): Promise<void> {
+export async function publishUserChanged(redis: RedisClient, userId: number): Promise<void> {
   await redis.publish(USERS_CHANNEL, String(userId));
 }
 
@@ -29,13 +29,13 @@ export class SessionRevocations {
   readonly sessions: SessionCache<ValidSession>;
 
   private constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
   ) {
     this.sessions = new SessionCache(SESSION_CACHE);
   }
 
-  static async start(redis: Redis, logger: Logger): Promise<SessionRevocations> {
+  static async start(redis: RedisClient, logger: Logger): Promise<SessionRevocations> {
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.debug({ err: error }, 'revocation subscriber error'));
     const revocations = new SessionRevocations(redis, subscriber);

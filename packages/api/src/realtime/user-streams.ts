@@ -1,16 +1,18 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
 import superjson from 'superjson';
 import { stringify } from '@chorus/transport';
+import type { RedisClient } from '../redis-client';
 import type { Delivery } from './event-hub';
-import { EPHEMERAL_CHANNEL } from './event-hub';
 import type { ChorusEvent } from './events';
-import { PUBLISH_CONVERSATION_EVENT, PUBLISH_USER_EVENT } from './stream-scripts';
+import { getMany } from './slot-groups';
+import { StreamAppender, type Appended } from './stream-append';
+import { conversationKeys, instanceChannel, userEventKey, userKeys } from './stream-keys';
+import { CONVERSATION_STEP, USER_EVENT_STEP } from './stream-scripts';
 import { withPublishSpan } from '../tracing/event-spans';
 
-type ScriptRedis = Redis & {
-  chorusPublishConversation(...args: string[]): Promise<[number, number]>;
-  chorusPublishUser(...args: string[]): Promise<number>;
+type ScriptRedis = RedisClient & {
+  chorusConversationStep(...args: (string | number)[]): Promise<[number, number, string?, string?]>;
+  chorusUserEventStep(...args: (string | number)[]): Promise<string | null>;
 };
 
 export type ConversationPublishResult = 'published' | 'duplicate' | 'gap' | 'needs_seed';
@@ -27,62 +29,125 @@ export interface ConversationPublish {
   force?: boolean;
 }
 
-/** Redis side of the per-user event streams (see stream-scripts.ts for the layout). */
+/** How long an instance's route for a user lives without being refreshed. */
+export const ROUTE_LEASE_MS = 60_000;
+
+/**
+ * Redis side of the per-user event streams (stream-scripts.ts describes the layout). A
+ * published event is appended to its recipients' streams, and its live copy goes only to the
+ * instances with a listener of a recipient (their routes, read by the append): one SPUBLISH
+ * per instance on its own sharded channel, naming that instance's recipients and carrying the
+ * body once.
+ */
 export class UserStreams {
   private readonly redis: ScriptRedis;
+  private readonly appender: StreamAppender;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly retentionMs: number,
     private readonly tracer: Tracer | null = null,
   ) {
-    redis.defineCommand('chorusPublishConversation', { numberOfKeys: 0, lua: PUBLISH_CONVERSATION_EVENT });
-    redis.defineCommand('chorusPublishUser', { numberOfKeys: 0, lua: PUBLISH_USER_EVENT });
+    redis.defineCommand('chorusConversationStep', { numberOfKeys: 5, lua: CONVERSATION_STEP });
+    redis.defineCommand('chorusUserEventStep', { numberOfKeys: 1, lua: USER_EVENT_STEP });
     this.redis = redis as ScriptRedis;
+    this.appender = new StreamAppender(redis, retentionMs);
   }
 
   async publishConversationEvent(input: ConversationPublish): Promise<{ result: ConversationPublishResult; lastPublished: number }> {
-    // A traced call's event carries its publish span's traceparent (the script's last argument).
-    const [status, value] = await withPublishSpan(this.tracer, input.event.type, (traceparent) =>
-      this.redis.chorusPublishConversation(
-        String(input.conversationId),
-        String(input.seq),
-        stringify(input.event),
-        String(this.retentionMs),
+    const body = stringify(input.event);
+    const keys = conversationKeys(input.conversationId);
+    const [status, value, pending, stored] = await withPublishSpan(this.tracer, input.event.type, async (traceparent) => {
+      const answer = await this.redis.chorusConversationStep(
+        keys.cursor,
+        keys.members,
+        keys.lastId,
+        keys.body(input.seq),
+        keys.pending(input.seq),
+        input.seq,
+        body,
+        this.retentionMs,
         (input.add ?? []).join(','),
         (input.remove ?? []).join(','),
         input.seed ? input.seed.join(',') : '-',
         input.force ? '1' : '0',
-        ...(traceparent ? [traceparent] : []),
-      ),
-    );
-    const result = status === 1 ? 'published' : status === 0 ? 'duplicate' : status === -1 ? 'gap' : 'needs_seed';
+      );
+      const [code, , id, list] = answer;
+      if (code === 1) {
+        const conversation = { id: input.conversationId, seq: input.seq };
+        const appended = list ? await this.appender.append({ bodyKey: keys.body(input.seq), proposedId: id!, conversation, specs: list.split(',') }) : [];
+        await Promise.all([list ? this.redis.del(keys.pending(input.seq)) : null, this.sendLive(id!, appended, body, traceparent)]);
+      }
+      return answer;
+    });
+    // Published earlier by a process that stopped before its appends were confirmed: finish them.
+    if (status === 2) await this.sendLive('', await this.appender.completePending(input.conversationId, input.seq, pending!), stored!, undefined);
+    const result = status === 1 ? 'published' : status === 0 || status === 2 ? 'duplicate' : status === -1 ? 'gap' : 'needs_seed';
     return { result, lastPublished: status === 1 ? input.seq : value };
   }
 
   /** A replayable event for users, published once per `dedupeKey` however often it is retried. */
   async publishUserEvent(userIds: number[], dedupeKey: string, event: ChorusEvent): Promise<void> {
     if (userIds.length === 0) return;
-    await withPublishSpan(this.tracer, event.type, (traceparent) =>
-      this.redis.chorusPublishUser(
-        dedupeKey,
-        stringify(event),
-        String(this.retentionMs),
-        [...new Set(userIds)].join(','),
-        ...(traceparent ? [traceparent] : []),
-      ),
-    );
+    const body = stringify(event);
+    const bodyKey = userEventKey(dedupeKey);
+    await withPublishSpan(this.tracer, event.type, async (traceparent) => {
+      const id = await this.redis.chorusUserEventStep(bodyKey, body, this.retentionMs);
+      if (id === null) return;
+      const specs = [...new Set(userIds)].map((user) => `${user}!`);
+      await this.sendLive(id, await this.appender.append({ bodyKey, proposedId: id, conversation: null, specs }), body, traceparent);
+    });
   }
 
-  /** A live-only event (typing, presence) for whichever of `userIds` are connected. */
+  /** A live-only event (typing, presence) for whichever of `userIds` are connected now. */
   async publishEphemeral(userIds: number[], event: ChorusEvent): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.redis.publish(EPHEMERAL_CHANNEL, `${[...new Set(userIds)].join(',')}\n${stringify(event)}`);
+    const users = [...new Set(userIds)];
+    if (users.length === 0) return;
+    const routes = await Promise.all(users.map((user) => this.redis.hgetall(userKeys(user).routes)));
+    const now = Date.now();
+    const byInstance = new Map<string, number[]>();
+    users.forEach((user, index) => {
+      for (const [instance, lease] of Object.entries(routes[index]!)) {
+        if (Number(lease) <= now) continue;
+        const list = byInstance.get(instance);
+        if (list) list.push(user);
+        else byInstance.set(instance, [user]);
+      }
+    });
+    const body = stringify(event);
+    await Promise.all([...byInstance].map(([instance, list]) => this.redis.spublish(instanceChannel(instance), `~\n${list.join(',')}\n${body}`)));
+  }
+
+  /**
+   * `eventId[ traceparent] \n user:prev[:id],… \n body` to each instance with a recipient's
+   * route; a recipient's own id is named only where it differs from the event's.
+   */
+  private async sendLive(eventId: string, appended: Appended[], body: string, traceparent: string | undefined): Promise<void> {
+    const byInstance = new Map<string, string[]>();
+    for (const { user, id, prev, routes } of appended) {
+      const token = id === eventId ? `${user}:${prev}` : `${user}:${prev}:${id}`;
+      for (const instance of routes) {
+        const list = byInstance.get(instance);
+        if (list) list.push(token);
+        else byInstance.set(instance, [token]);
+      }
+    }
+    if (byInstance.size === 0) return;
+    const head = `${eventId || '0-0'}${traceparent ? ` ${traceparent}` : ''}\n`;
+    await Promise.all([...byInstance].map(([instance, tokens]) => this.redis.spublish(instanceChannel(instance), `${head}${tokens.join(',')}\n${body}`)));
   }
 
   /** Id of the user's newest event, or null when the user has none (or Redis lost them). */
   async head(userId: number): Promise<string | null> {
-    return this.redis.hget('chorus:ulast', String(userId));
+    return this.redis.get(userKeys(userId).head);
+  }
+
+  /** Heads of many users (one round trip on one server, pipelined on a cluster). */
+  async heads(userIds: number[]): Promise<(string | null)[]> {
+    return getMany(
+      this.redis,
+      userIds.map((user) => userKeys(user).head),
+    );
   }
 
   /**
@@ -90,18 +155,21 @@ export class UserStreams {
    * event does not follow `afterId` (it was trimmed, or `afterId` is not a position we gave).
    */
   async readAfter(userId: number, afterId: string, count = 500): Promise<{ deliveries: Delivery[]; continuous: boolean }> {
-    const entries = await this.redis.xrange(`chorus:us:${userId}`, `(${afterId}`, '+', 'COUNT', count);
+    const entries = await this.redis.xrange(userKeys(userId).stream, `(${afterId}`, '+', 'COUNT', count);
     if (entries.length === 0) return { deliveries: [], continuous: true };
-    const bodies = await this.redis.mget(entries.map(([, fields]) => `chorus:eb:${field(fields, 'e')}`));
+    const bodies = await getMany(
+      this.redis,
+      entries.map(([, fields]) => field(fields, 'b')),
+    );
     const deliveries: Delivery[] = [];
-    for (const [index, [id]] of entries.entries()) {
+    for (const [index, [id, fields]] of entries.entries()) {
       const body = bodies[index];
       // A body outlived by its entry: the event is past retention.
       if (!body) return { deliveries, continuous: false };
-      deliveries.push({ id, event: superjson.parse<ChorusEvent>(body) });
+      deliveries.push({ id, prev: field(fields, 'p'), event: superjson.parse<ChorusEvent>(body) });
     }
     // Each entry names the user's entry before it: the first must follow `afterId`.
-    return { deliveries, continuous: field(entries[0]![1], 'p') === afterId };
+    return { deliveries, continuous: deliveries[0]!.prev === afterId };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis-client';
 import type { Logger } from 'pino';
 import type { AiFailureCode } from '../providers/provider-errors';
 import { ListenerSets } from '../../realtime/listener-sets';
@@ -54,7 +54,7 @@ export interface StartListener {
   onMaybeMissed(): void;
 }
 
-type LogRedis = Redis & {
+type LogRedis = RedisClient & {
   chorusAiAppend(key: string, entry: string, ttlMs: string, messageId: string): Promise<number>;
   chorusAiAnnounceStart(claimKey: string, messageId: string, startKey: string): Promise<number>;
 };
@@ -69,11 +69,11 @@ export class GenerationLog {
   private readonly listeners = new ListenerSets<number, GenerationListener>();
   private readonly startListeners = new ListenerSets<string, StartListener>();
   private readonly running = new Map<number, AbortController>();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly redis: LogRedis;
 
   private constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly logger: Logger,
     private readonly retentionMs: number,
   ) {
@@ -89,7 +89,7 @@ export class GenerationLog {
     });
   }
 
-  static async start(redis: Redis, logger: Logger, retentionMs: number): Promise<GenerationLog> {
+  static async start(redis: RedisClient, logger: Logger, retentionMs: number): Promise<GenerationLog> {
     const log = new GenerationLog(redis, logger, retentionMs);
     await log.subscriber.subscribe(LIVE_CHANNEL, STOP_CHANNEL, START_CHANNEL);
     return log;

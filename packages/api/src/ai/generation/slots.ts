@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis-client';
 import { AppError } from '../../errors';
 
 /**
@@ -23,7 +23,7 @@ export interface GenerationSlot {
 }
 
 /** Takes one of the user's concurrent-generation slots, or throws RATE_LIMITED. */
-export async function acquireSlot(redis: Redis, userId: number, limit: number, now: number): Promise<GenerationSlot> {
+export async function acquireSlot(redis: RedisClient, userId: number, limit: number, now: number): Promise<GenerationSlot> {
   const token = randomUUID();
   const taken = await redis.eval(ACQUIRE, 1, slotKey(userId), String(now), String(LEASE_MS), String(limit), token);
   if (taken !== 1) {
