@@ -163,7 +163,7 @@ describe('ai chat streaming', () => {
     expect(late.received.map((entry) => entry.data.type)).toEqual(['delta', 'done']);
     expect(textOf(late.received)).toBe(words(30).join(''));
     // Once the send's claim has expired, the stored messages say which answer it was.
-    await a.server.deps.redis.del(`chorus:ai:send:${conversation.id}:early`);
+    await a.server.deps.redis.del(`chorus:{c${conversation.id}}:ai-send:early`);
     const older = collectAiStream(annOnB, { conversationId: conversation.id, clientId: 'early' });
     await older.ended;
     expect(textOf(older.received)).toBe(words(30).join(''));

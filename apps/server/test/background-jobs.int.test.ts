@@ -1,5 +1,6 @@
 // A test server runs the background jobs of the production server (startBackgroundJobs): each
 // job is seen here by what it leaves behind in MariaDB, Redis or the fake Resend server.
+import { redisNodes } from '@chorus/api';
 import { aiConversations, aiMessages } from '@chorus/db';
 import { startMailedTestServer, startTestServer, type MailedTestServer, type TestServer } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
@@ -25,10 +26,12 @@ describe('background jobs of a test server', () => {
 
   it('claims the periods of the notification cleanup, the file cleanup, the call sweep and the pin expiry', async () => {
     const { redis } = a.server.deps;
-    await expect.poll(async () => (await redis.keys('chorus:job:notification-cleanup:*')).length).toBeGreaterThan(0);
-    await expect.poll(async () => (await redis.keys('chorus:job:file-cleanup:*')).length).toBeGreaterThan(0);
-    await expect.poll(async () => (await redis.keys('chorus:job:calls-sweep:*')).length).toBeGreaterThan(0);
-    await expect.poll(async () => (await redis.keys('chorus:job:pin-expiry:*')).length).toBeGreaterThan(0);
+    // KEYS answers for one server: on a cluster, ask every primary.
+    const keys = async (pattern: string) => (await Promise.all(redisNodes(redis).map((node) => node.keys(pattern)))).flat();
+    await expect.poll(async () => (await keys('chorus:{job}:notification-cleanup:*')).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await keys('chorus:{job}:file-cleanup:*')).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await keys('chorus:{job}:calls-sweep:*')).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await keys('chorus:{job}:pin-expiry:*')).length).toBeGreaterThan(0);
   });
 
   it('finalizes a generation its dead process left streaming, as soon as an instance starts', async () => {

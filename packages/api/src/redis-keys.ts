@@ -13,3 +13,5 @@ export const roomTag = (roomId: number) => `{r${roomId}}`;
 export const generationTag = (messageId: number) => `{g${messageId}}`;
 /** One server instance's keys and channels (where events for its connections are sent). */
 export const instanceTag = (instanceId: string) => `{i${instanceId}}`;
+/** One tus upload's keys and channel: its lock, and the request to let the lock go. */
+export const uploadTag = (uploadId: string) => `{f${uploadId}}`;

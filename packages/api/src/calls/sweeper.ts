@@ -70,7 +70,7 @@ export async function sweepCalls(deps: SweepDeps): Promise<CallSweepResult> {
 export async function sweepCallsIfDue(deps: SweepDeps): Promise<CallSweepResult | null> {
   const everyMs = deps.calls.settings.sweepEveryMs;
   const period = Math.floor(deps.clock.now().getTime() / everyMs);
-  const claimed = await deps.redis.set(`chorus:job:calls-sweep:${period}`, '1', 'PX', everyMs * 2, 'NX');
+  const claimed = await deps.redis.set(`chorus:{job}:calls-sweep:${period}`, '1', 'PX', everyMs * 2, 'NX');
   if (claimed !== 'OK') return null;
   return sweepCalls(deps);
 }

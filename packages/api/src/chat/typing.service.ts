@@ -1,8 +1,9 @@
 import type { AppDeps } from '../deps';
 import { memberIdsOf, requireMember } from './membership';
+import { conversationTag } from '../redis-keys';
 
 export const TYPING_TTL_MS = 5000;
-const key = (conversationId: number) => `chorus:typing:${conversationId}`;
+const key = (conversationId: number) => `chorus:${conversationTag(conversationId)}:typing`;
 
 /** "I am typing": shown to the other members until it expires a few seconds later. */
 export async function startTyping(deps: AppDeps, userId: number, conversationId: number): Promise<{ expiresAt: Date }> {

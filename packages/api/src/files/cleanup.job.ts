@@ -51,7 +51,7 @@ async function removeQuietly(deps: CleanupDeps, fileId: string): Promise<boolean
 export async function runFileCleanupIfDue(deps: CleanupDeps, config: FileCleanupConfig = defaultFileCleanup): Promise<number | null> {
   const now = deps.clock.now().getTime();
   const period = Math.floor(now / config.everyMs);
-  const claimed = await deps.redis.set(`chorus:job:file-cleanup:${period}`, randomUUID(), 'PX', config.everyMs * 2, 'NX');
+  const claimed = await deps.redis.set(`chorus:{job}:file-cleanup:${period}`, randomUUID(), 'PX', config.everyMs * 2, 'NX');
   if (claimed !== 'OK') return null;
   const before = new Date(now - deps.files.settings.abandonedMs);
   let deleted = 0;

@@ -3,8 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
 import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
+import { uploadTag } from '../redis-keys';
 
-const CHANNEL = 'chorus:files:lock-release';
+// The lock and its release channel share the upload's tag: the request to let go is a sharded
+// message (SPUBLISH) that reaches only the node of that slot and the instance holding the lock.
+const lockKey = (id: string) => `chorus:${uploadTag(id)}:lock`;
+const releaseChannel = (id: string) => `chorus:${uploadTag(id)}:lock-release`;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 
@@ -20,7 +24,9 @@ export interface UploadLockerOptions {
  * tus's lock per upload, across instances: a Redis key (SET NX, renewed while held). A request
  * that wants a held lock asks its holder, on whatever instance, to let go (pub/sub), as tus's
  * MemoryLocker does in one process: the old request of a client that reconnected elsewhere is
- * cancelled after tus's drain delay, instead of writing alongside the new one.
+ * cancelled after tus's drain delay, instead of writing alongside the new one. A holder listens
+ * on its upload's channel only while it holds the lock; a request sent before that is repeated
+ * while the requester polls.
  */
 export class UploadLocker implements Locker {
   readonly held = new Map<string, RequestRelease>();
@@ -35,8 +41,7 @@ export class UploadLocker implements Locker {
     const subscriber = redis.duplicate();
     subscriber.on('error', (error) => logger.debug({ err: error }, 'upload lock subscriber error'));
     const locker = new UploadLocker(redis, subscriber, { ttlMs: 30_000, acquireTimeoutMs: 30_000, pollMs: 50, ...options });
-    subscriber.on('message', (_channel, id: string) => void locker.held.get(id)?.());
-    await subscriber.subscribe(CHANNEL);
+    subscriber.on('smessage', (_channel: string, id: string) => void locker.held.get(id)?.());
     return locker;
   }
 
@@ -45,7 +50,16 @@ export class UploadLocker implements Locker {
   }
 
   requestRelease(id: string): Promise<number> {
-    return this.redis.publish(CHANNEL, id);
+    return this.redis.spublish(releaseChannel(id), id) as Promise<number>;
+  }
+
+  /** Hears release requests for `id` while its lock is held here. */
+  async listen(id: string): Promise<void> {
+    await this.subscriber.ssubscribe(releaseChannel(id));
+  }
+
+  async unlisten(id: string): Promise<void> {
+    await this.subscriber.sunsubscribe(releaseChannel(id));
   }
 
   close(): void {
@@ -62,7 +76,7 @@ class UploadLock implements Lock {
     private readonly locker: UploadLocker,
     private readonly id: string,
   ) {
-    this.key = `chorus:files:lock:${id}`;
+    this.key = lockKey(id);
   }
 
   async lock(signal: AbortSignal, cancelReq: RequestRelease): Promise<void> {
@@ -78,6 +92,7 @@ class UploadLock implements Lock {
       await sleep(options.pollMs);
     }
     this.locker.held.set(this.id, cancelReq);
+    await this.locker.listen(this.id).catch(() => {});
     this.renewal = setInterval(() => void redis.eval(RENEW, 1, this.key, this.token, options.ttlMs).catch(() => {}), options.ttlMs / 3);
     this.renewal.unref();
   }
@@ -86,6 +101,6 @@ class UploadLock implements Lock {
     if (this.renewal) clearInterval(this.renewal);
     this.renewal = null;
     this.locker.held.delete(this.id);
-    await this.locker.redis.eval(RELEASE, 1, this.key, this.token);
+    await Promise.all([this.locker.redis.eval(RELEASE, 1, this.key, this.token), this.locker.unlisten(this.id).catch(() => {})]);
   }
 }

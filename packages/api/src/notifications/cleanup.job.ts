@@ -29,7 +29,7 @@ export async function runNotificationCleanupIfDue(
 ): Promise<number | null> {
   const now = deps.clock.now().getTime();
   const period = Math.floor(now / config.everyMs);
-  const claimed = await deps.redis.set(`chorus:job:notification-cleanup:${period}`, randomUUID(), 'PX', config.everyMs * 2, 'NX');
+  const claimed = await deps.redis.set(`chorus:{job}:notification-cleanup:${period}`, randomUUID(), 'PX', config.everyMs * 2, 'NX');
   if (claimed !== 'OK') return null;
   const readBefore = new Date(now - config.readMaxAgeMs);
   const before = new Date(now - config.maxAgeMs);

@@ -1,64 +1,76 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
+import type { RedisClient } from '../redis-client';
+import { instanceTag, userTag } from '../redis-keys';
 import type { PresenceView } from './events';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */
 export const PRESENCE_TTL_MS = 45_000;
 const HEARTBEAT_MS = 15_000;
 
-// pc:<u> zset connId -> expiry; pall zset u -> latest expiry (for the sweep); pst hash u ->
-// 'away'; pseen hash u -> last seen ms.
+// Every script touches one user's keys (one hash tag, one cluster slot):
+//   chorus:{u<id>}:pc    zset connId -> expiry
+//   chorus:{u<id>}:pres  hash on -> 1 while online, away -> 1, seen -> last seen ms
+// A dead instance's users are found through per-instance sets, each touched alone:
+//   chorus:{i<id>}:pusers  set of the users this instance holds connections of
+//   chorus:{pinst}         zset instance -> lease expiry (covers every connection it holds)
+const connectionsKey = (userId: number | string) => `chorus:${userTag(Number(userId))}:pc`;
+const stateKey = (userId: number | string) => `chorus:${userTag(Number(userId))}:pres`;
+const usersKey = (instanceId: string) => `chorus:${instanceTag(instanceId)}:pusers`;
+const INSTANCES_KEY = 'chorus:{pinst}';
+
+/** KEYS: pc, pres. ARGV: connId, expiry, now. 1 if the user came online. */
 const CONNECT = `
-local key = 'chorus:pc:' .. ARGV[1]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[4])
-local before = redis.call('ZCARD', key)
-redis.call('ZADD', key, ARGV[3], ARGV[2])
-redis.call('PEXPIRE', key, ${PRESENCE_TTL_MS * 2})
-redis.call('ZADD', 'chorus:pall', 'GT', ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ${PRESENCE_TTL_MS * 2})
+redis.call('HSET', KEYS[2], 'on', 1)
 if before == 0 then return 1 end
 return 0
 `;
-/** ARGV: user, connId or '', now. Drops the connection and the expired ones; 1 if now offline. */
+/** KEYS: pc, pres. ARGV: connId or '', now. Drops the connection and the expired ones; 1 if now offline. */
 const DISCONNECT = `
-local key = 'chorus:pc:' .. ARGV[1]
-if ARGV[2] ~= '' then redis.call('ZREM', key, ARGV[2]) end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
-if redis.call('ZCARD', key) > 0 then return 0 end
-if redis.call('ZREM', 'chorus:pall', ARGV[1]) == 0 then return 0 end
-redis.call('HSET', 'chorus:pseen', ARGV[1], ARGV[3])
-redis.call('HDEL', 'chorus:pst', ARGV[1])
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[1], ARGV[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
+if redis.call('HDEL', KEYS[2], 'on') == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'seen', ARGV[2])
+redis.call('HDEL', KEYS[2], 'away')
 return 1
 `;
-
-/** ARGV: expiry, then user and connId pairs. Refreshes the connections this instance holds. */
+/** KEYS: pc. ARGV: expiry, then the user's connIds held here. */
 const HEARTBEAT = `
-for i = 2, #ARGV, 2 do
-  local key = 'chorus:pc:' .. ARGV[i]
-  redis.call('ZADD', key, 'XX', ARGV[1], ARGV[i + 1])
-  redis.call('PEXPIRE', key, ${PRESENCE_TTL_MS * 2})
-  redis.call('ZADD', 'chorus:pall', 'GT', ARGV[1], ARGV[i])
-end
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ${PRESENCE_TTL_MS * 2})
 return 0
 `;
-/** Connections refreshed per script call: each call is one short command, not three per connection. */
-const HEARTBEAT_BATCH = 500;
+/** KEYS: pc, pres. ARGV: now. Live connections, away flag, last seen. */
+const STATUS = `
+return { redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf'), redis.call('HGET', KEYS[2], 'away'), redis.call('HGET', KEYS[2], 'seen') }
+`;
+/** Users refreshed (or looked up) per event-loop turn, so thousands do not stall the loop. */
+const BATCH = 500;
 
 type PresenceRedis = RedisClient & {
-  chorusPresenceHeartbeat(...args: string[]): Promise<number>;
-  chorusPresenceConnect(...args: string[]): Promise<number>;
-  chorusPresenceDisconnect(...args: string[]): Promise<number>;
+  chorusPresenceHeartbeat(key: string, ...args: string[]): Promise<number>;
+  chorusPresenceConnect(pc: string, pres: string, connId: string, expiry: string, now: string): Promise<number>;
+  chorusPresenceDisconnect(pc: string, pres: string, connId: string, now: string): Promise<number>;
+  chorusPresenceStatus(pc: string, pres: string, now: string): Promise<[number, string | null, string | null]>;
 };
 
 /**
  * Presence from live event subscriptions: a user is online while any of their connections
- * (tabs, devices, on any instance) is alive. Each instance refreshes its own connections; a
- * sweep on every instance ends those of a dead instance after PRESENCE_TTL_MS.
+ * (tabs, devices, on any instance) is alive. Each instance refreshes its own connections and
+ * its lease; a sweep on every instance ends the users of instances whose lease ran out.
  */
 export class PresenceTracker {
   private readonly redis: PresenceRedis;
+  /** connId -> user, and how many connections each user has here. */
   private readonly local = new Map<string, number>();
+  private readonly localUsers = new Map<number, number>();
+  private readonly instanceId = randomUUID();
   private readonly timers: NodeJS.Timeout[];
   /** Told when a user's presence changed; it reads the new state itself. */
   onChange: (userId: number) => void = () => {};
@@ -68,9 +80,10 @@ export class PresenceTracker {
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {
-    redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 0, lua: CONNECT });
-    redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 0, lua: DISCONNECT });
-    redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT });
+    redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 2, lua: CONNECT });
+    redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 2, lua: DISCONNECT });
+    redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('chorusPresenceStatus', { numberOfKeys: 2, lua: STATUS });
     this.redis = redis as PresenceRedis;
     this.timers = [setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref(), setInterval(() => void this.sweep(), 10_000).unref()];
   }
@@ -79,77 +92,110 @@ export class PresenceTracker {
   async connect(userId: number): Promise<() => Promise<void>> {
     const connId = randomUUID();
     this.local.set(connId, userId);
+    const held = this.localUsers.get(userId) ?? 0;
+    this.localUsers.set(userId, held + 1);
     const now = this.clock.now().getTime();
-    const cameOnline = await this.redis.chorusPresenceConnect(String(userId), connId, String(now + PRESENCE_TTL_MS), String(now));
+    const expiry = String(now + PRESENCE_TTL_MS);
+    // The lease covers the new connection before it exists, so a sweep never misses it.
+    await Promise.all([
+      this.redis.zadd(INSTANCES_KEY, 'GT', expiry, this.instanceId),
+      held === 0 ? this.redis.sadd(usersKey(this.instanceId), String(userId)) : null,
+    ]);
+    const cameOnline = await this.redis.chorusPresenceConnect(connectionsKey(userId), stateKey(userId), connId, expiry, String(now));
     if (cameOnline === 1) this.onChange(userId);
     return async () => {
-      this.local.delete(connId);
-      const wentOffline = await this.redis.chorusPresenceDisconnect(String(userId), connId, String(this.clock.now().getTime()));
+      if (!this.local.delete(connId)) return;
+      const left = (this.localUsers.get(userId) ?? 1) - 1;
+      if (left > 0) this.localUsers.set(userId, left);
+      else this.localUsers.delete(userId);
+      const wentOffline = await this.redis.chorusPresenceDisconnect(connectionsKey(userId), stateKey(userId), connId, String(this.clock.now().getTime()));
+      // Unless the user connected here again meanwhile.
+      if (!this.localUsers.has(userId)) await this.redis.srem(usersKey(this.instanceId), String(userId));
       if (wentOffline === 1) this.onChange(userId);
     };
   }
 
   async setAway(userId: number, away: boolean): Promise<void> {
-    if (away) await this.redis.hset('chorus:pst', String(userId), 'away');
-    else await this.redis.hdel('chorus:pst', String(userId));
+    if (away) await this.redis.hset(stateKey(userId), 'away', '1');
+    else await this.redis.hdel(stateKey(userId), 'away');
     this.onChange(userId);
   }
 
+  /** One script call per user (users live in different slots), a batch per turn. */
   async statusOf(userIds: number[]): Promise<PresenceView[]> {
-    if (userIds.length === 0) return [];
     const now = this.clock.now().getTime();
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.zcount(`chorus:pc:${id}`, now, '+inf');
-    pipeline.hmget('chorus:pst', ...userIds.map(String));
-    pipeline.hmget('chorus:pseen', ...userIds.map(String));
-    const results = (await pipeline.exec()) ?? [];
-    const away = (results[userIds.length]?.[1] as Array<string | null>) ?? [];
-    const seen = (results[userIds.length + 1]?.[1] as Array<string | null>) ?? [];
-    return userIds.map((userId, index) => {
-      const online = Number(results[index]?.[1] ?? 0) > 0;
-      const lastSeen = seen[index];
-      return {
-        userId,
-        status: online ? (away[index] === 'away' ? 'away' : 'online') : 'offline',
-        lastSeenAt: online ? new Date(now) : lastSeen ? new Date(Number(lastSeen)) : null,
-      };
-    });
+    const views: PresenceView[] = [];
+    for (let start = 0; start < userIds.length; start += BATCH) {
+      const batch = userIds.slice(start, start + BATCH);
+      const states = await Promise.all(batch.map((userId) => this.redis.chorusPresenceStatus(connectionsKey(userId), stateKey(userId), String(now))));
+      batch.forEach((userId, index) => {
+        const [live, away, seen] = states[index]!;
+        const online = Number(live) > 0;
+        views.push({
+          userId,
+          status: online ? (away ? 'away' : 'online') : 'offline',
+          lastSeenAt: online ? new Date(now) : seen ? new Date(Number(seen)) : null,
+        });
+      });
+    }
+    return views;
   }
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     const entries = [...this.local.entries()];
     this.local.clear();
+    this.localUsers.clear();
     const now = String(this.clock.now().getTime());
-    await Promise.allSettled(entries.map(([connId, userId]) => this.redis.chorusPresenceDisconnect(String(userId), connId, now)));
+    await Promise.allSettled(entries.map(([connId, userId]) => this.redis.chorusPresenceDisconnect(connectionsKey(userId), stateKey(userId), connId, now)));
+    await Promise.allSettled([this.redis.del(usersKey(this.instanceId)), this.redis.zrem(INSTANCES_KEY, this.instanceId)]);
   }
 
   /**
-   * Refreshes every local connection, a batch per script call. A pipeline of three commands per
-   * connection would stall the event loop for tens of milliseconds with thousands of them.
+   * Refreshes every local connection (one script call per user, a batch per turn) and this
+   * instance's lease. The users are added to its set again in case a sweep took them while
+   * this instance was stalled past its lease.
    */
   async heartbeat(): Promise<void> {
     const expiry = String(this.clock.now().getTime() + PRESENCE_TTL_MS);
-    const connections = [...this.local];
+    const byUser = new Map<number, string[]>();
+    for (const [connId, userId] of this.local) {
+      const connIds = byUser.get(userId);
+      if (connIds) connIds.push(connId);
+      else byUser.set(userId, [connId]);
+    }
+    const users = [...byUser];
     try {
-      for (let start = 0; start < connections.length; start += HEARTBEAT_BATCH) {
-        const args = [expiry];
-        for (const [connId, userId] of connections.slice(start, start + HEARTBEAT_BATCH)) args.push(String(userId), connId);
-        await this.redis.chorusPresenceHeartbeat(...args);
+      await this.redis.zadd(INSTANCES_KEY, 'GT', expiry, this.instanceId);
+      for (let start = 0; start < users.length; start += BATCH) {
+        const batch = users.slice(start, start + BATCH);
+        await Promise.all([
+          this.redis.sadd(usersKey(this.instanceId), ...batch.map(([userId]) => String(userId))),
+          ...batch.map(([userId, connIds]) => this.redis.chorusPresenceHeartbeat(connectionsKey(userId), expiry, ...connIds)),
+        ]);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'presence heartbeat failed');
     }
   }
 
-  /** Ends the presence of users whose connections all expired (their instance died). */
+  /**
+   * Ends the presence of users whose connections all expired: those of instances whose lease
+   * ran out (they died). SPOP hands each user to one sweeping instance.
+   */
   async sweep(): Promise<void> {
     try {
       const now = this.clock.now().getTime();
-      const expired = await this.redis.zrangebyscore('chorus:pall', '-inf', now, 'LIMIT', 0, 200);
-      for (const user of expired) {
-        const wentOffline = await this.redis.chorusPresenceDisconnect(user, '', String(now));
-        if (wentOffline === 1) this.onChange(Number(user));
+      const expired = await this.redis.zrangebyscore(INSTANCES_KEY, '-inf', now, 'LIMIT', 0, 20);
+      for (const instanceId of expired) {
+        for (;;) {
+          const users = await this.redis.spop(usersKey(instanceId), 200);
+          if (users.length === 0) break;
+          const offline = await Promise.all(users.map((user) => this.redis.chorusPresenceDisconnect(connectionsKey(user), stateKey(user), '', String(now))));
+          users.forEach((user, index) => offline[index] === 1 && this.onChange(Number(user)));
+        }
+        // A stalled instance that comes back renews its lease and its set at its next heartbeat.
+        await this.redis.zrem(INSTANCES_KEY, instanceId);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'presence sweep failed');

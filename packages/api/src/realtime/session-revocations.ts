@@ -4,6 +4,10 @@ import { SessionCache } from '../auth/session-cache';
 import { ListenerSets } from './listener-sets';
 import type { ValidSession } from '../auth/session.types';
 
+// Classic PUBLISH, not sharded: any instance may hold or cache any user's sessions, so every
+// instance must hear every revocation and user change. They are rare, so a cluster broadcasting
+// them to every node costs little; per-user sharded channels would need a subscription per user
+// cached anywhere.
 const CHANNEL = 'chorus:sessions:revoked';
 /** A user's name, role or account kind changed: sessions read before that are out of date. */
 const USERS_CHANNEL = 'chorus:users:changed';

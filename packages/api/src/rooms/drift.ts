@@ -1,5 +1,6 @@
 import type { AppDeps } from '../deps';
 import type { DriftView } from '../realtime/events';
+import { roomTag } from '../redis-keys';
 
 /** A player within this many seconds of the authoritative position, paused alike, is in sync. */
 export const DRIFT_TOLERANCE_SEC = 1;
@@ -8,8 +9,9 @@ const SUMMARY_EVERY_MS = 1000;
 const SUMMARY_MAX_OUT_OF_SYNC = 200;
 const REPORTS_TTL_S = 3600;
 
-const reportsKey = (roomId: number) => `chorus:rdrift:${roomId}`;
-const summaryLockKey = (roomId: number) => `chorus:rdrift-due:${roomId}`;
+// One MULTI touches both: they share the room's tag.
+const reportsKey = (roomId: number) => `chorus:${roomTag(roomId)}:drift`;
+const summaryLockKey = (roomId: number) => `chorus:${roomTag(roomId)}:drift-due`;
 
 /** Keeps a member's latest report, and schedules the room's drift summary if none is due. */
 export async function storeDrift(deps: Pick<AppDeps, 'redis' | 'realtime' | 'clock' | 'logger'>, roomId: number, view: DriftView): Promise<void> {

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
+import { conversationTag } from '../../redis-keys';
 import { findSent, type SendResult } from './sent-lookup';
 
-const sendKey = (conversationId: number, clientId: string) => `chorus:ai:send:${conversationId}:${clientId}`;
-/** How a send's start is announced to streams waiting for it (see GenerationLog.onStart). */
-export const startKey = (conversationId: number, clientId: string) => `${conversationId}:${clientId}`;
+// The claim and the channel its start is announced on share the conversation's tag (one slot).
+const sendKey = (conversationId: number, clientId: string) => `chorus:${conversationTag(conversationId)}:ai-send:${clientId}`;
+/** The sharded channel a send's start is announced on to streams waiting for it (see GenerationLog.onStart). */
+export const startKey = (conversationId: number, clientId: string) => `chorus:${conversationTag(conversationId)}:ai-start:${clientId}`;
 /** The claim's value while the send has not yet started its answer (then it is the answer's id). */
 const IN_FLIGHT = 'pending';
 const SEND_CLAIM_MS = 30_000;

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../../redis-client';
 import type { Logger } from 'pino';
 import type { AiFailureCode } from '../providers/provider-errors';
-import { ListenerSets } from '../../realtime/listener-sets';
+import { generationTag } from '../../redis-keys';
+import { ShardedListeners } from './sharded-listeners';
 
 /** What a generation writes to its log, in order; the list index + 1 is the entry's seq. */
 export type GenerationEntry =
@@ -26,25 +27,29 @@ export interface GenerationListener {
   onMaybeMissed(): void;
 }
 
-const LIVE_CHANNEL = 'chorus:ai';
-const STOP_CHANNEL = 'chorus:ai:stop';
-const START_CHANNEL = 'chorus:ai:start';
-const logKey = (messageId: number) => `chorus:ai:log:${messageId}`;
-const runKey = (messageId: number) => `chorus:ai:run:${messageId}`;
-const stopKey = (messageId: number) => `chorus:ai:stop:${messageId}`;
+// A generation's keys and channels share its tag: the append script publishes on a channel of
+// the log's slot (sharded pub/sub), heard only by instances streaming that generation.
+const logKey = (messageId: number) => `chorus:${generationTag(messageId)}:log`;
+const runKey = (messageId: number) => `chorus:${generationTag(messageId)}:run`;
+const stopKey = (messageId: number) => `chorus:${generationTag(messageId)}:stop`;
+const liveChannel = (messageId: number) => `chorus:${generationTag(messageId)}:live`;
+const stopChannel = (messageId: number) => `chorus:${generationTag(messageId)}:stop-request`;
 
-/** KEYS: log. ARGV: entry, ttl ms, message id. Appends, keeps the log alive, publishes once. */
+/** KEYS: log. ARGV: entry, ttl ms, live channel. Appends, keeps the log alive, publishes once. */
 const APPEND = `
 local seq = redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PUBLISH', '${LIVE_CHANNEL}', ARGV[3] .. '\\n' .. seq .. '\\n' .. ARGV[1])
+redis.call('SPUBLISH', ARGV[3], seq .. '\\n' .. ARGV[1])
 return seq
 `;
 
-/** KEYS: the send's claim. ARGV: answer id, start key. The claim (if still held) names the answer; then publishes. */
+/**
+ * KEYS: the send's claim. ARGV: answer id, start channel (of the claim's tag). The claim (if
+ * still held) names the answer; then publishes.
+ */
 const ANNOUNCE_START = `
 redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
-redis.call('PUBLISH', '${START_CHANNEL}', ARGV[2] .. '\\n' .. ARGV[1])
+redis.call('SPUBLISH', ARGV[2], ARGV[1])
 return 1
 `;
 
@@ -55,20 +60,23 @@ export interface StartListener {
 }
 
 type LogRedis = RedisClient & {
-  chorusAiAppend(key: string, entry: string, ttlMs: string, messageId: string): Promise<number>;
-  chorusAiAnnounceStart(claimKey: string, messageId: string, startKey: string): Promise<number>;
+  chorusAiAppend(key: string, entry: string, ttlMs: string, channel: string): Promise<number>;
+  chorusAiAnnounceStart(claimKey: string, messageId: string, startChannel: string): Promise<number>;
 };
 
 /**
  * A generation's output as an ordered log in Redis (a list: its seq is the position), with
- * each append published once to every instance. Subscribers anywhere listen first, read the
- * list after their position, then take live entries, filling any gap from the list. Stop
- * requests travel the same way to whichever instance runs the generation.
+ * each append published once on the generation's sharded channel. Subscribers anywhere listen
+ * first, read the list after their position, then take live entries, filling any gap from the
+ * list. Stop requests travel the same way to the instance running the generation, which
+ * listens on its stop channel while it runs it.
  */
 export class GenerationLog {
-  private readonly listeners = new ListenerSets<number, GenerationListener>();
-  private readonly startListeners = new ListenerSets<string, StartListener>();
+  private readonly listeners: ShardedListeners<GenerationListener>;
+  private readonly startListeners: ShardedListeners<StartListener>;
+  private readonly stopListeners: ShardedListeners<{ onMaybeMissed(): void }>;
   private readonly running = new Map<number, AbortController>();
+  private readonly stopUnlisteners = new Map<number, () => void>();
   private readonly subscriber: RedisClient;
   private readonly redis: LogRedis;
 
@@ -82,21 +90,26 @@ export class GenerationLog {
     this.redis = redis as LogRedis;
     this.subscriber = redis.duplicate();
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'ai subscriber error'));
-    this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    this.subscriber.on('ready', () => {
-      for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
-      for (const listener of this.startListeners.everyListener()) listener.onMaybeMissed();
-    });
+    this.listeners = new ShardedListeners(this.subscriber, logger);
+    this.startListeners = new ShardedListeners(this.subscriber, logger);
+    this.stopListeners = new ShardedListeners(this.subscriber, logger);
+    this.subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
+    // A single server's connection, or a cluster's sharded subscribers, came back.
+    for (const event of ['ready', 'subscribersReady']) {
+      this.subscriber.on(event, () => {
+        this.listeners.remindAll();
+        this.startListeners.remindAll();
+        for (const messageId of this.running.keys()) void this.stopRequested(messageId).then((stop) => stop && this.stopLocal(messageId));
+      });
+    }
   }
 
   static async start(redis: RedisClient, logger: Logger, retentionMs: number): Promise<GenerationLog> {
-    const log = new GenerationLog(redis, logger, retentionMs);
-    await log.subscriber.subscribe(LIVE_CHANNEL, STOP_CHANNEL, START_CHANNEL);
-    return log;
+    return Promise.resolve(new GenerationLog(redis, logger, retentionMs));
   }
 
   append(messageId: number, entry: GenerationEntry): Promise<number> {
-    return this.redis.chorusAiAppend(logKey(messageId), JSON.stringify(entry), String(this.retentionMs), String(messageId));
+    return this.redis.chorusAiAppend(logKey(messageId), JSON.stringify(entry), String(this.retentionMs), liveChannel(messageId));
   }
 
   /**
@@ -119,21 +132,26 @@ export class GenerationLog {
   }
 
   listen(messageId: number, listener: GenerationListener): () => void {
-    return this.listeners.listen(messageId, listener);
+    return this.listeners.listen(liveChannel(messageId), listener);
   }
 
-  /** Tells every instance that the send known by `startKey` started answer `messageId` (see answerOfSend). */
-  async announceStart(claimKey: string, startKey: string, messageId: number): Promise<void> {
-    await this.redis.chorusAiAnnounceStart(claimKey, String(messageId), startKey);
+  /** Tells instances waiting on `startChannel` (a sharded channel of the claim's tag) that the send started answer `messageId` (see answerOfSend). */
+  async announceStart(claimKey: string, startChannel: string, messageId: number): Promise<void> {
+    await this.redis.chorusAiAnnounceStart(claimKey, String(messageId), startChannel);
   }
 
-  onStart(startKey: string, listener: StartListener): () => void {
-    return this.startListeners.listen(startKey, listener);
+  onStart(startChannel: string, listener: StartListener): () => void {
+    return this.startListeners.listen(startChannel, listener);
   }
 
   /** Marks a generation as running here: its heartbeat says a process is still working on it. */
   async markRunning(messageId: number, controller: AbortController, ttlMs: number): Promise<void> {
     this.running.set(messageId, controller);
+    const unlisten = this.stopListeners.listen(stopChannel(messageId), {
+      // Subscribed (or back): a stop asked before that is in the stop key.
+      onMaybeMissed: () => void this.stopRequested(messageId).then((stop) => stop && this.stopLocal(messageId)),
+    });
+    this.stopUnlisteners.set(messageId, unlisten);
     await this.redis.set(runKey(messageId), '1', 'PX', ttlMs);
   }
 
@@ -143,6 +161,8 @@ export class GenerationLog {
 
   async markFinished(messageId: number): Promise<void> {
     this.running.delete(messageId);
+    this.stopUnlisteners.get(messageId)?.();
+    this.stopUnlisteners.delete(messageId);
     await this.redis.del(runKey(messageId));
   }
 
@@ -157,7 +177,7 @@ export class GenerationLog {
   async requestStop(messageId: number): Promise<void> {
     this.stopLocal(messageId);
     await this.redis.set(stopKey(messageId), '1', 'PX', 60_000);
-    await this.redis.publish(STOP_CHANNEL, String(messageId));
+    await this.redis.spublish(stopChannel(messageId), String(messageId));
   }
 
   async stopRequested(messageId: number): Promise<boolean> {
@@ -179,19 +199,16 @@ export class GenerationLog {
 
   private dispatch(channel: string, message: string): void {
     try {
-      if (channel === STOP_CHANNEL) return this.stopLocal(Number(message));
-      if (channel === START_CHANNEL) {
-        const at = message.lastIndexOf('\n');
-        const messageId = Number(message.slice(at + 1));
-        for (const listener of this.startListeners.get(message.slice(0, at)) ?? []) listener.onStart(messageId);
+      if (channel.endsWith(':stop-request')) return this.stopLocal(Number(message));
+      if (channel.endsWith(':live')) {
+        const listeners = this.listeners.get(channel);
+        if (!listeners) return;
+        const first = message.indexOf('\n');
+        const logged = { seq: Number(message.slice(0, first)), entry: JSON.parse(message.slice(first + 1)) as GenerationEntry };
+        for (const listener of listeners) listener.onEntry(logged);
         return;
       }
-      const first = message.indexOf('\n');
-      const listeners = this.listeners.get(Number(message.slice(0, first)));
-      if (!listeners) return;
-      const second = message.indexOf('\n', first + 1);
-      const logged = { seq: Number(message.slice(first + 1, second)), entry: JSON.parse(message.slice(second + 1)) as GenerationEntry };
-      for (const listener of listeners) listener.onEntry(logged);
+      for (const listener of this.startListeners.get(channel) ?? []) listener.onStart(Number(message));
     } catch (error) {
       this.logger.error({ err: error, channel }, 'undeliverable ai message');
     }

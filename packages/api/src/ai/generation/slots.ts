@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../../redis-client';
 import { AppError } from '../../errors';
+import { userTag } from '../../redis-keys';
 
 /**
  * KEYS: the user's slot set. ARGV: now ms, lease ms, limit, token. Forgets expired leases
@@ -14,7 +15,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-const slotKey = (userId: number) => `chorus:ai:slots:${userId}`;
+const slotKey = (userId: number) => `chorus:${userTag(userId)}:ai-slots`;
 /** Long enough for any generation; a crashed process's slot frees itself after it. */
 const LEASE_MS = 15 * 60 * 1000;
 

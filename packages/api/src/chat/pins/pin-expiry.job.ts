@@ -41,7 +41,7 @@ export async function expireDuePins(deps: ExpiryDeps): Promise<number> {
 /** A Redis key per period (SET NX) lets one instance do the period's work. */
 export async function expireDuePinsIfDue(deps: ExpiryDeps, config: PinExpiryConfig): Promise<number | null> {
   const period = Math.floor(deps.clock.now().getTime() / config.everyMs);
-  const claimed = await deps.redis.set(`chorus:job:pin-expiry:${period}`, '1', 'PX', config.everyMs * 2, 'NX');
+  const claimed = await deps.redis.set(`chorus:{job}:pin-expiry:${period}`, '1', 'PX', config.everyMs * 2, 'NX');
   if (claimed !== 'OK') return null;
   const removed = await expireDuePins(deps);
   if (removed > 0) deps.logger.info({ job: 'pin-expiry', removed }, 'expired pins removed');

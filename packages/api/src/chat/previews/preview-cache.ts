@@ -5,7 +5,7 @@ import type { RedisClient } from '../../redis-client';
 /** A link's preview, or null: the link has none (not HTML, no metadata, or the fetch failed). */
 export type CachedPreview = TLinkPreview | null;
 
-const keyOf = (link: string) => `chorus:link-preview:${createHash('sha256').update(link).digest('base64url')}`;
+const keyOf = (link: string) => `chorus:{link-preview}:${createHash('sha256').update(link).digest('base64url')}`;
 
 /**
  * Previews per link in Redis, shared by every instance, so a link sent again (anywhere, by

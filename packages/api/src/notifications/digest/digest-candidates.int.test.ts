@@ -2,7 +2,7 @@ import { conversationMembers, conversations, messages, users } from '@chorus/db'
 import { createTestDatabase, startTestRedis, type TestDatabase } from '@chorus/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectCandidates, PENDING_KEY } from './digest-candidates';
+import { collectCandidates, CURSOR_KEY, PENDING_KEY } from './digest-candidates';
 
 // The candidate scan reads each message once, as it ages past the cutoff; with no cursor it
 // starts at the lookback window (7 days), never at the first message ever.
@@ -61,12 +61,12 @@ describe('digest candidates', () => {
 
     expect(await collectCandidates(deps, cutoff, 100)).toBe(1);
     expect(await redis.zrange(PENDING_KEY, 0, -1)).toEqual([String(c)]);
-    expect(Number(await redis.get('chorus:digest:cursor'))).toBe(recent);
+    expect(Number(await redis.get(CURSOR_KEY))).toBe(recent);
     // Nothing new is old enough: nothing is queued again.
     expect(await collectCandidates(deps, cutoff, 100)).toBe(0);
     // Once the young message is old enough, bob is queued for it.
     expect(await collectCandidates(deps, new Date(now.getTime()), 100)).toBe(1);
     expect((await redis.zrange(PENDING_KEY, 0, -1)).sort()).toEqual([String(b), String(c)].sort());
-    expect(Number(await redis.get('chorus:digest:cursor'))).toBe(young);
+    expect(Number(await redis.get(CURSOR_KEY))).toBe(young);
   });
 });

@@ -5,9 +5,10 @@ import type { DbOrTx } from '../../kernel';
 import { DIGEST_LOOKBACK_MS } from './digest-mail';
 
 /** The last message id the candidate scan has looked at. */
-const CURSOR_KEY = 'chorus:digest:cursor';
+// One MULTI writes both: one tag of their own.
+export const CURSOR_KEY = 'chorus:{digest}:cursor';
 /** Users who may be owed a digest (score: when they were last looked at), in Redis. */
-export const PENDING_KEY = 'chorus:digest:pending';
+export const PENDING_KEY = 'chorus:{digest}:pending';
 
 /**
  * Looks at the messages that became old enough for a digest since the last pass (ids after the

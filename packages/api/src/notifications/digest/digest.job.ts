@@ -14,7 +14,7 @@ export interface DigestJobConfig {
 
 export const defaultDigestJob: DigestJobConfig = { everyMs: 60_000, scanLimit: 5_000, userLimit: 200 };
 
-const LOCK_KEY = 'chorus:job:mail-digest';
+const LOCK_KEY = 'chorus:{job}:mail-digest';
 
 export interface DigestPassResult {
   candidates: number;
