@@ -1,6 +1,5 @@
 import type { Db } from '@chorus/db';
 import type { Tracer } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-client';
 import type { Logger } from 'pino';
 import { createAiRuntime, type AiOptions } from './ai/ai-runtime';
@@ -72,9 +71,8 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const tracer = options.tracer ?? null;
   const search = await createSearchRuntime(options.db, options.logger, options.search);
-  // Realtime still types its connection as a single server's; it uses only what a cluster offers too.
   const realtime = await Realtime.start(
-    { ...options, redis: options.redis as Redis, clock, tracer, metrics },
+    { ...options, clock, tracer, metrics },
     { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs },
   );
   const deps: AppDeps = {
