@@ -3,13 +3,14 @@
 // first. Prints nothing; tells the parent its URL, stops on 'stop' or when the parent goes away.
 import { serverLogLevel } from '../lib/harness';
 import { closeDb, createAppDeps, createDb, createLogger, createRedis, loopbackServerConfig, startServer, systemClock } from '../lib/workspace';
+import { redisTarget } from '../lib/redis-target';
 
 const [databaseUrl, redisUrl] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl) throw new Error('usage: fanout/instance.ts <databaseUrl> <redisUrl>');
 
 const db = createDb(databaseUrl, { poolSize: 10 });
 const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-const redis = createRedis(redisUrl, logger);
+const redis = createRedis(redisTarget(redisUrl), logger);
 const deps = await createAppDeps({ db, redis, logger, clock: systemClock });
 const server = await startServer(deps, loopbackServerConfig());
 

@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { serveLoadRequests } from '../lib/load-process';
 import { exposeGc } from '../lib/process-cpu';
 import type { MemorySample, ServerRequest, ServerStart } from './protocol';
+import { redisTarget } from '../lib/redis-target';
 
 const gc = exposeGc();
 
@@ -20,7 +21,7 @@ async function startChorus({ compression, databaseUrl, redisUrl }: ServerStart):
   const { serverLogLevel } = await import('../lib/harness');
   const db = ws.createDb(databaseUrl, { poolSize: 10 });
   const logger = ws.createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-  const redis = ws.createRedis(redisUrl, logger);
+  const redis = ws.createRedis(redisTarget(redisUrl), logger);
   const deps = await ws.createAppDeps({ db, redis, logger, clock: ws.systemClock });
   return (await ws.startServer(deps, ws.loopbackServerConfig({ wsCompression: compression }))).url;
 }

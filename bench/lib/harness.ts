@@ -11,6 +11,7 @@ import {
   repoRoot,
   startMariaDb,
   startRedis,
+  startRedisCluster,
   startServer,
   loopbackServerConfig,
   systemClock,
@@ -18,6 +19,7 @@ import {
   type AppDeps,
 } from './workspace';
 import { log } from './log';
+import { benchOnCluster, CLUSTER_PREFIX, redisTarget } from './redis-target';
 
 export interface BenchStack {
   /** http://127.0.0.1:PORT of the running server. */
@@ -95,6 +97,12 @@ export async function startBenchStack(): Promise<BenchStack> {
       serverUrl = mariadb.url;
     }
     let redisUrl = external.redis;
+    if (!redisUrl && benchOnCluster()) {
+      log(`starting a private Redis Cluster (3 primaries) in ${dataDir}`);
+      const cluster = await startRedisCluster({ dataDir, primaries: 3, replicasPerPrimary: 0, log: serviceLog });
+      cleanups.push(() => cluster.stop());
+      redisUrl = `${CLUSTER_PREFIX}${cluster.seeds}`;
+    }
     if (!redisUrl) {
       const redisService = await startRedis({ dataDir, log: serviceLog });
       cleanups.push(() => redisService.stop());
@@ -112,7 +120,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     await migrate(db);
 
     const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-    const redis = createRedis(redisUrl, logger);
+    const redis = createRedis(redisTarget(redisUrl), logger);
     cleanups.push(() => redis.disconnect());
     // The ai bench's fake provider listens on loopback, which the SSRF guard refuses by default;
     // its samples would also trip the per-user rate and concurrency limits meant for people.

@@ -6,6 +6,7 @@
 import { serverLogLevel } from './harness';
 import type { ObsMode } from './observability';
 import * as ws from './workspace';
+import { redisTarget } from './redis-target';
 
 const [databaseUrl, redisUrl, modeArg] = process.argv.slice(2);
 const mode = modeArg as ObsMode;
@@ -14,7 +15,7 @@ if (!databaseUrl || !redisUrl || !['off', 'metrics', 'tracing'].includes(mode))
 
 const db = ws.createDb(databaseUrl, { poolSize: 10 });
 const logger = ws.createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-const redis = ws.createRedis(redisUrl, logger);
+const redis = ws.createRedis(redisTarget(redisUrl), logger);
 const prom = mode === 'metrics' ? ws.createPromMetrics({ db, redis }) : undefined;
 const tracing = mode === 'tracing' ? ws.startTracing({ resourceAttributes: { 'service.instance.id': 'bench-tracing' } }) : undefined;
 const deps = await ws.createAppDeps({ db, redis, logger, clock: ws.systemClock, metrics: prom?.metrics, tracer: tracing?.tracer ?? null });

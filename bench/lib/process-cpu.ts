@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { log } from './log';
+import { CLUSTER_PREFIX } from './redis-target';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -52,12 +53,20 @@ export function findPid(match: (argv: string[]) => boolean): number | undefined 
 /** The stack's MariaDB ("db") and Redis ("redis") processes, found by the ports of their URLs (when they run on this machine). */
 export function servicePids(urls: { databaseUrl: string; redisUrl: string }): Map<string, number> {
   const dbPort = new URL(urls.databaseUrl).port;
-  const redisPort = new URL(urls.redisUrl).port;
   const mariadbPid = findPid((argv) => /mariadbd|mysqld/.test(argv[0] ?? '') && argv.includes(`--port=${dbPort}`));
-  const redisPid = findPid((argv) => /redis-server/.test(argv[0] ?? '') && (argv.includes(redisPort) || argv.some((arg) => arg.endsWith(`:${redisPort}`))));
   const pids = new Map<string, number>();
   if (mariadbPid) pids.set('db', mariadbPid);
-  if (redisPid) pids.set('redis', redisPid);
+  // A cluster's nodes are "redis1", "redis2", …; one Redis is "redis".
+  const redisPorts = urls.redisUrl.startsWith(CLUSTER_PREFIX)
+    ? urls.redisUrl
+        .slice(CLUSTER_PREFIX.length)
+        .split(',')
+        .map((node) => node.slice(node.lastIndexOf(':') + 1))
+    : [new URL(urls.redisUrl).port];
+  for (const [index, port] of redisPorts.entries()) {
+    const pid = findPid((argv) => /redis-server/.test(argv[0] ?? '') && (argv.includes(port) || argv.some((arg) => arg.endsWith(`:${port}`))));
+    if (pid) pids.set(redisPorts.length > 1 ? `redis${index + 1}` : 'redis', pid);
+  }
   return pids;
 }
 

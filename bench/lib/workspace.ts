@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 export { createAppDeps, createPromMetrics, createSession, systemClock, type AppDeps } from '@chorus/api';
 export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 export { closeDb, createDb, ensureDatabase, files as filesTable, migrate, users, type Db } from '@chorus/db';
-export { startMariaDb, startRedis, type LocalService } from '@chorus/local-services';
+export { startMariaDb, startRedis, startRedisCluster, type LocalService } from '@chorus/local-services';
 export { createLogger, createRedis, loopbackServerConfig, startMetricsServer, startServer, startTracing, type RunningServer } from '@chorus/runtime';
 
 // The openai SDK through the very copy the server uses (bench/ may not depend on it itself): the ai

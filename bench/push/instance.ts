@@ -6,6 +6,7 @@ import { createECDH } from 'node:crypto';
 import { startPushFanout, startPushWorker } from '@chorus/api';
 import { serverLogLevel } from '../lib/harness';
 import { closeDb, createAppDeps, createDb, createLogger, createRedis, loopbackServerConfig, startServer, systemClock } from '../lib/workspace';
+import { redisTarget } from '../lib/redis-target';
 
 const [databaseUrl, redisUrl, mode = 'on'] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl || (mode !== 'on' && mode !== 'off')) throw new Error('usage: push/instance.ts <databaseUrl> <redisUrl> [on|off]');
@@ -16,7 +17,7 @@ const vapid = { publicKey: ecdh.getPublicKey('base64url'), privateKey: ecdh.getP
 
 const db = createDb(databaseUrl, { poolSize: 10 });
 const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-const redis = createRedis(redisUrl, logger);
+const redis = createRedis(redisTarget(redisUrl), logger);
 // The receiver listens on loopback, which the egress guard refuses unless told.
 // `off`: messages get no push job and no push worker runs here (as a server without push).
 const deps = await createAppDeps({ db, redis, logger, clock: systemClock, push: { vapid, allowPrivateNetworks: true }, pushJobs: mode === 'on' });

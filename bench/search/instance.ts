@@ -5,6 +5,7 @@
 import { indexingOptions, type IndexingMode } from './engine';
 import { serverLogLevel } from '../lib/harness';
 import { closeDb, createAppDeps, createDb, createLogger, createRedis, loopbackServerConfig, startServer, systemClock } from '../lib/workspace';
+import { redisTarget } from '../lib/redis-target';
 
 const [databaseUrl, redisUrl, modeArg] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl || (modeArg !== 'on' && modeArg !== 'off')) throw new Error('usage: search/instance.ts <databaseUrl> <redisUrl> on|off');
@@ -12,7 +13,7 @@ const mode: IndexingMode = modeArg;
 
 const db = createDb(databaseUrl, { poolSize: 10 });
 const logger = createLogger({ LOG_LEVEL: serverLogLevel(), LOG_FORMAT: 'json', NODE_ENV: 'production' });
-const redis = createRedis(redisUrl, logger);
+const redis = createRedis(redisTarget(redisUrl), logger);
 // One benchmark user searches far more often than a person would: no per-user limit here.
 const config = { rateLimits: { searchesPerUser: { points: 1_000_000, seconds: 60 } } };
 const deps = await createAppDeps({ db, redis, logger, clock: systemClock, config, ...indexingOptions(mode) });

@@ -7,13 +7,14 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Directory } from '../baselines/store';
 import { startSocketIoBaseline } from '../baselines/socketio-server';
 import { closeDb, createDb, createLogger, createRedis } from '../lib/workspace';
+import { redisTarget } from '../lib/redis-target';
 
 const [databaseUrl, redisUrl] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl) throw new Error('usage: storm/socketio-instance.ts <databaseUrl> <redisUrl>');
 
 const directory = await new Promise<Directory>((resolve) => process.once('message', (message) => resolve(message as Directory)));
 const db = createDb(databaseUrl, { poolSize: 10 });
-const redis = createRedis(redisUrl, createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json', NODE_ENV: 'production' }));
+const redis = createRedis(redisTarget(redisUrl), createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json', NODE_ENV: 'production' }));
 const baseline = await startSocketIoBaseline(db.$client, directory, {
   adapter: createAdapter(redis, { streamName: 'storm-socketio' }),
   // As Socket.IO's documentation shows it: sessions kept 2 minutes, middlewares skipped on recovery.
