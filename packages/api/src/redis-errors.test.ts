@@ -1,9 +1,12 @@
 import { createServer } from 'node:net';
 import { TRPCError } from '@trpc/server';
-import { Cluster, Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError as IoredisReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatError } from './error-formatter';
 import { isRedisUnavailable } from './redis-errors';
+
+// ioredis types its ReplyError (the class of every error reply) as any.
+const ReplyError = IoredisReplyError as new (message: string) => Error;
 
 // The errors are the ones ioredis itself raises against a port nothing listens on, the way it
 // meets a node that died; the server replies are ioredis' own ReplyError with a real reply text.
@@ -59,14 +62,24 @@ describe('isRedisUnavailable', () => {
   });
 
   it('recognises the replies of a cluster or replica that is changing hands, also as a cause', () => {
-    for (const reply of ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys request during rehashing of slot', "READONLY You can't write against a read only replica.", 'LOADING Redis is loading the dataset in memory']) {
+    for (const reply of [
+      'CLUSTERDOWN The cluster is down',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      "READONLY You can't write against a read only replica.",
+      'LOADING Redis is loading the dataset in memory',
+    ]) {
       expect(isRedisUnavailable(new ReplyError(reply)), reply).toBe(true);
     }
     expect(isRedisUnavailable(new Error('send failed', { cause: new ReplyError('CLUSTERDOWN Hash slot not served') }))).toBe(true);
   });
 
   it('leaves errors of the command itself and unrelated errors alone', () => {
-    for (const reply of ['WRONGTYPE Operation against a key holding the wrong kind of value', "CROSSSLOT Keys in request don't hash to the same slot", 'NOSCRIPT No matching script', 'ERR Error running script']) {
+    for (const reply of [
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+      "CROSSSLOT Keys in request don't hash to the same slot",
+      'NOSCRIPT No matching script',
+      'ERR Error running script',
+    ]) {
       expect(isRedisUnavailable(new ReplyError(reply)), reply).toBe(false);
     }
     expect(isRedisUnavailable(new Error('CLUSTERDOWN in a message of our own'))).toBe(false);
