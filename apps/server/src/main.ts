@@ -9,6 +9,7 @@ import { loadPushOptions } from './push-options';
 import { loadMailLinksOptions } from './mail-links-options';
 import { loadEnv } from './env';
 import { findWebRoot } from './web-root';
+import { closeWithin } from './shutdown-step';
 
 const env = loadEnv();
 const logger = createLogger(env);
@@ -100,10 +101,11 @@ async function main(): Promise<void> {
     watchdog.unref();
     await server.close();
     await metricsServer?.close();
-    await jobs.stop();
-    await deps.close();
+    // Bounded: a Redis or database gone for good must not keep the process from exiting.
+    await closeWithin(logger, 'jobs', jobs.stop());
+    await closeWithin(logger, 'services', deps.close());
     prom?.close();
-    await infra.close();
+    await closeWithin(logger, 'infrastructure', infra.close());
     await tracing?.shutdown();
     logger.info('shutdown complete');
     logger.flush();

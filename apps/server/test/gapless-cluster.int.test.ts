@@ -43,4 +43,15 @@ describe('gapless delivery on a Redis Cluster', () => {
     expect(victim.child.signalCode).toBe('SIGKILL');
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, resyncs: 0 });
   }, 150_000);
+
+  it('lets its server processes exit promptly on SIGTERM once the whole cluster is gone', async () => {
+    await cluster.stop();
+    const survivor = scenario.servers[0]!;
+    const started = Date.now();
+    // SIGTERM to every process; work waiting on the vanished cluster must not hold shutdown.
+    await scenario.close();
+    // SHUTDOWN_TIMEOUT_MS is 2000 here; the steps after the drain are bounded at a few seconds.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(await survivor.exited).toBe(0);
+  }, 30_000);
 });

@@ -23,7 +23,10 @@ function errorCodeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The typed answer to a DatabaseBusyError (or a transient database failure): try again later. */
+/**
+ * The typed answer to a DatabaseBusyError, a transient database failure or a Redis that is
+ * unreachable or failing over (redis-errors.ts): try again later.
+ */
 export function unavailableFrom(error: unknown): AppError {
   const retryAfter = error instanceof DatabaseBusyError ? error.retryAfter : 1;
   return new AppError('UNAVAILABLE', 'The server is busy; try again', { retryAfter, cause: error });

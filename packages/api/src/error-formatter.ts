@@ -5,6 +5,7 @@ import type { TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODE_NUMBER } from '@trpc/server';
 import { z } from 'zod';
 import { isBusy } from '@chorus/db';
 import { unavailableFrom } from './db-errors';
+import { isRedisUnavailable } from './redis-errors';
 import { AppError, appCodeForTrpcCode, trpcCodeOf, type AppErrorCode } from './errors';
 
 /** What `error.data` holds on every error a client receives. */
@@ -81,6 +82,7 @@ export function findAppError(error: TRPCError): AppError | null {
   if (error.cause instanceof AppError) return error.cause;
   // A transaction that could not commit now (conflicts past the retries), or a query whose
   // database connection broke (a cluster node gone): the client may retry.
-  if (isBusy(error.cause)) return unavailableFrom(error.cause);
+  // Likewise a Redis command that met a failover or a cluster without a primary for its slot.
+  if (isBusy(error.cause) || isRedisUnavailable(error.cause)) return unavailableFrom(error.cause);
   return null;
 }

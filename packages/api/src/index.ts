@@ -87,3 +87,4 @@ export type { ReadDb } from './replica/read-db';
 export type { RedisClient } from './redis-client';
 export { isCluster, redisNodes } from './redis-nodes';
 export { isTimed, TimedCluster } from './metrics';
+export { isRedisUnavailable } from './redis-errors';

@@ -85,7 +85,7 @@ export async function connectInfrastructure(env: InfrastructureEnv, logger: Logg
       redis,
       replicaDb,
       async close() {
-        await Promise.allSettled([closeDb(db), redis.quit(), ...(replicaDb ? [closeDb(replicaDb)] : [])]);
+        await Promise.allSettled([closeDb(db), quitWithin(redis, 1000), ...(replicaDb ? [closeDb(replicaDb)] : [])]);
         redis.disconnect();
         unpublish();
         await stopAll(owned);
@@ -105,6 +105,16 @@ function configuredRedis(env: InfrastructureEnv): RedisTarget | null {
     return { sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, password: env.REDIS_PASSWORD, sentinelPassword: env.REDIS_SENTINEL_PASSWORD };
   }
   return null;
+}
+
+/**
+ * QUIT waits for its reply, and on a cluster or node that is unreachable it waits in the offline
+ * queue for a reconnect that may never come; the disconnect after it closes the sockets anyway.
+ */
+async function quitWithin(redis: RedisClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([redis.quit().catch(() => {}), waited]).finally(() => clearTimeout(timer));
 }
 
 async function stopAll(services: LocalService[]): Promise<void> {

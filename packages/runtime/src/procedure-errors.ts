@@ -1,4 +1,4 @@
-import { AppError, type Context } from '@chorus/api';
+import { AppError, isRedisUnavailable, type Context } from '@chorus/api';
 import { isBusy } from '@chorus/db';
 import type { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
@@ -13,6 +13,9 @@ export function logProcedureError(logger: Logger, opts: { error: TRPCError; path
   if (error.code === 'INTERNAL_SERVER_ERROR' && isBusy(error.cause)) {
     // Answered UNAVAILABLE with retryAfter (a database node gone, conflicts past the retries).
     logger.warn({ ...fields, err: error.cause }, 'database unavailable');
+  } else if (error.code === 'INTERNAL_SERVER_ERROR' && isRedisUnavailable(error.cause)) {
+    // Answered UNAVAILABLE with retryAfter (a Redis failover, a cluster slot without a primary).
+    logger.warn({ ...fields, err: error.cause }, 'redis unavailable');
   } else if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError)) {
     logger.error({ ...fields, err: error.cause ?? error }, 'unexpected error');
   } else {
