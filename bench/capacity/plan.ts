@@ -53,9 +53,9 @@ function figures(): Figures {
     sendCpuMs: { value: Number(sends['server CPU ms/msg']), unit: 'ms per send', source: source(sends) },
     dbCpuMsPerSend: { value: (coresOf(sends['cpu% (window)'], 'db') * 1000) / Number(sends['stored/s']), unit: 'ms per send', source: source(sends) },
     idleKbPerConnection: {
-      value: Number(idleRow['KB/connection']),
-      unit: 'KB per connection',
-      source: `pnpm bench idle (${idle.file}), Chorus, compression off`,
+      value: Number(idleRow['rss KB/conn']),
+      unit: 'KB of RSS per connection',
+      source: `pnpm bench idle (${idle.file}), "${idleRow.case}", ${idleRow.connections} connections`,
     },
   };
 }
