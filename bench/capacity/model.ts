@@ -4,6 +4,8 @@
 // messages arrive at random (Poisson) and each reaches an audience drawn from a conversation mix,
 // so a few large groups make some seconds much busier than the mean.
 
+import { prng } from '../search/corpus';
+
 /** A measured figure and where it came from (benchmark, result file, row). */
 export interface Figure {
   value: number;
@@ -70,18 +72,6 @@ export interface Plan {
 export const meanAudience = (mix: ConversationKind[]) =>
   mix.reduce((sum, kind) => sum + kind.share * kind.audience, 0) / mix.reduce((sum, kind) => sum + kind.share, 0);
 
-/** A small seeded generator, so the simulated peak is the same on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A Poisson count with this mean (normal approximation above 50, exact below). */
 function poisson(mean: number, random: () => number): number {
   if (mean > 50) {
@@ -100,7 +90,7 @@ function poisson(mean: number, random: () => number): number {
  * per kind (a Poisson count per kind per second), which is the same distribution.
  */
 export function simulatePeakFactor(messagesPerSecond: number, mix: ConversationKind[], seconds = 3600, seed = 7): number {
-  const random = seeded(seed);
+  const random = prng(seed);
   const total = mix.reduce((sum, kind) => sum + kind.share, 0);
   const perSecond: number[] = [];
   for (let second = 0; second < seconds; second++) {
