@@ -28,7 +28,7 @@ export interface CreateAppDepsOptions {
   redis: RedisClient;
   logger: Logger;
   clock?: Clock;
-  config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig>; eventRetentionMs?: number };
+  config?: { cookieSecure?: boolean; rateLimits?: Partial<RateLimitConfig>; eventRetentionMs?: number; eventRedisWindowMs?: number };
   /** How often unpublished events are swept (tests shorten it). */
   sweepEveryMs?: number;
   /** The AI domain's settings and the key ring that seals provider keys. */
@@ -63,6 +63,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
     cookieSecure: options.config?.cookieSecure ?? true,
     rateLimits: { ...defaultRateLimits, ...options.config?.rateLimits },
     eventRetentionMs: options.config?.eventRetentionMs ?? 48 * 3600 * 1000,
+    eventRedisWindowMs: options.config?.eventRedisWindowMs ?? 5 * 60 * 1000,
   };
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? noopMetrics;

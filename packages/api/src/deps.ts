@@ -25,6 +25,11 @@ export interface AppConfig {
   rateLimits: RateLimitConfig;
   /** How long events stay replayable for reconnecting clients. */
   eventRetentionMs: number;
+  /**
+   * How long an event stays in its recipients' Redis streams; older entries are moved to the
+   * database's stream archive, which serves the rest of the retention (EVENT_REDIS_WINDOW_MINUTES).
+   */
+  eventRedisWindowMs: number;
 }
 
 /** Everything a service may touch, built once per process by `createAppDeps`. */
