@@ -7,6 +7,12 @@ export const CONFIG = {
   directs: sized(2000, 20),
   p99LimitMs: 100,
   warmupMs: sized(1000, 200),
+  /**
+   * Before a deployment's first step: this long at the scenario's start rate, not measured. A
+   * second instance is forked for its case and would otherwise be measured while its code is
+   * still being compiled and optimised, which the warm first instance is not.
+   */
+  deploymentWarmupMs: envNumber('BENCH_FANOUT_DEPLOYMENT_WARMUP_MS', sized(6000, 0)),
   windowMs: envNumber('BENCH_FANOUT_WINDOW_MS', sized(3000, 300)),
   tailMs: 300,
   drainMs: 3000,

@@ -263,6 +263,22 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       return { rate, offeredDeliveries, result, pass, why, cpu: cpuUse };
     };
 
+    if (CONFIG.deploymentWarmupMs > 0) {
+      const warm: OpenLoopSpec = {
+        system: deployment.system,
+        senders,
+        rate: scenario.startRate,
+        warmupMs: CONFIG.deploymentWarmupMs,
+        windowMs: CONFIG.warmupMs,
+        tailMs: CONFIG.tailMs,
+        drainMs: CONFIG.drainMs,
+        fanout: scenario.fanout,
+        maxInFlight: CONFIG.maxInFlight,
+      };
+      await load.request<LoadResult>({ op: 'open', spec: warm }, 120_000);
+      cpu.take();
+      log(`fanout: ${name}: warmed up for ${(CONFIG.deploymentWarmupMs / 1000).toFixed(0)} s at ${scenario.startRate} msgs/s (not measured)`);
+    }
     const search = () => searchRate(step, scenario);
     const { steps, best, above } =
       deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
