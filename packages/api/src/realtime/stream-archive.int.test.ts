@@ -112,7 +112,12 @@ describe('stream archive', () => {
     const recent = await redis.xrange(userKeys(reader).stream, '-', '+');
     expect(recent.map(([id]) => id)).toEqual(reference.slice(30).map((delivery) => delivery.id));
     // Old conversation bodies expired (2 × window); the archive refers to conversation_events.
-    expect(await redis.exists(conversationKeys(chats[0]!).body(1))).toBe(0);
+    const bodyOf = (delivery: Delivery) => {
+      const { conversationId, seq } = delivery.event as { conversationId: number; seq: number };
+      return conversationKeys(conversationId).body(seq);
+    };
+    expect(await redis.exists(bodyOf(reference[0]!))).toBe(0);
+    expect(await redis.exists(bodyOf(reference[30]!))).toBe(1);
     expect((await archiveRows()).length).toBeGreaterThan(0);
 
     expect(await readAll('0-0')).toEqual(reference);
@@ -129,7 +134,10 @@ describe('stream archive', () => {
   }, 30_000);
 
   it('passes of two archivers at once, with readers paging through, lose and duplicate nothing', async () => {
-    const second = new StreamArchiver({ db: database.db, redis, logger, clock, metrics: prom.metrics }, { windowMs: WINDOW_MS, retentionMs: RETENTION_MS, everyMs: NEVER_MS });
+    const second = new StreamArchiver(
+      { db: database.db, redis, logger, clock, metrics: prom.metrics },
+      { windowMs: WINDOW_MS, retentionMs: RETENTION_MS, everyMs: NEVER_MS },
+    );
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         await publish(8);

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { eventArchive, type Db } from '@chorus/db';
-import { lt } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
@@ -12,6 +11,8 @@ import { getMany } from './slot-groups';
 
 /** Entries read from a stream at once; each read becomes one archive row. */
 const READ_COUNT = 1000;
+/** Streams whose first reads are sent together. */
+const READS_AT_ONCE = 100;
 /** Streams named per SCAN reply (a hint to Redis). */
 const SCAN_COUNT = 1000;
 /** Rows are inserted, and their streams trimmed, once this much is gathered. */
@@ -50,7 +51,7 @@ interface Row {
  * `prev` chain and tolerates the overlap).
  *
  * One instance runs a period's pass (a Redis key per period, SET NX); a pass that overlaps
- * another (a slow one, or two instances) is harmless: rows are inserted with INSERT IGNORE and
+ * another (a slow one, or two instances) is harmless: a row already inserted is left as it is and
  * trimming to an id already trimmed does nothing.
  */
 export class StreamArchiver {
@@ -82,7 +83,7 @@ export class StreamArchiver {
 
   private async claimedPass(): Promise<void> {
     const period = Math.floor(this.deps.clock.now().getTime() / this.everyMs);
-    const claimed = await this.deps.redis.set(`chorus:{job}:stream-archive:${period}`, randomUUID(), 'PX', this.everyMs, 'NX');
+    const claimed = await this.deps.redis.set(`chorus:{job}:stream-archive:${period}`, '1', 'PX', this.everyMs * 2, 'NX');
     if (claimed === 'OK') await this.pass();
   }
 
@@ -98,25 +99,30 @@ export class StreamArchiver {
 
   private async passNode(node: Redis): Promise<number> {
     const [seconds, micros] = await node.time();
-    const cutoff = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - this.options.windowMs}-0`;
+    const end = `(${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - this.options.windowMs}-0`;
     const batch = new Batch();
     let archived = 0;
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', 'chorus:{u*}:s', 'COUNT', SCAN_COUNT, 'TYPE', 'stream');
       cursor = next;
-      for (const key of keys) {
+      const streams = keys.flatMap((key) => {
         const user = USER_STREAM.exec(key);
-        if (!user) continue;
-        let from = '-';
-        for (;;) {
-          const entries = await this.deps.redis.xrange(key, from, `(${cutoff}`, 'COUNT', READ_COUNT);
-          if (entries.length === 0) break;
-          batch.add(key, await this.row(Number(user[1]), entries));
-          archived += entries.length;
-          if (batch.bytes >= FLUSH_BYTES) await this.flush(batch);
-          if (entries.length < READ_COUNT) break;
-          from = `(${entries[entries.length - 1]![0]}`;
+        return user ? [{ key, userId: Number(user[1]) }] : [];
+      });
+      for (let start = 0; start < streams.length; start += READS_AT_ONCE) {
+        const chunk = streams.slice(start, start + READS_AT_ONCE);
+        // Most streams have nothing past the window: their reads go out together (pipelined).
+        const firsts = await Promise.all(chunk.map(({ key }) => this.deps.redis.xrange(key, '-', end, 'COUNT', READ_COUNT)));
+        for (const [index, { key, userId }] of chunk.entries()) {
+          let entries = firsts[index]!;
+          while (entries.length > 0) {
+            batch.add(key, await this.row(userId, entries));
+            archived += entries.length;
+            if (batch.bytes >= FLUSH_BYTES) await this.flush(batch);
+            if (entries.length < READ_COUNT) break;
+            entries = await this.deps.redis.xrange(key, `(${entries[entries.length - 1]![0]}`, end, 'COUNT', READ_COUNT);
+          }
         }
       }
     } while (cursor !== '0');
@@ -145,10 +151,12 @@ export class StreamArchiver {
   private async flush(batch: Batch): Promise<void> {
     const { rows, trims } = batch.take();
     for (let start = 0; start < rows.length; start += INSERT_ROWS) {
+      // A row already there (a repeated or concurrent pass) stays as it is. Not INSERT IGNORE:
+      // that would also turn a truncated row into a warning, and the stream would then be trimmed.
       await this.deps.db
         .insert(eventArchive)
-        .ignore()
-        .values(rows.slice(start, start + INSERT_ROWS));
+        .values(rows.slice(start, start + INSERT_ROWS))
+        .onDuplicateKeyUpdate({ set: { firstPrev: sql`first_prev` } });
     }
     await Promise.all(
       [...trims].map(([key, last]) => {

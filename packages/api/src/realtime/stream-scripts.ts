@@ -18,7 +18,9 @@
  * (`id user,user!,…`; `!` = no order check: the user joined with this event, or the audience was
  * reloaded). Per user `{u<id>}`: `:s` stream (entries { b: body key, p: previous entry id }),
  * `:h` id of the newest entry (survives trimming), `:cs` conversation -> last seq appended,
- * `:r` live routes (instance -> lease expiry, ms).
+ * `:r` live routes (instance -> lease expiry, ms). With the stream archive (stream-archive.ts),
+ * entries past the Redis window are moved to the database and trimmed, and bodies expire sooner
+ * than the retention; heads and positions keep it.
  */
 
 /** Milliseconds now, by the server's clock, and the id comparisons the scripts share. */

@@ -190,7 +190,9 @@ export class UserStreams {
         deliveries.push(...recent.deliveries);
         return { deliveries, continuous: recent.complete };
       }
-      const archived = this.archive && deliveries.length < count ? await this.archive.readAfter(userId, position, count - deliveries.length) : [];
+      // Nothing in Redis after the head: only a resumption from before it asks the database.
+      const behind = recent.status === 'detached' || ((await this.head(userId)) ?? position) !== position;
+      const archived = this.archive && behind ? await this.archive.readAfter(userId, position, count - deliveries.length) : [];
       if (archived.length === 0) {
         // What was read follows `afterId`; a break after it shows on the next read.
         return { deliveries, continuous: deliveries.length > 0 || recent.status === 'empty' };
