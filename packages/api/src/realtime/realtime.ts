@@ -25,7 +25,10 @@ export interface RealtimeOptions {
   archiveEveryMs?: number;
 }
 
-/** The realtime side of the app: per-user event streams in Redis, and who is listening here. */
+/**
+ * The realtime side of the app: per-user event streams (recent entries in Redis, older ones in the
+ * database's stream archive), and who is listening here.
+ */
 export class Realtime {
   private constructor(
     readonly hub: EventHub,
