@@ -19,6 +19,8 @@ const SCAN_COUNT = 1000;
 const FLUSH_BYTES = 2 * 1024 * 1024;
 /** Rows per INSERT. */
 const INSERT_ROWS = 50;
+/** About this much JSON per row and per INSERT: well under MEDIUMTEXT's 16 MB and the server's max_allowed_packet. */
+const ROW_BYTES = 1024 * 1024;
 /** Archive rows past retention deleted per statement. */
 const PRUNE_BATCH = 5000;
 /** Pruning runs this often while it finds nothing (by the server clock). */
@@ -117,7 +119,7 @@ export class StreamArchiver {
         for (const [index, { key, userId }] of chunk.entries()) {
           let entries = firsts[index]!;
           while (entries.length > 0) {
-            batch.add(key, await this.row(userId, entries));
+            for (const row of await this.rows(userId, entries)) batch.add(key, row);
             archived += entries.length;
             if (batch.bytes >= FLUSH_BYTES) await this.flush(batch);
             if (entries.length < READ_COUNT) break;
@@ -130,33 +132,53 @@ export class StreamArchiver {
     return archived;
   }
 
-  /** One row of a user's consecutive entries; user events' bodies are copied (no table holds them). */
-  private async row(userId: number, entries: [string, string[]][]): Promise<Row> {
+  /**
+   * Rows of a user's consecutive entries (one, unless user events' bodies make it large); user
+   * events' bodies are copied, as no table holds them.
+   */
+  private async rows(userId: number, entries: [string, string[]][]): Promise<Row[]> {
     const keys = entries.map(([, fields]) => entryField(fields, 'b'));
     const own = keys.filter((key) => conversationRef(key) === null);
     const bodies = new Map<string, string | null>();
     const read = await getMany(this.deps.redis, own);
     own.forEach((key, index) => bodies.set(key, read[index] ?? null));
-    const list: ArchivedEntry[] = entries.map(([id, fields], index) => {
+    const rows: Row[] = [];
+    let list: ArchivedEntry[] = [];
+    let bytes = 0;
+    const close = () => {
+      const last = splitStreamId(list[list.length - 1]![0]);
+      rows.push({ userId, lastMs: last.ms, lastSeq: last.seq, firstPrev: list[0]![1], entries: JSON.stringify(list) });
+      list = [];
+      bytes = 0;
+    };
+    for (const [index, [id, fields]] of entries.entries()) {
       const key = keys[index]!;
       const ref = conversationRef(key);
       const body = ref === null ? bodies.get(key) : null;
-      return [id, entryField(fields, 'p'), ref ?? (body ? { b: body } : null)];
-    });
-    const last = splitStreamId(entries[entries.length - 1]![0]);
-    return { userId, lastMs: last.ms, lastSeq: last.seq, firstPrev: list[0]![1], entries: JSON.stringify(list) };
+      list.push([id, entryField(fields, 'p'), ref ?? (body ? { b: body } : null)]);
+      bytes += 64 + (body?.length ?? 0);
+      if (bytes >= ROW_BYTES) close();
+    }
+    if (list.length > 0) close();
+    return rows;
   }
 
   /** Commits the gathered rows, then trims their streams up to what was committed. */
   private async flush(batch: Batch): Promise<void> {
     const { rows, trims } = batch.take();
-    for (let start = 0; start < rows.length; start += INSERT_ROWS) {
+    let start = 0;
+    while (start < rows.length) {
+      // Up to INSERT_ROWS rows and about ROW_BYTES per statement (always at least one row).
+      let end = start + 1;
+      let bytes = rows[start]!.entries.length;
+      while (end < rows.length && end - start < INSERT_ROWS && bytes + rows[end]!.entries.length <= ROW_BYTES) bytes += rows[end++]!.entries.length;
       // A row already there (a repeated or concurrent pass) stays as it is. Not INSERT IGNORE:
       // that would also turn a truncated row into a warning, and the stream would then be trimmed.
       await this.deps.db
         .insert(eventArchive)
-        .values(rows.slice(start, start + INSERT_ROWS))
+        .values(rows.slice(start, end))
         .onDuplicateKeyUpdate({ set: { firstPrev: sql`first_prev` } });
+      start = end;
     }
     await Promise.all(
       [...trims].map(([key, last]) => {
