@@ -157,6 +157,17 @@ describe('stream archive', () => {
     }
   }, 30_000);
 
+  it('large user events are split over rows of about a megabyte, read back whole', async () => {
+    const rowsBefore = (await archiveRows()).length;
+    const title = 'x'.repeat(400 * 1024);
+    for (let n = 1; n <= 4; n++) await realtime.publishToUsers([reader], `archive-large-${n}`, { type: 'ai.title', conversationId: n, title });
+    reference.push(...(await readAll(reference[reference.length - 1]!.id)));
+    await sleep(WINDOW_MS + 100);
+    expect(await realtime.archiver!.pass()).toBe(4);
+    expect((await archiveRows()).length).toBeGreaterThanOrEqual(rowsBefore + 2);
+    expect(await readAll('0-0')).toEqual(reference);
+  }, 30_000);
+
   it('a position whose archive was pruned past retention resumes with resync (expired)', async () => {
     clock.advance(RETENTION_MS + 60_000);
     await realtime.archiver!.pass();
