@@ -313,5 +313,6 @@ describe('key rotation', () => {
     expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 1 provider key(s) under key version 2') as string });
     expect((await rows(own.db, sql`SELECT api_key_version FROM ai_configs WHERE id = ${id}`))[0]).toEqual({ api_key_version: 2 });
     expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 0 provider key(s)') as string });
-  });
+    // Two processes, each loading the API under tsx (as guest-admin's admin:create test allows for).
+  }, 60_000);
 });

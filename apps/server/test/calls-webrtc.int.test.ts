@@ -68,8 +68,8 @@ describe('a call between two instances with real WebRTC peers', () => {
       expect(incoming.caller).toEqual({ id: ann.id, username: 'ann', displayName: expect.any(String) as string, avatarUrl: null });
     }
 
-    const annPeer = createLoopbackPeer((signal) => ann.client.calls.signal.mutate({ callId, ...signal }));
-    const benPeer = createLoopbackPeer((signal) => benOnB.calls.signal.mutate({ callId, ...signal }));
+    const annPeer = await createLoopbackPeer((signal) => ann.client.calls.signal.mutate({ callId, ...signal }));
+    const benPeer = await createLoopbackPeer((signal) => benOnB.calls.signal.mutate({ callId, ...signal }));
     const stopPipes = [pipeSignals(annEvents, callId, annPeer), pipeSignals(benEvents, callId, benPeer)];
     try {
       const accepted = await benOnB.calls.accept.mutate({ callId });

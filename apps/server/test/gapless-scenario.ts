@@ -66,9 +66,13 @@ export class GaplessScenario {
 
   /** A new server process (index = how many were started before it). */
   async spawnServer(): Promise<ServerProcess> {
-    const server = await spawnServerProcess({ SHUTDOWN_TIMEOUT_MS: '2000', ...this.options.envFor(this.servers.length) });
+    const server = await this.startProcess(this.servers.length);
     this.servers.push(server);
     return server;
+  }
+
+  private startProcess(index: number): Promise<ServerProcess> {
+    return spawnServerProcess({ SHUTDOWN_TIMEOUT_MS: '2000', ...this.options.envFor(index) });
   }
 
   async close(): Promise<void> {
@@ -121,7 +125,14 @@ export class GaplessScenario {
 
   private async setUp(): Promise<void> {
     const count = this.options.servers ?? 2;
-    for (let index = 0; index < count; index++) await this.spawnServer();
+    // Side by side: a start is mostly the process loading its modules.
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, index) => this.startProcess(index)));
+    this.servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(this.servers.map((server) => server.stop()));
+      throw failed.reason;
+    }
     // Dead servers stay listed: the proxy finds them refusing and moves on.
     const ports = () => this.servers.map((server) => server.port);
     [this.wsProxy, this.httpProxy] = await Promise.all([startTcpProxy(ports), startTcpProxy(ports)]);

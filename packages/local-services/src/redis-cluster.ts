@@ -1,11 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBinaries, findRedisServer } from './binaries.js';
 import type { Log } from './binaries.js';
-import { getFreePort, LOOPBACK, sleep } from './ports.js';
-import { redisPing, redisServerArgs } from './redis.js';
+import { getFreePort, LOOPBACK } from './ports.js';
+import { redisServerArgs } from './redis.js';
 import { parseInfo, redisCommand, runRedisCli } from './redis-cli.js';
-import { startService } from './service.js';
+import { ensureRedisServer, startRedisProcess, waitUntil as waitUntilFor } from './redis-process.js';
 import type { LocalService } from './service.js';
 
 export interface RedisClusterOptions {
@@ -84,38 +82,22 @@ async function clusterOk(port: number): Promise<boolean> {
   return info.get('cluster_state') === 'ok';
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(`redis cluster: ${what} not reached within ${timeoutMs} ms${lastError instanceof Error ? ` (${lastError.message})` : ''}`);
-}
+const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs: number) => waitUntilFor('redis cluster', what, check, timeoutMs);
 
 /** Start one cluster-enabled redis-server (its own dataDir, so its own leftovers claim). */
-async function startNode(dataDir: string, binary: string, nodeTimeoutMs: number, log: Log): Promise<LocalService> {
-  const serverDir = path.join(dataDir, 'redis');
-  mkdirSync(serverDir, { recursive: true });
-  // A fresh cluster every start: no node identity or data from an earlier run.
-  for (const file of ['dump.rdb', 'nodes.conf']) rmSync(path.join(serverDir, file), { force: true });
+function startNode(dataDir: string, binary: string, nodeTimeoutMs: number, log: Log): Promise<LocalService> {
   let busPort = 0;
-  return startService({
-    name: 'redis',
+  return startRedisProcess({
     dataDir,
-    serverDir,
-    logFile: path.join(dataDir, 'redis.log'),
     binary,
+    log,
+    // A fresh cluster every start: no node identity or data from an earlier run.
+    staleFiles: ['dump.rdb', 'nodes.conf'],
     // The bus port is chosen too (not port + 10000, which may not exist or be taken).
     beforeSpawn: async () => {
       busPort = await getFreePort();
     },
-    args: (port) =>
+    args: (port, serverDir) =>
       redisServerArgs(port, serverDir, [
         '--cluster-enabled',
         'yes',
@@ -129,10 +111,6 @@ async function startNode(dataDir: string, binary: string, nodeTimeoutMs: number,
         '--cluster-replica-validity-factor',
         '0',
       ]),
-    probe: redisPing,
-    url: (port) => `redis://${LOOPBACK}:${port}`,
-    timeoutMs: 30_000,
-    log,
   });
 }
 
@@ -147,9 +125,7 @@ export async function startRedisCluster(options: RedisClusterOptions): Promise<R
   const replicas = options.replicasPerPrimary ?? 1;
   const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
   if (primaries < 3) throw new Error('a Redis Cluster needs at least 3 primaries');
-  await ensureBinaries(['redis'], options.log);
-  const binary = findRedisServer();
-  if (!binary) throw new Error('redis-server not found after ensureBinaries');
+  const binary = await ensureRedisServer(options.log);
   const dataDir = path.resolve(options.dataDir);
   const started = Date.now();
   const count = primaries * (1 + replicas);

@@ -1,11 +1,10 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBinaries, findRedisServer } from './binaries.js';
 import type { Log } from './binaries.js';
-import { LOOPBACK, sleep } from './ports.js';
-import { redisPing, redisServerArgs } from './redis.js';
+import { LOOPBACK } from './ports.js';
+import { redisServerArgs } from './redis.js';
 import { parseInfo, redisCommand } from './redis-cli.js';
-import { startService } from './service.js';
+import { ensureRedisServer, startRedisProcess, waitUntil as waitUntilFor } from './redis-process.js';
 import type { LocalService } from './service.js';
 
 export interface RedisSentinelOptions {
@@ -44,19 +43,7 @@ export interface RedisSentinelSet {
   stop(): Promise<void>;
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(`redis sentinel: ${what} not reached within ${timeoutMs} ms${lastError instanceof Error ? ` (${lastError.message})` : ''}`);
-}
+const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs: number) => waitUntilFor('redis sentinel', what, check, timeoutMs);
 
 /** Alternating field/value lines (SENTINEL MASTER's reply) as a map. */
 function pairs(text: string): Map<string, string> {
@@ -66,47 +53,32 @@ function pairs(text: string): Map<string, string> {
   return fields;
 }
 
-function freshDir(dataDir: string): string {
-  const serverDir = path.join(dataDir, 'redis');
-  mkdirSync(serverDir, { recursive: true });
-  for (const file of ['dump.rdb', 'sentinel.conf']) rmSync(path.join(serverDir, file), { force: true });
-  return serverDir;
-}
+/** Files of an earlier start: every start begins with no data and no learned sentinel state. */
+const STALE_FILES = ['dump.rdb', 'sentinel.conf'];
 
 function startDataNode(dataDir: string, binary: string, log: Log, primaryPort?: number): Promise<LocalService> {
-  const serverDir = freshDir(dataDir);
-  return startService({
-    name: 'redis',
+  return startRedisProcess({
     dataDir,
-    serverDir,
-    logFile: path.join(dataDir, 'redis.log'),
     binary,
-    args: (port) => redisServerArgs(port, serverDir, primaryPort ? ['--replicaof', LOOPBACK, String(primaryPort)] : []),
-    probe: redisPing,
-    url: (port) => `redis://${LOOPBACK}:${port}`,
-    timeoutMs: 30_000,
     log,
+    staleFiles: STALE_FILES,
+    args: (port, serverDir) => redisServerArgs(port, serverDir, primaryPort ? ['--replicaof', LOOPBACK, String(primaryPort)] : []),
   });
 }
 
 function startSentinel(dataDir: string, binary: string, log: Log, monitor: string[]): Promise<LocalService> {
-  const serverDir = freshDir(dataDir);
-  const config = path.join(serverDir, 'sentinel.conf');
-  return startService({
+  return startRedisProcess({
     name: 'redis-sentinel',
     dataDir,
-    serverDir,
-    logFile: path.join(dataDir, 'sentinel.log'),
     binary,
-    args: (port) => {
+    log,
+    staleFiles: STALE_FILES,
+    args: (port, serverDir) => {
       // Sentinel rewrites its config file (what it learns about replicas and peers), so it must be its own file.
+      const config = path.join(serverDir, 'sentinel.conf');
       writeFileSync(config, [`port ${port}`, `bind ${LOOPBACK}`, `dir ${serverDir}`, 'logfile ""', 'loglevel warning', ...monitor, ''].join('\n'));
       return [config, '--sentinel', '--set-proc-title', 'no'];
     },
-    probe: redisPing,
-    url: (port) => `redis://${LOOPBACK}:${port}`,
-    timeoutMs: 30_000,
-    log,
   });
 }
 
@@ -122,9 +94,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions): Promise
   const sentinelCount = options.sentinels ?? 3;
   const name = options.name ?? 'chorus';
   const quorum = Math.floor(sentinelCount / 2) + 1;
-  await ensureBinaries(['redis'], options.log);
-  const binary = findRedisServer();
-  if (!binary) throw new Error('redis-server not found after ensureBinaries');
+  const binary = await ensureRedisServer(options.log);
   const dataDir = path.resolve(options.dataDir);
   const started = Date.now();
   const services: LocalService[] = [];

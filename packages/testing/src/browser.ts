@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SESSION_COOKIE } from '@chorus/api';
 import type { ChorusClient } from '@chorus/client';
 import { findChromium, MissingBinariesError } from '@chorus/local-services';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { createTestClient } from './client';
 import { repoRoot } from './paths';
@@ -40,6 +40,8 @@ export const SCREENSHOTS_DIR = join(repoRoot, '.data', 'screenshots');
 export async function launchBrowser(options: { args?: string[] } = {}): Promise<Browser> {
   const executablePath = findChromium();
   if (!executablePath) throw new MissingBinariesError(['chromium'], ['chromium']);
+  // Loaded here, not at the top: every test file imports this package, few launch a browser.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
 }
 

@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, startMariaDb, type LocalService } from '@chorus/local-services';
 import type { TestProject } from 'vitest/node';
+import { dropDatabaseTemplate, makeDatabaseTemplate, type DatabaseTemplate } from './database-template';
 import { repoRoot } from './paths';
 import { makeTestTls } from './test-tls';
 
@@ -15,6 +16,8 @@ declare module 'vitest' {
     mariadbServerUrl: string;
     /** Where test files put their private Redis servers and scratch files. */
     testDataDir: string;
+    /** The migrated database on that server that test databases are copied from. */
+    databaseTemplate: DatabaseTemplate;
   }
 }
 
@@ -40,11 +43,14 @@ export default async function setup(project: TestProject) {
     serverUrl = mariadb.url;
   }
   project.provide('mariadbServerUrl', serverUrl);
+  const template = await makeDatabaseTemplate(serverUrl);
+  project.provide('databaseTemplate', template);
   project.provide('testDataDir', testDataDir);
   project.provide('testTls', await makeTestTls());
 
   return async () => {
-    await mariadb?.stop();
+    if (mariadb) await mariadb.stop();
+    else await dropDatabaseTemplate(serverUrl, template);
     rmSync(testDataDir, { recursive: true, force: true });
   };
 }

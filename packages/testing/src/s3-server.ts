@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { S3Settings } from '@chorus/api';
-import S3rver from 's3rver';
 import { handleMultipartExtras } from './s3-multipart';
 import { testRunDir } from './run-dir';
 
@@ -28,6 +27,8 @@ export const newBucketName = () => `chorus-${randomBytes(6).toString('hex')}`;
 export async function startS3Server(): Promise<TestS3Server> {
   const directory = join(testRunDir(), `s3-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(directory, { recursive: true });
+  // Loaded on first use: most test files never start an S3 server.
+  const { default: S3rver } = await import('s3rver');
   const s3rver = new S3rver({ directory, silent: true, vhostBuckets: false });
   const rest = s3rver.getMiddleware();
   const server: Server = createServer((req, res) => {

@@ -4,7 +4,6 @@
 // deployment trusts a private CA: nothing in the code under test turns certificate checks off.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TestTlsFiles {
   certFile: string;
@@ -40,6 +39,8 @@ export async function makeTestTls(): Promise<TestTlsFiles> {
  * one PEM text: Node takes it as `cert` and as `key`, and as a trusted certificate.
  */
 export async function loopbackCertificate(): Promise<string> {
+  // Loaded here: every test file imports this package, only setups and a few tests make certificates.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -1,5 +1,5 @@
 import type { CallSignal, ChorusEvent } from '@chorus/client';
-import { RTCPeerConnection, type RTCDataChannel } from 'werift';
+import type { RTCDataChannel, RTCPeerConnection } from 'werift';
 import type { EventCollector } from './events';
 
 /**
@@ -23,7 +23,9 @@ export interface LoopbackPeer {
   close(): Promise<void>;
 }
 
-export function createLoopbackPeer(send: (signal: CallSignal) => Promise<unknown>): LoopbackPeer {
+export async function createLoopbackPeer(send: (signal: CallSignal) => Promise<unknown>): Promise<LoopbackPeer> {
+  // werift is large and only the call tests need it: loaded here rather than with the package.
+  const { RTCPeerConnection } = await import('werift');
   const pc = new RTCPeerConnection({
     iceUseIpv4: true,
     iceUseIpv6: false,

@@ -1,12 +1,12 @@
 import { conversations, files, liveConversation, users } from '@chorus/db';
 import { and, eq } from 'drizzle-orm';
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
 import type { AppDeps } from '../deps';
 import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { findFile } from './access';
 import { downloadPath, type FileVariant } from './signed-link';
+import { newSharp } from './sharp';
 import { derivedFolderOf } from './storage';
 
 /** The standard avatar sizes, square; clients pick one by replacing the path's last segment. */
@@ -68,7 +68,7 @@ export async function avatarUseOf(db: DbOrTx, ownerId: number, fileId: string): 
 }
 
 async function squareOf(deps: Pick<AppDeps, 'files'>, storageKey: string, size: number): Promise<Buffer> {
-  const image = sharp({ limitInputPixels: 100_000_000 });
+  const image = await newSharp({ limitInputPixels: 100_000_000 });
   try {
     const [, resized] = await Promise.all([
       pipeline(deps.files.storage.createReadStream(storageKey), image),

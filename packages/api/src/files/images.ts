@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
 import type { Sharp } from 'sharp';
+import { newSharp } from './sharp';
 import type { FileStorage } from './storage';
 
 export const THUMBNAIL_MAX = 320;
@@ -22,10 +22,10 @@ const LIMIT_INPUT_PIXELS = 100_000_000;
  */
 export async function readImageFacts(storage: FileStorage, key: string): Promise<ImageFacts | null> {
   try {
-    const metadata = await run(storage, key, sharp({ limitInputPixels: LIMIT_INPUT_PIXELS }), (image) => image.metadata());
+    const metadata = await run(storage, key, await newSharp({ limitInputPixels: LIMIT_INPUT_PIXELS }), (image) => image.metadata());
     const width = metadata.autoOrient?.width ?? metadata.width;
     const height = metadata.pageHeight && !metadata.autoOrient ? metadata.pageHeight : (metadata.autoOrient?.height ?? metadata.height);
-    const { data, info } = await run(storage, key, sharp({ limitInputPixels: LIMIT_INPUT_PIXELS }), (image) =>
+    const { data, info } = await run(storage, key, await newSharp({ limitInputPixels: LIMIT_INPUT_PIXELS }), (image) =>
       image
         .autoOrient()
         .resize(THUMBNAIL_MAX, THUMBNAIL_MAX, { fit: 'inside', withoutEnlargement: true })

@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './token-count';
 
 export interface ContextMessage {
   role: 'system' | 'user' | 'assistant';

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../deps';
 import { classifyProviderError, ProviderTimeoutError, providerErrorLogFields } from '../providers/provider-errors';
 import { isSystemRef, openClient, type ResolvedProvider } from '../providers/providers';
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from './token-count';
 import { fitToBudget, type ContextMessage } from './context-budget';
 import { DeltaBatcher } from './delta-batcher';
 import { finalizeGeneration, type GenerationOutcome } from './finalize';
