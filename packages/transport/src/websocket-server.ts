@@ -7,6 +7,7 @@ import { closeReasonOf, markClose, type ConnectionObserver } from './close-reaso
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
 import { frameEncoder } from './frame-encoder';
 import { COMPRESSION_IDLE_MS, releaseIdleCompression } from './idle-compression';
+import { KEEP_ALIVE_PING, keepAliveTickMs } from './keep-alive';
 import { closeWhenSessionEnds } from './session-end';
 import { tellToReconnectSpread } from './drain-spread';
 import { SocketWriter } from './socket-writer';
@@ -74,6 +75,10 @@ const deflate = {
   threshold: 0,
   serverMaxWindowBits: 14,
   zlibDeflateOptions: { level: 6, memLevel: 4 },
+  // The inflate stream's output buffer (16 KiB by default), held as long as the stream: a
+  // browser's idle connection keeps its inflate stream (see above), and what clients send (calls,
+  // PONGs) is small; a bigger message is inflated in a few more rounds.
+  zlibInflateOptions: { chunkSize: 4096 },
 } as const;
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
@@ -113,7 +118,7 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       if (ended) closeWhenSessionEnds(opts.res, ended);
       return ctx;
     },
-    keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
+    // No keep-alive of tRPC's (two timers per socket): the sweep below sends its PINGs.
     maxBatchSize: options.maxBatchCalls,
     onError: (opts) => {
       // A client's malformed frame (too big, invalid UTF-8, bad opcode) closed its own socket.
@@ -130,6 +135,17 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
+  const timing = { pingMs: options.pingMs, pongWaitMs: options.pongWaitMs };
+  const keepAlive = setInterval(() => {
+    const now = Date.now();
+    for (const client of wss.clients) {
+      if (client.readyState !== client.OPEN) continue;
+      const verdict = writers.get(client)?.keepAliveCheck(now, timing);
+      if (verdict === 'ping') client.send(KEEP_ALIVE_PING);
+      else if (verdict === 'terminate') client.terminate();
+    }
+  }, keepAliveTickMs(timing)).unref();
+  wss.on('close', () => clearInterval(keepAlive));
   if (options.compression) {
     const idleCompression = setInterval(
       () => releaseIdleCompression(wss.clients, (client) => writers.get(client)),
