@@ -16,16 +16,28 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
  * dropped socket.
  */
 export function closeWhenSessionEnds(ws: WebSocket, ended: AbortSignal): void {
-  const close = () => {
-    setImmediate(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      markClose(ws, 'revoked');
-      ws.close(SESSION_ENDED_CLOSE_CODE, 'session ended');
-      // A peer that never answers the closing handshake is cut off.
-      setTimeout(() => ws.terminate(), 2000).unref();
-    });
-  };
-  if (ended.aborted) return close();
-  ended.addEventListener('abort', close, { once: true });
-  ws.once('close', () => ended.removeEventListener('abort', close));
+  if (ended.aborted) {
+    setImmediate(closeEnded, ws);
+    return;
+  }
+  // An object listener rather than a closure: every signed-in connection holds one.
+  const listener = new SessionEndListener(ws);
+  ended.addEventListener('abort', listener, { once: true });
+  ws.once('close', () => ended.removeEventListener('abort', listener));
+}
+
+class SessionEndListener {
+  constructor(private readonly ws: WebSocket) {}
+
+  handleEvent(): void {
+    setImmediate(closeEnded, this.ws);
+  }
+}
+
+function closeEnded(ws: WebSocket): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
+  markClose(ws, 'revoked');
+  ws.close(SESSION_ENDED_CLOSE_CODE, 'session ended');
+  // A peer that never answers the closing handshake is cut off.
+  setTimeout(() => ws.terminate(), 2000).unref();
 }
