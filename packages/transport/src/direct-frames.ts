@@ -1,9 +1,10 @@
+import type { EndSignal } from './end-signal';
 import { trackedFrames, type TrackedFrameMaker } from './frame-encoder';
 import { onFrame, type SharedEvent } from './shared-event';
 import type { FrameSink } from './socket-writer';
 
 /** A direct writer for a subscription on a WebSocket (none over other transports). */
-export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: AbortSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
+export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: EndSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
   if (!ctx.socket) return undefined;
   return new DirectFrames(ctx.socket, [signal, ctx.sessionRevoked]);
 }
@@ -27,7 +28,7 @@ export class DirectFrames {
   constructor(
     private readonly socket: FrameSink,
     /** The subscription's and the session's: once either aborts, nothing more may be written. */
-    private readonly endsWith: ReadonlyArray<AbortSignal | undefined>,
+    private readonly endsWith: ReadonlyArray<EndSignal | undefined>,
   ) {
     // The writer is its own abort listener (handleEvent): no closure per subscription.
     for (const signal of endsWith) {

@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import { markClose } from './close-reasons';
+import type { EndSignal } from './end-signal';
 
 /**
  * Close code 4401: the connection's session ended (signed out, revoked, password changed,
@@ -15,7 +16,7 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
  * client reads the typed errors first. A call still running then loses its answer, as on any
  * dropped socket.
  */
-export function closeWhenSessionEnds(ws: WebSocket, ended: AbortSignal): void {
+export function closeWhenSessionEnds(ws: WebSocket, ended: EndSignal): void {
   if (ended.aborted) {
     setImmediate(closeEnded, ws);
     return;

@@ -5,6 +5,7 @@ import { applyWSSHandler, type CreateWSSContextFnOptions, type WSSHandlerOptions
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
+import type { EndSignal } from './end-signal';
 import { frameEncoder } from './frame-encoder';
 import { COMPRESSION_IDLE_MS, releaseIdleCompression } from './idle-compression';
 import { KEEP_ALIVE_PING, keepAliveTickMs } from './keep-alive';
@@ -25,7 +26,7 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   /** Whether a connection's context is signed in (ends its authentication deadline). */
   isAuthenticated: (ctx: inferRouterContext<TRouter>) => boolean;
   /** Aborts when the connection's session ends: the socket is then closed with 4401 (see session-end). */
-  sessionEnded?: (ctx: inferRouterContext<TRouter>) => AbortSignal | undefined;
+  sessionEnded?: (ctx: inferRouterContext<TRouter>) => EndSignal | undefined;
   onError?: WSSHandlerOptions<TRouter>['onError'];
   logger: TransportLogger;
   /** Whether an upgrade request may open a socket (its Origin). */

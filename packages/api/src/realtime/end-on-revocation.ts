@@ -1,3 +1,4 @@
+import type { EndSignal } from '@chorus/transport';
 import { AppError } from '../errors';
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -19,7 +20,7 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
  */
 export function endOnRevocation<T>(
   source: AsyncIterable<T>,
-  watch: { signal: AbortSignal; release(): void },
+  watch: { signal: EndSignal; release(): void },
 ): AsyncIterableIterator<T> & Required<Pick<AsyncIterator<T>, 'return' | 'throw'>> {
   return new RevocationEnd(source[Symbol.asyncIterator](), watch);
 }
@@ -31,7 +32,7 @@ class RevocationEnd<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly iterator: AsyncIterator<T>,
-    private readonly watch: { signal: AbortSignal; release(): void },
+    private readonly watch: { signal: EndSignal; release(): void },
   ) {
     watch.signal.addEventListener('abort', this, { once: true });
   }
