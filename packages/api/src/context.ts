@@ -6,7 +6,7 @@ import { validateSessionToken } from './auth/session.service';
 import type { ValidSession } from './auth/session.types';
 import { parseSessionToken } from './auth/session-token';
 import type { AppDeps } from './deps';
-import type { FrameSink, SocketWriter } from '@chorus/transport';
+import type { EndSignal, FrameSink, SocketWriter } from '@chorus/transport';
 
 export const SESSION_COOKIE = 'chorus_session';
 
@@ -27,7 +27,7 @@ export interface Context {
   /** Response headers of an HTTP call (to set cookies); null on WebSockets. */
   res: ServerResponse | null;
   /** On a WebSocket with a session: aborts when that session is revoked, on any instance. */
-  sessionRevoked?: AbortSignal;
+  sessionRevoked?: EndSignal;
   /** On a WebSocket: the socket, for streams that write their frames directly (DirectFrames). */
   socket?: FrameSink;
 }

@@ -76,10 +76,15 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
   // Whatever the outcome, a mutation may have committed: the caller's next reads must see it.
   if (type === 'mutation') await ctx.deps.readDb.wrote(session.user.id);
   if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
-    return { ...result, data: endOnRevocation(result.data, ctx.deps.revocations.watch(session.id)) };
+    // On a WebSocket the connection already watches its session: its signal serves every subscription of it.
+    const watch = ctx.sessionRevoked ? { signal: ctx.sessionRevoked, release: releasedWithSocket } : ctx.deps.revocations.watch(session.id);
+    return { ...result, data: endOnRevocation(result.data, watch) };
   }
   return result;
 });
+
+/** A connection's watch is released when its socket closes, not by one of its subscriptions. */
+function releasedWithSocket(): void {}
 
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Administrators only');

@@ -22,8 +22,16 @@ const POLICY_VIOLATION = 1008;
 export class ConnectionGuard {
   private readonly waitingByIp = new Map<string, number>();
   private readonly waiting = new Map<WebSocket, { ip: string; timer: NodeJS.Timeout }>();
+  /** Every waiting socket's `close` listener, one function for all (removed once it authenticates). */
+  private readonly onClose: (this: WebSocket) => void;
 
-  constructor(private readonly options: ConnectionGuardOptions) {}
+  constructor(private readonly options: ConnectionGuardOptions) {
+    const release = (ws: WebSocket) => this.release(ws);
+    // `ws` calls it with the socket as `this`.
+    this.onClose = function (this: WebSocket) {
+      release(this);
+    };
+  }
 
   /** Whether the request's address may open one more socket. */
   admits(req: IncomingMessage): boolean {
@@ -42,7 +50,7 @@ export class ConnectionGuard {
     }, this.options.authTimeoutMs);
     timer.unref();
     this.waiting.set(ws, { ip, timer });
-    ws.once('close', () => this.release(ws));
+    ws.once('close', this.onClose);
   }
 
   /** The socket's connection authenticated: no deadline any more. */
@@ -59,6 +67,7 @@ export class ConnectionGuard {
     const entry = this.waiting.get(ws);
     if (!entry) return;
     this.waiting.delete(ws);
+    ws.removeListener('close', this.onClose);
     clearTimeout(entry.timer);
     const left = (this.waitingByIp.get(entry.ip) ?? 1) - 1;
     if (left > 0) this.waitingByIp.set(entry.ip, left);

@@ -1,9 +1,10 @@
+import type { EndSignal } from './end-signal';
 import { trackedFrames, type TrackedFrameMaker } from './frame-encoder';
 import { onFrame, type SharedEvent } from './shared-event';
 import type { FrameSink } from './socket-writer';
 
 /** A direct writer for a subscription on a WebSocket (none over other transports). */
-export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: AbortSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
+export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: EndSignal }, signal: AbortSignal | undefined): DirectFrames | undefined {
   if (!ctx.socket) return undefined;
   return new DirectFrames(ctx.socket, [signal, ctx.sessionRevoked]);
 }
@@ -23,25 +24,28 @@ export function directFramesFor(ctx: { socket?: FrameSink; sessionRevoked?: Abor
 export class DirectFrames {
   private frameOf: TrackedFrameMaker | null = null;
   private ended = false;
-  private readonly end = () => {
-    this.ended = true;
-  };
 
   constructor(
     private readonly socket: FrameSink,
     /** The subscription's and the session's: once either aborts, nothing more may be written. */
-    private readonly endsWith: ReadonlyArray<AbortSignal | undefined>,
+    private readonly endsWith: ReadonlyArray<EndSignal | undefined>,
   ) {
+    // The writer is its own abort listener (handleEvent): no closure per subscription.
     for (const signal of endsWith) {
-      if (signal?.aborted) this.end();
-      else signal?.addEventListener('abort', this.end, { once: true });
+      if (signal?.aborted) this.ended = true;
+      else signal?.addEventListener('abort', this, { once: true });
     }
+  }
+
+  /** Either signal aborted: nothing more is written. */
+  handleEvent(): void {
+    this.ended = true;
   }
 
   /** The stream has ended: nothing more is written, and the session's signal is let go. */
   close(): void {
-    this.end();
-    for (const signal of this.endsWith) signal?.removeEventListener('abort', this.end);
+    this.ended = true;
+    for (const signal of this.endsWith) signal?.removeEventListener('abort', this);
   }
 
   /** Marks the stream's first item, whose frame tells this writer the subscription's id. */

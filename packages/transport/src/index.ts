@@ -8,3 +8,4 @@ export { serialize, stringify } from './superjson-fast';
 export type { CloseReason, ConnectionObserver } from './close-reasons';
 export { SESSION_ENDED_CLOSE_CODE } from './session-end';
 export { closeOverloaded, retryReason, SERVICE_RESTART_CLOSE_CODE, TRY_AGAIN_LATER_CLOSE_CODE } from './retry-hints';
+export type { EndListener, EndSignal } from './end-signal';

@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import { markClose } from './close-reasons';
+import type { EndSignal } from './end-signal';
 
 /**
  * Close code 4401: the connection's session ended (signed out, revoked, password changed,
@@ -15,17 +16,29 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
  * client reads the typed errors first. A call still running then loses its answer, as on any
  * dropped socket.
  */
-export function closeWhenSessionEnds(ws: WebSocket, ended: AbortSignal): void {
-  const close = () => {
-    setImmediate(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      markClose(ws, 'revoked');
-      ws.close(SESSION_ENDED_CLOSE_CODE, 'session ended');
-      // A peer that never answers the closing handshake is cut off.
-      setTimeout(() => ws.terminate(), 2000).unref();
-    });
-  };
-  if (ended.aborted) return close();
-  ended.addEventListener('abort', close, { once: true });
-  ws.once('close', () => ended.removeEventListener('abort', close));
+export function closeWhenSessionEnds(ws: WebSocket, ended: EndSignal): void {
+  if (ended.aborted) {
+    setImmediate(closeEnded, ws);
+    return;
+  }
+  // An object listener rather than a closure: every signed-in connection holds one.
+  const listener = new SessionEndListener(ws);
+  ended.addEventListener('abort', listener, { once: true });
+  ws.once('close', () => ended.removeEventListener('abort', listener));
+}
+
+class SessionEndListener {
+  constructor(private readonly ws: WebSocket) {}
+
+  handleEvent(): void {
+    setImmediate(closeEnded, this.ws);
+  }
+}
+
+function closeEnded(ws: WebSocket): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
+  markClose(ws, 'revoked');
+  ws.close(SESSION_ENDED_CLOSE_CODE, 'session ended');
+  // A peer that never answers the closing handshake is cut off.
+  setTimeout(() => ws.terminate(), 2000).unref();
 }

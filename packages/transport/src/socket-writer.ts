@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { markClose } from './close-reasons';
+import { KEEP_ALIVE_PING, KeepAliveClock, type KeepAliveTiming } from './keep-alive';
 import { SharedFrame } from './shared-frame';
 import { holdUntilTurnEnds } from './write-coalescing';
 import { senderIdle } from './ws-internals';
@@ -29,6 +30,7 @@ export interface FrameSink {
 export class SocketWriter implements FrameSink {
   /** Bytes read and written on the TCP socket at the last idle check (idle-compression.ts). */
   private trafficAtLastCheck = -1;
+  private readonly keepAlive = new KeepAliveClock(Date.now());
   private readonly wsSend: (data: unknown, options: SendOptions, callback?: SendCallback) => void;
 
   constructor(
@@ -37,8 +39,9 @@ export class SocketWriter implements FrameSink {
     private readonly tcp: Socket,
   ) {
     this.wsSend = ws.send.bind(ws) as typeof this.wsSend;
-    // tRPC's adapter writes with the socket's own `send`: from now on that is this writer's.
-    Object.defineProperty(ws, 'send', { value: this.send, configurable: true, writable: true });
+    // tRPC's adapter writes with the socket's own `send`: from now on that is this writer's
+    // (bound, rather than an arrow function field: that would be a closure per connection).
+    Object.defineProperty(ws, 'send', { value: this.send.bind(this), configurable: true, writable: true });
   }
 
   get open(): boolean {
@@ -55,10 +58,10 @@ export class SocketWriter implements FrameSink {
   }
 
   /** `ws`'s `send`, taking SharedFrames as text frames sent uncompressed. */
-  readonly send = (data: unknown, options?: SendOptions | SendCallback, callback?: SendCallback): void => {
+  send(data: unknown, options?: SendOptions | SendCallback, callback?: SendCallback): void {
     if (typeof options === 'function') [options, callback] = [undefined, options];
     holdUntilTurnEnds(this.tcp);
-    // tRPC's keep-alive: 4 bytes that compression cannot shrink, and on an idle connection
+    // The keep-alive (keep-alive.ts): 4 bytes that compression cannot shrink, and on an idle connection
     // whose zlib streams were released (idle-compression.ts) it would make a deflate stream anew.
     if (data === KEEP_ALIVE_PING) {
       this.wsSend(data, { ...options, compress: false }, callback);
@@ -73,7 +76,7 @@ export class SocketWriter implements FrameSink {
       return;
     }
     this.wsSend(data, options ?? {}, callback);
-  };
+  }
 
   /** True when no byte moved on the connection, either way, since the last call (idle-compression.ts). */
   quietSinceLastCheck(): boolean {
@@ -81,6 +84,11 @@ export class SocketWriter implements FrameSink {
     const quiet = traffic === this.trafficAtLastCheck;
     this.trafficAtLastCheck = traffic;
     return quiet;
+  }
+
+  /** The keep-alive sweep's verdict on this connection (keep-alive.ts). */
+  keepAliveCheck(now: number, timing: KeepAliveTiming): 'ping' | 'terminate' | null {
+    return this.keepAlive.check(this.tcp.bytesRead, now, timing);
   }
 
   /**
@@ -96,9 +104,6 @@ export class SocketWriter implements FrameSink {
     return true;
   }
 }
-
-/** What tRPC's keep-alive sends on a connection that has been quiet (its client answers PONG). */
-const KEEP_ALIVE_PING = 'PING';
 
 /** 1013 "try again later": this socket fell too far behind; it reconnects and resumes. */
 const TRY_AGAIN_LATER = 1013;

@@ -5,8 +5,10 @@ import { applyWSSHandler, type CreateWSSContextFnOptions, type WSSHandlerOptions
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeReasonOf, markClose, type ConnectionObserver } from './close-reasons';
 import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard';
+import type { EndSignal } from './end-signal';
 import { frameEncoder } from './frame-encoder';
 import { COMPRESSION_IDLE_MS, releaseIdleCompression } from './idle-compression';
+import { KEEP_ALIVE_PING, keepAliveTickMs } from './keep-alive';
 import { closeWhenSessionEnds } from './session-end';
 import { tellToReconnectSpread } from './drain-spread';
 import { SocketWriter } from './socket-writer';
@@ -24,7 +26,7 @@ export interface WebSocketOptions<TRouter extends AnyRouter> extends ConnectionG
   /** Whether a connection's context is signed in (ends its authentication deadline). */
   isAuthenticated: (ctx: inferRouterContext<TRouter>) => boolean;
   /** Aborts when the connection's session ends: the socket is then closed with 4401 (see session-end). */
-  sessionEnded?: (ctx: inferRouterContext<TRouter>) => AbortSignal | undefined;
+  sessionEnded?: (ctx: inferRouterContext<TRouter>) => EndSignal | undefined;
   onError?: WSSHandlerOptions<TRouter>['onError'];
   logger: TransportLogger;
   /** Whether an upgrade request may open a socket (its Origin). */
@@ -74,6 +76,10 @@ const deflate = {
   threshold: 0,
   serverMaxWindowBits: 14,
   zlibDeflateOptions: { level: 6, memLevel: 4 },
+  // The inflate stream's output buffer (16 KiB by default), held as long as the stream: a
+  // browser's idle connection keeps its inflate stream (see above), and what clients send (calls,
+  // PONGs) is small; a bigger message is inflated in a few more rounds.
+  zlibInflateOptions: { chunkSize: 4096 },
 } as const;
 
 /** WebSocket close code 1012: the server is restarting, reconnect. */
@@ -113,7 +119,7 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
       if (ended) closeWhenSessionEnds(opts.res, ended);
       return ctx;
     },
-    keepAlive: { enabled: true, pingMs: options.pingMs, pongWaitMs: options.pongWaitMs },
+    // No keep-alive of tRPC's (two timers per socket): the sweep below sends its PINGs.
     maxBatchSize: options.maxBatchCalls,
     onError: (opts) => {
       // A client's malformed frame (too big, invalid UTF-8, bad opcode) closed its own socket.
@@ -130,6 +136,17 @@ export function attachWebSockets<TRouter extends AnyRouter>(httpServer: Server, 
     }
   }, 1000).unref();
   wss.on('close', () => clearInterval(slowConsumerCheck));
+  const timing = { pingMs: options.pingMs, pongWaitMs: options.pongWaitMs };
+  const keepAlive = setInterval(() => {
+    const now = Date.now();
+    for (const client of wss.clients) {
+      if (client.readyState !== client.OPEN) continue;
+      const verdict = writers.get(client)?.keepAliveCheck(now, timing);
+      if (verdict === 'ping') client.send(KEEP_ALIVE_PING);
+      else if (verdict === 'terminate') client.terminate();
+    }
+  }, keepAliveTickMs(timing)).unref();
+  wss.on('close', () => clearInterval(keepAlive));
   if (options.compression) {
     const idleCompression = setInterval(
       () => releaseIdleCompression(wss.clients, (client) => writers.get(client)),

@@ -60,7 +60,7 @@ const RECHECK_BEFORE_EXPIRY_MS = 24 * 60 * 60 * 1000;
 export async function webSocketSessionLive(
   deps: Pick<AppDeps, 'db' | 'clock'>,
   session: { id: string; expiresAt: Date },
-  revoked: AbortSignal | undefined,
+  revoked: { readonly aborted: boolean } | undefined,
 ): Promise<boolean> {
   if (revoked?.aborted) return false;
   if (revoked && session.expiresAt.getTime() - deps.clock.now().getTime() > RECHECK_BEFORE_EXPIRY_MS) return true;

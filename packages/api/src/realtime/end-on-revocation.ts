@@ -1,3 +1,4 @@
+import type { EndSignal } from '@chorus/transport';
 import { AppError } from '../errors';
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -13,52 +14,78 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
  * item against one long-lived promise would pile a reaction per item onto it instead.)
  *
  * An iterator object rather than a generator: a generator passing items on keeps the last one
- * in its frame while it waits for the next, and a room's snapshot per subscriber adds up.
+ * in its frame while it waits for the next, and a room's snapshot per subscriber adds up. A class
+ * with the abort listener as its own `handleEvent`: every idle subscription holds one, and
+ * closures made per subscription would cost a function and its context each.
  */
 export function endOnRevocation<T>(
   source: AsyncIterable<T>,
-  watch: { signal: AbortSignal; release(): void },
+  watch: { signal: EndSignal; release(): void },
 ): AsyncIterableIterator<T> & Required<Pick<AsyncIterator<T>, 'return' | 'throw'>> {
-  const iterator = source[Symbol.asyncIterator]();
-  let revoke: (() => void) | null = null;
-  let finished = false;
-  const onAbort = () => revoke?.();
-  watch.signal.addEventListener('abort', onAbort, { once: true });
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    watch.signal.removeEventListener('abort', onAbort);
-    watch.release();
-    void iterator.return?.();
-  };
-  const settled = (error: unknown): never => {
-    finish();
+  return new RevocationEnd(source[Symbol.asyncIterator](), watch);
+}
+
+class RevocationEnd<T> implements AsyncIterableIterator<T> {
+  /** Settles the item awaited now with `revoked` (null between items). */
+  private revoke: ((value: 'revoked') => void) | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly iterator: AsyncIterator<T>,
+    private readonly watch: { signal: EndSignal; release(): void },
+  ) {
+    watch.signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The watch's abort listener. */
+  handleEvent(): void {
+    this.revoke?.('revoked');
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    if (this.finished) return { done: true, value: undefined };
+    if (this.watch.signal.aborted) return this.settled(revoked());
+    let next: IteratorResult<T> | 'revoked';
+    try {
+      next = await new Promise<IteratorResult<T> | 'revoked'>((resolve, reject) => {
+        this.revoke = resolve;
+        this.iterator.next().then(resolve, reject);
+      });
+    } catch (error) {
+      return this.settled(error);
+    } finally {
+      this.revoke = null;
+    }
+    if (next === 'revoked') return this.settled(revoked());
+    if (next.done) this.finish();
+    return next;
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    this.finish();
+    return { done: true, value: value as T };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<T>> {
+    return this.settled(error);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.watch.signal.removeEventListener('abort', this);
+    this.watch.release();
+    void this.iterator.return?.();
+  }
+
+  private settled(error: unknown): never {
+    this.finish();
     throw error;
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next(): Promise<IteratorResult<T>> {
-      if (finished) return { done: true, value: undefined };
-      if (watch.signal.aborted) return settled(revoked());
-      const next = await new Promise<IteratorResult<T> | 'revoked'>((resolve, reject) => {
-        revoke = () => resolve('revoked');
-        iterator.next().then(resolve, reject);
-      }).catch(settled);
-      revoke = null;
-      if (next === 'revoked') return settled(revoked());
-      if (next.done) finish();
-      return next;
-    },
-    async return(value?: unknown): Promise<IteratorResult<T>> {
-      finish();
-      return { done: true, value: value as T };
-    },
-    async throw(error?: unknown): Promise<IteratorResult<T>> {
-      return settled(error);
-    },
-  };
+  }
 }
 
 const revoked = () => new AppError('UNAUTHORIZED', 'Your session has ended');

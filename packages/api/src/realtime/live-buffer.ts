@@ -1,6 +1,9 @@
 /** Live events buffered per subscriber; past this it reads its log instead. */
 const MAX_BUFFERED = 1000;
 
+/** `wake` while no stream waits: one function for every buffer. */
+function asleep(): void {}
+
 /** Takes what arrives while the stream sleeps with nothing held; false hands it to the stream. */
 export interface DirectDelivery<Delivery, Ephemeral> {
   live(delivery: Delivery): boolean;
@@ -21,7 +24,7 @@ export class LiveBuffer<Delivery, Ephemeral, Position> {
   /** See DirectFrames: used only while the stream waits in `arrival` with nothing held. */
   direct: DirectDelivery<Delivery, Ephemeral> | null = null;
   private waiting = false;
-  private wake: () => void = () => {};
+  private wake: () => void = asleep;
 
   constructor(readonly position: () => Position) {}
 
@@ -52,18 +55,24 @@ export class LiveBuffer<Delivery, Ephemeral, Position> {
     this.wake();
   }
 
+  /** As the subscription signal's abort listener: `interrupt` (an object, not a closure per stream). */
+  handleEvent(): void {
+    this.interrupt();
+  }
+
   /** Resolves when something arrives or `interrupt` is called; at once if `signal` has aborted. */
-  async arrival(signal: AbortSignal | undefined): Promise<void> {
-    await new Promise<void>((resolve) => {
+  arrival(signal: AbortSignal | undefined): Promise<void> {
+    // One promise, not an async function around it: every idle stream waits here.
+    return new Promise<void>((resolve) => {
       this.waiting = true;
       this.wake = () => {
         // From here the stream has items to take in order: nothing may pass it directly.
         this.waiting = false;
+        this.wake = asleep;
         resolve();
       };
       if (signal?.aborted) this.wake();
     });
-    this.wake = () => {};
   }
 
   /** The stream sleeps with nothing held, so an item written directly cannot overtake one. */

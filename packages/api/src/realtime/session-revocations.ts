@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SessionCache } from '../auth/session-cache';
 import { ListenerSets } from './listener-sets';
 import type { ValidSession } from '../auth/session.types';
+import { SessionEndSignal } from './session-end-signal';
 
 // Classic PUBLISH, not sharded: any instance may hold or cache any user's sessions, so every
 // instance must hear every revocation and user change. They are rare, so a cluster broadcasting
@@ -28,7 +29,7 @@ const SESSION_CACHE = { ttlMs: 10_000, maxEntries: 100_000 };
  * session carries (name, role, guest or not) are published the same way.
  */
 export class SessionRevocations {
-  private readonly holders = new ListenerSets<string, AbortController>();
+  private readonly holders = new ListenerSets<string, SessionEndSignal>();
   /** Validated sessions (see SessionCache): trusted only while the subscription is up. */
   readonly sessions: SessionCache<ValidSession>;
 
@@ -63,9 +64,9 @@ export class SessionRevocations {
   }
 
   /** A signal that aborts when `sessionId` is revoked; call `release` when done with it. */
-  watch(sessionId: string): { signal: AbortSignal; release(): void } {
-    const controller = new AbortController();
-    return { signal: controller.signal, release: this.holders.listen(sessionId, controller) };
+  watch(sessionId: string): { signal: SessionEndSignal; release(): void } {
+    const signal = new SessionEndSignal();
+    return { signal, release: this.holders.listen(sessionId, signal) };
   }
 
   async publish(sessionIds: string[]): Promise<void> {
@@ -88,7 +89,7 @@ export class SessionRevocations {
   private abortLocal(sessionIds: string[]): void {
     this.sessions.forgetSessions(sessionIds);
     for (const id of sessionIds) {
-      for (const controller of this.holders.get(id) ?? []) controller.abort();
+      for (const signal of this.holders.get(id) ?? []) signal.abort();
     }
   }
 }
