@@ -69,6 +69,7 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
 
   /** Reads the stream after `last`, yielding what follows it; yields resync if it cannot. */
   async function* catchUp() {
+    deps.hub.stats.catchUpReads++;
     for (;;) {
       const head = (await deps.streams.head(userId)) ?? START;
       const { deliveries, continuous } = await deps.streams.readAfter(userId, last);

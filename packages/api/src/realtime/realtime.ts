@@ -18,6 +18,8 @@ export interface RealtimeOptions {
   retentionMs?: number;
   /** How often the sweeper looks for events a crashed process left unpublished. */
   sweepEveryMs?: number;
+  /** Copies for this instance's own listeners skip Redis (default); false sends them by SPUBLISH like the others. */
+  localHandOver?: boolean;
 }
 
 /** The realtime side of the app: per-user event streams in Redis, and who is listening here. */
@@ -39,6 +41,7 @@ export class Realtime {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
     const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null);
     const hub = await EventHub.start(deps.redis, deps.logger, { tracer: deps.tracer ?? null, metrics: deps.metrics });
+    if (options.localHandOver !== false) streams.local = hub;
     const rooms = await RoomHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
     return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
