@@ -18,6 +18,11 @@ export interface SendQueueOptions {
   lanes?: number;
   /** Most messages in one transaction. */
   maxBatch?: number;
+  /**
+   * Longest a free lane waits for more messages before it starts a transaction, and only while
+   * messages arrive more often than once in that time (0: never waits). See `waitForMore`.
+   */
+  lingerMs?: number;
   /** Statements each batch's transaction also runs, given its stored messages (queueing them for the search index). */
   alsoRun?: (rows: readonly TMessageRow[]) => string[];
 }
@@ -36,6 +41,13 @@ export class SendQueue {
   readonly stats = { transactions: 0, messages: 0 };
   private waiting: Waiting[] = [];
   private running = 0;
+  /** Average time between messages (ms, moving average) and when the last one came. */
+  private gapMs = Number.POSITIVE_INFINITY;
+  private lastArrival = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** The linger ended: the next free lane takes what is waiting. */
+  private ripe = false;
+  lingerMs: number;
   private readonly lanes: number;
   private readonly maxBatch: number;
   private readonly scripts: ScriptPool;
@@ -44,17 +56,23 @@ export class SendQueue {
   constructor(db: Db, options: SendQueueOptions = {}) {
     this.lanes = options.lanes ?? 1;
     this.maxBatch = options.maxBatch ?? 200;
+    this.lingerMs = options.lingerMs ?? 0;
     this.scripts = openScriptPool(db, this.lanes);
     this.alsoRun = options.alsoRun;
   }
 
   /** Closes the queue's connections; call it once nothing is being sent. */
   async close(): Promise<void> {
+    clearTimeout(this.lingerTimer);
     await this.scripts.end();
   }
 
   /** Stores the message; rejects with the typed error of a refused one. */
   commit(draft: MessageDraft): Promise<CommittedMessage> {
+    const now = performance.now();
+    const gap = Math.min(now - this.lastArrival, 1000);
+    this.lastArrival = now;
+    this.gapMs = Number.isFinite(this.gapMs) ? this.gapMs * 0.9 + gap * 0.1 : gap;
     return new Promise((resolve, reject) => {
       this.waiting.push({ draft, resolve, reject });
       this.pump();
@@ -63,6 +81,7 @@ export class SendQueue {
 
   private pump(): void {
     while (this.running < this.lanes && this.waiting.length > 0) {
+      if (this.waitForMore()) return;
       const batch = this.waiting.splice(0, this.maxBatch);
       this.running++;
       void this.run(batch).finally(() => {
@@ -70,6 +89,28 @@ export class SendQueue {
         this.pump();
       });
     }
+  }
+
+  /**
+   * True while a free lane lingers for the next messages. It does so only when messages come
+   * more often than once per `lingerMs` (a quiet queue commits a message at once), never past
+   * a full batch, and at most `lingerMs`.
+   */
+  private waitForMore(): boolean {
+    if (this.waiting.length >= this.maxBatch || this.ripe) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+      this.ripe = false;
+      return false;
+    }
+    if (this.lingerTimer) return true;
+    if (!(this.gapMs < this.lingerMs)) return false;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.ripe = true;
+      this.pump();
+    }, this.lingerMs);
+    return true;
   }
 
   private async run(batch: Waiting[]): Promise<void> {
