@@ -2,6 +2,16 @@ import { openScriptPool, type Db, type ScriptPool, type TMessageRow } from '@cho
 import { retryOnDeadlock } from '../db-errors';
 import { commitMessageBatch, type CommittedMessage, type MessageDraft } from './message-batch';
 
+/**
+ * A free lane's wait for more messages while they come at 250/s or more. Two instances each
+ * see half the rate of one: without it their batches halve, and MariaDB's CPU per message
+ * follows the transactions per message (docs/capacity.md, "Adding instances").
+ */
+const DEFAULT_LINGER_MS = 4;
+
+/** The linger's rate estimate spans this many lingers: it lingers at LINGER_WINDOWS arrivals in that time, one per linger. */
+const LINGER_WINDOWS = 20;
+
 interface Waiting {
   draft: MessageDraft;
   resolve(committed: CommittedMessage): void;
@@ -20,7 +30,7 @@ export interface SendQueueOptions {
   maxBatch?: number;
   /**
    * Longest a free lane waits for more messages before it starts a transaction, and only while
-   * messages arrive more often than once in that time (0: never waits). See `waitForMore`.
+   * messages arrive more often than once in that time (0: never waits; default 4). See `waitForMore`.
    */
   lingerMs?: number;
   /** Statements each batch's transaction also runs, given its stored messages (queueing them for the search index). */
@@ -41,8 +51,11 @@ export class SendQueue {
   readonly stats = { transactions: 0, messages: 0 };
   private waiting: Waiting[] = [];
   private running = 0;
-  /** Average time between messages (ms, moving average) and when the last one came. */
-  private gapMs = Number.POSITIVE_INFINITY;
+  /**
+   * Recent arrivals: each message adds 1, and the sum decays with time constant 20 × lingerMs,
+   * so `arrivals / (20 × lingerMs)` is the recent rate per ms.
+   */
+  private arrivals = 0;
   private lastArrival = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   /** The linger ended: the next free lane takes what is waiting. */
@@ -56,7 +69,7 @@ export class SendQueue {
   constructor(db: Db, options: SendQueueOptions = {}) {
     this.lanes = options.lanes ?? 1;
     this.maxBatch = options.maxBatch ?? 200;
-    this.lingerMs = options.lingerMs ?? 0;
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     this.scripts = openScriptPool(db, this.lanes);
     this.alsoRun = options.alsoRun;
   }
@@ -70,9 +83,8 @@ export class SendQueue {
   /** Stores the message; rejects with the typed error of a refused one. */
   commit(draft: MessageDraft): Promise<CommittedMessage> {
     const now = performance.now();
-    const gap = Math.min(now - this.lastArrival, 1000);
+    if (this.lingerMs > 0) this.arrivals = this.arrivals * Math.exp((this.lastArrival - now) / (LINGER_WINDOWS * this.lingerMs)) + 1;
     this.lastArrival = now;
-    this.gapMs = Number.isFinite(this.gapMs) ? this.gapMs * 0.9 + gap * 0.1 : gap;
     return new Promise((resolve, reject) => {
       this.waiting.push({ draft, resolve, reject });
       this.pump();
@@ -92,9 +104,9 @@ export class SendQueue {
   }
 
   /**
-   * True while a free lane lingers for the next messages. It does so only when messages come
-   * more often than once per `lingerMs` (a quiet queue commits a message at once), never past
-   * a full batch, and at most `lingerMs`.
+   * True while a free lane lingers for the next messages. It does so only when the recent rate
+   * brings at least one more message within `lingerMs` (a quiet queue commits a message at
+   * once), never past a full batch, and at most `lingerMs`.
    */
   private waitForMore(): boolean {
     if (this.waiting.length >= this.maxBatch || this.ripe) {
@@ -104,7 +116,7 @@ export class SendQueue {
       return false;
     }
     if (this.lingerTimer) return true;
-    if (!(this.gapMs < this.lingerMs)) return false;
+    if (!(this.lingerMs > 0 && this.arrivals >= LINGER_WINDOWS)) return false;
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
       this.ripe = true;
