@@ -84,7 +84,7 @@ export function perMessage(before: Snapshot, after: Snapshot): string {
     `${messages} msgs over ${((after.at - before.at) / 1000).toFixed(1)} s; ${batches.join(', ')}; tx/msg ${per(transactions, 3)}`,
     `CPU ms/msg: ${cpu}`,
     `db per msg: ${db}`,
-    `redis cmds/msg ${per(redisTotal)} (${redisTop})`,
+    `redis cmds/msg ${per(redisTotal)} (${redisTop}; spublish ${per(delta(before.redis, after.redis, 'spublish'))})`,
     `catch-up reads/msg ${per(catchUps, 4)} · local hand-overs/msg ${per(local)}`,
   ].join('\n    ');
 }
