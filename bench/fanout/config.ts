@@ -35,6 +35,8 @@ export const CONFIG = {
   quietMachine: { maxPercent: 25, perStepMs: 20_000, totalMs: 300_000, skip: smoke },
   /** BENCH_FANOUT_PROFILE=dir: CPU profiles of this process over each Chorus case's steps and closed loop. */
   profileDir: process.env.BENCH_FANOUT_PROFILE || null,
+  /** BENCH_FANOUT_RATES=700,1000: measure each Chorus/baseline deployment at these msgs/s instead of searching (per-message comparisons). */
+  rates: envList('BENCH_FANOUT_RATES') ? [...envList('BENCH_FANOUT_RATES')!].map(Number) : null,
   /** BENCH_FANOUT_CASES=group,direct  BENCH_FANOUT_SYSTEMS=chorus1,chorus2,ws,socketio  BENCH_FANOUT_HISTORY=0 */
   cases: envList('BENCH_FANOUT_CASES'),
   systems: envList('BENCH_FANOUT_SYSTEMS'),

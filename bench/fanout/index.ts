@@ -8,6 +8,7 @@
 // measured; a forked load process holds every receiver and sender; a forked second process is
 // Chorus instance B in the two-instance cases. MariaDB and Redis are processes of their own.
 import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_MESSAGES_DDL, type Directory, type RunningBaseline } from '../baselines/store';
 import { checkWithOfficialClient } from '../baselines/socketio-check';
@@ -22,6 +23,7 @@ import { CONFIG } from './config';
 import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment, type Measured, type Scenario, type Step } from './report';
 import { round2, searchRate, searchRow, verdict } from './search';
 import { createPopulation } from './setup';
+import { perMessage, snapshot, type InstanceCounters } from './step-counters';
 import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile } from '../lib/process-cpu';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { log } from '../lib/harness';
@@ -30,7 +32,15 @@ import { chorusWs } from '../lib/trpc-wire';
 import { closeDb, createDb } from '../lib/workspace';
 
 /** Chorus instance B: a forked process on the same database and Redis. */
-async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+interface SecondInstance {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** Asks B over IPC; resolves with its answer (counters, or that profiling started/stopped). */
+  ask<T>(request: { op: 'counters' | 'profile-start' | 'profile-stop'; file?: string }): Promise<T>;
+}
+
+async function startSecondInstance(stack: BenchStack): Promise<SecondInstance> {
   const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl]);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('instance B: no URL within 60 s')), 60_000);
@@ -44,7 +54,12 @@ async function startSecondInstance(stack: BenchStack): Promise<{ url: string; pi
       reject(new Error(`instance B exited (${code}) before listening`));
     });
   });
-  return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')) };
+  const ask = <T>(request: { op: string; file?: string }) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (answer: Record<string, unknown>) => resolve((answer.counters ?? answer) as T));
+      child.send(request);
+    });
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')), ask };
 }
 
 export async function fanout(stack: BenchStack): Promise<BenchReport> {
@@ -116,6 +131,8 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       start: async () => {
         const second = await startSecondInstance(stack);
         cpu.pids.set('B', second.pid);
+        instanceCounters.set('B', () => second.ask<InstanceCounters>({ op: 'counters' }));
+        secondInstance = second;
         const urls = [stack.url, second.url];
         return {
           label: 'Chorus, 2 instances',
@@ -127,6 +144,8 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
           stop: async () => {
             await second.stop();
             cpu.pids.delete('B');
+            instanceCounters.delete('B');
+            secondInstance = undefined;
           },
         };
       },
@@ -152,8 +171,15 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   for (const [label, pid] of servicePids(stack)) cpu.pids.set(label, pid);
   load.onMark = (mark) => (mark === 'window-start' ? cpu.begin() : cpu.end());
 
+  // Both instances alike (instance.ts reads the same variables): the older paths, for comparisons.
+  if (process.env.BENCH_FANOUT_LOCAL_HANDOVER === '0') stack.deps.realtime.streams.local = null;
+  if (process.env.BENCH_FANOUT_LINGER_MS) stack.deps.sendQueue.lingerMs = Number(process.env.BENCH_FANOUT_LINGER_MS);
   const measured: Measured[] = [];
   const heaps: string[] = [];
+  const instanceCounters = new Map<string, () => Promise<InstanceCounters>>([
+    ['A', async () => ({ ...stack.deps.sendQueue.stats, ...stack.deps.realtime.hub.stats })],
+  ]);
+  let secondInstance: SecondInstance | undefined;
   const gc = exposeGc();
   let quietWaitedMs = 0;
   try {
@@ -253,7 +279,13 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
         fanout: scenario.fanout,
         maxInFlight: CONFIG.maxInFlight,
       };
+      const counting = deployment.system === 'chorus';
+      const before = counting ? await snapshot(stack, cpu.pids, instanceCounters) : undefined;
       const result = await load.request<LoadResult>({ op: 'open', spec }, 120_000);
+      if (before)
+        log(
+          `fanout: ${name}: ${rate} msgs/s, load ${loadavg()[0]!.toFixed(1)}, per message:\n    ${perMessage(before, await snapshot(stack, cpu.pids, instanceCounters))}`,
+        );
       const { pass, why } = verdict(result);
       const cpuUse = cpu.take();
       const offeredDeliveries = Math.round(rate * scenario.fanout);
@@ -279,9 +311,24 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       cpu.take();
       log(`fanout: ${name}: warmed up for ${(CONFIG.deploymentWarmupMs / 1000).toFixed(0)} s at ${scenario.startRate} msgs/s (not measured)`);
     }
-    const search = () => searchRate(step, scenario);
+    const search = async () => {
+      if (!CONFIG.rates) return searchRate(step, scenario);
+      // Fixed rates: every deployment measured at the same rates, for per-message comparisons.
+      const steps: Step[] = [];
+      for (const rate of CONFIG.rates) steps.push(await step(rate));
+      const passed = steps.filter((s) => s.pass);
+      return { steps, best: passed.at(-1), above: steps.find((s) => !s.pass) };
+    };
+    const profileB = deployment.system === 'chorus' && CONFIG.profileDir ? secondInstance : undefined;
+    const fileB = `${CONFIG.profileDir}/fanout-${scenario.key}-steps-instance-B.cpuprofile`;
+    if (profileB) {
+      mkdirSync(CONFIG.profileDir!, { recursive: true });
+      await profileB.ask({ op: 'profile-start' });
+    }
     const { steps, best, above } =
       deployment.system === 'chorus' ? await withProfile(CONFIG.profileDir, `${scenario.key}-steps-${deployment.label}`, search) : await search();
+    if (profileB)
+      log(`fanout: CPU profile of instance B written to ${(await profileB.ask<{ profiled: string }>({ op: 'profile-stop', file: fileB })).profiled}`);
 
     if (scenario.key === 'direct') {
       const run = { stack, load, cpu, quietMachine };

@@ -95,6 +95,30 @@ describe('send queue', () => {
     expect(queue.stats).toEqual({ transactions: 2, messages: 4 });
   });
 
+  it('lingers for more messages only while they come faster than one per linger', async () => {
+    const group = await conversation('group', [ann, ben]);
+    const queue = new SendQueue(database.db, { lanes: 1, lingerMs: 2000 });
+    queues.push(queue);
+    // Quiet: a lone message commits at once.
+    const started = performance.now();
+    await queue.commit(draft(group, ann));
+    expect(performance.now() - started).toBeLessThan(1500);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A burst: the first goes alone, the others arrive while it runs, and the lane then lingers
+    // (the rate says more will come) before committing them together.
+    await commitTogether(
+      queue,
+      Array.from({ length: 24 }, () => draft(group, ben)),
+    );
+    expect(queue.stats).toEqual({ transactions: 3, messages: 25 });
+    // Still busy: a message arriving at a free lane waits for the next one, 100 ms later.
+    const first = queue.commit(draft(group, ann));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const results = await Promise.all([first, queue.commit(draft(group, ben))]);
+    expect(queue.stats).toEqual({ transactions: 4, messages: 27 });
+    expect(results.map(({ event }) => event.seq)).toEqual([26, 27]);
+  });
+
   it('refuses non-members, dissolved conversations and blocked peers without failing the others', async () => {
     const direct = await conversation('direct', [ann, ben]);
     const group = await conversation('group', [ann, ben]);

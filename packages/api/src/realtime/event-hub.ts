@@ -44,6 +44,8 @@ export interface HubListener {
  */
 export class EventHub {
   readonly instanceId = randomBytes(6).toString('hex');
+  /** Messages handed over in-process (`receive`), and reads of a stream by its listeners (event-stream.ts counts them). */
+  readonly stats = { localHandOvers: 0, catchUpReads: 0 };
   private readonly listeners = new ListenerSets<number, HubListener>();
   private readonly subscriber: RedisClient;
   private readonly catchUpTimer: NodeJS.Timeout;
@@ -158,6 +160,12 @@ export class EventHub {
 
   private pokeAll(): void {
     for (const listener of this.listeners.everyListener()) listener.onMaybeMissed();
+  }
+
+  /** A message for this instance's channel from a publisher in this process (UserStreams.local): handled as if Redis had brought it. */
+  receive(message: string): void {
+    this.stats.localHandOvers++;
+    this.dispatch(message);
   }
 
   private dispatch(message: string): void {

@@ -129,6 +129,7 @@ class DirectLive implements DirectDelivery<Delivery, ChorusEvent> {
 
 /** Reads the stream after `at.last`, yielding what follows it; yields resync if it cannot. */
 async function* catchUp(deps: StreamDeps, userId: number, at: Position) {
+  deps.hub.stats.catchUpReads++;
   for (;;) {
     const head = (await deps.streams.head(userId)) ?? START;
     const { deliveries, continuous } = await deps.streams.readAfter(userId, at.last);

@@ -23,6 +23,8 @@ export interface RealtimeOptions {
   redisWindowMs?: number;
   /** Period of the archiver's passes (default: a fifth of the window, 1–60 s); tests run passes by hand. */
   archiveEveryMs?: number;
+  /** Copies for this instance's own listeners skip Redis (default); false sends them by SPUBLISH like the others. */
+  localHandOver?: boolean;
 }
 
 /**
@@ -49,6 +51,7 @@ export class Realtime {
     const windowMs = options.redisWindowMs;
     const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null, windowMs === undefined ? null : { db: deps.db, windowMs });
     const hub = await EventHub.start(deps.redis, deps.logger, { tracer: deps.tracer ?? null, metrics: deps.metrics });
+    if (options.localHandOver !== false) streams.local = hub;
     const rooms = await RoomHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
     // Started last: its timer runs from here.

@@ -42,6 +42,13 @@ export interface ConversationPublish {
   force?: boolean;
 }
 
+/** What UserStreams needs of this instance's EventHub to hand it the copies for its own listeners. */
+export interface LocalHub {
+  readonly instanceId: string;
+  /** A message of the instance's channel, received in-process. */
+  receive(message: string): void;
+}
+
 /** How long an instance's route for a user lives without being refreshed. */
 export const ROUTE_LEASE_MS = 60_000;
 
@@ -60,6 +67,11 @@ export class UserStreams {
   private readonly conversationBodyMs: number;
   /** How long a user event's body (and dedupe marker) stays: until the archiver has copied it, even lagging. */
   private readonly userBodyMs: number;
+  /**
+   * This instance's hub: the copy for its own recipients is handed to it in-process (the same
+   * text) instead of making a round trip through Redis. Off (null) sends every copy by SPUBLISH.
+   */
+  local: LocalHub | null = null;
 
   constructor(
     redis: RedisClient,
@@ -139,7 +151,7 @@ export class UserStreams {
       }
     });
     const body = stringify(event);
-    await Promise.all([...byInstance].map(([instance, list]) => this.redis.spublish(instanceChannel(instance), `~\n${list.join(',')}\n${body}`)));
+    await Promise.all([...byInstance].map(([instance, list]) => this.send(instance, `~\n${list.join(',')}\n${body}`)));
   }
 
   /**
@@ -158,7 +170,17 @@ export class UserStreams {
     }
     if (byInstance.size === 0) return;
     const head = `${eventId || '0-0'}${traceparent ? ` ${traceparent}` : ''}\n`;
-    await Promise.all([...byInstance].map(([instance, tokens]) => this.redis.spublish(instanceChannel(instance), `${head}${tokens.join(',')}\n${body}`)));
+    await Promise.all([...byInstance].map(([instance, tokens]) => this.send(instance, `${head}${tokens.join(',')}\n${body}`)));
+  }
+
+  /**
+   * One instance's copy. Ours is dispatched here and now: this append's answer already fixed
+   * the entry's place in each recipient's stream, and each copy names the entry before it, so a
+   * copy overtaking an earlier one published elsewhere is caught by the stream as any gap is.
+   */
+  private async send(instance: string, message: string): Promise<void> {
+    if (this.local && instance === this.local.instanceId) this.local.receive(message);
+    else await this.redis.spublish(instanceChannel(instance), message);
   }
 
   /** Id of the user's newest event, or null when the user has none (or Redis lost them). */
