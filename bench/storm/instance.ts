@@ -25,4 +25,4 @@ process.on('message', (message: unknown) => {
   }
 });
 
-await import('../fanout/instance.ts');
+await import('../fanout/instance');
