@@ -99,14 +99,15 @@ export async function* userEventStream(deps: { hub: EventHub; streams: UserStrea
   }
 
   try {
-    last = (await deps.streams.head(userId)) ?? START;
-    if (lastEventId) {
-      if (!isStreamId(lastEventId)) {
+    // A resumption starts from its own position (its catch-up reads the head itself).
+    if (lastEventId && isStreamId(lastEventId)) {
+      last = lastEventId;
+      yield* catchUp();
+    } else {
+      last = (await deps.streams.head(userId)) ?? START;
+      if (lastEventId) {
         deps.metrics?.eventResynced();
         yield tracked(last, { type: 'resync', reason: 'unknown_position' } satisfies ChorusEvent);
-      } else {
-        last = lastEventId;
-        yield* catchUp();
       }
     }
     yield* opening();
