@@ -94,11 +94,12 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     log(`storm ${system}: ${population.clients.length} clients subscribed in ${connect.ms} ms`);
     // Chorus senders call the harness's instance, which is never killed; Socket.IO's the survivor.
     await load.request({ op: 'send', url: system === 'chorus' ? stack.url : urls[0]!, senders: population.senders, ratePerS: RATE }, 60_000);
-    await sleep(WARM_MS);
     const window = new StormWindow(stack, { survivor: instances[0]!.pid, killed: instances[1]!.pid, load: load.pid, harness: process.pid });
+    await window.begin();
+    await sleep(WARM_MS);
     const profiled = system === 'chorus' && PROFILE_DIR ? instances[0]!.child : null;
     profiled?.send('profile-start');
-    await window.begin();
+    await window.kill();
     await load.request({ op: 'kill', pid: instances[1]!.pid, dead: 1 }, 10_000);
     const expected = population.clients.filter((client) => client.home === 1).length;
     const until = Date.now() + STORM_MAX_MS;
