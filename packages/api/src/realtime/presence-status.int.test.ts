@@ -52,6 +52,10 @@ describe('presence status, batched', () => {
           default: // never seen
         }
       }
+      // The connections above came in a burst: the instance's lease was renewed for them (once
+      // for the burst) and covers every one of them.
+      const leases = await redis.zrange('chorus:{pinst}', 0, -1, 'WITHSCORES');
+      expect(Math.max(...leases.filter((_, i) => i % 2 === 1).map(Number))).toBeGreaterThanOrEqual(now + 45_000 - 1000);
       const asked = [...ids, ids[0]!, ids[1]!];
       const each = await Promise.all(asked.map((id) => statusOne(redis, id, now)));
       const batched = await statusMany(redis, asked, now);

@@ -69,8 +69,8 @@ export class PresenceTracker {
   private readonly localUsers = new Map<number, number>();
   private readonly instanceId = randomUUID();
   private readonly timers: NodeJS.Timeout[];
-  /** The lease expiry this instance last wrote. */
-  private leaseUntil = 0;
+  /** The lease expiry this instance last asked for, and that write (connections wait for it). */
+  private lease: { until: number; written: Promise<void> } = { until: 0, written: Promise.resolve() };
   /** Told when a user's presence changed; it reads the new state itself. */
   onChange: (userId: number) => void = () => {};
 
@@ -98,10 +98,7 @@ export class PresenceTracker {
     // The lease covers the new connection before it exists, so a sweep never misses it. One
     // renewed within the last second covers it already: a burst of connections (a reconnect
     // storm) renews it once, not once each.
-    await Promise.all([
-      Number(expiry) - this.leaseUntil > LEASE_FRESH_MS ? this.renewLease(Number(expiry)) : null,
-      held === 0 ? this.redis.sadd(usersKey(this.instanceId), String(userId)) : null,
-    ]);
+    await Promise.all([this.renewLease(Number(expiry)), held === 0 ? this.redis.sadd(usersKey(this.instanceId), String(userId)) : null]);
     const cameOnline = await this.redis.chorusPresenceConnect(connectionsKey(userId), stateKey(userId), connId, expiry, String(now));
     if (cameOnline === 1) this.onChange(userId);
     return async () => {
@@ -116,9 +113,20 @@ export class PresenceTracker {
     };
   }
 
-  private async renewLease(expiry: number): Promise<void> {
-    await this.redis.zadd(INSTANCES_KEY, 'GT', String(expiry), this.instanceId);
-    this.leaseUntil = Math.max(this.leaseUntil, expiry);
+  /**
+   * Extends this instance's lease to `expiry`, unless a write asked less than LEASE_FRESH_MS
+   * ago already covers nearly as long: then the caller waits for that write instead.
+   */
+  private renewLease(expiry: number): Promise<void> {
+    if (expiry - this.lease.until <= LEASE_FRESH_MS) return this.lease.written;
+    const previous = this.lease;
+    const written = this.redis.zadd(INSTANCES_KEY, 'GT', String(expiry), this.instanceId).then(() => undefined);
+    this.lease = { until: expiry, written };
+    // A failed write covers nothing: the next connection tries again.
+    written.catch(() => {
+      if (this.lease.written === written) this.lease = previous;
+    });
+    return written;
   }
 
   async setAway(userId: number, away: boolean): Promise<void> {
