@@ -72,6 +72,7 @@ export default defineConfig({
             'apps/server/test/auth-errors.int.test.ts',
             'apps/server/test/background-jobs.int.test.ts',
             'packages/api/src/realtime/stream-archive.int.test.ts',
+            'packages/api/src/realtime/presence-status.int.test.ts',
           ],
           env: { CHORUS_TEST_REDIS: 'cluster' },
         },

@@ -51,6 +51,7 @@ export class ChorusStormClient {
   }
 
   private open(): void {
+    this.delivered.dialling();
     const ws = new WebSocket(chorusWs(this.urls[this.urlIndex]!), { perMessageDeflate: false });
     const wire = new TrpcWire(ws, this.spec.token);
     this.wire = wire;

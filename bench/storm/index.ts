@@ -4,7 +4,9 @@
 // (it holds every message issued before it resumed, and its stream said the catch-up is over),
 // and over every client at the end: messages lost or received twice, by ids. Chorus, then the
 // Socket.IO baseline with connection state recovery across two instances (Redis Streams adapter).
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_MESSAGES_DDL, type Directory } from '../baselines/store';
 import { envList, envNumber, sized, smoke } from '../lib/env';
@@ -13,6 +15,7 @@ import { LoadProcess, stopChild } from '../lib/load-process';
 import { createMembers, inParallel, type Member } from '../lib/members';
 import { quantiles } from '../lib/stats';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
+import { StormWindow } from './window';
 import type { ClientSpec, ConnectResult, SenderSpec, StormRequest, StormResult, StormStatus, StormSystem } from './protocol';
 
 const CLIENTS = envNumber('BENCH_STORM_CLIENTS', sized(5000, 40));
@@ -21,10 +24,13 @@ const RATE = envNumber('BENCH_STORM_RATE', sized(50, 8));
 const WARM_MS = sized(3000, 500);
 const STORM_MAX_MS = envNumber('BENCH_STORM_MAX_S', sized(60, 20)) * 1000;
 const AFTER_MS = sized(2000, 300);
+/** A directory: the surviving Chorus instance's CPU profile of the storm window is written there. */
+const PROFILE_DIR = process.env.BENCH_STORM_PROFILE || null;
 
 interface Instance {
   url: string;
   pid: number;
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -44,7 +50,7 @@ async function startInstance(module: URL, stack: BenchStack, first?: Directory):
       reject(new Error(`storm instance exited (${code}) before listening`));
     });
   });
-  return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')) };
+  return { url, pid: child.pid ?? 0, child, stop: () => stopChild(child, () => child.send('stop')) };
 }
 
 interface Population {
@@ -79,7 +85,7 @@ async function populate(stack: BenchStack): Promise<Population> {
 }
 
 async function runStorm(stack: BenchStack, system: StormSystem, population: Population): Promise<Record<string, Cell>> {
-  const module = system === 'chorus' ? new URL('../fanout/instance.ts', import.meta.url) : new URL('./socketio-instance.ts', import.meta.url);
+  const module = system === 'chorus' ? new URL('./instance.ts', import.meta.url) : new URL('./socketio-instance.ts', import.meta.url);
   const instances = await Promise.all([0, 1].map(() => startInstance(module, stack, system === 'socketio' ? population.directory : undefined)));
   const load = new LoadProcess<StormRequest>(new URL('./load.ts', import.meta.url));
   try {
@@ -88,7 +94,12 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     log(`storm ${system}: ${population.clients.length} clients subscribed in ${connect.ms} ms`);
     // Chorus senders call the harness's instance, which is never killed; Socket.IO's the survivor.
     await load.request({ op: 'send', url: system === 'chorus' ? stack.url : urls[0]!, senders: population.senders, ratePerS: RATE }, 60_000);
+    const window = new StormWindow(stack, { survivor: instances[0]!.pid, killed: instances[1]!.pid, load: load.pid, harness: process.pid });
+    await window.begin();
     await sleep(WARM_MS);
+    const profiled = system === 'chorus' && PROFILE_DIR ? instances[0]!.child : null;
+    profiled?.send('profile-start');
+    await window.kill();
     await load.request({ op: 'kill', pid: instances[1]!.pid, dead: 1 }, 10_000);
     const expected = population.clients.filter((client) => client.home === 1).length;
     const until = Date.now() + STORM_MAX_MS;
@@ -99,11 +110,13 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
       status = await load.request<StormStatus>({ op: 'status' }, 120_000);
       if (status.dropped >= expected && status.caughtUp >= status.dropped) break;
     }
-    log(`storm ${system}: ${status.caughtUp} of ${status.dropped} dropped clients caught up`);
+    const costs = await window.end(status.caughtUp);
+    if (profiled) log(`storm ${system}: CPU profile of the surviving instance written to ${await profileTo(profiled, system)}`);
+    log(`storm ${system}: ${status.caughtUp} of ${status.dropped} dropped clients caught up; ${JSON.stringify(costs)}`);
     await sleep(AFTER_MS);
     const result = await load.request<StormResult>({ op: 'finish', settleMs: envNumber('BENCH_STORM_SETTLE_S', sized(30, 3)) * 1000 }, 120_000);
     await load.request({ op: 'close' }, 60_000);
-    const row = rowOf(system, result, connect);
+    const row = { ...rowOf(system, result, connect), ...costs };
     // Each system's row as soon as it is known: a long run stopped later keeps it.
     log(`storm ${system}: ${JSON.stringify(row)}`);
     return row;
@@ -111,6 +124,21 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     await load.stop();
     await Promise.all(instances.map((instance) => instance.stop()));
   }
+}
+
+/** Stops the instance's profiler of the storm window; the file it wrote. */
+function profileTo(child: ChildProcess, system: StormSystem): Promise<string> {
+  mkdirSync(PROFILE_DIR!, { recursive: true });
+  const file = join(PROFILE_DIR!, `storm-${system}-survivor-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  return new Promise((resolve) => {
+    const onMessage = (message: { profiled?: string }) => {
+      if (!message.profiled) return;
+      child.off('message', onMessage);
+      resolve(message.profiled);
+    };
+    child.on('message', onMessage);
+    child.send({ profileTo: file });
+  });
 }
 
 const shown = (ms: number | undefined): Cell => (ms !== undefined && Number.isFinite(ms) ? Math.round(ms) : 'never');
@@ -137,7 +165,7 @@ function rowOf(system: StormSystem, r: StormResult, connect: ConnectResult): Rec
     'overloaded clients': r.overloaded,
     'connect ms': connect.ms,
     'not subscribed in 30 s': connect.failed,
-    'p50/p95 ms: closed, reconnected, catch-up done': [r.droppedMs, r.resumingMs, r.resumedMs]
+    'p50/p95 ms: closed, dialled, reconnected, catch-up done': [r.droppedMs, r.dialledMs, r.resumingMs, r.resumedMs]
       .map((ms) => quantiles(ms, [0.5, 0.95]).map(shown).join('/'))
       .join(', '),
   };

@@ -107,6 +107,7 @@ async function finish(settleMs: number): Promise<StormResult> {
     caughtUp: dropped.filter((d) => d.caughtUpAt !== null).length,
     caughtUpMs: dropped.map((d) => (d.caughtUpAt === null ? Number.POSITIVE_INFINITY : Math.round(d.caughtUpAt - kill))),
     droppedMs: dropped.map((d) => Math.round(d.droppedAt! - kill)),
+    dialledMs: dropped.map((d) => (d.dialledAt === null ? Number.POSITIVE_INFINITY : Math.round(d.dialledAt - kill))),
     resumingMs: dropped.map((d) => (d.resumingAt === null ? Number.POSITIVE_INFINITY : Math.round(d.resumingAt - kill))),
     resumedMs: dropped.map((d) => (d.resumedAt === null ? Number.POSITIVE_INFINITY : Math.round(d.resumedAt - kill))),
     sent: sends.total,

@@ -47,8 +47,9 @@ export interface StormResult {
   caughtUp: number;
   /** Per dropped client: the kill → caught up, in ms (missing ones never caught up). */
   caughtUpMs: number[];
-  /** The parts of it, per dropped client: kill → socket closed, → resumption sent (reconnected), → its stream's catch-up done. */
+  /** The parts of it, per dropped client: kill → socket closed, → the survivor dialled (after the reconnect delay), → resumption sent (socket open, reconnected), → its stream's catch-up done. */
   droppedMs: number[];
+  dialledMs: number[];
   resumingMs: number[];
   resumedMs: number[];
   sent: number;

@@ -46,6 +46,7 @@ export class SocketIoStormClient {
   }
 
   private open(): void {
+    this.delivered.dialling();
     const ws = new WebSocket(`${this.urls[this.urlIndex]!}&user=${this.spec.userId}`, { perMessageDeflate: false });
     this.ws = ws;
     let connected = false;

@@ -37,6 +37,8 @@ export class Delivered {
   /** Seqs issued when the client resumed: it is caught up once it holds them all and the server said the catch-up is done. */
   owed = 0;
   resumed = false;
+  /** When the client last dialled after the drop (its reconnect delay over). */
+  dialledAt: number | null = null;
   /** When the resumption that caught up was sent, and when its stream said the catch-up was over. */
   resumingAt: number | null = null;
   resumedAt: number | null = null;
@@ -68,6 +70,11 @@ export class Delivered {
     this.resumed = true;
     this.resumedAt = nowMs();
     this.check();
+  }
+
+  /** Called as the client opens a socket: after a drop, the end of its reconnect delay. */
+  dialling(): void {
+    if (this.droppedAt !== null && this.caughtUpAt === null) this.dialledAt = nowMs();
   }
 
   /** Called as the client sends its resumption: what it owes from then on. */

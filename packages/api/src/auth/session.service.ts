@@ -1,6 +1,7 @@
-import { sessions, users } from '@chorus/db';
+import { sessions } from '@chorus/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
+import { lookUpSession } from './session-lookup';
 import { generateSessionToken, parseSessionToken, secretMatchesHash } from './session-token';
 import type { ValidSession } from './session.types';
 
@@ -63,12 +64,7 @@ export async function validateSessionToken(
     if (cached.session.expiresAt.getTime() > now) return cached.session;
   }
   const readStarted = cache?.readStarted() ?? 0;
-  const [row] = await deps.db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, parsed.id))
-    .limit(1);
+  const row = await lookUpSession(deps.db, parsed.id);
   if (!row || !secretMatchesHash(parsed.secret, row.session.secretHash)) return null;
 
   const { session, user } = row;

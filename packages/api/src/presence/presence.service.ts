@@ -1,46 +1,8 @@
-import { blocks, conversationMembers, conversations, friendships } from '@chorus/db';
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { sharedConversationPeers } from '../chat/membership';
 import type { AppDeps } from '../deps';
 import { blockedAmong, friendsAmong } from '../friends/blocks';
 import type { ChorusEvent, PresenceView } from '../realtime/events';
-
-/** Cap on the users whose presence one change is sent to, and a snapshot holds. */
-const AUDIENCE_CAP = 5000;
-/** Conversations larger than this do not push presence changes to their members. */
-export const PRESENCE_GROUP_LIMIT = 100;
-
-/** Who sees a user's presence: friends and members of shared small live conversations, minus blocks. */
-export async function presenceAudience(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number[]> {
-  const friends = await deps.db.select({ id: friendships.friendId }).from(friendships).where(eq(friendships.userId, userId)).limit(AUDIENCE_CAP);
-  // Dissolved conversations keep their member rows; they share nothing any more.
-  const mine = deps.db
-    .select({ id: conversationMembers.conversationId })
-    .from(conversationMembers)
-    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-    .where(and(eq(conversationMembers.userId, userId), isNull(conversations.dissolvedAt)));
-  // Presence in big groups would cost members² messages on every mass reconnect; there,
-  // clients ask presence.get for the members they show.
-  const small = deps.db
-    .select({ id: conversationMembers.conversationId })
-    .from(conversationMembers)
-    .where(inArray(conversationMembers.conversationId, mine))
-    .groupBy(conversationMembers.conversationId)
-    .having(sql`count(*) <= ${PRESENCE_GROUP_LIMIT}`);
-  const coMembers = await deps.db
-    .selectDistinct({ id: conversationMembers.userId })
-    .from(conversationMembers)
-    .where(and(inArray(conversationMembers.conversationId, small), ne(conversationMembers.userId, userId)))
-    .limit(AUDIENCE_CAP);
-  const audience = new Set([...friends, ...coMembers].map((row) => row.id));
-  if (audience.size === 0) return [];
-  const blocked = await deps.db
-    .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
-    .from(blocks)
-    .where(or(eq(blocks.blockerId, userId), eq(blocks.blockedId, userId)));
-  for (const row of blocked) audience.delete(row.blockerId === userId ? row.blockedId : row.blockerId);
-  return [...audience];
-}
+import { presenceAudience } from './presence-audience';
 
 /** Sends a user's current presence to their audience. */
 export async function publishPresence(deps: Pick<AppDeps, 'db' | 'realtime' | 'logger'>, userId: number): Promise<void> {

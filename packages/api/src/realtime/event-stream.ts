@@ -56,14 +56,15 @@ export async function* userEventStream(deps: StreamDeps, userId: number, args: U
   if (direct) buffer.direct = new DirectLive(direct, at);
 
   try {
-    at.last = (await deps.streams.head(userId)) ?? START;
-    if (lastEventId) {
-      if (!isStreamId(lastEventId)) {
+    // A resumption starts from its own position (its catch-up reads the head itself).
+    if (lastEventId && isStreamId(lastEventId)) {
+      at.last = lastEventId;
+      yield* catchUp(deps, userId, at);
+    } else {
+      at.last = (await deps.streams.head(userId)) ?? START;
+      if (lastEventId) {
         deps.metrics?.eventResynced();
         yield tracked(at.last, { type: 'resync', reason: 'unknown_position' } satisfies ChorusEvent);
-      } else {
-        at.last = lastEventId;
-        yield* catchUp(deps, userId, at);
       }
     }
     yield* opening(snapshot, direct, at);

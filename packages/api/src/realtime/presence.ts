@@ -2,21 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
 import type { RedisClient } from '../redis-client';
-import { instanceTag, userTag } from '../redis-keys';
+import { instanceTag } from '../redis-keys';
 import type { PresenceView } from './events';
+import { connectionsKey, defineStatusScripts, stateKey, statusMany } from './presence-status';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */
 export const PRESENCE_TTL_MS = 45_000;
 const HEARTBEAT_MS = 15_000;
 
-// Every script touches one user's keys (one hash tag, one cluster slot):
+// Every script touches one user's keys (one hash tag, one cluster slot), but the batched status
+// read of presence-status.ts, which covers the users one node holds:
 //   chorus:{u<id>}:pc    zset connId -> expiry
 //   chorus:{u<id>}:pres  hash on -> 1 while online, away -> 1, seen -> last seen ms
 // A dead instance's users are found through per-instance sets, each touched alone:
 //   chorus:{i<id>}:pusers  set of the users this instance holds connections of
 //   chorus:{pinst}         zset instance -> lease expiry (covers every connection it holds)
-const connectionsKey = (userId: number | string) => `chorus:${userTag(Number(userId))}:pc`;
-const stateKey = (userId: number | string) => `chorus:${userTag(Number(userId))}:pres`;
 const usersKey = (instanceId: string) => `chorus:${instanceTag(instanceId)}:pusers`;
 const INSTANCES_KEY = 'chorus:{pinst}';
 
@@ -46,10 +46,8 @@ for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ${PRESENCE_TTL_MS * 2})
 return 0
 `;
-/** KEYS: pc, pres. ARGV: now. Live connections, away flag, last seen. */
-const STATUS = `
-return { redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf'), redis.call('HGET', KEYS[2], 'away'), redis.call('HGET', KEYS[2], 'seen') }
-`;
+/** A lease renewed this recently (ms) is not renewed again for a new connection. */
+const LEASE_FRESH_MS = 1000;
 /** Users refreshed (or looked up) per event-loop turn, so thousands do not stall the loop. */
 const BATCH = 500;
 
@@ -57,7 +55,6 @@ type PresenceRedis = RedisClient & {
   chorusPresenceHeartbeat(key: string, ...args: string[]): Promise<number>;
   chorusPresenceConnect(pc: string, pres: string, connId: string, expiry: string, now: string): Promise<number>;
   chorusPresenceDisconnect(pc: string, pres: string, connId: string, now: string): Promise<number>;
-  chorusPresenceStatus(pc: string, pres: string, now: string): Promise<[number, string | null, string | null]>;
 };
 
 /**
@@ -72,6 +69,8 @@ export class PresenceTracker {
   private readonly localUsers = new Map<number, number>();
   private readonly instanceId = randomUUID();
   private readonly timers: NodeJS.Timeout[];
+  /** The lease expiry this instance last asked for, and that write (connections wait for it). */
+  private lease: { until: number; written: Promise<void> } = { until: 0, written: Promise.resolve() };
   /** Told when a user's presence changed; it reads the new state itself. */
   onChange: (userId: number) => void = () => {};
 
@@ -83,7 +82,7 @@ export class PresenceTracker {
     redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 2, lua: CONNECT });
     redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 2, lua: DISCONNECT });
     redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
-    redis.defineCommand('chorusPresenceStatus', { numberOfKeys: 2, lua: STATUS });
+    defineStatusScripts(redis);
     this.redis = redis as PresenceRedis;
     this.timers = [setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref(), setInterval(() => void this.sweep(), 10_000).unref()];
   }
@@ -96,11 +95,10 @@ export class PresenceTracker {
     this.localUsers.set(userId, held + 1);
     const now = this.clock.now().getTime();
     const expiry = String(now + PRESENCE_TTL_MS);
-    // The lease covers the new connection before it exists, so a sweep never misses it.
-    await Promise.all([
-      this.redis.zadd(INSTANCES_KEY, 'GT', expiry, this.instanceId),
-      held === 0 ? this.redis.sadd(usersKey(this.instanceId), String(userId)) : null,
-    ]);
+    // The lease covers the new connection before it exists, so a sweep never misses it. One
+    // renewed within the last second covers it already: a burst of connections (a reconnect
+    // storm) renews it once, not once each.
+    await Promise.all([this.renewLease(Number(expiry)), held === 0 ? this.redis.sadd(usersKey(this.instanceId), String(userId)) : null]);
     const cameOnline = await this.redis.chorusPresenceConnect(connectionsKey(userId), stateKey(userId), connId, expiry, String(now));
     if (cameOnline === 1) this.onChange(userId);
     return async () => {
@@ -115,19 +113,35 @@ export class PresenceTracker {
     };
   }
 
+  /**
+   * Extends this instance's lease to `expiry`, unless a write asked less than LEASE_FRESH_MS
+   * ago already covers nearly as long: then the caller waits for that write instead.
+   */
+  private renewLease(expiry: number): Promise<void> {
+    if (expiry - this.lease.until <= LEASE_FRESH_MS) return this.lease.written;
+    const previous = this.lease;
+    const written = this.redis.zadd(INSTANCES_KEY, 'GT', String(expiry), this.instanceId).then(() => undefined);
+    this.lease = { until: expiry, written };
+    // A failed write covers nothing: the next connection tries again.
+    written.catch(() => {
+      if (this.lease.written === written) this.lease = previous;
+    });
+    return written;
+  }
+
   async setAway(userId: number, away: boolean): Promise<void> {
     if (away) await this.redis.hset(stateKey(userId), 'away', '1');
     else await this.redis.hdel(stateKey(userId), 'away');
     this.onChange(userId);
   }
 
-  /** One script call per user (users live in different slots), a batch per turn. */
+  /** One script call per Redis node (presence-status.ts) for a batch of users, a batch per turn. */
   async statusOf(userIds: number[]): Promise<PresenceView[]> {
     const now = this.clock.now().getTime();
     const views: PresenceView[] = [];
     for (let start = 0; start < userIds.length; start += BATCH) {
       const batch = userIds.slice(start, start + BATCH);
-      const states = await Promise.all(batch.map((userId) => this.redis.chorusPresenceStatus(connectionsKey(userId), stateKey(userId), String(now))));
+      const states = await statusMany(this.redis, batch, now);
       batch.forEach((userId, index) => {
         const [live, away, seen] = states[index]!;
         const online = Number(live) > 0;
@@ -166,7 +180,7 @@ export class PresenceTracker {
     }
     const users = [...byUser];
     try {
-      await this.redis.zadd(INSTANCES_KEY, 'GT', expiry, this.instanceId);
+      await this.renewLease(Number(expiry));
       for (let start = 0; start < users.length; start += BATCH) {
         const batch = users.slice(start, start + BATCH);
         await Promise.all([
