@@ -55,8 +55,8 @@ export default defineConfig({
       // A named subset once more on a Redis Cluster (three primaries, see packages/testing/src/redis-cluster.ts),
       // chosen so that every Redis key family is used: chat, typing and the event streams, rooms with
       // playback and drift, AI streams, slots, send claims and stop, tus upload locks taken over between
-      // instances, presence, session revocation between instances, rate limits, mention notifications
-      // and background job locks.
+      // instances, presence, session revocation between instances, rate limits, mention notifications,
+      // background job locks and the stream archive (SCAN per primary, reads across the archive and Redis).
       {
         extends: true,
         test: {
@@ -71,6 +71,7 @@ export default defineConfig({
             'apps/server/test/session-cache.int.test.ts',
             'apps/server/test/auth-errors.int.test.ts',
             'apps/server/test/background-jobs.int.test.ts',
+            'packages/api/src/realtime/stream-archive.int.test.ts',
           ],
           env: { CHORUS_TEST_REDIS: 'cluster' },
         },

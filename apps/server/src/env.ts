@@ -275,6 +275,12 @@ const ZEnv = z
       .min(1)
       .max(7 * 24 * 60)
       .default(30),
+    /** How long events stay in Redis streams; older ones are replayed from the database's stream archive. */
+    EVENT_REDIS_WINDOW_MINUTES: z.coerce
+      .number()
+      .min(0.01)
+      .max(24 * 60)
+      .default(5),
   })
   .superRefine((env, ctx) => {
     if (env.FILES_STORAGE !== 's3') return;

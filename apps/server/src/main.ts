@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       cookieSecure: env.SESSION_COOKIE_SECURE ?? env.NODE_ENV === 'production',
       rateLimits: env.RATE_LIMITS,
       eventRetentionMs: env.EVENT_RETENTION_HOURS * 3600 * 1000,
+      eventRedisWindowMs: Math.round(env.EVENT_REDIS_WINDOW_MINUTES * 60_000),
     },
     ai,
     calls,

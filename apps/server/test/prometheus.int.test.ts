@@ -40,12 +40,15 @@ const ALERTS = join(repoRoot, 'deploy/prometheus/alerts.yml');
 
 beforeAll(async () => {
   const linkSecret = randomBytes(32);
-  [a, fake] = await Promise.all([startMailedTestServer({ metrics: true, files: { linkSecret } }), startFakeOpenAi()]);
+  // A one-second Redis window: the stream archiver moves events during the run.
+  const appConfig = { eventRedisWindowMs: 1000 };
+  [a, fake] = await Promise.all([startMailedTestServer({ metrics: true, files: { linkSecret }, appConfig }), startFakeOpenAi()]);
   b = await startTestServer({
     database: a.server.database,
     redisUrl: a.server.redisService!.url,
     metrics: true,
     files: { storage: a.server.deps.files.storage, linkSecret },
+    appConfig,
   });
   prometheus = await startTestPrometheus({ targets: [a.server.metricsUrl!, b.metricsUrl!], scrapeIntervalMs: 1000, ruleFiles: [ALERTS] });
   // Replies by the user's last words: a slow answer to "hello", the provider refusing "again".

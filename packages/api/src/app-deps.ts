@@ -72,7 +72,7 @@ export async function createAppDeps(options: CreateAppDepsOptions): Promise<AppD
   const files = await createFilesRuntime(options.redis, options.logger, options.files);
   const tracer = options.tracer ?? null;
   const search = await createSearchRuntime(options.db, options.logger, options.search);
-  const realtime = await Realtime.start({ ...options, clock, tracer, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs });
+  const realtime = await Realtime.start({ ...options, clock, tracer, metrics }, { retentionMs: config.eventRetentionMs, sweepEveryMs: options.sweepEveryMs, redisWindowMs: config.eventRedisWindowMs });
   const deps: AppDeps = {
     db: options.db,
     redis: options.redis,

@@ -30,6 +30,8 @@ export interface Metrics {
   eventDelivered(seconds: number): void;
   /** A subscriber's position could not be resumed: it was told to resync. */
   eventResynced(): void;
+  /** A pass of the stream archiver moved `entries` stream entries from Redis to the database in `seconds`. */
+  streamArchivePass(entries: number, seconds: number): void;
 
   mailSent(driver: string): void;
   mailFailed(driver: string): void;

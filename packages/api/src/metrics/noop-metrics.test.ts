@@ -15,6 +15,7 @@ const members: Record<keyof Metrics, true> = {
   deliverySampleDue: true,
   eventDelivered: true,
   eventResynced: true,
+  streamArchivePass: true,
   mailSent: true,
   mailFailed: true,
   pushAttempted: true,

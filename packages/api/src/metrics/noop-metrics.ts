@@ -14,6 +14,7 @@ export const noopMetrics: Metrics = {
   deliverySampleDue: () => false,
   eventDelivered: nothing,
   eventResynced: nothing,
+  streamArchivePass: nothing,
   mailSent: nothing,
   mailFailed: nothing,
   pushAttempted: nothing,

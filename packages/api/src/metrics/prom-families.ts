@@ -30,6 +30,13 @@ export function createFamilies(registry: Registry) {
       registers,
     }),
     eventResyncs: new Counter({ name: 'chorus_event_resyncs_total', help: 'Subscribers told to resync (position unknown or expired).', registers }),
+    archivedEntries: new Counter({ name: 'chorus_stream_archived_entries_total', help: 'Stream entries moved from Redis to the stream archive.', registers }),
+    archivePass: new Histogram({
+      name: 'chorus_stream_archive_pass_seconds',
+      help: 'Passes of the stream archiver over every user stream.',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+      registers,
+    }),
     mailSent: new Counter({ name: 'chorus_mail_sent_total', help: 'Mails accepted by the mail driver.', labelNames: ['driver'] as const, registers }),
     pushAttempts: new Counter({
       name: 'chorus_push_attempts_total',

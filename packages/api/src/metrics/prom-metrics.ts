@@ -78,6 +78,10 @@ export function createPromMetrics(sources: { db: Db; redis: RedisClient }): Prom
     },
     eventDelivered: (seconds) => f.eventDelivery.observe(seconds),
     eventResynced: () => f.eventResyncs.inc(),
+    streamArchivePass: (entries, seconds) => {
+      f.archivedEntries.inc(entries);
+      f.archivePass.observe(seconds);
+    },
     mailSent: (driver) => mailSent(driver).inc(),
     mailFailed: (driver) => mailFailures(driver).inc(),
     pushAttempted: (kind, outcome) => pushAttempts(`${kind} ${outcome}`).inc(),

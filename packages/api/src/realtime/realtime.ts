@@ -11,6 +11,7 @@ import type { EphemeralEvent, UserEvent } from './events';
 import { PresenceTracker } from './presence';
 import { RoomHub } from './room-hub';
 import type { StoredConversationEvent } from './stored-event';
+import { StreamArchiver } from './stream-archive';
 import { UserStreams } from './user-streams';
 
 export interface RealtimeOptions {
@@ -18,9 +19,16 @@ export interface RealtimeOptions {
   retentionMs?: number;
   /** How often the sweeper looks for events a crashed process left unpublished. */
   sweepEveryMs?: number;
+  /** How long events stay in Redis streams before the archiver moves them to the database; default: no archive, Redis keeps them all. */
+  redisWindowMs?: number;
+  /** Period of the archiver's passes (default: a fifth of the window, 1–60 s); tests run passes by hand. */
+  archiveEveryMs?: number;
 }
 
-/** The realtime side of the app: per-user event streams in Redis, and who is listening here. */
+/**
+ * The realtime side of the app: per-user event streams (recent entries in Redis, older ones in the
+ * database's stream archive), and who is listening here.
+ */
 export class Realtime {
   private constructor(
     readonly hub: EventHub,
@@ -30,6 +38,7 @@ export class Realtime {
     readonly rooms: RoomHub,
     private readonly clock: Clock,
     readonly metrics: Metrics,
+    readonly archiver: StreamArchiver | null,
   ) {}
 
   static async start(
@@ -37,11 +46,14 @@ export class Realtime {
     options: RealtimeOptions = {},
   ): Promise<Realtime> {
     const retentionMs = options.retentionMs ?? 48 * 3600 * 1000;
-    const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null);
+    const windowMs = options.redisWindowMs;
+    const streams = new UserStreams(deps.redis, retentionMs, deps.tracer ?? null, windowMs === undefined ? null : { db: deps.db, windowMs });
     const hub = await EventHub.start(deps.redis, deps.logger, { tracer: deps.tracer ?? null, metrics: deps.metrics });
     const rooms = await RoomHub.start(deps.redis, deps.logger, { metrics: deps.metrics });
     const publisher = new ConversationPublisher(deps.db, streams, rooms, deps.logger, deps.clock, { sweepEveryMs: options.sweepEveryMs, retentionMs });
-    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics);
+    // Started last: its timer runs from here.
+    const archiver = windowMs === undefined ? null : new StreamArchiver(deps, { windowMs, retentionMs, everyMs: options.archiveEveryMs });
+    return new Realtime(hub, streams, publisher, new PresenceTracker(deps.redis, deps.clock, deps.logger), rooms, deps.clock, deps.metrics, archiver);
   }
 
   /** A replayable event for these users; call after commit. Retries with the same key publish once. */
@@ -67,6 +79,7 @@ export class Realtime {
   }
 
   async close(): Promise<void> {
+    await this.archiver?.close();
     await this.presence.close();
     await this.conversations.close();
     await this.hub.close();

@@ -18,7 +18,9 @@
  * (`id user,user!,…`; `!` = no order check: the user joined with this event, or the audience was
  * reloaded). Per user `{u<id>}`: `:s` stream (entries { b: body key, p: previous entry id }),
  * `:h` id of the newest entry (survives trimming), `:cs` conversation -> last seq appended,
- * `:r` live routes (instance -> lease expiry, ms).
+ * `:r` live routes (instance -> lease expiry, ms). With the stream archive (stream-archive.ts),
+ * entries past the Redis window are moved to the database and trimmed, and bodies expire sooner
+ * than the retention; heads and positions keep it.
  */
 
 /** Milliseconds now, by the server's clock, and the id comparisons the scripts share. */
@@ -41,7 +43,8 @@ end
 
 /**
  * KEYS: cursor, members, lastId, body, pending. ARGV: seq, body, retentionMs, add csv, remove csv,
- * seed csv or '-', force '1'|'0'. Returns {1, seq, id, recipients} to append; {2, last, pending,
+ * seed csv or '-', force '1'|'0', bodyMs (how long the body stays: the stream archive refers to
+ * the database for older events; retentionMs when not given). Returns {1, seq, id, recipients} to append; {2, last, pending,
  * body} already published but its appends unconfirmed; {0, last} already published; {-1, last}
  * an earlier seq is unpublished; {-2, last} the audience is not loaded (pass a seed).
  */
@@ -84,7 +87,7 @@ end
 redis.call('SET', KEYS[1], seq)
 local id = nextId(nowMs(), redis.call('GET', KEYS[3]) or '0-0')
 redis.call('SET', KEYS[3], id, 'PX', retention)
-redis.call('SET', KEYS[4], ARGV[2], 'PX', retention)
+redis.call('SET', KEYS[4], ARGV[2], 'PX', tonumber(ARGV[8] or ARGV[3]))
 local list = table.concat(recipients, ',')
 if #recipients > 0 then redis.call('SET', KEYS[5], id .. ' ' .. list, 'PX', retention) end
 return {1, seq, id, list}

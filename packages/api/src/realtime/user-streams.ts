@@ -1,8 +1,10 @@
+import type { Db } from '@chorus/db';
 import type { Tracer } from '@opentelemetry/api';
 import superjson from 'superjson';
 import { stringify } from '@chorus/transport';
 import type { RedisClient } from '../redis-client';
 import type { Delivery } from './event-hub';
+import { ArchiveReader, conversationRef, entryField } from './archive-reader';
 import type { ChorusEvent } from './events';
 import { getMany } from './slot-groups';
 import { StreamAppender, type Appended } from './stream-append';
@@ -14,6 +16,17 @@ type ScriptRedis = RedisClient & {
   chorusConversationStep(...args: (string | number)[]): Promise<[number, number, string?, string?]>;
   chorusUserEventStep(...args: (string | number)[]): Promise<string | null>;
 };
+
+/** The stream archive (docs/realtime.md, "Stream archive"): without it, everything stays in Redis for the whole retention. */
+export interface StreamArchiveOptions {
+  /** Where the archived entries (and conversation events) are read: the primary. */
+  db: Db;
+  /** How long entries stay in Redis before the archiver moves them to the database. */
+  windowMs: number;
+}
+
+/** Readings of the stream after a position in Redis alone. */
+type RedisRead = { status: 'empty' } | { status: 'detached' } | { status: 'read'; deliveries: Delivery[]; complete: boolean };
 
 export type ConversationPublishResult = 'published' | 'duplicate' | 'gap' | 'needs_seed';
 
@@ -42,16 +55,25 @@ export const ROUTE_LEASE_MS = 60_000;
 export class UserStreams {
   private readonly redis: ScriptRedis;
   private readonly appender: StreamAppender;
+  private readonly archive: ArchiveReader | null;
+  /** How long a conversation event's body stays in Redis (its archived entries refer to the database). */
+  private readonly conversationBodyMs: number;
+  /** How long a user event's body (and dedupe marker) stays: until the archiver has copied it, even lagging. */
+  private readonly userBodyMs: number;
 
   constructor(
     redis: RedisClient,
     readonly retentionMs: number,
     private readonly tracer: Tracer | null = null,
+    archive: StreamArchiveOptions | null = null,
   ) {
     redis.defineCommand('chorusConversationStep', { numberOfKeys: 5, lua: CONVERSATION_STEP });
     redis.defineCommand('chorusUserEventStep', { numberOfKeys: 1, lua: USER_EVENT_STEP });
     this.redis = redis as ScriptRedis;
     this.appender = new StreamAppender(redis, retentionMs);
+    this.archive = archive ? new ArchiveReader(archive.db) : null;
+    this.conversationBodyMs = archive ? Math.min(retentionMs, 2 * archive.windowMs) : retentionMs;
+    this.userBodyMs = archive ? Math.min(retentionMs, Math.max(2 * archive.windowMs, 3600_000)) : retentionMs;
   }
 
   async publishConversationEvent(input: ConversationPublish): Promise<{ result: ConversationPublishResult; lastPublished: number }> {
@@ -71,6 +93,7 @@ export class UserStreams {
         (input.remove ?? []).join(','),
         input.seed ? input.seed.join(',') : '-',
         input.force ? '1' : '0',
+        this.conversationBodyMs,
       );
       const [code, , id, list] = answer;
       if (code === 1) {
@@ -81,7 +104,8 @@ export class UserStreams {
       return answer;
     });
     // Published earlier by a process that stopped before its appends were confirmed: finish them.
-    if (status === 2) await this.sendLive('', await this.appender.completePending(input.conversationId, input.seq, pending!), stored!, undefined);
+    // Its stored body may have expired meanwhile: it is the same event, so this call's body serves.
+    if (status === 2) await this.sendLive('', await this.appender.completePending(input.conversationId, input.seq, pending!), stored || body, undefined);
     const result = status === 1 ? 'published' : status === 0 || status === 2 ? 'duplicate' : status === -1 ? 'gap' : 'needs_seed';
     return { result, lastPublished: status === 1 ? input.seq : value };
   }
@@ -92,7 +116,7 @@ export class UserStreams {
     const body = stringify(event);
     const bodyKey = userEventKey(dedupeKey);
     await withPublishSpan(this.tracer, event.type, async (traceparent) => {
-      const id = await this.redis.chorusUserEventStep(bodyKey, body, this.retentionMs);
+      const id = await this.redis.chorusUserEventStep(bodyKey, body, this.userBodyMs);
       if (id === null) return;
       const specs = [...new Set(userIds)].map((user) => `${user}!`);
       await this.sendLive(id, await this.appender.append({ bodyKey, proposedId: id, conversation: null, specs }), body, traceparent);
@@ -151,29 +175,53 @@ export class UserStreams {
   }
 
   /**
-   * Events after `afterId`, oldest first, up to `count`. `continuous` is false when the first
-   * event does not follow `afterId` (it was trimmed, or `afterId` is not a position we gave).
+   * Events after `afterId`, oldest first, up to `count`. `continuous` is false when nothing
+   * follows `afterId` although later events exist (they were pruned, or `afterId` is not a
+   * position we gave). Redis holds the recent part of the stream; the archive the part before
+   * it. An entry leaves Redis only once the archive has it, so reading Redis first and the
+   * archive second never misses one; an archived run ends where Redis continues.
    */
   async readAfter(userId: number, afterId: string, count = 500): Promise<{ deliveries: Delivery[]; continuous: boolean }> {
-    const entries = await this.redis.xrange(userKeys(userId).stream, `(${afterId}`, '+', 'COUNT', count);
-    if (entries.length === 0) return { deliveries: [], continuous: true };
-    const bodies = await getMany(
-      this.redis,
-      entries.map(([, fields]) => field(fields, 'b')),
-    );
+    const deliveries: Delivery[] = [];
+    let position = afterId;
+    for (;;) {
+      const recent = await this.readRedis(userId, position, count - deliveries.length);
+      if (recent.status === 'read') {
+        deliveries.push(...recent.deliveries);
+        return { deliveries, continuous: recent.complete };
+      }
+      // Nothing in Redis after the head: only a resumption from before it asks the database.
+      const behind = recent.status === 'detached' || ((await this.head(userId)) ?? position) !== position;
+      const archived = this.archive && behind ? await this.archive.readAfter(userId, position, count - deliveries.length) : [];
+      if (archived.length === 0) {
+        // What was read follows `afterId`; a break after it shows on the next read.
+        return { deliveries, continuous: deliveries.length > 0 || recent.status === 'empty' };
+      }
+      deliveries.push(...archived);
+      position = archived[archived.length - 1]!.id;
+      if (deliveries.length >= count) return { deliveries, continuous: true };
+    }
+  }
+
+  /** The Redis part of the stream after `position`, if it continues from there. */
+  private async readRedis(userId: number, position: string, count: number): Promise<RedisRead> {
+    const entries = await this.redis.xrange(userKeys(userId).stream, `(${position}`, '+', 'COUNT', count);
+    if (entries.length === 0) return { status: 'empty' };
+    // Each entry names the user's entry before it: the first must follow `position`.
+    if (entryField(entries[0]![1], 'p') !== position) return { status: 'detached' };
+    const keys = entries.map(([, fields]) => entryField(fields, 'b'));
+    const bodies = await getMany(this.redis, keys);
+    // A conversation event's body leaves Redis before its entry may: the database has the event.
+    const expired = keys.flatMap((key, index) => (bodies[index] ? [] : [conversationRef(key) ?? '']));
+    const rebuilt = this.archive && expired.length > 0 ? await this.archive.conversationEvents(expired.filter(Boolean)) : new Map<string, ChorusEvent>();
     const deliveries: Delivery[] = [];
     for (const [index, [id, fields]] of entries.entries()) {
       const body = bodies[index];
-      // A body outlived by its entry: the event is past retention.
-      if (!body) return { deliveries, continuous: false };
-      deliveries.push({ id, prev: field(fields, 'p'), event: superjson.parse<ChorusEvent>(body) });
+      const event = body ? superjson.parse<ChorusEvent>(body) : rebuilt.get(conversationRef(keys[index]!) ?? '');
+      // A body outlived by its entry and not in the database: the event is past retention.
+      if (!event) return { status: 'read', deliveries, complete: false };
+      deliveries.push({ id, prev: entryField(fields, 'p'), event });
     }
-    // Each entry names the user's entry before it: the first must follow `afterId`.
-    return { deliveries, continuous: deliveries[0]!.prev === afterId };
+    return { status: 'read', deliveries, complete: true };
   }
-}
-
-function field(fields: string[], name: string): string {
-  const index = fields.indexOf(name);
-  return index >= 0 && index % 2 === 0 ? (fields[index + 1] ?? '') : '';
 }

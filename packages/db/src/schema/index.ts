@@ -17,3 +17,4 @@ export * from './link-preview';
 export * from './threads';
 export * from './search';
 export * from './push';
+export * from './event-archive';
