@@ -12,6 +12,7 @@ import { ping } from './ping/index';
 import { push } from './push/index';
 import { rooms } from './rooms/index';
 import { search } from './search/index';
+import { soak } from './soak/index';
 import { storm } from './storm/index';
 import { printReport, writeReport } from './lib/report';
 
@@ -27,6 +28,7 @@ const benchmarks = new Map<string, Benchmark>([
   ['push', push],
   ['storm', storm],
   ['idle', idle],
+  ['soak', soak],
 ]);
 
 // `pnpm bench -- ping` forwards the separator too; --smoke is read by lib/env.ts.

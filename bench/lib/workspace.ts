@@ -3,6 +3,7 @@ import { createChorusClient, type ChorusClient, type ChorusClientOptions } from 
 import WebSocket from 'ws';
 
 export { createAppDeps, createPromMetrics, createSession, systemClock, type AppDeps } from '@chorus/api';
+export { redisNodes, type Clock, type RedisClient } from '@chorus/api';
 export { appCodeOf, closeChorusClient, type AiStreamEvent, type ChorusClient } from '@chorus/client';
 export { closeDb, createDb, ensureDatabase, files as filesTable, migrate, users, type Db } from '@chorus/db';
 export { startMariaDb, startRedis, startRedisCluster, type LocalService } from '@chorus/local-services';
