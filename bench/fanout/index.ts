@@ -263,22 +263,24 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       url: deployment.senderUrl(index),
       calls: CONFIG.chorusCalls,
     }));
+    /** An open-loop run of this case's senders at `rate`: `warmupMs` unmeasured, then `windowMs` measured. */
+    const openSpec = (rate: number, warmupMs: number, windowMs: number): OpenLoopSpec => ({
+      system: deployment.system,
+      senders,
+      rate,
+      warmupMs,
+      windowMs,
+      tailMs: CONFIG.tailMs,
+      drainMs: CONFIG.drainMs,
+      fanout: scenario.fanout,
+      maxInFlight: CONFIG.maxInFlight,
+    });
     const step = async (rawRate: number): Promise<Step> => {
       const rate = round2(rawRate);
       const between = await load.request<{ reconnected: number }>({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 70_000);
       if (between.reconnected > 0) log(`fanout: ${name}: reconnected ${between.reconnected} receivers the server had closed`);
       await quietMachine(name);
-      const spec: OpenLoopSpec = {
-        system: deployment.system,
-        senders,
-        rate,
-        warmupMs: CONFIG.warmupMs,
-        windowMs: CONFIG.windowMs,
-        tailMs: CONFIG.tailMs,
-        drainMs: CONFIG.drainMs,
-        fanout: scenario.fanout,
-        maxInFlight: CONFIG.maxInFlight,
-      };
+      const spec = openSpec(rate, CONFIG.warmupMs, CONFIG.windowMs);
       const counting = deployment.system === 'chorus';
       const before = counting ? await snapshot(stack, cpu.pids, instanceCounters) : undefined;
       const result = await load.request<LoadResult>({ op: 'open', spec }, 120_000);
@@ -296,18 +298,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     };
 
     if (CONFIG.deploymentWarmupMs > 0) {
-      const warm: OpenLoopSpec = {
-        system: deployment.system,
-        senders,
-        rate: scenario.startRate,
-        warmupMs: CONFIG.deploymentWarmupMs,
-        windowMs: CONFIG.warmupMs,
-        tailMs: CONFIG.tailMs,
-        drainMs: CONFIG.drainMs,
-        fanout: scenario.fanout,
-        maxInFlight: CONFIG.maxInFlight,
-      };
-      await load.request<LoadResult>({ op: 'open', spec: warm }, 120_000);
+      await load.request<LoadResult>({ op: 'open', spec: openSpec(scenario.startRate, CONFIG.deploymentWarmupMs, CONFIG.warmupMs) }, 120_000);
       cpu.take();
       log(`fanout: ${name}: warmed up for ${(CONFIG.deploymentWarmupMs / 1000).toFixed(0)} s at ${scenario.startRate} msgs/s (not measured)`);
     }
