@@ -106,6 +106,13 @@ describe('push devices', () => {
     await env.server.deps.db.delete(pushDevices).where(eq(pushDevices.userId, bob.id));
   });
 
+  it('keeps every device of registrations made at once, under the cap', async () => {
+    const dan = await env.accounts.register('dan');
+    const registered = await Promise.all(Array.from({ length: 8 }, () => dan.client.push.registerDevice.mutate(webpush())));
+    const kept = (await dan.client.push.devices.query()).map((device) => device.id).sort((x, y) => x - y);
+    expect(kept).toEqual(registered.map(({ deviceId }) => deviceId).sort((x, y) => x - y));
+  });
+
   it('rate-limits registrations', async () => {
     const cat = await env.accounts.register('cat');
     let code: string | null = null;

@@ -66,9 +66,9 @@ describe('threads', () => {
     // Replies stay out of the main log.
     expect(await messagesIn(a, bob.username).filter({ hasText: 'Deal, at seven' }).count()).toBe(0);
 
-    // Unfollowing is the server's state too.
+    // Unfollowing is the server's state too. The name is exact: "Unfollow thread" contains "follow thread".
     await threadPanel(b).getByRole('button', { name: 'Unfollow thread' }).click();
-    await threadPanel(b).getByRole('button', { name: 'Follow thread' }).waitFor();
+    await threadPanel(b).getByRole('button', { name: 'Follow thread', exact: true }).waitFor();
     expect((await clientB.chat.thread.query({ rootId: root.id })).following).toBe(false);
     expect((await clientA.chat.get.query({ conversationId })).threadUnread).toEqual({ threads: 0, replies: 0 });
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pushDevices, type TPushDeviceKind } from '@chorus/db';
-import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { consumeOrThrow } from '../auth/rate-limits';
 import type { AppDeps } from '../deps';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
@@ -55,21 +55,16 @@ export async function registerDevice(deps: DevicesDeps, owner: DeviceOwner, inpu
               .values({ ...row, createdAt })
               .$returningId();
             if (!inserted) throw new Error('push_devices insert returned no id');
-            const keep = await tx
+            // The cap evicts by id the devices this transaction sees past it, never by "not among
+            // the kept": that would also take another registration's row, uncommitted here, once
+            // it commits (READ COMMITTED re-reads a locked row and it matches).
+            const owned = await tx
               .select({ id: pushDevices.id })
               .from(pushDevices)
               .where(eq(pushDevices.userId, owner.userId))
-              .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id))
-              .limit(deps.push.maxDevicesPerUser);
-            await tx.delete(pushDevices).where(
-              and(
-                eq(pushDevices.userId, owner.userId),
-                notInArray(
-                  pushDevices.id,
-                  keep.map((device) => device.id),
-                ),
-              ),
-            );
+              .orderBy(desc(pushDevices.createdAt), desc(pushDevices.id));
+            const evicted = owned.slice(deps.push.maxDevicesPerUser).map((device) => device.id);
+            if (evicted.length > 0) await tx.delete(pushDevices).where(inArray(pushDevices.id, evicted));
             return { deviceId: inserted.id };
           },
           // READ COMMITTED: no gap locks, so registrations of one user (or of new addresses) do not deadlock on the indexes' gaps.
