@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Workspace packages are used from their TypeScript source, never a build: `@chorus/source` picks
 // the source entry in their package.json `exports` (published builds point at dist/). The rest of
@@ -15,6 +15,41 @@ const source = '@chorus/source';
 // any worker exists. Global setup writes the file (packages/testing/src/test-tls.ts).
 process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('.data/test/tls/cert.pem', import.meta.url));
 
+// Files that start browsers, server processes, clusters, Galera or Prometheus run one at a time
+// (the `local-serial` project, after the others); the rest run two at a time. Test files have
+// their own databases and Redis servers, so only work that loads the machine is kept apart.
+const SERIAL = [
+  'apps/web/test/**/*.test.ts',
+  'deploy/test/**/*.test.ts',
+  'apps/server/test/gapless*.int.test.ts',
+  'apps/server/test/threads-gapless.int.test.ts',
+  'apps/server/test/process.int.test.ts',
+  'apps/server/test/metrics-process.int.test.ts',
+  'apps/server/test/*-restart.int.test.ts',
+  'apps/server/test/files-config.int.test.ts',
+  'apps/server/test/files-s3.int.test.ts',
+  'apps/server/test/tracing*.int.test.ts',
+  'apps/server/test/ai-configs.int.test.ts',
+  'apps/server/test/guest-admin.int.test.ts',
+  'apps/server/test/redis-sentinel.int.test.ts',
+  'apps/server/test/prometheus.int.test.ts',
+  'apps/server/test/downloads-browser.int.test.ts',
+  'packages/api/src/galera.int.test.ts',
+  'packages/api/src/redis-cluster-keys.int.test.ts',
+  'packages/client/test/package.int.test.ts',
+  'packages/local-services/src/*.test.ts',
+  'packages/runtime/src/tracing-load.test.ts',
+  'packages/testing/src/browser.test.ts',
+];
+const LOCAL = [
+  'apps/*/src/**/*.test.ts',
+  'apps/*/test/**/*.test.ts',
+  'packages/*/src/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'deploy/test/**/*.test.ts',
+  'bench/capacity/*.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions: [source, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [source, 'node', 'development|production'] } },
@@ -29,17 +64,11 @@ export default defineConfig({
       // to the root's, not replace it.
       {
         extends: true,
-        test: {
-          name: 'local',
-          include: [
-            'apps/*/src/**/*.test.ts',
-            'apps/*/test/**/*.test.ts',
-            'packages/*/src/**/*.test.ts',
-            'packages/*/test/**/*.test.ts',
-            'deploy/test/**/*.test.ts',
-            'bench/capacity/*.test.ts',
-          ],
-        },
+        test: { name: 'local', include: LOCAL, exclude: [...configDefaults.exclude, ...SERIAL], maxWorkers: 2 },
+      },
+      {
+        extends: true,
+        test: { name: 'local-serial', include: SERIAL, maxWorkers: 1 },
       },
       // The files suites once more with files in an S3 bucket (a local S3-compatible server per
       // test file, see packages/testing/src/s3-server.ts) instead of on local disk.
@@ -50,6 +79,7 @@ export default defineConfig({
           include: ['apps/server/test/files-*.int.test.ts'],
           exclude: ['apps/server/test/files-config.int.test.ts', 'apps/server/test/files-s3*.int.test.ts'],
           env: { CHORUS_TEST_FILES_STORAGE: 's3' },
+          maxWorkers: 2,
         },
       },
       // A named subset once more on a Redis Cluster (three primaries, see packages/testing/src/redis-cluster.ts),
@@ -75,6 +105,7 @@ export default defineConfig({
             'packages/api/src/realtime/presence-status.int.test.ts',
           ],
           env: { CHORUS_TEST_REDIS: 'cluster' },
+          maxWorkers: 2,
         },
       },
     ],

@@ -38,9 +38,10 @@ async function editWhileLocked<T>(edit: () => Promise<T>, meanwhile: (connection
     const editing = edit();
     editing.catch(() => {});
     for (let waited = 0; ; waited += 20) {
-      // The server's connections run as the same database user, so the process list shows them.
+      // The server's connections run as the same database user, so the process list shows them (this
+      // file's database only: other files run beside this one on the same server).
       const [rows] = await pool.query(
-        "select count(*) as n from information_schema.processlist where id <> connection_id() and info like 'select `id` from `conversations`%for update'",
+        "select count(*) as n from information_schema.processlist where id <> connection_id() and db = database() and info like 'select `id` from `conversations`%for update'",
       );
       if (Number((rows as Array<{ n: number }>)[0]!.n) > 0) break;
       if (waited > 5000) throw new Error('the edit never waited for the lock');
