@@ -1,7 +1,7 @@
 import { sessions, users } from '@chorus/db';
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import { TurnBatch } from './turn-batch';
+import { TurnBatch } from '../turn-batch';
 
 type Db = AppDeps['db'];
 
