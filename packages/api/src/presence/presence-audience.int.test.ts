@@ -99,5 +99,8 @@ describe('presenceAudience', () => {
     expect(together).toEqual(expectedEach);
     expect(statements).toBe(1);
     expect(together[asked.length - 1]!.length).toBe(40);
+    // More users than one statement takes (two statements), each as alone.
+    const all = await presenceAudiences({ db }, ids);
+    for (const [index, userId] of ids.entries()) expect(all[index]).toEqual((await presenceAudiences({ db }, [userId]))[0]);
   });
 });
