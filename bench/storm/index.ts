@@ -95,10 +95,12 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
     // Chorus senders call the harness's instance, which is never killed; Socket.IO's the survivor.
     await load.request({ op: 'send', url: system === 'chorus' ? stack.url : urls[0]!, senders: population.senders, ratePerS: RATE }, 60_000);
     const window = new StormWindow(stack, { survivor: instances[0]!.pid, killed: instances[1]!.pid, load: load.pid, harness: process.pid });
+    // The profile covers the steady span too: starting the profiler costs the instance a good
+    // part of a second, which must fall outside both spans.
+    const profiled = system === 'chorus' && PROFILE_DIR ? instances[0]!.child : null;
+    if (profiled) await profilerStarted(profiled);
     await window.begin();
     await sleep(WARM_MS);
-    const profiled = system === 'chorus' && PROFILE_DIR ? instances[0]!.child : null;
-    profiled?.send('profile-start');
     await window.kill();
     await load.request({ op: 'kill', pid: instances[1]!.pid, dead: 1 }, 10_000);
     const expected = population.clients.filter((client) => client.home === 1).length;
@@ -126,7 +128,20 @@ async function runStorm(stack: BenchStack, system: StormSystem, population: Popu
   }
 }
 
-/** Stops the instance's profiler of the storm window; the file it wrote. */
+/** Starts the instance's profiler; resolves once it runs. */
+function profilerStarted(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { profiling?: boolean }) => {
+      if (!message.profiling) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+    child.send('profile-start');
+  });
+}
+
+/** Stops the instance's profiler of the steady span and the storm window; the file it wrote. */
 function profileTo(child: ChildProcess, system: StormSystem): Promise<string> {
   mkdirSync(PROFILE_DIR!, { recursive: true });
   const file = join(PROFILE_DIR!, `storm-${system}-survivor-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);

@@ -1,5 +1,5 @@
 import superjson from 'superjson';
-import { serialize } from './superjson-fast';
+import { serialize, serializeUnder } from './superjson-fast';
 
 /**
  * Events that reach many subscribers at once (a room's playback change, a group message) are
@@ -107,6 +107,11 @@ function underData<T, U>(byPath: Record<string, T>, move: (value: T) => U): Reco
 }
 
 function encode(event: object, parsed: Serialized | undefined, compress: boolean): SharedEncoding | null {
+  // Plain data (nearly every event) is walked with its paths under `data.` from the start.
+  const direct = parsed ? null : serializeUnder(event, 'data');
+  if (direct && direct.json !== null && typeof direct.json === 'object' && !Array.isArray(direct.json)) {
+    return new SharedEncoding(JSON.stringify(direct.json), direct.meta ? JSON.stringify(direct.meta) : undefined, compress);
+  }
   const { json, meta } = parsed ?? serialize(event);
   // A plain object's meta maps paths (relative to it) to annotations and to equal paths, so it
   // moves under `data.`; array forms (a root that is itself a Date, or referred to) do not.

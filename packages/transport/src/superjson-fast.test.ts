@@ -1,6 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serialize, stringify } from './superjson-fast';
+import { serialize, serializeUnder, stringify } from './superjson-fast';
 
 /**
  * The same JSON text (keys in the same order) and the same annotations. Their order may differ:
@@ -130,6 +130,30 @@ describe('superjson-fast serialize', () => {
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
     sameAsSuperjson(circular);
+  });
+
+  it('serializeUnder gives what superjson makes of the value inside { data }, or null where serialize would fall back', () => {
+    const next = random(20261207);
+    const values = [
+      ...Array.from({ length: 2000 }, () => plainValue(next, 0)),
+      message(1),
+      { users: [{ at: new Date(7) }, { at: new Date(7) }] },
+      { n: 10n },
+      new Date(3),
+    ];
+    let direct = 0;
+    for (const value of values) {
+      if (value === null || typeof value !== 'object') continue;
+      const ours = serializeUnder(value, 'data');
+      const theirs = superjson.serialize({ data: value });
+      if (!ours) continue;
+      direct++;
+      expect(JSON.stringify(ours.json)).toBe(JSON.stringify((theirs.json as { data: unknown }).data));
+      expect(ours.meta).toEqual(theirs.meta);
+    }
+    expect(direct).toBeGreaterThan(500);
+    const shared = { x: 1 };
+    expect([serializeUnder({ n: 10n }, 'data'), serializeUnder({ a: shared, b: shared }, 'data')]).toEqual([null, null]);
   });
 
   it('refuses a __proto__ key as superjson does', () => {

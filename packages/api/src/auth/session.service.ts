@@ -1,7 +1,7 @@
 import { sessions } from '@chorus/db';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
-import { lookUpSession } from './session-lookup';
+import { lookUpSession, touchSession } from './session-lookup';
 import { generateSessionToken, parseSessionToken, secretMatchesHash } from './session-token';
 import type { ValidSession } from './session.types';
 
@@ -81,10 +81,7 @@ export async function validateSessionToken(
   const touch = now - session.lastSeenAt.getTime() > sessionPolicy.touchEveryMs;
   if (renew || touch) {
     if (renew) expiresAt = new Date(now + sessionPolicy.lifetimeMs);
-    await deps.db
-      .update(sessions)
-      .set({ expiresAt, lastSeenAt: new Date(now) })
-      .where(eq(sessions.id, session.id));
+    await touchSession(deps.db, { id: session.id, expiresAt, lastSeenAt: new Date(now) });
   }
   const valid: ValidSession = {
     id: session.id,

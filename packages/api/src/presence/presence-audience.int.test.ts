@@ -4,7 +4,7 @@ import { blocks, conversationMembers, conversations, friendships, users } from '
 import { createTestDatabase, type TestDatabase } from '@chorus/testing';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIENCE_CAP, PRESENCE_GROUP_LIMIT, presenceAudience } from './presence-audience';
+import { AUDIENCE_CAP, PRESENCE_GROUP_LIMIT, presenceAudience, presenceAudiences } from './presence-audience';
 
 let database: TestDatabase;
 
@@ -77,8 +77,30 @@ describe('presenceAudience', () => {
     expect(expected).toEqual([friend, ids[4]!].sort((a, b) => a - b));
     expect((await presenceAudience({ db }, me)).sort((a, b) => a - b)).toEqual(expected);
     // From the other side, and for someone with nobody.
-    for (const userId of [friend, blocker, strangerInBig, ids[5]!, ids[109]!]) {
+    const others = [friend, blocker, strangerInBig, ids[5]!, ids[109]!];
+    for (const userId of others) {
       expect((await presenceAudience({ db }, userId)).sort((a, b) => a - b)).toEqual(await reference(userId));
     }
+
+    // Asked in one turn (one UNION ALL statement, a user twice among them): each user's
+    // audience as its own statement gives it, in the same order.
+    await group(ids.slice(20, 50).reverse());
+    await db.insert(friendships).values(ids.slice(40, 60).map((friendId) => ({ userId: ids[45]!, friendId })));
+    const asked = [me, ...others, me, ...ids.slice(10, 20), ids[45]!];
+    const alone = await presenceAudiences({ db }, [me]);
+    const expectedEach = [];
+    for (const userId of asked) expectedEach.push(await presenceAudience({ db }, userId));
+    expect(expectedEach[0]).toEqual(alone[0]);
+    let statements = 0;
+    const count = () => statements++;
+    db.$client.on('acquire', count);
+    const together = await Promise.all(asked.map((userId) => presenceAudience({ db }, userId)));
+    db.$client.off('acquire', count);
+    expect(together).toEqual(expectedEach);
+    expect(statements).toBe(1);
+    expect(together[asked.length - 1]!.length).toBe(40);
+    // More users than one statement takes (two statements), each as alone.
+    const all = await presenceAudiences({ db }, ids);
+    for (const [index, userId] of ids.entries()) expect(all[index]).toEqual((await presenceAudiences({ db }, [userId]))[0]);
   });
 });

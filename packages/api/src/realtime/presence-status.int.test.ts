@@ -5,6 +5,7 @@ import { connectTestRedis, createShiftableClock, startTestRedis } from '@chorus/
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../redis-client';
+import type { PresenceView } from './events';
 import { PresenceTracker } from './presence';
 import { connectionsKey, stateKey, statusMany, statusOfGroup, statusOne } from './presence-status';
 import { groupByNode } from './slot-groups';
@@ -72,6 +73,19 @@ describe('presence status, batched', () => {
       for (const at of seen.slice(0, 3)) expect(at).toBeGreaterThanOrEqual(now);
       expect(seen.slice(3)).toEqual([now - 86_400_000, null]);
       expect(await statusMany(redis, [], now)).toEqual([]);
+
+      // Calls of one turn share one read; each gets what it would have got alone (online users
+      // seen "now", the moment of each read), in its own objects.
+      const lists = [ids.slice(0, 10), ids.slice(5, 25), [ids[3]!, ids[3]!], ids, []];
+      const alone: PresenceView[][] = [];
+      for (const list of lists) alone.push(await tracker.statusOf(list));
+      const before = clock.now().getTime();
+      const together = await Promise.all(lists.map((list) => tracker.statusOf(list)));
+      const nowSeen = (list: PresenceView[][]) =>
+        list.map((views) => views.map((view) => ({ ...view, lastSeenAt: view.status === 'offline' ? view.lastSeenAt : 'now' })));
+      expect(nowSeen(together)).toEqual(nowSeen(alone));
+      for (const view of together.flat()) if (view.status !== 'offline') expect(view.lastSeenAt!.getTime()).toBeGreaterThanOrEqual(before);
+      expect(together[2]![0]).not.toBe(together[2]![1]);
     } finally {
       await tracker.close();
     }

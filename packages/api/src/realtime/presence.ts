@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
 import type { RedisClient } from '../redis-client';
 import { instanceTag } from '../redis-keys';
+import { TurnBatch } from '../turn-batch';
 import type { PresenceView } from './events';
 import { connectionsKey, defineStatusScripts, stateKey, statusMany } from './presence-status';
 
@@ -135,8 +136,23 @@ export class PresenceTracker {
     this.onChange(userId);
   }
 
+  /**
+   * Presence of `userIds`, in order. The users of every call made in one event-loop turn are
+   * read together (the snapshots of a reconnect storm's resumptions share most of their users),
+   * each call answered with views of its own.
+   */
+  statusOf(userIds: number[]): Promise<PresenceView[]> {
+    return userIds.length === 0 ? Promise.resolve([]) : this.statusReads.add(userIds);
+  }
+
+  private readonly statusReads = new TurnBatch<number[], PresenceView[]>(async (lists) => {
+    if (lists.length === 1) return [await this.readStatus(lists[0]!)];
+    const views = new Map((await this.readStatus([...new Set(lists.flat())])).map((view) => [view.userId, view]));
+    return lists.map((list) => list.map((userId) => ({ ...views.get(userId)! })));
+  });
+
   /** One script call per Redis node (presence-status.ts) for a batch of users, a batch per turn. */
-  async statusOf(userIds: number[]): Promise<PresenceView[]> {
+  private async readStatus(userIds: number[]): Promise<PresenceView[]> {
     const now = this.clock.now().getTime();
     const views: PresenceView[] = [];
     for (let start = 0; start < userIds.length; start += BATCH) {
