@@ -123,7 +123,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     const redis = createRedis(redisTarget(redisUrl), logger);
     cleanups.push(() => redis.disconnect());
     // The ai bench's fake provider listens on loopback, which the SSRF guard refuses by default;
-    // its samples would also trip the per-user rate and concurrency limits meant for people.
+    // its samples would also trip the per-user rate and concurrency limits meant for people, as the
+    // search bench's thousand searches by one user would trip the search limit.
     const ai = { egress: { allowPrivateNetworks: true }, maxConcurrentPerUser: 1000 };
     // Uploads land on the disk the files bench compares with `cp` (not in the OS's temporary dir);
     // the limits leave room for its sizes, and it gives each upload its own user (60 uploads/min each).
@@ -135,7 +136,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       clock: systemClock,
       ai,
       files,
-      config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 } } },
+      config: { rateLimits: { aiRequestsPerUser: { points: 1_000_000, seconds: 60 }, searchesPerUser: { points: 1_000_000, seconds: 60 } } },
     });
     cleanups.push(() => deps.close());
     // BENCH_WS_COMPRESSION=false measures the server as WS_COMPRESSION=false runs it.

@@ -13,6 +13,8 @@ export const SEARCH_CONFIG = {
   /** chat.search calls, each followed by a chat.history call, sequentially; warm-up pairs first. */
   calls: Math.floor(envNumber('BENCH_SEARCH_CALLS', sized(1000, 24))),
   warmup: sized(40, 4),
+  /** chat.search calls, then as many chat.history calls, alone, for their cost per call (search/cost.ts). */
+  costCalls: Math.floor(envNumber('BENCH_SEARCH_COST_CALLS', sized(300, 8))),
   /** Time allowed for the measured calls. */
   maxCallsMs: envNumber('BENCH_SEARCH_MAX_S', 120) * 1000,
   /** LIKE scans per query kind (each is slow: it reads every message the searcher may see). */

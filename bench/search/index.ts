@@ -6,6 +6,7 @@
 // alternate). Then persisted sends with indexing on vs off (search/indexing.ts).
 import { QUERY_KINDS, queries, type Query } from './corpus';
 import { SEARCH_CONFIG as CONFIG } from './config';
+import { callCost, type CallCost } from './cost';
 import { fillSearchIndex } from './engine';
 import { indexingComparison } from './indexing';
 import { likePlan, likeScan } from './like';
@@ -134,6 +135,24 @@ async function searchLatency(stack: BenchStack, report: BenchReport): Promise<vo
   );
 
   log(`search: chat.search p50 ${searchAll.p50} p99 ${searchAll.p99} ms, chat.history p50 ${history.p50} p99 ${history.p99} ms`);
+
+  // The cost of each kind of call alone, in load-insensitive measures (search/cost.ts).
+  const costPlan = callPlan(seeded, all, CONFIG.costCalls, CONFIG.seed + 3);
+  const costs: Array<[string, CallCost]> = [];
+  for (const kind of ['search', 'history'] as const) {
+    log(`search: ${CONFIG.costCalls} chat.${kind} calls alone, counting their cost`);
+    costs.push([
+      kind,
+      await callCost(
+        stack,
+        seeded.searcher.token,
+        costPlan.filter((call) => call.kind === kind),
+      ),
+    ]);
+  }
+  for (const [kind, cost] of costs)
+    facts[`cost per chat.${kind} call (${cost.calls} alone): server CPU / MariaDB CPU ms, SQL statements, Mroonga query parts; other CPU meanwhile`] =
+      `${cost.serverCpuMs.toFixed(2)} / ${cost.dbCpuMs.toFixed(2)} ms, ${cost.statements.toFixed(2)}, ${cost.mroongaParts.toFixed(2)}; ${cost.otherCpuPercent}% of a core`;
 
   // The LIKE scans: the first queries of each kind, once each, on the pool (no server in between).
   const likeSamples: Array<{ kind: string; ms: number; items: number }> = [];

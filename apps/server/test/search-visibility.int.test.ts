@@ -49,6 +49,24 @@ describe('visibility', () => {
     expect(history.map((message) => message.text)).toEqual(['floorword after']);
   });
 
+  it('fills a page from below the matches under a floor, and pages on from there', async () => {
+    const room = { visibility: 'public', joinPolicy: 'open', syncEnabled: true, maxMembers: 10 } as const;
+    const { conversationId: pair } = await ann.client.chat.createGroup.mutate({ name: 'Older pair', memberIds: [dan.id] });
+    await send(ann, pair, 'underword oldest');
+    const { id: roomId } = await ann.client.rooms.create.mutate({ name: 'Hidden too', ...room, historyVisible: false });
+    for (const n of [1, 2, 3]) await send(ann, roomId, `underword hidden ${n}`);
+    await dan.client.rooms.join.mutate({ roomId });
+    await send(ann, roomId, 'underword newest');
+    // The newest match, then three under dan's floor, then the one to find.
+    const first = await search(dan, { query: 'underword', limit: 1 });
+    expect(first.items.map((item) => item.message.text)).toEqual(['underword newest']);
+    const second = await search(dan, { query: 'underword', limit: 1, cursor: first.nextCursor! });
+    expect(second.items.map((item) => item.message.text)).toEqual(['underword oldest']);
+    expect(second.nextCursor).toBeNull();
+    expect(await texts(dan, 'underword', { limit: 2 })).toEqual(['underword newest', 'underword oldest']);
+    expect(await texts(dan, 'underword hidden')).toEqual([]);
+  });
+
   it('deleted messages are not found; edited ones by their current text only', async () => {
     const gone = await send(ann, group, 'vanishing ink');
     const edited = await send(ann, group, 'original wording');

@@ -5,6 +5,11 @@ import type { ParsedQuery } from './query';
 export interface ChatFilters {
   /** The conversations to search, each from just above its history floor (message id; 0: all). */
   scope: ReadonlyArray<{ conversationId: number; floor: number }>;
+  /**
+   * The engine may also return matches at or below a conversation's floor, which the caller then
+   * drops: Mroonga searches every conversation in one query part instead of one part per floor.
+   */
+  looseFloors?: boolean | undefined;
   fromUserId?: number | undefined;
   kind?: string | undefined;
   hasAttachment?: boolean | undefined;

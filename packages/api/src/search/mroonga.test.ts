@@ -21,14 +21,31 @@ describe('mroongaEngine.chatQuery', () => {
         hasAttachment: false,
         beforeMs: 2000,
         afterMs: 1000,
-        beforeId: 55,
+        beforeId: 555,
       },
       21,
     );
     const common =
-      '*SS query("body", "\\"北京\\" \\"new york\\" -\\"spam\\"") && sender_id == 7 && kind == "text" && has_attachment == 0 && created_ms < 2000 && created_ms > 1000 && message_id < 55';
+      '*SS query("body", "\\"北京\\" \\"new york\\" -\\"spam\\"") && sender_id == 7 && kind == "text" && has_attachment == 0 && created_ms < 2000 && created_ms > 1000 && message_id < 555';
     expect(scripts(sql)).toEqual([`${common} && in_values(conversation_id, 3, 4)`, `${common} && conversation_id == 9 && message_id > 120`]);
     expect(sql).toMatch(/^\(select .* order by s\.message_id desc limit 21\) union all \(select .* limit 21\) order by id desc limit 21$/s);
+  });
+
+  it('with loose floors, searches floored conversations in the same part; leaves out those with nothing visible below the cursor', () => {
+    const scope = [
+      { conversationId: 3, floor: 0 },
+      { conversationId: 9, floor: 120 },
+      { conversationId: 4, floor: 0 },
+    ];
+    expect(scripts(mroongaEngine.chatQuery(parseQuery('x'), { scope, looseFloors: true }, 5))).toEqual([
+      '*SS query("body", "\\"x\\"") && in_values(conversation_id, 3, 9, 4)',
+    ]);
+    // Below id 121 conversation 9 shows nothing: no part for it, loose or not.
+    for (const looseFloors of [false, true])
+      expect(scripts(mroongaEngine.chatQuery(parseQuery('x'), { scope, looseFloors, beforeId: 121 }, 5))).toEqual([
+        '*SS query("body", "\\"x\\"") && message_id < 121 && in_values(conversation_id, 3, 4)',
+      ]);
+    expect(scripts(mroongaEngine.chatQuery(parseQuery('x'), { scope, beforeId: 122 }, 5))).toHaveLength(2);
   });
 
   it('is a single SELECT when the scope is one part, and splits long conversation lists', () => {
