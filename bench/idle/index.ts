@@ -146,10 +146,10 @@ export async function idle(stack: BenchStack): Promise<BenchReport> {
     rows,
     facts,
     notes: [
-      `each case in a server process of its own; memory before the sockets opened (after ${CONFIG.warmup} opened and closed) and ${CONFIG.settleMs} ms after all were open, each once the server used < 5 % of a core for a second, the median of 3 readings after memory-reducing GCs (HeapProfiler.collectGarbage); per connection = (after − before) ÷ connections; heap + external (V8's heap and the native memory it is told of: buffers, zlib) is the figure, stable within a few % between runs; rss moves more, as memory freed before the sockets opened is reused by them`,
+      `each case in a server process of its own; memory before the sockets opened (after ${CONFIG.warmup} opened and closed) and ${CONFIG.settleMs} ms after all were open, each once the server used < 5 % of a core for a second, the median of 3 readings after memory-reducing GCs (HeapProfiler.collectGarbage); per connection = (after − before) ÷ connections; rss is what a host pays (zlib's windows are in it alone; read it at 10,000 connections); heap + external (V8's heap and its Buffers) is stable within a few % between runs, the figure to judge a change by`,
       'Chorus: every socket a user of its own, signed in by connectionParams, holding one events.subscribe (ready at its first event, the presence snapshot); plain ws: one frame each way',
       "young gen: V8's new space as committed at the reading (the server runs with --max-semi-space-size=64, as pnpm start does); the memory-reducing GC shrinks it to its minimum in both readings",
-      'compression on: the clients offer permessage-deflate as browsers do and compress every frame they send; zlib memory is counted in external (and rss), not in heap',
+      'compression on: the clients offer permessage-deflate as browsers do and compress every frame they send; zlib output Buffers are in external, its windows and hash tables in rss only',
     ],
   };
 }
