@@ -5,16 +5,18 @@
 /** The system whose sockets are held: Chorus, or a plain `ws` server doing nothing with them. */
 export type IdleSystem = 'chorus' | 'ws';
 
-/** The server process's memory after a full GC: bytes, as `process.memoryUsage()` has them. */
+/** The server process's memory after memory-reducing GCs, the median of three readings: bytes, as `process.memoryUsage()` has them. */
 export interface MemorySample {
   rss: number;
   heapUsed: number;
   external: number;
   arrayBuffers: number;
-  /** V8's new space as committed (part of rss; empty after the GC, yet not necessarily given back). */
+  /** V8's new space as committed (part of rss; a memory-reducing GC shrinks it to its minimum). */
   youngGen: number;
   /** Sockets the server holds open when sampled. */
   sockets: number;
+  /** How long the server took to become quiet (under 5 % of a core for a second) before the readings. */
+  quietMs: number;
 }
 
 export interface ServerStart {

@@ -125,13 +125,17 @@ describe('WebSocket', () => {
   it('compresses frames for a client that offers permessage-deflate, and speaks plainly to one that does not', async () => {
     const query = JSON.stringify({ id: 1, method: 'query', params: { path: 'system.ping', input: { json: undefined } } });
     for (const offer of [true, false]) {
+      let negotiated: string | undefined;
       const socket = await new Promise<WebSocket>((resolve, reject) => {
         const opened = new WebSocket(wsUrl(), { perMessageDeflate: offer });
+        opened.once('upgrade', (res) => (negotiated = res.headers['sec-websocket-extensions']));
         opened.once('open', () => resolve(opened));
         opened.once('error', reject);
       });
       try {
         expect(socket.extensions).toBe(offer ? 'permessage-deflate' : '');
+        // Asked of every client, offered or not: its inflate stream can then go while it is idle.
+        if (offer) expect(negotiated).toContain('client_no_context_takeover');
         const reply = nextMessage(socket);
         socket.send(query);
         expect((await reply).result?.data.json).toHaveProperty('requestId');

@@ -65,15 +65,17 @@ export interface WebSockets {
  * 1.32× before frames put their constant parts first).
  *
  * Idle connections give back their deflate stream (idle-compression.ts), so the 72 KiB are held
- * only by connections that talked in the last seconds; the inflate stream too where the client
- * compresses without context takeover. Asking every client for that (`clientNoContextTakeover`)
- * would free the inflate's 32 KiB window on idle connections whose client compresses (browsers),
- * but it slowed the reconnect after a server restart in websocket.int.test.ts (21 s → over 30 s)
- * for a reason not yet found, so it is not asked. No `clientMaxWindowBits`: a client that does
- * not offer it (Firefox) would then get no compression at all.
+ * only by connections that talked in the last seconds. Every client is asked to compress without
+ * context takeover (`clientNoContextTakeover`; RFC 7692 lets a server ask it of a client that did
+ * not offer it): then its inflate stream carries nothing from one message to the next and is given
+ * back too, its 32 KiB window no longer held by every idle browser (`pnpm bench idle`, compression
+ * on, 10,000 connections: see docs/realtime.md). What clients send is small (calls, PONGs), so
+ * the lost context costs few bytes. No `clientMaxWindowBits`: a client that does not offer it
+ * (Firefox) would then get no compression at all.
  */
 const deflate = {
   threshold: 0,
+  clientNoContextTakeover: true,
   serverMaxWindowBits: 14,
   zlibDeflateOptions: { level: 6, memLevel: 4 },
   // The inflate stream's output buffer (16 KiB by default), held as long as the stream: a
