@@ -15,9 +15,10 @@ const source = '@chorus/source';
 // any worker exists. Global setup writes the file (packages/testing/src/test-tls.ts).
 process.env.NODE_EXTRA_CA_CERTS = fileURLToPath(new URL('.data/test/tls/cert.pem', import.meta.url));
 
-// Files that start browsers, server processes, clusters, Galera or Prometheus run one at a time
-// (the `local-serial` project, after the others); the rest run two at a time. Test files have
-// their own databases and Redis servers, so only work that loads the machine is kept apart.
+// Files that start browsers, server processes (a MariaDB replica set included), clusters, Galera
+// or Prometheus run one at a time (the `local-serial` project, after the others); the rest run two
+// at a time. Test files have their own databases and Redis servers, so only work that loads the
+// machine is kept apart.
 const SERIAL = [
   'apps/web/test/**/*.test.ts',
   'deploy/test/**/*.test.ts',
@@ -33,6 +34,7 @@ const SERIAL = [
   'apps/server/test/guest-admin.int.test.ts',
   'apps/server/test/redis-sentinel.int.test.ts',
   'apps/server/test/prometheus.int.test.ts',
+  'apps/server/test/read-replica.int.test.ts',
   'apps/server/test/downloads-browser.int.test.ts',
   'packages/api/src/galera.int.test.ts',
   'packages/api/src/redis-cluster-keys.int.test.ts',
