@@ -11,6 +11,8 @@ import { log } from './log';
 import { CLUSTER_PREFIX } from './redis-target';
 
 const CLOCK_TICKS_PER_SECOND = 100;
+/** The key of the machine's busy ticks among a sampler's readings. */
+const MACHINE = '(machine)';
 
 export function cpuTicks(pid: number): number | undefined {
   try {
@@ -99,14 +101,25 @@ export class CpuSampler {
     const seconds = (performance.now() - this.start.at) / 1000;
     const now = this.read();
     const percent = new Map<string, number>();
+    const share = (ticks: number) => Math.max(0, Math.round((ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100));
+    let ours = 0;
     for (const [label, ticks] of now) {
       const before = this.start.ticks.get(label);
+      // A process that ended meanwhile (a killed instance) has no reading: its last ticks are unknown.
       if (ticks === undefined || before === undefined) continue;
-      // Reads are not atomic: "other" can come out a little below zero.
-      percent.set(label, Math.max(0, Math.round(((ticks - before) / CLOCK_TICKS_PER_SECOND / seconds) * 100)));
+      ours += ticks - before;
+      percent.set(label, share(ticks - before));
     }
-    const other = percent.get('other');
-    if (other !== undefined) this.others.push(other);
+    const machine = now.get(MACHINE);
+    const machineBefore = this.start.ticks.get(MACHINE);
+    percent.delete(MACHINE);
+    // "other": the machine's busy ticks that none of ours (still running at both marks) spent.
+    // Reads are not atomic: it can come out a little below zero.
+    if (machine !== undefined && machineBefore !== undefined) {
+      percent.set('other', share(machine - machineBefore - ours));
+      percent.set('all', share(machine - machineBefore));
+      this.others.push(percent.get('other')!);
+    }
     this.loopDelay.disable();
     const delayMs = (ns: number) => Math.round(ns / 1e6);
     const loopDelay = this.loopDelay.count > 0 ? `${delayMs(this.loopDelay.percentile(99))} / ${delayMs(this.loopDelay.max)}` : '-';
@@ -121,12 +134,11 @@ export class CpuSampler {
     return value;
   }
 
-  /** Ours per pid, then "other": every busy tick of the machine not spent by them (another test run, say). */
+  /** Ours per pid, and the machine's busy ticks: `end` reports "other" (another test run, say) and "all" from them. */
   private read(): Map<string, number | undefined> {
-    const ours = new Map([...this.pids].map(([label, pid]) => [label, cpuTicks(pid)]));
-    const machine = machineBusyTicks();
-    if (machine !== undefined) ours.set('other', machine - [...ours.values()].reduce<number>((sum, ticks) => sum + (ticks ?? 0), 0));
-    return ours;
+    const ticks = new Map([...this.pids].map(([label, pid]) => [label, cpuTicks(pid)]));
+    ticks.set(MACHINE, machineBusyTicks());
+    return ticks;
   }
 }
 
