@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import type { BenchStack } from '../lib/harness';
-import { stopChild } from '../lib/load-process';
+import { listening, stopChild } from '../lib/load-process';
 
 /** Chorus instance B: a forked process on the same database and Redis. */
 export interface SecondInstance {
@@ -13,18 +13,8 @@ export interface SecondInstance {
 
 export async function startSecondInstance(stack: BenchStack): Promise<SecondInstance> {
   const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl]);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('instance B: no URL within 60 s')), 60_000);
-    child.once('message', (message: { url?: string }) => {
-      clearTimeout(timer);
-      if (message.url) resolve(message.url);
-      else reject(new Error('instance B: unexpected first message'));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance B exited (${code}) before listening`));
-    });
-  });
+  const { url } = await listening<{ url?: string }>(child, 'instance B');
+  if (!url) throw new Error('instance B: unexpected first message');
   const ask = <T>(request: { op: string; file?: string }) =>
     new Promise<T>((resolve) => {
       child.once('message', (answer: Record<string, unknown>) => resolve((answer.counters ?? answer) as T));
