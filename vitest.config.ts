@@ -31,6 +31,7 @@ const SERIAL = [
   'apps/server/test/files-s3.int.test.ts',
   'apps/server/test/tracing*.int.test.ts',
   'apps/server/test/ai-configs.int.test.ts',
+  'apps/server/test/ai-key-rotation.int.test.ts',
   'apps/server/test/guest-admin.int.test.ts',
   'apps/server/test/redis-sentinel.int.test.ts',
   'apps/server/test/prometheus.int.test.ts',

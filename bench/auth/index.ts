@@ -6,27 +6,17 @@ import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { sized } from '../lib/env';
 import { log } from '../lib/harness';
 import { percentiles, perSecond, withTimeout } from '../lib/stats';
-import { appCodeOf, closeChorusClient, createBenchClient, createSession, users, type ChorusClient } from '../lib/workspace';
+import { CLIENT_IP, GRACE_MS, MAX_CALLS_PER_CALLER, type Account } from './common';
+import { ME, meConcurrent } from './me';
+import { appCodeOf, closeChorusClient, createBenchClient, users, type ChorusClient } from '../lib/workspace';
 
 const STORM = sized({ callers: 32, windowMs: 5000 }, { callers: 4, windowMs: 500 });
 const SEQUENTIAL_LOGINS = sized(20, 3);
 /** The side client's pause between two `system.ping` calls. */
 const PING_GAP_MS = 10;
 const BASELINE_PINGS = sized(100, 10);
-const ME = sized({ callers: 200, windowMs: 3000, pacedEveryMs: 1000 }, { callers: 10, windowMs: 300, pacedEveryMs: 100 });
-/** A ceiling on calls per caller, so a pathologically fast path still ends by count. */
-const MAX_CALLS_PER_CALLER = 200_000;
-/** Slack for the last calls after a window closes, before a stuck call fails the run. */
-const GRACE_MS = 30_000;
 const PASSWORD = 'chorus-bench-password';
-/** What `ipKey` gives for our clients: the server listens on 127.0.0.1. */
-const CLIENT_IP = '127.0.0.1';
 const GOALS = { loginsPerSecond: 100, pingP99Ms: 10, meP99Ms: 5 };
-
-interface Account {
-  id: number;
-  email: string;
-}
 
 /**
  * Password login at the OWASP argon2id parameters under a storm of concurrent callers, the
@@ -254,52 +244,4 @@ async function loginStorm(url: string, accounts: Account[]): Promise<StormResult
   } finally {
     await Promise.all([...clients, pinger].map((client) => closeChorusClient(client)));
   }
-}
-
-async function meConcurrent(stack: BenchStack, accounts: Account[]): Promise<{ me: Record<string, Cell>; paced: Record<string, Cell> }> {
-  const tokens = await Promise.all(
-    accounts.map(async (account) => (await createSession(stack.deps, account.id, { ip: CLIENT_IP, userAgent: 'chorus-bench' })).token),
-  );
-  const clients = tokens.map((token) => createBenchClient(stack.url, { token }));
-  try {
-    // Warm-up: connection setup, and proof that every token is accepted.
-    await Promise.all(clients.map((client) => client.auth.me.query()));
-    const closedLoop = await meWindow(clients, 0);
-    const paced = await meWindow(clients, ME.pacedEveryMs);
-    return {
-      me: { case: 'auth.me concurrent', callers: clients.length, ...closedLoop },
-      paced: { case: `auth.me paced, each caller every ~${ME.pacedEveryMs} ms`, callers: clients.length, ...paced },
-    };
-  } finally {
-    await Promise.all(clients.map((client) => closeChorusClient(client)));
-  }
-}
-
-/** Every client calls `auth.me` in a loop for the window, pausing `everyMs` minus the call's time between calls. */
-async function meWindow(clients: ChorusClient[], everyMs: number): Promise<Record<string, Cell>> {
-  const samples: number[] = [];
-  const started = performance.now();
-  const deadline = started + ME.windowMs;
-  await withTimeout(
-    Promise.all(
-      clients.map(async (client) => {
-        if (everyMs > 0) await sleep(Math.random() * everyMs);
-        for (let i = 0; i < MAX_CALLS_PER_CALLER && performance.now() < deadline; i++) {
-          const t0 = performance.now();
-          await client.auth.me.query();
-          const took = performance.now() - t0;
-          samples.push(took);
-          if (everyMs === 0) continue;
-          const pause = Math.max(0, everyMs - took);
-          // A pause past the window would only stretch the elapsed time.
-          if (performance.now() + pause >= deadline) break;
-          await sleep(pause);
-        }
-      }),
-    ),
-    ME.windowMs + everyMs + GRACE_MS,
-    'auth.me',
-  );
-  const elapsed = performance.now() - started;
-  return { calls: samples.length, 'calls/s': perSecond(samples.length, elapsed), ...percentiles(samples) };
 }

@@ -7,7 +7,6 @@
 // Processes: this one runs Chorus instance A (the harness's server) or the baseline being
 // measured; a forked load process holds every receiver and sender; a forked second process is
 // Chorus instance B in the two-instance cases. MariaDB and Redis are processes of their own.
-import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { BENCH_MESSAGES_DDL, type Directory, type RunningBaseline } from '../baselines/store';
@@ -24,43 +23,15 @@ import { compareSystems, fanoutNotes, persistedAndHistoryGoals, type Deployment,
 import { round2, searchRate, searchRow, verdict } from './search';
 import { createPopulation } from './setup';
 import { perMessage, snapshot, type InstanceCounters } from './step-counters';
-import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile } from '../lib/process-cpu';
+import { CpuSampler, exposeGc, servicePids, withProfile } from '../lib/process-cpu';
+import { quietMachineWaiter } from '../lib/quiet-machine';
+import { scenariosOf } from './scenarios';
+import { startSecondInstance, type SecondInstance } from './second-instance';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { log } from '../lib/harness';
-import { LoadProcess, stopChild } from '../lib/load-process';
+import { LoadProcess } from '../lib/load-process';
 import { chorusWs } from '../lib/trpc-wire';
 import { closeDb, createDb } from '../lib/workspace';
-
-/** Chorus instance B: a forked process on the same database and Redis. */
-interface SecondInstance {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-  /** Asks B over IPC; resolves with its answer (counters, or that profiling started/stopped). */
-  ask<T>(request: { op: 'counters' | 'profile-start' | 'profile-stop'; file?: string }): Promise<T>;
-}
-
-async function startSecondInstance(stack: BenchStack): Promise<SecondInstance> {
-  const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl]);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('instance B: no URL within 60 s')), 60_000);
-    child.once('message', (message: { url?: string }) => {
-      clearTimeout(timer);
-      if (message.url) resolve(message.url);
-      else reject(new Error('instance B: unexpected first message'));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance B exited (${code}) before listening`));
-    });
-  });
-  const ask = <T>(request: { op: string; file?: string }) =>
-    new Promise<T>((resolve) => {
-      child.once('message', (answer: Record<string, unknown>) => resolve((answer.counters ?? answer) as T));
-      child.send(request);
-    });
-  return { url, pid: child.pid ?? 0, stop: () => stopChild(child, () => child.send('stop')), ask };
-}
 
 export async function fanout(stack: BenchStack): Promise<BenchReport> {
   if (OBS_CONFIG.only) return { bench: 'fanout', ...(await fanoutObservability(stack)) };
@@ -94,25 +65,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
       direct.members.map((member) => member.id),
     );
 
-  const scenarios: Scenario[] = [
-    {
-      key: 'group',
-      label: `group of ${CONFIG.groupMembers}, ${CONFIG.groupSenders} senders`,
-      receivers: population.group.members,
-      senders: population.group.members.slice(1, 1 + CONFIG.groupSenders).map((member) => ({ member, conversationId: population.group.conversationId })),
-      fanout: CONFIG.groupMembers,
-      ...CONFIG.group,
-    },
-    {
-      key: 'direct',
-      label: `${CONFIG.directs} direct conversations`,
-      receivers: population.directs.flatMap((direct) => direct.members),
-      // One sender per conversation, alternating which member sends.
-      senders: population.directs.map((direct, i) => ({ member: direct.members[i % 2]!, conversationId: direct.conversationId })),
-      fanout: 2,
-      ...CONFIG.direct,
-    },
-  ];
+  const scenarios = scenariosOf(population);
 
   const deployments: Array<{ key: string; start: () => Promise<Deployment> }> = [
     {
@@ -181,7 +134,8 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   ]);
   let secondInstance: SecondInstance | undefined;
   const gc = exposeGc();
-  let quietWaitedMs = 0;
+  const { quietMachine: quietBefore, waitedMs } = quietMachineWaiter(cpu, CONFIG.quietMachine);
+  const quietMachine = (name: string) => quietBefore(`fanout: ${name}`);
   try {
     for (const scenario of scenarios) {
       if (CONFIG.cases && !CONFIG.cases.has(scenario.key)) continue;
@@ -217,7 +171,7 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
   rows.push(...history.rows);
   Object.assign(facts, connectFacts, history.facts);
   facts[`srv heapUsed MB at the end of each case, receivers connected${gc ? ', after a full GC' : ' (no forced GC)'}`] = heaps.join(', ') || '-';
-  facts['waited for the rest of the machine to calm down before steps, s'] = Math.round(quietWaitedMs / 1000);
+  facts['waited for the rest of the machine to calm down before steps, s'] = Math.round(waitedMs() / 1000);
   const others = cpu.others;
   facts['other processes: CPU % of one core during the measured windows, avg / max'] =
     others.length > 0 ? `${Math.round(others.reduce((sum, n) => sum + n, 0) / others.length)} / ${Math.max(...others)}` : '-';
@@ -334,26 +288,5 @@ export async function fanout(stack: BenchStack): Promise<BenchReport> {
     );
     await load.request({ op: 'disconnect' }, 60_000);
     return { scenario: scenario.key, deployment, best, above, steps };
-  }
-
-  /** Waits a little for a busy machine (a test suite beside us) to calm down; gives up after the budget. */
-  async function quietMachine(name: string): Promise<void> {
-    if (CONFIG.quietMachine.skip) return;
-    const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
-    const started = performance.now();
-    let busy = await otherBusy(ours, 500);
-    while (
-      busy !== undefined &&
-      busy > CONFIG.quietMachine.maxPercent &&
-      performance.now() - started < CONFIG.quietMachine.perStepMs &&
-      quietWaitedMs + (performance.now() - started) < CONFIG.quietMachine.totalMs
-    ) {
-      busy = await otherBusy(ours, 1000);
-    }
-    const waited = performance.now() - started - 500;
-    if (waited > 0) {
-      quietWaitedMs += waited;
-      log(`fanout: ${name}: waited ${(waited / 1000).toFixed(1)} s for other processes (now ${Math.round(busy ?? 0)}% of a core)`);
-    }
   }
 }

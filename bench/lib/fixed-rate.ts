@@ -1,4 +1,5 @@
-// Open-loop sending for the load processes (fanout/load.ts, rooms/load.ts): item k is due at
+// Open-loop sending for the load processes (fanout/load.ts, rooms/load.ts; soak and storm send
+// with sendUntilStopped): item k is due at
 // start + k × period whatever the server does, so a slow server meets the same offered load. The
 // measured window is items [kStart, kEnd); the parent process is told when it starts and ends,
 // and samples the machine's CPU between the two marks.
@@ -33,6 +34,21 @@ export function planOf(spec: FixedRate): FixedRatePlan {
     kEnd: Math.ceil((spec.warmupMs + spec.windowMs) / period),
     total: Math.ceil((spec.warmupMs + spec.windowMs + spec.tailMs) / period),
   };
+}
+
+/**
+ * Calls `dispatch(k)` for item k = 0, 1, … at `ratePerS` from now on, until stopped: item k is
+ * due at k ÷ rate seconds, and items found due (checked every 10 ms) go at once. The open-loop
+ * sender of the runs that measure no window of their own (soak/load.ts, storm/load.ts).
+ */
+export function sendUntilStopped(ratePerS: number, dispatch: (k: number) => void): { stop(): void } {
+  const start = nowMs();
+  let k = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((nowMs() - start) * ratePerS) / 1000);
+    for (; k < due; k++) dispatch(k);
+  }, 10);
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Tells the parent process that the measured window starts or ends. */

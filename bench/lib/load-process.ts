@@ -59,6 +59,24 @@ export class LoadProcess<Req extends { op: string }> {
   }
 }
 
+/**
+ * The first message of a forked server process, which it sends once it listens (its URL, and
+ * more for some); fails when the process exits first or says nothing within a minute.
+ */
+export function listening<T>(child: ChildProcess, name: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: not listening within 60 s`)), 60_000);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message as T);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before listening`));
+    });
+  });
+}
+
 /** Asks a child to finish (`ask`), and kills it if it has not exited within 10 s. */
 export async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envList, envNumber, sized } from './env';
 import { log, type BenchReport, type BenchStack, type Cell } from './harness';
-import { stopChild } from './load-process';
+import { listening, stopChild } from './load-process';
 import { cpuTicks } from './process-cpu';
 
 export type ObsMode = 'off' | 'metrics' | 'tracing';
@@ -75,17 +75,7 @@ interface Ready {
 
 function forkInstance(stack: BenchStack, mode: ObsMode, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(new URL('./observed-instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl, mode], { env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} instance: not listening within 60 s`)), 60_000);
-    child.once('message', (ready: Ready) => {
-      clearTimeout(timer);
-      resolve({ child, ready });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${mode} instance exited (${code}) before listening`));
-    });
-  });
+  return listening<Ready>(child, `${mode} instance`).then((ready) => ({ child, ready }));
 }
 
 /** Starts one instance per mode, the once-a-second scraper of the metrics one, and the trace sink. */

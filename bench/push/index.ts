@@ -14,6 +14,7 @@ import { conversationMembers, conversations, pushDevices } from '@chorus/db';
 import { envNumber, sized } from '../lib/env';
 import { log, type BenchReport, type BenchStack } from '../lib/harness';
 import { createMembers } from '../lib/members';
+import { listening } from '../lib/load-process';
 import { percentiles } from '../lib/stats';
 import { closeChorusClient, createBenchClient, loopbackCertificate } from '../lib/workspace';
 import { sendsWithPush, type PushMode } from './sends';
@@ -37,17 +38,7 @@ function startInstance(stack: BenchStack, caFile: string, mode: PushMode): Promi
   const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl, mode], {
     env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('push instance: not listening within 60 s')), 60_000);
-    child.once('message', (ready: { url: string }) => {
-      clearTimeout(timer);
-      resolve({ url: ready.url, child });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`push instance exited (${code}) before listening`));
-    });
-  });
+  return listening<{ url: string }>(child, 'push instance').then((ready) => ({ url: ready.url, child }));
 }
 
 /** Waits (up to a minute) until the sends' pushes are out, so the latency rounds start on an idle outbox. */

@@ -12,7 +12,8 @@ import { chorusWs } from '../lib/trpc-wire';
 import { createMembers, inParallel, type Member } from '../lib/members';
 import type { BenchReport, BenchStack, Cell } from '../lib/harness';
 import { log } from '../lib/harness';
-import { CpuSampler, exposeGc, otherBusy, servicePids, withProfile, type CpuUse } from '../lib/process-cpu';
+import { CpuSampler, exposeGc, servicePids, withProfile, type CpuUse } from '../lib/process-cpu';
+import { quietMachineWaiter } from '../lib/quiet-machine';
 import type { RoomConnectResult, RoomRunResult, RoomsLoadRequest } from './protocol';
 import { chorusCallsFromEnv, envNumber, sized, smoke } from '../lib/env';
 import { quantiles } from '../lib/stats';
@@ -120,6 +121,7 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
   // ---- the load process, CPU sampling
   const load = new LoadProcess<RoomsLoadRequest>(new URL('./load.ts', import.meta.url));
   const cpu = new CpuSampler();
+  const { quietMachine } = quietMachineWaiter(cpu, CONFIG.quietMachine);
   cpu.pids.set('srv', process.pid);
   if (load.pid) cpu.pids.set('load', load.pid);
   for (const [label, pid] of servicePids(stack)) cpu.pids.set(label, pid);
@@ -169,7 +171,7 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
     for (const [index, rate] of CONFIG.rates.entries()) {
       const between = await load.request<{ open: number }>({ op: 'settle', ...CONFIG.betweenSteps }, CONFIG.betweenSteps.maxMs + 30_000);
       if (between.open < CONFIG.members) log(`rooms: only ${between.open} of ${CONFIG.members} member sockets still open`);
-      await quietMachine(cpu);
+      await quietMachine('rooms');
       const spec = {
         httpUrl: stack.url,
         calls: CONFIG.calls,
@@ -261,18 +263,6 @@ export async function rooms(stack: BenchStack): Promise<BenchReport> {
     `processes: "srv" = this process (the server), "load" = members and owner (forked), "db" = MariaDB, "redis" = Redis, "other" = the rest of the machine; cpu = % of one core during the measured window, of ${availableParallelism()} cores in all. server CPU ms/change: srv CPU in the window ÷ changes/s (a change includes its ${CONFIG.members.toLocaleString('en')} deliveries)`,
   );
   return { bench: 'rooms', rows, facts, notes };
-}
-
-/** Waits a little for a busy machine (a test suite beside us) to calm down; gives up after the budget. */
-async function quietMachine(cpu: CpuSampler): Promise<void> {
-  if (CONFIG.quietMachine.skip) return;
-  const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
-  const started = performance.now();
-  let busy = await otherBusy(ours, 500);
-  while (busy !== undefined && busy > CONFIG.quietMachine.maxPercent && performance.now() - started < CONFIG.quietMachine.perStepMs)
-    busy = await otherBusy(ours, 1000);
-  const waited = performance.now() - started - 500;
-  if (waited > 0) log(`rooms: waited ${seconds(waited)} s for other processes (now ${Math.round(busy ?? 0)}% of a core)`);
 }
 
 function summarize(rate: number, result: RoomRunResult, cpu: CpuUse): Step {

@@ -12,7 +12,7 @@ import { CONFIG as FANOUT } from '../fanout/config';
 import type { ClosedLoopSpec, LoadRequest, LoadResult, ReceiverSpec } from '../fanout/protocol';
 import { envNumber, sized } from '../lib/env';
 import { log, type BenchReport, type BenchStack, type Cell } from '../lib/harness';
-import { LoadProcess, stopChild } from '../lib/load-process';
+import { listening, LoadProcess, stopChild } from '../lib/load-process';
 import { createMembers, inParallel, type Member } from '../lib/members';
 import { cpuTicks } from '../lib/process-cpu';
 import { chorusWs } from '../lib/trpc-wire';
@@ -36,19 +36,10 @@ interface Instance {
   child: ChildProcess;
 }
 
-function startInstance(stack: BenchStack, mode: IndexingMode): Promise<Instance> {
+async function startInstance(stack: BenchStack, mode: IndexingMode): Promise<Instance> {
   const child = fork(new URL('./instance.ts', import.meta.url), [stack.databaseUrl, stack.redisUrl, mode]);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${LABEL[mode]} instance: not listening within 60 s`)), 60_000);
-    child.once('message', (ready: { url: string }) => {
-      clearTimeout(timer);
-      resolve({ mode, url: ready.url, pid: child.pid ?? 0, child });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${LABEL[mode]} instance exited (${code}) before listening`));
-    });
-  });
+  const ready = await listening<{ url: string }>(child, `${LABEL[mode]} instance`);
+  return { mode, url: ready.url, pid: child.pid ?? 0, child };
 }
 
 async function openDirects(stack: BenchStack, pairs: Array<[Member, Member]>): Promise<number[]> {

@@ -2,7 +2,7 @@
 // sender, and the away member that leaves early and resumes at the end. Answers the requests
 // of protocol.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowMs } from '../lib/fixed-rate';
+import { nowMs, sendUntilStopped } from '../lib/fixed-rate';
 import { HttpMutations } from '../lib/http-mutation';
 import { serveLoadRequests } from '../lib/load-process';
 import { inParallel } from '../lib/members';
@@ -24,7 +24,7 @@ let sent = 0;
 let failed = 0;
 let inFlight = 0;
 const errors: string[] = [];
-let sendTimer: NodeJS.Timeout | null = null;
+let sendTimer: { stop(): void } | null = null;
 const http = new HttpMutations(32);
 
 const status = (): SoakStatus => ({ sent, failed, inFlight });
@@ -32,29 +32,24 @@ const status = (): SoakStatus => ({ sent, failed, inFlight });
 const stayers = () => members.filter((member) => member !== away);
 
 function startSending(url: string, ratePerS: number, calls: 'websocket' | 'http'): void {
-  const start = nowMs();
-  let k = 0;
-  sendTimer = setInterval(() => {
-    const due = Math.floor(((nowMs() - start) * ratePerS) / 1000);
-    for (; k < due; k++) {
-      const group = groups[k % groups.length]!;
-      const sender = group.senders[Math.floor(k / groups.length) % group.senders.length]!;
-      const n = issued.next(group.conversationId);
-      const input = { conversationId: group.conversationId, clientId: `soak-${group.conversationId}-${n}`, kind: 'text', text: String(n) };
-      sent++;
-      inFlight++;
-      const done = (error?: string) => {
-        inFlight--;
-        if (!error) return;
-        failed++;
-        issued.fail(group.conversationId, n);
-        if (errors.length < 5) errors.push(error.slice(0, 200));
-      };
-      if (calls === 'http') http.post(url, 'chat.send', sender.spec.token, input, done, { retryOnReset: true });
-      else if (sender.wire) sender.wire.mutation('chat.send', input, done);
-      else done('the sender has no socket');
-    }
-  }, 10);
+  sendTimer = sendUntilStopped(ratePerS, (k) => {
+    const group = groups[k % groups.length]!;
+    const sender = group.senders[Math.floor(k / groups.length) % group.senders.length]!;
+    const n = issued.next(group.conversationId);
+    const input = { conversationId: group.conversationId, clientId: `soak-${group.conversationId}-${n}`, kind: 'text', text: String(n) };
+    sent++;
+    inFlight++;
+    const done = (error?: string) => {
+      inFlight--;
+      if (!error) return;
+      failed++;
+      issued.fail(group.conversationId, n);
+      if (errors.length < 5) errors.push(error.slice(0, 200));
+    };
+    if (calls === 'http') http.post(url, 'chat.send', sender.spec.token, input, done, { retryOnReset: true });
+    else if (sender.wire) sender.wire.mutation('chat.send', input, done);
+    else done('the sender has no socket');
+  });
 }
 
 async function handle(req: SoakRequest): Promise<unknown> {
@@ -102,7 +97,7 @@ async function handle(req: SoakRequest): Promise<unknown> {
 }
 
 async function finish(settleMs: number): Promise<FinishResult> {
-  if (sendTimer) clearInterval(sendTimer);
+  sendTimer?.stop();
   sendTimer = null;
   const until = nowMs() + settleMs;
   const connected = stayers();

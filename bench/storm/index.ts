@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_MESSAGES_DDL, type Directory } from '../baselines/store';
 import { envList, envNumber, sized, smoke } from '../lib/env';
 import { log, type BenchReport, type BenchStack, type Cell } from '../lib/harness';
-import { LoadProcess, stopChild } from '../lib/load-process';
+import { listening, LoadProcess, stopChild } from '../lib/load-process';
 import { createMembers, inParallel, type Member } from '../lib/members';
 import { quantiles } from '../lib/stats';
 import { closeChorusClient, createBenchClient } from '../lib/workspace';
@@ -38,18 +38,8 @@ interface Instance {
 async function startInstance(module: URL, stack: BenchStack, first?: Directory): Promise<Instance> {
   const child = fork(module, [stack.databaseUrl, stack.redisUrl], { serialization: 'advanced' });
   if (first) child.send(first);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('storm instance: no URL within 60 s')), 60_000);
-    child.once('message', (message: { url?: string }) => {
-      clearTimeout(timer);
-      if (message.url) resolve(message.url);
-      else reject(new Error('storm instance: unexpected first message'));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`storm instance exited (${code}) before listening`));
-    });
-  });
+  const { url } = await listening<{ url?: string }>(child, 'storm instance');
+  if (!url) throw new Error('storm instance: unexpected first message');
   return { url, pid: child.pid ?? 0, child, stop: () => stopChild(child, () => child.send('stop')) };
 }
 

@@ -1,7 +1,7 @@
 // The storm's load process: every subscribed client (Chorus: chorus-client.ts; Socket.IO:
 // socketio-client.ts), the open-loop sender, and the kill of an instance, timed on this
 // process's clock. Answers the requests of protocol.ts.
-import { nowMs } from '../lib/fixed-rate';
+import { nowMs, sendUntilStopped } from '../lib/fixed-rate';
 import { HttpMutations } from '../lib/http-mutation';
 import { serveLoadRequests } from '../lib/load-process';
 import { inParallel } from '../lib/members';
@@ -22,7 +22,7 @@ let delivered: Delivered[] = [];
 let sends = new Sends();
 let killedAt: number | null = null;
 let counters: ReconnectCounters = { failedAttempts: 0, hinted: 0, hintMsTotal: 0 };
-let sendTimer: NodeJS.Timeout | null = null;
+let sendTimer: { stop(): void } | null = null;
 let inFlight = 0;
 let sioSender: SocketIoSender | null = null;
 const http = new HttpMutations(64);
@@ -51,25 +51,20 @@ async function handle(req: StormRequest): Promise<unknown> {
     }
     case 'send': {
       if (system === 'socketio') sioSender = await SocketIoSender.open(req.url, req.senders);
-      const start = nowMs();
-      let k = 0;
-      sendTimer = setInterval(() => {
-        const due = Math.floor(((nowMs() - start) * req.ratePerS) / 1000);
-        for (; k < due; k++) {
-          const sender = req.senders[k % req.senders.length]!;
-          const seq = sends.next(sender.conversationId);
-          const done = (error?: string) => {
-            inFlight--;
-            if (error) sends.fail(sender.conversationId, seq);
-          };
-          inFlight++;
-          if (sioSender) sioSender.send(sender, seq, done);
-          else {
-            const input = { conversationId: sender.conversationId, clientId: `storm-${sender.conversationId}-${seq}`, kind: 'text', text: String(seq) };
-            http.post(req.url, 'chat.send', sender.token, input, done, { retryOnReset: true });
-          }
+      sendTimer = sendUntilStopped(req.ratePerS, (k) => {
+        const sender = req.senders[k % req.senders.length]!;
+        const seq = sends.next(sender.conversationId);
+        const done = (error?: string) => {
+          inFlight--;
+          if (error) sends.fail(sender.conversationId, seq);
+        };
+        inFlight++;
+        if (sioSender) sioSender.send(sender, seq, done);
+        else {
+          const input = { conversationId: sender.conversationId, clientId: `storm-${sender.conversationId}-${seq}`, kind: 'text', text: String(seq) };
+          http.post(req.url, 'chat.send', sender.token, input, done, { retryOnReset: true });
         }
-      }, 10);
+      });
       return null;
     }
     case 'kill': {
@@ -94,7 +89,7 @@ async function handle(req: StormRequest): Promise<unknown> {
 }
 
 async function finish(settleMs: number): Promise<StormResult> {
-  if (sendTimer) clearInterval(sendTimer);
+  sendTimer?.stop();
   sendTimer = null;
   const until = nowMs() + settleMs;
   // Every answer back, then every owed message in (or the time is up).

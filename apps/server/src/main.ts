@@ -10,9 +10,11 @@ import { loadMailLinksOptions } from './mail-links-options';
 import { loadEnv } from './env';
 import { findWebRoot } from './web-root';
 import { closeWithin } from './shutdown-step';
+import { handleProcessFailures } from './process-failures';
 
 const env = loadEnv();
 const logger = createLogger(env);
+handleProcessFailures(logger);
 
 async function main(): Promise<void> {
   // OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) turns traces on; the other OTEL_* variables tune them.

@@ -1,18 +1,15 @@
 // AI provider configs end to end: keys sealed at rest and shown only as their last four
 // characters, updates that keep or replace the key, the typed config test against a local fake
-// provider, system providers, key rotation across servers, and deleting a config in use.
-import { spawn } from 'node:child_process';
+// provider, system providers, and deleting a config in use (key rotation: ai-key-rotation.int.test.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { formatKeyRing, KeyVault, parseKeyRing, rotateProviderKeys, type KeyRing } from '@chorus/api';
+import type { KeyRing } from '@chorus/api';
 import { closeChorusClient, type ChorusClient, type RouterInputs } from '@chorus/client';
 import {
   collectAiStream,
   createTestClient,
   createTestDatabase,
-  repoRoot,
   failure,
   startFakeOpenAi,
   startMailedTestServer,
@@ -24,7 +21,8 @@ import {
   type TestDatabase,
   type TestServer,
 } from '@chorus/testing';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import { dump, rows } from './sealed-rows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let database: TestDatabase;
@@ -62,41 +60,7 @@ function clientOn(url: string, account: TestAccount): ChorusClient {
   return client;
 }
 
-async function rows(db: TestDatabase['db'], query: SQL): Promise<Array<Record<string, unknown>>> {
-  const [result] = await db.execute(query);
-  return result as unknown as Array<Record<string, unknown>>;
-}
-
-/** Every column as text, buffers in every encoding they could be read in. */
-function dump(table: Array<Record<string, unknown>>): string {
-  const cell = (value: unknown) =>
-    Buffer.isBuffer(value)
-      ? `${value.toString('utf8')} ${value.toString('base64')} ${value.toString('hex')}`
-      : value instanceof Date
-        ? value.toISOString()
-        : typeof value === 'object' && value !== null
-          ? JSON.stringify(value)
-          : String(value);
-  return table.map((row) => Object.values(row).map(cell).join(' | ')).join('\n');
-}
-
 /** A port on 127.0.0.1 where nothing listens any more. */
-/** Runs a script of apps/server (as its package.json does) and collects what it printed. */
-function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/scripts/${script}`], {
-      cwd: join(repoRoot, 'apps', 'server'),
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_FORMAT: 'json', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -259,60 +223,4 @@ describe('ai configs', () => {
     const page = await dee.client.ai.conversations.messages.query({ conversationId: conversation.id });
     expect(page.items[0]).toMatchObject({ role: 'assistant', status: 'complete', model: 'fake-image-model' });
   });
-});
-
-describe('key rotation', () => {
-  it('re-seals every key under the new server key; servers holding the new key use them', async () => {
-    const own = await createTestDatabase(); // every row here is sealed under ring1
-    cleanups.push(() => own.drop());
-    const ring1 = parseKeyRing(`1:${randomBytes(32).toString('base64')}`);
-    const r1 = await startMailedTestServer({ database: own, redisUrl: redis.url, ai: { keyRing: ring1 } });
-    cleanups.push(() => r1.stop());
-    const ray = await r1.accounts.register('ray');
-    const { id } = await ray.client.ai.configs.create.mutate({ label: 'rot', baseUrl: fake.url, model: 'fake-model', apiKey: fake.apiKey });
-    const read = async () => (await rows(own.db, sql`SELECT * FROM ai_configs WHERE id = ${id}`))[0]!;
-    const before = await read();
-    expect(before.api_key_version).toBe(1);
-
-    const newKey = randomBytes(32).toString('base64');
-    const ring2 = parseKeyRing(`2:${newKey},${formatKeyRing(ring1)}`);
-    expect(ring2.current).toBe(2);
-    expect(formatKeyRing(ring2)).toBe(`2:${newKey},${formatKeyRing(ring1)}`);
-    expect(await rotateProviderKeys(own.db, new KeyVault(ring2))).toEqual({ rotated: 1 });
-    const after = await read();
-    expect(after.api_key_version).toBe(2);
-    expect(after.api_key_sealed).not.toBe(before.api_key_sealed);
-    expect(after.api_key_last4).toBe(before.api_key_last4);
-    expect(dump([after])).not.toContain(fake.apiKey);
-    expect(await rotateProviderKeys(own.db, new KeyVault(ring2))).toEqual({ rotated: 0 });
-
-    const testOn = async (keyRing: KeyRing) => {
-      const server = await startTestServer({ database: own, redisUrl: redis.url, ai: { keyRing } });
-      cleanups.push(() => server.stop());
-      return (await clientOn(server.url, ray).ai.configs.test.mutate({ id })).result;
-    };
-    expect(await testOn(ring2)).toBe('ok');
-    // The old key can be dropped once everything is rotated.
-    expect(await testOn(parseKeyRing(`2:${newKey}`))).toBe('ok');
-    // A server that never got the new key cannot open it (and does not call the provider with garbage).
-    const requestsBefore = fake.requests.length;
-    await expect(ray.client.ai.configs.test.mutate({ id })).rejects.toThrow();
-    expect(fake.requests.length).toBe(requestsBefore);
-  });
-
-  it('is what `pnpm --filter @chorus/server keys:rotate` does, with the keys from AI_ENCRYPTION_KEYS', async () => {
-    const own = await createTestDatabase();
-    cleanups.push(() => own.drop());
-    const ring1 = parseKeyRing(`1:${randomBytes(32).toString('base64')}`);
-    const r1 = await startMailedTestServer({ database: own, redisUrl: redis.url, ai: { keyRing: ring1 } });
-    cleanups.push(() => r1.stop());
-    const sam = await r1.accounts.register('sam');
-    const { id } = await sam.client.ai.configs.create.mutate({ label: 'script', baseUrl: fake.url, model: 'fake-model', apiKey: fake.apiKey });
-    const ring2 = `2:${randomBytes(32).toString('base64')},${formatKeyRing(ring1)}`;
-    const run = () => runScript('keys-rotate.ts', { DATABASE_URL: own.url, REDIS_URL: redis.url, AI_ENCRYPTION_KEYS: ring2 });
-    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 1 provider key(s) under key version 2') as string });
-    expect((await rows(own.db, sql`SELECT api_key_version FROM ai_configs WHERE id = ${id}`))[0]).toEqual({ api_key_version: 2 });
-    expect(await run()).toMatchObject({ code: 0, stdout: expect.stringContaining('re-sealed 0 provider key(s)') as string });
-    // Two processes, each loading the API under tsx (as guest-admin's admin:create test allows for).
-  }, 60_000);
 });

@@ -11,6 +11,7 @@ import { conversations, users, type Db } from '@chorus/db';
 import { createTestClient, startTcpProxy, type TcpProxy } from '@chorus/testing';
 import { inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { startChaos } from './gapless-chaos';
 import { pick, random, sleep, startReceiver, type Conversation, type Person, type Receiver } from './gapless-receiver';
 import { problems, tally, type Expected } from './gapless-verify';
 import { spawnServerProcess, type ServerProcess } from './server-process';
@@ -88,7 +89,7 @@ export class GaplessScenario {
     const cutsBefore = this.wsProxy.stats.cuts;
     const opensBefore = this.opens();
     const started = Date.now();
-    const chaos = this.startChaos();
+    const chaos = startChaos(this.wsProxy, this.httpProxy);
     try {
       await Promise.all([...this.people.map((person) => this.senderLoop(person, phase)), disturbance()]);
     } finally {
@@ -220,47 +221,6 @@ export class GaplessScenario {
       this.sent.set(clientId, await this.sendUntilAccepted(person, chat.id, clientId));
       await sleep(random(0, 25));
     }
-  }
-
-  /** Cuts receivers' WebSockets (at once, mid-frame, or leaving the server unaware) and senders' HTTP connections. */
-  private startChaos() {
-    const { wsProxy, httpProxy } = this;
-    let running = true;
-    wsProxy.onConnection = (connection) => {
-      // Some connections die while the resumed subscription is still replaying: between two
-      // of its first messages, or anywhere in its first few kilobytes.
-      const roll = Math.random();
-      if (roll < 0.45) wsProxy.cutAfterFrames(connection, random(1, 6));
-      else if (roll < 0.6) wsProxy.cutAfterBytes(connection, random(100, 6000));
-    };
-    const wsLoop = (async () => {
-      while (running) {
-        await sleep(random(60, 260));
-        const open = wsProxy.open();
-        if (open.length === 0) continue;
-        const victim = pick(open);
-        const roll = Math.random();
-        if (roll < 0.15) wsProxy.cut(victim, 'blackhole');
-        else if (roll < 0.3) wsProxy.cutAfterBytes(victim, random(1, 3000));
-        else if (roll < 0.45) wsProxy.cutAfterFrames(victim, random(1, 4));
-        else wsProxy.cut(victim, 'reset');
-      }
-    })();
-    const httpLoop = (async () => {
-      while (running) {
-        await sleep(random(150, 500));
-        const open = httpProxy.open();
-        if (open.length > 0) httpProxy.cut(pick(open));
-      }
-    })();
-    return {
-      async stop() {
-        running = false;
-        wsProxy.onConnection = () => {};
-        await Promise.all([wsLoop, httpLoop]);
-        wsProxy.cancelPendingCuts();
-      },
-    };
   }
 
   /** A conversation's message ids, oldest first, read through the API a page at a time. */

@@ -13,6 +13,7 @@ import { parseSharedEvent, sendOnce, shareEvent } from './shared-event';
 import type { FrameSink } from './socket-writer';
 import { chorusTransformer } from './transformer';
 import { attachWebSockets, type WebSockets } from './websocket-server';
+import { testSocketOptions } from './test-sockets.fixture';
 
 /**
  * The contract: Chorus's transport (its transformer, frame encoder, SocketWriter, shared events
@@ -93,22 +94,10 @@ async function chorusTransport(): Promise<Peer> {
   const t = makeT(chorusTransformer);
   const http: Server = createServer();
   const sockets: WebSockets = attachWebSockets(http, {
-    path: '/',
+    ...testSocketOptions,
     router: routerFor(t),
     createContext: async ({ writer }) => ({ socket: writer }),
-    isAuthenticated: () => true,
-    logger: { warn: () => {} },
-    allowRequest: () => true,
-    ipOf: () => '127.0.0.1',
-    authTimeoutMs: 10_000,
-    maxUnauthenticatedPerIp: 100,
-    maxPayloadBytes: 1024 * 1024,
-    maxBatchCalls: 50,
-    pingMs: 30_000,
-    pongWaitMs: 5_000,
-    maxBufferedBytes: 8 * 1024 * 1024,
     compression: true,
-    isShuttingDown: () => false,
   });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');

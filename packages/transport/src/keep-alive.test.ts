@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { KeepAliveClock } from './keep-alive';
 import { attachWebSockets } from './websocket-server';
+import { testSocketOptions } from './test-sockets.fixture';
 
 // The keep-alive sweep against tRPC's own keep-alive (the ordinary path): the same clients, one
 // answering every PING and one silent, meet the same fate on both servers.
@@ -24,23 +25,7 @@ async function trpcServer(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function chorusServer(): Promise<{ url: string; close(): Promise<void> }> {
   const http = createServer();
-  const sockets = attachWebSockets(http, {
-    path: '/',
-    router,
-    createContext: async () => ({}),
-    isAuthenticated: () => true,
-    logger: { warn: () => {} },
-    allowRequest: () => true,
-    ipOf: () => '127.0.0.1',
-    authTimeoutMs: 10_000,
-    maxUnauthenticatedPerIp: 100,
-    maxPayloadBytes: 1024 * 1024,
-    maxBatchCalls: 50,
-    ...timing,
-    maxBufferedBytes: 8 * 1024 * 1024,
-    compression: false,
-    isShuttingDown: () => false,
-  });
+  const sockets = attachWebSockets(http, { ...testSocketOptions, router, createContext: async () => ({}), ...timing });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   return {

@@ -1,21 +1,19 @@
-import { sessions, users } from '@chorus/db';
-import { createTestDatabase, type TestDatabase } from '@chorus/testing';
+import { sessions } from '@chorus/db';
+import type { TestDatabase } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../kernel';
 import { sessionPolicy, validateSessionToken } from './session.service';
 import { generateSessionToken } from './session-token';
+import { DAY, databaseWithUser } from './session-test-database';
 
 let database: TestDatabase;
 let userId: number;
 const NOW = Date.parse('2026-03-01T12:00:00Z');
-const DAY = 24 * 60 * 60 * 1000;
 const clock: Clock = { now: () => new Date(NOW) };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [result] = await database.db.insert(users).values({ username: 'grace', displayName: 'Grace', email: 'grace@example.com' });
-  userId = result.insertId;
+  ({ database, userId } = await databaseWithUser('grace', 'Grace'));
 });
 afterAll(async () => {
   await database?.drop();

@@ -1,5 +1,5 @@
-import { users, sessions } from '@chorus/db';
-import { createTestDatabase, type TestDatabase } from '@chorus/testing';
+import { sessions, users } from '@chorus/db';
+import type { TestDatabase } from '@chorus/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../kernel';
@@ -7,10 +7,10 @@ import type { SessionRevocations } from '../realtime/session-revocations';
 import { webSocketSessionLive } from './session-management';
 import { createSession, sessionPolicy, validateSessionToken } from './session.service';
 import { hashSecret } from './session-token';
+import { DAY, databaseWithUser } from './session-test-database';
 
 let database: TestDatabase;
 let userId: number;
-const DAY = 24 * 60 * 60 * 1000;
 
 /** A clock the test moves by hand. */
 function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
@@ -19,9 +19,7 @@ function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { adva
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const [result] = await database.db.insert(users).values({ username: 'ada', displayName: 'Ada', email: 'ada@example.com' });
-  userId = result.insertId;
+  ({ database, userId } = await databaseWithUser('ada', 'Ada'));
 });
 afterAll(async () => {
   await database?.drop();

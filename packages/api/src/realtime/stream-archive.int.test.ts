@@ -168,6 +168,38 @@ describe('stream archive', () => {
     expect(await readAll('0-0')).toEqual(reference);
   }, 30_000);
 
+  it('a stream that cannot be archived holds back only itself, is logged, and is archived once it can be', async () => {
+    const lines: string[] = [];
+    const archiver = new StreamArchiver(
+      { db: database.db, redis, logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), clock, metrics: prom.metrics },
+      { windowMs: WINDOW_MS, retentionMs: RETENTION_MS, everyMs: NEVER_MS },
+    );
+    // An entry whose `prev` is longer than any stream id: its row does not fit the table.
+    const bad = userKeys(4_000_000).stream;
+    await redis.xadd(bad, '1-1', 'p', 'x'.repeat(60), 'b', conversationKeys(chats[0]!).body(1));
+    try {
+      await publish(2);
+      reference.push(...(await readAll(reference.at(-1)?.id ?? '0-0')));
+      await sleep(WINDOW_MS + 100);
+      await archiver.pass();
+      expect(await redis.xlen(userKeys(reader).stream)).toBe(0);
+      expect(await readAll('0-0')).toEqual(reference);
+      expect(await redis.xlen(bad)).toBe(1);
+      const warnings = lines.map((line) => JSON.parse(line) as { msg: string; key: string });
+      expect(warnings.map(({ msg, key }) => [msg, key])).toEqual([['stream not archived; it is tried again at the next pass', bad]]);
+
+      // Mended, it goes at the next pass.
+      await redis.del(bad);
+      await redis.xadd(bad, '1-1', 'p', '0-0', 'b', conversationKeys(chats[0]!).body(1));
+      await archiver.pass();
+      expect(await redis.xlen(bad)).toBe(0);
+      expect(await database.db.select().from(eventArchive).where(eq(eventArchive.userId, 4_000_000))).toHaveLength(1);
+      expect(lines).toHaveLength(1);
+    } finally {
+      await Promise.all([archiver.close(), redis.del(bad)]);
+    }
+  }, 30_000);
+
   it('a position whose archive was pruned past retention resumes with resync (expired)', async () => {
     clock.advance(RETENTION_MS + 60_000);
     await realtime.archiver!.pass();

@@ -1,10 +1,11 @@
-import { eventArchive, type Db } from '@chorus/db';
+import { eventArchive, isBusy, type Db } from '@chorus/db';
 import { lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel';
 import type { Metrics } from '../metrics/metrics';
 import type { RedisClient } from '../redis-client';
+import { isRedisUnavailable } from '../redis-errors';
 import { redisNodes } from '../redis-nodes';
 import { conversationRef, entryField, splitStreamId, type ArchivedEntry } from './archive-reader';
 import { getMany } from './slot-groups';
@@ -103,6 +104,8 @@ export class StreamArchiver {
     const [seconds, micros] = await node.time();
     const end = `(${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - this.options.windowMs}-0`;
     const batch = new Batch();
+    // Streams that failed during this pass: left as they are (never trimmed) until the next.
+    const skipped = new Set<string>();
     let archived = 0;
     let cursor = '0';
     do {
@@ -115,21 +118,36 @@ export class StreamArchiver {
       for (let start = 0; start < streams.length; start += READS_AT_ONCE) {
         const chunk = streams.slice(start, start + READS_AT_ONCE);
         // Most streams have nothing past the window: their reads go out together (pipelined).
-        const firsts = await Promise.all(chunk.map(({ key }) => this.deps.redis.xrange(key, '-', end, 'COUNT', READ_COUNT)));
+        const firsts = await Promise.allSettled(chunk.map(({ key }) => this.deps.redis.xrange(key, '-', end, 'COUNT', READ_COUNT)));
         for (const [index, { key, userId }] of chunk.entries()) {
-          let entries = firsts[index]!;
-          while (entries.length > 0) {
-            for (const row of await this.rows(userId, entries)) batch.add(key, row);
-            archived += entries.length;
-            if (batch.bytes >= FLUSH_BYTES) await this.flush(batch);
-            if (entries.length < READ_COUNT) break;
-            entries = await this.deps.redis.xrange(key, `(${entries[entries.length - 1]![0]}`, end, 'COUNT', READ_COUNT);
+          try {
+            let entries = settledValue(firsts[index]!);
+            while (entries.length > 0 && !skipped.has(key)) {
+              for (const row of await this.rows(userId, entries)) batch.add(key, row);
+              archived += entries.length;
+              if (batch.bytes >= FLUSH_BYTES) await this.flush(batch, skipped);
+              if (entries.length < READ_COUNT) break;
+              entries = await this.deps.redis.xrange(key, `(${entries[entries.length - 1]![0]}`, end, 'COUNT', READ_COUNT);
+            }
+          } catch (error) {
+            this.skip(key, error, skipped);
           }
         }
       }
     } while (cursor !== '0');
-    await this.flush(batch);
+    await this.flush(batch, skipped);
     return archived;
+  }
+
+  /**
+   * One stream's failure is its own: logged, and the stream keeps its entries in Redis for the
+   * next pass while the others are archived. Redis or the database being unreachable is every
+   * stream's failure: it ends the pass.
+   */
+  private skip(key: string, error: unknown, skipped: Set<string>): void {
+    if (isRedisUnavailable(error) || isBusy(error)) throw error;
+    skipped.add(key);
+    this.deps.logger.warn({ err: error, key }, 'stream not archived; it is tried again at the next pass');
   }
 
   /**
@@ -163,29 +181,45 @@ export class StreamArchiver {
     return rows;
   }
 
-  /** Commits the gathered rows, then trims their streams up to what was committed. */
-  private async flush(batch: Batch): Promise<void> {
+  /**
+   * Commits the gathered rows, then trims their streams up to what was committed. A statement
+   * that fails is tried again a row at a time, so a bad row holds back only its own stream.
+   */
+  private async flush(batch: Batch, skipped: Set<string>): Promise<void> {
     const { rows, trims } = batch.take();
     let start = 0;
     while (start < rows.length) {
       // Up to INSERT_ROWS rows and about ROW_BYTES per statement (always at least one row).
       let end = start + 1;
-      let bytes = rows[start]!.entries.length;
-      while (end < rows.length && end - start < INSERT_ROWS && bytes + rows[end]!.entries.length <= ROW_BYTES) bytes += rows[end++]!.entries.length;
-      // A row already there (a repeated or concurrent pass) stays as it is. Not INSERT IGNORE:
-      // that would also turn a truncated row into a warning, and the stream would then be trimmed.
-      await this.deps.db
-        .insert(eventArchive)
-        .values(rows.slice(start, end))
-        .onDuplicateKeyUpdate({ set: { firstPrev: sql`first_prev` } });
+      let bytes = rows[start]!.row.entries.length;
+      while (end < rows.length && end - start < INSERT_ROWS && bytes + rows[end]!.row.entries.length <= ROW_BYTES) bytes += rows[end++]!.row.entries.length;
+      const statement = rows.slice(start, end);
+      try {
+        await this.insert(statement.map(({ row }) => row));
+      } catch (error) {
+        if (statement.length === 1) this.skip(statement[0]!.key, error, skipped);
+        else for (const { key, row } of statement) await this.insert([row]).catch((rowError: unknown) => this.skip(key, rowError, skipped));
+      }
       start = end;
     }
-    await Promise.all(
-      [...trims].map(([key, last]) => {
+    const trimmed = [...trims].filter(([key]) => !skipped.has(key));
+    const results = await Promise.allSettled(
+      trimmed.map(([key, last]) => {
         const { ms, seq } = splitStreamId(last);
         return this.deps.redis.xtrim(key, 'MINID', `${ms}-${seq + 1}`);
       }),
     );
+    // Untrimmed, a stream's entries are archived again at the next pass (the rows stay as they are).
+    results.forEach((result, index) => result.status === 'rejected' && this.skip(trimmed[index]![0], result.reason, skipped));
+  }
+
+  private async insert(rows: Row[]): Promise<void> {
+    // A row already there (a repeated or concurrent pass) stays as it is. Not INSERT IGNORE:
+    // that would also turn a truncated row into a warning, and the stream would then be trimmed.
+    await this.deps.db
+      .insert(eventArchive)
+      .values(rows)
+      .onDuplicateKeyUpdate({ set: { firstPrev: sql`first_prev` } });
   }
 
   /** Deletes a batch of rows past retention; again at once while batches come back full. */
@@ -200,19 +234,25 @@ export class StreamArchiver {
   }
 }
 
-/** Rows gathered for one INSERT run, and how far each of their streams may then be trimmed. */
+/** A settled read's value; its error, thrown, when it failed. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+/** Rows gathered for one INSERT run (with their streams), and how far each stream may then be trimmed. */
 class Batch {
-  private rows: Row[] = [];
+  private rows: { key: string; row: Row }[] = [];
   private trims = new Map<string, string>();
   bytes = 0;
 
   add(key: string, row: Row): void {
-    this.rows.push(row);
+    this.rows.push({ key, row });
     this.trims.set(key, `${row.lastMs}-${row.lastSeq}`);
     this.bytes += row.entries.length;
   }
 
-  take(): { rows: Row[]; trims: Map<string, string> } {
+  take(): { rows: { key: string; row: Row }[]; trims: Map<string, string> } {
     const taken = { rows: this.rows, trims: this.trims };
     this.rows = [];
     this.trims = new Map();

@@ -99,7 +99,7 @@ export class GenerationLog {
       this.subscriber.on(event, () => {
         this.listeners.remindAll();
         this.startListeners.remindAll();
-        for (const messageId of this.running.keys()) void this.stopRequested(messageId).then((stop) => stop && this.stopLocal(messageId));
+        for (const messageId of this.running.keys()) this.checkStopKey(messageId);
       });
     }
   }
@@ -149,7 +149,7 @@ export class GenerationLog {
     this.running.set(messageId, controller);
     const unlisten = this.stopListeners.listen(stopChannel(messageId), {
       // Subscribed (or back): a stop asked before that is in the stop key.
-      onMaybeMissed: () => void this.stopRequested(messageId).then((stop) => stop && this.stopLocal(messageId)),
+      onMaybeMissed: () => this.checkStopKey(messageId),
     });
     this.stopUnlisteners.set(messageId, unlisten);
     await this.redis.set(runKey(messageId), '1', 'PX', ttlMs);
@@ -191,6 +191,18 @@ export class GenerationLog {
 
   async close(): Promise<void> {
     this.subscriber.disconnect();
+  }
+
+  /**
+   * Stops the generation if a stop was asked while its message could have been missed. Runs
+   * on its own (a reconnect, a confirmed subscription): a failed read is logged, and the
+   * heartbeat looks at the key again.
+   */
+  private checkStopKey(messageId: number): void {
+    void this.stopRequested(messageId).then(
+      (stop) => stop && this.stopLocal(messageId),
+      (error: unknown) => this.logger.warn({ err: error, messageId }, 'ai stop check failed'),
+    );
   }
 
   private stopLocal(messageId: number): void {

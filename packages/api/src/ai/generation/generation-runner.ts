@@ -59,8 +59,13 @@ export async function runGeneration(deps: AppDeps, job: GenerationJob): Promise<
   const heartbeat = setInterval(() => {
     void messageId().then(
       async (id) => {
-        await log.heartbeat(id, settings.heartbeatMs * 3);
-        if (await log.stopRequested(id)) job.controller.abort('stopped');
+        // A missed beat is tolerable (the run key outlives three of them); an unobserved one is not.
+        try {
+          await log.heartbeat(id, settings.heartbeatMs * 3);
+          if (await log.stopRequested(id)) job.controller.abort('stopped');
+        } catch (error) {
+          deps.logger.warn({ err: error, messageId: id }, 'ai heartbeat failed');
+        }
       },
       () => undefined,
     );
