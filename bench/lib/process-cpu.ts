@@ -24,6 +24,19 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
+/**
+ * Minor page faults of a process so far (/proc/<pid>/stat). MariaDB's per query follow the memory
+ * Mroonga's result set touches, which grows with the index table (ADR 0065).
+ */
+export function minorFaults(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Busy ticks of all CPUs together (/proc/stat: everything but idle and iowait). */
 export function machineBusyTicks(): number | undefined {
   try {

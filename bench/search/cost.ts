@@ -5,7 +5,7 @@
 import type { SearchCall, SearchCalls, SearchCallsResult } from './load';
 import type { BenchStack } from '../lib/harness';
 import { LoadProcess } from '../lib/load-process';
-import { cpuTicks, machineBusyTicks, servicePids } from '../lib/process-cpu';
+import { cpuTicks, machineBusyTicks, minorFaults, servicePids } from '../lib/process-cpu';
 
 type Pool = BenchStack['deps']['db']['$client'];
 
@@ -23,6 +23,8 @@ export interface CallCost {
   calls: number;
   serverCpuMs: number;
   dbCpuMs: number;
+  /** MariaDB's minor page faults: for a search, mostly Groonga's result set (ADR 0065). */
+  dbMinorFaults: number;
   statements: number;
   mroongaParts: number;
   /** The rest of the machine's busy CPU meanwhile, % of one core. */
@@ -39,12 +41,14 @@ export async function callCost(stack: BenchStack, token: string, calls: SearchCa
       status: await status(pool),
       cpu: process.cpuUsage(),
       db: dbPid ? cpuTicks(dbPid) : undefined,
+      faults: dbPid ? minorFaults(dbPid) : undefined,
       busy: machineBusyTicks(),
       at: performance.now(),
     };
     const result = await load.request<SearchCallsResult>({ op: 'sequential', url: stack.url, token, warmup: [], calls, windowMs: 600_000 }, 720_000);
     const cpu = process.cpuUsage(before.cpu);
     const db = dbPid ? cpuTicks(dbPid) : undefined;
+    const faults = dbPid ? minorFaults(dbPid) : undefined;
     const busy = machineBusyTicks();
     const after = await status(pool);
     const n = Math.max(1, result.samples.length);
@@ -56,6 +60,7 @@ export async function callCost(stack: BenchStack, token: string, calls: SearchCa
       calls: result.samples.length,
       serverCpuMs: serverCpuMs / n,
       dbCpuMs: dbCpuMs / n,
+      dbMinorFaults: faults !== undefined && before.faults !== undefined ? (faults - before.faults) / n : NaN,
       // The status query itself is one of the Questions counted.
       statements: (after.questions - before.status.questions - 1) / n,
       mroongaParts: (after.parts - before.status.parts) / n,

@@ -151,8 +151,10 @@ async function searchLatency(stack: BenchStack, report: BenchReport): Promise<vo
     ]);
   }
   for (const [kind, cost] of costs)
-    facts[`cost per chat.${kind} call (${cost.calls} alone): server CPU / MariaDB CPU ms, SQL statements, Mroonga query parts; other CPU meanwhile`] =
-      `${cost.serverCpuMs.toFixed(2)} / ${cost.dbCpuMs.toFixed(2)} ms, ${cost.statements.toFixed(2)}, ${cost.mroongaParts.toFixed(2)}; ${cost.otherCpuPercent}% of a core`;
+    facts[
+      `cost per chat.${kind} call (${cost.calls} alone): server CPU / MariaDB CPU ms, SQL statements, Mroonga query parts, MariaDB minor page faults; other CPU meanwhile`
+    ] =
+      `${cost.serverCpuMs.toFixed(2)} / ${cost.dbCpuMs.toFixed(2)} ms, ${cost.statements.toFixed(2)}, ${cost.mroongaParts.toFixed(2)}, ${cost.dbMinorFaults.toFixed(0)}; ${cost.otherCpuPercent}% of a core`;
 
   // The LIKE scans: the first queries of each kind, once each, on the pool (no server in between).
   const likeSamples: Array<{ kind: string; ms: number; items: number }> = [];
