@@ -39,6 +39,7 @@ const SERIAL = [
   'apps/server/test/downloads-browser.int.test.ts',
   'packages/api/src/galera.int.test.ts',
   'packages/api/src/redis-cluster-keys.int.test.ts',
+  'packages/api/src/realtime/grouped-calls.int.test.ts',
   'packages/client/test/package.int.test.ts',
   'packages/local-services/src/*.test.ts',
   'packages/runtime/src/tracing-load.test.ts',

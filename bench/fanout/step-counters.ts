@@ -21,6 +21,9 @@ export interface Snapshot {
   instances: Map<string, InstanceCounters>;
 }
 
+/** Not a command: the servers' socket reads, kept apart from the command counts. */
+const READS = ' reads';
+
 const DB_VARIABLES = ['Com_commit', 'Questions', 'Handler_commit', 'Innodb_log_writes', 'Innodb_os_log_fsyncs'];
 
 export async function snapshot(stack: BenchStack, pids: Map<string, number>, instances: Map<string, () => Promise<InstanceCounters>>): Promise<Snapshot> {
@@ -29,14 +32,19 @@ export async function snapshot(stack: BenchStack, pids: Map<string, number>, ins
   )) as unknown as [Array<{ Variable_name: string; Value: string }>];
   const db = new Map(dbRows.map((row) => [row.Variable_name, Number(row.Value)]));
   const redis = new Map<string, number>();
-  try {
-    const info = (await (stack.deps.redis as { info(section: string): Promise<string> }).info('commandstats')) ?? '';
+  // A cluster answers per node: its primaries' counts are summed (the same names as one Redis).
+  const client = stack.deps.redis as { info(section: string): Promise<string>; nodes?(role: string): { info(section: string): Promise<string> }[] };
+  const servers = typeof client.nodes === 'function' ? client.nodes('master') : [client];
+  for (const server of servers) {
+    const info = (await server.info('all')) ?? '';
     for (const line of info.split('\n')) {
       const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
-      if (match) redis.set(match[1]!, Number(match[2]));
+      if (match) redis.set(match[1]!, (redis.get(match[1]!) ?? 0) + Number(match[2]));
+      // Socket reads the server made: about one per round trip of a client (several commands
+      // written together are one read), the figure a cluster's per-node split multiplies.
+      const reads = /^total_reads_processed:(\d+)/.exec(line.trim());
+      if (reads) redis.set(READS, (redis.get(READS) ?? 0) + Number(reads[1]));
     }
-  } catch {
-    // A cluster answers per node: not counted here.
   }
   const counters = new Map<string, InstanceCounters>();
   for (const [label, read] of instances) counters.set(label, await read());
@@ -71,8 +79,11 @@ export function perMessage(before: Snapshot, after: Snapshot): string {
     .filter(Boolean)
     .join(' · ');
   const delta = (a: Map<string, number>, b: Map<string, number>, name: string) => (b.get(name) ?? 0) - (a.get(name) ?? 0);
-  const redisTotal = [...after.redis.keys()].reduce((sum, name) => sum + delta(before.redis, after.redis, name), 0) - 1;
-  const redisTop = [...after.redis.keys()]
+  const commands = [...after.redis.keys()].filter((name) => name !== READS);
+  // Minus the INFO of the first snapshot, on each node.
+  const infos = delta(before.redis, after.redis, 'info');
+  const redisTotal = commands.reduce((sum, name) => sum + delta(before.redis, after.redis, name), 0) - infos;
+  const redisTop = commands
     .map((name) => [name, delta(before.redis, after.redis, name)] as const)
     .filter(([, calls]) => calls > 0)
     .sort((a, b) => b[1] - a[1])
@@ -84,7 +95,7 @@ export function perMessage(before: Snapshot, after: Snapshot): string {
     `${messages} msgs over ${((after.at - before.at) / 1000).toFixed(1)} s; ${batches.join(', ')}; tx/msg ${per(transactions, 3)}`,
     `CPU ms/msg: ${cpu}`,
     `db per msg: ${db}`,
-    `redis cmds/msg ${per(redisTotal)} (${redisTop}; spublish ${per(delta(before.redis, after.redis, 'spublish'))})`,
+    `redis cmds/msg ${per(redisTotal)} (${redisTop}; spublish ${per(delta(before.redis, after.redis, 'spublish'))}) · socket reads/msg ${per(delta(before.redis, after.redis, READS))}`,
     `catch-up reads/msg ${per(catchUps, 4)} · local hand-overs/msg ${per(local)}`,
   ].join('\n    ');
 }

@@ -61,9 +61,9 @@ function connect(target: RedisTarget): RedisClient {
       retryDelayOnTryAgain: 100,
       // Learn a new primary soon after a failover even when no command was redirected yet.
       slotsRefreshInterval: 2000,
-      // SSUBSCRIBE goes to the node owning the channel's slot (one subscriber per primary);
-      // without this ioredis sends it to one node, which answers MOVED for other slots.
-      shardedSubscribers: true,
+      // No sharded subscribers here: this client never subscribes, and ioredis compares such a
+      // client's whole slot map on every refresh. The connections that SSUBSCRIBE are its
+      // duplicates with their own (shardedSubscriberOf, @chorus/api).
       // No auto-pipelining: every node's socket is corked for the event-loop turn below, so a
       // turn's commands already leave as one write per node, without a pipeline per slot.
       redisOptions,

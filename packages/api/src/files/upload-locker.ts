@@ -4,6 +4,7 @@ import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server
 import type { RedisClient } from '../redis-client';
 import type { Logger } from 'pino';
 import { uploadTag } from '../redis-keys';
+import { shardedSubscriberOf } from '../redis-nodes';
 
 // The lock and its release channel share the upload's tag: the request to let go is a sharded
 // message (SPUBLISH) that reaches only the node of that slot and the instance holding the lock.
@@ -38,7 +39,7 @@ export class UploadLocker implements Locker {
   ) {}
 
   static async start(redis: RedisClient, logger: Logger, options: Partial<UploadLockerOptions> = {}): Promise<UploadLocker> {
-    const subscriber = redis.duplicate();
+    const subscriber = shardedSubscriberOf(redis);
     subscriber.on('error', (error) => logger.debug({ err: error }, 'upload lock subscriber error'));
     const locker = new UploadLocker(redis, subscriber, { ttlMs: 30_000, acquireTimeoutMs: 30_000, pollMs: 50, ...options });
     subscriber.on('smessage', (_channel: string, id: string) => void locker.held.get(id)?.());

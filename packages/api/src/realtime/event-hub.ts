@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Span, Tracer } from '@opentelemetry/api';
-import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
 import { noopMetrics } from '../metrics/noop-metrics';
@@ -12,8 +11,9 @@ import { ListenerSets } from './listener-sets';
 import { getMany } from './slot-groups';
 import { instanceChannel, userKeys } from './stream-keys';
 import { compareStreamIds, decimalAt } from './stream-ids';
-import { ROUTE_LEASE_MS } from './user-streams';
+import { ROUTE_LEASE_MS, RouteLeases } from './route-leases';
 import { startDeliverSpan } from '../tracing/event-spans';
+import { shardedSubscriberOf } from '../redis-nodes';
 
 /** A persisted event in one user's stream: its id there and the id of the entry before it. */
 export interface Delivery {
@@ -48,6 +48,7 @@ export class EventHub {
   readonly stats = { localHandOvers: 0, catchUpReads: 0 };
   private readonly listeners = new ListenerSets<number, HubListener>();
   private readonly subscriber: RedisClient;
+  private readonly leases: RouteLeases;
   private readonly catchUpTimer: NodeJS.Timeout;
   private readonly leaseTimer: NodeJS.Timeout;
   /** Route registrations of local users, settled once Redis holds them. */
@@ -62,8 +63,9 @@ export class EventHub {
     private readonly tracer: Tracer | null,
     private readonly metrics: Metrics,
   ) {
+    this.leases = new RouteLeases(redis, this.instanceId);
     // On a cluster, each sharded channel is subscribed on the node that holds its slot.
-    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
+    this.subscriber = shardedSubscriberOf(redis);
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'event subscriber error'));
     this.subscriber.on('smessageBuffer', (_channel: Buffer, message: Buffer) => this.dispatch(message.toString()));
     // After a reconnect, whatever was published meanwhile never arrives (and Redis may have
@@ -108,7 +110,7 @@ export class EventHub {
     clearInterval(this.catchUpTimer);
     clearInterval(this.leaseTimer);
     const users = this.localUserIds();
-    await Promise.allSettled(users.map((user) => this.redis.hdel(userKeys(user).routes, this.instanceId)));
+    await Promise.allSettled(users.map((user) => this.leases.remove(user)));
     this.subscriber.disconnect();
   }
 
@@ -116,19 +118,16 @@ export class EventHub {
     stop();
     if (this.listeners.has(userId)) return;
     this.routed.delete(userId);
-    void this.redis.hdel(userKeys(userId).routes, this.instanceId).catch((error) => this.logger.debug({ err: error }, 'route removal failed'));
+    void this.leases.remove(userId).catch((error) => this.logger.debug({ err: error }, 'route removal failed'));
   }
 
-  private async route(userId: number): Promise<void> {
-    const { routes } = userKeys(userId);
-    // Sent in the same turn on the key's one connection: in order, one write, one round trip.
-    await Promise.all([this.redis.hset(routes, this.instanceId, Date.now() + ROUTE_LEASE_MS), this.redis.pexpire(routes, ROUTE_LEASE_MS)]);
+  private route(userId: number): Promise<void> {
+    return this.leases.renew(userId);
   }
 
-  /** Renews the lease of every local user's route (sent together, answered together). */
+  /** Renews the lease of every local user's route (a script call per Redis node and 500 users). */
   private async refreshRoutes(): Promise<void> {
-    const results = await Promise.allSettled(this.localUserIds().map((user) => this.route(user)));
-    const failed = results.filter((result) => result.status === 'rejected').length;
+    const failed = await this.leases.renewAll(this.localUserIds());
     if (failed > 0) this.logger.debug({ failed }, 'route refresh failed');
   }
 

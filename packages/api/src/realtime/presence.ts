@@ -6,6 +6,7 @@ import { instanceTag } from '../redis-keys';
 import { TurnBatch } from '../turn-batch';
 import type { PresenceView } from './events';
 import { connectionsKey, defineStatusScripts, stateKey, statusMany } from './presence-status';
+import { groupByNode } from './slot-groups';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */
 export const PRESENCE_TTL_MS = 45_000;
@@ -47,6 +48,22 @@ for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ${PRESENCE_TTL_MS * 2})
 return 0
 `;
+/**
+ * HEARTBEAT for many users whose slots one node holds, in one call. KEYS: the first user's pc
+ * (it routes the call; the others, on the same node, are named in the script: connectionsKey).
+ * ARGV: expiry, then per user its id, how many connIds follow, and those connIds.
+ */
+const HEARTBEAT_MANY = `#!lua flags=allow-cross-slot-keys
+local i = 2
+while i <= #ARGV do
+  local key = 'chorus:{u' .. ARGV[i] .. '}:pc'
+  local last = i + 1 + tonumber(ARGV[i + 1])
+  for j = i + 2, last do redis.call('ZADD', key, 'XX', ARGV[1], ARGV[j]) end
+  redis.call('PEXPIRE', key, ${PRESENCE_TTL_MS * 2})
+  i = last + 1
+end
+return 0
+`;
 /** A lease renewed this recently (ms) is not renewed again for a new connection. */
 const LEASE_FRESH_MS = 1000;
 /** Users refreshed (or looked up) per event-loop turn, so thousands do not stall the loop. */
@@ -54,6 +71,7 @@ const BATCH = 500;
 
 type PresenceRedis = RedisClient & {
   chorusPresenceHeartbeat(key: string, ...args: string[]): Promise<number>;
+  chorusPresenceHeartbeatMany(numberOfKeys: number, firstKey: string, ...args: string[]): Promise<number>;
   chorusPresenceConnect(pc: string, pres: string, connId: string, expiry: string, now: string): Promise<number>;
   chorusPresenceDisconnect(pc: string, pres: string, connId: string, now: string): Promise<number>;
 };
@@ -83,6 +101,7 @@ export class PresenceTracker {
     redis.defineCommand('chorusPresenceConnect', { numberOfKeys: 2, lua: CONNECT });
     redis.defineCommand('chorusPresenceDisconnect', { numberOfKeys: 2, lua: DISCONNECT });
     redis.defineCommand('chorusPresenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('chorusPresenceHeartbeatMany', { lua: HEARTBEAT_MANY });
     defineStatusScripts(redis);
     this.redis = redis as PresenceRedis;
     this.timers = [setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref(), setInterval(() => void this.sweep(), 10_000).unref()];
@@ -182,7 +201,8 @@ export class PresenceTracker {
   }
 
   /**
-   * Refreshes every local connection (one script call per user, a batch per turn) and this
+   * Refreshes every local connection (a batch of users per turn, one script call per Redis node
+   * and batch: a call per user cost a cluster client's slot routing 4,000 times) and this
    * instance's lease. The users are added to its set again in case a sweep took them while
    * this instance was stalled past its lease.
    */
@@ -199,14 +219,27 @@ export class PresenceTracker {
       await this.renewLease(Number(expiry));
       for (let start = 0; start < users.length; start += BATCH) {
         const batch = users.slice(start, start + BATCH);
+        const groups = groupByNode(this.redis, batch, ([userId]) => connectionsKey(userId));
         await Promise.all([
           this.redis.sadd(usersKey(this.instanceId), ...batch.map(([userId]) => String(userId))),
-          ...batch.map(([userId, connIds]) => this.redis.chorusPresenceHeartbeat(connectionsKey(userId), expiry, ...connIds)),
+          // A node that refuses its group (a slot moved since the slot map was read): user by user.
+          ...groups.map((group) => this.heartbeatGroup(expiry, group).catch(() => Promise.all(group.map((entry) => this.heartbeatOne(expiry, entry))))),
         ]);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'presence heartbeat failed');
     }
+  }
+
+  /** The connections of users whose slots one node holds (a group of groupByNode): one script call. */
+  async heartbeatGroup(expiry: string, group: readonly (readonly [number, readonly string[]])[]): Promise<void> {
+    const args = group.flatMap(([userId, connIds]) => [String(userId), String(connIds.length), ...connIds]);
+    await this.redis.chorusPresenceHeartbeatMany(1, connectionsKey(group[0]![0]), expiry, ...args);
+  }
+
+  /** One user's connections: one script call. */
+  async heartbeatOne(expiry: string, [userId, connIds]: readonly [number, readonly string[]]): Promise<void> {
+    await this.redis.chorusPresenceHeartbeat(connectionsKey(userId), expiry, ...connIds);
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { Cluster } from 'ioredis';
 import { stringify } from '@chorus/transport';
 import type { RoomEvent, RoomEventEnvelope } from './events';
 import { parseSharedEvent } from '@chorus/transport';
@@ -11,6 +10,7 @@ import { ListenerSets } from './listener-sets';
 import { getMany } from './slot-groups';
 import { roomKeys } from './stream-keys';
 import { RAISE_ROOM_HEAD } from './stream-scripts';
+import { shardedSubscriberOf } from '../redis-nodes';
 
 export interface RoomDelivery {
   seq: number;
@@ -55,7 +55,7 @@ export class RoomHub {
   ) {
     redis.defineCommand('chorusRaiseRoomHead', { numberOfKeys: 1, lua: RAISE_ROOM_HEAD });
     this.redis = redis as HubRedis;
-    this.subscriber = redis instanceof Cluster ? redis.duplicate(undefined, { shardedSubscribers: true }) : redis.duplicate();
+    this.subscriber = shardedSubscriberOf(redis);
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'room subscriber error'));
     this.subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message.toString()));
     // A reconnect (not the first connection) may have lost messages.

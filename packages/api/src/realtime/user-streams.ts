@@ -49,9 +49,6 @@ export interface LocalHub {
   receive(message: string): void;
 }
 
-/** How long an instance's route for a user lives without being refreshed. */
-export const ROUTE_LEASE_MS = 60_000;
-
 /**
  * Redis side of the per-user event streams (stream-scripts.ts describes the layout). A
  * published event is appended to its recipients' streams, and its live copy goes only to the

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AiFailureCode } from '../providers/provider-errors';
 import { generationTag } from '../../redis-keys';
 import { ShardedListeners } from './sharded-listeners';
+import { shardedSubscriberOf } from '../../redis-nodes';
 
 /** What a generation writes to its log, in order; the list index + 1 is the entry's seq. */
 export type GenerationEntry =
@@ -88,7 +89,7 @@ export class GenerationLog {
     redis.defineCommand('chorusAiAppend', { numberOfKeys: 1, lua: APPEND });
     redis.defineCommand('chorusAiAnnounceStart', { numberOfKeys: 1, lua: ANNOUNCE_START });
     this.redis = redis as LogRedis;
-    this.subscriber = redis.duplicate();
+    this.subscriber = shardedSubscriberOf(redis);
     this.subscriber.on('error', (error) => logger.debug({ err: error }, 'ai subscriber error'));
     this.listeners = new ShardedListeners(this.subscriber, logger);
     this.startListeners = new ShardedListeners(this.subscriber, logger);
