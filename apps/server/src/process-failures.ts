@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 /**
- * What the server process does with a failure nobody handled (decision 0068).
+ * What the server process does with a failure nobody handled (decision 0067).
  *
  * A rejected promise nobody observes (a fire-and-forget Redis command failing during a
  * failover, a library's internal call) left no caller waiting on it: whatever code would have

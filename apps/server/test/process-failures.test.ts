@@ -24,7 +24,7 @@ function run(mode: 'rejection' | 'exception'): Promise<{ code: number | null; li
   });
 }
 
-describe('process failures (decision 0068)', () => {
+describe('process failures (decision 0067)', () => {
   it('logs an unhandled rejection at error, with its error, and keeps serving', async () => {
     const { code, lines } = await run('rejection');
     expect(lines.map(({ level, msg, err }) => [level, msg, err?.message])).toEqual([
