@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_BATCH_CALLS } from '@chorus/api';
+import { DEFAULT_LISTEN_BACKLOG } from '@chorus/runtime';
 import { z } from 'zod';
 import { bool, csv, hostPorts, parseSystemProviders, rateLimits } from './env-values';
 
@@ -48,6 +49,8 @@ const ZEnv = z
       .int()
       .min(1024)
       .default(1024 * 1024),
+    /** Connections the kernel queues before the server accepts them (a reconnect storm's dial-in); capped by net.core.somaxconn. */
+    LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_LISTEN_BACKLOG),
     /** Calls one HTTP batch may carry; more answer BATCH_TOO_LARGE. `@chorus/client` batches up to 50. */
     HTTP_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_BATCH_CALLS),
     WS_MAX_PAYLOAD_BYTES: z.coerce

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     wsCompression: env.WS_COMPRESSION,
     wsAuthTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
     wsMaxUnauthenticatedPerIp: env.WS_MAX_UNAUTHENTICATED_PER_IP,
+    listenBacklog: env.LISTEN_BACKLOG,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     webRoot,
   });

@@ -2,6 +2,7 @@ export { startBackgroundJobs, type BackgroundJobs, type BackgroundJobsOptions } 
 export { connectInfrastructure, createRedis, parseHostPort, type Infrastructure, type InfrastructureEnv, type RedisTarget } from './infrastructure';
 export { createLogger, type LoggerEnv } from './logger';
 export { checkReadiness, type ReadinessReport } from './readiness';
+export { DEFAULT_LISTEN_BACKLOG, listenOn } from './listen';
 export { loopbackServerConfig, startServer, type RunningServer, type ServerConfig } from './server';
 export { startTracing, tracingRequested, type Tracing, type TracingOptions } from './tracing';
 export { traceIdsOfActiveSpan } from './trace-ids';

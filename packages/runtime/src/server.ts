@@ -21,6 +21,7 @@ import { createStaticSite } from './static-site';
 import { checkReadiness } from './readiness';
 import { logProcedureError } from './procedure-errors';
 import { attachWebSockets } from '@chorus/transport';
+import { DEFAULT_LISTEN_BACKLOG, listenOn } from './listen';
 
 export interface ServerConfig {
   host: string;
@@ -37,6 +38,8 @@ export interface ServerConfig {
   wsCompression: boolean;
   wsAuthTimeoutMs: number;
   wsMaxUnauthenticatedPerIp: number;
+  /** Connections queued by the kernel before the server accepts them (listen.ts). */
+  listenBacklog: number;
   shutdownTimeoutMs: number;
   /** A built web app (Vite's dist, with index.html) served at `/`; undefined: the API only. */
   webRoot?: string;
@@ -59,6 +62,7 @@ export function loopbackServerConfig(overrides: Partial<ServerConfig> = {}): Ser
     wsAuthTimeoutMs: 10_000,
     // Tests and benchmarks open thousands of sockets from one address at once.
     wsMaxUnauthenticatedPerIp: 100_000,
+    listenBacklog: DEFAULT_LISTEN_BACKLOG,
     shutdownTimeoutMs: 2_000,
     ...overrides,
   };
@@ -157,10 +161,7 @@ export async function startServer(deps: AppDeps, config: ServerConfig): Promise<
     observer: deps.metrics.enabled ? { opened: () => deps.metrics.wsOpened(), closed: (reason) => deps.metrics.wsClosed(reason) } : undefined,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  await listenOn(httpServer, { host: config.host, port: config.port, backlog: config.listenBacklog });
   const { port } = httpServer.address() as AddressInfo;
   const displayHost = config.host.includes(':') ? `[${config.host}]` : config.host;
 
