@@ -24,7 +24,7 @@ export function quietMachineWaiter(cpu: CpuSampler, settings: QuietMachineSettin
     waitedMs: () => quietWaitedMs,
     quietMachine: async (name: string): Promise<void> => {
       if (settings.skip) return;
-      const ours = [...cpu.pids].filter(([label]) => label !== 'other').map(([, pid]) => pid);
+      const ours = [...cpu.pids.values()];
       const started = performance.now();
       let busy = await otherBusy(ours, 500);
       while (

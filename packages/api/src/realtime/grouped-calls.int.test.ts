@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionsKey } from './presence-status';
 import { PresenceTracker } from './presence';
 import { ROUTE_LEASE_MS, RouteLeases } from './route-leases';
-import { getGroup, getMany, groupByNode } from './slot-groups';
+import { getGroup, getMany, groupByNode, perNode } from './slot-groups';
 import { userKeys } from './stream-keys';
 
 const users = Array.from({ length: 40 }, (_, index) => index + 1);
@@ -44,6 +44,26 @@ describe.each(['one Redis', 'Redis Cluster'] as const)('grouped calls on %s', (n
     expect(await getMany(redis, keys)).toEqual(oneByOne);
     for (const group of groupByNode(redis, keys, (key) => key))
       expect(await getGroup(redis, group)).toEqual(await Promise.all(group.map((key) => redis.get(key))));
+  });
+
+  it("answers a group its node refuses item by item, each answer in its item's place", async () => {
+    const redis = clients[name];
+    const keys = users.map((user) => userKeys(user).head);
+    await Promise.all(keys.map((key, index) => redis.set(key, `value ${index}`)));
+    const refused: number[] = [];
+    const answers = await perNode(
+      redis,
+      keys,
+      (key) => key,
+      (group) => {
+        refused.push(group.length);
+        return Promise.reject(new Error('MOVED'));
+      },
+      (key) => redis.get(key),
+    );
+    expect(answers).toEqual(keys.map((_, index) => `value ${index}`));
+    expect(refused.reduce((sum, n) => sum + n, 0)).toBe(keys.length);
+    expect(refused.length).toBe(groupByNode(redis, keys, (key) => key).length);
   });
 
   it('renewing routes together leaves what renewing them one by one leaves', async () => {

@@ -6,7 +6,7 @@ import { instanceTag } from '../redis-keys';
 import { TurnBatch } from '../turn-batch';
 import type { PresenceView } from './events';
 import { connectionsKey, defineStatusScripts, stateKey, statusMany } from './presence-status';
-import { groupByNode } from './slot-groups';
+import { perNode } from './slot-groups';
 
 /** A connection not refreshed for this long counts as gone (its instance died). */
 export const PRESENCE_TTL_MS = 45_000;
@@ -219,11 +219,15 @@ export class PresenceTracker {
       await this.renewLease(Number(expiry));
       for (let start = 0; start < users.length; start += BATCH) {
         const batch = users.slice(start, start + BATCH);
-        const groups = groupByNode(this.redis, batch, ([userId]) => connectionsKey(userId));
         await Promise.all([
           this.redis.sadd(usersKey(this.instanceId), ...batch.map(([userId]) => String(userId))),
-          // A node that refuses its group (a slot moved since the slot map was read): user by user.
-          ...groups.map((group) => this.heartbeatGroup(expiry, group).catch(() => Promise.all(group.map((entry) => this.heartbeatOne(expiry, entry))))),
+          perNode(
+            this.redis,
+            batch,
+            ([userId]) => connectionsKey(userId),
+            (group) => this.heartbeatGroup(expiry, group).then(() => group),
+            (entry) => this.heartbeatOne(expiry, entry).then(() => entry),
+          ),
         ]);
       }
     } catch (error) {

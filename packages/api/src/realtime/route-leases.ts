@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis-client';
-import { groupByNode } from './slot-groups';
+import { perNode } from './slot-groups';
 import { userKeys } from './stream-keys';
 
 /** How long an instance's route for a user lives without being refreshed. */
@@ -52,16 +52,18 @@ export class RouteLeases {
   async renewAll(userIds: readonly number[]): Promise<number> {
     let failed = 0;
     for (let start = 0; start < userIds.length; start += RENEW_CHUNK) {
-      const groups = groupByNode(this.redis, userIds.slice(start, start + RENEW_CHUNK), (user) => userKeys(user).routes);
-      const results = await Promise.all(
-        groups.map((group) =>
-          this.renewGroup(group).then(
-            () => 0,
-            () => this.renewOneByOne(group),
+      const renewed = await perNode(
+        this.redis,
+        userIds.slice(start, start + RENEW_CHUNK),
+        (user) => userKeys(user).routes,
+        (group) => this.renewGroup(group).then(() => group.map(() => true)),
+        (user) =>
+          this.renew(user).then(
+            () => true,
+            () => false,
           ),
-        ),
       );
-      failed += results.reduce((sum, count) => sum + count, 0);
+      failed += renewed.filter((ok) => !ok).length;
     }
     return failed;
   }
@@ -70,12 +72,6 @@ export class RouteLeases {
   async renewGroup(group: readonly number[]): Promise<void> {
     const expiry = Date.now() + ROUTE_LEASE_MS;
     await this.redis.chorusRenewRoutes(1, userKeys(group[0]!).routes, this.instanceId, expiry, ROUTE_LEASE_MS, ...group);
-  }
-
-  /** A group a node refused (a slot moved since the slot map was read): user by user, following the redirections. */
-  private async renewOneByOne(group: readonly number[]): Promise<number> {
-    const results = await Promise.allSettled(group.map((user) => this.renew(user)));
-    return results.filter((result) => result.status === 'rejected').length;
   }
 
   remove(userId: number): Promise<number> {

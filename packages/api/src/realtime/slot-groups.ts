@@ -21,6 +21,30 @@ export function groupByNode<T>(redis: RedisClient, items: readonly T[], keyOf: (
 }
 
 /**
+ * `grouped` once per node's group of `items` (groupByNode); a group its node refuses (a slot
+ * moved since the slot map was read) goes through `one` item by item, which follows the
+ * redirections. Resolves to each item's answer, in the order of `items`.
+ */
+export async function perNode<T, R>(
+  redis: RedisClient,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  grouped: (group: T[]) => Promise<R[]>,
+  one: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const answers = new Array<R>(items.length);
+  const groups = groupByNode(redis, [...items.keys()], (index) => keyOf(items[index]!));
+  await Promise.all(
+    groups.map(async (indexes) => {
+      const group = indexes.map((index) => items[index]!);
+      const values = await grouped(group).catch(() => Promise.all(group.map(one)));
+      indexes.forEach((index, position) => (answers[index] = values[position]!));
+    }),
+  );
+  return answers;
+}
+
+/**
  * GET of every key in ARGV whose slots one node holds, in order (a missing key answers nil).
  * KEYS: the first of them, which routes the call (a cluster refuses declared keys of several
  * slots, so all are named in ARGV).
@@ -36,19 +60,21 @@ const withGetMany = new WeakSet<RedisClient>();
 
 /**
  * GETs of keys in any slots: one MGET on a single server; on a cluster one script call per
- * node (a group of groupByNode), and a node that refuses its group (a slot moved since the
- * slot map was read) asked again key by key, which follows the redirections. A GET per key
+ * node (perNode). A GET per key
  * made the catch-up check of an instance with 4,000 listening users 4,000 commands through
  * the cluster client's routing every 10 s (docs/capacity.md, "Adding instances").
  */
 export async function getMany(redis: RedisClient, keys: string[]): Promise<(string | null)[]> {
   if (keys.length === 0) return [];
   if (!(redis instanceof Cluster)) return redis.mget(keys);
-  const groups = groupByNode(redis, keys, (key) => key);
-  const answers = await Promise.all(groups.map((group) => getGroup(redis, group).catch(() => Promise.all(group.map((key) => redis.get(key))))));
-  const values = new Map<string, string | null>();
-  groups.forEach((group, index) => group.forEach((key, position) => values.set(key, answers[index]![position] ?? null)));
-  return keys.map((key) => values.get(key) ?? null);
+  const values = await perNode(
+    redis,
+    keys,
+    (key) => key,
+    (group) => getGroup(redis, group),
+    (key) => redis.get(key),
+  );
+  return values.map((value) => value ?? null);
 }
 
 /** GETs of keys whose slots one node holds (a group of groupByNode): one script call. */
