@@ -40,6 +40,10 @@ describe('web stack', () => {
     await stack.restart(async () => {
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
       await expect(page.reload()).rejects.toThrow(/ERR_CONNECTION_REFUSED/);
+      // The refused reload commits Chromium's error page after it rejects, and that page reloads
+      // itself on a timer: either would interrupt the next navigation, so wait for it and leave it.
+      await page.waitForURL(/^chrome-error:/);
+      await page.goto('about:blank');
     });
 
     expect(stack.server.url).toBe(url);
