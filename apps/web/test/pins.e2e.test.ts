@@ -2,7 +2,7 @@
 // above the log and unpins it there; both views follow live.
 import { clientOfContext, useBrowser } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, messagesIn, openConversation, sendText } from './chat';
+import { befriend, messagesIn, openConversation, reactWarningsOf, sendText } from './chat';
 import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
 
 const suite = useBrowser();
@@ -40,5 +40,6 @@ describe('pins', () => {
     await a.getByRole('group', { name: 'Pinned messages' }).waitFor({ state: 'detached' });
     await bobsBar.waitFor({ state: 'detached' });
     expect((await clientB.chat.pins.query({ conversationId })).length).toBe(0);
+    expect([...(await reactWarningsOf(a)), ...(await reactWarningsOf(b))]).toEqual([]);
   });
 });

@@ -98,7 +98,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
       <Alert>{actionError ? errorText(actionError) : null}</Alert>
       {timeline && detail.data ? (
         <MessageLog
-          key={conversationId}
+          key={`log-${conversationId}`}
           name={name}
           rows={rows}
           meId={meId}
@@ -124,7 +124,7 @@ export function ConversationView({ conversationId, meId }: { conversationId: num
             : ''}
       </p>
       <Composer
-        key={conversationId}
+        key={`composer-${conversationId}`}
         members={members}
         meId={meId}
         replyTo={replyTo ? { id: replyTo.id, name: nameOf(ctx, replyTo.senderId), text: replyTo.text ?? replyTo.attachment?.name ?? '' } : null}
