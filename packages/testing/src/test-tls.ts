@@ -2,7 +2,8 @@
 // Global setup makes it at a fixed place that vitest.config.ts names in NODE_EXTRA_CA_CERTS
 // before any test worker starts (server processes inherit it), so they trust it the way a
 // deployment trusts a private CA: nothing in the code under test turns certificate checks off.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface TestTlsFiles {
@@ -18,20 +19,33 @@ declare module 'vitest' {
 }
 
 /**
- * Makes the certificate (localhost, 127.0.0.1, ::1) anew for this run. The setups of the vitest
- * projects run side by side: each writes its own file and renames it into place, and the file
- * holds the key too (Node skips it when it reads trusted certificates), so a reader always sees
- * a matching pair.
+ * The certificate (localhost, 127.0.0.1, ::1), kept while it has more than a day to run: test
+ * processes read it once, when they start, so every vitest run on the machine (two side by side
+ * included) must serve the one its workers trust. Made anew when missing or near its end; the
+ * file holds the key too (Node skips it when it reads trusted certificates), written to a
+ * temporary file and renamed into place so that a reader always sees a matching pair.
  */
 export async function makeTestTls(): Promise<TestTlsFiles> {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) throw new Error('NODE_EXTRA_CA_CERTS is not set: vitest.config.ts names the test certificate there');
-  mkdirSync(dirname(file), { recursive: true });
-  const pem = await loopbackCertificate();
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, pem, { mode: 0o600 });
-  renameSync(tmp, file);
+  if (!usable(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    const pem = await loopbackCertificate();
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, pem, { mode: 0o600 });
+    renameSync(tmp, file);
+  }
   return { certFile: file, keyFile: file };
+}
+
+function usable(file: string): boolean {
+  try {
+    const pem = readFileSync(file, 'utf8');
+    createPrivateKey(pem);
+    return Date.parse(new X509Certificate(pem).validTo) > Date.now() + 24 * 3600 * 1000;
+  } catch {
+    return false;
+  }
 }
 
 /**
