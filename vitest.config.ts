@@ -62,6 +62,10 @@ export default defineConfig({
     // Real servers and databases: generous hooks, but every test still has a deadline.
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // `expect.poll` waits for what a server or a page does in its own time (an event, a job, a
+    // re-render): vitest's 1 s default failed on a busy machine where 10 s, a browser action's
+    // timeout (ACTION_TIMEOUT_MS), does not. A condition that holds returns at once either way.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // A worker runs its files one after another in one process, so the module graph (the API, the
     // drivers, the SDKs) is loaded once per worker instead of once per file: a third of the suite's

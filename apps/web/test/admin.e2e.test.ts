@@ -1,11 +1,11 @@
 // The admin screen: an administrator finds a user, bans them with a reason (their sessions end,
 // sign-in is refused) and unbans them. Nobody else gets the screen.
 import { isChorusError } from '@chorus/client';
-import { TEST_PASSWORD, useBrowser, type Page } from '@chorus/testing';
+import { TEST_PASSWORD, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUserPage, signIn, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, signIn, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

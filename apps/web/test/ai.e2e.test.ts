@@ -3,12 +3,12 @@
 // a provider's refusal; the providers page; image generation.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeChorusClient } from '@chorus/client';
-import { clientOfContext, fakeWords, isTitleRequest, useBrowser, type FakeOpenAi, type Page } from '@chorus/testing';
+import { clientOfContext, fakeWords, isTitleRequest, type FakeOpenAi, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messageBox, sendText } from './chat';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser } from './harness';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 let ai: FakeOpenAi;
 // One user for the file (signing up takes seconds); each test starts from the AI screen.

@@ -1,4 +1,3 @@
-import { useBrowser } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   enterCode,
@@ -13,9 +12,10 @@ import {
   startWebStack,
   STACK_TIMEOUT_MS,
   type WebStack,
+  useWebBrowser,
 } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

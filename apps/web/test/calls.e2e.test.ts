@@ -3,12 +3,12 @@
 // accepts, and both RTCPeerConnections reach `connected` (negotiated only through calls.signal
 // and each side's event stream), with the other's video playing. Then a declined call.
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
-import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
+import { clientOfContext, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, userIdOf } from './chat';
-import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 const clients: ChorusClient[] = [];
 

@@ -1,10 +1,10 @@
 // Two people in two browser contexts chat live both ways through the chat screen.
-import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
+import { clientOfContext, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messageBox, messageLog, messagesIn, openConversation, sendMessage } from './chat';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

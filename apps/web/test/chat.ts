@@ -49,9 +49,3 @@ export async function befriend(a: ChorusClient, b: ChorusClient, bUsername: stri
 export function sendText(client: ChorusClient, conversationId: number, text: string) {
   return client.chat.send.mutate({ conversationId, clientId: randomUUID(), kind: 'text', text });
 }
-
-/** React's development warnings a page printed (a repeated key, a state update in render…): a test of a screen expects none. */
-export async function reactWarningsOf(page: Page): Promise<string[]> {
-  const messages = await page.consoleMessages({ filter: 'all' });
-  return messages.map((message) => message.text()).filter((text) => /^Encountered two children|^Warning:|^Cannot update a component/.test(text));
-}

@@ -1,10 +1,10 @@
 // Two people befriend each other in the app: search, a request seen live, accept, presence,
 // then a block, which the blocked person is never told of but no longer sees as a friend.
-import { useBrowser, type Page } from '@chorus/testing';
+import { type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 // The web stack itself: what every browser test stands on.
-import { TEST_PASSWORD, useBrowser } from '@chorus/testing';
+import { TEST_PASSWORD } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

@@ -17,11 +17,18 @@ import {
   type TestAccount,
   type TestDatabase,
   type TestServer,
+  useBrowser,
 } from '@chorus/testing';
 import { ensureWebBuild } from './web-build';
 
 export { buildWeb, ensureWebBuild, WEB_DIST_DIR } from './web-build';
 export { enterCode, fillSignIn, fillSignUp, newUser, newUserPage, openApp, signIn, signOut, signOutButton, signUp, type WebUser } from './users';
+
+/** React's development warnings (a repeated key, a state update in another's render, …): a screen causes none. */
+export const REACT_WARNINGS = /^(Warning: |Encountered two children with the same key|Cannot update a component)/;
+
+/** The browser of a web test file: useBrowser, failing a passing test whose pages printed a React warning. */
+export const useWebBrowser = () => useBrowser({ failOnConsole: REACT_WARNINGS });
 
 /** Starting a stack may build the app first: hooks that start one get this timeout. */
 export const STACK_TIMEOUT_MS = 300_000;

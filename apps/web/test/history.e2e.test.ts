@@ -1,10 +1,10 @@
 // A long conversation: the log is virtualized and loads older pages as one scrolls up.
-import { clientOfContext, useBrowser, type Locator, type Page } from '@chorus/testing';
+import { clientOfContext, type Locator, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messageLog, messagesIn, openConversation, sendText } from './chat';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

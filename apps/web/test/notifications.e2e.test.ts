@@ -1,11 +1,10 @@
 // The notifications bell and list in a real browser: a friend request sent through the API shows
 // in the bell at once, and marking read (all, or one by opening it) clears it.
-import { useBrowser } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdOf } from './chat';
-import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

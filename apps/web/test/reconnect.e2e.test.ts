@@ -1,10 +1,10 @@
 import { closeChorusClient, type ChorusClient } from '@chorus/client';
-import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
+import { clientOfContext, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messageTexts, openConversation, reconnectingStatus, sendMessage, sendText } from './chat';
-import { newUser, newUserPage, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser } from './harness';
+import { newUser, newUserPage, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack, type WebUser, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 /** UI waits: the app's answer, not a fixed pause. */
 const eventually = { timeout: 10_000 };
 let stack: WebStack;

@@ -3,16 +3,16 @@
 // player to the same position (within the server's in-sync tolerance); room chat goes both
 // ways. Joining by approval: apply, approve, then removal by the owner.
 import { closeChorusClient } from '@chorus/client';
-import { clientOfContext, useBrowser, type Page } from '@chorus/testing';
+import { clientOfContext, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend } from './chat';
-import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUser, newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 import { playerState, recordWebm } from './media';
 
 /** The server calls a member within this many seconds of the room's position in sync (DRIFT_TOLERANCE_SEC). */
 const IN_SYNC_SEC = 1;
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

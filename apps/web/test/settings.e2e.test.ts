@@ -1,11 +1,11 @@
 // The settings screen: a guest becomes a full account with the emailed code; profile, picture
 // and password change; the sessions list ends another device's session, which that device notices.
-import { noisePng, useBrowser, type Page } from '@chorus/testing';
+import { noisePng, type Page } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconnectingStatus } from './chat';
-import { fillSignIn, newUser, newUserPage, openApp, signIn, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { fillSignIn, newUser, newUserPage, openApp, signIn, signOutButton, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 // Threads in the chat screen: one person replies in a thread from a message's actions, the
 // other sees the root's summary and the list's unread mark change live, opens the thread (the
 // mark clears), reads the reply and answers; the first sees the answer in their open thread.
-import { clientOfContext, useBrowser } from '@chorus/testing';
+import { clientOfContext } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messagesIn, openConversation, sendText } from './chat';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 import type { Page } from '@chorus/testing';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 // An image sent through "Attach file": upload progress for the sender, the picture for the other.
-import { clientOfContext, noisePng, useBrowser, type Locator } from '@chorus/testing';
+import { clientOfContext, noisePng, type Locator } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, messagesIn, openConversation } from './chat';
-import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack } from './harness';
+import { newUserPage, startWebStack, STACK_TIMEOUT_MS, type WebStack, useWebBrowser } from './harness';
 
-const suite = useBrowser();
+const suite = useWebBrowser();
 let stack: WebStack;
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { captureFailure, pageErrorsOf, useBrowser } from './browser';
+import { captureFailure, consoleMatches, pageErrorsOf, useBrowser } from './browser';
 
 const suite = useBrowser();
 let server: Server;
@@ -55,6 +55,18 @@ describe('browser harness', () => {
     const before = suite.browser.contexts().length;
     await suite.newContext();
     expect(suite.browser.contexts().length).toBe(before + 1);
+  });
+
+  it('consoleMatches: the messages of the pages that match, whatever their level, named by page', async () => {
+    const context = await suite.newContext();
+    const [warned, quiet] = [await context.newPage(), await context.newPage()];
+    await Promise.all([warned.goto(url), quiet.goto(url)]);
+    await warned.evaluate("console.warn('Warning: a repeated key'); console.error('Warning: in render'); console.log('Warning is a word')");
+    await quiet.evaluate("console.log('all fine')");
+    const found = await consoleMatches([warned, quiet], /^Warning: /);
+    expect(found).toEqual([`${url}/: Warning: a repeated key`, `${url}/: Warning: in render`]);
+    await quiet.close();
+    expect(await consoleMatches([quiet], /./)).toEqual([]);
   });
 
   it('the previous test left no context open', () => {

@@ -100,6 +100,17 @@ export async function clientOfContext(context: BrowserContext, url: string): Pro
   return createTestClient(url, { token: cookie.value });
 }
 
+/** The console messages of the pages that match `pattern`, each as `<page url>: <text>`. */
+export async function consoleMatches(pages: Page[], pattern: RegExp): Promise<string[]> {
+  const found = await Promise.all(
+    pages.map(async (page) => {
+      const messages = page.isClosed() ? [] : await page.consoleMessages({ filter: 'all' }).catch(() => []);
+      return messages.filter((message) => pattern.test(message.text())).map((message) => `${page.url()}: ${message.text()}`);
+    }),
+  );
+  return found.flat();
+}
+
 export interface BrowserSuite {
   /** The file's browser (launched in beforeAll). */
   readonly browser: Browser;
@@ -112,8 +123,10 @@ export interface BrowserSuite {
  * fails, every open page is photographed and its console errors printed (vitest's
  * `onTestFailed`), then the contexts the test opened are closed; a passing test's contexts are
  * closed when it finishes. Contexts opened in `beforeAll` live as long as the file.
+ * `failOnConsole`: a passing test whose pages printed a console message it matches fails (a
+ * framework's development warnings, which a screen should never cause), naming the messages.
  */
-export function useBrowser(options: { args?: string[] } = {}): BrowserSuite {
+export function useBrowser(options: { args?: string[]; failOnConsole?: RegExp } = {}): BrowserSuite {
   let launched: Browser | undefined;
   const get = (): Browser => {
     if (!launched) throw new Error('useBrowser(): the browser is launched in beforeAll; use it inside hooks and tests');
@@ -132,7 +145,16 @@ export function useBrowser(options: { args?: string[] } = {}): BrowserSuite {
     const closeOpened = () => Promise.allSettled(browser.contexts().flatMap((opened) => (before.has(opened) ? [] : [opened.close()])));
     // onTestFinished runs before onTestFailed: a failed test's pages stay open for the capture.
     context.onTestFinished(async ({ task }) => {
-      if (task.result?.state !== 'fail') await closeOpened();
+      if (task.result?.state === 'fail') return;
+      const opened = browser.contexts().filter((candidate) => !before.has(candidate));
+      const printed = options.failOnConsole
+        ? await consoleMatches(
+            opened.flatMap((candidate) => candidate.pages()),
+            options.failOnConsole,
+          )
+        : [];
+      await closeOpened();
+      if (printed.length > 0) throw new Error(`the pages printed what this suite forbids:\n${printed.join('\n')}`);
     });
     context.onTestFailed(async ({ task }) => {
       await captureFailure(browser, task.fullTestName);

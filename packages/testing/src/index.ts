@@ -22,6 +22,7 @@ export {
   SCREENSHOTS_DIR,
   captureFailure,
   clientOfContext,
+  consoleMatches,
   launchBrowser,
   openPages,
   pageErrorsOf,
