@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOn } from './listen';
 
 /** What the endpoint serves: a prom-client Registry fits. */
 export interface MetricsSource {
@@ -36,10 +37,7 @@ export async function startMetricsServer(source: MetricsSource, options: { host:
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listenOn(server, { host: options.host, port: options.port });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
