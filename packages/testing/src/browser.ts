@@ -142,17 +142,13 @@ export function useBrowser(options: { args?: string[]; failOnConsole?: RegExp } 
   beforeEach((context: TestContext) => {
     const browser = get();
     const before = new Set(browser.contexts());
-    const closeOpened = () => Promise.allSettled(browser.contexts().flatMap((opened) => (before.has(opened) ? [] : [opened.close()])));
+    const opened = () => browser.contexts().filter((candidate) => !before.has(candidate));
+    const closeOpened = () => Promise.allSettled(opened().map((candidate) => candidate.close()));
     // onTestFinished runs before onTestFailed: a failed test's pages stay open for the capture.
     context.onTestFinished(async ({ task }) => {
       if (task.result?.state === 'fail') return;
-      const opened = browser.contexts().filter((candidate) => !before.has(candidate));
-      const printed = options.failOnConsole
-        ? await consoleMatches(
-            opened.flatMap((candidate) => candidate.pages()),
-            options.failOnConsole,
-          )
-        : [];
+      const pages = opened().flatMap((candidate) => candidate.pages());
+      const printed = options.failOnConsole ? await consoleMatches(pages, options.failOnConsole) : [];
       await closeOpened();
       if (printed.length > 0) throw new Error(`the pages printed what this suite forbids:\n${printed.join('\n')}`);
     });
