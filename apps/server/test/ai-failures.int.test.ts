@@ -33,7 +33,6 @@ let clientIds = 0;
 
 const ai = { heartbeatMs: 300, idleTimeoutMs: 1500, maxConcurrentPerUser: 2 };
 const perMinute = (points: number) => ({ rateLimits: { aiRequestsPerUser: { points, seconds: 60 } } });
-const words = fakeWords;
 /** Replies chosen by the content of the last message sent upstream: tests never eat each other's queue. */
 const replies = new Map<string, FakeOpenAiReply>();
 const lastContentOf = (body: FakeOpenAiBody | null | undefined): string => body?.messages?.at(-1)?.content ?? '';
@@ -116,8 +115,8 @@ describe('provider failures', () => {
   it('a connection dropped mid-stream keeps the text received', async () => {
     const cid = await chatter('cid');
     const conversation = await conversationOf(cid);
-    const sent = await send(cid, conversation.id, 'drop me', { tokens: words(20), tokensPerSecond: 100, dropAfter: 5 });
-    const partial = words(5).join('');
+    const sent = await send(cid, conversation.id, 'drop me', { tokens: fakeWords(20), tokensPerSecond: 100, dropAfter: 5 });
+    const partial = fakeWords(5).join('');
     expect(await finalEvent(cid.account.client, sent.assistantMessageId)).toMatchObject({ type: 'error', code: 'upstream', text: partial });
     expect(await storedAnswer(cid, conversation.id, sent.assistantMessageId)).toMatchObject({ status: 'failed', errorCode: 'upstream', content: partial });
   });
@@ -127,10 +126,10 @@ describe('provider failures', () => {
     const conversation = await conversationOf(dee);
     const abortedBefore = fake.aborted;
     const started = Date.now();
-    const sent = await send(dee, conversation.id, `hang after ${hangAfter}`, { tokens: words(10), hangAfter });
+    const sent = await send(dee, conversation.id, `hang after ${hangAfter}`, { tokens: fakeWords(10), hangAfter });
     const final = await finalEvent(dee.account.client, sent.assistantMessageId);
     expect(Date.now() - started).toBeGreaterThanOrEqual(ai.idleTimeoutMs - 100);
-    const partial = words(hangAfter).join('');
+    const partial = fakeWords(hangAfter).join('');
     expect(final).toMatchObject({ type: 'error', code: 'timeout', text: partial });
     expect(await storedAnswer(dee, conversation.id, sent.assistantMessageId)).toMatchObject({ status: 'failed', errorCode: 'timeout', content: partial });
     await expect.poll(() => fake.aborted, { timeout: 5_000 }).toBeGreaterThan(abortedBefore);
@@ -139,8 +138,8 @@ describe('provider failures', () => {
   it('a slow but steady provider is never timed out, however long the answer takes', async () => {
     const dan = await chatter('dan');
     const conversation = await conversationOf(dan);
-    const sent = await send(dan, conversation.id, 'slow and steady', { tokens: words(10), tokensPerSecond: 4 });
-    expect(await finalEvent(dan.account.client, sent.assistantMessageId)).toMatchObject({ type: 'done', text: words(10).join('') });
+    const sent = await send(dan, conversation.id, 'slow and steady', { tokens: fakeWords(10), tokensPerSecond: 4 });
+    expect(await finalEvent(dan.account.client, sent.assistantMessageId)).toMatchObject({ type: 'done', text: fakeWords(10).join('') });
   });
 });
 
@@ -148,7 +147,7 @@ describe('per-user limits', () => {
   it('refuses a third concurrent generation with RATE_LIMITED and stores nothing for it', async () => {
     const eve = await chatter('eve');
     const conversation = await conversationOf(eve);
-    const slow = { tokens: words(200), tokensPerSecond: 4 };
+    const slow = { tokens: fakeWords(200), tokensPerSecond: 4 };
     const first = await send(eve, conversation.id, 'slow one', slow);
     const second = await send(eve, conversation.id, 'slow two', slow);
     const before = (await messagesOf(eve, conversation.id)).length;
@@ -253,7 +252,7 @@ describe('context and retries', () => {
     const conversation = await conversationOf(ivy);
     const older = await send(ivy, conversation.id, 'first question', { tokens: ['first answer'] });
     await finalEvent(ivy.account.client, older.assistantMessageId);
-    const running = await send(ivy, conversation.id, 'second question', { tokens: words(200), tokensPerSecond: 4 });
+    const running = await send(ivy, conversation.id, 'second question', { tokens: fakeWords(200), tokensPerSecond: 4 });
     const regenerate = (assistantMessageId: number) => ivy.account.client.ai.chat.regenerate.mutate({ assistantMessageId });
     expect(await failure(regenerate(running.assistantMessageId))).toBe('GENERATION_RUNNING');
     expect(await failure(regenerate(older.assistantMessageId))).toBe('CONFLICT');
@@ -289,7 +288,7 @@ describe('a process that died mid-generation', () => {
     const conversation = await conversationOf(kay);
     const id = await orphan(kay, conversation.id, new Date(Date.now() - 60_000));
     await a.server.deps.ai.log.append(id, { t: 'delta', text: 'half an ans' });
-    const running = await send(kay, conversation.id, 'still running', { tokens: words(200), tokensPerSecond: 4 });
+    const running = await send(kay, conversation.id, 'still running', { tokens: fakeWords(200), tokensPerSecond: 4 });
     await fake.waitForRequest((request) => lastContentOf(request.body) === 'still running');
     await sleep(ai.heartbeatMs * 4); // older than the sweeper's cutoff, yet its heartbeat is alive
     expect(await sweepInterruptedGenerations(a.server.deps)).toBeGreaterThanOrEqual(1);
