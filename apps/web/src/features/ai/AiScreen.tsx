@@ -53,9 +53,13 @@ function ConversationList({ selected }: { selected: number | null }) {
   const list = useQuery(trpc.ai.conversations.list.queryOptions(CONVERSATIONS_PAGE));
   useChorusEvents((event) => {
     if (event.type !== 'ai.title') return;
-    queryClient.setQueryData(trpc.ai.conversations.list.queryKey(CONVERSATIONS_PAGE), (old) =>
+    const key = trpc.ai.conversations.list.queryKey(CONVERSATIONS_PAGE);
+    queryClient.setQueryData(key, (old) =>
       old ? { ...old, items: old.items.map((item) => (item.id === event.conversationId ? { ...item, title: event.title } : item)) } : old,
     );
+    // A list fetched before the title was written (one still in flight when the event came, or one
+    // without the new conversation yet) would drop it: fetch the list again, cancelling that one.
+    void queryClient.invalidateQueries({ queryKey: key });
   });
   return (
     <section className="ai-conversations" aria-labelledby="ai-conversations-title">
