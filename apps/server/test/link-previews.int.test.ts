@@ -1,6 +1,7 @@
 // Link previews: fetched by the server after the send from a local website, through the egress
 // guard, cached per link, attached with `message.updated`; the image is stored as a file members
 // may download and others may not. Opt-outs per message and per user; refused in production mode.
+import { previewMessage } from '@chorus/api';
 import { collectEvents, startMailedTestServer, type MailedTestServer, type TestAccount } from '@chorus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG, startPreviewSite, type PreviewSite } from './preview-site';
@@ -121,9 +122,11 @@ describe('link previews', () => {
     expect((await download(preview!.imageFileId!, cat)).status).toBe(200);
     expect((await download(annImageId, cat)).status).toBe(404);
 
-    // Sent three times at once, a new link is fetched once too.
+    // Three jobs for one new link at once (sent without previews, so the queue runs none of
+    // them, then run together): the link is fetched once, and all three get its preview.
     const twitterHits = site.hits('/twitter');
-    const burst = await Promise.all([1, 2, 3].map(() => send(ann, `${site.origin}/twitter?burst`)));
+    const burst = await Promise.all([1, 2, 3].map(() => send(ann, `${site.origin}/twitter?burst`, { previews: false })));
+    await Promise.all(burst.map((message) => previewMessage(a.server.deps, message.id)));
     for (const message of burst) expect((await settled(a, ann, message)).preview).toMatchObject({ title: 'Twitter title' });
     expect(site.hits('/twitter')).toBe(twitterHits + 1);
   });
@@ -155,8 +158,8 @@ describe('link previews of one user', () => {
   it('fetch at most linkPreviewFetchesPerUser links; cached links stay free, and a skipped link is fetched for someone else', async () => {
     const [fay, gus] = await Promise.all([limited.accounts.register('fay'), limited.accounts.register('gus')]);
     const chat = await fay.client.chat.openDirect.mutate({ userId: gus.id });
-    const post = (account: TestAccount, text: string) =>
-      account.client.chat.send.mutate({ conversationId: chat.conversationId, clientId: `rl${++clientIds}`, kind: 'text', text });
+    const post = (account: TestAccount, text: string, previews?: boolean) =>
+      account.client.chat.send.mutate({ conversationId: chat.conversationId, clientId: `rl${++clientIds}`, kind: 'text', text, previews });
     const paths = ['/title?rl=1', '/title?rl=2', '/title?rl=3'];
     const sent = [];
     for (const path of paths) sent.push(await post(fay, `${site.origin}${path}`));
@@ -169,6 +172,15 @@ describe('link previews of one user', () => {
     // The skipped link was not remembered as preview-less: another sender gets its preview.
     const other = await post(gus, `${site.origin}${paths[2]}`);
     expect((await settled(limited, gus, other)).preview).toMatchObject({ title: 'Only a title' });
+
+    // Jobs of fay (no fetches left) and gus for one new link at once: gus gets its preview, and
+    // the site is asked once, whichever job looked the link up first. (When fay's did, which the
+    // order below makes likely, gus's job waited for it, got nothing, and fetched by itself.)
+    const titleHits = site.hits('/title');
+    const pair = [await post(fay, `${site.origin}/title?rl=4`, false), await post(gus, `${site.origin}/title?rl=4`, false)];
+    await Promise.all(pair.map((message) => previewMessage(limited.server.deps, message.id)));
+    expect((await settled(limited, gus, pair[1]!)).preview).toMatchObject({ title: 'Only a title' });
+    expect(site.hits('/title')).toBe(titleHits + 1);
   });
 });
 

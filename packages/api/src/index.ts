@@ -57,6 +57,7 @@ export { createFilesHttpHandler, type FilesHttpOptions } from './files/files-htt
 export { FILES_PATH } from './files/signed-link';
 export { defaultFilesSettings, type FilesOptions, type FilesSettings } from './files/files-runtime';
 export { defaultPreviewsSettings, type PreviewsOptions, type PreviewsSettings } from './chat/previews/previews-runtime';
+export { previewMessage } from './chat/previews/previews.service';
 export { type FileStorage } from './files/storage';
 export { createLocalDiskStorage } from './files/local-storage';
 export type { S3Settings } from './files/s3-storage';

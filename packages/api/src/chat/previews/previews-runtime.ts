@@ -45,8 +45,8 @@ export interface PreviewsRuntime {
   /** fetch whose every connection (redirects included) is checked against `settings.egress`. */
   fetch: typeof fetch;
   queue: JobQueue;
-  /** Fetches running here, by link: concurrent jobs for one link share one fetch. */
-  inFlight: Map<string, Promise<TLinkPreview | null>>;
+  /** Lookups running here, by link: concurrent jobs for one link share one (undefined: not fetched). */
+  inFlight: Map<string, Promise<TLinkPreview | null | undefined>>;
   close(): Promise<void>;
 }
 

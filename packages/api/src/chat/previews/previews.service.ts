@@ -45,17 +45,31 @@ export async function previewMessage(deps: PreviewDeps, messageId: number): Prom
   }
 }
 
-/** The link's preview from the cache, or fetched once (per instance at a time) and cached. */
+/**
+ * The link's preview from the cache, or fetched once (per instance at a time) and cached. Jobs
+ * for one link share one lookup from its start, the cache read included: a job that checked
+ * for a running fetch only after an await could miss one that started or ended meanwhile, and
+ * fetch the link again.
+ */
 async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
-  const cached = await readCachedPreview(deps.redis, link);
-  if (cached !== undefined) return cached && withOwnImage(deps, cached, ownerId);
   const running = deps.previews.inFlight;
-  const existing = running.get(link);
-  if (existing) return existing.then((preview) => preview && withOwnImage(deps, preview, ownerId));
-  if (!(await mayFetch(deps, ownerId, link))) return null;
-  const fetching = fetchPreview(deps, link, ownerId).finally(() => running.delete(link));
-  running.set(link, fetching);
-  return fetching;
+  let lookup = running.get(link);
+  if (!lookup) {
+    lookup = cachedOrFetched(deps, link, ownerId).finally(() => running.delete(link));
+    running.set(link, lookup);
+  }
+  const preview = await lookup;
+  // The lookup's sender had no fetches left: this sender may have some.
+  const found = preview === undefined ? await cachedOrFetched(deps, link, ownerId) : preview;
+  return found ? withOwnImage(deps, found, ownerId) : null;
+}
+
+/** Undefined: not cached, and the sender's fetches are used up (nothing is cached then). */
+async function cachedOrFetched(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview | undefined> {
+  const cached = await readCachedPreview(deps.redis, link);
+  if (cached !== undefined) return cached;
+  if (!(await mayFetch(deps, ownerId, link))) return undefined;
+  return fetchPreview(deps, link, ownerId);
 }
 
 /**
