@@ -43,24 +43,35 @@ afterAll(async () => {
 const read = (n: number) => ({ type: 'read' as const, userId: reader, upToMessageId: n });
 const append = (n: number) => deps.db.transaction((tx) => appendConversationEvent(tx, new Date(), conversationId, read(n)));
 
+/**
+ * Collects the reader's events until `count`. Resolves once the stream is live (its snapshot
+ * came, or it ended first): an event published before that may precede the head a new
+ * subscription starts from, and never arrive.
+ */
 async function collect(count: number, lastEventId?: string) {
   const controller = new AbortController();
   const seen: Array<{ id: string; event: ChorusEvent }> = [];
   const stream = deps.realtime.subscribe(reader, { lastEventId, signal: controller.signal, snapshot: async () => ({ type: 'presence.snapshot', users: [] }) });
+  let markLive = () => {};
+  const live = new Promise<void>((resolve) => (markLive = resolve));
   const done = (async () => {
-    for await (const [id, event] of stream as AsyncIterable<[string, ChorusEvent]>) {
-      if (event.type === 'presence.snapshot') continue;
-      seen.push({ id, event });
-      if (seen.length >= count) break;
+    try {
+      for await (const [id, event] of stream as AsyncIterable<[string, ChorusEvent]>) {
+        if (event.type === 'presence.snapshot') markLive();
+        else seen.push({ id, event });
+        if (seen.length >= count) break;
+      }
+    } finally {
+      markLive();
     }
   })();
+  await live;
   return { seen, done, stop: () => controller.abort() };
 }
 
 describe('conversation publisher', () => {
   it('publishes in seq order even when a later event is published first', async () => {
     const live = await collect(2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const first = await append(1);
     const second = await append(2);
     await deps.realtime.publishConversationEvent(second);
@@ -72,7 +83,6 @@ describe('conversation publisher', () => {
 
   it('the sweeper publishes an event whose process died after commit, once', async () => {
     const live = await collect(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const orphan = await append(3);
     await deps.realtime.conversations.sweep(0);
     await live.done;
@@ -106,7 +116,6 @@ describe('conversation publisher', () => {
     const events = [];
     for (let n = 6; n <= 13; n++) events.push(await append(n));
     const live = await collect(events.length);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const before = { ...deps.realtime.conversations.stats };
     expect(before.mostInFlight).toBeLessThan(8);
     await Promise.all(events.map((event) => deps.realtime.publishConversationEvent(event)));
@@ -123,7 +132,6 @@ describe('conversation publisher', () => {
     const events = [];
     for (let n = 14; n <= 21; n++) events.push(await append(n));
     const live = await collect(events.length);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     // Shuffled, one of them twice: those sent ahead of a predecessor are refused and retried in turn.
     const shuffled = [events[5]!, events[1]!, events[7]!, events[3]!, events[0]!, events[2]!, events[6]!, events[4]!, events[1]!];
     const before = { ...deps.realtime.conversations.stats };
@@ -141,7 +149,6 @@ describe('conversation publisher', () => {
     const orphan = await append(22);
     const [later, last] = [await append(23), await append(24)];
     const live = await collect(3);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     // Both sent at once, both behind the orphan.
     await Promise.all([deps.realtime.publishConversationEvent(later), deps.realtime.publishConversationEvent(last)]);
     await live.done;
