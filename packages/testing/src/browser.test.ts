@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { captureFailure, consoleMatches, pageErrorsOf, useBrowser } from './browser';
 
 const suite = useBrowser();
@@ -94,5 +94,32 @@ describe('browser harness', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('browser harness with failOnConsole', () => {
+  const strict = useBrowser({ failOnConsole: /^Warning: / });
+  let failure: string | undefined;
+
+  it('passes when its pages printed nothing the pattern forbids', async () => {
+    const page = await (await strict.newContext()).newPage();
+    await page.goto(url);
+    await page.evaluate("console.log('Warning is a word'); console.error('an ordinary error')");
+  });
+
+  // The hook that ends a passing test throws, so the test fails: `fails` expects exactly that
+  // (without the hook it would pass, and `fails` would report it). The next test reads why.
+  it.fails('fails a passing test whose pages printed a forbidden message', async () => {
+    onTestFailed(({ task }) => {
+      failure = task.result?.errors?.map((error) => error.message).join('\n');
+    });
+    const page = await (await strict.newContext()).newPage();
+    await page.goto(url);
+    await page.evaluate("console.warn('Warning: two children with the same key')");
+  });
+
+  it('names the message and its page, and still closed the pages', () => {
+    expect(failure).toBe(`the pages printed what this suite forbids:\n${url}/: Warning: two children with the same key`);
+    expect(strict.browser.contexts()).toHaveLength(0);
   });
 });
