@@ -64,9 +64,9 @@ describe('a malformed frame from a client', () => {
     const closed = closeCode(socket);
     socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
     expect(await closed).toBe(1007);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const lines = logLines().filter((line) => line.reason === 'WS_ERR_INVALID_UTF8');
-    expect(lines).toHaveLength(1);
+    const invalid = () => logLines().filter((line) => line.reason === 'WS_ERR_INVALID_UTF8');
+    await expect.poll(invalid).toHaveLength(1);
+    const lines = invalid();
     expect(lines[0]!.level).toBe(40);
     expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
   });

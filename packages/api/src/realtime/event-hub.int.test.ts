@@ -67,8 +67,7 @@ describe('event hub', () => {
     await redis.spublish(instanceChannel(hub.instanceId), 'no header');
     for (const stop of stops) stop();
     // The last listener of a user gone: so is the route.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await redis.hgetall(userKeys(11).routes)).toEqual({});
+    await expect.poll(() => redis.hgetall(userKeys(11).routes)).toEqual({});
   });
 
   it('receives what the publishing script writes: each stream chained to its own previous entry, the live copy only to routed instances', async () => {
