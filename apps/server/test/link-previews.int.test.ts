@@ -173,13 +173,21 @@ describe('link previews of one user', () => {
     const other = await post(gus, `${site.origin}${paths[2]}`);
     expect((await settled(limited, gus, other)).preview).toMatchObject({ title: 'Only a title' });
 
-    // Jobs of fay (no fetches left) and gus for one new link at once: gus gets its preview, and
-    // the site is asked once, whichever job looked the link up first. (When fay's did, which the
-    // order below makes likely, gus's job waited for it, got nothing, and fetched by itself.)
+    // Jobs of fay (no fetches left), gus and hal for one new link at once: gus and hal get its
+    // preview, and the site is asked once, whichever job looked the link up first. (When fay's
+    // did, which the order below makes likely, the others waited for it, got nothing, and one of
+    // them fetched the link for both.)
+    const hal = await limited.accounts.register('hal');
+    const halsChat = await hal.client.chat.openDirect.mutate({ userId: gus.id });
     const titleHits = site.hits('/title');
-    const pair = [await post(fay, `${site.origin}/title?rl=4`, false), await post(gus, `${site.origin}/title?rl=4`, false)];
-    await Promise.all(pair.map((message) => previewMessage(limited.server.deps, message.id)));
-    expect((await settled(limited, gus, pair[1]!)).preview).toMatchObject({ title: 'Only a title' });
+    const link = `${site.origin}/title?rl=4`;
+    const jobs = [
+      await post(fay, link, false),
+      await post(gus, link, false),
+      await hal.client.chat.send.mutate({ conversationId: halsChat.conversationId, clientId: `rl${++clientIds}`, kind: 'text', text: link, previews: false }),
+    ];
+    await Promise.all(jobs.map((message) => previewMessage(limited.server.deps, message.id)));
+    for (const message of jobs.slice(1)) expect((await settled(limited, gus, message)).preview).toMatchObject({ title: 'Only a title' });
     expect(site.hits('/title')).toBe(titleHits + 1);
   });
 });

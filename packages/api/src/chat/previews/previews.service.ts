@@ -49,19 +49,24 @@ export async function previewMessage(deps: PreviewDeps, messageId: number): Prom
  * The link's preview from the cache, or fetched once (per instance at a time) and cached. Jobs
  * for one link share one lookup from its start, the cache read included: a job that checked
  * for a running fetch only after an await could miss one that started or ended meanwhile, and
- * fetch the link again.
+ * fetch the link again. A lookup whose sender had no fetches left gives nothing: the jobs that
+ * waited for it try again, one of them leading a new lookup for its own sender.
  */
 async function previewOf(deps: PreviewDeps, link: string, ownerId: number): Promise<CachedPreview> {
   const running = deps.previews.inFlight;
-  let lookup = running.get(link);
-  if (!lookup) {
-    lookup = cachedOrFetched(deps, link, ownerId).finally(() => running.delete(link));
-    running.set(link, lookup);
+  for (;;) {
+    let lookup = running.get(link);
+    const leads = !lookup;
+    if (!lookup) {
+      const started = cachedOrFetched(deps, link, ownerId).finally(() => {
+        if (running.get(link) === started) running.delete(link);
+      });
+      running.set(link, (lookup = started));
+    }
+    const preview = await lookup;
+    if (preview !== undefined) return preview && withOwnImage(deps, preview, ownerId);
+    if (leads) return null;
   }
-  const preview = await lookup;
-  // The lookup's sender had no fetches left: this sender may have some.
-  const found = preview === undefined ? await cachedOrFetched(deps, link, ownerId) : preview;
-  return found ? withOwnImage(deps, found, ownerId) : null;
 }
 
 /** Undefined: not cached, and the sender's fetches are used up (nothing is cached then). */
