@@ -167,6 +167,12 @@ describe('ai chat streaming', () => {
     const older = collectAiStream(annOnB, { conversationId: conversation.id, clientId: 'early' });
     await older.ended;
     expect(textOf(older.received)).toBe(words(30).join(''));
+    // A retry of the send then answers the stored ids, and leaves no claim that would make a
+    // stream by clientId wait for an answer that already exists.
+    expect(await ann.client.ai.chat.send.mutate({ conversationId: conversation.id, content: 'early bird', clientId: 'early' })).toEqual(sent);
+    const afterRetry = collectAiStream(annOnB, { conversationId: conversation.id, clientId: 'early' });
+    await afterRetry.ended;
+    expect(textOf(afterRetry.received)).toBe(words(30).join(''));
   });
 
   it('by clientId: another user learns nothing, and a send that never comes ends with NOT_FOUND', async () => {

@@ -48,7 +48,12 @@ export async function sendMessage(deps: AppDeps, userId: number, input: TSendInp
     findSent(deps, input.conversationId, input.clientId),
     claimSend(deps, input.conversationId, input.clientId),
   ]);
-  if (earlier) return earlier;
+  if (earlier) {
+    // A retry after the first attempt's claim expired: its claim would tell streams opened by
+    // clientId that the answer has yet to start, until it expired too.
+    if (claimed) await releaseSend(deps, input.conversationId, input.clientId);
+    return earlier;
+  }
   // The same send is in flight elsewhere: its result is ours (one provider request per send).
   if (!claimed) return awaitOtherSend(deps, input.conversationId, input.clientId);
   try {
