@@ -6,9 +6,10 @@ import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseEncoding } from './accept-encoding';
-import { createStaticSite, decodeSegments } from './static-site';
+import { createStaticSite, decodeSegments, type StaticSite } from './static-site';
 
 let base: string;
+let site: StaticSite;
 let server: Server;
 let port: number;
 const INDEX = `<!doctype html><html><head><script type="module" src="/assets/app-3f2a.js"></script></head><body>${'<div></div>'.repeat(100)}</body></html>`;
@@ -38,7 +39,8 @@ beforeAll(async () => {
   await writeFile(path.join(base, 'secret.txt'), 'outside the root');
   await symlink(path.join(base, 'secret.txt'), path.join(root, 'escape.txt'));
   await symlink(base, path.join(root, 'up'));
-  const site = await createStaticSite(root);
+  await writeFile(path.join(root, 'assets', 'chunk-9c1d.js'), SCRIPT.replace('chorus', 'chunk'));
+  site = await createStaticSite(root);
   server = createServer((req, res) => void site.serve(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -148,6 +150,17 @@ describe('the static site', () => {
     // Already-compressed formats and tiny files are sent as they are.
     expect((await get('/pic.png', { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
     expect((await get('/style.css', { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
+  });
+
+  it('reads and compresses a file once when its first requests arrive together', async () => {
+    const before = { ...site.stats };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get('/assets/chunk-9c1d.js', { 'accept-encoding': 'br' })));
+    for (const answer of answers) expect(answer.body.equals(answers[0]!.body)).toBe(true);
+    expect(brotliDecompressSync(answers[0]!.body).toString()).toBe(SCRIPT.replace('chorus', 'chunk'));
+    expect({ filesRead: site.stats.filesRead - before.filesRead, compressions: site.stats.compressions - before.compressions }).toEqual({
+      filesRead: 1,
+      compressions: 1,
+    });
   });
 
   it('answers 304 to a matching If-None-Match, per encoding', async () => {

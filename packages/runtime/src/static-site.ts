@@ -63,6 +63,8 @@ interface CachedFile {
 export interface StaticSite {
   /** Answers a GET or HEAD for a file of the site or, for an HTML navigation, index.html. */
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Files read from disk and compressions run since the start (each once per file version). */
+  readonly stats: { filesRead: number; compressions: number };
 }
 
 /**
@@ -74,6 +76,10 @@ export interface StaticSite {
 export async function createStaticSite(root: string): Promise<StaticSite> {
   const realRoot = await realpath(root);
   const cache = new Map<string, CachedFile>();
+  // Reads under way, by file and version: requests that arrive together (the first visitors
+  // after a deploy) share one read, and so one entry and one compression per encoding.
+  const reading = new Map<string, Promise<CachedFile>>();
+  const stats = { filesRead: 0, compressions: 0 };
 
   async function load(file: string): Promise<CachedFile | null> {
     const info = await stat(file).catch(() => null);
@@ -83,7 +89,18 @@ export async function createStaticSite(root: string): Promise<StaticSite> {
     if (!real || !real.startsWith(realRoot + path.sep)) return null;
     const cached = cache.get(file);
     if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached;
+    const version = `${file}\0${info.mtimeMs}\0${info.size}`;
+    let read = reading.get(version);
+    if (!read) {
+      read = readEntry(file, real, info).finally(() => reading.delete(version));
+      reading.set(version, read);
+    }
+    return read;
+  }
+
+  async function readEntry(file: string, real: string, info: { mtimeMs: number; size: number }): Promise<CachedFile> {
     const body = await readFile(real);
+    stats.filesRead++;
     const extension = path.extname(file).toLowerCase();
     const entry: CachedFile = {
       mtimeMs: info.mtimeMs,
@@ -102,6 +119,7 @@ export async function createStaticSite(root: string): Promise<StaticSite> {
     let encoded = file.encoded.get(encoding);
     if (!encoded) {
       const { body, etag } = file.identity;
+      stats.compressions++;
       const compress =
         encoding === 'br'
           ? brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } })
@@ -136,6 +154,7 @@ export async function createStaticSite(root: string): Promise<StaticSite> {
   }
 
   return {
+    stats,
     async serve(req, res) {
       const segments = decodeSegments((req.url ?? '/').split('?')[0] ?? '/');
       if (!segments) return notFound(res);
