@@ -3,10 +3,10 @@ import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import type { TPrivateUser } from '../auth/auth.schema';
-import { consumeCode, resendWaitSeconds } from '../auth/codes';
+import { consumeCode } from '../auth/codes';
 import { releaseUnverifiedEmail } from '../auth/pending-email';
 import { consumeOrThrow, rateLimited } from '../auth/rate-limits';
-import { conflictFrom, NO_GAP_LOCKS, sendCode } from '../auth/register.service';
+import { conflictFrom, NO_GAP_LOCKS, sendCodeAfterCooldown } from '../auth/register.service';
 import { ipKey, type RequestMeta } from '../auth/request-meta';
 import { getOwnUser } from '../auth/users.mapper';
 
@@ -16,11 +16,9 @@ export async function requestEmailChange(deps: AppDeps, userId: number, newEmail
   const user = await fullAccount(deps, userId);
   if (user.email === newEmail) throw new AppError('BAD_INPUT', 'This is already your email address');
   await assertEmailFree(deps, newEmail);
-  const now = deps.clock.now();
-  const wait = await resendWaitSeconds(deps.db, now, userId, 'change_email');
+  const args = { userId, email: newEmail, locale: user.locale, purpose: 'change_email' } as const;
+  const wait = await sendCodeAfterCooldown(deps.db, deps.clock.now(), args, () => consumeOrThrow(deps.limiters.codeSendPerEmail, newEmail));
   if (wait > 0) throw rateLimited(wait * 1000);
-  await consumeOrThrow(deps.limiters.codeSendPerEmail, newEmail);
-  await deps.db.transaction((tx) => sendCode(tx, now, { userId, email: newEmail, locale: user.locale, purpose: 'change_email' }), NO_GAP_LOCKS);
   deps.mail.wake();
   return { status: 'code_sent' };
 }

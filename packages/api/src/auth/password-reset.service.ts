@@ -4,10 +4,10 @@ import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
 import type { TResetPasswordInput } from './auth.schema';
-import { consumeCode, resendWaitSeconds } from './codes';
+import { consumeCode } from './codes';
 import { hashPassword } from './password';
 import { consumeOrThrow } from './rate-limits';
-import { NO_GAP_LOCKS, sendCode } from './register.service';
+import { sendCodeAfterCooldown } from './register.service';
 import { ipKey, type RequestMeta } from './request-meta';
 import { deleteAllSessions } from './session-management';
 
@@ -16,9 +16,9 @@ export async function requestPasswordReset(deps: AppDeps, email: string, meta: R
   await consumeOrThrow(deps.limiters.codeSendPerIp, ipKey(meta));
   await consumeOrThrow(deps.limiters.codeSendPerEmail, email);
   const [user] = await deps.db.select().from(users).where(eq(users.email, email)).limit(1);
-  const now = deps.clock.now();
-  if (user?.emailVerifiedAt && !user.bannedAt && (await resendWaitSeconds(deps.db, now, user.id, 'reset_password')) === 0) {
-    await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email, locale: user.locale, purpose: 'reset_password' }), NO_GAP_LOCKS);
+  if (user?.emailVerifiedAt && !user.bannedAt) {
+    // Within the cooldown nothing is sent, and the answer stays the same.
+    await sendCodeAfterCooldown(deps.db, deps.clock.now(), { userId: user.id, email, locale: user.locale, purpose: 'reset_password' });
     deps.mail.wake();
   }
   return { status: 'reset_requested' };

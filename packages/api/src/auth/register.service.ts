@@ -1,4 +1,4 @@
-import { users } from '@chorus/db';
+import { users, type Db } from '@chorus/db';
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps } from '../deps';
@@ -6,7 +6,7 @@ import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import { enqueueMail } from '../mail';
 import type { TRegisterInput } from './auth.schema';
-import { CODE_TTL_MS, issueCode } from './codes';
+import { CODE_TTL_MS, issueCode, resendWaitSeconds } from './codes';
 import { hashPassword } from './password';
 import { consumeOrThrow } from './rate-limits';
 import { ipKey, type RequestMeta } from './request-meta';
@@ -65,15 +65,39 @@ export async function register(deps: AppDeps, input: TRegisterInput, meta: Reque
  */
 export const NO_GAP_LOCKS = { isolationLevel: 'read committed' } as const;
 
+type TSendCodeArgs = {
+  userId: number;
+  email: string;
+  locale: string;
+  purpose: 'verify_email' | 'reset_password' | 'change_email';
+  payload?: Record<string, string>;
+};
+
 /** Issues a code and queues its mail in the caller's transaction. */
-export async function sendCode(
-  tx: DbOrTx,
-  now: Date,
-  args: { userId: number; email: string; locale: string; purpose: 'verify_email' | 'reset_password' | 'change_email'; payload?: Record<string, string> },
-): Promise<void> {
+export async function sendCode(tx: DbOrTx, now: Date, args: TSendCodeArgs): Promise<void> {
   const code = await issueCode(tx, now, args);
   const template = args.purpose === 'verify_email' ? 'verifyEmail' : args.purpose === 'reset_password' ? 'resetPassword' : 'changeEmail';
   await enqueueMail({ db: tx, clock: { now: () => now } }, { to: args.email, template, locale: args.locale, data: { code, minutes: CODE_TTL_MS / 60_000 } });
+}
+
+/**
+ * Sends a code unless the user's last one for this purpose went out within the cooldown;
+ * returns the seconds left then, or 0 once the code and its mail are queued. The user's row is
+ * locked before the check, so two requests at once (a double submit, a client retry) take
+ * turns: the later one, under READ COMMITTED, reads the code the earlier one committed and
+ * sends nothing. Without the lock both would pass, and the second code would replace the one
+ * the first mail carries. `beforeSend` runs once the check passes, so a rate limit's point is
+ * not spent on a request the cooldown refuses.
+ */
+export async function sendCodeAfterCooldown(db: Db, now: Date, args: TSendCodeArgs, beforeSend?: () => Promise<unknown>): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, args.userId)).for('update');
+    const wait = await resendWaitSeconds(tx, now, args.userId, args.purpose);
+    if (wait > 0) return wait;
+    await beforeSend?.();
+    await sendCode(tx, now, args);
+    return 0;
+  }, NO_GAP_LOCKS);
 }
 
 /** Friendly errors before the expensive hash; the unique indexes still decide races. */

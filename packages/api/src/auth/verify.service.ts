@@ -3,10 +3,10 @@ import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import type { TAuthResult, TResendCodeInput, TVerifyEmailInput } from './auth.schema';
-import { consumeCode, resendWaitSeconds } from './codes';
+import { consumeCode } from './codes';
 import { recordLoginAttempt } from './login-log';
 import { consumeOrThrow, rateLimited } from './rate-limits';
-import { NO_GAP_LOCKS, sendCode } from './register.service';
+import { sendCodeAfterCooldown } from './register.service';
 import { ipKey, type RequestMeta } from './request-meta';
 import { createSession } from './session.service';
 import { toPrivateUser } from './users.mapper';
@@ -20,11 +20,9 @@ export async function resendCode(deps: AppDeps, input: TResendCodeInput, meta: R
   const [user] = await deps.db.select().from(users).where(eq(users.email, input.email)).limit(1);
   const eligible = user && !user.bannedAt && (input.purpose === 'verify_email' ? !user.emailVerifiedAt : !!user.emailVerifiedAt);
   if (!eligible) return { status: 'code_sent' };
-  const now = deps.clock.now();
-  const wait = await resendWaitSeconds(deps.db, now, user.id, input.purpose);
+  const args = { userId: user.id, email: input.email, locale: user.locale, purpose: input.purpose };
+  const wait = await sendCodeAfterCooldown(deps.db, deps.clock.now(), args, () => consumeOrThrow(deps.limiters.codeSendPerEmail, input.email));
   if (wait > 0) throw rateLimited(wait * 1000);
-  await consumeOrThrow(deps.limiters.codeSendPerEmail, input.email);
-  await deps.db.transaction((tx) => sendCode(tx, now, { userId: user.id, email: input.email, locale: user.locale, purpose: input.purpose }), NO_GAP_LOCKS);
   deps.mail.wake();
   return { status: 'code_sent' };
 }
