@@ -72,6 +72,7 @@ class UploadLock implements Lock {
   private readonly token = randomUUID();
   private readonly key: string;
   private renewal: NodeJS.Timeout | null = null;
+  private cancelReq: RequestRelease | null = null;
 
   constructor(
     private readonly locker: UploadLocker,
@@ -92,6 +93,7 @@ class UploadLock implements Lock {
       if (signal.aborted || Date.now() > deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
       await sleep(options.pollMs);
     }
+    this.cancelReq = cancelReq;
     this.locker.held.set(this.id, cancelReq);
     await this.locker.listen(this.id).catch(() => {});
     this.renewal = setInterval(() => void redis.eval(RENEW, 1, this.key, this.token, options.ttlMs).catch(() => {}), options.ttlMs / 3);
@@ -101,7 +103,15 @@ class UploadLock implements Lock {
   async unlock(): Promise<void> {
     if (this.renewal) clearInterval(this.renewal);
     this.renewal = null;
-    this.locker.held.delete(this.id);
-    await Promise.all([this.locker.redis.eval(RELEASE, 1, this.key, this.token), this.locker.unlisten(this.id).catch(() => {})]);
+    const release = this.locker.redis.eval(RELEASE, 1, this.key, this.token);
+    // A lock whose key expired (its renewals failed) may have been taken by another request
+    // here since: the release listener is then that lock's, and stays.
+    if (this.cancelReq && this.locker.held.get(this.id) === this.cancelReq) {
+      this.locker.held.delete(this.id);
+      await Promise.all([release, this.locker.unlisten(this.id).catch(() => {})]);
+    } else {
+      await release;
+    }
+    this.cancelReq = null;
   }
 }
