@@ -7,27 +7,34 @@ import type { StoredConversationEvent } from '../realtime/stored-event';
 import type { TUpdateConversationInput } from './chat.schema';
 import { MAX_GROUP_MEMBERS } from './chat.schema';
 import { appendConversationEvent } from './conversation-log';
+import { lockConversation } from './conversation-lock';
 import { assertCanAdd } from './conversations.service';
 import { memberIdsOf, requireGroupManager, requireGroupOwner, requireMember } from './membership';
 
-// Lock order in every transaction here: member rows first, the conversation row (its seq) last.
+// Lock order: a transaction that changes existing member rows locks them before the conversation
+// row (its seq), as markRead does; addMembers locks the conversation first, but only inserts rows
+// of users who are not members, which no other transaction holds.
 
+/**
+ * Adds those of `userIds` who are not members yet and answers them (none: `added: []`, no event).
+ * Who is new and the member cap are decided under the conversation's lock, so two adds at once
+ * (a double submit, two admins) neither pass the cap together nor both log the same users.
+ */
 export async function addMembers(deps: AppDeps, actorId: number, conversationId: number, userIds: number[]) {
   await requireGroupManager(deps.db, conversationId, actorId);
-  const current = new Set(await memberIdsOf(deps.db, conversationId));
-  const added = [...new Set(userIds)].filter((id) => !current.has(id));
-  if (added.length === 0) return { added: [] as number[] };
-  if (current.size + added.length > MAX_GROUP_MEMBERS) throw new AppError('BAD_INPUT', `Groups have at most ${MAX_GROUP_MEMBERS} members`);
-  await assertCanAdd(deps.db, actorId, added);
   const now = deps.clock.now();
-  const event = await deps.db.transaction(async (tx) => {
-    await tx
-      .insert(conversationMembers)
-      .ignore()
-      .values(added.map((userId) => ({ conversationId, userId, role: 'member' as const, joinedAt: now })));
-    return appendConversationEvent(tx, now, conversationId, { type: 'member.added', userIds: added, by: actorId }, { add: added });
+  const { added, event } = await deps.db.transaction(async (tx) => {
+    await lockConversation(tx, conversationId);
+    const current = new Set(await memberIdsOf(tx, conversationId));
+    const added = [...new Set(userIds)].filter((id) => !current.has(id));
+    if (added.length === 0) return { added, event: null };
+    if (current.size + added.length > MAX_GROUP_MEMBERS) throw new AppError('BAD_INPUT', `Groups have at most ${MAX_GROUP_MEMBERS} members`);
+    await assertCanAdd(tx, actorId, added);
+    await tx.insert(conversationMembers).values(added.map((userId) => ({ conversationId, userId, role: 'member' as const, joinedAt: now })));
+    const stored = await appendConversationEvent(tx, now, conversationId, { type: 'member.added', userIds: added, by: actorId }, { add: added });
+    return { added, event: stored };
   });
-  await deps.realtime.publishConversationEvent(event);
+  if (event) await deps.realtime.publishConversationEvent(event);
   return { added };
 }
 
@@ -112,13 +119,18 @@ export async function dissolve(deps: AppDeps, actorId: number, conversationId: n
   return { ok: true as const };
 }
 
+/** Logs the removal only if this call removed the row: a double remove or leave logs it once. */
 async function dropMember(deps: AppDeps, conversationId: number, userId: number, by: number, reason: 'removed' | 'left') {
   const now = deps.clock.now();
-  const event: StoredConversationEvent = await deps.db.transaction(async (tx) => {
-    await tx.delete(conversationMembers).where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
+  const event: StoredConversationEvent | null = await deps.db.transaction(async (tx) => {
+    // The delete waits for a concurrent one's commit and then finds no row.
+    const [result] = await tx
+      .delete(conversationMembers)
+      .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
+    if (result.affectedRows === 0) return null;
     return appendConversationEvent(tx, now, conversationId, { type: 'member.removed', userId, by, reason }, { remove: [userId] });
   });
-  await deps.realtime.publishConversationEvent(event);
+  if (event) await deps.realtime.publishConversationEvent(event);
 }
 
 async function changeRoles(deps: AppDeps, conversationId: number, changes: Array<[number, TMemberRole]>) {

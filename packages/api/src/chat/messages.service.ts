@@ -1,5 +1,5 @@
 import { conversationMembers, messages, readMessagePage, users, type Db, type TMessageRow } from '@chorus/db';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { duplicateKeyOf } from '../db-errors';
 import type { AppDeps } from '../deps';
 import type { DbOrTx } from '../kernel';
@@ -111,7 +111,12 @@ export async function deleteMessage(deps: AppDeps, userId: number, messageId: nu
   const now = deps.clock.now();
   const events = await deps.db.transaction(async (tx) => {
     await lockConversation(tx, message.conversationId);
-    await tx.update(messages).set({ deletedAt: now }).where(eq(messages.id, messageId));
+    // Decided under the lock: of two deletes at once, the second finds the message deleted and logs nothing.
+    const [result] = await tx
+      .update(messages)
+      .set({ deletedAt: now })
+      .where(and(eq(messages.id, messageId), isNull(messages.deletedAt)));
+    if (result.affectedRows === 0) return [];
     await deps.search.enqueue(tx, [messageId]);
     const deleted = await appendConversationEvent(tx, now, message.conversationId, { type: 'message.deleted', messageId });
     // A deleted message's pin goes with it.
