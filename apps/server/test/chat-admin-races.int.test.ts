@@ -136,6 +136,20 @@ describe('concurrent group changes', () => {
     expect(await delivered(annEvents, conversationId, 'member.removed')).toEqual([expect.objectContaining({ userId: cat.id, reason: 'removed' })]);
   });
 
+  it('an admin removes a member whom the owner makes an admin at the same moment: never both', async () => {
+    const conversationId = await group([cat]);
+    const [promoted, removed] = values(
+      await race<unknown>(conversationId, [
+        () => ann.client.chat.setRole.mutate({ conversationId, userId: cat.id, role: 'admin' }),
+        () => ben.client.chat.removeMember.mutate({ conversationId, userId: cat.id }),
+      ]),
+    );
+    // Whichever went first, the other decided on its outcome: an admin does not remove an admin,
+    // and someone no longer a member is not promoted.
+    if ((await memberCount(conversationId, cat.id)) === 1) expect([promoted, removed]).toEqual([{ ok: true }, 'FORBIDDEN']);
+    else expect([promoted, removed]).toEqual(['NOT_FOUND', { ok: true }]);
+  });
+
   it('two deletes of one message: both answer ok, one message.deleted', async () => {
     const conversationId = await group([cat]);
     const message = await cat.client.chat.send.mutate({ conversationId, clientId: `d${++clientIds}`, kind: 'text', text: 'delete me' });

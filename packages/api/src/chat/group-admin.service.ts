@@ -1,7 +1,8 @@
 import { prepareAvatar } from '../files/avatars';
 import { conversationMembers, conversations, type TMemberRole } from '@chorus/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../deps';
+import type { DbOrTx } from '../kernel';
 import { AppError } from '../errors';
 import type { StoredConversationEvent } from '../realtime/stored-event';
 import type { TUpdateConversationInput } from './chat.schema';
@@ -13,7 +14,26 @@ import { memberIdsOf, requireGroupManager, requireGroupOwner, requireMember } fr
 
 // Lock order: a transaction that changes existing member rows locks them before the conversation
 // row (its seq), as markRead does; addMembers locks the conversation first, but only inserts rows
-// of users who are not members, which no other transaction holds.
+// of users who are not members, which no other transaction holds. Roles are checked before a
+// transaction (for a quick answer) and again in it, under the member rows' locks (`lockRoles`):
+// a role changed meanwhile by another call decides.
+
+const forbiddenRemoval = () => new AppError('FORBIDDEN', 'You cannot remove this member');
+
+/** Owners remove anyone but themselves; admins remove plain members. */
+function mayRemove(actor: TMemberRole | undefined, target: TMemberRole | undefined): boolean {
+  return actor === 'owner' ? target !== 'owner' : actor === 'admin' && target === 'member';
+}
+
+/** The roles of those of `userIds` who are members, their rows locked until the transaction ends. */
+async function lockRoles(tx: DbOrTx, conversationId: number, userIds: number[]): Promise<Map<number, TMemberRole>> {
+  const rows = await tx
+    .select({ userId: conversationMembers.userId, role: conversationMembers.role })
+    .from(conversationMembers)
+    .where(and(eq(conversationMembers.conversationId, conversationId), inArray(conversationMembers.userId, userIds)))
+    .for('update');
+  return new Map(rows.map((row) => [row.userId, row.role]));
+}
 
 /**
  * Adds those of `userIds` who are not members yet and answers them (none: `added: []`, no event).
@@ -38,15 +58,16 @@ export async function addMembers(deps: AppDeps, actorId: number, conversationId:
   return { added };
 }
 
-/** Owners remove anyone but themselves; admins remove plain members. */
 export async function removeMember(deps: AppDeps, actorId: number, conversationId: number, userId: number) {
   if (userId === actorId) throw new AppError('BAD_INPUT', 'Use chat.leave to leave');
   const actor = await requireGroupManager(deps.db, conversationId, actorId);
   const target = await requireMember(deps.db, conversationId, userId).catch(() => {
     throw new AppError('NOT_FOUND', 'This user is not a member');
   });
-  if (target.role === 'owner' || (actor.role === 'admin' && target.role === 'admin')) throw new AppError('FORBIDDEN', 'You cannot remove this member');
-  await dropMember(deps, conversationId, userId, actorId, 'removed');
+  if (!mayRemove(actor.role, target.role)) throw forbiddenRemoval();
+  await dropMember(deps, conversationId, userId, actorId, 'removed', (roles) => {
+    if (!mayRemove(roles.get(actorId), roles.get(userId))) throw forbiddenRemoval();
+  });
   return { ok: true as const };
 }
 
@@ -55,7 +76,9 @@ export async function leave(deps: AppDeps, userId: number, conversationId: numbe
   const membership = await requireMember(deps.db, conversationId, userId);
   if (membership.conversation.kind !== 'group') throw new AppError('BAD_INPUT', 'Only groups are left with chat.leave (rooms: rooms.leave)');
   if (membership.role === 'owner') throw new AppError('FORBIDDEN', 'Transfer ownership or dissolve the group first');
-  await dropMember(deps, conversationId, userId, userId, 'left');
+  await dropMember(deps, conversationId, userId, userId, 'left', (roles) => {
+    if (roles.get(userId) === 'owner') throw new AppError('FORBIDDEN', 'Transfer ownership or dissolve the group first');
+  });
   return { ok: true as const };
 }
 
@@ -65,7 +88,7 @@ export async function setRole(deps: AppDeps, actorId: number, conversationId: nu
   await requireMember(deps.db, conversationId, userId).catch(() => {
     throw new AppError('NOT_FOUND', 'This user is not a member');
   });
-  await changeRoles(deps, conversationId, [[userId, role]]);
+  await changeRoles(deps, conversationId, actorId, [[userId, role]]);
   return { ok: true as const };
 }
 
@@ -76,7 +99,7 @@ export async function transferOwnership(deps: AppDeps, actorId: number, conversa
   await requireMember(deps.db, conversationId, userId).catch(() => {
     throw new AppError('NOT_FOUND', 'This user is not a member');
   });
-  await changeRoles(deps, conversationId, [
+  await changeRoles(deps, conversationId, actorId, [
     [userId, 'owner'],
     [actorId, 'admin'],
   ]);
@@ -119,23 +142,36 @@ export async function dissolve(deps: AppDeps, actorId: number, conversationId: n
   return { ok: true as const };
 }
 
-/** Logs the removal only if this call removed the row: a double remove or leave logs it once. */
-async function dropMember(deps: AppDeps, conversationId: number, userId: number, by: number, reason: 'removed' | 'left') {
+/**
+ * Removes `userId` if `check` (given the locked roles of both) allows it. A member already gone
+ * (a double remove or leave: the second waits for the first's commit) is no change and no event.
+ */
+async function dropMember(
+  deps: AppDeps,
+  conversationId: number,
+  userId: number,
+  by: number,
+  reason: 'removed' | 'left',
+  check: (roles: Map<number, TMemberRole>) => void,
+) {
   const now = deps.clock.now();
   const event: StoredConversationEvent | null = await deps.db.transaction(async (tx) => {
-    // The delete waits for a concurrent one's commit and then finds no row.
-    const [result] = await tx
-      .delete(conversationMembers)
-      .where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
-    if (result.affectedRows === 0) return null;
+    const roles = await lockRoles(tx, conversationId, [userId, by]);
+    if (!roles.has(userId)) return null;
+    check(roles);
+    await tx.delete(conversationMembers).where(and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)));
     return appendConversationEvent(tx, now, conversationId, { type: 'member.removed', userId, by, reason }, { remove: [userId] });
   });
   if (event) await deps.realtime.publishConversationEvent(event);
 }
 
-async function changeRoles(deps: AppDeps, conversationId: number, changes: Array<[number, TMemberRole]>) {
+/** Sets the roles, if `actorId` still owns the group and each target is still a member. */
+async function changeRoles(deps: AppDeps, conversationId: number, actorId: number, changes: Array<[number, TMemberRole]>) {
   const now = deps.clock.now();
   const events = await deps.db.transaction(async (tx) => {
+    const roles = await lockRoles(tx, conversationId, [actorId, ...changes.map(([userId]) => userId)]);
+    if (roles.get(actorId) !== 'owner') throw new AppError('FORBIDDEN', 'Only the owner can do this');
+    if (changes.some(([userId]) => !roles.has(userId))) throw new AppError('NOT_FOUND', 'This user is not a member');
     for (const [userId, role] of changes) {
       await tx
         .update(conversationMembers)
