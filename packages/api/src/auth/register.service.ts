@@ -1,4 +1,4 @@
-import { users, type Db } from '@chorus/db';
+import { users, type Db, type TCodePurpose } from '@chorus/db';
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { duplicateKeyOf, retryOnDeadlock } from '../db-errors';
 import type { AppDeps } from '../deps';
@@ -69,7 +69,7 @@ type TSendCodeArgs = {
   userId: number;
   email: string;
   locale: string;
-  purpose: 'verify_email' | 'reset_password' | 'change_email';
+  purpose: TCodePurpose;
   payload?: Record<string, string>;
 };
 

@@ -103,15 +103,11 @@ class UploadLock implements Lock {
   async unlock(): Promise<void> {
     if (this.renewal) clearInterval(this.renewal);
     this.renewal = null;
-    const release = this.locker.redis.eval(RELEASE, 1, this.key, this.token);
     // A lock whose key expired (its renewals failed) may have been taken by another request
     // here since: the release listener is then that lock's, and stays.
-    if (this.cancelReq && this.locker.held.get(this.id) === this.cancelReq) {
-      this.locker.held.delete(this.id);
-      await Promise.all([release, this.locker.unlisten(this.id).catch(() => {})]);
-    } else {
-      await release;
-    }
+    const listening = this.cancelReq !== null && this.locker.held.get(this.id) === this.cancelReq;
+    if (listening) this.locker.held.delete(this.id);
+    await Promise.all([this.locker.redis.eval(RELEASE, 1, this.key, this.token), listening ? this.locker.unlisten(this.id).catch(() => {}) : null]);
     this.cancelReq = null;
   }
 }
